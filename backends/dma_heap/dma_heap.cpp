@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: MIT
+#include "dma_heap.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <dirent.h>
+#include <fcntl.h>
+#include <memory>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+
+#include <linux/dma-heap.h>
+
+#include "error.hpp"
+#include "log.hpp"
+
+namespace hbm::dma_heap {
+
+namespace {
+
+LogCategory logHeap("dma-heap");
+
+bool isDirectory(const std::string &path)
+{
+	struct stat st;
+	return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+} // namespace
+
+Result<std::vector<HeapInfo>> discover(const Paths &paths)
+{
+	std::vector<HeapInfo> heaps;
+	std::unique_ptr<DIR, int (*)(DIR *)> dir(::opendir(paths.devDir.c_str()), ::closedir);
+	if (!dir) {
+		if (errno == ENOENT) {
+			HBM_LOG(logHeap, Info, "%s does not exist: no dma-heaps (kernel without CONFIG_DMABUF_HEAPS?)",
+				paths.devDir.c_str());
+			return heaps;
+		}
+		return makeError(errno, "cannot list dma-heaps in %s", paths.devDir.c_str());
+	}
+
+	while (struct dirent *entry = ::readdir(dir.get())) {
+		std::string name = entry->d_name;
+		if (name == "." || name == "..")
+			continue;
+		HeapInfo heap;
+		heap.name = name;
+		heap.path = paths.devDir + "/" + name;
+		// The CMA heap carries the name of its CMA area, which the kernel also lists in
+		// sysfs (CONFIG_CMA_SYSFS) and debugfs (CONFIG_CMA_DEBUGFS).
+		heap.contiguous = isDirectory(paths.sysfsCmaDir + "/" + name) ||
+				  isDirectory(paths.debugfsCmaDir + "/" + name);
+		heap.cached = name != "system-uncached";
+		HBM_LOG(logHeap, Debug, "found heap %s (%s, %s)", name.c_str(),
+			heap.contiguous ? "contiguous" : "scattered", heap.cached ? "cached" : "uncached");
+		heaps.push_back(std::move(heap));
+	}
+	std::sort(heaps.begin(), heaps.end(),
+		  [](const HeapInfo &a, const HeapInfo &b) { return a.name < b.name; });
+	return heaps;
+}
+
+int allocIoctl(int heapFd, uint64_t len)
+{
+	struct dma_heap_allocation_data data = {};
+	data.len = len;
+	data.fd_flags = O_RDWR | O_CLOEXEC;
+	int ret;
+	do {
+		ret = ::ioctl(heapFd, DMA_HEAP_IOCTL_ALLOC, &data);
+	} while (ret == -1 && errno == EINTR);
+	if (ret == -1)
+		return -errno;
+	return static_cast<int>(data.fd);
+}
+
+Result<UniqueFd> allocate(const HeapInfo &heap, uint64_t size)
+{
+	UniqueFd heapFd(::open(heap.path.c_str(), O_RDONLY | O_CLOEXEC));
+	if (!heapFd)
+		return makeError(errno, "cannot open dma-heap %s (%s)", heap.name.c_str(), heap.path.c_str());
+	int ret = allocIoctl(heapFd.get(), size);
+	if (ret < 0) {
+		const char *hint = (ret == -ENOMEM && heap.contiguous)
+					   ? ": the CMA area is too small or fragmented (raise cma= on the kernel command line)"
+					   : "";
+		return makeError(-ret, "dma-heap %s could not allocate %llu bytes%s", heap.name.c_str(),
+				 static_cast<unsigned long long>(size), hint);
+	}
+	HBM_LOG(logHeap, Debug, "allocated %llu bytes from %s: fd %d",
+		static_cast<unsigned long long>(size), heap.name.c_str(), ret);
+	return UniqueFd(ret);
+}
+
+} // namespace hbm::dma_heap
+
+namespace hbm {
+
+Result<std::vector<HeapInfo>> listHeaps()
+{
+	return dma_heap::discover();
+}
+
+} // namespace hbm

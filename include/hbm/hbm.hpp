@@ -1,0 +1,15 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+/// hbm — the hardware buffer manager. Include this for the whole C++ API.
+
+#include <hbm/buffer.hpp>
+#include <hbm/format.hpp>
+#include <hbm/format_set.hpp>
+#include <hbm/heap.hpp>
+#include <hbm/kms.hpp>
+#include <hbm/layout.hpp>
+#include <hbm/pattern.hpp>
+#include <hbm/result.hpp>
+#include <hbm/shared_fd.hpp>
+#include <hbm/unique_fd.hpp>

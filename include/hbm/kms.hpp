@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <hbm/export.h>
+#include <hbm/format_set.hpp>
+#include <hbm/result.hpp>
+
+namespace hbm {
+
+class Buffer;
+class KmsDevice;
+
+/// A KMS framebuffer made from a Buffer (PRIME import + ADDFB2). Removing it releases its
+/// GEM handles through the device's handle table. Move-only.
+class HBM_EXPORT Framebuffer
+{
+public:
+	Framebuffer(Framebuffer &&other) noexcept;
+	Framebuffer &operator=(Framebuffer &&other) noexcept;
+	Framebuffer(const Framebuffer &) = delete;
+	Framebuffer &operator=(const Framebuffer &) = delete;
+	~Framebuffer();
+
+	uint32_t id() const { return id_; }
+	uint32_t width() const { return width_; }
+	uint32_t height() const { return height_; }
+	uint32_t format() const { return format_; }
+
+private:
+	friend class KmsDevice;
+	Framebuffer(std::shared_ptr<KmsDevice> device, uint32_t id, uint32_t handle,
+		    uint32_t width, uint32_t height, uint32_t format);
+	void release();
+
+	std::shared_ptr<KmsDevice> device_;
+	uint32_t id_ = 0;
+	uint32_t handle_ = 0;
+	uint32_t width_ = 0;
+	uint32_t height_ = 0;
+	uint32_t format_ = 0;
+};
+
+/// A DRM device with KMS, opened with the atomic, universal-planes and writeback client
+/// capabilities. GEM handles are per open file: this object owns its own fd and counts
+/// references to every handle it imports (the same dma-buf imported twice is one handle).
+class HBM_EXPORT KmsDevice : public std::enable_shared_from_this<KmsDevice>
+{
+public:
+	/// Opens /dev/dri/cardN at @path.
+	static Result<std::shared_ptr<KmsDevice>> open(const std::string &path);
+	/// Opens the first /dev/dri/card* whose kernel driver is @driver (e.g. "vkms").
+	static Result<std::shared_ptr<KmsDevice>> openByDriver(const std::string &driver);
+
+	~KmsDevice();
+	KmsDevice(const KmsDevice &) = delete;
+	KmsDevice &operator=(const KmsDevice &) = delete;
+
+	int fd() const;
+	const std::string &path() const;
+	const std::string &driverName() const;
+
+	/// Imports @buffer's dma-buf and creates a framebuffer with its layout and modifier.
+	Result<Framebuffer> addFramebuffer(const Buffer &buffer);
+
+	/// Lights the first connected connector with a mode of @fb's size and shows @fb on
+	/// that CRTC's primary plane, in one blocking atomic commit.
+	Result<void> showOnPrimary(const Framebuffer &fb);
+
+	/// Formats the writeback connector can write (empty if there is none).
+	FormatSet writebackFormats() const;
+
+	/// Writes what the CRTC lit by showOnPrimary() composes into @target through the
+	/// writeback connector and waits (up to @timeoutMs) for the out-fence.
+	Result<void> captureWriteback(const Framebuffer &target, int timeoutMs = 5000);
+
+	/// Number of GEM handles this device holds (for leak checks).
+	size_t gemHandleCount() const;
+
+	struct Private;
+
+private:
+	friend class Framebuffer;
+	explicit KmsDevice(std::unique_ptr<Private> d);
+	std::unique_ptr<Private> d_;
+};
+
+} // namespace hbm

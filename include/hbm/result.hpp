@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <cassert>
+#include <string>
+#include <utility>
+#include <variant>
+
+#include <hbm/export.h>
+
+namespace hbm {
+
+/// Why something failed: a positive errno value and a sentence a user can act on, naming
+/// what was wrong (the argument, the device, the heap) and, where known, what would work.
+struct HBM_EXPORT Error {
+	int code = 0;
+	std::string message;
+
+	/// "message (ENOENT: No such file or directory)".
+	std::string toString() const;
+};
+
+/// Either a value or an Error; hbm never throws across its API.
+template<typename T>
+class [[nodiscard]] Result
+{
+public:
+	Result(T value) : v_(std::move(value)) {}
+	Result(Error error) : v_(std::move(error)) { assert(std::get<Error>(v_).code > 0); }
+
+	bool ok() const { return v_.index() == 0; }
+	explicit operator bool() const { return ok(); }
+
+	T &value() & { return std::get<0>(v_); }
+	const T &value() const & { return std::get<0>(v_); }
+	T &&value() && { return std::get<0>(std::move(v_)); }
+	T *operator->() { return &value(); }
+	const T *operator->() const { return &value(); }
+	T &operator*() & { return value(); }
+	const T &operator*() const & { return value(); }
+
+	const Error &error() const { return std::get<Error>(v_); }
+
+private:
+	std::variant<T, Error> v_;
+};
+
+template<>
+class [[nodiscard]] Result<void>
+{
+public:
+	Result() = default;
+	Result(Error error) : error_(std::move(error)), failed_(true) { assert(error_.code > 0); }
+
+	bool ok() const { return !failed_; }
+	explicit operator bool() const { return ok(); }
+	const Error &error() const { return error_; }
+
+private:
+	Error error_;
+	bool failed_ = false;
+};
+
+} // namespace hbm

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: MIT
+#include "dma_buf.hpp"
+
+#include <atomic>
+#include <cerrno>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <linux/dma-buf.h>
+
+namespace hbm {
+
+namespace {
+std::atomic<uint64_t> syncStarts{0};
+std::atomic<uint64_t> syncEnds{0};
+} // namespace
+
+int dmaBufSync(int fd, uint64_t flags)
+{
+	struct dma_buf_sync sync = {};
+	sync.flags = flags;
+	int ret;
+	do {
+		ret = ::ioctl(fd, DMA_BUF_IOCTL_SYNC, &sync);
+	} while (ret == -1 && (errno == EINTR || errno == EAGAIN));
+	if (ret == -1)
+		return -errno;
+	(flags & DMA_BUF_SYNC_END ? syncEnds : syncStarts).fetch_add(1, std::memory_order_relaxed);
+	return 0;
+}
+
+int64_t fileSize(int fd)
+{
+	off_t size = ::lseek(fd, 0, SEEK_END);
+	if (size < 0)
+		return -errno;
+	::lseek(fd, 0, SEEK_SET);
+	return size;
+}
+
+DmaBufSyncCounters dmaBufSyncCounters()
+{
+	return {syncStarts.load(std::memory_order_relaxed), syncEnds.load(std::memory_order_relaxed)};
+}
+
+} // namespace hbm

@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: MIT
+#include "string_format.hpp"
+
+#include <cstdio>
+
+namespace hbm {
+
+std::string vstringf(const char *fmt, va_list args)
+{
+	va_list copy;
+	va_copy(copy, args);
+	int len = std::vsnprintf(nullptr, 0, fmt, copy);
+	va_end(copy);
+	if (len <= 0)
+		return {};
+	std::string out(static_cast<size_t>(len), '\0');
+	std::vsnprintf(out.data(), out.size() + 1, fmt, args);
+	return out;
+}
+
+std::string stringf(const char *fmt, ...)
+{
+	va_list args;
+	va_start(args, fmt);
+	std::string out = vstringf(fmt, args);
+	va_end(args);
+	return out;
+}
+
+} // namespace hbm

@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: MIT
+// The first vertical slice: a dma-heap buffer, written by the CPU between sync start and
+// end, imported into vkms, scanned out on the primary plane and read back through the
+// writeback connector, pixel for pixel.
+#include <gtest/gtest.h>
+
+#include <drm_fourcc.h>
+
+#include <hbm/buffer.hpp>
+#include <hbm/kms.hpp>
+#include <hbm/pattern.hpp>
+
+#include "device_test.hpp"
+#include "dma_buf.hpp"
+
+using namespace hbm;
+using namespace hbm::test;
+
+namespace {
+
+constexpr BufferDesc k1080p{1920, 1080, DRM_FORMAT_XRGB8888};
+
+
+} // namespace
+
+class Scanout : public ::testing::TestWithParam<std::string>
+{
+protected:
+	void SetUp() override
+	{
+		heap_ = heapName(GetParam() == "cma");
+		HBM_REQUIRE_DEVICE(!heap_.empty(), "no " + GetParam() + " dma-heap");
+		auto vkms = KmsDevice::openByDriver("vkms");
+		HBM_REQUIRE_DEVICE(vkms.ok(), vkms ? "" : vkms.error().message);
+		vkms_ = *vkms;
+	}
+	std::string heap_;
+	std::shared_ptr<KmsDevice> vkms_;
+};
+
+TEST_P(Scanout, WritebackCaptureEqualsWhatTheCpuWrote)
+{
+	size_t fdsBefore = openFdCount();
+	ASSERT_TRUE(vkms_->writebackFormats().containsFormat(DRM_FORMAT_XRGB8888))
+		<< "vkms writeback formats: " << vkms_->writebackFormats().toString();
+	{
+		auto shown = Buffer::allocateFromHeap(k1080p, heap_);
+		ASSERT_TRUE(shown) << shown.error().toString();
+		DmaBufSyncCounters before = dmaBufSyncCounters();
+		{
+			auto access = (*shown)->beginCpuAccess(CpuAccessMode::Write);
+			ASSERT_TRUE(access) << access.error().toString();
+			ASSERT_TRUE(writeTestPattern(*access, (*shown)->layout()));
+		}
+		DmaBufSyncCounters after = dmaBufSyncCounters();
+		ASSERT_EQ(after.starts - before.starts, 1u) << "CPU write not bracketed by sync start";
+		ASSERT_EQ(after.ends - before.ends, 1u) << "CPU write not bracketed by sync end";
+
+		auto fb = vkms_->addFramebuffer(**shown);
+		ASSERT_TRUE(fb) << fb.error().toString();
+		auto lit = vkms_->showOnPrimary(*fb);
+		ASSERT_TRUE(lit) << lit.error().toString();
+
+		auto captured = Buffer::allocateFromHeap(k1080p, heap_);
+		ASSERT_TRUE(captured) << captured.error().toString();
+		{
+			// Clear it, so stale memory that happens to hold the pattern cannot pass.
+			auto access = (*captured)->beginCpuAccess(CpuAccessMode::Write);
+			ASSERT_TRUE(access);
+			std::fill(access->plane(0).begin(), access->plane(0).end(), 0);
+		}
+		auto target = vkms_->addFramebuffer(**captured);
+		ASSERT_TRUE(target) << target.error().toString();
+		auto done = vkms_->captureWriteback(*target);
+		ASSERT_TRUE(done) << done.error().toString();
+
+		auto read = (*captured)->beginCpuAccess(CpuAccessMode::Read);
+		ASSERT_TRUE(read);
+		auto same = verifyTestPattern(*read, (*captured)->layout());
+		EXPECT_TRUE(same) << same.error().message;
+
+		// The comparison can fail: read with a stride one cache line short, it must.
+		Layout skewed = (*captured)->layout();
+		skewed.planes[0].stride -= 64;
+		auto wrong = verifyTestPattern(*read, skewed);
+		EXPECT_FALSE(wrong) << "a wrong stride went unnoticed";
+	}
+	vkms_.reset();
+	EXPECT_EQ(openFdCount(), fdsBefore) << "a descriptor leaked";
+}
+
+INSTANTIATE_TEST_SUITE_P(Heaps, Scanout, ::testing::Values("system", "cma"),
+			 heapParamName);
+
+TEST(Kms, OneGemHandlePerDmaBufReleasedWithLastFramebuffer)
+{
+	std::string heap = heapName(false);
+	HBM_REQUIRE_DEVICE(!heap.empty(), "no system dma-heap");
+	auto vkms = KmsDevice::openByDriver("vkms");
+	HBM_REQUIRE_DEVICE(vkms.ok(), vkms ? "" : vkms.error().message);
+
+	auto buffer = Buffer::allocateFromHeap({640, 480, DRM_FORMAT_XRGB8888}, heap);
+	ASSERT_TRUE(buffer) << buffer.error().toString();
+	auto other = Buffer::allocateFromHeap({640, 480, DRM_FORMAT_XRGB8888}, heap);
+	ASSERT_TRUE(other);
+	{
+		auto a = (*vkms)->addFramebuffer(**buffer);
+		auto b = (*vkms)->addFramebuffer(**buffer);
+		ASSERT_TRUE(a && b);
+		EXPECT_NE(a->id(), b->id());
+		EXPECT_EQ((*vkms)->gemHandleCount(), 1u) << "same dma-buf, two GEM handles";
+		auto c = (*vkms)->addFramebuffer(**other);
+		ASSERT_TRUE(c);
+		EXPECT_EQ((*vkms)->gemHandleCount(), 2u);
+	}
+	EXPECT_EQ((*vkms)->gemHandleCount(), 0u) << "GEM handles outlived their framebuffers";
+}
+
+TEST(Kms, UnknownDriverIsNamed)
+{
+	auto dev = KmsDevice::openByDriver("no-such-driver");
+	ASSERT_FALSE(dev);
+	EXPECT_EQ(dev.error().code, ENODEV);
+	EXPECT_NE(dev.error().message.find("'no-such-driver'"), std::string::npos) << dev.error().message;
+}
+
+TEST(Kms, ModeThatDoesNotExistIsRefusedWithTheModesOffered)
+{
+	std::string heap = heapName(false);
+	HBM_REQUIRE_DEVICE(!heap.empty(), "no system dma-heap");
+	auto vkms = KmsDevice::openByDriver("vkms");
+	HBM_REQUIRE_DEVICE(vkms.ok(), vkms ? "" : vkms.error().message);
+	auto buffer = Buffer::allocateFromHeap({1234, 567, DRM_FORMAT_XRGB8888}, heap);
+	ASSERT_TRUE(buffer);
+	auto fb = (*vkms)->addFramebuffer(**buffer);
+	ASSERT_TRUE(fb) << fb.error().toString();
+	auto lit = (*vkms)->showOnPrimary(*fb);
+	ASSERT_FALSE(lit);
+	EXPECT_NE(lit.error().message.find("no 1234x567 mode"), std::string::npos) << lit.error().message;
+}

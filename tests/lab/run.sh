@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Runs one host-built command as root inside the lab guest (the project's kernel under
+# qemu/TCG) and exits with the command's status. Its output streams to stdout.
+#
+#   run.sh [--timeout SECONDS] [--collect DIR] [--] COMMAND [ARGS...]
+#
+# The command starts in a fresh run directory shared read-write with the host (its files
+# are copied to DIR with --collect). HBM_* and GTEST_* variables are passed through;
+# HBM_LAB=1 tells tests that a missing device is a failure, not a skip.
+# A guest that reports no status (kernel panic, hang, qemu failure) is a failure.
+set -euo pipefail
+source "$(dirname "$0")/lab-env.sh"
+
+timeout=${HBM_LAB_TIMEOUT:-600}
+collect=
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--timeout) timeout=$2; shift 2 ;;
+	--collect) collect=$2; shift 2 ;;
+	--) shift; break ;;
+	-*) lab_die "unknown option $1" ;;
+	*) break ;;
+	esac
+done
+[ $# -gt 0 ] || lab_die "usage: run.sh [--timeout S] [--collect DIR] [--] COMMAND [ARGS...]"
+command -v qemu-system-x86_64 >/dev/null || lab_die "qemu-system-x86_64 is missing: apt-get install qemu-system-x86"
+
+kernel=$("$HBM_LAB_DIR/build-kernel.sh")
+initramfs=$("$HBM_LAB_DIR/build-initramfs.sh")
+
+# The share must not live under /tmp: the guest mounts a fresh tmpfs there.
+mkdir -p "$HBM_LAB_CACHE/runs"
+share=$(mktemp -d "$HBM_LAB_CACHE/runs/run.XXXXXX")
+trap 'rm -rf "$share"' EXIT
+case "$share" in *[[:space:]]*) lab_die "run directory '$share' contains white space" ;; esac
+
+# Resolve the command on the host, where PATH and relative paths mean what the caller meant.
+cmd=$1
+shift
+if [[ "$cmd" != */* ]]; then
+	cmd=$(command -v "$cmd") || lab_die "command '$1' not found"
+fi
+cmd=$(realpath "$cmd")
+
+{
+	echo '#!/bin/bash'
+	echo 'export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
+	echo 'export HOME=/root LANG=C.UTF-8 HBM_LAB=1'
+	while IFS='=' read -r name _; do
+		printf 'export %s=%q\n' "$name" "${!name}"
+	done < <(env | grep -E '^(HBM_|GTEST_)[A-Za-z0-9_]*=' | grep -v '^HBM_LAB')
+	printf 'cd %q || exit 125\n' "$share"
+	printf '%q ' "$cmd" "$@"
+	echo '2>&1 | tee output.log'
+	echo 'echo "${PIPESTATUS[0]}" > status'
+} >"$share/cmd.sh"
+
+cmdline="console=ttyS0 quiet loglevel=3 panic=-1 cma=64M"
+cmdline+=" vkms.enable_writeback=1 vkms.enable_overlay=1 vkms.enable_cursor=1"
+cmdline+=" rdinit=/init hbm.share=$share"
+
+echo "lab: running $(basename "$cmd") in the guest (timeout ${timeout}s)"
+start=$(date +%s)
+set +e
+timeout --kill-after=10 "$timeout" qemu-system-x86_64 \
+	-accel tcg,thread=multi -cpu max -smp 2 -m 1024 \
+	-display none -vga none -serial stdio -monitor none -no-reboot \
+	-kernel "$kernel" -initrd "$initramfs" -append "$cmdline" \
+	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+	-virtfs "local,path=$share,mount_tag=share,security_model=none,multidevs=remap" \
+	</dev/null
+qemu_status=$?
+set -e
+elapsed=$(($(date +%s) - start))
+
+if [ -n "$collect" ]; then
+	mkdir -p "$collect"
+	find "$share" -maxdepth 1 -type f ! -name cmd.sh ! -name status -exec cp -t "$collect" {} +
+fi
+
+if [ "$qemu_status" = 124 ] || [ "$qemu_status" = 137 ]; then
+	lab_die "the guest did not finish within ${timeout}s (qemu killed); output above"
+fi
+if [ ! -s "$share/status" ]; then
+	lab_die "the guest reported no exit status after ${elapsed}s (qemu exit $qemu_status: kernel panic or failed boot?); output above"
+fi
+status=$(cat "$share/status")
+echo "lab: $(basename "$cmd") exited with status $status in the guest after ${elapsed}s"
+exit "$status"
