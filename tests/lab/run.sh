@@ -42,6 +42,20 @@ if [[ "$cmd" != */* ]]; then
 fi
 cmd=$(realpath "$cmd")
 
+# meson's gtest protocol asks for an XML report at a host path the read-only guest root
+# cannot take: write it to the share and copy it back afterwards.
+args=()
+gtest_xml=
+for arg in "$@"; do
+	case "$arg" in
+	--gtest_output=xml:*)
+		gtest_xml=${arg#--gtest_output=xml:}
+		args+=("--gtest_output=xml:$share/gtest-report.xml")
+		;;
+	*) args+=("$arg") ;;
+	esac
+done
+
 {
 	echo '#!/bin/bash'
 	echo 'export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
@@ -50,7 +64,7 @@ cmd=$(realpath "$cmd")
 		printf 'export %s=%q\n' "$name" "${!name}"
 	done < <(env | grep -E '^(HBM_|GTEST_)[A-Za-z0-9_]*=' | grep -v '^HBM_LAB')
 	printf 'cd %q || exit 125\n' "$share"
-	printf '%q ' "$cmd" "$@"
+	printf '%q ' "$cmd" "${args[@]+"${args[@]}"}"
 	echo '2>&1 | tee output.log'
 	echo 'echo "${PIPESTATUS[0]}" > status'
 } >"$share/cmd.sh"
@@ -76,6 +90,10 @@ elapsed=$(($(date +%s) - start))
 if [ -n "$collect" ]; then
 	mkdir -p "$collect"
 	find "$share" -maxdepth 1 -type f ! -name cmd.sh ! -name status -exec cp -t "$collect" {} +
+fi
+
+if [ -n "$gtest_xml" ] && [ -s "$share/gtest-report.xml" ]; then
+	cp "$share/gtest-report.xml" "$gtest_xml"
 fi
 
 if [ "$qemu_status" = 124 ] || [ "$qemu_status" = 137 ]; then

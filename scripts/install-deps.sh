@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what hbm needs to build, test (host and lab) and run the demo on Debian 12.
+set -euo pipefail
+
+packages=(
+	# build
+	build-essential meson ninja-build pkg-config python3
+	libdrm-dev libgbm-dev libpng-dev libtomlplusplus-dev
+	libgtest-dev libgmock-dev libbenchmark-dev
+	# the lab: a kernel we build, booted under qemu with a busybox initramfs
+	qemu-system-x86 busybox-static cpio linux-source-6.12
+	flex bison bc libelf-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=
+[ "$(id -u)" = 0 ] || sudo=sudo
+echo "install-deps: installing ${missing[*]}"
+$sudo apt-get update -q
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
