@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# libhbm.so is built with hidden visibility: only HBM_EXPORT names may be exported.
+# Fails if an internal name leaks out, or if a public entry point is missing.
+set -euo pipefail
+lib=$1
+exports=$(nm -D --defined-only "$lib" | awk '$2 ~ /^[TWVBDR]$/ {print $3}' | c++filt)
+
+status=0
+# Internal namespaces and helpers that must stay inside the library.
+for internal in 'hbm::dma_heap::' 'hbm::GemHandleTable' 'hbm::makeError' 'hbm::stringf' \
+	'hbm::LogCategory' 'hbm::dmaBufSync' 'hbm::Mapping'; do
+	if grep -qF "$internal" <<<"$exports"; then
+		echo "internal symbol exported: $(grep -F "$internal" <<<"$exports" | head -n 1)"
+		status=1
+	fi
+done
+# Anything outside namespace hbm (and the C++ runtime's own typeinfo/vtables of ours) leaks.
+if leaked=$(grep -vE '^(hbm::|typeinfo (name )?for hbm::|vtable for hbm::|_init$|_fini$)' <<<"$exports"); then
+	echo "symbols outside namespace hbm exported:"
+	echo "$leaked" | head -n 20
+	status=1
+fi
+for public in 'hbm::listHeaps()' 'hbm::Buffer::allocateFromHeap' 'hbm::KmsDevice::openByDriver' \
+	'hbm::linearLayout' 'hbm::FormatSet::intersect' 'hbm::Error::toString'; do
+	grep -qF "$public" <<<"$exports" || { echo "public symbol missing: $public"; status=1; }
+done
+[ "$status" = 0 ] && echo "libhbm exports $(wc -l <<<"$exports") symbols, all public API"
+exit "$status"
