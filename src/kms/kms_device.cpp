@@ -77,6 +77,7 @@ struct KmsDevice::Private {
 
 	// What showOnPrimary() lit, for captureWriteback().
 	uint32_t crtc = 0;
+	uint32_t connector = 0; ///< the display connector on that CRTC
 	uint32_t modeBlob = 0;
 
 	~Private()
@@ -327,6 +328,7 @@ Result<void> KmsDevice::showOnPrimary(const Framebuffer &fb)
 		drmModeDestroyPropertyBlob(fd, d_->modeBlob);
 	d_->modeBlob = blob;
 	d_->crtc = crtc;
+	d_->connector = connector->connector_id;
 	HBM_LOG(logKms, Info, "%s: framebuffer %u on plane %u, CRTC %u, %s %ux%u", d_->path.c_str(),
 		fb.id(), primary, crtc, cname.c_str(), w, h);
 	return {};
@@ -334,18 +336,49 @@ Result<void> KmsDevice::showOnPrimary(const Framebuffer &fb)
 
 namespace {
 
-/// The writeback connector of @fd, if any, with its property map.
-uint32_t findWritebackConnector(int fd, PropertyMap *props)
+struct WritebackConnector {
+	uint32_t id = 0;
+	uint32_t encoderMask = 0; ///< drm_encoder_mask() of its encoder
+	PropertyMap props;
+};
+
+/// Bit of @encoder in the device's encoder list, as possible_clones counts them.
+uint32_t encoderMask(const drmModeRes &res, uint32_t encoder)
 {
+	for (int i = 0; i < res.count_encoders; ++i)
+		if (res.encoders[i] == encoder)
+			return 1u << i;
+	return 0;
+}
+
+/// The writeback connector of @fd, if any.
+WritebackConnector findWritebackConnector(int fd)
+{
+	WritebackConnector wb;
 	drm::Resources res(drmModeGetResources(fd));
 	for (int i = 0; res && i < res->count_connectors; ++i) {
 		drm::Connector c(drmModeGetConnector(fd, res->connectors[i]));
-		if (c && c->connector_type == DRM_MODE_CONNECTOR_WRITEBACK) {
-			*props = objectProperties(fd, c->connector_id, DRM_MODE_OBJECT_CONNECTOR);
-			return c->connector_id;
-		}
+		if (!c || c->connector_type != DRM_MODE_CONNECTOR_WRITEBACK)
+			continue;
+		wb.id = c->connector_id;
+		wb.props = objectProperties(fd, c->connector_id, DRM_MODE_OBJECT_CONNECTOR);
+		for (int e = 0; e < c->count_encoders; ++e)
+			wb.encoderMask |= encoderMask(*res, c->encoders[e]);
+		break;
 	}
-	return 0;
+	return wb;
+}
+
+/// Whether the encoders of @connector may clone onto the writeback encoder.
+bool canCloneWithWriteback(int fd, uint32_t connector, uint32_t writebackMask)
+{
+	drm::Connector c(drmModeGetConnector(fd, connector));
+	for (int e = 0; c && e < c->count_encoders; ++e) {
+		drm::Encoder enc(drmModeGetEncoder(fd, c->encoders[e]));
+		if (enc && (enc->possible_clones & writebackMask))
+			return true;
+	}
+	return false;
 }
 
 } // namespace
@@ -353,11 +386,9 @@ uint32_t findWritebackConnector(int fd, PropertyMap *props)
 FormatSet KmsDevice::writebackFormats() const
 {
 	FormatSet formats;
-	PropertyMap props;
-	if (!findWritebackConnector(d_->fd.get(), &props))
-		return formats;
-	auto it = props.find("WRITEBACK_PIXEL_FORMATS");
-	if (it == props.end())
+	WritebackConnector wb = findWritebackConnector(d_->fd.get());
+	auto it = wb.props.find("WRITEBACK_PIXEL_FORMATS");
+	if (!wb.id || it == wb.props.end())
 		return formats;
 	drm::PropertyBlob blob(drmModeGetPropertyBlob(d_->fd.get(), static_cast<uint32_t>(it->second.value)));
 	if (!blob)
@@ -374,9 +405,8 @@ Result<void> KmsDevice::captureWriteback(const Framebuffer &target, int timeoutM
 	if (!d_->crtc)
 		return makeError(EINVAL, "nothing to capture on %s: no CRTC lit by showOnPrimary()",
 				 d_->path.c_str());
-	PropertyMap props;
-	uint32_t connector = findWritebackConnector(fd, &props);
-	if (!connector)
+	WritebackConnector wb = findWritebackConnector(fd);
+	if (!wb.id)
 		return makeError(ENODEV, "%s (%s) has no writeback connector (vkms needs enable_writeback=1)",
 				 d_->path.c_str(), d_->driver.c_str());
 	FormatSet formats = writebackFormats();
@@ -385,15 +415,27 @@ Result<void> KmsDevice::captureWriteback(const Framebuffer &target, int timeoutM
 				 d_->path.c_str(), formatName(target.format()).c_str(),
 				 formats.toString().c_str());
 
+	// The display and writeback connectors share the CRTC only if their encoders may
+	// clone. vkms leaves possible_clones unset, so the core lets each encoder clone only
+	// itself and refuses both at once (drm_atomic_check_valid_clones, 6.12.y). Then the
+	// writeback connector takes the CRTC alone for the capture — the CRTC composes the
+	// same planes either way — and the display is routed back afterwards.
+	const bool clone = canCloneWithWriteback(fd, d_->connector, wb.encoderMask);
+	auto displayProps = objectProperties(fd, d_->connector, DRM_MODE_OBJECT_CONNECTOR);
+	if (!clone)
+		HBM_LOG(logKms, Info, "%s: display and writeback encoders cannot clone; capturing with the writeback connector alone",
+			d_->path.c_str());
+
 	int32_t fenceFd = -1;
 	drm::AtomicReq req(drmModeAtomicAlloc());
 	if (!req)
 		return makeError(ENOMEM, "cannot allocate an atomic request");
 	for (auto r : {
-		     addProperty(req.get(), props, connector, "writeback connector", "CRTC_ID", d_->crtc),
-		     addProperty(req.get(), props, connector, "writeback connector", "WRITEBACK_FB_ID", target.id()),
-		     addProperty(req.get(), props, connector, "writeback connector", "WRITEBACK_OUT_FENCE_PTR",
+		     addProperty(req.get(), wb.props, wb.id, "writeback connector", "CRTC_ID", d_->crtc),
+		     addProperty(req.get(), wb.props, wb.id, "writeback connector", "WRITEBACK_FB_ID", target.id()),
+		     addProperty(req.get(), wb.props, wb.id, "writeback connector", "WRITEBACK_OUT_FENCE_PTR",
 				 reinterpret_cast<uintptr_t>(&fenceFd)),
+		     clone ? Result<void>() : addProperty(req.get(), displayProps, d_->connector, "connector", "CRTC_ID", 0),
 	     }) {
 		if (!r)
 			return withContext(r.error(), d_->path);
@@ -405,18 +447,38 @@ Result<void> KmsDevice::captureWriteback(const Framebuffer &target, int timeoutM
 
 	// The out-fence signals when the writeback job has written the framebuffer.
 	UniqueFd fence(fenceFd);
-	if (!fence)
-		return makeError(EIO, "%s returned no writeback out-fence", d_->path.c_str());
-	struct pollfd pfd = {fence.get(), POLLIN, 0};
-	int ret;
-	do {
-		ret = ::poll(&pfd, 1, timeoutMs);
-	} while (ret < 0 && (errno == EINTR || errno == EAGAIN));
-	if (ret < 0)
-		return makeError(errno, "waiting for the writeback fence of %s", d_->path.c_str());
-	if (ret == 0)
-		return makeError(ETIMEDOUT, "writeback on %s did not finish within %d ms", d_->path.c_str(),
-				 timeoutMs);
+	Result<void> result;
+	if (!fence) {
+		result = makeError(EIO, "%s returned no writeback out-fence", d_->path.c_str());
+	} else {
+		struct pollfd pfd = {fence.get(), POLLIN, 0};
+		int ret;
+		do {
+			ret = ::poll(&pfd, 1, timeoutMs);
+		} while (ret < 0 && (errno == EINTR || errno == EAGAIN));
+		if (ret < 0)
+			result = makeError(errno, "waiting for the writeback fence of %s", d_->path.c_str());
+		else if (ret == 0)
+			result = makeError(ETIMEDOUT, "writeback on %s did not finish within %d ms",
+					   d_->path.c_str(), timeoutMs);
+	}
+
+	// Leave the routing as showOnPrimary() made it: writeback off, display back on.
+	drm::AtomicReq restore(drmModeAtomicAlloc());
+	if (!restore)
+		return makeError(ENOMEM, "cannot allocate an atomic request");
+	for (auto r : {
+		     addProperty(restore.get(), wb.props, wb.id, "writeback connector", "CRTC_ID", 0),
+		     clone ? Result<void>() : addProperty(restore.get(), displayProps, d_->connector, "connector", "CRTC_ID", d_->crtc),
+	     }) {
+		if (!r)
+			return withContext(r.error(), d_->path);
+	}
+	auto restored = d_->commit(restore.get(), DRM_MODE_ATOMIC_ALLOW_MODESET, "restoring the display after writeback");
+	if (!result)
+		return result;
+	if (!restored)
+		return restored;
 	HBM_LOG(logKms, Debug, "writeback into framebuffer %u done", target.id());
 	return {};
 }

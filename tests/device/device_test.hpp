@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <fstream>
 #include <string>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 
@@ -32,6 +33,25 @@ inline size_t openFdCount()
 	return n;
 }
 
+/// "fd -> target" for each open descriptor, to say what leaked.
+inline std::string openFdList()
+{
+	std::string out;
+	if (DIR *d = ::opendir("/proc/self/fd")) {
+		while (struct dirent *e = ::readdir(d)) {
+			if (e->d_name[0] == '.')
+				continue;
+			char target[256] = {};
+			std::string link = std::string("/proc/self/fd/") + e->d_name;
+			if (::readlink(link.c_str(), target, sizeof(target) - 1) < 0)
+				continue;
+			out += std::string(" ") + e->d_name + "->" + target;
+		}
+		::closedir(d);
+	}
+	return out;
+}
+
 /// A kB value from /proc/meminfo (e.g. "CmaFree"), or -1.
 inline long meminfoKb(const std::string &key)
 {
@@ -45,6 +65,15 @@ inline long meminfoKb(const std::string &key)
 			return value;
 	}
 	return -1;
+}
+
+/// A number from a sysfs attribute, or -1.
+inline long sysfsCounter(const std::string &path)
+{
+	std::ifstream in(path);
+	long value = -1;
+	in >> value;
+	return in ? value : -1;
 }
 
 /// The first heap with the given contiguity, or an empty name.

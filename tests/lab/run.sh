@@ -7,6 +7,7 @@
 # The command starts in a fresh run directory shared read-write with the host (its files
 # are copied to DIR with --collect). HBM_* and GTEST_* variables are passed through;
 # HBM_LAB=1 tells tests that a missing device is a failure, not a skip.
+# HBM_LAB_KERNEL_ARGS adds to the guest's kernel command line (e.g. drm.debug=0x14).
 # A guest that reports no status (kernel panic, hang, qemu failure) is a failure.
 set -euo pipefail
 source "$(dirname "$0")/lab-env.sh"
@@ -62,7 +63,7 @@ done
 	echo 'export HOME=/root LANG=C.UTF-8 HBM_LAB=1'
 	while IFS='=' read -r name _; do
 		printf 'export %s=%q\n' "$name" "${!name}"
-	done < <(env | grep -E '^(HBM_|GTEST_)[A-Za-z0-9_]*=' | grep -v '^HBM_LAB')
+	done < <(env | grep -E '^(HBM_|GTEST_)[A-Za-z0-9_]*=' | grep -vE '^HBM_LAB(=|_)')
 	printf 'cd %q || exit 125\n' "$share"
 	printf '%q ' "$cmd" "${args[@]+"${args[@]}"}"
 	echo '2>&1 | tee output.log'
@@ -71,7 +72,7 @@ done
 
 cmdline="console=ttyS0 quiet loglevel=3 panic=-1 cma=64M"
 cmdline+=" vkms.enable_writeback=1 vkms.enable_overlay=1 vkms.enable_cursor=1"
-cmdline+=" rdinit=/init hbm.share=$share"
+cmdline+=" rdinit=/init hbm.share=$share ${HBM_LAB_KERNEL_ARGS:-}"
 
 echo "lab: running $(basename "$cmd") in the guest (timeout ${timeout}s)"
 start=$(date +%s)
