@@ -70,9 +70,21 @@ done
 	echo 'echo "${PIPESTATUS[0]}" > status'
 } >"$share/cmd.sh"
 
+# The guest mounts fresh tmpfs on /tmp and /run; a command living there (a CI clone in
+# /tmp, say) gets its top directory exported read-only and mounted over the tmpfs.
+extra=()
+extra_dir=
+case "$cmd" in
+/tmp/*/* | /run/*/*)
+	extra_dir=$(cut -d/ -f1-3 <<<"$cmd")
+	case "$extra_dir" in *[[:space:]]*) lab_die "'$extra_dir' contains white space" ;; esac
+	extra=(-virtfs "local,path=$extra_dir,mount_tag=hostextra,security_model=none,readonly=on,multidevs=remap")
+	;;
+esac
+
 cmdline="console=ttyS0 quiet loglevel=3 panic=-1 cma=64M"
 cmdline+=" vkms.enable_writeback=1 vkms.enable_overlay=1 vkms.enable_cursor=1"
-cmdline+=" rdinit=/init hbm.share=$share ${HBM_LAB_KERNEL_ARGS:-}"
+cmdline+=" rdinit=/init hbm.share=$share${extra_dir:+ hbm.extra=$extra_dir} ${HBM_LAB_KERNEL_ARGS:-}"
 
 echo "lab: running $(basename "$cmd") in the guest (timeout ${timeout}s)"
 start=$(date +%s)
@@ -83,6 +95,7 @@ timeout --kill-after=10 "$timeout" qemu-system-x86_64 \
 	-kernel "$kernel" -initrd "$initramfs" -append "$cmdline" \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 	-virtfs "local,path=$share,mount_tag=share,security_model=none,multidevs=remap" \
+	"${extra[@]+"${extra[@]}"}" \
 	</dev/null
 qemu_status=$?
 set -e
