@@ -91,7 +91,7 @@ start=$(date +%s)
 set +e
 timeout --kill-after=10 "$timeout" qemu-system-x86_64 \
 	-accel tcg,thread=multi -cpu max -smp 2 -m 1024 \
-	-display none -vga none -serial stdio -monitor none -no-reboot \
+	-display none -vga none -nic none -serial stdio -monitor none -no-reboot \
 	-kernel "$kernel" -initrd "$initramfs" -append "$cmdline" \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 	-virtfs "local,path=$share,mount_tag=share,security_model=none,multidevs=remap" \
