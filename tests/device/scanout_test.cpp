@@ -94,49 +94,63 @@ TEST_P(Scanout, WritebackCaptureEqualsWhatTheCpuWrote)
 INSTANTIATE_TEST_SUITE_P(Heaps, Scanout, ::testing::Values("system", "cma"),
 			 heapParamName);
 
-TEST(Kms, OneGemHandlePerDmaBufReleasedWithLastFramebuffer)
+/// A system-heap buffer source and an open vkms device.
+class Kms : public ::testing::Test
 {
-	std::string heap = heapName(false);
-	HBM_REQUIRE_DEVICE(!heap.empty(), "no system dma-heap");
-	auto vkms = KmsDevice::openByDriver("vkms");
-	HBM_REQUIRE_DEVICE(vkms.ok(), vkms ? "" : vkms.error().message);
-
-	auto buffer = Buffer::allocateFromHeap({640, 480, DRM_FORMAT_XRGB8888}, heap);
-	ASSERT_TRUE(buffer) << buffer.error().toString();
-	auto other = Buffer::allocateFromHeap({640, 480, DRM_FORMAT_XRGB8888}, heap);
-	ASSERT_TRUE(other);
+protected:
+	void SetUp() override
 	{
-		auto a = (*vkms)->addFramebuffer(**buffer);
-		auto b = (*vkms)->addFramebuffer(**buffer);
+		heap_ = heapName(false);
+		HBM_REQUIRE_DEVICE(!heap_.empty(), "no system dma-heap");
+		auto vkms = KmsDevice::openByDriver("vkms");
+		HBM_REQUIRE_DEVICE(vkms.ok(), vkms ? "" : vkms.error().message);
+		vkms_ = *vkms;
+	}
+
+	std::shared_ptr<Buffer> allocate(uint32_t width, uint32_t height)
+	{
+		auto buffer = Buffer::allocateFromHeap({width, height, DRM_FORMAT_XRGB8888}, heap_);
+		EXPECT_TRUE(buffer) << buffer.error().toString();
+		return buffer ? *buffer : nullptr;
+	}
+
+	std::string heap_;
+	std::shared_ptr<KmsDevice> vkms_;
+};
+
+TEST_F(Kms, OneGemHandlePerDmaBufReleasedWithLastFramebuffer)
+{
+	auto buffer = allocate(640, 480);
+	auto other = allocate(640, 480);
+	ASSERT_TRUE(buffer && other);
+	{
+		auto a = vkms_->addFramebuffer(*buffer);
+		auto b = vkms_->addFramebuffer(*buffer);
 		ASSERT_TRUE(a && b);
 		EXPECT_NE(a->id(), b->id());
-		EXPECT_EQ((*vkms)->gemHandleCount(), 1u) << "same dma-buf, two GEM handles";
-		auto c = (*vkms)->addFramebuffer(**other);
+		EXPECT_EQ(vkms_->gemHandleCount(), 1u) << "same dma-buf, two GEM handles";
+		auto c = vkms_->addFramebuffer(*other);
 		ASSERT_TRUE(c);
-		EXPECT_EQ((*vkms)->gemHandleCount(), 2u);
+		EXPECT_EQ(vkms_->gemHandleCount(), 2u);
 	}
-	EXPECT_EQ((*vkms)->gemHandleCount(), 0u) << "GEM handles outlived their framebuffers";
+	EXPECT_EQ(vkms_->gemHandleCount(), 0u) << "GEM handles outlived their framebuffers";
 }
 
-TEST(Kms, UnknownDriverIsNamed)
+TEST_F(Kms, ModeThatDoesNotExistIsRefusedWithTheModesOffered)
+{
+	auto buffer = allocate(1234, 567);
+	ASSERT_TRUE(buffer);
+	auto fb = vkms_->addFramebuffer(*buffer);
+	ASSERT_TRUE(fb) << fb.error().toString();
+	auto lit = vkms_->showOnPrimary(*fb);
+	ASSERT_FALSE(lit);
+	EXPECT_NE(lit.error().message.find("no 1234x567 mode"), std::string::npos) << lit.error().message;
+}
+
+TEST(KmsOpen, UnknownDriverIsNamed)
 {
 	auto dev = KmsDevice::openByDriver("no-such-driver");
 	ASSERT_FALSE(dev);
 	EXPECT_EQ(dev.error().code, ENODEV);
 	EXPECT_NE(dev.error().message.find("'no-such-driver'"), std::string::npos) << dev.error().message;
-}
-
-TEST(Kms, ModeThatDoesNotExistIsRefusedWithTheModesOffered)
-{
-	std::string heap = heapName(false);
-	HBM_REQUIRE_DEVICE(!heap.empty(), "no system dma-heap");
-	auto vkms = KmsDevice::openByDriver("vkms");
-	HBM_REQUIRE_DEVICE(vkms.ok(), vkms ? "" : vkms.error().message);
-	auto buffer = Buffer::allocateFromHeap({1234, 567, DRM_FORMAT_XRGB8888}, heap);
-	ASSERT_TRUE(buffer);
-	auto fb = (*vkms)->addFramebuffer(**buffer);
-	ASSERT_TRUE(fb) << fb.error().toString();
-	auto lit = (*vkms)->showOnPrimary(*fb);
-	ASSERT_FALSE(lit);
-	EXPECT_NE(lit.error().message.find("no 1234x567 mode"), std::string::npos) << lit.error().message;
 }
