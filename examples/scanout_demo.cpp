@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
-// hbm's first slice, end to end on real devices: for the system heap and the CMA heap,
-// allocate a 1920x1080 XRGB8888 buffer, write a test pattern between DMA_BUF_IOCTL_SYNC
-// start and end, show it on vkms's primary plane, capture the display through vkms's
-// writeback connector, compare the capture pixel for pixel and save it as a PNG.
+// hbm end to end on real devices: from every allocator that can make scanout memory
+// here (system and CMA dma-heaps, udmabuf, DRM dumb buffers, Mesa GBM), allocate a
+// 1920x1080 XRGB8888 buffer, write a test pattern between DMA_BUF_IOCTL_SYNC start and
+// end, show it on vkms's primary plane, capture the display through vkms's writeback
+// connector, compare the capture pixel for pixel and save it as a PNG.
 //
 //   hbm-scanout-demo [--out DIR]
 //
@@ -63,20 +64,34 @@ bool fail(const char *step, const hbm::Error &error)
 	return false;
 }
 
-bool runOnHeap(const std::shared_ptr<hbm::KmsDevice> &vkms, const hbm::HeapInfo &heap,
-	       const std::string &outDir)
+std::string fileName(const std::string &allocator)
+{
+	std::string name = allocator;
+	for (char &c : name)
+		if (c == ':' || c == '/' || c == '@')
+			c = '-';
+	return "hbm-demo-" + name + ".png";
+}
+
+bool runOn(hbm::Context &ctx, const std::shared_ptr<hbm::KmsDevice> &vkms, const hbm::AllocatorInfo &allocator,
+	   const std::string &outDir)
 {
 	const hbm::BufferDesc desc{1920, 1080, DRM_FORMAT_XRGB8888};
-	std::printf("heap '%s' (%s):\n", heap.name.c_str(),
-		    heap.contiguous ? "CMA, physically contiguous" : "scattered pages");
+	hbm::AllocationOptions options;
+	options.allocator = allocator.name;
+	options.usage = hbm::UsageScanout | hbm::UsageCpuWrite;
+	std::printf("%s (%s%s):\n", allocator.name.c_str(),
+		    allocator.contiguous ? "physically contiguous" : "scattered pages",
+		    allocator.drmDevice.empty() ? "" : (", on " + allocator.drmDevice).c_str());
 
-	auto shown = hbm::Buffer::allocateFromHeap(desc, heap.name);
+	auto shown = ctx.allocate(desc, options);
 	if (!shown)
 		return fail("allocate", shown.error());
 	const hbm::Layout &layout = (*shown)->layout();
-	std::printf("  allocated %ux%u %s, stride %u, %llu bytes, dma-buf fd %d\n", layout.width,
-		    layout.height, hbm::formatName(layout.format).c_str(), layout.planes[0].stride,
-		    static_cast<unsigned long long>(layout.size), (*shown)->fd().get());
+	std::printf("  allocated %ux%u %s, modifier %s, stride %u, %llu bytes, dma-buf fd %d\n",
+		    layout.width, layout.height, hbm::formatName(layout.format).c_str(),
+		    hbm::modifierName(layout.modifier).c_str(), layout.planes[0].stride,
+		    static_cast<unsigned long long>(layout.size), (*shown)->planeFd(0).get());
 	{
 		auto cpu = (*shown)->beginCpuAccess(hbm::CpuAccessMode::Write);
 		if (!cpu)
@@ -96,7 +111,7 @@ bool runOnHeap(const std::shared_ptr<hbm::KmsDevice> &vkms, const hbm::HeapInfo 
 	std::printf("  PRIME-imported into %s as framebuffer %u, shown on the primary plane\n",
 		    vkms->path().c_str(), fb->id());
 
-	auto captured = hbm::Buffer::allocateFromHeap(desc, heap.name);
+	auto captured = ctx.allocate(desc, options);
 	if (!captured)
 		return fail("allocate the capture buffer", captured.error());
 	auto target = vkms->addFramebuffer(**captured);
@@ -110,7 +125,7 @@ bool runOnHeap(const std::shared_ptr<hbm::KmsDevice> &vkms, const hbm::HeapInfo 
 	if (!cpu)
 		return fail("read the capture", cpu.error());
 	auto same = hbm::verifyTestPattern(*cpu, (*captured)->layout());
-	std::string png = outDir + "/hbm-demo-" + (heap.contiguous ? "cma" : heap.name) + ".png";
+	std::string png = outDir + "/" + fileName(allocator.name);
 	bool saved = writePng(png, *cpu, (*captured)->layout());
 	if (saved)
 		std::printf("  saved the capture as %s\n", png.c_str());
@@ -134,18 +149,10 @@ int main(int argc, char **argv)
 		}
 	}
 
-	auto heaps = hbm::listHeaps();
-	if (!heaps) {
-		std::fprintf(stderr, "%s\n", heaps.error().toString().c_str());
+	auto ctx = hbm::Context::create();
+	if (!ctx) {
+		std::fprintf(stderr, "%s\n", ctx.error().toString().c_str());
 		return 1;
-	}
-	std::vector<hbm::HeapInfo> chosen;
-	for (const hbm::HeapInfo &heap : *heaps)
-		if (heap.name == "system" || (heap.contiguous && heap.cached))
-			chosen.push_back(heap);
-	if (chosen.empty()) {
-		std::fprintf(stderr, "no system or CMA dma-heap on this machine\n");
-		return kNoDevices;
 	}
 	auto vkms = hbm::KmsDevice::openByDriver("vkms");
 	if (!vkms) {
@@ -153,13 +160,20 @@ int main(int argc, char **argv)
 		return kNoDevices;
 	}
 
-	bool ok = true;
-	for (const hbm::HeapInfo &heap : chosen)
-		ok = runOnHeap(*vkms, heap, outDir) && ok;
-	if (chosen.size() < 2) {
-		std::fprintf(stderr, "only %zu of the two heaps (system, CMA) exist here\n", chosen.size());
-		ok = false;
+	// Every allocator whose memory vkms could scan out: device-importable, and either tied
+	// to no DRM device or to vkms itself.
+	std::vector<hbm::AllocatorInfo> chosen;
+	for (const hbm::AllocatorInfo &a : (*ctx)->allocators())
+		if (a.deviceImportable && a.cached && (a.drmDevice.empty() || a.drmDriver == "vkms"))
+			chosen.push_back(a);
+	if (chosen.empty()) {
+		std::fprintf(stderr, "no allocator here makes dma-bufs\n");
+		return kNoDevices;
 	}
+
+	bool ok = true;
+	for (const hbm::AllocatorInfo &a : chosen)
+		ok = runOn(**ctx, *vkms, a, outDir) && ok;
 	std::printf(ok ? "demo: every capture matched what the CPU wrote\n" : "demo: FAILED\n");
 	return ok ? 0 : 1;
 }

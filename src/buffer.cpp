@@ -3,13 +3,17 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <poll.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
 
 #include <linux/dma-buf.h>
+#include <linux/magic.h>
+#include <linux/sync_file.h>
 
 #include <hbm/format.hpp>
-#include <hbm/heap.hpp>
 
-#include "backends/dma_heap/dma_heap.hpp"
 #include "buffer_private.hpp"
 #include "dma_buf.hpp"
 #include "error.hpp"
@@ -33,7 +37,68 @@ unsigned syncFlags(CpuAccessMode mode)
 	return flags;
 }
 
+bool isDmaBuf(int fd)
+{
+	struct statfs fs;
+	return ::fstatfs(fd, &fs) == 0 && fs.f_type == DMA_BUF_MAGIC;
+}
+
+bool sameFile(int a, int b)
+{
+	struct stat sa, sb;
+	return ::fstat(a, &sa) == 0 && ::fstat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
+}
+
+/// SYNC_IOC_MERGE of two sync_files into a new one.
+Result<UniqueFd> mergeSyncFiles(int a, int b)
+{
+	struct sync_merge_data merge = {};
+	std::snprintf(merge.name, sizeof(merge.name), "hbm");
+	merge.fd2 = b;
+	int ret;
+	do {
+		ret = ::ioctl(a, SYNC_IOC_MERGE, &merge);
+	} while (ret < 0 && (errno == EINTR || errno == EAGAIN));
+	if (ret < 0)
+		return makeError(errno, "SYNC_IOC_MERGE failed");
+	return UniqueFd(merge.fence);
+}
+
 } // namespace
+
+Result<std::shared_ptr<Buffer>> BufferFactory::create(Layout layout, std::vector<SharedFd> planeFds,
+						       std::string origin, std::shared_ptr<void> keepAlive)
+{
+	if (planeFds.size() != layout.planes.size())
+		return makeError(EINVAL, "%zu descriptors for %zu planes", planeFds.size(), layout.planes.size());
+	auto d = std::make_unique<Buffer::Private>();
+	for (SharedFd &fd : planeFds) {
+		auto same = std::find_if(d->memories.begin(), d->memories.end(), [&](const Memory &m) {
+			return m.fd == fd || sameFile(m.fd.get(), fd.get());
+		});
+		if (same == d->memories.end()) {
+			int64_t size = fileSize(fd.get());
+			if (size < 0)
+				return makeError(int(-size), "cannot find the size of descriptor %d", fd.get());
+			Memory m;
+			m.fd = fd;
+			m.size = uint64_t(size);
+			m.dmaBuf = isDmaBuf(fd.get());
+			d->memories.push_back(std::move(m));
+			same = d->memories.end() - 1;
+		}
+		d->planeMemory.push_back(size_t(same - d->memories.begin()));
+	}
+	d->layout = std::move(layout);
+	d->origin = std::move(origin);
+	d->keepAlive = std::move(keepAlive);
+	HBM_LOG(logBuffer, Debug, "%ux%u %s, modifier %s, %zu planes in %zu memory objects, from %s",
+		d->layout.width, d->layout.height, formatName(d->layout.format).c_str(),
+		modifierName(d->layout.modifier).c_str(), d->layout.planes.size(), d->memories.size(),
+		d->origin.c_str());
+	return std::shared_ptr<Buffer>(new Buffer(std::move(d)));
+}
 
 Buffer::Buffer(std::unique_ptr<Private> d) : d_(std::move(d)) {}
 
@@ -44,9 +109,15 @@ const Layout &Buffer::layout() const
 	return d_->layout;
 }
 
-const SharedFd &Buffer::fd() const
+const SharedFd &Buffer::planeFd(size_t index) const
 {
-	return d_->fd;
+	static const SharedFd none;
+	return index < d_->planeMemory.size() ? d_->memories[d_->planeMemory[index]].fd : none;
+}
+
+size_t Buffer::memoryCount() const
+{
+	return d_->memories.size();
 }
 
 const std::string &Buffer::origin() const
@@ -54,39 +125,24 @@ const std::string &Buffer::origin() const
 	return d_->origin;
 }
 
-Result<std::shared_ptr<Buffer>> Buffer::allocateFromHeap(const BufferDesc &desc, const std::string &heapName,
-							  const LinearRules &rules)
+bool Buffer::deviceImportable() const
 {
-	auto layout = linearLayout(desc.format, desc.width, desc.height, rules);
-	if (!layout)
-		return layout.error();
+	return std::all_of(d_->memories.begin(), d_->memories.end(), [](const Memory &m) { return m.dmaBuf; });
+}
 
-	auto heaps = listHeaps();
-	if (!heaps)
-		return heaps.error();
-	auto heap = std::find_if(heaps->begin(), heaps->end(),
-				 [&](const HeapInfo &h) { return h.name == heapName; });
-	if (heap == heaps->end()) {
-		std::string names;
-		for (const HeapInfo &h : *heaps)
-			names += (names.empty() ? "" : ", ") + h.name;
-		return makeError(ENOENT, "no dma-heap named '%s' (heaps here: %s)", heapName.c_str(),
-				 names.empty() ? "none, /dev/dma_heap is missing or empty" : names.c_str());
+Result<std::vector<PlaneExport>> Buffer::exportPlanes() const
+{
+	std::vector<PlaneExport> planes;
+	for (size_t i = 0; i < d_->layout.planes.size(); ++i) {
+		PlaneExport p;
+		p.fd = planeFd(i).duplicate();
+		if (!p.fd)
+			return makeError(errno, "cannot duplicate the descriptor of plane %zu", i);
+		p.offset = d_->layout.planes[i].offset;
+		p.stride = d_->layout.planes[i].stride;
+		planes.push_back(std::move(p));
 	}
-
-	auto fd = dma_heap::allocate(*heap, layout->size);
-	if (!fd)
-		return withContext(fd.error(), stringf("%ux%u %s", desc.width, desc.height,
-						       formatName(desc.format).c_str()));
-
-	auto d = std::make_unique<Private>();
-	d->layout = std::move(*layout);
-	d->fd = SharedFd(std::move(*fd));
-	d->origin = "dma-heap:" + heap->name;
-	HBM_LOG(logBuffer, Debug, "%ux%u %s: %llu bytes from %s", desc.width, desc.height,
-		formatName(desc.format).c_str(), static_cast<unsigned long long>(d->layout.size),
-		d->origin.c_str());
-	return std::shared_ptr<Buffer>(new Buffer(std::move(d)));
+	return planes;
 }
 
 Result<CpuAccess> Buffer::beginCpuAccess(CpuAccessMode mode)
@@ -97,24 +153,120 @@ Result<CpuAccess> Buffer::beginCpuAccess(CpuAccessMode mode)
 				 static_cast<unsigned>(mode));
 
 	std::lock_guard lock(d_->mutex);
-	if (!d_->mapping.isValid()) {
-		auto mapping = Mapping::map(d_->fd.get(), d_->layout.size);
+	for (Memory &m : d_->memories) {
+		if (m.mapping.isValid())
+			continue;
+		auto mapping = Mapping::map(m.fd.get(), m.size);
 		if (!mapping)
 			return withContext(mapping.error(), "mapping " + d_->origin + " buffer");
-		d_->mapping = std::move(*mapping);
+		m.mapping = std::move(*mapping);
 	}
 
 	// Already in the CPU domain with at least these rights: the kernel has nothing to do.
 	if (d_->accessDepth == 0 || (wanted & ~d_->accessFlags)) {
 		unsigned flags = wanted | d_->accessFlags;
-		int ret = dmaBufSync(d_->fd.get(), DMA_BUF_SYNC_START | flags);
-		if (ret < 0)
-			return makeError(-ret, "DMA_BUF_IOCTL_SYNC start on %s buffer failed", d_->origin.c_str());
+		for (size_t i = 0; i < d_->memories.size(); ++i) {
+			const Memory &m = d_->memories[i];
+			if (!m.dmaBuf)
+				continue;
+			int ret = dmaBufSync(m.fd.get(), DMA_BUF_SYNC_START | flags);
+			if (ret < 0) {
+				// Close the brackets already opened, so the kernel's view stays balanced.
+				for (size_t j = 0; j < i; ++j)
+					if (d_->memories[j].dmaBuf && d_->accessDepth == 0)
+						dmaBufSync(d_->memories[j].fd.get(), DMA_BUF_SYNC_END | flags);
+				return makeError(-ret, "DMA_BUF_IOCTL_SYNC start on %s buffer failed",
+						 d_->origin.c_str());
+			}
+		}
 		d_->accessFlags = flags;
 		HBM_LOG(logCpu, Debug, "sync start (flags %u) on %s", flags, d_->origin.c_str());
 	}
 	++d_->accessDepth;
 	return CpuAccess(shared_from_this(), mode);
+}
+
+Result<UniqueFd> Buffer::exportSyncFile(CpuAccessMode mode) const
+{
+	UniqueFd merged;
+	for (const Memory &m : d_->memories) {
+		if (!m.dmaBuf)
+			return makeError(ENOTSUP, "%s memory is not a dma-buf and carries no fences",
+					 d_->origin.c_str());
+		struct dma_buf_export_sync_file exp = {};
+		exp.flags = syncFlags(mode);
+		exp.fd = -1;
+		int ret;
+		do {
+			ret = ::ioctl(m.fd.get(), DMA_BUF_IOCTL_EXPORT_SYNC_FILE, &exp);
+		} while (ret < 0 && (errno == EINTR || errno == EAGAIN));
+		if (ret < 0)
+			return makeError(errno, "DMA_BUF_IOCTL_EXPORT_SYNC_FILE on %s buffer failed",
+					 d_->origin.c_str());
+		UniqueFd fence(exp.fd);
+		if (!merged) {
+			merged = std::move(fence);
+			continue;
+		}
+		auto both = mergeSyncFiles(merged.get(), fence.get());
+		if (!both)
+			return both.error();
+		merged = std::move(*both);
+	}
+	return merged;
+}
+
+Result<void> Buffer::importSyncFile(int syncFile, CpuAccessMode mode)
+{
+	for (const Memory &m : d_->memories) {
+		if (!m.dmaBuf)
+			return makeError(ENOTSUP, "%s memory is not a dma-buf and takes no fences",
+					 d_->origin.c_str());
+		struct dma_buf_import_sync_file imp = {};
+		imp.flags = syncFlags(mode);
+		imp.fd = syncFile;
+		int ret;
+		do {
+			ret = ::ioctl(m.fd.get(), DMA_BUF_IOCTL_IMPORT_SYNC_FILE, &imp);
+		} while (ret < 0 && (errno == EINTR || errno == EAGAIN));
+		if (ret < 0)
+			return makeError(errno, "DMA_BUF_IOCTL_IMPORT_SYNC_FILE of fd %d into %s buffer failed",
+					 syncFile, d_->origin.c_str());
+	}
+	return {};
+}
+
+Result<bool> Buffer::waitIdle(CpuAccessMode mode, int timeoutMs) const
+{
+	// dma-buf poll: POLLIN once the writers are done (safe to read), POLLOUT once every
+	// fence is (safe to write).
+	const short events = (syncFlags(mode) & DMA_BUF_SYNC_WRITE) ? POLLOUT : POLLIN;
+	std::vector<struct pollfd> fds;
+	for (const Memory &m : d_->memories)
+		if (m.dmaBuf)
+			fds.push_back({m.fd.get(), events, 0});
+	if (fds.empty())
+		return true;
+	size_t ready = 0;
+	while (ready < fds.size()) {
+		int ret = ::poll(fds.data(), fds.size(), timeoutMs);
+		if (ret < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (ret < 0)
+			return makeError(errno, "poll on %s buffer failed", d_->origin.c_str());
+		if (ret == 0)
+			return false;
+		ready = 0;
+		for (struct pollfd &p : fds) {
+			if (p.revents & events) {
+				p.events = 0; // done with this one
+				++ready;
+			} else if (p.events == 0) {
+				++ready;
+			}
+		}
+	}
+	return true;
 }
 
 CpuAccess::CpuAccess(std::shared_ptr<Buffer> buffer, CpuAccessMode mode)
@@ -150,7 +302,8 @@ std::span<uint8_t> CpuAccess::plane(size_t index) const
 		return {};
 	const auto &d = *buffer_->d_;
 	const PlaneLayout &plane = d.layout.planes[index];
-	return {d.mapping.data() + plane.offset, static_cast<size_t>(plane.size)};
+	const Memory &m = d.memories[d.planeMemory[index]];
+	return {m.mapping.data() + plane.offset, static_cast<size_t>(plane.size)};
 }
 
 uint32_t CpuAccess::stride(size_t index) const
@@ -171,11 +324,16 @@ Result<void> CpuAccess::end()
 		return {};
 	unsigned flags = d.accessFlags;
 	d.accessFlags = 0;
-	int ret = dmaBufSync(d.fd.get(), DMA_BUF_SYNC_END | flags);
-	if (ret < 0)
-		return makeError(-ret, "DMA_BUF_IOCTL_SYNC end on %s buffer failed", d.origin.c_str());
+	Result<void> result;
+	for (const Memory &m : d.memories) {
+		if (!m.dmaBuf)
+			continue;
+		int ret = dmaBufSync(m.fd.get(), DMA_BUF_SYNC_END | flags);
+		if (ret < 0 && result)
+			result = makeError(-ret, "DMA_BUF_IOCTL_SYNC end on %s buffer failed", d.origin.c_str());
+	}
 	HBM_LOG(logCpu, Debug, "sync end (flags %u) on %s", flags, d.origin.c_str());
-	return {};
+	return result;
 }
 
 } // namespace hbm

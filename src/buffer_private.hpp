@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include <hbm/buffer.hpp>
 
@@ -10,15 +12,32 @@
 
 namespace hbm {
 
+/// One memory object behind a buffer's planes: a dma-buf (or a memfd).
+struct Memory {
+	SharedFd fd;
+	uint64_t size = 0; ///< the descriptor's real size
+	bool dmaBuf = true;
+	Mapping mapping;   ///< made at the first CPU access, kept until destruction
+};
+
 struct Buffer::Private {
 	Layout layout;
-	SharedFd fd;
+	std::vector<Memory> memories;
+	std::vector<size_t> planeMemory; ///< plane index -> memories index
 	std::string origin;
+	std::shared_ptr<void> keepAlive; ///< backend object (gbm_bo) the storage depends on
 
 	std::mutex mutex;
-	Mapping mapping;           ///< made at the first CPU access, kept until destruction
-	unsigned accessDepth = 0;  ///< open CpuAccess objects
-	unsigned accessFlags = 0;  ///< DMA_BUF_SYNC_READ/WRITE announced by the open start
+	unsigned accessDepth = 0; ///< open CpuAccess objects
+	unsigned accessFlags = 0; ///< DMA_BUF_SYNC_READ/WRITE announced by the open start
+};
+
+/// Builds buffers for the parts of hbm that make them (Context, import, sharing).
+struct BufferFactory {
+	/// @planeFds holds one descriptor per plane; planes sharing a SharedFd (or a dma-buf
+	/// inode) share one Memory.
+	static Result<std::shared_ptr<Buffer>> create(Layout layout, std::vector<SharedFd> planeFds,
+						      std::string origin, std::shared_ptr<void> keepAlive = {});
 };
 
 } // namespace hbm

@@ -11,6 +11,12 @@
 
 #include <linux/dma-heap.h>
 
+#include <cstdio>
+
+#include <drm_fourcc.h>
+
+#include <hbm/format.hpp>
+
 #include "error.hpp"
 #include "log.hpp"
 
@@ -92,6 +98,59 @@ Result<UniqueFd> allocate(const HeapInfo &heap, uint64_t size)
 	HBM_LOG(logHeap, Debug, "allocated %llu bytes from %s: fd %d",
 		static_cast<unsigned long long>(size), heap.name.c_str(), ret);
 	return UniqueFd(ret);
+}
+
+namespace {
+
+/// CmaTotal from /proc/meminfo in bytes (all CMA areas), or 0.
+uint64_t cmaTotalBytes()
+{
+	std::unique_ptr<FILE, int (*)(FILE *)> f(std::fopen("/proc/meminfo", "re"), std::fclose);
+	char line[128];
+	unsigned long long kb = 0;
+	while (f && std::fgets(line, sizeof(line), f.get()))
+		if (std::sscanf(line, "CmaTotal: %llu kB", &kb) == 1)
+			return kb * 1024;
+	return 0;
+}
+
+} // namespace
+
+Result<std::unique_ptr<DmaHeapAllocator>> DmaHeapAllocator::create(const HeapInfo &heap)
+{
+	UniqueFd fd(::open(heap.path.c_str(), O_RDONLY | O_CLOEXEC));
+	if (!fd)
+		return makeError(errno, "cannot open dma-heap %s (%s)", heap.name.c_str(), heap.path.c_str());
+	AllocatorInfo info;
+	info.name = "dma-heap:" + heap.name;
+	info.kind = AllocatorKind::DmaHeap;
+	info.formats = linearFormats();
+	info.contiguous = heap.contiguous;
+	info.cached = heap.cached;
+	info.deviceImportable = true;
+	// The kernel does not say how big one CMA area is; with one CMA heap it is CmaTotal.
+	if (heap.contiguous)
+		info.maxSize = cmaTotalBytes();
+	return std::unique_ptr<DmaHeapAllocator>(new DmaHeapAllocator(std::move(info), std::move(fd)));
+}
+
+Result<Allocation> DmaHeapAllocator::doAllocate(const AllocationRequest &request)
+{
+	auto layout = linearLayout(request.format, request.width, request.height, request.linear);
+	if (!layout)
+		return layout.error();
+	if (info_.maxSize && layout->size > info_.maxSize)
+		return makeError(ENOMEM, "%llu bytes exceed the heap's %llu: raise cma= on the kernel command line",
+				 (unsigned long long)layout->size, (unsigned long long)info_.maxSize);
+	int ret = allocIoctl(heapFd_.get(), layout->size);
+	if (ret < 0) {
+		const char *hint = (ret == -ENOMEM && info_.contiguous)
+					   ? ": the CMA area is too small or fragmented (raise cma= on the kernel command line)"
+					   : "";
+		return makeError(-ret, "could not allocate %llu bytes%s",
+				 static_cast<unsigned long long>(layout->size), hint);
+	}
+	return singleFdAllocation(std::move(*layout), SharedFd(UniqueFd(ret)));
 }
 
 } // namespace hbm::dma_heap

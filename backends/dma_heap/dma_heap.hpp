@@ -29,3 +29,24 @@ int allocIoctl(int heapFd, uint64_t len);
 Result<UniqueFd> allocate(const HeapInfo &heap, uint64_t size);
 
 } // namespace hbm::dma_heap
+
+#include "backends/allocator.hpp"
+
+namespace hbm::dma_heap {
+
+/// One allocator per heap. The heap device stays open, so an allocation is one ioctl.
+class DmaHeapAllocator final : public Allocator
+{
+public:
+	static Result<std::unique_ptr<DmaHeapAllocator>> create(const HeapInfo &heap);
+
+private:
+	DmaHeapAllocator(AllocatorInfo info, UniqueFd heapFd)
+		: Allocator(std::move(info)), heapFd_(std::move(heapFd))
+	{
+	}
+	Result<Allocation> doAllocate(const AllocationRequest &request) override;
+	UniqueFd heapFd_;
+};
+
+} // namespace hbm::dma_heap

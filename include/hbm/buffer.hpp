@@ -5,11 +5,13 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 #include <hbm/export.h>
 #include <hbm/layout.hpp>
 #include <hbm/result.hpp>
 #include <hbm/shared_fd.hpp>
+#include <hbm/unique_fd.hpp>
 
 namespace hbm {
 
@@ -28,16 +30,39 @@ struct BufferDesc {
 	uint32_t format = 0; ///< DRM fourcc
 };
 
-/// Image memory shared with devices through a dma-buf. Always held by std::shared_ptr;
-/// the storage, its fd and its CPU mapping go away with the last reference.
+/// One plane of a buffer made elsewhere (gbm_import_fd_modifier_data's shape). The fd is
+/// the caller's: hbm takes its own duplicate.
+struct PlaneImport {
+	int fd = -1;
+	uint64_t offset = 0;
+	uint32_t stride = 0;
+};
+
+struct ImportDesc {
+	uint32_t width = 0;
+	uint32_t height = 0;
+	uint32_t format = 0;
+	uint64_t modifier = 0; ///< DRM_FORMAT_MOD_LINEAR by default
+	std::vector<PlaneImport> planes;
+};
+
+/// A plane handed out: a descriptor of the caller's own, with where the plane lies in it.
+struct PlaneExport {
+	UniqueFd fd;
+	uint64_t offset = 0;
+	uint32_t stride = 0;
+};
+
+/// Image memory, usually a dma-buf that devices can import. Always held by
+/// std::shared_ptr; its descriptors, mappings and backend objects go with the last
+/// reference. Made by Context::allocate(), Buffer::import() or receiveBuffer().
 class HBM_EXPORT Buffer : public std::enable_shared_from_this<Buffer>
 {
 public:
-	/// Allocates a linear buffer from the dma-heap named @heap (see listHeaps()). An
-	/// unknown heap is refused with the list of heaps that exist.
-	static Result<std::shared_ptr<Buffer>> allocateFromHeap(const BufferDesc &desc,
-								const std::string &heap,
-								const LinearRules &rules = {});
+	/// Wraps dma-bufs made elsewhere. Everything is checked before it is trusted: each fd
+	/// is an open dma-buf, the plane count suits the format and modifier, strides hold a
+	/// row, and every plane lies inside its dma-buf's real size (no overflow).
+	static Result<std::shared_ptr<Buffer>> import(const ImportDesc &desc);
 
 	~Buffer();
 	Buffer(const Buffer &) = delete;
@@ -48,21 +73,41 @@ public:
 	uint32_t height() const { return layout().height; }
 	uint32_t format() const { return layout().format; }
 	uint64_t modifier() const { return layout().modifier; }
+	size_t planeCount() const { return layout().planes.size(); }
 
-	/// The dma-buf holding every plane (planes differ by offset).
-	const SharedFd &fd() const;
-	/// Where the storage came from, e.g. "dma-heap:system".
+	/// The descriptor holding plane @index (planes of one allocation share it).
+	const SharedFd &planeFd(size_t index) const;
+	/// Number of distinct memory objects (dma-bufs) behind the planes.
+	size_t memoryCount() const;
+
+	/// Where the storage came from: "dma-heap:system", "gbm:vkms", "import" …
 	const std::string &origin() const;
+	/// False for memory no device can import (memfd).
+	bool deviceImportable() const;
+
+	/// Every plane as a descriptor of the caller's own (dup'd, close-on-exec).
+	Result<std::vector<PlaneExport>> exportPlanes() const;
 
 	/// Brackets CPU access with DMA_BUF_IOCTL_SYNC: start now, end when the returned
 	/// object is destroyed or ended. The mapping is made on first use and kept. Access
-	/// nested inside another (same or narrower mode) issues no further sync.
+	/// nested inside another with the same or narrower rights issues no further sync.
 	Result<CpuAccess> beginCpuAccess(CpuAccessMode mode);
+
+	/// The fences a CPU access of @mode would wait for, as one sync_file
+	/// (DMA_BUF_IOCTL_EXPORT_SYNC_FILE): writers for Read, everyone for Write.
+	Result<UniqueFd> exportSyncFile(CpuAccessMode mode) const;
+	/// Adds a device's fence to the buffer (DMA_BUF_IOCTL_IMPORT_SYNC_FILE): Write for a
+	/// device that writes, Read for one that only reads.
+	Result<void> importSyncFile(int syncFile, CpuAccessMode mode);
+	/// Waits until a CPU access of @mode would not block (poll on the dma-buf). Returns
+	/// false on timeout; @timeoutMs < 0 waits forever.
+	Result<bool> waitIdle(CpuAccessMode mode, int timeoutMs) const;
 
 	struct Private;
 
 private:
 	friend class CpuAccess;
+	friend struct BufferFactory;
 	explicit Buffer(std::unique_ptr<Private> d);
 	std::unique_ptr<Private> d_;
 };
@@ -77,7 +122,7 @@ public:
 	CpuAccess &operator=(const CpuAccess &) = delete;
 	~CpuAccess();
 
-	/// Bytes of plane @index: offset .. offset + size of the mapping.
+	/// Bytes of plane @index (its layout size), empty if out of range.
 	std::span<uint8_t> plane(size_t index) const;
 	uint32_t stride(size_t index) const;
 	CpuAccessMode mode() const { return mode_; }

@@ -3,7 +3,9 @@
 
 /// hbm — the hardware buffer manager. Include this for the whole C++ API.
 
+#include <hbm/allocator.hpp>
 #include <hbm/buffer.hpp>
+#include <hbm/context.hpp>
 #include <hbm/format.hpp>
 #include <hbm/format_set.hpp>
 #include <hbm/heap.hpp>
@@ -11,5 +13,6 @@
 #include <hbm/layout.hpp>
 #include <hbm/pattern.hpp>
 #include <hbm/result.hpp>
+#include <hbm/share.hpp>
 #include <hbm/shared_fd.hpp>
 #include <hbm/unique_fd.hpp>

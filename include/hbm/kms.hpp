@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <hbm/export.h>
 #include <hbm/format_set.hpp>
@@ -32,13 +33,13 @@ public:
 
 private:
 	friend class KmsDevice;
-	Framebuffer(std::shared_ptr<KmsDevice> device, uint32_t id, uint32_t handle,
+	Framebuffer(std::shared_ptr<KmsDevice> device, uint32_t id, std::vector<uint32_t> handles,
 		    uint32_t width, uint32_t height, uint32_t format);
 	void release();
 
 	std::shared_ptr<KmsDevice> device_;
 	uint32_t id_ = 0;
-	uint32_t handle_ = 0;
+	std::vector<uint32_t> handles_; ///< one GEM handle per distinct dma-buf, each counted once
 	uint32_t width_ = 0;
 	uint32_t height_ = 0;
 	uint32_t format_ = 0;
@@ -63,7 +64,8 @@ public:
 	const std::string &path() const;
 	const std::string &driverName() const;
 
-	/// Imports @buffer's dma-buf and creates a framebuffer with its layout and modifier.
+	/// Imports every dma-buf of @buffer and creates a framebuffer with all its planes,
+	/// offsets, strides and modifier (ADDFB2). CPU-only (memfd) buffers are refused.
 	Result<Framebuffer> addFramebuffer(const Buffer &buffer);
 
 	/// Lights the first connected connector with a mode of @fb's size and shows @fb on

@@ -188,20 +188,39 @@ Result<Framebuffer> KmsDevice::addFramebuffer(const Buffer &buffer)
 	if (layout.planes.empty() || layout.planes.size() > 4)
 		return makeError(EINVAL, "buffer has %zu planes; a framebuffer takes 1 to 4",
 				 layout.planes.size());
-
-	auto handle = d_->gem->acquire(buffer.fd().get());
-	if (!handle)
-		return withContext(handle.error(), d_->path);
+	if (!buffer.deviceImportable())
+		return makeError(EINVAL, "a %s buffer is CPU-only memory: %s cannot scan it out",
+				 buffer.origin().c_str(), d_->path.c_str());
 
 	uint32_t handles[4] = {}, pitches[4] = {}, offsets[4] = {};
 	uint64_t modifiers[4] = {};
+	std::vector<uint32_t> held; // one reference per distinct dma-buf
+	auto releaseHeld = [&] {
+		for (uint32_t h : held)
+			d_->gem->release(h);
+	};
 	for (size_t i = 0; i < layout.planes.size(); ++i) {
 		if (layout.planes[i].offset > UINT32_MAX) {
-			d_->gem->release(*handle);
+			releaseHeld();
 			return makeError(EINVAL, "plane %zu offset %llu does not fit ADDFB2's 32 bits", i,
 					 static_cast<unsigned long long>(layout.planes[i].offset));
 		}
-		handles[i] = *handle;
+		const SharedFd &fd = buffer.planeFd(i);
+		bool seen = false;
+		for (size_t j = 0; j < i; ++j)
+			if (buffer.planeFd(j) == fd) {
+				handles[i] = handles[j];
+				seen = true;
+			}
+		if (!seen) {
+			auto handle = d_->gem->acquire(fd.get());
+			if (!handle) {
+				releaseHeld();
+				return withContext(handle.error(), stringf("%s, plane %zu", d_->path.c_str(), i));
+			}
+			handles[i] = *handle;
+			held.push_back(*handle);
+		}
 		pitches[i] = layout.planes[i].stride;
 		offsets[i] = static_cast<uint32_t>(layout.planes[i].offset);
 		modifiers[i] = layout.modifier;
@@ -211,15 +230,15 @@ Result<Framebuffer> KmsDevice::addFramebuffer(const Buffer &buffer)
 	if (drmModeAddFB2WithModifiers(d_->fd.get(), layout.width, layout.height, layout.format,
 				       handles, pitches, offsets, modifiers, &id, flags)) {
 		int err = errno;
-		d_->gem->release(*handle);
+		releaseHeld();
 		return makeError(err, "%s (%s) refused a %ux%u %s framebuffer with modifier %s, stride %u",
 				 d_->path.c_str(), d_->driver.c_str(), layout.width, layout.height,
 				 formatName(layout.format).c_str(), modifierName(layout.modifier).c_str(),
 				 pitches[0]);
 	}
-	HBM_LOG(logKms, Debug, "framebuffer %u: %ux%u %s", id, layout.width, layout.height,
-		formatName(layout.format).c_str());
-	return Framebuffer(shared_from_this(), id, *handle, layout.width, layout.height, layout.format);
+	HBM_LOG(logKms, Debug, "framebuffer %u: %ux%u %s, %zu planes", id, layout.width, layout.height,
+		formatName(layout.format).c_str(), layout.planes.size());
+	return Framebuffer(shared_from_this(), id, std::move(held), layout.width, layout.height, layout.format);
 }
 
 Result<void> KmsDevice::showOnPrimary(const Framebuffer &fb)
@@ -483,19 +502,19 @@ Result<void> KmsDevice::captureWriteback(const Framebuffer &target, int timeoutM
 	return {};
 }
 
-Framebuffer::Framebuffer(std::shared_ptr<KmsDevice> device, uint32_t id, uint32_t handle,
+Framebuffer::Framebuffer(std::shared_ptr<KmsDevice> device, uint32_t id, std::vector<uint32_t> handles,
 			 uint32_t width, uint32_t height, uint32_t format)
-	: device_(std::move(device)), id_(id), handle_(handle), width_(width), height_(height),
+	: device_(std::move(device)), id_(id), handles_(std::move(handles)), width_(width), height_(height),
 	  format_(format)
 {
 }
 
 Framebuffer::Framebuffer(Framebuffer &&other) noexcept
-	: device_(std::move(other.device_)), id_(other.id_), handle_(other.handle_),
-	  width_(other.width_), height_(other.height_), format_(other.format_)
+	: device_(std::move(other.device_)), id_(std::exchange(other.id_, 0)),
+	  handles_(std::move(other.handles_)), width_(other.width_), height_(other.height_),
+	  format_(other.format_)
 {
-	other.id_ = 0;
-	other.handle_ = 0;
+	other.handles_.clear();
 }
 
 Framebuffer &Framebuffer::operator=(Framebuffer &&other) noexcept
@@ -504,7 +523,8 @@ Framebuffer &Framebuffer::operator=(Framebuffer &&other) noexcept
 		release();
 		device_ = std::move(other.device_);
 		id_ = std::exchange(other.id_, 0);
-		handle_ = std::exchange(other.handle_, 0);
+		handles_ = std::move(other.handles_);
+		other.handles_.clear();
 		width_ = other.width_;
 		height_ = other.height_;
 		format_ = other.format_;
@@ -523,10 +543,10 @@ void Framebuffer::release()
 		return;
 	if (id_ && drmModeRmFB(device_->fd(), id_))
 		HBM_LOG(logKms, Error, "removing framebuffer %u failed: %s", id_, strerror(errno));
-	if (handle_)
-		device_->d_->gem->release(handle_);
+	for (uint32_t handle : handles_)
+		device_->d_->gem->release(handle);
 	id_ = 0;
-	handle_ = 0;
+	handles_.clear();
 	device_.reset();
 }
 

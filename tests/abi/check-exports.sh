@@ -20,8 +20,8 @@ if leaked=$(grep -vE '^(hbm::|typeinfo (name )?for hbm::|vtable for hbm::|_init$
 	echo "$leaked" | head -n 20
 	status=1
 fi
-for public in 'hbm::listHeaps()' 'hbm::Buffer::allocateFromHeap' 'hbm::KmsDevice::openByDriver' \
-	'hbm::linearLayout' 'hbm::FormatSet::intersect' 'hbm::Error::toString'; do
+for public in 'hbm::listHeaps()' 'hbm::Context::allocate' 'hbm::KmsDevice::openByDriver' \
+	'hbm::linearLayout' 'hbm::FormatSet::intersect' 'hbm::Buffer::import' 'hbm::sendBuffer' 'hbm::receiveBuffer' 'hbm::Error::toString'; do
 	grep -qF "$public" <<<"$exports" || { echo "public symbol missing: $public"; status=1; }
 done
 [ "$status" = 0 ] && echo "libhbm exports $(wc -l <<<"$exports") symbols, all public API"

@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <hbm/context.hpp>
 #include <hbm/heap.hpp>
 
 namespace hbm::test {
@@ -76,19 +77,69 @@ inline long sysfsCounter(const std::string &path)
 	return in ? value : -1;
 }
 
-/// The first heap with the given contiguity, or an empty name.
-inline std::string heapName(bool contiguous)
+/// The process's context (probing is not free: once per test binary).
+inline std::shared_ptr<Context> context()
 {
-	auto heaps = listHeaps();
-	if (heaps)
-		for (const HeapInfo &h : *heaps)
-			if (h.contiguous == contiguous && h.cached)
-				return h.name;
+	static std::shared_ptr<Context> ctx = [] {
+		auto made = Context::create();
+		return made ? *made : nullptr;
+	}();
+	return ctx;
+}
+
+/// The allocator a test parameter names: "system" (dma-heap), "cma" (a contiguous
+/// dma-heap), "udmabuf", "dumb" and "gbm" (on vkms). Empty if this machine lacks it.
+inline std::string allocatorFor(const std::string &key)
+{
+	if (!context())
+		return {};
+	for (const AllocatorInfo &a : context()->allocators()) {
+		bool match = (key == "system" && a.name == "dma-heap:system") ||
+			     (key == "cma" && a.kind == AllocatorKind::DmaHeap && a.contiguous) ||
+			     (key == "udmabuf" && a.kind == AllocatorKind::Udmabuf) ||
+			     (key == "dumb" && a.kind == AllocatorKind::DrmDumb && a.drmDriver == "vkms") ||
+			     (key == "gbm" && a.kind == AllocatorKind::Gbm && a.drmDriver == "vkms");
+		if (match)
+			return a.name;
+	}
 	return {};
 }
 
-/// Names a test parameterised by heap kind after the kind ("system", "cma").
-inline std::string heapParamName(const ::testing::TestParamInfo<std::string> &param)
+inline AllocatorInfo allocatorInfo(const std::string &name)
+{
+	for (const AllocatorInfo &a : context()->allocators())
+		if (a.name == name)
+			return a;
+	return {};
+}
+
+/// Allocates from the allocator named @name, failing the test on error.
+inline std::shared_ptr<Buffer> allocateFrom(const std::string &name, const BufferDesc &desc,
+					    uint32_t usage = UsageScanout | UsageCpuWrite)
+{
+	AllocationOptions options;
+	options.allocator = name;
+	options.usage = usage;
+	auto buffer = context()->allocate(desc, options);
+	EXPECT_TRUE(buffer) << buffer.error().toString();
+	return buffer ? *buffer : nullptr;
+}
+
+inline const std::string kAllAllocators[] = {"system", "cma", "udmabuf", "dumb", "gbm"};
+
+/// Resident memory of this process in kB (VmRSS), or -1.
+inline long rssKb()
+{
+	std::ifstream in("/proc/self/status");
+	std::string line;
+	while (std::getline(in, line))
+		if (line.rfind("VmRSS:", 0) == 0)
+			return std::stol(line.substr(6));
+	return -1;
+}
+
+/// Names a test parameterised by allocator after it ("system", "cma" …).
+inline std::string paramName(const ::testing::TestParamInfo<std::string> &param)
 {
 	return param.param;
 }

@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: MIT
+#include "allocator.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <fcntl.h>
+#include <sys/statfs.h>
+
+#include <xf86drm.h>
+
+#include <drm_fourcc.h>
+#include <linux/magic.h>
+
+#include <hbm/format.hpp>
+
+#include "dma_buf.hpp"
+#include "error.hpp"
+#include "string_format.hpp"
+
+namespace hbm {
+
+const char *allocatorKindName(AllocatorKind kind)
+{
+	switch (kind) {
+	case AllocatorKind::DmaHeap: return "dma-heap";
+	case AllocatorKind::Udmabuf: return "udmabuf";
+	case AllocatorKind::DrmDumb: return "dumb";
+	case AllocatorKind::Gbm: return "gbm";
+	case AllocatorKind::Memfd: return "memfd";
+	}
+	return "?";
+}
+
+Result<UniqueFd> openDrmForAllocation(const std::string &path)
+{
+	UniqueFd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC));
+	if (!fd)
+		return makeError(errno, "cannot open %s", path.c_str());
+	if (drmIsMaster(fd.get()) && drmDropMaster(fd.get()) != 0)
+		return makeError(errno, "cannot drop the DRM master this open of %s took", path.c_str());
+	return fd;
+}
+
+FormatSet linearFormats()
+{
+	FormatSet set;
+	for (const FormatInfo &f : knownFormats())
+		set.add(f.fourcc, DRM_FORMAT_MOD_LINEAR);
+	return set;
+}
+
+Allocation singleFdAllocation(Layout layout, SharedFd fd)
+{
+	Allocation a;
+	a.planeFds.assign(layout.planes.size(), fd);
+	a.layout = std::move(layout);
+	return a;
+}
+
+Result<Allocation> Allocator::allocate(const AllocationRequest &request)
+{
+	const std::string what = stringf("%ux%u %s", request.width, request.height,
+					 formatName(request.format).c_str());
+	bool anyModifier = std::any_of(request.modifiers.begin(), request.modifiers.end(),
+				       [&](uint64_t m) { return info_.formats.contains(request.format, m); });
+	if (!anyModifier) {
+		std::string asked;
+		for (uint64_t m : request.modifiers)
+			asked += (asked.empty() ? "" : ", ") + modifierName(m);
+		return makeError(ENOTSUP, "%s cannot make %s with modifier %s", info_.name.c_str(),
+				 what.c_str(), asked.empty() ? "(none given)" : asked.c_str());
+	}
+
+	auto result = doAllocate(request);
+	if (!result)
+		return withContext(result.error(), info_.name);
+
+	// What every backend promises. A broken promise is this project's bug, reported as such.
+	const Allocation &a = *result;
+	auto broken = [&](const std::string &why) {
+		return makeError(EPROTO, "%s broke its promise for %s: %s", info_.name.c_str(),
+				 what.c_str(), why.c_str());
+	};
+	if (a.layout.width != request.width || a.layout.height != request.height ||
+	    a.layout.format != request.format)
+		return broken("it made a different image");
+	if (std::find(request.modifiers.begin(), request.modifiers.end(), a.layout.modifier) ==
+	    request.modifiers.end())
+		return broken("modifier " + modifierName(a.layout.modifier) + " was not asked for");
+	if (a.layout.planes.empty() || a.layout.planes.size() > 4 ||
+	    a.planeFds.size() != a.layout.planes.size())
+		return broken(stringf("%zu planes with %zu descriptors", a.layout.planes.size(),
+				      a.planeFds.size()));
+	for (size_t i = 0; i < a.layout.planes.size(); ++i) {
+		const PlaneLayout &p = a.layout.planes[i];
+		int fd = a.planeFds[i].get();
+		if (fd < 0)
+			return broken(stringf("plane %zu has no descriptor", i));
+		int64_t size = fileSize(fd);
+		uint64_t end;
+		if (size < 0 || __builtin_add_overflow(p.offset, p.size, &end) || end > uint64_t(size))
+			return broken(stringf("plane %zu (offset %llu, %llu bytes) lies outside its %lld-byte descriptor",
+					      i, (unsigned long long)p.offset, (unsigned long long)p.size,
+					      (long long)size));
+		struct statfs fs;
+		bool dmaBuf = ::fstatfs(fd, &fs) == 0 && fs.f_type == DMA_BUF_MAGIC;
+		if (dmaBuf != info_.deviceImportable)
+			return broken(dmaBuf ? "it returned a dma-buf while declared CPU-only"
+					     : "it returned something that is not a dma-buf");
+	}
+	return result;
+}
+
+} // namespace hbm

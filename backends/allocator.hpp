@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include <hbm/allocator.hpp>
+#include <hbm/layout.hpp>
+#include <hbm/result.hpp>
+#include <hbm/shared_fd.hpp>
+#include <hbm/unique_fd.hpp>
+
+namespace hbm {
+
+/// What the core asks of an allocator: an image and the modifiers and linear alignment
+/// acceptable, already checked against the allocator's declared formats. A struct, so
+/// fields can be added without touching every backend's signature.
+struct AllocationRequest {
+	uint32_t width = 0;
+	uint32_t height = 0;
+	uint32_t format = 0;
+	std::vector<uint64_t> modifiers; ///< non-empty, in preference order
+	LinearRules linear;
+	uint32_t usage = 0;
+};
+
+/// What an allocator hands back: the layout it produced and a descriptor per plane
+/// (planes of one allocation share one SharedFd).
+struct Allocation {
+	Layout layout;
+	std::vector<SharedFd> planeFds;
+	/// A backend object the storage depends on (a gbm_bo), released with the buffer.
+	std::shared_ptr<void> keepAlive;
+};
+
+/// The seam every backend implements (wlroots' wlr_allocator, KWin's
+/// GraphicsBufferAllocator). Backends implement doAllocate(); allocate() checks what
+/// every backend promises, so no broken allocation reaches a user.
+class Allocator
+{
+public:
+	explicit Allocator(AllocatorInfo info) : info_(std::move(info)) {}
+	virtual ~Allocator() = default;
+	Allocator(const Allocator &) = delete;
+	Allocator &operator=(const Allocator &) = delete;
+
+	const AllocatorInfo &info() const { return info_; }
+	/// The registry renames one of two allocators that would share a name.
+	void rename(std::string name) { info_.name = std::move(name); }
+
+	/// Refuses requests outside the declared formats or size, then checks the result:
+	/// size, format, a modifier that was asked for, plane count, every plane inside its
+	/// descriptor's real size, dma-bufs exactly when the allocator said so.
+	Result<Allocation> allocate(const AllocationRequest &request);
+
+protected:
+	virtual Result<Allocation> doAllocate(const AllocationRequest &request) = 0;
+	AllocatorInfo info_;
+};
+
+/// Opens the DRM node @path for allocating. The first opener of a primary node becomes
+/// DRM master; an allocator must not keep the display from its compositor, so master is
+/// dropped at once.
+Result<UniqueFd> openDrmForAllocation(const std::string &path);
+
+/// Every known format with a linear layout: what memory laid out by hbm can hold.
+FormatSet linearFormats();
+
+/// The same layout with planes back to back in one allocation of @size bytes and every
+/// plane sharing @fd — the shape of most single-allocation backends' results.
+Allocation singleFdAllocation(Layout layout, SharedFd fd);
+
+} // namespace hbm

@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: MIT
+#include "dumb_allocator.hpp"
+
+#include <cerrno>
+#include <fcntl.h>
+
+#include <drm.h>
+#include <drm_mode.h>
+#include <xf86drm.h>
+
+#include "error.hpp"
+
+namespace hbm::drm_dumb {
+
+Result<std::unique_ptr<DumbAllocator>> DumbAllocator::create(const std::string &cardPath)
+{
+	auto opened = openDrmForAllocation(cardPath);
+	if (!opened)
+		return opened.error();
+	UniqueFd fd = std::move(*opened);
+	uint64_t dumb = 0, prime = 0;
+	if (drmGetCap(fd.get(), DRM_CAP_DUMB_BUFFER, &dumb) || !dumb)
+		return makeError(ENOTSUP, "%s has no dumb buffers", cardPath.c_str());
+	if (drmGetCap(fd.get(), DRM_CAP_PRIME, &prime) || !(prime & DRM_PRIME_CAP_EXPORT))
+		return makeError(ENOTSUP, "%s cannot export dma-bufs (no PRIME export)", cardPath.c_str());
+	drmVersionPtr version = drmGetVersion(fd.get());
+	std::string driver = version ? version->name : "?";
+	drmFreeVersion(version);
+
+	AllocatorInfo info;
+	info.name = "dumb:" + driver;
+	info.kind = AllocatorKind::DrmDumb;
+	info.formats = linearFormats();
+	info.deviceImportable = true;
+	info.drmDevice = cardPath;
+	info.drmDriver = driver;
+	return std::unique_ptr<DumbAllocator>(new DumbAllocator(std::move(info), std::move(fd)));
+}
+
+Result<Allocation> DumbAllocator::doAllocate(const AllocationRequest &request)
+{
+	auto layout = linearLayout(request.format, request.width, request.height, request.linear);
+	if (!layout)
+		return layout.error();
+	const uint32_t stride = layout->planes[0].stride;
+	const uint64_t rows = (layout->size + stride - 1) / stride;
+	if (rows > UINT32_MAX)
+		return makeError(EOVERFLOW, "%llu rows do not fit a dumb buffer", (unsigned long long)rows);
+
+	// One byte per "pixel" and the stride as width: the kernel's pitch is then the stride.
+	struct drm_mode_create_dumb create = {};
+	create.width = stride;
+	create.height = static_cast<uint32_t>(rows);
+	create.bpp = 8;
+	if (drmIoctl(drm_.get(), DRM_IOCTL_MODE_CREATE_DUMB, &create))
+		return makeError(errno, "DRM_IOCTL_MODE_CREATE_DUMB of %ux%u bytes failed", create.width,
+				 create.height);
+
+	int dmabuf = -1;
+	int err = drmPrimeHandleToFD(drm_.get(), create.handle, DRM_CLOEXEC | DRM_RDWR, &dmabuf) ? errno : 0;
+	// The dma-buf, if any, now holds the object: the handle is not needed either way.
+	struct drm_mode_destroy_dumb destroy = {};
+	destroy.handle = create.handle;
+	drmIoctl(drm_.get(), DRM_IOCTL_MODE_DESTROY_DUMB, &destroy);
+	UniqueFd fd(dmabuf);
+	if (err)
+		return makeError(err, "PRIME export of a dumb buffer failed");
+	if (create.pitch != stride)
+		return makeError(ENOTSUP, "the driver gave the dumb buffer pitch %u, not the layout's stride %u",
+				 create.pitch, stride);
+	layout->size = create.size;
+	return singleFdAllocation(std::move(*layout), SharedFd(std::move(fd)));
+}
+
+} // namespace hbm::drm_dumb

@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <hbm/unique_fd.hpp>
+
+#include "backends/allocator.hpp"
+
+namespace hbm::drm_dumb {
+
+/// DRM dumb buffers on a KMS device, exported as dma-bufs by PRIME (minigbm's dumb
+/// driver, wlroots' drm_dumb allocator). Any known format: the buffer is one dumb object
+/// holding hbm's linear layout, its kernel pitch checked against the layout's stride.
+class DumbAllocator final : public Allocator
+{
+public:
+	/// Opens @cardPath; refuses devices without DRM_CAP_DUMB_BUFFER or PRIME export.
+	static Result<std::unique_ptr<DumbAllocator>> create(const std::string &cardPath);
+
+private:
+	DumbAllocator(AllocatorInfo info, UniqueFd drm) : Allocator(std::move(info)), drm_(std::move(drm)) {}
+	Result<Allocation> doAllocate(const AllocationRequest &request) override;
+	UniqueFd drm_;
+};
+
+} // namespace hbm::drm_dumb

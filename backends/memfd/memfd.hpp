@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include <hbm/unique_fd.hpp>
+
+#include "backends/allocator.hpp"
+
+namespace hbm::memfd {
+
+/// Plain shared memory for machines without dma-buf support. Its buffers say they are
+/// not device-importable, and CPU access needs no sync on them.
+class MemfdAllocator final : public Allocator
+{
+public:
+	static std::unique_ptr<MemfdAllocator> create();
+
+private:
+	using Allocator::Allocator;
+	Result<Allocation> doAllocate(const AllocationRequest &request) override;
+};
+
+} // namespace hbm::memfd

@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: MIT
+#include "shared_memory.hpp"
+
+#include <cerrno>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "error.hpp"
+
+namespace hbm {
+
+uint64_t pageRound(uint64_t size)
+{
+	const uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+	return (size + page - 1) / page * page;
+}
+
+Result<UniqueFd> createSealedMemfd(const char *name, uint64_t size, int seals)
+{
+	UniqueFd fd(::memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING));
+	if (!fd)
+		return makeError(errno, "memfd_create failed");
+	if (::ftruncate(fd.get(), static_cast<off_t>(size)) < 0)
+		return makeError(errno, "cannot size a memfd to %llu bytes", (unsigned long long)size);
+	if (::fcntl(fd.get(), F_ADD_SEALS, seals) < 0)
+		return makeError(errno, "cannot seal a memfd");
+	return fd;
+}
+
+} // namespace hbm

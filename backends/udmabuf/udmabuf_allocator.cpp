@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: MIT
+#include "udmabuf_allocator.hpp"
+
+#include <cerrno>
+#include <cstdio>
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <linux/udmabuf.h>
+
+#include "backends/shared_memory.hpp"
+#include "error.hpp"
+
+namespace hbm::udmabuf {
+
+namespace {
+
+/// The driver's size_limit_mb parameter (64 by default), in bytes; 0 if unreadable.
+uint64_t sizeLimit()
+{
+	std::unique_ptr<FILE, int (*)(FILE *)> f(
+		std::fopen("/sys/module/udmabuf/parameters/size_limit_mb", "re"), std::fclose);
+	unsigned long long mb = 0;
+	if (f && std::fscanf(f.get(), "%llu", &mb) == 1)
+		return mb << 20;
+	return 0;
+}
+
+} // namespace
+
+Result<std::unique_ptr<UdmabufAllocator>> UdmabufAllocator::create(const std::string &device)
+{
+	UniqueFd dev(::open(device.c_str(), O_RDWR | O_CLOEXEC));
+	if (!dev)
+		return makeError(errno, "cannot open %s", device.c_str());
+	AllocatorInfo info;
+	info.name = "udmabuf";
+	info.kind = AllocatorKind::Udmabuf;
+	info.formats = linearFormats();
+	info.deviceImportable = true;
+	info.maxSize = sizeLimit();
+	return std::unique_ptr<UdmabufAllocator>(new UdmabufAllocator(std::move(info), std::move(dev)));
+}
+
+Result<Allocation> UdmabufAllocator::doAllocate(const AllocationRequest &request)
+{
+	auto layout = linearLayout(request.format, request.width, request.height, request.linear);
+	if (!layout)
+		return layout.error();
+	const uint64_t size = pageRound(layout->size);
+	if (info_.maxSize && size > info_.maxSize)
+		return makeError(E2BIG, "%llu bytes exceed udmabuf's size_limit_mb (%llu MiB)",
+				 (unsigned long long)size, (unsigned long long)(info_.maxSize >> 20));
+
+	auto memfd = createSealedMemfd("hbm-udmabuf", size, F_SEAL_SHRINK);
+	if (!memfd)
+		return memfd.error();
+
+	struct udmabuf_create create = {};
+	create.memfd = static_cast<uint32_t>(memfd->get());
+	create.flags = UDMABUF_FLAGS_CLOEXEC;
+	create.offset = 0;
+	create.size = size;
+	int ret;
+	do {
+		ret = ::ioctl(dev_.get(), UDMABUF_CREATE, &create);
+	} while (ret < 0 && errno == EINTR);
+	if (ret < 0)
+		return makeError(errno, "UDMABUF_CREATE of %llu bytes failed", (unsigned long long)size);
+	// The dma-buf holds the pages; the memfd is no longer needed.
+	layout->size = size;
+	return singleFdAllocation(std::move(*layout), SharedFd(UniqueFd(ret)));
+}
+
+} // namespace hbm::udmabuf

@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <hbm/format_set.hpp>
+#include <hbm/layout.hpp>
+
+namespace hbm {
+
+enum class AllocatorKind {
+	DmaHeap, ///< a heap under /dev/dma_heap
+	Udmabuf, ///< memfd pages turned into a dma-buf by /dev/udmabuf
+	DrmDumb, ///< a DRM dumb buffer, exported by PRIME
+	Gbm,     ///< Mesa GBM on a DRM device (driver-native layouts, modifiers)
+	Memfd,   ///< plain shared memory: CPU only, no device can import it
+};
+
+const char *allocatorKindName(AllocatorKind kind);
+
+/// What an allocator can honour, declared as data (minigbm's combinations, wlroots'
+/// allocator caps): the core ranks and picks allocators from this alone.
+struct AllocatorInfo {
+	std::string name; ///< unique: "dma-heap:system", "udmabuf", "dumb:vkms", "gbm:vkms", "memfd"
+	AllocatorKind kind = AllocatorKind::Memfd;
+	FormatSet formats;             ///< the (format, modifier) pairs it can produce
+	bool contiguous = false;       ///< physically contiguous memory
+	bool cached = true;            ///< CPU-cached mappings
+	bool deviceImportable = false; ///< produces dma-bufs (false: memfd)
+	std::string drmDevice;         ///< the DRM node it is tied to, if any
+	std::string drmDriver;         ///< that node's kernel driver
+	uint64_t maxSize = 0;          ///< largest allocation in bytes, 0 if unknown
+};
+
+/// How the buffer will be used; allocators that care (GBM) turn this into their flags.
+enum Usage : uint32_t {
+	UsageScanout = 1u << 0,
+	UsageRender = 1u << 1,
+	UsageTexture = 1u << 2,
+	UsageCursor = 1u << 3,
+	UsageCpuRead = 1u << 4,
+	UsageCpuWrite = 1u << 5,
+};
+
+struct AllocationOptions {
+	/// An allocator's exact name; empty picks the first one able to (HBM_ALLOCATOR in the
+	/// environment names one the same way when this is empty).
+	std::string allocator;
+	/// Acceptable modifiers in order of preference. DRM_FORMAT_MOD_INVALID (implicit,
+	/// driver-chosen layout) is returned only if it is listed here.
+	std::vector<uint64_t> modifiers = {0 /* DRM_FORMAT_MOD_LINEAR */};
+	/// Alignment for linear layouts.
+	LinearRules linear;
+	uint32_t usage = UsageRender | UsageCpuWrite;
+	/// Accept memory no device can import (memfd) when nothing else can allocate.
+	bool allowCpuOnly = false;
+};
+
+} // namespace hbm

@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <hbm/allocator.hpp>
+#include <hbm/buffer.hpp>
+#include <hbm/export.h>
+#include <hbm/result.hpp>
+
+namespace hbm {
+
+/// Where a program starts with hbm: it finds this machine's allocators (every dma-heap,
+/// udmabuf, DRM dumb buffers and Mesa GBM on each KMS device, memfd) and allocates
+/// buffers from them. Thread-safe.
+class HBM_EXPORT Context
+{
+public:
+	/// Probes the allocators. A device that cannot be opened is left out (hbm_info says
+	/// why), never an error: memfd is always there.
+	static Result<std::shared_ptr<Context>> create();
+
+	~Context();
+	Context(const Context &) = delete;
+	Context &operator=(const Context &) = delete;
+
+	/// The allocators, in the order allocate() tries them: dma-heaps with scattered pages,
+	/// udmabuf, GBM, dumb buffers, contiguous (CMA) heaps, memfd.
+	std::vector<AllocatorInfo> allocators() const;
+	/// Why devices that exist were left out ("/dev/udmabuf: permission denied" …).
+	std::vector<std::string> probeNotes() const;
+
+	/// A buffer for @desc. With options.allocator (or HBM_ALLOCATOR) set, that allocator
+	/// alone is used; otherwise each able allocator in turn, and the error of a refusal
+	/// lists every one tried and why it failed.
+	Result<std::shared_ptr<Buffer>> allocate(const BufferDesc &desc, const AllocationOptions &options = {});
+
+	struct Private;
+
+private:
+	friend struct ContextFactory;
+	explicit Context(std::unique_ptr<Private> d);
+	std::unique_ptr<Private> d_;
+};
+
+} // namespace hbm

@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <memory>
+
+#include <hbm/buffer.hpp>
+#include <hbm/export.h>
+#include <hbm/result.hpp>
+
+namespace hbm {
+
+/// Sends @buffer over the connected Unix socket @socket: a small versioned descriptor
+/// (size, format, modifier, planes) with the buffer's dma-bufs attached by SCM_RIGHTS,
+/// each distinct dma-buf once. SOCK_SEQPACKET is best; SOCK_STREAM works one buffer at a
+/// time. CPU-only (memfd) buffers are refused.
+HBM_EXPORT Result<void> sendBuffer(int socket, const Buffer &buffer);
+
+/// Receives what sendBuffer() sent. The descriptor is checked field by field (magic,
+/// version, size, plane and fd counts) and the planes against the dma-bufs' real sizes
+/// (Buffer::import); on any refusal every received fd is closed.
+HBM_EXPORT Result<std::shared_ptr<Buffer>> receiveBuffer(int socket);
+
+/// Version of the descriptor this hbm writes and reads.
+inline constexpr uint16_t kShareVersion = 1;
+
+} // namespace hbm

@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: MIT
+#include <hbm/context.hpp>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <dirent.h>
+
+#include <drm_fourcc.h>
+
+#include <hbm/format.hpp>
+#include <hbm/heap.hpp>
+
+#include "backends/dma_heap/dma_heap.hpp"
+#include "backends/drm_dumb/dumb_allocator.hpp"
+#include "backends/memfd/memfd.hpp"
+#include "backends/udmabuf/udmabuf_allocator.hpp"
+#include "buffer_private.hpp"
+#include "context_private.hpp"
+#include "error.hpp"
+#include "hbm_config.h"
+#include "log.hpp"
+#include "string_format.hpp"
+#if HBM_HAVE_GBM
+#include "backends/gbm/gbm_allocator.hpp"
+#endif
+
+namespace hbm {
+
+namespace {
+
+LogCategory logContext("context");
+
+/// Rank of an allocator when none is named: scattered dma-buf memory first, contiguous
+/// memory (scarce) only when nothing else can, memfd last and only when allowed.
+int rank(const AllocatorInfo &info)
+{
+	switch (info.kind) {
+	case AllocatorKind::DmaHeap: return info.contiguous ? 4 : (info.cached ? 0 : 5);
+	case AllocatorKind::Udmabuf: return 1;
+	case AllocatorKind::Gbm: return 2;
+	case AllocatorKind::DrmDumb: return 3;
+	case AllocatorKind::Memfd: return 6;
+	}
+	return 7;
+}
+
+std::vector<std::string> drmCards()
+{
+	std::vector<std::string> cards;
+	std::unique_ptr<DIR, int (*)(DIR *)> dir(::opendir("/dev/dri"), ::closedir);
+	while (dir && (errno = 0, true)) {
+		struct dirent *e = ::readdir(dir.get());
+		if (!e)
+			break;
+		if (std::string_view(e->d_name).starts_with("card"))
+			cards.push_back(std::string("/dev/dri/") + e->d_name);
+	}
+	std::sort(cards.begin(), cards.end());
+	return cards;
+}
+
+template<typename T>
+void keep(Result<std::unique_ptr<T>> made, std::vector<std::unique_ptr<Allocator>> *out,
+	  std::vector<std::string> *notes)
+{
+	if (made) {
+		out->push_back(std::move(*made));
+	} else {
+		notes->push_back(made.error().toString());
+		HBM_LOG(logContext, Info, "left out: %s", made.error().toString().c_str());
+	}
+}
+
+} // namespace
+
+std::vector<std::unique_ptr<Allocator>> probeAllocators(std::vector<std::string> *notes)
+{
+	std::vector<std::unique_ptr<Allocator>> out;
+	auto heaps = dma_heap::discover();
+	if (!heaps)
+		notes->push_back(heaps.error().toString());
+	else
+		for (const HeapInfo &heap : *heaps)
+			keep(dma_heap::DmaHeapAllocator::create(heap), &out, notes);
+
+	if (::access("/dev/udmabuf", F_OK) == 0)
+		keep(udmabuf::UdmabufAllocator::create(), &out, notes);
+
+	for (const std::string &card : drmCards()) {
+		keep(drm_dumb::DumbAllocator::create(card), &out, notes);
+#if HBM_HAVE_GBM
+		keep(gbm::GbmAllocator::create(card), &out, notes);
+#endif
+	}
+	out.push_back(memfd::MemfdAllocator::create());
+
+	// Two devices with one driver would share a name: tell them apart by node.
+	for (auto &a : out)
+		for (auto &b : out)
+			if (a != b && a->info().name == b->info().name && !b->info().drmDevice.empty())
+				b->rename(b->info().name + "@" + b->info().drmDevice.substr(9));
+
+	std::stable_sort(out.begin(), out.end(),
+			 [](const auto &a, const auto &b) { return rank(a->info()) < rank(b->info()); });
+	return out;
+}
+
+struct Context::Private {
+	std::vector<std::unique_ptr<Allocator>> allocators;
+	std::vector<std::string> notes;
+};
+
+std::shared_ptr<Context> ContextFactory::create(std::vector<std::unique_ptr<Allocator>> allocators,
+						std::vector<std::string> notes)
+{
+	auto d = std::make_unique<Context::Private>();
+	d->allocators = std::move(allocators);
+	d->notes = std::move(notes);
+	return std::shared_ptr<Context>(new Context(std::move(d)));
+}
+
+Result<std::shared_ptr<Context>> Context::create()
+{
+	std::vector<std::string> notes;
+	auto allocators = probeAllocators(&notes);
+	for (const auto &a : allocators)
+		HBM_LOG(logContext, Debug, "allocator %s", a->info().name.c_str());
+	return ContextFactory::create(std::move(allocators), std::move(notes));
+}
+
+Context::Context(std::unique_ptr<Private> d) : d_(std::move(d)) {}
+
+Context::~Context() = default;
+
+std::vector<AllocatorInfo> Context::allocators() const
+{
+	std::vector<AllocatorInfo> out;
+	for (const auto &a : d_->allocators)
+		out.push_back(a->info());
+	return out;
+}
+
+std::vector<std::string> Context::probeNotes() const
+{
+	return d_->notes;
+}
+
+Result<std::shared_ptr<Buffer>> Context::allocate(const BufferDesc &desc, const AllocationOptions &options)
+{
+	const std::string what = stringf("%ux%u %s", desc.width, desc.height, formatName(desc.format).c_str());
+	if (!findFormat(desc.format))
+		return makeError(EINVAL, "unknown format %s: hbm has no layout for it", formatName(desc.format).c_str());
+	if (desc.width == 0 || desc.height == 0 || desc.width > kMaxDimension || desc.height > kMaxDimension)
+		return makeError(EINVAL, "%s: width and height must be 1 to %u", what.c_str(), kMaxDimension);
+	if (options.modifiers.empty())
+		return makeError(EINVAL, "%s: no acceptable modifier given (LINEAR, or INVALID for implicit)",
+				 what.c_str());
+
+	AllocationRequest request;
+	request.width = desc.width;
+	request.height = desc.height;
+	request.format = desc.format;
+	request.modifiers = options.modifiers;
+	request.linear = options.linear;
+	request.usage = options.usage;
+
+	auto make = [&](Allocator &a) -> Result<std::shared_ptr<Buffer>> {
+		auto allocation = a.allocate(request);
+		if (!allocation)
+			return allocation.error();
+		return BufferFactory::create(std::move(allocation->layout), std::move(allocation->planeFds),
+					     a.info().name, std::move(allocation->keepAlive));
+	};
+
+	std::string named = options.allocator;
+	if (named.empty())
+		if (const char *env = std::getenv("HBM_ALLOCATOR"))
+			named = env;
+	if (!named.empty()) {
+		for (auto &a : d_->allocators)
+			if (a->info().name == named)
+				return make(*a);
+		std::string names;
+		for (auto &a : d_->allocators)
+			names += (names.empty() ? "" : ", ") + a->info().name;
+		return makeError(ENOENT, "%s: no allocator named '%s' (here: %s)", what.c_str(), named.c_str(),
+				 names.c_str());
+	}
+
+	// Every attempt is logged and goes into the refusal (wlroots' allocator fallbacks).
+	std::string attempts;
+	int lastError = ENOTSUP;
+	for (auto &a : d_->allocators) {
+		if (!a->info().deviceImportable && !options.allowCpuOnly) {
+			attempts += "; " + a->info().name + ": CPU-only memory, not allowed (allowCpuOnly)";
+			continue;
+		}
+		auto buffer = make(*a);
+		if (buffer) {
+			if (!attempts.empty())
+				HBM_LOG(logContext, Info, "%s from %s after%s", what.c_str(), a->info().name.c_str(),
+					attempts.c_str());
+			return buffer;
+		}
+		HBM_LOG(logContext, Debug, "%s: %s", what.c_str(), buffer.error().toString().c_str());
+		attempts += "; " + buffer.error().message;
+		lastError = buffer.error().code;
+	}
+	return makeError(lastError, "no allocator could make %s: %s", what.c_str(),
+			 attempts.empty() ? "none found" : attempts.substr(2).c_str());
+}
+
+} // namespace hbm

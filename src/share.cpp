@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: MIT
+#include <hbm/share.hpp>
+
+#include <cerrno>
+#include <algorithm>
+#include <cstring>
+#include <sys/socket.h>
+#include <vector>
+
+#include <hbm/format.hpp>
+
+#include "error.hpp"
+#include "share_wire.hpp"
+#include "string_format.hpp"
+
+namespace hbm {
+
+namespace {
+
+/// Room for more fds than a descriptor may carry, so that extra ones are seen (and closed)
+/// rather than silently dropped by the kernel.
+constexpr size_t kMaxReceivedFds = 16;
+
+int socketType(int socket)
+{
+	int type = 0;
+	socklen_t len = sizeof(type);
+	return ::getsockopt(socket, SOL_SOCKET, SO_TYPE, &type, &len) == 0 ? type : -1;
+}
+
+/// recvmsg() that takes ownership of every fd that arrives.
+Result<size_t> receiveWithFds(int socket, void *data, size_t size, std::vector<UniqueFd> *fds, int *flagsOut)
+{
+	struct iovec iov = {data, size};
+	alignas(struct cmsghdr) char control[CMSG_SPACE(kMaxReceivedFds * sizeof(int))];
+	struct msghdr msg = {};
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = control;
+	msg.msg_controllen = sizeof(control);
+	ssize_t n;
+	do {
+		n = ::recvmsg(socket, &msg, MSG_CMSG_CLOEXEC);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return makeError(errno, "recvmsg on socket %d failed", socket);
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		const unsigned char *p = CMSG_DATA(c);
+		for (size_t i = 0; i < count; ++i) {
+			int fd;
+			std::memcpy(&fd, p + i * sizeof(int), sizeof(int));
+			fds->emplace_back(fd);
+		}
+	}
+	*flagsOut = msg.msg_flags;
+	return size_t(n);
+}
+
+} // namespace
+
+Result<void> sendBuffer(int socket, const Buffer &buffer)
+{
+	if (!buffer.deviceImportable())
+		return makeError(ENOTSUP, "cannot share a %s buffer: CPU-only memory is not a dma-buf",
+				 buffer.origin().c_str());
+	const Layout &layout = buffer.layout();
+	if (layout.planes.empty() || layout.planes.size() > 4)
+		return makeError(EINVAL, "cannot share a buffer of %zu planes", layout.planes.size());
+
+	WireDescriptor wire = {};
+	wire.header.magic = kWireMagic;
+	wire.header.version = kShareVersion;
+	wire.header.size = sizeof(WireDescriptor);
+	wire.width = layout.width;
+	wire.height = layout.height;
+	wire.format = layout.format;
+	wire.modifier = layout.modifier;
+	wire.planeCount = uint32_t(layout.planes.size());
+
+	std::vector<int> fds;
+	for (size_t i = 0; i < layout.planes.size(); ++i) {
+		const SharedFd &fd = buffer.planeFd(i);
+		uint32_t index = 0;
+		while (index < fds.size() && fds[index] != fd.get())
+			++index;
+		if (index == fds.size())
+			fds.push_back(fd.get());
+		wire.planes[i].fdIndex = index;
+		wire.planes[i].stride = layout.planes[i].stride;
+		wire.planes[i].offset = layout.planes[i].offset;
+	}
+	wire.fdCount = uint32_t(fds.size());
+
+	struct iovec iov = {&wire, sizeof(wire)};
+	alignas(struct cmsghdr) char control[CMSG_SPACE(4 * sizeof(int))] = {};
+	struct msghdr msg = {};
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = control;
+	msg.msg_controllen = CMSG_SPACE(fds.size() * sizeof(int));
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(fds.size() * sizeof(int));
+	std::memcpy(CMSG_DATA(c), fds.data(), fds.size() * sizeof(int));
+
+	ssize_t n;
+	do {
+		n = ::sendmsg(socket, &msg, MSG_NOSIGNAL);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return makeError(errno, "sendmsg of a buffer descriptor on socket %d failed", socket);
+	if (size_t(n) != sizeof(wire))
+		return makeError(EIO, "sendmsg sent %zd of %zu descriptor bytes", n, sizeof(wire));
+	return {};
+}
+
+Result<WireDescriptor> parseWireDescriptor(const uint8_t *data, size_t size, size_t fdCount)
+{
+	WireHeader header;
+	if (size < sizeof(header))
+		return makeError(EPROTO, "buffer descriptor truncated: %zu bytes, the header alone is %zu", size,
+				 sizeof(header));
+	std::memcpy(&header, data, sizeof(header));
+	if (header.magic != kWireMagic)
+		return makeError(EPROTO, "not an hbm buffer descriptor (magic 0x%08x)", header.magic);
+	if (header.version > kShareVersion)
+		return makeError(EPROTO, "buffer descriptor version %u is newer than this hbm reads (%u): update the receiver",
+				 header.version, kShareVersion);
+	if (header.version == 0)
+		return makeError(EPROTO, "buffer descriptor version 0 does not exist");
+	if (header.size != sizeof(WireDescriptor) || size != header.size)
+		return makeError(EPROTO, "buffer descriptor of %zu bytes (header says %u); version %u has %zu",
+				 size, header.size, header.version, sizeof(WireDescriptor));
+
+	WireDescriptor wire;
+	std::memcpy(&wire, data, sizeof(wire));
+	if (wire.planeCount < 1 || wire.planeCount > 4)
+		return makeError(EPROTO, "buffer descriptor has %u planes (1 to 4)", wire.planeCount);
+	if (wire.fdCount < 1 || wire.fdCount > wire.planeCount)
+		return makeError(EPROTO, "buffer descriptor names %u fds for %u planes", wire.fdCount, wire.planeCount);
+	if (fdCount != wire.fdCount)
+		return makeError(EPROTO, "buffer descriptor came with %zu fds, it names %u", fdCount, wire.fdCount);
+	for (uint32_t i = 0; i < wire.planeCount; ++i)
+		if (wire.planes[i].fdIndex >= wire.fdCount)
+			return makeError(EPROTO, "plane %u refers to fd %u of %u", i, wire.planes[i].fdIndex, wire.fdCount);
+	return wire;
+}
+
+Result<std::shared_ptr<Buffer>> receiveBuffer(int socket)
+{
+	// One byte more than a descriptor: an oversized one shows as too long, not truncated.
+	uint8_t data[sizeof(WireDescriptor) + 1];
+	std::vector<UniqueFd> fds;
+	int flags = 0;
+	size_t got = 0;
+	if (socketType(socket) == SOCK_STREAM) {
+		// On a stream the fds ride on the first byte; read the header, then the rest.
+		auto n = receiveWithFds(socket, data, sizeof(WireHeader), &fds, &flags);
+		if (!n)
+			return n.error();
+		got = *n;
+		if (got == 0)
+			return makeError(ECONNRESET, "the peer closed socket %d", socket);
+		WireHeader header;
+		if (got == sizeof(header)) {
+			std::memcpy(&header, data, sizeof(header));
+			size_t want = std::min<size_t>(header.size, sizeof(data));
+			while (got < want) {
+				ssize_t r = ::recv(socket, data + got, want - got, MSG_WAITALL);
+				if (r < 0 && errno == EINTR)
+					continue;
+				if (r <= 0)
+					break;
+				got += size_t(r);
+			}
+		}
+	} else {
+		auto n = receiveWithFds(socket, data, sizeof(data), &fds, &flags);
+		if (!n)
+			return n.error();
+		got = *n;
+		if (flags & MSG_TRUNC)
+			got = sizeof(data); // longer than any descriptor this version knows
+	}
+	if (flags & MSG_CTRUNC)
+		return makeError(EPROTO, "buffer descriptor came with more fds than any descriptor carries");
+
+	auto wire = parseWireDescriptor(data, got, fds.size());
+	if (!wire)
+		return wire.error();
+
+	ImportDesc desc;
+	desc.width = wire->width;
+	desc.height = wire->height;
+	desc.format = wire->format;
+	desc.modifier = wire->modifier;
+	for (uint32_t i = 0; i < wire->planeCount; ++i)
+		desc.planes.push_back({fds[wire->planes[i].fdIndex].get(), wire->planes[i].offset, wire->planes[i].stride});
+	auto buffer = Buffer::import(desc);
+	if (!buffer)
+		return withContext(buffer.error(), "received buffer");
+	return buffer;
+}
+
+} // namespace hbm

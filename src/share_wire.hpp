@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include <hbm/result.hpp>
+
+namespace hbm {
+
+/// The buffer descriptor sendBuffer() writes, in host byte order (both ends share a
+/// machine). A future version may grow it: the header says which and how long.
+constexpr uint32_t kWireMagic = 0x424d4248; // "HBMB"
+
+struct WireHeader {
+	uint32_t magic;
+	uint16_t version;
+	uint16_t size; ///< bytes of the whole descriptor
+};
+
+struct WirePlane {
+	uint32_t fdIndex; ///< which of the attached fds
+	uint32_t stride;
+	uint64_t offset;
+};
+
+struct WireDescriptor {
+	WireHeader header;
+	uint32_t width;
+	uint32_t height;
+	uint32_t format;
+	uint32_t planeCount;
+	uint64_t modifier;
+	uint32_t fdCount;
+	uint32_t reserved;
+	WirePlane planes[4];
+};
+static_assert(sizeof(WireDescriptor) == 104, "the version 1 descriptor is 104 bytes");
+
+/// Checks a received descriptor of @size bytes that came with @fdCount fds. A pure
+/// function of its input, for tests and fuzzers.
+Result<WireDescriptor> parseWireDescriptor(const uint8_t *data, size_t size, size_t fdCount);
+
+} // namespace hbm

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: MIT
+#include <cerrno>
+#include <gtest/gtest.h>
+
+#include <drm_fourcc.h>
+
+#include <hbm/buffer.hpp>
+
+#include "device_test.hpp"
+
+using namespace hbm;
+using namespace hbm::test;
+
+class Cma : public ::testing::Test
+{
+protected:
+	void SetUp() override
+	{
+		name_ = allocatorFor("cma");
+		HBM_REQUIRE_DEVICE(!name_.empty(), "no CMA dma-heap");
+		area_ = "/sys/kernel/mm/cma/" + name_.substr(name_.find(':') + 1) + "/";
+	}
+	std::string name_;
+	std::string area_;
+};
+
+TEST_F(Cma, HoldsPhysicalCmaMemoryAndReturnsIt)
+{
+	// CmaFree drifts (the page allocator lends free CMA pageblocks to movable pages), so
+	// count pages with the CMA area's own counters (CONFIG_CMA_SYSFS).
+	long allocatedBefore = sysfsCounter(area_ + "alloc_pages_success");
+	long releasedBefore = sysfsCounter(area_ + "release_pages_success");
+	HBM_REQUIRE_DEVICE(allocatedBefore >= 0 && releasedBefore >= 0, "no CMA counters in " + area_);
+	long pages = 0;
+	{
+		auto buffer = allocateFrom(name_, {1920, 1080, DRM_FORMAT_XRGB8888});
+		ASSERT_TRUE(buffer);
+		pages = long(buffer->layout().size / 4096);
+		EXPECT_EQ(sysfsCounter(area_ + "alloc_pages_success") - allocatedBefore, pages)
+			<< "the CMA area did not hand out the buffer's pages";
+	}
+	EXPECT_EQ(sysfsCounter(area_ + "release_pages_success") - releasedBefore, pages)
+		<< "the buffer's CMA pages were not given back";
+}
+
+TEST_F(Cma, LargerThanTheAreaIsRefusedBeforeTheKernelIsAsked)
+{
+	size_t fdsBefore = openFdCount();
+	AllocationOptions options;
+	options.allocator = name_;
+	auto buffer = context()->allocate({8192, 4096, DRM_FORMAT_XRGB8888}, options); // 128 MiB
+	ASSERT_FALSE(buffer);
+	EXPECT_EQ(buffer.error().code, ENOMEM) << buffer.error().toString();
+	EXPECT_NE(buffer.error().message.find(name_ + ": 134217728 bytes exceed the heap's"), std::string::npos)
+		<< buffer.error().message;
+	EXPECT_NE(buffer.error().message.find("cma="), std::string::npos) << buffer.error().message;
+	EXPECT_EQ(openFdCount(), fdsBefore);
+}
+
+TEST_F(Cma, ExhaustionExplainsItselfAndLeaksNothing)
+{
+	size_t fdsBefore = openFdCount();
+	// Two buffers of 5/8 of the area each: the second cannot fit.
+	long totalKb = meminfoKb("CmaTotal");
+	ASSERT_GT(totalKb, 0);
+	uint32_t rows = uint32_t(totalKb * 1024 * 5 / 8 / (4096 * 4));
+	auto first = allocateFrom(name_, {4096, rows, DRM_FORMAT_XRGB8888});
+	ASSERT_TRUE(first);
+	AllocationOptions options;
+	options.allocator = name_;
+	auto second = context()->allocate({4096, rows, DRM_FORMAT_XRGB8888}, options);
+	ASSERT_FALSE(second);
+	EXPECT_EQ(second.error().code, ENOMEM) << second.error().toString();
+	EXPECT_NE(second.error().message.find(name_ + ": could not allocate"), std::string::npos)
+		<< second.error().message;
+	EXPECT_NE(second.error().message.find("too small or fragmented"), std::string::npos)
+		<< second.error().message;
+	first.reset();
+	EXPECT_EQ(openFdCount(), fdsBefore);
+}

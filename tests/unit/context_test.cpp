@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: MIT
+// The allocator seam with fakes behind it: which allocator is picked, what a refusal
+// says, that a backend's broken promise never reaches the user, and that nothing leaks.
+#include <cerrno>
+#include <cstdlib>
+#include <dirent.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <drm_fourcc.h>
+
+#include <hbm/context.hpp>
+
+#include "backends/allocator.hpp"
+#include "backends/memfd/memfd.hpp"
+#include "context_private.hpp"
+#include "dma_buf.hpp"
+
+using namespace hbm;
+
+namespace {
+
+size_t openFds()
+{
+	size_t n = 0;
+	if (DIR *d = ::opendir("/proc/self/fd")) {
+		while (::readdir(d))
+			++n;
+		::closedir(d);
+	}
+	return n;
+}
+
+/// A CPU-only allocator whose behaviour each test scripts.
+class FakeAllocator final : public Allocator
+{
+public:
+	using Script = std::function<Result<Allocation>(const AllocationRequest &)>;
+	FakeAllocator(std::string name, Script script, bool deviceImportable = false)
+		: Allocator(makeInfo(std::move(name), deviceImportable)), script_(std::move(script))
+	{
+	}
+	int calls = 0;
+
+private:
+	static AllocatorInfo makeInfo(std::string name, bool deviceImportable)
+	{
+		AllocatorInfo info;
+		info.name = std::move(name);
+		info.formats = FormatSet({DRM_FORMAT_XRGB8888, DRM_FORMAT_NV12}, {DRM_FORMAT_MOD_LINEAR});
+		info.deviceImportable = deviceImportable;
+		info.kind = AllocatorKind::Memfd;
+		return info;
+	}
+	Result<Allocation> doAllocate(const AllocationRequest &request) override
+	{
+		++calls;
+		return script_(request);
+	}
+	Script script_;
+};
+
+/// A real, correct memfd allocation for @request.
+Result<Allocation> honest(const AllocationRequest &request)
+{
+	auto layout = linearLayout(request.format, request.width, request.height, request.linear);
+	if (!layout)
+		return layout.error();
+	UniqueFd fd(::memfd_create("fake", MFD_CLOEXEC));
+	if (::ftruncate(fd.get(), off_t(layout->size)) < 0)
+		return Error{errno, "ftruncate"};
+	return singleFdAllocation(std::move(*layout), SharedFd(std::move(fd)));
+}
+
+Result<Allocation> outOfMemory(const AllocationRequest &)
+{
+	return Error{ENOMEM, "no memory left"};
+}
+
+AllocationOptions cpuOk()
+{
+	AllocationOptions o;
+	o.allowCpuOnly = true;
+	return o;
+}
+
+constexpr BufferDesc k64{64, 64, DRM_FORMAT_XRGB8888};
+
+} // namespace
+
+TEST(Context, FallsBackInOrderAndSaysSo)
+{
+	std::vector<std::unique_ptr<Allocator>> list;
+	list.push_back(std::make_unique<FakeAllocator>("first", outOfMemory));
+	list.push_back(std::make_unique<FakeAllocator>("second", honest));
+	auto ctx = ContextFactory::create(std::move(list));
+	auto buffer = ctx->allocate(k64, cpuOk());
+	ASSERT_TRUE(buffer) << buffer.error().toString();
+	EXPECT_EQ((*buffer)->origin(), "second");
+	EXPECT_FALSE((*buffer)->deviceImportable());
+}
+
+TEST(Context, RefusalListsEveryAttempt)
+{
+	std::vector<std::unique_ptr<Allocator>> list;
+	list.push_back(std::make_unique<FakeAllocator>("first", outOfMemory));
+	list.push_back(std::make_unique<FakeAllocator>("second", outOfMemory));
+	auto ctx = ContextFactory::create(std::move(list));
+	size_t before = openFds();
+	auto buffer = ctx->allocate(k64, cpuOk());
+	ASSERT_FALSE(buffer);
+	EXPECT_EQ(buffer.error().code, ENOMEM);
+	const std::string &msg = buffer.error().message;
+	EXPECT_NE(msg.find("no allocator could make 64x64 XRGB8888 (XR24)"), std::string::npos) << msg;
+	EXPECT_NE(msg.find("first: no memory left"), std::string::npos) << msg;
+	EXPECT_NE(msg.find("second: no memory left"), std::string::npos) << msg;
+	EXPECT_EQ(openFds(), before);
+}
+
+TEST(Context, CpuOnlyMemoryOnlyWhenAllowed)
+{
+	std::vector<std::unique_ptr<Allocator>> list;
+	list.push_back(std::make_unique<FakeAllocator>("cpu", honest));
+	auto ctx = ContextFactory::create(std::move(list));
+	auto refused = ctx->allocate(k64);
+	ASSERT_FALSE(refused);
+	EXPECT_NE(refused.error().message.find("cpu: CPU-only memory, not allowed (allowCpuOnly)"),
+		  std::string::npos) << refused.error().message;
+	EXPECT_TRUE(ctx->allocate(k64, cpuOk()));
+}
+
+TEST(Context, FormatsOutsideTheDeclarationAreNotEvenTried)
+{
+	auto fake = std::make_unique<FakeAllocator>("rgb-nv12-only", honest);
+	FakeAllocator *raw = fake.get();
+	std::vector<std::unique_ptr<Allocator>> list;
+	list.push_back(std::move(fake));
+	auto ctx = ContextFactory::create(std::move(list));
+	auto buffer = ctx->allocate({64, 64, DRM_FORMAT_YUYV}, cpuOk());
+	ASSERT_FALSE(buffer);
+	EXPECT_EQ(raw->calls, 0);
+	EXPECT_NE(buffer.error().message.find("cannot make 64x64 YUYV (YUYV) with modifier LINEAR"),
+		  std::string::npos) << buffer.error().message;
+}
+
+TEST(Context, BrokenPromisesNeverReachTheUser)
+{
+	struct Case {
+		const char *why;
+		FakeAllocator::Script script;
+		bool deviceImportable = false;
+	};
+	const Case cases[] = {
+		{"modifier INVALID was not asked for",
+		 [](const AllocationRequest &r) {
+			 auto a = honest(r);
+			 a->layout.modifier = DRM_FORMAT_MOD_INVALID;
+			 return a;
+		 }},
+		{"lies outside its",
+		 [](const AllocationRequest &r) {
+			 auto a = honest(r);
+			 a->layout.planes[0].offset = 1 << 20;
+			 return a;
+		 }},
+		{"a different image",
+		 [](const AllocationRequest &r) {
+			 auto a = honest(r);
+			 a->layout.width += 1;
+			 return a;
+		 }},
+		{"not a dma-buf", honest, true},
+		{"descriptors",
+		 [](const AllocationRequest &r) {
+			 auto a = honest(r);
+			 a->planeFds.push_back(a->planeFds[0]);
+			 return a;
+		 }},
+	};
+	for (const Case &c : cases) {
+		std::vector<std::unique_ptr<Allocator>> list;
+		list.push_back(std::make_unique<FakeAllocator>("liar", c.script, c.deviceImportable));
+		auto ctx = ContextFactory::create(std::move(list));
+		size_t before = openFds();
+		AllocationOptions options = cpuOk();
+		options.allocator = "liar";
+		auto buffer = ctx->allocate(k64, options);
+		ASSERT_FALSE(buffer) << c.why;
+		EXPECT_EQ(buffer.error().code, EPROTO) << c.why;
+		EXPECT_NE(buffer.error().message.find("liar broke its promise"), std::string::npos)
+			<< buffer.error().message;
+		EXPECT_NE(buffer.error().message.find(c.why), std::string::npos) << buffer.error().message;
+		EXPECT_EQ(openFds(), before) << c.why << ": the refused allocation leaked";
+	}
+}
+
+TEST(Context, NamedAllocatorAndEnvironmentOverride)
+{
+	std::vector<std::unique_ptr<Allocator>> list;
+	list.push_back(std::make_unique<FakeAllocator>("a", honest));
+	list.push_back(std::make_unique<FakeAllocator>("b", honest));
+	auto ctx = ContextFactory::create(std::move(list));
+
+	AllocationOptions options = cpuOk();
+	options.allocator = "b";
+	EXPECT_EQ((*ctx->allocate(k64, options))->origin(), "b");
+
+	::setenv("HBM_ALLOCATOR", "b", 1);
+	auto fromEnv = ctx->allocate(k64, cpuOk());
+	::unsetenv("HBM_ALLOCATOR");
+	ASSERT_TRUE(fromEnv);
+	EXPECT_EQ((*fromEnv)->origin(), "b");
+
+	options.allocator = "nope";
+	auto missing = ctx->allocate(k64, options);
+	ASSERT_FALSE(missing);
+	EXPECT_EQ(missing.error().code, ENOENT);
+	EXPECT_NE(missing.error().message.find("no allocator named 'nope' (here: a, b)"), std::string::npos)
+		<< missing.error().message;
+}
+
+TEST(Context, BadRequestsAreRefusedUpFront)
+{
+	auto ctx = Context::create();
+	ASSERT_TRUE(ctx);
+	auto zero = (*ctx)->allocate({0, 1080, DRM_FORMAT_XRGB8888}, cpuOk());
+	ASSERT_FALSE(zero);
+	EXPECT_EQ(zero.error().code, EINVAL);
+	EXPECT_NE(zero.error().message.find("0x1080"), std::string::npos) << zero.error().message;
+
+	auto huge = (*ctx)->allocate({70000, 70000, DRM_FORMAT_XRGB8888}, cpuOk());
+	ASSERT_FALSE(huge);
+	EXPECT_NE(huge.error().message.find("1 to 65536"), std::string::npos) << huge.error().message;
+
+	auto unknown = (*ctx)->allocate({64, 64, fourcc_code('N', 'O', 'P', 'E')}, cpuOk());
+	ASSERT_FALSE(unknown);
+	EXPECT_NE(unknown.error().message.find("unknown format NOPE"), std::string::npos);
+
+	AllocationOptions none = cpuOk();
+	none.modifiers.clear();
+	auto noModifier = (*ctx)->allocate(k64, none);
+	ASSERT_FALSE(noModifier);
+	EXPECT_NE(noModifier.error().message.find("no acceptable modifier"), std::string::npos);
+}
+
+TEST(Context, MemfdAlwaysThereAndNeedsNoSync)
+{
+	auto ctx = Context::create();
+	ASSERT_TRUE(ctx);
+	auto all = (*ctx)->allocators();
+	ASSERT_FALSE(all.empty());
+	EXPECT_EQ(all.back().name, "memfd") << "memfd must be the last resort";
+	EXPECT_FALSE(all.back().deviceImportable);
+
+	AllocationOptions options = cpuOk();
+	options.allocator = "memfd";
+	auto buffer = (*ctx)->allocate({1920, 1080, DRM_FORMAT_NV12}, options);
+	ASSERT_TRUE(buffer) << buffer.error().toString();
+	EXPECT_FALSE((*buffer)->deviceImportable());
+	EXPECT_EQ((*buffer)->planeCount(), 2u);
+	EXPECT_EQ((*buffer)->memoryCount(), 1u);
+	DmaBufSyncCounters before = dmaBufSyncCounters();
+	{
+		auto access = (*buffer)->beginCpuAccess(CpuAccessMode::Write);
+		ASSERT_TRUE(access);
+		access->plane(1)[0] = 0x80;
+	}
+	auto read = (*buffer)->beginCpuAccess(CpuAccessMode::Read);
+	ASSERT_TRUE(read);
+	EXPECT_EQ(read->plane(1)[0], 0x80);
+	EXPECT_EQ(dmaBufSyncCounters().starts, before.starts) << "memfd memory needs no DMA_BUF_IOCTL_SYNC";
+
+	auto fence = (*buffer)->exportSyncFile(CpuAccessMode::Read);
+	ASSERT_FALSE(fence);
+	EXPECT_EQ(fence.error().code, ENOTSUP);
+}

@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: MIT
+// Receiving hostile or broken buffer descriptors: each refusal names the fault and no fd
+// that arrived stays open.
+#include <cerrno>
+#include <cstring>
+#include <dirent.h>
+#include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <drm_fourcc.h>
+
+#include <hbm/share.hpp>
+
+#include "share_wire.hpp"
+
+using namespace hbm;
+
+namespace {
+
+size_t openFds()
+{
+	size_t n = 0;
+	if (DIR *d = ::opendir("/proc/self/fd")) {
+		while (::readdir(d))
+			++n;
+		::closedir(d);
+	}
+	return n;
+}
+
+WireDescriptor validWire()
+{
+	WireDescriptor w = {};
+	w.header = {kWireMagic, kShareVersion, sizeof(WireDescriptor)};
+	w.width = 64;
+	w.height = 64;
+	w.format = DRM_FORMAT_XRGB8888;
+	w.planeCount = 1;
+	w.fdCount = 1;
+	w.planes[0] = {0, 256, 0};
+	return w;
+}
+
+void expectParseError(const void *data, size_t size, size_t fds, const std::string &text)
+{
+	auto r = parseWireDescriptor(static_cast<const uint8_t *>(data), size, fds);
+	ASSERT_FALSE(r) << text;
+	EXPECT_EQ(r.error().code, EPROTO);
+	EXPECT_NE(r.error().message.find(text), std::string::npos) << r.error().message;
+}
+
+/// Sends @size bytes of @data with @fds attached, as a hostile peer could.
+void sendRaw(int socket, const void *data, size_t size, const std::vector<int> &fds)
+{
+	struct iovec iov = {const_cast<void *>(data), size};
+	alignas(struct cmsghdr) char control[CMSG_SPACE(8 * sizeof(int))] = {};
+	struct msghdr msg = {};
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	if (!fds.empty()) {
+		msg.msg_control = control;
+		msg.msg_controllen = CMSG_SPACE(fds.size() * sizeof(int));
+		struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(fds.size() * sizeof(int));
+		std::memcpy(CMSG_DATA(c), fds.data(), fds.size() * sizeof(int));
+	}
+	ASSERT_EQ(::sendmsg(socket, &msg, 0), ssize_t(size));
+}
+
+UniqueFd memfdOf(size_t size)
+{
+	UniqueFd fd(::memfd_create("share-test", MFD_CLOEXEC));
+	EXPECT_EQ(::ftruncate(fd.get(), off_t(size)), 0);
+	return fd;
+}
+
+} // namespace
+
+TEST(ShareWire, AcceptsAValidDescriptor)
+{
+	WireDescriptor w = validWire();
+	auto r = parseWireDescriptor(reinterpret_cast<const uint8_t *>(&w), sizeof(w), 1);
+	ASSERT_TRUE(r) << r.error().message;
+	EXPECT_EQ(r->width, 64u);
+}
+
+TEST(ShareWire, RefusesEachMalformation)
+{
+	WireDescriptor w = validWire();
+	expectParseError(&w, 3, 1, "truncated: 3 bytes");
+	expectParseError(&w, sizeof(w) - 8, 1, "descriptor of 96 bytes");
+
+	uint8_t big[sizeof(w) + 16] = {};
+	std::memcpy(big, &w, sizeof(w));
+	expectParseError(big, sizeof(big), 1, "descriptor of 120 bytes");
+
+	WireDescriptor future = w;
+	future.header.version = kShareVersion + 1;
+	expectParseError(&future, sizeof(future), 1, "version 2 is newer than this hbm reads (1)");
+
+	WireDescriptor magic = w;
+	magic.header.magic = 0x12345678;
+	expectParseError(&magic, sizeof(magic), 1, "not an hbm buffer descriptor");
+
+	expectParseError(&w, sizeof(w), 2, "came with 2 fds, it names 1");
+	expectParseError(&w, sizeof(w), 0, "came with 0 fds, it names 1");
+
+	WireDescriptor planes = w;
+	planes.planeCount = 5;
+	expectParseError(&planes, sizeof(planes), 1, "has 5 planes");
+
+	WireDescriptor index = w;
+	index.planes[0].fdIndex = 3;
+	expectParseError(&index, sizeof(index), 1, "plane 0 refers to fd 3 of 1");
+}
+
+class ShareSocket : public ::testing::TestWithParam<int>
+{
+protected:
+	void SetUp() override
+	{
+		int sv[2];
+		ASSERT_EQ(::socketpair(AF_UNIX, GetParam() | SOCK_CLOEXEC, 0, sv), 0);
+		sender_ = UniqueFd(sv[0]);
+		receiver_ = UniqueFd(sv[1]);
+	}
+	UniqueFd sender_, receiver_;
+};
+
+TEST_P(ShareSocket, WrongFdCountClosesEveryFd)
+{
+	UniqueFd a = memfdOf(1 << 16), b = memfdOf(1 << 16);
+	WireDescriptor w = validWire();
+	size_t before = openFds();
+	sendRaw(sender_.get(), &w, sizeof(w), {a.get(), b.get()});
+	auto r = receiveBuffer(receiver_.get());
+	ASSERT_FALSE(r);
+	EXPECT_NE(r.error().message.find("came with 2 fds, it names 1"), std::string::npos) << r.error().message;
+	EXPECT_EQ(openFds(), before) << "received fds left open";
+}
+
+TEST_P(ShareSocket, MemfdInPlaceOfADmaBufIsRefused)
+{
+	UniqueFd a = memfdOf(1 << 16);
+	WireDescriptor w = validWire();
+	size_t before = openFds();
+	sendRaw(sender_.get(), &w, sizeof(w), {a.get()});
+	auto r = receiveBuffer(receiver_.get());
+	ASSERT_FALSE(r);
+	EXPECT_NE(r.error().message.find("received buffer: import of 64x64 XRGB8888: plane 0"), std::string::npos)
+		<< r.error().message;
+	EXPECT_NE(r.error().message.find("is not a dma-buf"), std::string::npos) << r.error().message;
+	EXPECT_EQ(openFds(), before);
+}
+
+TEST_P(ShareSocket, FutureVersionIsRefused)
+{
+	UniqueFd a = memfdOf(1 << 16);
+	WireDescriptor w = validWire();
+	w.header.version = 9;
+	size_t before = openFds();
+	sendRaw(sender_.get(), &w, sizeof(w), {a.get()});
+	auto r = receiveBuffer(receiver_.get());
+	ASSERT_FALSE(r);
+	EXPECT_NE(r.error().message.find("version 9 is newer"), std::string::npos) << r.error().message;
+	EXPECT_EQ(openFds(), before);
+}
+
+TEST_P(ShareSocket, ClosedPeerIsAnError)
+{
+	sender_.reset();
+	auto r = receiveBuffer(receiver_.get());
+	ASSERT_FALSE(r);
+}
+
+INSTANTIATE_TEST_SUITE_P(Sockets, ShareSocket, ::testing::Values(SOCK_SEQPACKET, SOCK_STREAM),
+			 [](const ::testing::TestParamInfo<int> &p) {
+				 return std::string(p.param == SOCK_STREAM ? "stream" : "seqpacket");
+			 });
