@@ -3,6 +3,7 @@
 # Fails if an internal name leaks out, or if a public entry point is missing.
 set -euo pipefail
 lib=$1
+c_symbols=$2
 exports=$(nm -D --defined-only "$lib" | awk '$2 ~ /^[TWVBDR]$/ {print $3}' | c++filt)
 
 status=0
@@ -14,8 +15,14 @@ for internal in 'hbm::dma_heap::' 'hbm::GemHandleTable' 'hbm::makeError' 'hbm::s
 		status=1
 	fi
 done
-# Anything outside namespace hbm (and the C++ runtime's own typeinfo/vtables of ours) leaks.
-if leaked=$(grep -vE '^(hbm::|typeinfo (name )?for hbm::|vtable for hbm::|_init$|_fini$)' <<<"$exports"); then
+# The C ABI is exactly the list in tests/abi/libhbm-c.symbols: a change to it is deliberate.
+if ! diff_out=$(diff <(grep -E '^hbm_' <<<"$exports" | sort) <(sort "$c_symbols")); then
+	echo "C symbols differ from $c_symbols (< exported, > listed):"
+	echo "$diff_out"
+	status=1
+fi
+# Anything else outside namespace hbm (and our typeinfo/vtables) leaks.
+if leaked=$(grep -vE '^(hbm::|hbm_|typeinfo (name )?for hbm::|vtable for hbm::|_init$|_fini$)' <<<"$exports"); then
 	echo "symbols outside namespace hbm exported:"
 	echo "$leaked" | head -n 20
 	status=1

@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: MIT
+// The C ABI (include/hbm/hbm.h) over the C++ API: handles own shared_ptrs, failures
+// become -errno plus a thread-local sentence.
+#include <hbm/hbm.h>
+
+#include <atomic>
+#include <cerrno>
+#include <string>
+
+#include <drm_fourcc.h>
+
+#include <hbm/context.hpp>
+#include <hbm/share.hpp>
+
+struct hbm_context {
+	std::shared_ptr<hbm::Context> context;
+	std::vector<hbm::AllocatorInfo> allocators;
+};
+
+struct hbm_buffer {
+	std::shared_ptr<hbm::Buffer> buffer;
+	std::atomic<unsigned> refs{1};
+};
+
+struct hbm_cpu_access {
+	hbm::CpuAccess access;
+};
+
+namespace {
+
+thread_local std::string lastError;
+
+int fail(const hbm::Error &error)
+{
+	lastError = error.toString();
+	return -error.code;
+}
+
+int fail(int code, const char *message)
+{
+	lastError = message;
+	return -code;
+}
+
+hbm_buffer *wrap(std::shared_ptr<hbm::Buffer> buffer)
+{
+	auto *b = new hbm_buffer;
+	b->buffer = std::move(buffer);
+	return b;
+}
+
+hbm::CpuAccessMode modeOf(enum hbm_cpu_access_mode mode)
+{
+	return static_cast<hbm::CpuAccessMode>(mode);
+}
+
+} // namespace
+
+extern "C" {
+
+const char *hbm_last_error(void)
+{
+	return lastError.c_str();
+}
+
+int hbm_context_create(struct hbm_context **out)
+{
+	if (!out)
+		return fail(EINVAL, "hbm_context_create: out is NULL");
+	auto ctx = hbm::Context::create();
+	if (!ctx)
+		return fail(ctx.error());
+	*out = new hbm_context{*ctx, (*ctx)->allocators()};
+	return 0;
+}
+
+void hbm_context_destroy(struct hbm_context *ctx)
+{
+	delete ctx;
+}
+
+size_t hbm_context_allocator_count(const struct hbm_context *ctx)
+{
+	return ctx ? ctx->allocators.size() : 0;
+}
+
+const char *hbm_context_allocator_name(const struct hbm_context *ctx, size_t index)
+{
+	return ctx && index < ctx->allocators.size() ? ctx->allocators[index].name.c_str() : nullptr;
+}
+
+int hbm_buffer_allocate(struct hbm_context *ctx, uint32_t width, uint32_t height, uint32_t format,
+			const char *allocator, const uint64_t *modifiers, uint32_t modifier_count, uint32_t usage,
+			struct hbm_buffer **out)
+{
+	if (!ctx || !out)
+		return fail(EINVAL, "hbm_buffer_allocate: ctx and out must not be NULL");
+	if (modifier_count && !modifiers)
+		return fail(EINVAL, "hbm_buffer_allocate: modifier_count is set but modifiers is NULL");
+	hbm::AllocationOptions options;
+	if (allocator)
+		options.allocator = allocator;
+	if (modifier_count)
+		options.modifiers.assign(modifiers, modifiers + modifier_count);
+	options.usage = usage;
+	auto buffer = ctx->context->allocate({width, height, format}, options);
+	if (!buffer)
+		return fail(buffer.error());
+	*out = wrap(std::move(*buffer));
+	return 0;
+}
+
+int hbm_buffer_import(uint32_t width, uint32_t height, uint32_t format, uint64_t modifier,
+		      const struct hbm_plane_import *planes, uint32_t plane_count, struct hbm_buffer **out)
+{
+	if (!out || (plane_count && !planes))
+		return fail(EINVAL, "hbm_buffer_import: out and planes must not be NULL");
+	hbm::ImportDesc desc{width, height, format, modifier, {}};
+	for (uint32_t i = 0; i < plane_count; ++i)
+		desc.planes.push_back({planes[i].fd, planes[i].offset, planes[i].stride});
+	auto buffer = hbm::Buffer::import(desc);
+	if (!buffer)
+		return fail(buffer.error());
+	*out = wrap(std::move(*buffer));
+	return 0;
+}
+
+struct hbm_buffer *hbm_buffer_ref(struct hbm_buffer *buffer)
+{
+	if (buffer)
+		buffer->refs.fetch_add(1, std::memory_order_relaxed);
+	return buffer;
+}
+
+void hbm_buffer_unref(struct hbm_buffer *buffer)
+{
+	if (buffer && buffer->refs.fetch_sub(1, std::memory_order_acq_rel) == 1)
+		delete buffer;
+}
+
+uint32_t hbm_buffer_get_width(const struct hbm_buffer *buffer)
+{
+	return buffer ? buffer->buffer->width() : 0;
+}
+
+uint32_t hbm_buffer_get_height(const struct hbm_buffer *buffer)
+{
+	return buffer ? buffer->buffer->height() : 0;
+}
+
+uint32_t hbm_buffer_get_format(const struct hbm_buffer *buffer)
+{
+	return buffer ? buffer->buffer->format() : 0;
+}
+
+uint64_t hbm_buffer_get_modifier(const struct hbm_buffer *buffer)
+{
+	return buffer ? buffer->buffer->modifier() : DRM_FORMAT_MOD_INVALID;
+}
+
+uint32_t hbm_buffer_get_plane_count(const struct hbm_buffer *buffer)
+{
+	return buffer ? uint32_t(buffer->buffer->planeCount()) : 0;
+}
+
+int hbm_buffer_get_plane(const struct hbm_buffer *buffer, uint32_t plane, uint32_t *stride, uint64_t *offset)
+{
+	if (!buffer || plane >= buffer->buffer->planeCount())
+		return fail(EINVAL, "hbm_buffer_get_plane: no such plane");
+	const hbm::PlaneLayout &p = buffer->buffer->layout().planes[plane];
+	if (stride)
+		*stride = p.stride;
+	if (offset)
+		*offset = p.offset;
+	return 0;
+}
+
+int hbm_buffer_export_plane_fd(const struct hbm_buffer *buffer, uint32_t plane)
+{
+	if (!buffer || plane >= buffer->buffer->planeCount())
+		return fail(EINVAL, "hbm_buffer_export_plane_fd: no such plane");
+	hbm::UniqueFd fd = buffer->buffer->planeFd(plane).duplicate();
+	if (!fd)
+		return fail(errno, "hbm_buffer_export_plane_fd: cannot duplicate the plane's descriptor");
+	return fd.release();
+}
+
+int hbm_buffer_is_device_importable(const struct hbm_buffer *buffer)
+{
+	return buffer && buffer->buffer->deviceImportable();
+}
+
+int hbm_buffer_begin_cpu_access(struct hbm_buffer *buffer, enum hbm_cpu_access_mode mode,
+				struct hbm_cpu_access **out)
+{
+	if (!buffer || !out)
+		return fail(EINVAL, "hbm_buffer_begin_cpu_access: buffer and out must not be NULL");
+	auto access = buffer->buffer->beginCpuAccess(modeOf(mode));
+	if (!access)
+		return fail(access.error());
+	*out = new hbm_cpu_access{std::move(*access)};
+	return 0;
+}
+
+void *hbm_cpu_access_plane_data(const struct hbm_cpu_access *access, uint32_t plane, size_t *size)
+{
+	if (!access)
+		return nullptr;
+	auto span = access->access.plane(plane);
+	if (size)
+		*size = span.size();
+	return span.empty() ? nullptr : span.data();
+}
+
+int hbm_cpu_access_end(struct hbm_cpu_access *access)
+{
+	if (!access)
+		return 0;
+	auto ended = access->access.end();
+	delete access;
+	return ended ? 0 : fail(ended.error());
+}
+
+int hbm_buffer_export_sync_file(const struct hbm_buffer *buffer, enum hbm_cpu_access_mode mode)
+{
+	if (!buffer)
+		return fail(EINVAL, "hbm_buffer_export_sync_file: buffer is NULL");
+	auto fd = buffer->buffer->exportSyncFile(modeOf(mode));
+	return fd ? fd->release() : fail(fd.error());
+}
+
+int hbm_buffer_import_sync_file(struct hbm_buffer *buffer, int sync_file, enum hbm_cpu_access_mode mode)
+{
+	if (!buffer)
+		return fail(EINVAL, "hbm_buffer_import_sync_file: buffer is NULL");
+	auto done = buffer->buffer->importSyncFile(sync_file, modeOf(mode));
+	return done ? 0 : fail(done.error());
+}
+
+int hbm_buffer_wait_idle(const struct hbm_buffer *buffer, enum hbm_cpu_access_mode mode, int timeout_ms)
+{
+	if (!buffer)
+		return fail(EINVAL, "hbm_buffer_wait_idle: buffer is NULL");
+	auto idle = buffer->buffer->waitIdle(modeOf(mode), timeout_ms);
+	return idle ? (*idle ? 1 : 0) : fail(idle.error());
+}
+
+int hbm_buffer_send(int socket, const struct hbm_buffer *buffer)
+{
+	if (!buffer)
+		return fail(EINVAL, "hbm_buffer_send: buffer is NULL");
+	auto sent = hbm::sendBuffer(socket, *buffer->buffer);
+	return sent ? 0 : fail(sent.error());
+}
+
+int hbm_buffer_receive(int socket, struct hbm_buffer **out)
+{
+	if (!out)
+		return fail(EINVAL, "hbm_buffer_receive: out is NULL");
+	auto buffer = hbm::receiveBuffer(socket);
+	if (!buffer)
+		return fail(buffer.error());
+	*out = wrap(std::move(*buffer));
+	return 0;
+}
+
+} // extern "C"
