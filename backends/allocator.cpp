@@ -3,7 +3,10 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
+#include <string_view>
 #include <fcntl.h>
+#include <unistd.h>
 #include <sys/statfs.h>
 
 #include <xf86drm.h>
@@ -13,7 +16,6 @@
 
 #include <hbm/format.hpp>
 
-#include "dma_buf.hpp"
 #include "error.hpp"
 #include "string_format.hpp"
 
@@ -49,18 +51,34 @@ FormatSet linearFormats()
 	return set;
 }
 
-Allocation singleFdAllocation(Layout layout, SharedFd fd)
+Allocation singleFdAllocation(Layout layout, SharedFd fd, uint64_t fdSize)
 {
 	Allocation a;
 	a.planeFds.assign(layout.planes.size(), fd);
+	a.planeFdSizes.assign(layout.planes.size(), fdSize);
 	a.layout = std::move(layout);
 	return a;
 }
 
+namespace {
+
+bool verifyWithKernel()
+{
+	static const bool verify = [] {
+		const char *v = std::getenv("HBM_VERIFY_ALLOCATIONS");
+		return v && *v && std::string_view(v) != "0";
+	}();
+	return verify;
+}
+
+} // namespace
+
 Result<Allocation> Allocator::allocate(const AllocationRequest &request)
 {
-	const std::string what = stringf("%ux%u %s", request.width, request.height,
-					 formatName(request.format).c_str());
+	// Built only when a message needs it: naming a format costs libdrm allocations.
+	auto what = [&] {
+		return stringf("%ux%u %s", request.width, request.height, formatName(request.format).c_str());
+	};
 	bool anyModifier = std::any_of(request.modifiers.begin(), request.modifiers.end(),
 				       [&](uint64_t m) { return info_.formats.contains(request.format, m); });
 	if (!anyModifier) {
@@ -68,7 +86,7 @@ Result<Allocation> Allocator::allocate(const AllocationRequest &request)
 		for (uint64_t m : request.modifiers)
 			asked += (asked.empty() ? "" : ", ") + modifierName(m);
 		return makeError(ENOTSUP, "%s cannot make %s with modifier %s", info_.name.c_str(),
-				 what.c_str(), asked.empty() ? "(none given)" : asked.c_str());
+				 what().c_str(), asked.empty() ? "(none given)" : asked.c_str());
 	}
 
 	auto result = doAllocate(request);
@@ -79,7 +97,7 @@ Result<Allocation> Allocator::allocate(const AllocationRequest &request)
 	const Allocation &a = *result;
 	auto broken = [&](const std::string &why) {
 		return makeError(EPROTO, "%s broke its promise for %s: %s", info_.name.c_str(),
-				 what.c_str(), why.c_str());
+				 what().c_str(), why.c_str());
 	};
 	if (a.layout.width != request.width || a.layout.height != request.height ||
 	    a.layout.format != request.format)
@@ -91,23 +109,40 @@ Result<Allocation> Allocator::allocate(const AllocationRequest &request)
 	    a.planeFds.size() != a.layout.planes.size())
 		return broken(stringf("%zu planes with %zu descriptors", a.layout.planes.size(),
 				      a.planeFds.size()));
+	const bool reported = a.planeFdSizes.size() == a.layout.planes.size();
+	std::vector<uint64_t> sizes = reported ? a.planeFdSizes : std::vector<uint64_t>(a.layout.planes.size());
 	for (size_t i = 0; i < a.layout.planes.size(); ++i) {
 		const PlaneLayout &p = a.layout.planes[i];
 		int fd = a.planeFds[i].get();
 		if (fd < 0)
 			return broken(stringf("plane %zu has no descriptor", i));
-		int64_t size = fileSize(fd);
+		// Planes sharing a descriptor are asked about once.
+		size_t same = 0;
+		while (same < i && !(a.planeFds[same] == a.planeFds[i]))
+			++same;
+		if (same < i) {
+			sizes[i] = sizes[same];
+		} else if (!reported || verifyWithKernel()) {
+			off_t size = ::lseek(fd, 0, SEEK_END); // fresh from the backend: position is ours
+			if (size < 0 || (reported && uint64_t(size) != sizes[i]))
+				return broken(stringf("plane %zu: descriptor of %lld bytes, reported %llu", i,
+						      (long long)size, (unsigned long long)sizes[i]));
+			sizes[i] = uint64_t(size);
+		}
+		if (same == i && verifyWithKernel()) {
+			struct statfs fs;
+			bool dmaBuf = ::fstatfs(fd, &fs) == 0 && fs.f_type == DMA_BUF_MAGIC;
+			if (dmaBuf != info_.deviceImportable)
+				return broken(dmaBuf ? "it returned a dma-buf while declared CPU-only"
+						     : "it returned something that is not a dma-buf");
+		}
 		uint64_t end;
-		if (size < 0 || __builtin_add_overflow(p.offset, p.size, &end) || end > uint64_t(size))
-			return broken(stringf("plane %zu (offset %llu, %llu bytes) lies outside its %lld-byte descriptor",
+		if (sizes[i] == 0 || __builtin_add_overflow(p.offset, p.size, &end) || end > sizes[i])
+			return broken(stringf("plane %zu (offset %llu, %llu bytes) lies outside its %llu-byte descriptor",
 					      i, (unsigned long long)p.offset, (unsigned long long)p.size,
-					      (long long)size));
-		struct statfs fs;
-		bool dmaBuf = ::fstatfs(fd, &fs) == 0 && fs.f_type == DMA_BUF_MAGIC;
-		if (dmaBuf != info_.deviceImportable)
-			return broken(dmaBuf ? "it returned a dma-buf while declared CPU-only"
-					     : "it returned something that is not a dma-buf");
+					      (unsigned long long)sizes[i]));
 	}
+	result->planeFdSizes = std::move(sizes);
 	return result;
 }
 

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include <hbm/allocator.hpp>
@@ -20,7 +21,7 @@ struct AllocationRequest {
 	uint32_t width = 0;
 	uint32_t height = 0;
 	uint32_t format = 0;
-	std::vector<uint64_t> modifiers; ///< non-empty, in preference order
+	std::span<const uint64_t> modifiers; ///< non-empty, in preference order (borrowed)
 	LinearRules linear;
 	uint32_t usage = 0;
 };
@@ -32,6 +33,10 @@ struct Allocation {
 	std::vector<SharedFd> planeFds;
 	/// A backend object the storage depends on (a gbm_bo), released with the buffer.
 	std::shared_ptr<void> keepAlive;
+	/// Each plane descriptor's size, when the backend knows it by construction (the length
+	/// it asked the kernel for); empty, and Allocator::allocate() asks the kernel (lseek).
+	/// HBM_VERIFY_ALLOCATIONS=1 checks every reported size and fd type with the kernel.
+	std::vector<uint64_t> planeFdSizes;
 };
 
 /// The seam every backend implements (wlroots' wlr_allocator, KWin's
@@ -51,7 +56,8 @@ public:
 
 	/// Refuses requests outside the declared formats or size, then checks the result:
 	/// size, format, a modifier that was asked for, plane count, every plane inside its
-	/// descriptor's real size, dma-bufs exactly when the allocator said so.
+	/// descriptor's size. With HBM_VERIFY_ALLOCATIONS=1 (the test suites) it also asks the
+	/// kernel: each reported size is the real one, dma-bufs exactly when declared.
 	Result<Allocation> allocate(const AllocationRequest &request);
 
 protected:
@@ -69,6 +75,6 @@ FormatSet linearFormats();
 
 /// The same layout with planes back to back in one allocation of @size bytes and every
 /// plane sharing @fd — the shape of most single-allocation backends' results.
-Allocation singleFdAllocation(Layout layout, SharedFd fd);
+Allocation singleFdAllocation(Layout layout, SharedFd fd, uint64_t fdSize);
 
 } // namespace hbm

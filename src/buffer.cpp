@@ -100,6 +100,30 @@ Result<std::shared_ptr<Buffer>> BufferFactory::create(Layout layout, std::vector
 	return std::shared_ptr<Buffer>(new Buffer(std::move(d)));
 }
 
+Result<std::shared_ptr<Buffer>> BufferFactory::fromCheckedAllocation(Layout layout, std::vector<SharedFd> planeFds,
+								      std::vector<uint64_t> planeFdSizes, bool dmaBuf,
+								      std::string origin, std::shared_ptr<void> keepAlive)
+{
+	auto d = std::make_unique<Buffer::Private>();
+	for (size_t i = 0; i < planeFds.size(); ++i) {
+		size_t m = 0;
+		while (m < d->memories.size() && !(d->memories[m].fd == planeFds[i]))
+			++m;
+		if (m == d->memories.size()) {
+			Memory memory;
+			memory.fd = planeFds[i];
+			memory.size = planeFdSizes[i];
+			memory.dmaBuf = dmaBuf;
+			d->memories.push_back(std::move(memory));
+		}
+		d->planeMemory.push_back(m);
+	}
+	d->layout = std::move(layout);
+	d->origin = std::move(origin);
+	d->keepAlive = std::move(keepAlive);
+	return std::shared_ptr<Buffer>(new Buffer(std::move(d)));
+}
+
 Buffer::Buffer(std::unique_ptr<Private> d) : d_(std::move(d)) {}
 
 Buffer::~Buffer() = default;

@@ -32,12 +32,22 @@ struct Buffer::Private {
 	unsigned accessFlags = 0; ///< DMA_BUF_SYNC_READ/WRITE announced by the open start
 };
 
+/// Buffer::import(), adopting the descriptors in @adopt that the planes name instead of
+/// duplicating them (receiveBuffer() owns what it received).
+Result<std::shared_ptr<Buffer>> importBuffer(const ImportDesc &desc, std::vector<UniqueFd> *adopt);
+
 /// Builds buffers for the parts of hbm that make them (Context, import, sharing).
 struct BufferFactory {
 	/// @planeFds holds one descriptor per plane; planes sharing a SharedFd (or a dma-buf
 	/// inode) share one Memory.
 	static Result<std::shared_ptr<Buffer>> create(Layout layout, std::vector<SharedFd> planeFds,
 						      std::string origin, std::shared_ptr<void> keepAlive = {});
+
+	/// From an allocation Allocator::allocate() has checked: its sizes and dma-buf
+	/// status are known, so the kernel is not asked again.
+	static Result<std::shared_ptr<Buffer>> fromCheckedAllocation(Layout layout, std::vector<SharedFd> planeFds,
+								     std::vector<uint64_t> planeFdSizes, bool dmaBuf,
+								     std::string origin, std::shared_ptr<void> keepAlive);
 };
 
 } // namespace hbm

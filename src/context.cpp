@@ -148,20 +148,22 @@ std::vector<std::string> Context::probeNotes() const
 
 Result<std::shared_ptr<Buffer>> Context::allocate(const BufferDesc &desc, const AllocationOptions &options)
 {
-	const std::string what = stringf("%ux%u %s", desc.width, desc.height, formatName(desc.format).c_str());
+	auto what = [&] {
+		return stringf("%ux%u %s", desc.width, desc.height, formatName(desc.format).c_str());
+	};
 	if (!findFormat(desc.format))
 		return makeError(EINVAL, "unknown format %s: hbm has no layout for it", formatName(desc.format).c_str());
 	if (desc.width == 0 || desc.height == 0 || desc.width > kMaxDimension || desc.height > kMaxDimension)
-		return makeError(EINVAL, "%s: width and height must be 1 to %u", what.c_str(), kMaxDimension);
+		return makeError(EINVAL, "%s: width and height must be 1 to %u", what().c_str(), kMaxDimension);
 	if (options.modifiers.empty())
 		return makeError(EINVAL, "%s: no acceptable modifier given (LINEAR, or INVALID for implicit)",
-				 what.c_str());
+				 what().c_str());
 
 	AllocationRequest request;
 	request.width = desc.width;
 	request.height = desc.height;
 	request.format = desc.format;
-	request.modifiers = options.modifiers;
+	request.modifiers = options.modifiers; // a view: options outlive the request
 	request.linear = options.linear;
 	request.usage = options.usage;
 
@@ -169,8 +171,10 @@ Result<std::shared_ptr<Buffer>> Context::allocate(const BufferDesc &desc, const 
 		auto allocation = a.allocate(request);
 		if (!allocation)
 			return allocation.error();
-		return BufferFactory::create(std::move(allocation->layout), std::move(allocation->planeFds),
-					     a.info().name, std::move(allocation->keepAlive));
+		return BufferFactory::fromCheckedAllocation(
+			std::move(allocation->layout), std::move(allocation->planeFds),
+			std::move(allocation->planeFdSizes), a.info().deviceImportable, a.info().name,
+			std::move(allocation->keepAlive));
 	};
 
 	std::string named = options.allocator;
@@ -184,7 +188,7 @@ Result<std::shared_ptr<Buffer>> Context::allocate(const BufferDesc &desc, const 
 		std::string names;
 		for (auto &a : d_->allocators)
 			names += (names.empty() ? "" : ", ") + a->info().name;
-		return makeError(ENOENT, "%s: no allocator named '%s' (here: %s)", what.c_str(), named.c_str(),
+		return makeError(ENOENT, "%s: no allocator named '%s' (here: %s)", what().c_str(), named.c_str(),
 				 names.c_str());
 	}
 
@@ -199,15 +203,15 @@ Result<std::shared_ptr<Buffer>> Context::allocate(const BufferDesc &desc, const 
 		auto buffer = make(*a);
 		if (buffer) {
 			if (!attempts.empty())
-				HBM_LOG(logContext, Info, "%s from %s after%s", what.c_str(), a->info().name.c_str(),
+				HBM_LOG(logContext, Info, "%s from %s after%s", what().c_str(), a->info().name.c_str(),
 					attempts.c_str());
 			return buffer;
 		}
-		HBM_LOG(logContext, Debug, "%s: %s", what.c_str(), buffer.error().toString().c_str());
+		HBM_LOG(logContext, Debug, "%s: %s", what().c_str(), buffer.error().toString().c_str());
 		attempts += "; " + buffer.error().message;
 		lastError = buffer.error().code;
 	}
-	return makeError(lastError, "no allocator could make %s: %s", what.c_str(),
+	return makeError(lastError, "no allocator could make %s: %s", what().c_str(),
 			 attempts.empty() ? "none found" : attempts.substr(2).c_str());
 }
 

@@ -19,7 +19,6 @@
 #include <hbm/format.hpp>
 
 #include "buffer_private.hpp"
-#include "dma_buf.hpp"
 #include "error.hpp"
 #include "string_format.hpp"
 
@@ -54,7 +53,7 @@ Result<void> checkModifier(uint64_t modifier)
 
 } // namespace
 
-Result<std::shared_ptr<Buffer>> Buffer::import(const ImportDesc &desc)
+Result<std::shared_ptr<Buffer>> importBuffer(const ImportDesc &desc, std::vector<UniqueFd> *adopt)
 {
 	const FormatInfo *info = findFormat(desc.format);
 	if (!info)
@@ -78,18 +77,23 @@ Result<std::shared_ptr<Buffer>> Buffer::import(const ImportDesc &desc)
 	Layout layout{desc.format, desc.modifier, desc.width, desc.height, {}, 0};
 	std::vector<SharedFd> fds;
 	std::vector<struct stat> stats;
+	std::vector<uint64_t> sizes;
 	for (size_t i = 0; i < n; ++i) {
 		const PlaneImport &p = desc.planes[i];
-		struct stat st;
-		if (p.fd < 0 || ::fstat(p.fd, &st) < 0)
-			return makeError(EBADF, "%s: plane %zu: fd %d is not open", what.c_str(), i, p.fd);
 		struct statfs fs;
-		if (::fstatfs(p.fd, &fs) < 0 || fs.f_type != DMA_BUF_MAGIC)
+		if (p.fd < 0 || ::fstatfs(p.fd, &fs) < 0)
+			return makeError(EBADF, "%s: plane %zu: fd %d is not open", what.c_str(), i, p.fd);
+		if (fs.f_type != DMA_BUF_MAGIC)
 			return makeError(EINVAL, "%s: plane %zu: fd %d is not a dma-buf (it is %s)", what.c_str(), i,
 					 p.fd, describeFd(p.fd).c_str());
-		int64_t realSize = fileSize(p.fd);
+		// Which dma-buf it is matters only to compare planes: one plane needs no fstat.
+		struct stat st = {};
+		if (n > 1 && ::fstat(p.fd, &st) < 0)
+			return makeError(errno, "%s: plane %zu: fstat of fd %d failed", what.c_str(), i, p.fd);
+		// A dma-buf's size is what SEEK_END reports; its file position means nothing.
+		off_t realSize = ::lseek(p.fd, 0, SEEK_END);
 		if (realSize < 0)
-			return makeError(int(-realSize), "%s: plane %zu: cannot size fd %d", what.c_str(), i, p.fd);
+			return makeError(errno, "%s: plane %zu: cannot size fd %d", what.c_str(), i, p.fd);
 
 		PlaneLayout plane{p.offset, p.stride, 0};
 		if (i < info->planeCount) {
@@ -126,18 +130,31 @@ Result<std::shared_ptr<Buffer>> Buffer::import(const ImportDesc &desc)
 		for (size_t j = 0; j < i; ++j)
 			if (stats[j].st_ino == st.st_ino && stats[j].st_dev == st.st_dev)
 				fd = fds[j];
+		if (!fd && adopt) {
+			// A descriptor the caller hands over (received ones): take it, no dup.
+			for (UniqueFd &owned : *adopt)
+				if (owned.get() == p.fd)
+					fd = SharedFd(std::move(owned));
+		}
 		if (!fd) {
 			UniqueFd dup(::fcntl(p.fd, F_DUPFD_CLOEXEC, 0));
 			if (!dup)
 				return makeError(errno, "%s: plane %zu: cannot duplicate fd %d", what.c_str(), i, p.fd);
 			fd = SharedFd(std::move(dup));
 		}
+		sizes.push_back(uint64_t(realSize));
 		layout.planes.push_back(plane);
 		layout.size = std::max(layout.size, end);
 		fds.push_back(std::move(fd));
 		stats.push_back(st);
 	}
-	return BufferFactory::create(std::move(layout), std::move(fds), "import");
+	return BufferFactory::fromCheckedAllocation(std::move(layout), std::move(fds), std::move(sizes), true,
+						    adopt ? "received" : "import", nullptr);
+}
+
+Result<std::shared_ptr<Buffer>> Buffer::import(const ImportDesc &desc)
+{
+	return importBuffer(desc, nullptr);
 }
 
 } // namespace hbm

@@ -10,6 +10,7 @@
 #include <hbm/format.hpp>
 
 #include "error.hpp"
+#include "buffer_private.hpp"
 #include "share_wire.hpp"
 #include "string_format.hpp"
 
@@ -20,13 +21,6 @@ namespace {
 /// Room for more fds than a descriptor may carry, so that extra ones are seen (and closed)
 /// rather than silently dropped by the kernel.
 constexpr size_t kMaxReceivedFds = 16;
-
-int socketType(int socket)
-{
-	int type = 0;
-	socklen_t len = sizeof(type);
-	return ::getsockopt(socket, SOL_SOCKET, SO_TYPE, &type, &len) == 0 ? type : -1;
-}
 
 /// recvmsg() that takes ownership of every fd that arrives.
 Result<size_t> receiveWithFds(int socket, void *data, size_t size, std::vector<UniqueFd> *fds, int *flagsOut)
@@ -153,38 +147,32 @@ Result<WireDescriptor> parseWireDescriptor(const uint8_t *data, size_t size, siz
 Result<std::shared_ptr<Buffer>> receiveBuffer(int socket)
 {
 	// One byte more than a descriptor: an oversized one shows as too long, not truncated.
+	// One recvmsg serves SOCK_SEQPACKET and SOCK_STREAM alike: on a stream, the kernel does
+	// not merge a message carrying fds with the next one.
 	uint8_t data[sizeof(WireDescriptor) + 1];
 	std::vector<UniqueFd> fds;
 	int flags = 0;
-	size_t got = 0;
-	if (socketType(socket) == SOCK_STREAM) {
-		// On a stream the fds ride on the first byte; read the header, then the rest.
-		auto n = receiveWithFds(socket, data, sizeof(WireHeader), &fds, &flags);
-		if (!n)
-			return n.error();
-		got = *n;
-		if (got == 0)
-			return makeError(ECONNRESET, "the peer closed socket %d", socket);
-		WireHeader header;
-		if (got == sizeof(header)) {
-			std::memcpy(&header, data, sizeof(header));
-			size_t want = std::min<size_t>(header.size, sizeof(data));
-			while (got < want) {
-				ssize_t r = ::recv(socket, data + got, want - got, MSG_WAITALL);
-				if (r < 0 && errno == EINTR)
-					continue;
-				if (r <= 0)
-					break;
-				got += size_t(r);
-			}
+	auto n = receiveWithFds(socket, data, sizeof(data), &fds, &flags);
+	if (!n)
+		return n.error();
+	size_t got = *n;
+	if (got == 0)
+		return makeError(ECONNRESET, "the peer closed socket %d", socket);
+	if (flags & MSG_TRUNC)
+		got = sizeof(data); // longer than any descriptor this version knows
+	WireHeader header;
+	if (got >= sizeof(header)) {
+		// A stream may deliver a descriptor in pieces: read the rest it announces.
+		std::memcpy(&header, data, sizeof(header));
+		size_t want = std::min<size_t>(header.size, sizeof(data));
+		while (got < want) {
+			ssize_t r = ::recv(socket, data + got, want - got, MSG_WAITALL | MSG_DONTWAIT);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0)
+				break;
+			got += size_t(r);
 		}
-	} else {
-		auto n = receiveWithFds(socket, data, sizeof(data), &fds, &flags);
-		if (!n)
-			return n.error();
-		got = *n;
-		if (flags & MSG_TRUNC)
-			got = sizeof(data); // longer than any descriptor this version knows
 	}
 	if (flags & MSG_CTRUNC)
 		return makeError(EPROTO, "buffer descriptor came with more fds than any descriptor carries");
@@ -200,7 +188,7 @@ Result<std::shared_ptr<Buffer>> receiveBuffer(int socket)
 	desc.modifier = wire->modifier;
 	for (uint32_t i = 0; i < wire->planeCount; ++i)
 		desc.planes.push_back({fds[wire->planes[i].fdIndex].get(), wire->planes[i].offset, wire->planes[i].stride});
-	auto buffer = Buffer::import(desc);
+	auto buffer = importBuffer(desc, &fds);
 	if (!buffer)
 		return withContext(buffer.error(), "received buffer");
 	return buffer;

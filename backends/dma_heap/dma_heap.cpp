@@ -150,7 +150,9 @@ Result<Allocation> DmaHeapAllocator::doAllocate(const AllocationRequest &request
 		return makeError(-ret, "could not allocate %llu bytes%s",
 				 static_cast<unsigned long long>(layout->size), hint);
 	}
-	return singleFdAllocation(std::move(*layout), SharedFd(UniqueFd(ret)));
+	// The heap hands out exactly the (page-aligned) length asked for.
+	const uint64_t size = layout->size;
+	return singleFdAllocation(std::move(*layout), SharedFd(UniqueFd(ret)), size);
 }
 
 } // namespace hbm::dma_heap

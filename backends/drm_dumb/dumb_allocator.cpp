@@ -69,7 +69,7 @@ Result<Allocation> DumbAllocator::doAllocate(const AllocationRequest &request)
 		return makeError(ENOTSUP, "the driver gave the dumb buffer pitch %u, not the layout's stride %u",
 				 create.pitch, stride);
 	layout->size = create.size;
-	return singleFdAllocation(std::move(*layout), SharedFd(std::move(fd)));
+	return singleFdAllocation(std::move(*layout), SharedFd(std::move(fd)), create.size);
 }
 
 } // namespace hbm::drm_dumb

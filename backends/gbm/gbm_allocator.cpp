@@ -114,7 +114,8 @@ Result<Allocation> GbmAllocator::doAllocate(const AllocationRequest &request)
 	struct gbm_bo *bo = nullptr;
 	uint64_t modifier = DRM_FORMAT_MOD_INVALID;
 	std::string tried;
-	if (!explicitMods.empty()) {
+	const bool linearOnly = explicitMods.size() == 1 && explicitMods[0] == DRM_FORMAT_MOD_LINEAR;
+	if (!explicitMods.empty() && !(linearOnly && linearListRefused_.load(std::memory_order_relaxed))) {
 		bo = gbm_bo_create_with_modifiers2(gbm, request.width, request.height, request.format,
 						   explicitMods.data(), unsigned(explicitMods.size()), flags);
 		if (bo) {
@@ -127,6 +128,8 @@ Result<Allocation> GbmAllocator::doAllocate(const AllocationRequest &request)
 			}
 		} else {
 			tried += stringf("with_modifiers2: %s; ", strerror(errno));
+			if (linearOnly)
+				linearListRefused_.store(true, std::memory_order_relaxed);
 		}
 	}
 	if (!bo && linearOk) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -23,6 +24,9 @@ private:
 	GbmAllocator(AllocatorInfo info, std::shared_ptr<GbmDevice> device);
 	Result<Allocation> doAllocate(const AllocationRequest &request) override;
 	std::shared_ptr<GbmDevice> device_;
+	/// The driver refused a LINEAR-only modifier list once (no modifier support, as in
+	/// kms_swrast): later LINEAR-only requests go straight to GBM_BO_USE_LINEAR.
+	std::atomic<bool> linearListRefused_{false};
 };
 
 } // namespace hbm::gbm

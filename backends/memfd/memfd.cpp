@@ -30,7 +30,8 @@ Result<Allocation> MemfdAllocator::doAllocate(const AllocationRequest &request)
 	auto fd = createSealedMemfd("hbm-memfd", layout->size, F_SEAL_SHRINK | F_SEAL_GROW);
 	if (!fd)
 		return fd.error();
-	return singleFdAllocation(std::move(*layout), SharedFd(std::move(*fd)));
+	const uint64_t size = layout->size;
+	return singleFdAllocation(std::move(*layout), SharedFd(std::move(*fd)), size);
 }
 
 } // namespace hbm::memfd

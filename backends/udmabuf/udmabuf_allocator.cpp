@@ -71,7 +71,7 @@ Result<Allocation> UdmabufAllocator::doAllocate(const AllocationRequest &request
 		return makeError(errno, "UDMABUF_CREATE of %llu bytes failed", (unsigned long long)size);
 	// The dma-buf holds the pages; the memfd is no longer needed.
 	layout->size = size;
-	return singleFdAllocation(std::move(*layout), SharedFd(UniqueFd(ret)));
+	return singleFdAllocation(std::move(*layout), SharedFd(UniqueFd(ret)), size);
 }
 
 } // namespace hbm::udmabuf

@@ -71,8 +71,12 @@ Result<Allocation> honest(const AllocationRequest &request)
 	UniqueFd fd(::memfd_create("fake", MFD_CLOEXEC));
 	if (::ftruncate(fd.get(), off_t(layout->size)) < 0)
 		return Error{errno, "ftruncate"};
-	return singleFdAllocation(std::move(*layout), SharedFd(std::move(fd)));
+	const uint64_t size = layout->size;
+	return singleFdAllocation(std::move(*layout), SharedFd(std::move(fd)), size);
 }
+
+// These tests check the promises the kernel can vouch for too, whoever runs the binary.
+const int kVerify = ::setenv("HBM_VERIFY_ALLOCATIONS", "1", 1);
 
 Result<Allocation> outOfMemory(const AllocationRequest &)
 {
@@ -172,6 +176,13 @@ TEST(Context, BrokenPromisesNeverReachTheUser)
 			 return a;
 		 }},
 		{"not a dma-buf", honest, true},
+		{"reported 1048576",
+		 [](const AllocationRequest &r) {
+			 auto a = honest(r);
+			 a->planeFdSizes[0] = 1 << 20; // claims more than the memfd holds
+			 a->layout.planes[0].offset = 65536;
+			 return a;
+		 }},
 		{"descriptors",
 		 [](const AllocationRequest &r) {
 			 auto a = honest(r);
