@@ -6,9 +6,9 @@ cd "$(dirname "$0")/.."
 ninja -C build benchmarks/hbm-benchmarks
 out=$PWD/build/bench
 mkdir -p "$out"
-# Repetitions of all benchmarks are interleaved at random, so drift on a shared, emulated
-# machine hits hbm and its baseline alike.
-args=(--benchmark_repetitions="${REPS:-9}" --benchmark_enable_random_interleaving=true
+# Each comparison alternates hbm and its baseline inside one benchmark; repetitions give
+# the medians.
+args=(--benchmark_repetitions="${REPS:-9}"
 	--benchmark_report_aggregates_only=true
 	--benchmark_out=bench.json --benchmark_out_format=json)
 if [ -e /dev/dma_heap/system ]; then

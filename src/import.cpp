@@ -58,42 +58,47 @@ Result<std::shared_ptr<Buffer>> importBuffer(const ImportDesc &desc, std::vector
 	const FormatInfo *info = findFormat(desc.format);
 	if (!info)
 		return makeError(EINVAL, "import: unknown format %s", formatName(desc.format).c_str());
-	const std::string what = stringf("import of %ux%u %s", desc.width, desc.height, info->name);
+	// Built only for an error message: formatting is not free on the receive path.
+	auto describe = [&] { return stringf("import of %ux%u %s", desc.width, desc.height, info->name); };
 	if (desc.width == 0 || desc.height == 0 || desc.width > kMaxDimension || desc.height > kMaxDimension)
-		return makeError(EINVAL, "%s: width and height must be 1 to %u", what.c_str(), kMaxDimension);
+		return makeError(EINVAL, "%s: width and height must be 1 to %u", describe().c_str(), kMaxDimension);
 	if (auto ok = checkModifier(desc.modifier); !ok)
-		return withContext(ok.error(), what);
+		return withContext(ok.error(), describe());
 
 	const bool linearish = desc.modifier == DRM_FORMAT_MOD_LINEAR || desc.modifier == DRM_FORMAT_MOD_INVALID;
 	const size_t n = desc.planes.size();
 	if (linearish && n != info->planeCount)
-		return makeError(EINVAL, "%s: %s has %u plane%s, %zu given", what.c_str(), info->name,
+		return makeError(EINVAL, "%s: %s has %u plane%s, %zu given", describe().c_str(), info->name,
 				 info->planeCount, info->planeCount == 1 ? "" : "s", n);
 	if (!linearish && (n < info->planeCount || n > 4))
 		return makeError(EINVAL, "%s: %s with modifier %s takes %u to 4 planes, %zu given",
-				 what.c_str(), info->name, modifierName(desc.modifier).c_str(),
+				 describe().c_str(), info->name, modifierName(desc.modifier).c_str(),
 				 info->planeCount, n);
 
 	Layout layout{desc.format, desc.modifier, desc.width, desc.height, {}, 0};
+	layout.planes.reserve(n);
 	std::vector<SharedFd> fds;
 	std::vector<struct stat> stats;
 	std::vector<uint64_t> sizes;
+	fds.reserve(n);
+	stats.reserve(n);
+	sizes.reserve(n);
 	for (size_t i = 0; i < n; ++i) {
 		const PlaneImport &p = desc.planes[i];
 		struct statfs fs;
 		if (p.fd < 0 || ::fstatfs(p.fd, &fs) < 0)
-			return makeError(EBADF, "%s: plane %zu: fd %d is not open", what.c_str(), i, p.fd);
+			return makeError(EBADF, "%s: plane %zu: fd %d is not open", describe().c_str(), i, p.fd);
 		if (fs.f_type != DMA_BUF_MAGIC)
-			return makeError(EINVAL, "%s: plane %zu: fd %d is not a dma-buf (it is %s)", what.c_str(), i,
+			return makeError(EINVAL, "%s: plane %zu: fd %d is not a dma-buf (it is %s)", describe().c_str(), i,
 					 p.fd, describeFd(p.fd).c_str());
 		// Which dma-buf it is matters only to compare planes: one plane needs no fstat.
 		struct stat st = {};
 		if (n > 1 && ::fstat(p.fd, &st) < 0)
-			return makeError(errno, "%s: plane %zu: fstat of fd %d failed", what.c_str(), i, p.fd);
+			return makeError(errno, "%s: plane %zu: fstat of fd %d failed", describe().c_str(), i, p.fd);
 		// A dma-buf's size is what SEEK_END reports; its file position means nothing.
 		off_t realSize = ::lseek(p.fd, 0, SEEK_END);
 		if (realSize < 0)
-			return makeError(errno, "%s: plane %zu: cannot size fd %d", what.c_str(), i, p.fd);
+			return makeError(errno, "%s: plane %zu: cannot size fd %d", describe().c_str(), i, p.fd);
 
 		PlaneLayout plane{p.offset, p.stride, 0};
 		if (i < info->planeCount) {
@@ -103,27 +108,27 @@ Result<std::shared_ptr<Buffer>> importBuffer(const ImportDesc &desc, std::vector
 			const uint64_t rowBytes = blocks * pf.bytesPerBlock;
 			if (linearish && p.stride < rowBytes)
 				return makeError(EINVAL, "%s: plane %zu: stride %u is smaller than a row (%llu bytes)",
-						 what.c_str(), i, p.stride, (unsigned long long)rowBytes);
+						 describe().c_str(), i, p.stride, (unsigned long long)rowBytes);
 			const uint64_t rows = (uint64_t(desc.height) + pf.vsub - 1) / pf.vsub;
 			if (__builtin_mul_overflow(uint64_t(p.stride), rows, &plane.size))
 				return makeError(EOVERFLOW, "%s: plane %zu: stride %u x %llu rows overflows",
-						 what.c_str(), i, p.stride, (unsigned long long)rows);
+						 describe().c_str(), i, p.stride, (unsigned long long)rows);
 		} else if (p.offset < uint64_t(realSize)) {
 			plane.size = uint64_t(realSize) - p.offset; // an auxiliary plane: to the end
 		}
 		uint64_t end;
 		if (__builtin_add_overflow(p.offset, plane.size, &end))
 			return makeError(EOVERFLOW, "%s: plane %zu: offset %llu + %llu bytes overflows",
-					 what.c_str(), i, (unsigned long long)p.offset, (unsigned long long)plane.size);
+					 describe().c_str(), i, (unsigned long long)p.offset, (unsigned long long)plane.size);
 		if (end > uint64_t(realSize) || p.offset >= uint64_t(realSize))
 			return makeError(EINVAL, "%s: plane %zu: offset %llu + %llu bytes runs past the end of its %lld-byte dma-buf",
-					 what.c_str(), i, (unsigned long long)p.offset,
+					 describe().c_str(), i, (unsigned long long)p.offset,
 					 (unsigned long long)plane.size, (long long)realSize);
 
 		// Planes of a vendor layout (tiles, compression data) live in one buffer.
 		if (!linearish && i > 0 && (st.st_ino != stats[0].st_ino || st.st_dev != stats[0].st_dev))
 			return makeError(EINVAL, "%s: planes 0 and %zu are different buffers; modifier %s keeps every plane in one",
-					 what.c_str(), i, modifierName(desc.modifier).c_str());
+					 describe().c_str(), i, modifierName(desc.modifier).c_str());
 
 		// Planes of one dma-buf share one descriptor of ours.
 		SharedFd fd;
@@ -139,7 +144,7 @@ Result<std::shared_ptr<Buffer>> importBuffer(const ImportDesc &desc, std::vector
 		if (!fd) {
 			UniqueFd dup(::fcntl(p.fd, F_DUPFD_CLOEXEC, 0));
 			if (!dup)
-				return makeError(errno, "%s: plane %zu: cannot duplicate fd %d", what.c_str(), i, p.fd);
+				return makeError(errno, "%s: plane %zu: cannot duplicate fd %d", describe().c_str(), i, p.fd);
 			fd = SharedFd(std::move(dup));
 		}
 		sizes.push_back(uint64_t(realSize));

@@ -121,10 +121,13 @@ Result<Allocation> GbmAllocator::doAllocate(const AllocationRequest &request)
 		if (bo) {
 			modifier = gbm_bo_get_modifier(bo);
 			if (std::find(explicitMods.begin(), explicitMods.end(), modifier) == explicitMods.end()) {
-				// The driver took the list but will not say which layout it chose.
+				// The driver took the list but will not say which layout it chose
+				// (no modifier support): do not pay for that bo again.
 				tried += "with_modifiers2 gave modifier " + modifierName(modifier) + "; ";
 				gbm_bo_destroy(bo);
 				bo = nullptr;
+				if (linearOnly)
+					linearListRefused_.store(true, std::memory_order_relaxed);
 			}
 		} else {
 			tried += stringf("with_modifiers2: %s; ", strerror(errno));

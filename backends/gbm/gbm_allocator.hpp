@@ -24,8 +24,9 @@ private:
 	GbmAllocator(AllocatorInfo info, std::shared_ptr<GbmDevice> device);
 	Result<Allocation> doAllocate(const AllocationRequest &request) override;
 	std::shared_ptr<GbmDevice> device_;
-	/// The driver refused a LINEAR-only modifier list once (no modifier support, as in
-	/// kms_swrast): later LINEAR-only requests go straight to GBM_BO_USE_LINEAR.
+	/// The driver could not honour a LINEAR-only modifier list once (it failed, or made a
+	/// bo whose modifier it cannot name, as kms_swrast does): later LINEAR-only requests
+	/// go straight to GBM_BO_USE_LINEAR instead of allocating twice.
 	std::atomic<bool> linearListRefused_{false};
 };
 

@@ -73,6 +73,7 @@ TEST_P(Allocators, EveryDeclaredFormatHoldsItsBytesThroughExportAndImport)
 {
 	ASSERT_TRUE(info_.deviceImportable);
 	size_t fdsBefore = openFdCount();
+	size_t mapsBefore = mappingCount();
 	size_t formats = 0;
 	for (uint32_t format : info_.formats.formats()) {
 		if (!info_.formats.contains(format, DRM_FORMAT_MOD_LINEAR))
@@ -111,6 +112,7 @@ TEST_P(Allocators, EveryDeclaredFormatHoldsItsBytesThroughExportAndImport)
 	}
 	EXPECT_GT(formats, 0u) << name_ << " declared no linear format";
 	EXPECT_EQ(openFdCount(), fdsBefore) << "a descriptor leaked; open now:" << openFdList();
+	EXPECT_EQ(mappingCount(), mapsBefore) << "a CPU mapping outlived its buffer";
 }
 
 TEST_P(Allocators, ManyCyclesLeaveFdCountFlat)

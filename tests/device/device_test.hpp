@@ -34,6 +34,17 @@ inline size_t openFdCount()
 	return n;
 }
 
+/// Mappings of this process (lines of /proc/self/maps), for leak checks.
+inline size_t mappingCount()
+{
+	std::ifstream in("/proc/self/maps");
+	std::string line;
+	size_t n = 0;
+	while (std::getline(in, line))
+		++n;
+	return n;
+}
+
 /// "fd -> target" for each open descriptor, to say what leaked.
 inline std::string openFdList()
 {
