@@ -17,6 +17,7 @@
 #include "buffer_private.hpp"
 #include "dma_buf.hpp"
 #include "error.hpp"
+#include "kernel_ioctl.hpp"
 #include "log.hpp"
 #include "string_format.hpp"
 
@@ -56,12 +57,9 @@ Result<UniqueFd> mergeSyncFiles(int a, int b)
 	struct sync_merge_data merge = {};
 	std::snprintf(merge.name, sizeof(merge.name), "hbm");
 	merge.fd2 = b;
-	int ret;
-	do {
-		ret = ::ioctl(a, SYNC_IOC_MERGE, &merge);
-	} while (ret < 0 && (errno == EINTR || errno == EAGAIN));
+	int ret = retryingIoctl(a, SYNC_IOC_MERGE, &merge);
 	if (ret < 0)
-		return makeError(errno, "SYNC_IOC_MERGE failed");
+		return makeError(-ret, "SYNC_IOC_MERGE failed");
 	return UniqueFd(merge.fence);
 }
 
@@ -220,12 +218,9 @@ Result<UniqueFd> Buffer::exportSyncFile(CpuAccessMode mode) const
 		struct dma_buf_export_sync_file exp = {};
 		exp.flags = syncFlags(mode);
 		exp.fd = -1;
-		int ret;
-		do {
-			ret = ::ioctl(m.fd.get(), DMA_BUF_IOCTL_EXPORT_SYNC_FILE, &exp);
-		} while (ret < 0 && (errno == EINTR || errno == EAGAIN));
+		int ret = retryingIoctl(m.fd.get(), DMA_BUF_IOCTL_EXPORT_SYNC_FILE, &exp);
 		if (ret < 0)
-			return makeError(errno, "DMA_BUF_IOCTL_EXPORT_SYNC_FILE on %s buffer failed",
+			return makeError(-ret, "DMA_BUF_IOCTL_EXPORT_SYNC_FILE on %s buffer failed",
 					 d_->origin.c_str());
 		UniqueFd fence(exp.fd);
 		if (!merged) {
@@ -249,12 +244,9 @@ Result<void> Buffer::importSyncFile(int syncFile, CpuAccessMode mode)
 		struct dma_buf_import_sync_file imp = {};
 		imp.flags = syncFlags(mode);
 		imp.fd = syncFile;
-		int ret;
-		do {
-			ret = ::ioctl(m.fd.get(), DMA_BUF_IOCTL_IMPORT_SYNC_FILE, &imp);
-		} while (ret < 0 && (errno == EINTR || errno == EAGAIN));
+		int ret = retryingIoctl(m.fd.get(), DMA_BUF_IOCTL_IMPORT_SYNC_FILE, &imp);
 		if (ret < 0)
-			return makeError(errno, "DMA_BUF_IOCTL_IMPORT_SYNC_FILE of fd %d into %s buffer failed",
+			return makeError(-ret, "DMA_BUF_IOCTL_IMPORT_SYNC_FILE of fd %d into %s buffer failed",
 					 syncFile, d_->origin.c_str());
 	}
 	return {};

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "dma_buf.hpp"
+#include "kernel_ioctl.hpp"
 
 #include <atomic>
 #include <cerrno>
@@ -19,12 +20,9 @@ int dmaBufSync(int fd, uint64_t flags)
 {
 	struct dma_buf_sync sync = {};
 	sync.flags = flags;
-	int ret;
-	do {
-		ret = ::ioctl(fd, DMA_BUF_IOCTL_SYNC, &sync);
-	} while (ret == -1 && (errno == EINTR || errno == EAGAIN));
-	if (ret == -1)
-		return -errno;
+	int ret = retryingIoctl(fd, DMA_BUF_IOCTL_SYNC, &sync);
+	if (ret < 0)
+		return ret;
 	(flags & DMA_BUF_SYNC_END ? syncEnds : syncStarts).fetch_add(1, std::memory_order_relaxed);
 	return 0;
 }

@@ -18,6 +18,7 @@
 #include <hbm/format.hpp>
 
 #include "error.hpp"
+#include "kernel_ioctl.hpp"
 #include "log.hpp"
 
 namespace hbm::dma_heap {
@@ -73,13 +74,8 @@ int allocIoctl(int heapFd, uint64_t len)
 	struct dma_heap_allocation_data data = {};
 	data.len = len;
 	data.fd_flags = O_RDWR | O_CLOEXEC;
-	int ret;
-	do {
-		ret = ::ioctl(heapFd, DMA_HEAP_IOCTL_ALLOC, &data);
-	} while (ret == -1 && errno == EINTR);
-	if (ret == -1)
-		return -errno;
-	return static_cast<int>(data.fd);
+	int ret = retryingIoctl(heapFd, DMA_HEAP_IOCTL_ALLOC, &data, false);
+	return ret < 0 ? ret : static_cast<int>(data.fd);
 }
 
 Result<UniqueFd> allocate(const HeapInfo &heap, uint64_t size)

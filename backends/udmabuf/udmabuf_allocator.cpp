@@ -12,6 +12,7 @@
 
 #include "backends/shared_memory.hpp"
 #include "error.hpp"
+#include "kernel_ioctl.hpp"
 
 namespace hbm::udmabuf {
 
@@ -63,12 +64,9 @@ Result<Allocation> UdmabufAllocator::doAllocate(const AllocationRequest &request
 	create.flags = UDMABUF_FLAGS_CLOEXEC;
 	create.offset = 0;
 	create.size = size;
-	int ret;
-	do {
-		ret = ::ioctl(dev_.get(), UDMABUF_CREATE, &create);
-	} while (ret < 0 && errno == EINTR);
+	int ret = retryingIoctl(dev_.get(), UDMABUF_CREATE, &create, false);
 	if (ret < 0)
-		return makeError(errno, "UDMABUF_CREATE of %llu bytes failed", (unsigned long long)size);
+		return makeError(-ret, "UDMABUF_CREATE of %llu bytes failed", (unsigned long long)size);
 	// The dma-buf holds the pages; the memfd is no longer needed.
 	layout->size = size;
 	return singleFdAllocation(std::move(*layout), SharedFd(UniqueFd(ret)), size);

@@ -12,6 +12,8 @@
 #include <hbm/context.hpp>
 #include <hbm/heap.hpp>
 
+#include "common/process_resources.hpp"
+
 namespace hbm::test {
 
 /// True inside the lab guest (tests/lab/run.sh sets HBM_LAB=1), where every device the
@@ -20,48 +22,6 @@ inline bool inLab()
 {
 	const char *lab = std::getenv("HBM_LAB");
 	return lab && std::string(lab) == "1";
-}
-
-/// Open descriptors of this process, for leak checks.
-inline size_t openFdCount()
-{
-	size_t n = 0;
-	if (DIR *d = ::opendir("/proc/self/fd")) {
-		while (::readdir(d))
-			++n;
-		::closedir(d);
-	}
-	return n;
-}
-
-/// Mappings of this process (lines of /proc/self/maps), for leak checks.
-inline size_t mappingCount()
-{
-	std::ifstream in("/proc/self/maps");
-	std::string line;
-	size_t n = 0;
-	while (std::getline(in, line))
-		++n;
-	return n;
-}
-
-/// "fd -> target" for each open descriptor, to say what leaked.
-inline std::string openFdList()
-{
-	std::string out;
-	if (DIR *d = ::opendir("/proc/self/fd")) {
-		while (struct dirent *e = ::readdir(d)) {
-			if (e->d_name[0] == '.')
-				continue;
-			char target[256] = {};
-			std::string link = std::string("/proc/self/fd/") + e->d_name;
-			if (::readlink(link.c_str(), target, sizeof(target) - 1) < 0)
-				continue;
-			out += std::string(" ") + e->d_name + "->" + target;
-		}
-		::closedir(d);
-	}
-	return out;
 }
 
 /// A kB value from /proc/meminfo (e.g. "CmaFree"), or -1.

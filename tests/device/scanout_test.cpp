@@ -20,14 +20,15 @@ namespace {
 
 constexpr BufferDesc k1080p{1920, 1080, DRM_FORMAT_XRGB8888};
 
-std::shared_ptr<KmsDevice> openVkms(std::string *why)
+/// For a fixture's SetUp: the allocator @key names and an open vkms, or skip (host) /
+/// fail (lab) naming what is missing.
+void requireAllocatorAndVkms(const std::string &key, std::string *allocator, std::shared_ptr<KmsDevice> *vkms)
 {
-	auto vkms = KmsDevice::openByDriver("vkms");
-	if (!vkms) {
-		*why = vkms.error().message;
-		return nullptr;
-	}
-	return *vkms;
+	*allocator = allocatorFor(key);
+	HBM_REQUIRE_DEVICE(!allocator->empty(), "no " + key + " allocator");
+	auto opened = KmsDevice::openByDriver("vkms");
+	HBM_REQUIRE_DEVICE(opened.ok(), opened ? "" : opened.error().message);
+	*vkms = *opened;
 }
 
 } // namespace
@@ -35,14 +36,7 @@ std::shared_ptr<KmsDevice> openVkms(std::string *why)
 class Scanout : public ::testing::TestWithParam<std::string>
 {
 protected:
-	void SetUp() override
-	{
-		allocator_ = allocatorFor(GetParam());
-		HBM_REQUIRE_DEVICE(!allocator_.empty(), "no " + GetParam() + " allocator");
-		std::string why;
-		vkms_ = openVkms(&why);
-		HBM_REQUIRE_DEVICE(vkms_ != nullptr, why);
-	}
+	void SetUp() override { requireAllocatorAndVkms(GetParam(), &allocator_, &vkms_); }
 	std::string allocator_;
 	std::shared_ptr<KmsDevice> vkms_;
 };
@@ -107,14 +101,7 @@ INSTANTIATE_TEST_SUITE_P(All, Scanout, ::testing::ValuesIn(kAllAllocators), para
 class Kms : public ::testing::Test
 {
 protected:
-	void SetUp() override
-	{
-		system_ = allocatorFor("system");
-		HBM_REQUIRE_DEVICE(!system_.empty(), "no system dma-heap");
-		std::string why;
-		vkms_ = openVkms(&why);
-		HBM_REQUIRE_DEVICE(vkms_ != nullptr, why);
-	}
+	void SetUp() override { requireAllocatorAndVkms("system", &system_, &vkms_); }
 	std::string system_;
 	std::shared_ptr<KmsDevice> vkms_;
 };

@@ -18,20 +18,11 @@
 #include "context_private.hpp"
 #include "dma_buf.hpp"
 
+#include "common/process_resources.hpp"
+
 using namespace hbm;
 
 namespace {
-
-size_t openFds()
-{
-	size_t n = 0;
-	if (DIR *d = ::opendir("/proc/self/fd")) {
-		while (::readdir(d))
-			++n;
-		::closedir(d);
-	}
-	return n;
-}
 
 /// A CPU-only allocator whose behaviour each test scripts.
 class FakeAllocator final : public Allocator
@@ -112,7 +103,7 @@ TEST(Context, RefusalListsEveryAttempt)
 	list.push_back(std::make_unique<FakeAllocator>("first", outOfMemory));
 	list.push_back(std::make_unique<FakeAllocator>("second", outOfMemory));
 	auto ctx = ContextFactory::create(std::move(list));
-	size_t before = openFds();
+	size_t before = test::openFdCount();
 	auto buffer = ctx->allocate(k64, cpuOk());
 	ASSERT_FALSE(buffer);
 	EXPECT_EQ(buffer.error().code, ENOMEM);
@@ -120,7 +111,7 @@ TEST(Context, RefusalListsEveryAttempt)
 	EXPECT_NE(msg.find("no allocator could make 64x64 XRGB8888 (XR24)"), std::string::npos) << msg;
 	EXPECT_NE(msg.find("first: no memory left"), std::string::npos) << msg;
 	EXPECT_NE(msg.find("second: no memory left"), std::string::npos) << msg;
-	EXPECT_EQ(openFds(), before);
+	EXPECT_EQ(test::openFdCount(), before);
 }
 
 TEST(Context, CpuOnlyMemoryOnlyWhenAllowed)
@@ -194,7 +185,7 @@ TEST(Context, BrokenPromisesNeverReachTheUser)
 		std::vector<std::unique_ptr<Allocator>> list;
 		list.push_back(std::make_unique<FakeAllocator>("liar", c.script, c.deviceImportable));
 		auto ctx = ContextFactory::create(std::move(list));
-		size_t before = openFds();
+		size_t before = test::openFdCount();
 		AllocationOptions options = cpuOk();
 		options.allocator = "liar";
 		auto buffer = ctx->allocate(k64, options);
@@ -203,7 +194,7 @@ TEST(Context, BrokenPromisesNeverReachTheUser)
 		EXPECT_NE(buffer.error().message.find("liar broke its promise"), std::string::npos)
 			<< buffer.error().message;
 		EXPECT_NE(buffer.error().message.find(c.why), std::string::npos) << buffer.error().message;
-		EXPECT_EQ(openFds(), before) << c.why << ": the refused allocation leaked";
+		EXPECT_EQ(test::openFdCount(), before) << c.why << ": the refused allocation leaked";
 	}
 }
 

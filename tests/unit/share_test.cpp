@@ -15,20 +15,11 @@
 
 #include "share_wire.hpp"
 
+#include "common/process_resources.hpp"
+
 using namespace hbm;
 
 namespace {
-
-size_t openFds()
-{
-	size_t n = 0;
-	if (DIR *d = ::opendir("/proc/self/fd")) {
-		while (::readdir(d))
-			++n;
-		::closedir(d);
-	}
-	return n;
-}
 
 WireDescriptor validWire()
 {
@@ -135,26 +126,26 @@ TEST_P(ShareSocket, WrongFdCountClosesEveryFd)
 {
 	UniqueFd a = memfdOf(1 << 16), b = memfdOf(1 << 16);
 	WireDescriptor w = validWire();
-	size_t before = openFds();
+	size_t before = test::openFdCount();
 	sendRaw(sender_.get(), &w, sizeof(w), {a.get(), b.get()});
 	auto r = receiveBuffer(receiver_.get());
 	ASSERT_FALSE(r);
 	EXPECT_NE(r.error().message.find("came with 2 fds, it names 1"), std::string::npos) << r.error().message;
-	EXPECT_EQ(openFds(), before) << "received fds left open";
+	EXPECT_EQ(test::openFdCount(), before) << "received fds left open";
 }
 
 TEST_P(ShareSocket, MemfdInPlaceOfADmaBufIsRefused)
 {
 	UniqueFd a = memfdOf(1 << 16);
 	WireDescriptor w = validWire();
-	size_t before = openFds();
+	size_t before = test::openFdCount();
 	sendRaw(sender_.get(), &w, sizeof(w), {a.get()});
 	auto r = receiveBuffer(receiver_.get());
 	ASSERT_FALSE(r);
 	EXPECT_NE(r.error().message.find("received buffer: import of 64x64 XRGB8888: plane 0"), std::string::npos)
 		<< r.error().message;
 	EXPECT_NE(r.error().message.find("is not a dma-buf"), std::string::npos) << r.error().message;
-	EXPECT_EQ(openFds(), before);
+	EXPECT_EQ(test::openFdCount(), before);
 }
 
 TEST_P(ShareSocket, FutureVersionIsRefused)
@@ -162,12 +153,12 @@ TEST_P(ShareSocket, FutureVersionIsRefused)
 	UniqueFd a = memfdOf(1 << 16);
 	WireDescriptor w = validWire();
 	w.header.version = 9;
-	size_t before = openFds();
+	size_t before = test::openFdCount();
 	sendRaw(sender_.get(), &w, sizeof(w), {a.get()});
 	auto r = receiveBuffer(receiver_.get());
 	ASSERT_FALSE(r);
 	EXPECT_NE(r.error().message.find("version 9 is newer"), std::string::npos) << r.error().message;
-	EXPECT_EQ(openFds(), before);
+	EXPECT_EQ(test::openFdCount(), before);
 }
 
 TEST_P(ShareSocket, ClosedPeerIsAnError)
