@@ -110,7 +110,8 @@ Result<Allocation> Allocator::allocate(const AllocationRequest &request)
 		return broken(stringf("%zu planes with %zu descriptors", a.layout.planes.size(),
 				      a.planeFds.size()));
 	const bool reported = a.planeFdSizes.size() == a.layout.planes.size();
-	std::vector<uint64_t> sizes = reported ? a.planeFdSizes : std::vector<uint64_t>(a.layout.planes.size());
+	std::vector<uint64_t> sizes = reported ? std::move(result->planeFdSizes)
+					       : std::vector<uint64_t>(a.layout.planes.size());
 	for (size_t i = 0; i < a.layout.planes.size(); ++i) {
 		const PlaneLayout &p = a.layout.planes[i];
 		int fd = a.planeFds[i].get();

@@ -95,7 +95,7 @@ Result<std::shared_ptr<Buffer>> BufferFactory::create(Layout layout, std::vector
 		d->layout.width, d->layout.height, formatName(d->layout.format).c_str(),
 		modifierName(d->layout.modifier).c_str(), d->layout.planes.size(), d->memories.size(),
 		d->origin.c_str());
-	return std::shared_ptr<Buffer>(new Buffer(std::move(d)));
+	return std::make_shared<Buffer>(std::move(d));
 }
 
 Result<std::shared_ptr<Buffer>> BufferFactory::fromCheckedAllocation(Layout layout, std::vector<SharedFd> planeFds,
@@ -103,6 +103,8 @@ Result<std::shared_ptr<Buffer>> BufferFactory::fromCheckedAllocation(Layout layo
 								      std::string origin, std::shared_ptr<void> keepAlive)
 {
 	auto d = std::make_unique<Buffer::Private>();
+	d->memories.reserve(1);
+	d->planeMemory.reserve(planeFds.size());
 	for (size_t i = 0; i < planeFds.size(); ++i) {
 		size_t m = 0;
 		while (m < d->memories.size() && !(d->memories[m].fd == planeFds[i]))
@@ -119,7 +121,7 @@ Result<std::shared_ptr<Buffer>> BufferFactory::fromCheckedAllocation(Layout layo
 	d->layout = std::move(layout);
 	d->origin = std::move(origin);
 	d->keepAlive = std::move(keepAlive);
-	return std::shared_ptr<Buffer>(new Buffer(std::move(d)));
+	return std::make_shared<Buffer>(std::move(d));
 }
 
 Buffer::Buffer(std::unique_ptr<Private> d) : d_(std::move(d)) {}

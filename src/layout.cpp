@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <hbm/layout.hpp>
 
-#include <bit>
 #include <cerrno>
 #include <limits>
 
@@ -43,8 +42,9 @@ Result<Layout> linearLayout(uint32_t fourcc, uint32_t width, uint32_t height, co
 	if (width > kMaxDimension || height > kMaxDimension)
 		return makeError(EINVAL, "%ux%u %s: width and height must not exceed %u", width,
 				 height, info->name, kMaxDimension);
+	// (a & (a - 1)) rather than std::has_single_bit: without -mpopcnt that is a libgcc call.
 	for (uint32_t a : {rules.strideAlignment, rules.offsetAlignment, rules.sizeAlignment})
-		if (!std::has_single_bit(a))
+		if (a == 0 || (a & (a - 1)) != 0)
 			return makeError(EINVAL, "alignment %u is not a power of two", a);
 
 	const PlaneFormat &base = info->planes[0];
@@ -58,6 +58,7 @@ Result<Layout> linearLayout(uint32_t fourcc, uint32_t width, uint32_t height, co
 		return makeError(EOVERFLOW, "%ux%u %s: stride overflows", width, height, info->name);
 
 	Layout layout{fourcc, DRM_FORMAT_MOD_LINEAR, width, height, {}, 0};
+	layout.planes.reserve(info->planeCount);
 	for (;;) {
 		bool fits = true;
 		layout.planes.clear();

@@ -103,12 +103,12 @@ public:
 	/// false on timeout; @timeoutMs < 0 waits forever.
 	Result<bool> waitIdle(CpuAccessMode mode, int timeoutMs) const;
 
+	/// Defined inside the library only: a Buffer cannot be made outside it.
 	struct Private;
+	explicit Buffer(std::unique_ptr<Private> d);
 
 private:
 	friend class CpuAccess;
-	friend struct BufferFactory;
-	explicit Buffer(std::unique_ptr<Private> d);
 	std::unique_ptr<Private> d_;
 };
 
