@@ -21,6 +21,7 @@
 #include "hbm_config.h"
 #include "log.hpp"
 #include "string_format.hpp"
+#include "system_memory.hpp"
 #if HBM_HAVE_GBM
 #include "backends/gbm/gbm_allocator.hpp"
 #endif
@@ -213,6 +214,24 @@ Result<std::shared_ptr<Buffer>> Context::allocate(const BufferDesc &desc, const 
 	}
 	return makeError(lastError, "no allocator could make %s: %s", what().c_str(),
 			 attempts.empty() ? "none found" : attempts.substr(2).c_str());
+}
+
+Result<Plan> Context::negotiate(const Request &request, const std::vector<Participant> &participants) const
+{
+	return hbm::negotiate(request, participants, allocators(), systemRamTop());
+}
+
+Result<std::shared_ptr<Buffer>> Context::allocate(const Plan &plan)
+{
+	AllocationOptions options;
+	options.allocator = plan.allocator;
+	options.modifiers = {plan.modifier};
+	options.linear = plan.linear;
+	options.usage = plan.usage;
+	auto buffer = allocate({plan.width, plan.height, plan.format}, options);
+	if (!buffer)
+		return withContext(buffer.error(), "allocating the negotiated plan");
+	return buffer;
 }
 
 } // namespace hbm

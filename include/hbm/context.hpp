@@ -9,6 +9,7 @@
 #include <hbm/allocator.hpp>
 #include <hbm/buffer.hpp>
 #include <hbm/export.h>
+#include <hbm/negotiation.hpp>
 #include <hbm/result.hpp>
 
 namespace hbm {
@@ -37,6 +38,12 @@ public:
 	/// alone is used; otherwise each able allocator in turn, and the error of a refusal
 	/// lists every one tried and why it failed.
 	Result<std::shared_ptr<Buffer>> allocate(const BufferDesc &desc, const AllocationOptions &options = {});
+
+	/// Negotiates a plan for @request that every participant accepts, from this machine's
+	/// allocators (see hbm::negotiate()).
+	Result<Plan> negotiate(const Request &request, const std::vector<Participant> &participants) const;
+	/// Allocates what @plan says, from the allocator it chose.
+	Result<std::shared_ptr<Buffer>> allocate(const Plan &plan);
 
 	struct Private;
 

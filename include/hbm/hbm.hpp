@@ -5,12 +5,14 @@
 
 #include <hbm/allocator.hpp>
 #include <hbm/buffer.hpp>
+#include <hbm/constraints.hpp>
 #include <hbm/context.hpp>
 #include <hbm/format.hpp>
 #include <hbm/format_set.hpp>
 #include <hbm/heap.hpp>
 #include <hbm/kms.hpp>
 #include <hbm/layout.hpp>
+#include <hbm/negotiation.hpp>
 #include <hbm/pattern.hpp>
 #include <hbm/result.hpp>
 #include <hbm/share.hpp>

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include <hbm/export.h>
+#include <hbm/constraints.hpp>
 #include <hbm/format_set.hpp>
 #include <hbm/result.hpp>
 
@@ -78,6 +79,16 @@ public:
 	/// Writes what the CRTC lit by showOnPrimary() composes into @target through the
 	/// writeback connector and waits (up to @timeoutMs) for the out-fence.
 	Result<void> captureWriteback(const Framebuffer &target, int timeoutMs = 5000);
+
+	/// Every plane of the device as a participant: formats and modifiers from its
+	/// IN_FORMATS blob, the device's largest framebuffer (the cursor size for cursor
+	/// planes), and whether it needs physically contiguous memory — true for display
+	/// drivers built on DRM's DMA helpers when no IOMMU maps the device
+	/// (/sys/class/drm/cardN/device/iommu_group).
+	Result<std::vector<Participant>> planeParticipants() const;
+
+	/// Whether an IOMMU translates this device's DMA.
+	bool behindIommu() const;
 
 	/// Number of GEM handles this device holds (for leak checks).
 	size_t gemHandleCount() const;

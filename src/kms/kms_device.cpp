@@ -8,6 +8,8 @@
 #include <fcntl.h>
 #include <map>
 #include <poll.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <vector>
 
 #include <drm_fourcc.h>
@@ -500,6 +502,101 @@ Result<void> KmsDevice::captureWriteback(const Framebuffer &target, int timeoutM
 		return restored;
 	HBM_LOG(logKms, Debug, "writeback into framebuffer %u done", target.id());
 	return {};
+}
+
+namespace {
+
+/// Display drivers built on DRM's GEM DMA helpers: without an IOMMU they scan out only
+/// physically contiguous memory. Drivers not listed either have their own MMU/GART
+/// (i915, amdgpu, …) or are virtual (vkms, virtio_gpu).
+constexpr const char *kDmaHelperDrivers[] = {
+	"arcpgu", "aspeed-gfx-drm", "atmel-hlcdc", "fsl-dcu-drm", "hdlcd", "imx-lcdif", "ingenic-drm",
+	"kirin", "logicvc-drm", "mali-dp", "mcde", "meson", "mxsfb-drm", "pl111", "rcar-du", "rzg2l-du",
+	"sprd", "stm", "sun4i-drm", "tilcdc", "tve200", "vc4", "zynqmp-dpsub",
+};
+
+bool usesDmaHelpers(const std::string &driver)
+{
+	for (const char *d : kDmaHelperDrivers)
+		if (driver == d)
+			return true;
+	return false;
+}
+
+std::string cardSysfsDir(int fd)
+{
+	struct stat st;
+	if (::fstat(fd, &st) < 0)
+		return {};
+	return stringf("/sys/dev/char/%u:%u/device", major(st.st_rdev), minor(st.st_rdev));
+}
+
+} // namespace
+
+bool KmsDevice::behindIommu() const
+{
+	std::string dir = cardSysfsDir(d_->fd.get());
+	struct stat st;
+	return !dir.empty() && ::stat((dir + "/iommu_group").c_str(), &st) == 0;
+}
+
+Result<std::vector<Participant>> KmsDevice::planeParticipants() const
+{
+	int fd = d_->fd.get();
+	drm::Resources res(drmModeGetResources(fd));
+	drm::PlaneResources planes(drmModeGetPlaneResources(fd));
+	if (!res || !planes)
+		return makeError(errno ? errno : EIO, "cannot read the planes of %s", d_->path.c_str());
+	uint64_t cursorW = 0, cursorH = 0;
+	drmGetCap(fd, DRM_CAP_CURSOR_WIDTH, &cursorW);
+	drmGetCap(fd, DRM_CAP_CURSOR_HEIGHT, &cursorH);
+	const bool iommu = behindIommu();
+	const bool contiguous = !iommu && usesDmaHelpers(d_->driver);
+
+	std::vector<Participant> out;
+	for (uint32_t i = 0; i < planes->count_planes; ++i) {
+		drm::Plane plane(drmModeGetPlane(fd, planes->planes[i]));
+		if (!plane)
+			continue;
+		auto props = objectProperties(fd, plane->plane_id, DRM_MODE_OBJECT_PLANE);
+		auto type = props.find("type");
+		const uint64_t t = type != props.end() ? type->second.value : DRM_PLANE_TYPE_OVERLAY;
+		const char *kind = t == DRM_PLANE_TYPE_PRIMARY ? "primary" : t == DRM_PLANE_TYPE_CURSOR ? "cursor" : "overlay";
+
+		Participant p;
+		p.name = stringf("%s %s plane %u", d_->driver.c_str(), kind, plane->plane_id);
+		Constraints &c = p.constraints;
+		auto inFormats = props.find("IN_FORMATS");
+		drm::PropertyBlob blob(inFormats != props.end()
+					       ? drmModeGetPropertyBlob(fd, static_cast<uint32_t>(inFormats->second.value))
+					       : nullptr);
+		if (blob) {
+			drmModeFormatModifierIterator iter = {};
+			while (drmModeFormatModifierBlobIterNext(blob.get(), &iter))
+				c.formats.add(iter.fmt, iter.mod);
+			p.source = "IN_FORMATS of " + d_->path;
+		} else {
+			// No modifier support: the driver takes LINEAR or its implicit layout.
+			for (uint32_t f = 0; f < plane->count_formats; ++f) {
+				c.formats.add(plane->formats[f], DRM_FORMAT_MOD_LINEAR);
+				c.formats.add(plane->formats[f], DRM_FORMAT_MOD_INVALID);
+			}
+			p.source = "plane formats of " + d_->path + " (no IN_FORMATS)";
+		}
+		if (t == DRM_PLANE_TYPE_CURSOR && cursorW && cursorH) {
+			c.maxWidth = uint32_t(cursorW);
+			c.maxHeight = uint32_t(cursorH);
+		} else {
+			c.maxWidth = res->max_width;
+			c.maxHeight = res->max_height;
+		}
+		c.placement.contiguous = contiguous;
+		p.source += iommu ? ", behind an IOMMU"
+				  : contiguous ? ", no IOMMU and a DMA-helper driver: needs contiguous memory"
+					       : ", no IOMMU (" + d_->driver + " needs none)";
+		out.push_back(std::move(p));
+	}
+	return out;
 }
 
 Framebuffer::Framebuffer(std::shared_ptr<KmsDevice> device, uint32_t id, std::vector<uint32_t> handles,

@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: MIT
+// Negotiation as a pure function: declared allocators, participants, and what comes out —
+// a plan with its trace, or a refusal that names who wanted what and how to fix it.
+#include <cerrno>
+#include <gtest/gtest.h>
+
+#include <drm_fourcc.h>
+
+#include <hbm/negotiation.hpp>
+
+#include "system_memory.hpp"
+
+using namespace hbm;
+
+namespace {
+
+constexpr uint64_t kLinear = DRM_FORMAT_MOD_LINEAR;
+constexpr uint64_t kInvalid = DRM_FORMAT_MOD_INVALID;
+constexpr uint64_t kXTiled = I915_FORMAT_MOD_X_TILED;
+constexpr uint64_t kGiB = 1ull << 30;
+
+AllocatorInfo allocator(const std::string &name, bool contiguous, FormatSet formats = {})
+{
+	AllocatorInfo a;
+	a.name = name;
+	a.kind = AllocatorKind::DmaHeap;
+	a.contiguous = contiguous;
+	a.deviceImportable = true;
+	a.formats = formats.empty() ? FormatSet({DRM_FORMAT_XRGB8888, DRM_FORMAT_ARGB8888, DRM_FORMAT_NV12}, {kLinear})
+				    : formats;
+	return a;
+}
+
+const std::vector<AllocatorInfo> kMachine = {
+	allocator("dma-heap:system", false),
+	allocator("udmabuf", false),
+	allocator("dma-heap:reserved", true),
+};
+
+Participant participant(const std::string &name, FormatSet formats)
+{
+	Participant p;
+	p.name = name;
+	p.source = "test";
+	p.constraints.formats = std::move(formats);
+	return p;
+}
+
+Participant display(bool contiguous)
+{
+	Participant p = participant("display", FormatSet({DRM_FORMAT_XRGB8888, DRM_FORMAT_ARGB8888}, {kLinear}));
+	p.constraints.placement.contiguous = contiguous;
+	return p;
+}
+
+std::string traceOf(const Plan &plan)
+{
+	std::string out;
+	for (const std::string &line : plan.trace)
+		out += line + "\n";
+	return out;
+}
+
+} // namespace
+
+TEST(Negotiation, NoIommuForcesTheContiguousHeapAndSaysWhy)
+{
+	auto plan = negotiate({1920, 1080, {DRM_FORMAT_XRGB8888}}, {display(true)}, kMachine);
+	ASSERT_TRUE(plan) << plan.error().message;
+	EXPECT_EQ(plan->allocator, "dma-heap:reserved");
+	EXPECT_TRUE(plan->placement.contiguous);
+	EXPECT_NE(traceOf(*plan).find("passed over dma-heap:system for XRGB8888 (XR24): scattered pages, but display needs physically contiguous memory"),
+		  std::string::npos) << traceOf(*plan);
+
+	auto scattered = negotiate({1920, 1080, {DRM_FORMAT_XRGB8888}}, {display(false)}, kMachine);
+	ASSERT_TRUE(scattered);
+	EXPECT_EQ(scattered->allocator, "dma-heap:system") << "contiguous memory is used only when needed";
+}
+
+TEST(Negotiation, WithoutACmaHeapTheRefusalExplainsItself)
+{
+	std::vector<AllocatorInfo> noCma = {kMachine[0], kMachine[1]};
+	auto plan = negotiate({1920, 1080, {DRM_FORMAT_XRGB8888}}, {display(true)}, noCma);
+	ASSERT_FALSE(plan);
+	EXPECT_EQ(plan.error().code, ENOMEM);
+	const std::string &msg = plan.error().message;
+	EXPECT_NE(msg.find("no plan for 1920x1080"), std::string::npos) << msg;
+	EXPECT_NE(msg.find("dma-heap:system for XRGB8888 (XR24): scattered pages, but display needs physically contiguous memory"),
+		  std::string::npos) << msg;
+	EXPECT_NE(msg.find("udmabuf for XRGB8888 (XR24): scattered pages"), std::string::npos) << msg;
+	EXPECT_NE(msg.find("to fix: add a CMA heap (boot with cma=64M"), std::string::npos) << msg;
+}
+
+TEST(Negotiation, AddressLimitHonouredOnlyWhenRamEndsBelowIt)
+{
+	Participant camera = participant("camera", FormatSet({DRM_FORMAT_NV12}, {kLinear}));
+	camera.constraints.placement.addressLimit = 4 * kGiB;
+	const Request req{1280, 720, {DRM_FORMAT_NV12}};
+
+	auto low = negotiate(req, {camera}, kMachine, 1 * kGiB);
+	ASSERT_TRUE(low) << low.error().message;
+	EXPECT_EQ(low->allocator, "dma-heap:system");
+	EXPECT_NE(traceOf(*low).find("RAM ends at 0x40000000, below the limit 0x100000000 of camera"), std::string::npos);
+
+	auto high = negotiate(req, {camera}, kMachine, 5 * kGiB);
+	ASSERT_FALSE(high);
+	EXPECT_NE(high.error().message.find("may lie anywhere in RAM, which ends at 0x140000000, above the limit 0x100000000 of camera"),
+		  std::string::npos) << high.error().message;
+	EXPECT_NE(high.error().message.find("cannot tell where its memory lies"), std::string::npos)
+		<< "a CMA area's range is not known: " << high.error().message;
+
+	auto unknown = negotiate(req, {camera}, kMachine, 0);
+	ASSERT_FALSE(unknown);
+	EXPECT_NE(unknown.error().message.find("to fix: declare a heap whose memory lies below 0x100000000"),
+		  std::string::npos) << unknown.error().message;
+}
+
+TEST(Negotiation, FormatsIntersectInTheCallersOrder)
+{
+	Participant camera = participant("camera", FormatSet({DRM_FORMAT_NV12, DRM_FORMAT_XRGB8888}, {kLinear}));
+	auto plan = negotiate({640, 480, {DRM_FORMAT_NV12, DRM_FORMAT_XRGB8888}}, {display(false), camera}, kMachine);
+	ASSERT_TRUE(plan) << plan.error().message;
+	EXPECT_EQ(plan->format, DRM_FORMAT_XRGB8888);
+	EXPECT_NE(traceOf(*plan).find("passed over NV12 (NV12): display does not take it"), std::string::npos)
+		<< traceOf(*plan);
+}
+
+TEST(Negotiation, DisjointFormatsAreRefusedNamingTheParticipant)
+{
+	Participant camera = participant("camera", FormatSet({DRM_FORMAT_NV12}, {kLinear}));
+	auto plan = negotiate({640, 480, {DRM_FORMAT_NV12, DRM_FORMAT_XRGB8888}}, {camera, display(false)}, kMachine);
+	ASSERT_FALSE(plan);
+	EXPECT_EQ(plan.error().code, ENOTSUP);
+	const std::string &msg = plan.error().message;
+	EXPECT_NE(msg.find("NV12 (NV12): display does not take it"), std::string::npos) << msg;
+	EXPECT_NE(msg.find("XRGB8888 (XR24): camera does not take it"), std::string::npos) << msg;
+	EXPECT_NE(msg.find("the participants together take: (empty)"), std::string::npos) << msg;
+}
+
+TEST(Negotiation, AlignmentsCombineByLcmAndLimitsByMin)
+{
+	Participant gpu = participant("gpu", FormatSet({DRM_FORMAT_XRGB8888}, {kLinear}));
+	gpu.constraints.strideAlignment = 256;
+	gpu.constraints.maxWidth = 4096;
+	Participant scanout = display(false);
+	scanout.constraints.strideAlignment = 64;
+	scanout.constraints.maxWidth = 2048;
+	auto plan = negotiate({1000, 100, {DRM_FORMAT_XRGB8888}}, {gpu, scanout}, kMachine);
+	ASSERT_TRUE(plan) << plan.error().message;
+	EXPECT_EQ(plan->linear.strideAlignment, 256u);
+
+	auto wide = negotiate({3000, 100, {DRM_FORMAT_XRGB8888}}, {gpu, scanout}, kMachine);
+	ASSERT_FALSE(wide);
+	EXPECT_EQ(wide.error().code, E2BIG);
+	EXPECT_NE(wide.error().message.find("display takes at most 2048 pixels across"), std::string::npos)
+		<< wide.error().message;
+}
+
+TEST(Negotiation, ContradictoryDeclarationsAreRefused)
+{
+	Participant a = display(false), b = display(false);
+	b.name = "encoder";
+	a.constraints.placement.cached = true;
+	b.constraints.placement.cached = false;
+	auto plan = negotiate({64, 64, {DRM_FORMAT_XRGB8888}}, {a, b}, kMachine);
+	ASSERT_FALSE(plan);
+	EXPECT_NE(plan.error().message.find("display needs cached memory but encoder needs uncached memory"),
+		  std::string::npos) << plan.error().message;
+
+	Participant odd = display(false);
+	odd.constraints.strideAlignment = 48;
+	auto bad = negotiate({64, 64, {DRM_FORMAT_XRGB8888}}, {odd}, kMachine);
+	ASSERT_FALSE(bad);
+	EXPECT_NE(bad.error().message.find("stride alignment 48: alignments must be powers of two"), std::string::npos);
+}
+
+TEST(Negotiation, VendorModifierPreferredImplicitOnlyIfEveryoneAllowsIt)
+{
+	std::vector<AllocatorInfo> gbm = {allocator("gbm:i915", false, FormatSet({DRM_FORMAT_XRGB8888}, {kLinear, kXTiled, kInvalid}))};
+	Participant a = participant("gpu", FormatSet({DRM_FORMAT_XRGB8888}, {kLinear, kXTiled, kInvalid}));
+	Participant b = participant("display", FormatSet({DRM_FORMAT_XRGB8888}, {kLinear, kXTiled}));
+	auto plan = negotiate({64, 64, {DRM_FORMAT_XRGB8888}}, {a, b}, gbm);
+	ASSERT_TRUE(plan);
+	EXPECT_EQ(plan->modifier, kXTiled);
+
+	Participant c = participant("encoder", FormatSet({DRM_FORMAT_XRGB8888}, {kInvalid, kLinear}));
+	auto noTiling = negotiate({64, 64, {DRM_FORMAT_XRGB8888}}, {a, c}, gbm);
+	ASSERT_TRUE(noTiling);
+	EXPECT_EQ(noTiling->modifier, kLinear) << "LINEAR before the implicit layout";
+}
+
+TEST(SystemMemory, RamTopFromIomem)
+{
+	EXPECT_EQ(systemRamTopFrom("00000000-00000fff : Reserved\n"
+				   "00001000-0009fbff : System RAM\n"
+				   "00100000-3ffdffff : System RAM\n"
+				   "  01000000-01e00000 : Kernel code\n"
+				   "fee00000-fee00fff : Local APIC\n"),
+		  0x3ffe0000u);
+	EXPECT_EQ(systemRamTopFrom("00000000-00000000 : System RAM\n"), 0u) << "addresses hidden from non-root";
+}
