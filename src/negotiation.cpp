@@ -55,6 +55,29 @@ uint64_t pickModifier(const std::vector<uint64_t> &modifiers)
 	return modifiers.front();
 }
 
+/// What was tried and why it failed: "dma-heap:system for XRGB8888" / "scattered pages…".
+struct Rejection {
+	std::string subject;
+	std::string reason;
+};
+
+/// Rejections with the same reason told once: "a, b, c: reason; d: other reason".
+std::string grouped(const std::vector<Rejection> &rejections)
+{
+	std::vector<std::pair<std::string, std::vector<std::string>>> groups;
+	for (const Rejection &r : rejections) {
+		auto g = std::find_if(groups.begin(), groups.end(), [&](const auto &x) { return x.first == r.reason; });
+		if (g == groups.end())
+			groups.push_back({r.reason, {r.subject}});
+		else
+			g->second.push_back(r.subject);
+	}
+	std::string out;
+	for (const auto &[reason, subjects] : groups)
+		out += (out.empty() ? "" : "; ") + joined(subjects) + ": " + reason;
+	return out;
+}
+
 } // namespace
 
 Result<Combined> combineConstraints(const std::vector<Participant> &participants)
@@ -157,7 +180,7 @@ Result<Plan> negotiate(const Request &request, const std::vector<Participant> &p
 	if (participants.empty())
 		plan.trace.push_back("no participants: any device-importable layout will do");
 
-	std::vector<std::string> tried;
+	std::vector<Rejection> tried;
 	bool placementFailed = false, addressFailed = false, formatFailed = true;
 	for (uint32_t format : request.formats) {
 		std::vector<uint64_t> modifiers;
@@ -168,20 +191,20 @@ Result<Plan> negotiate(const Request &request, const std::vector<Participant> &p
 			modifiers.assign(accepted.begin(), accepted.end());
 		}
 		if (modifiers.empty()) {
+			std::string why = "no modifier every participant takes";
 			for (const Participant &p : participants)
 				if (!p.constraints.formats.containsFormat(format)) {
-					tried.push_back(formatName(format) + ": " + p.name + " does not take it");
+					why = p.name + " does not take it";
 					break;
 				}
-			if (tried.empty() || tried.back().rfind(formatName(format), 0) != 0)
-				tried.push_back(formatName(format) + ": no modifier every participant takes");
+			tried.push_back({formatName(format), why});
 			continue;
 		}
 		formatFailed = false;
 
 		for (const AllocatorInfo &a : allocators) {
 			auto reject = [&](const std::string &why) {
-				tried.push_back(a.name + " for " + formatName(format) + ": " + why);
+				tried.push_back({a.name + " for " + formatName(format), why});
 			};
 			if (!a.deviceImportable) {
 				reject("CPU-only memory");
@@ -248,8 +271,8 @@ Result<Plan> negotiate(const Request &request, const std::vector<Participant> &p
 			plan.format = format;
 			plan.modifier = modifier;
 			plan.allocator = a.name;
-			for (const std::string &t : tried)
-				plan.trace.push_back("passed over " + t);
+			for (const Rejection &r : tried)
+				plan.trace.push_back("passed over " + r.subject + ": " + r.reason);
 			plan.trace.push_back("chose " + formatName(format) + " with modifier " + modifierName(modifier) +
 					     " from " + a.name + (a.contiguous ? " (contiguous)" : "") +
 					     stringf(", stride aligned to %u", plan.linear.strideAlignment));
@@ -264,14 +287,14 @@ Result<Plan> negotiate(const Request &request, const std::vector<Participant> &p
 	if (formatFailed)
 		fix = "the participants together take: " + c.formats.toString();
 	else if (placementFailed && c.placement.contiguous)
-		fix = "add a CMA heap (boot with cma=64M and CONFIG_DMABUF_HEAPS_CMA) or map kind 'scanout' to one";
+		fix = "add a CMA heap (boot with cma=64M and CONFIG_DMABUF_HEAPS_CMA)";
 	else if (addressFailed)
-		fix = "declare a heap whose memory lies below " + hex(c.placement.addressLimit) +
-		      " in configuration (a CMA area placed low, or a carve-out)";
+		fix = "provide a heap whose memory lies below " + hex(c.placement.addressLimit) +
+		      " (a CMA area placed low, or a carve-out), or a machine whose RAM ends below it";
 	else
 		fix = "allow another allocator or format";
-	return makeError(formatFailed ? ENOTSUP : ENOMEM, "no plan for %s: tried %s; to fix: %s", what.c_str(),
-			 joined(tried, "; ").c_str(), fix.c_str());
+	return makeError(formatFailed ? ENOTSUP : ENOMEM, "no plan for %s: %s; to fix: %s", what.c_str(),
+			 grouped(tried).c_str(), fix.c_str());
 }
 
 } // namespace hbm

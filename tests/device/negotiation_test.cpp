@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: MIT
+// Negotiation on the real kernel: vkms planes introduce themselves, a display declared
+// without an IOMMU forces the CMA heap (and its scanout is checked through writeback), a
+// 32-bit DMA limit is honoured or refused with a reason, and an impossible pair is refused.
+#include <cerrno>
+#include <gtest/gtest.h>
+
+#include <drm_fourcc.h>
+
+#include <hbm/hbm.hpp>
+
+#include "device_test.hpp"
+#include "system_memory.hpp"
+
+using namespace hbm;
+using namespace hbm::test;
+
+namespace {
+
+Participant noIommuDisplay()
+{
+	Participant p;
+	p.name = "panel without IOMMU (declared)";
+	p.source = "declared by the test";
+	p.constraints.formats = FormatSet({DRM_FORMAT_XRGB8888}, {DRM_FORMAT_MOD_LINEAR});
+	p.constraints.placement.contiguous = true;
+	return p;
+}
+
+std::string traceOf(const Plan &plan)
+{
+	std::string out;
+	for (const std::string &line : plan.trace)
+		out += "  " + line + "\n";
+	return out;
+}
+
+} // namespace
+
+class Negotiate : public ::testing::Test
+{
+protected:
+	void SetUp() override
+	{
+		auto vkms = KmsDevice::openByDriver("vkms");
+		HBM_REQUIRE_DEVICE(vkms.ok(), vkms ? "" : vkms.error().message);
+		vkms_ = *vkms;
+		auto planes = vkms_->planeParticipants();
+		ASSERT_TRUE(planes) << planes.error().toString();
+		for (Participant &p : *planes) {
+			if (p.name.find("primary") != std::string::npos && primary_.name.empty())
+				primary_ = p;
+			if (p.name.find("cursor") != std::string::npos && cursor_.name.empty())
+				cursor_ = p;
+		}
+		ASSERT_FALSE(primary_.name.empty()) << "vkms has no primary plane";
+	}
+	std::shared_ptr<KmsDevice> vkms_;
+	Participant primary_, cursor_;
+};
+
+TEST_F(Negotiate, VkmsPlanesIntroduceThemselves)
+{
+	auto planes = vkms_->planeParticipants();
+	ASSERT_TRUE(planes);
+	EXPECT_GE(planes->size(), 3u) << "primary, overlay and cursor (enable_overlay/cursor=1)";
+	EXPECT_TRUE(primary_.constraints.formats.contains(DRM_FORMAT_XRGB8888, DRM_FORMAT_MOD_LINEAR))
+		<< primary_.constraints.formats.toString();
+	EXPECT_FALSE(vkms_->behindIommu());
+	EXPECT_FALSE(primary_.constraints.placement.contiguous) << "vkms needs no contiguous memory";
+	EXPECT_NE(primary_.source.find("IN_FORMATS of /dev/dri/card"), std::string::npos) << primary_.source;
+	ASSERT_FALSE(cursor_.name.empty());
+	EXPECT_GT(cursor_.constraints.maxWidth, 0u);
+	EXPECT_LT(cursor_.constraints.maxWidth, primary_.constraints.maxWidth) << "cursor planes take small images";
+}
+
+TEST_F(Negotiate, NoIommuDisplayForcesCmaAndTheBufferScansOut)
+{
+	auto plan = context()->negotiate({1920, 1080, {DRM_FORMAT_XRGB8888}, UsageScanout}, {primary_, noIommuDisplay()});
+	ASSERT_TRUE(plan) << plan.error().message;
+	AllocatorInfo chosen = allocatorInfo(plan->allocator);
+	EXPECT_TRUE(chosen.contiguous) << traceOf(*plan);
+	std::cout << "plan:\n" << traceOf(*plan);
+
+	// The memory really is CMA: the area's page counter moves by the buffer's pages.
+	const std::string area = "/sys/kernel/mm/cma/" + plan->allocator.substr(plan->allocator.find(':') + 1) + "/";
+	long before = sysfsCounter(area + "alloc_pages_success");
+	auto buffer = context()->allocate(*plan);
+	ASSERT_TRUE(buffer) << buffer.error().toString();
+	EXPECT_EQ(sysfsCounter(area + "alloc_pages_success") - before, long((*buffer)->layout().size / 4096));
+
+	{
+		auto cpu = (*buffer)->beginCpuAccess(CpuAccessMode::Write);
+		ASSERT_TRUE(cpu);
+		ASSERT_TRUE(writeTestPattern(*cpu, (*buffer)->layout()));
+	}
+	auto fb = vkms_->addFramebuffer(**buffer);
+	ASSERT_TRUE(fb) << fb.error().toString();
+	ASSERT_TRUE(vkms_->showOnPrimary(*fb));
+	auto captured = context()->allocate(*plan);
+	ASSERT_TRUE(captured);
+	auto target = vkms_->addFramebuffer(**captured);
+	ASSERT_TRUE(target);
+	ASSERT_TRUE(vkms_->captureWriteback(*target));
+	auto read = (*captured)->beginCpuAccess(CpuAccessMode::Read);
+	ASSERT_TRUE(read);
+	auto same = verifyTestPattern(*read, (*captured)->layout());
+	EXPECT_TRUE(same) << same.error().message;
+}
+
+TEST_F(Negotiate, WithoutACmaHeapTheRefusalExplainsItself)
+{
+	std::vector<AllocatorInfo> withoutCma;
+	for (const AllocatorInfo &a : context()->allocators())
+		if (!a.contiguous)
+			withoutCma.push_back(a);
+	auto plan = negotiate({1920, 1080, {DRM_FORMAT_XRGB8888}}, {primary_, noIommuDisplay()}, withoutCma,
+			      systemRamTop());
+	ASSERT_FALSE(plan);
+	const std::string &msg = plan.error().message;
+	std::cout << "refusal: " << msg << "\n";
+	EXPECT_NE(msg.find("dma-heap:system for XRGB8888 (XR24), udmabuf for XRGB8888 (XR24)"), std::string::npos) << msg;
+	EXPECT_NE(msg.find(": scattered pages, but panel without IOMMU (declared) needs physically contiguous memory"),
+		  std::string::npos) << msg;
+	EXPECT_NE(msg.find("to fix: add a CMA heap"), std::string::npos) << msg;
+}
+
+TEST_F(Negotiate, ThirtyTwoBitDmaLimitHonouredOrRefusedWithAReason)
+{
+	uint64_t ramTop = systemRamTop();
+	HBM_REQUIRE_DEVICE(ramTop != 0, "/proc/iomem hides addresses (not root)");
+	Participant camera;
+	camera.name = "camera with 32-bit DMA (declared)";
+	camera.source = "declared by the test";
+	camera.constraints.formats = FormatSet({DRM_FORMAT_XRGB8888}, {DRM_FORMAT_MOD_LINEAR});
+	camera.constraints.placement.addressLimit = 1ull << 32;
+
+	ASSERT_LT(ramTop, 1ull << 32) << "the lab guest has 1 GiB of RAM";
+	auto plan = context()->negotiate({1280, 720, {DRM_FORMAT_XRGB8888}}, {primary_, camera});
+	ASSERT_TRUE(plan) << plan.error().message;
+	EXPECT_NE(traceOf(*plan).find("below the limit 0x100000000 of camera with 32-bit DMA"), std::string::npos)
+		<< traceOf(*plan);
+	EXPECT_TRUE(context()->allocate(*plan));
+
+	// A limit below the end of RAM cannot be promised by any heap here.
+	camera.constraints.placement.addressLimit = ramTop / 4;
+	auto refused = context()->negotiate({1280, 720, {DRM_FORMAT_XRGB8888}}, {primary_, camera});
+	ASSERT_FALSE(refused);
+	std::cout << "refusal: " << refused.error().message << "\n";
+	EXPECT_NE(refused.error().message.find("above the limit"), std::string::npos) << refused.error().message;
+	EXPECT_NE(refused.error().message.find("to fix: provide a heap whose memory lies below"), std::string::npos);
+}
+
+TEST_F(Negotiate, IncompatiblePairIsRefused)
+{
+	// A full-screen buffer cannot also be the cursor.
+	ASSERT_FALSE(cursor_.name.empty());
+	auto big = context()->negotiate({1920, 1080, {DRM_FORMAT_ARGB8888}}, {primary_, cursor_});
+	ASSERT_FALSE(big);
+	EXPECT_EQ(big.error().code, E2BIG);
+	EXPECT_NE(big.error().message.find(cursor_.name + " takes at most"), std::string::npos) << big.error().message;
+
+	// A camera that writes only NV12 and a vkms primary plane that reads no YUV.
+	Participant camera;
+	camera.name = "NV12 camera (declared)";
+	camera.constraints.formats = FormatSet({DRM_FORMAT_NV12}, {DRM_FORMAT_MOD_LINEAR});
+	auto disjoint = context()->negotiate({1280, 720, {DRM_FORMAT_NV12, DRM_FORMAT_XRGB8888}}, {camera, primary_});
+	ASSERT_FALSE(disjoint);
+	std::cout << "refusal: " << disjoint.error().message << "\n";
+	EXPECT_NE(disjoint.error().message.find("NV12 (NV12): " + primary_.name + " does not take it"),
+		  std::string::npos) << disjoint.error().message;
+}
