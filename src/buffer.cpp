@@ -18,6 +18,8 @@
 #include "dma_buf.hpp"
 #include "error.hpp"
 #include "kernel_ioctl.hpp"
+#include "negotiation_private.hpp"
+#include "system_memory.hpp"
 #include "log.hpp"
 #include "string_format.hpp"
 
@@ -126,6 +128,77 @@ Result<std::shared_ptr<Buffer>> BufferFactory::fromCheckedAllocation(Layout layo
 
 Buffer::Buffer(std::unique_ptr<Private> d) : d_(std::move(d)) {}
 
+bool Buffer::hasStorage() const
+{
+	std::lock_guard lock(d_->mutex);
+	return d_->storage;
+}
+
+std::vector<Participant> Buffer::participants() const
+{
+	std::lock_guard lock(d_->mutex);
+	return d_->participants;
+}
+
+std::optional<Plan> Buffer::plan() const
+{
+	std::lock_guard lock(d_->mutex);
+	return d_->plan;
+}
+
+Result<void> Buffer::attach(const Participant &participant)
+{
+	std::lock_guard lock(d_->mutex);
+	if (d_->storage) {
+		auto fits = checkAgainstStorage(participant, {d_->layout, d_->origin, d_->contiguous, d_->cached,
+							      systemRamTop()});
+		if (!fits)
+			return fits.error();
+		d_->participants.push_back(participant);
+		return {};
+	}
+	// Described only: the plan must still exist with the newcomer. On refusal nothing changes.
+	std::vector<Participant> all = d_->participants;
+	all.push_back(participant);
+	auto plan = d_->context->negotiate(d_->request, all);
+	if (!plan)
+		return withContext(plan.error(), "attaching " + participant.name);
+	d_->participants = std::move(all);
+	d_->plan = std::move(*plan);
+	d_->layout.format = d_->plan->format;
+	d_->layout.modifier = d_->plan->modifier;
+	HBM_LOG(logBuffer, Debug, "%s attached; plan: %s", participant.name.c_str(), d_->plan->trace.back().c_str());
+	return {};
+}
+
+Result<void> Buffer::allocateStorage() const
+{
+	std::lock_guard lock(d_->mutex);
+	if (d_->storage)
+		return {};
+	auto plan = d_->plan ? Result<Plan>(*d_->plan) : d_->context->negotiate(d_->request, d_->participants);
+	if (!plan)
+		return plan.error();
+	auto made = d_->context->allocate(*plan);
+	if (!made)
+		return made.error();
+	// Take the new buffer's storage as this buffer's own.
+	Private &from = *(*made)->d_;
+	d_->layout = std::move(from.layout);
+	d_->memories = std::move(from.memories);
+	d_->planeMemory = std::move(from.planeMemory);
+	d_->origin = std::move(from.origin);
+	d_->keepAlive = std::move(from.keepAlive);
+	d_->contiguous = from.contiguous;
+	d_->cached = from.cached;
+	d_->plan = std::move(*plan);
+	d_->storage = true;
+	d_->context.reset();
+	HBM_LOG(logBuffer, Info, "storage for %ux%u %s from %s, negotiated for %zu participants", d_->layout.width,
+		d_->layout.height, formatName(d_->layout.format).c_str(), d_->origin.c_str(), d_->participants.size());
+	return {};
+}
+
 Buffer::~Buffer() = default;
 
 const Layout &Buffer::layout() const
@@ -156,6 +229,8 @@ bool Buffer::deviceImportable() const
 
 Result<std::vector<PlaneExport>> Buffer::exportPlanes() const
 {
+	if (auto ok = allocateStorage(); !ok)
+		return ok.error();
 	std::vector<PlaneExport> planes;
 	for (size_t i = 0; i < d_->layout.planes.size(); ++i) {
 		PlaneExport p;
@@ -176,6 +251,8 @@ Result<CpuAccess> Buffer::beginCpuAccess(CpuAccessMode mode)
 		return makeError(EINVAL, "CPU access mode %u is neither read nor write",
 				 static_cast<unsigned>(mode));
 
+	if (auto ok = allocateStorage(); !ok)
+		return ok.error();
 	std::lock_guard lock(d_->mutex);
 	for (Memory &m : d_->memories) {
 		if (m.mapping.isValid())
@@ -212,6 +289,8 @@ Result<CpuAccess> Buffer::beginCpuAccess(CpuAccessMode mode)
 
 Result<UniqueFd> Buffer::exportSyncFile(CpuAccessMode mode) const
 {
+	if (auto ok = allocateStorage(); !ok)
+		return ok.error();
 	UniqueFd merged;
 	for (const Memory &m : d_->memories) {
 		if (!m.dmaBuf)
@@ -239,6 +318,8 @@ Result<UniqueFd> Buffer::exportSyncFile(CpuAccessMode mode) const
 
 Result<void> Buffer::importSyncFile(int syncFile, CpuAccessMode mode)
 {
+	if (auto ok = allocateStorage(); !ok)
+		return ok.error();
 	for (const Memory &m : d_->memories) {
 		if (!m.dmaBuf)
 			return makeError(ENOTSUP, "%s memory is not a dma-buf and takes no fences",

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include <hbm/buffer.hpp>
+#include <hbm/context.hpp>
 
 #include "mapping.hpp"
 
@@ -27,6 +28,15 @@ struct Buffer::Private {
 	std::string origin;
 	std::shared_ptr<void> keepAlive; ///< backend object (gbm_bo) the storage depends on
 
+	// Negotiation (Context::describe()): set while the buffer is only described.
+	std::shared_ptr<Context> context; ///< negotiates and allocates at first use
+	Request request;
+	std::vector<Participant> participants;
+	std::optional<Plan> plan;
+	bool storage = true;            ///< false while only described
+	std::optional<bool> contiguous; ///< of the storage, when the allocator declared it
+	std::optional<bool> cached;
+
 	std::mutex mutex;
 	unsigned accessDepth = 0; ///< open CpuAccess objects
 	unsigned accessFlags = 0; ///< DMA_BUF_SYNC_READ/WRITE announced by the open start
@@ -38,6 +48,8 @@ Result<std::shared_ptr<Buffer>> importBuffer(const ImportDesc &desc, std::vector
 
 /// Builds buffers for the parts of hbm that make them (Context, import, sharing).
 struct BufferFactory {
+	static Buffer::Private &state(Buffer &buffer) { return *buffer.d_; }
+
 	/// @planeFds holds one descriptor per plane; planes sharing a SharedFd (or a dma-buf
 	/// inode) share one Memory.
 	static Result<std::shared_ptr<Buffer>> create(Layout layout, std::vector<SharedFd> planeFds,

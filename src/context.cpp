@@ -172,10 +172,16 @@ Result<std::shared_ptr<Buffer>> Context::allocate(const BufferDesc &desc, const 
 		auto allocation = a.allocate(request);
 		if (!allocation)
 			return allocation.error();
-		return BufferFactory::fromCheckedAllocation(
+		auto buffer = BufferFactory::fromCheckedAllocation(
 			std::move(allocation->layout), std::move(allocation->planeFds),
 			std::move(allocation->planeFdSizes), a.info().deviceImportable, a.info().name,
 			std::move(allocation->keepAlive));
+		if (buffer) {
+			Buffer::Private &state = BufferFactory::state(**buffer);
+			state.contiguous = a.info().contiguous;
+			state.cached = a.info().cached;
+		}
+		return buffer;
 	};
 
 	std::string named = options.allocator;
@@ -231,7 +237,27 @@ Result<std::shared_ptr<Buffer>> Context::allocate(const Plan &plan)
 	auto buffer = allocate({plan.width, plan.height, plan.format}, options);
 	if (!buffer)
 		return withContext(buffer.error(), "allocating the negotiated plan");
+	BufferFactory::state(**buffer).plan = plan;
 	return buffer;
+}
+
+Result<std::shared_ptr<Buffer>> Context::describe(const Request &request)
+{
+	// Checked now, so a bad request fails here rather than at first use.
+	auto plan = negotiate(request, {});
+	if (!plan)
+		return plan.error();
+	auto d = std::make_unique<Buffer::Private>();
+	d->layout.width = request.width;
+	d->layout.height = request.height;
+	d->layout.format = plan->format;
+	d->layout.modifier = plan->modifier;
+	d->context = shared_from_this();
+	d->request = request;
+	d->plan = std::move(*plan);
+	d->storage = false;
+	d->origin = "described";
+	return std::make_shared<Buffer>(std::move(d));
 }
 
 } // namespace hbm

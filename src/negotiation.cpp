@@ -13,6 +13,7 @@
 #include <hbm/format.hpp>
 
 #include "error.hpp"
+#include "negotiation_private.hpp"
 #include "string_format.hpp"
 
 namespace hbm {
@@ -295,6 +296,44 @@ Result<Plan> negotiate(const Request &request, const std::vector<Participant> &p
 		fix = "allow another allocator or format";
 	return makeError(formatFailed ? ENOTSUP : ENOMEM, "no plan for %s: %s; to fix: %s", what.c_str(),
 			 grouped(tried).c_str(), fix.c_str());
+}
+
+Result<void> checkAgainstStorage(const Participant &participant, const ExistingStorage &storage)
+{
+	const Constraints &c = participant.constraints;
+	const Layout &l = storage.layout;
+	const std::string who = participant.name;
+	auto refuse = [&](const std::string &why) {
+		return makeError(EINVAL, "%s cannot use this buffer: %s", who.c_str(), why.c_str());
+	};
+	if (!c.formats.contains(l.format, l.modifier))
+		return refuse("it does not take " + formatName(l.format) + " with modifier " + modifierName(l.modifier) +
+			      ", which the buffer already has (it takes " + c.formats.toString() + ")");
+	if ((c.maxWidth && l.width > c.maxWidth) || (c.maxHeight && l.height > c.maxHeight))
+		return refuse(stringf("%ux%u exceeds its %ux%u", l.width, l.height, c.maxWidth, c.maxHeight));
+	for (size_t i = 0; i < l.planes.size(); ++i) {
+		const PlaneLayout &p = l.planes[i];
+		if (p.stride % c.strideAlignment || p.offset % c.offsetAlignment)
+			return refuse(stringf("plane %zu has stride %u and offset %llu; it needs multiples of %u and %u", i,
+					      p.stride, (unsigned long long)p.offset, c.strideAlignment, c.offsetAlignment));
+		if (c.maxStride && p.stride > c.maxStride)
+			return refuse(stringf("plane %zu stride %u exceeds its %u", i, p.stride, c.maxStride));
+	}
+	const Placement &pp = c.placement;
+	if (pp.contiguous && storage.contiguous != true)
+		return refuse("it needs physically contiguous memory and the buffer's (" + storage.origin + ") " +
+			      (storage.contiguous ? "is scattered" : "may not be"));
+	if (pp.cached && storage.cached != pp.cached)
+		return refuse(std::string("it needs ") + (*pp.cached ? "cached" : "uncached") + " memory and the buffer's (" +
+			      storage.origin + ") is not known to be");
+	if (pp.addressLimit && (storage.contiguous != false || storage.physicalTop == 0 ||
+				storage.physicalTop > pp.addressLimit))
+		return refuse("it reaches memory below " + hex(pp.addressLimit) + " only, and the buffer's (" + storage.origin +
+			      ") cannot be shown to lie there");
+	if (!pp.allowedAllocators.empty() &&
+	    std::find(pp.allowedAllocators.begin(), pp.allowedAllocators.end(), storage.origin) == pp.allowedAllocators.end())
+		return refuse("it allows only " + joined(pp.allowedAllocators) + ", and the buffer came from " + storage.origin);
+	return {};
 }
 
 } // namespace hbm

@@ -3,12 +3,14 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
 #include <hbm/export.h>
 #include <hbm/layout.hpp>
+#include <hbm/negotiation.hpp>
 #include <hbm/result.hpp>
 #include <hbm/shared_fd.hpp>
 #include <hbm/unique_fd.hpp>
@@ -85,6 +87,23 @@ public:
 	/// False for memory no device can import (memfd).
 	bool deviceImportable() const;
 
+	/// False while the buffer is only described (Context::describe()): its layout has no
+	/// planes yet. Storage is negotiated and allocated at the first map, export, device
+	/// import or send — or by allocateStorage().
+	bool hasStorage() const;
+	/// Adds a device that will touch the buffer. Before storage exists the plan is
+	/// negotiated again with it; if no plan fits everyone the attach fails, naming the
+	/// conflict, and the buffer stays as it was. After, the participant is checked against
+	/// the storage that exists (format, modifier, alignment, size, placement).
+	Result<void> attach(const Participant &participant);
+	/// The participants attached so far.
+	std::vector<Participant> participants() const;
+	/// The plan the storage was (or will be) made from; empty for allocated or imported
+	/// buffers made without negotiation.
+	std::optional<Plan> plan() const;
+	/// Negotiates and allocates now, if the buffer is only described.
+	Result<void> allocateStorage() const;
+
 	/// Every plane as a descriptor of the caller's own (dup'd, close-on-exec).
 	Result<std::vector<PlaneExport>> exportPlanes() const;
 
@@ -109,6 +128,7 @@ public:
 
 private:
 	friend class CpuAccess;
+	friend struct BufferFactory;
 	std::unique_ptr<Private> d_;
 };
 

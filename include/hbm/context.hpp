@@ -17,7 +17,7 @@ namespace hbm {
 /// Where a program starts with hbm: it finds this machine's allocators (every dma-heap,
 /// udmabuf, DRM dumb buffers and Mesa GBM on each KMS device, memfd) and allocates
 /// buffers from them. Thread-safe.
-class HBM_EXPORT Context
+class HBM_EXPORT Context : public std::enable_shared_from_this<Context>
 {
 public:
 	/// Probes the allocators. A device that cannot be opened is left out (hbm_info says
@@ -44,6 +44,10 @@ public:
 	Result<Plan> negotiate(const Request &request, const std::vector<Participant> &participants) const;
 	/// Allocates what @plan says, from the allocator it chose.
 	Result<std::shared_ptr<Buffer>> allocate(const Plan &plan);
+
+	/// A buffer described but not allocated (cenalloc): participants attach to it, and it
+	/// gets storage that suits them all at its first use. Refuses only a bad request.
+	Result<std::shared_ptr<Buffer>> describe(const Request &request);
 
 	struct Private;
 

@@ -186,6 +186,9 @@ size_t KmsDevice::gemHandleCount() const
 
 Result<Framebuffer> KmsDevice::addFramebuffer(const Buffer &buffer)
 {
+	// A described buffer gets its storage at its first device import.
+	if (auto ok = buffer.allocateStorage(); !ok)
+		return withContext(ok.error(), d_->path);
 	const Layout &layout = buffer.layout();
 	if (layout.planes.empty() || layout.planes.size() > 4)
 		return makeError(EINVAL, "buffer has %zu planes; a framebuffer takes 1 to 4",

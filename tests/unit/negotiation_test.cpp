@@ -6,6 +6,7 @@
 
 #include <drm_fourcc.h>
 
+#include <hbm/context.hpp>
 #include <hbm/negotiation.hpp>
 
 #include "system_memory.hpp"
@@ -197,4 +198,16 @@ TEST(SystemMemory, RamTopFromIomem)
 				   "fee00000-fee00fff : Local APIC\n"),
 		  0x3ffe0000u);
 	EXPECT_EQ(systemRamTopFrom("00000000-00000000 : System RAM\n"), 0u) << "addresses hidden from non-root";
+}
+
+TEST(Describe, BadRequestsFailAtOnceAndConflictsLeaveTheBufferUnchanged)
+{
+	auto ctx = Context::create();
+	ASSERT_TRUE(ctx);
+	auto bad = (*ctx)->describe({0, 1080, {DRM_FORMAT_XRGB8888}});
+	ASSERT_FALSE(bad);
+	EXPECT_NE(bad.error().message.find("width and height must be 1 to 65536"), std::string::npos);
+	auto unknown = (*ctx)->describe({64, 64, {fourcc_code('N', 'O', 'P', 'E')}});
+	ASSERT_FALSE(unknown);
+	EXPECT_NE(unknown.error().message.find("unknown format NOPE"), std::string::npos);
 }
