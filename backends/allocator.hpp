@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -53,6 +54,16 @@ public:
 	const AllocatorInfo &info() const { return info_; }
 	/// The registry renames one of two allocators that would share a name.
 	void rename(std::string name) { info_.name = std::move(name); }
+	/// What configuration declares and the kernel cannot tell (`[heap.NAME]`).
+	void declare(std::optional<bool> contiguous, std::optional<bool> cached, uint64_t memoryEnd)
+	{
+		if (contiguous)
+			info_.contiguous = *contiguous;
+		if (cached)
+			info_.cached = *cached;
+		if (memoryEnd)
+			info_.memoryEnd = memoryEnd;
+	}
 
 	/// Refuses requests outside the declared formats or size, then checks the result:
 	/// size, format, a modifier that was asked for, plane count, every plane inside its

@@ -110,6 +110,7 @@ std::vector<std::unique_ptr<Allocator>> probeAllocators(std::vector<std::string>
 struct Context::Private {
 	std::vector<std::unique_ptr<Allocator>> allocators;
 	std::vector<std::string> notes;
+	Config config;
 };
 
 std::shared_ptr<Context> ContextFactory::create(std::vector<std::unique_ptr<Allocator>> allocators,
@@ -123,11 +124,82 @@ std::shared_ptr<Context> ContextFactory::create(std::vector<std::unique_ptr<Allo
 
 Result<std::shared_ptr<Context>> Context::create()
 {
+	auto config = loadConfig();
+	if (!config)
+		return config.error();
+	return create(*config);
+}
+
+Result<std::shared_ptr<Context>> Context::create(const Config &config)
+{
 	std::vector<std::string> notes;
 	auto allocators = probeAllocators(&notes);
+	for (const HeapConfig &heap : config.heaps) {
+		auto a = std::find_if(allocators.begin(), allocators.end(),
+				      [&](const auto &x) { return x->info().name == "dma-heap:" + heap.name; });
+		if (a == allocators.end()) {
+			notes.push_back(config.origin + ": heap '" + heap.name + "' is configured but not present here");
+			continue;
+		}
+		(*a)->declare(heap.contiguous, heap.cached, heap.memoryEnd);
+	}
 	for (const auto &a : allocators)
 		HBM_LOG(logContext, Debug, "allocator %s", a->info().name.c_str());
-	return ContextFactory::create(std::move(allocators), std::move(notes));
+	auto ctx = ContextFactory::create(std::move(allocators), std::move(notes));
+	ctx->d_->config = config;
+	return ctx;
+}
+
+const Config &Context::config() const
+{
+	return d_->config;
+}
+
+Result<Participant> Context::declaredParticipant(const std::string &name) const
+{
+	std::string names;
+	for (const Participant &p : d_->config.participants) {
+		if (p.name == name + " (declared)" || p.name == name)
+			return p;
+		names += (names.empty() ? "" : ", ") + p.name.substr(0, p.name.find(" (declared)"));
+	}
+	return makeError(ENOENT, "no participant '%s' is declared in %s (declared: %s)", name.c_str(),
+			 d_->config.origin.c_str(), names.empty() ? "none" : names.c_str());
+}
+
+std::vector<Participant> Context::withRules(std::vector<Participant> participants) const
+{
+	for (Participant &p : participants) {
+		for (const DeviceRule &rule : d_->config.rules) {
+			bool match = (!rule.drmDriver.empty() && rule.drmDriver == p.drmDriver) ||
+				     (!rule.sysfsPath.empty() && !p.sysfsPath.empty() && p.sysfsPath.rfind(rule.sysfsPath, 0) == 0) ||
+				     (!rule.v4l2Card.empty() && rule.v4l2Card == p.v4l2Card);
+			if (!match)
+				continue;
+			Constraints &c = p.constraints;
+			std::string what;
+			if (rule.contiguous) {
+				c.placement.contiguous = *rule.contiguous;
+				what += *rule.contiguous ? " contiguous" : " scattered allowed";
+			}
+			if (rule.addressLimit && (!c.placement.addressLimit || rule.addressLimit < c.placement.addressLimit)) {
+				c.placement.addressLimit = rule.addressLimit;
+				what += stringf(" address limit 0x%llx", (unsigned long long)rule.addressLimit);
+			}
+			c.strideAlignment = std::max(c.strideAlignment, rule.strideAlignment);
+			c.offsetAlignment = std::max(c.offsetAlignment, rule.offsetAlignment);
+			if (!rule.formats.empty()) {
+				FormatSet only;
+				for (uint32_t f : rule.formats)
+					for (uint64_t m : c.formats.modifiers(f))
+						only.add(f, m);
+				c.formats = only;
+				what += " formats restricted";
+			}
+			p.source += "; rule '" + rule.name + "' of " + d_->config.origin + ":" + what;
+		}
+	}
+	return participants;
 }
 
 Context::Context(std::unique_ptr<Private> d) : d_(std::move(d)) {}
@@ -224,7 +296,53 @@ Result<std::shared_ptr<Buffer>> Context::allocate(const BufferDesc &desc, const 
 
 Result<Plan> Context::negotiate(const Request &request, const std::vector<Participant> &participants) const
 {
-	return hbm::negotiate(request, participants, allocators(), systemRamTop());
+	std::vector<AllocatorInfo> candidates = allocators();
+	std::string kindNote;
+	if (!request.kind.empty()) {
+		auto kind = std::find_if(d_->config.kinds.begin(), d_->config.kinds.end(),
+					 [&](const KindConfig &k) { return k.name == request.kind; });
+		static const char *const kBuiltIn[] = {"scanout", "video", "camera"};
+		bool builtIn = std::find(std::begin(kBuiltIn), std::end(kBuiltIn), request.kind) != std::end(kBuiltIn);
+		if (kind == d_->config.kinds.end() && !builtIn) {
+			std::string names;
+			for (const KindConfig &k : d_->config.kinds)
+				names += (names.empty() ? "" : ", ") + k.name;
+			return makeError(ENOENT, "unknown kind '%s' (configured in %s: %s; built in: scanout, video, camera)",
+					 request.kind.c_str(), d_->config.origin.c_str(), names.empty() ? "none" : names.c_str());
+		}
+		if (kind == d_->config.kinds.end()) {
+			kindNote = "kind '" + request.kind + "' is not configured: any allocator";
+		} else {
+			// The kind's allocators, in its order; those this machine lacks are noted.
+			std::vector<AllocatorInfo> ordered;
+			std::vector<std::string> missing;
+			for (const std::string &name : kind->allocators) {
+				auto a = std::find_if(candidates.begin(), candidates.end(),
+						      [&](const AllocatorInfo &x) { return x.name == name; });
+				if (a == candidates.end())
+					missing.push_back(name);
+				else
+					ordered.push_back(*a);
+			}
+			if (ordered.empty()) {
+				std::string lacking, present;
+				for (const std::string &m : missing)
+					lacking += (lacking.empty() ? "" : ", ") + m;
+				for (const AllocatorInfo &a : candidates)
+					present += (present.empty() ? "" : ", ") + a.name;
+				return makeError(ENOENT, "kind '%s' of %s names only allocators this machine lacks (%s; here: %s)",
+						 request.kind.c_str(), d_->config.origin.c_str(), lacking.c_str(), present.c_str());
+			}
+			candidates = std::move(ordered);
+			kindNote = "kind '" + request.kind + "' of " + d_->config.origin + ": allocators in its order";
+			for (const std::string &m : missing)
+				kindNote += "; " + m + " is not present here";
+		}
+	}
+	auto plan = hbm::negotiate(request, withRules(participants), candidates, systemRamTop());
+	if (plan && !kindNote.empty())
+		plan->trace.insert(plan->trace.begin(), kindNote);
+	return plan;
 }
 
 Result<std::shared_ptr<Buffer>> Context::allocate(const Plan &plan)

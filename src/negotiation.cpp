@@ -237,9 +237,9 @@ Result<Plan> negotiate(const Request &request, const std::vector<Participant> &p
 				placementFailed = true;
 				continue;
 			}
-			if (c.placement.addressLimit) {
-				// Where a scattered heap's pages lie is known only as "somewhere in RAM";
-				// a CMA area's range is not exported by the kernel at all.
+			if (c.placement.addressLimit && !(a.memoryEnd && a.memoryEnd <= c.placement.addressLimit)) {
+				// Unless configuration says where a heap's memory ends: a scattered heap's
+				// pages lie "somewhere in RAM"; a CMA area's range is not exported at all.
 				if (a.contiguous || physicalTop == 0 || physicalTop > c.placement.addressLimit) {
 					reject(physicalTop && !a.contiguous
 						       ? "its pages may lie anywhere in RAM, which ends at " + hex(physicalTop) +
@@ -278,8 +278,11 @@ Result<Plan> negotiate(const Request &request, const std::vector<Participant> &p
 					     " from " + a.name + (a.contiguous ? " (contiguous)" : "") +
 					     stringf(", stride aligned to %u", plan.linear.strideAlignment));
 			if (c.placement.addressLimit)
-				plan.trace.push_back("RAM ends at " + hex(physicalTop) + ", below the limit " +
-						     hex(c.placement.addressLimit) + " of " + combined->addressLimitBy);
+				plan.trace.push_back((a.memoryEnd && a.memoryEnd <= c.placement.addressLimit
+							      ? a.name + "'s memory ends at " + hex(a.memoryEnd) + " (configured)"
+							      : "RAM ends at " + hex(physicalTop)) +
+						     ", below the limit " + hex(c.placement.addressLimit) + " of " +
+						     combined->addressLimitBy);
 			return plan;
 		}
 	}

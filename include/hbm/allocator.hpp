@@ -32,6 +32,7 @@ struct AllocatorInfo {
 	std::string drmDevice;         ///< the DRM node it is tied to, if any
 	std::string drmDriver;         ///< that node's kernel driver
 	uint64_t maxSize = 0;          ///< largest allocation in bytes, 0 if unknown
+	uint64_t memoryEnd = 0;        ///< its memory lies below this address, 0 if unknown (configured)
 };
 
 /// How the buffer will be used; allocators that care (GBM) turn this into their flags.

@@ -41,6 +41,10 @@ struct Participant {
 	std::string name;   ///< "vkms primary plane 31", "camera (declared)"
 	std::string source; ///< how its constraints were learnt: "IN_FORMATS of /dev/dri/card1 …"
 	Constraints constraints;
+	// What configuration rules match on (empty when unknown).
+	std::string drmDriver;
+	std::string sysfsPath;
+	std::string v4l2Card;
 };
 
 } // namespace hbm

@@ -8,6 +8,7 @@
 
 #include <hbm/allocator.hpp>
 #include <hbm/buffer.hpp>
+#include <hbm/config.hpp>
 #include <hbm/export.h>
 #include <hbm/negotiation.hpp>
 #include <hbm/result.hpp>
@@ -20,9 +21,18 @@ namespace hbm {
 class HBM_EXPORT Context : public std::enable_shared_from_this<Context>
 {
 public:
-	/// Probes the allocators. A device that cannot be opened is left out (hbm_info says
-	/// why), never an error: memfd is always there.
+	/// Probes the allocators and applies the configuration in force (loadConfig()). A
+	/// device that cannot be opened is left out (probeNotes() says why), never an error:
+	/// memfd is always there. A malformed configuration is an error.
 	static Result<std::shared_ptr<Context>> create();
+	/// The same with @config instead of the configuration files.
+	static Result<std::shared_ptr<Context>> create(const Config &config);
+
+	const Config &config() const;
+	/// A participant declared in configuration (`[participant.NAME]`).
+	Result<Participant> declaredParticipant(const std::string &name) const;
+	/// @participants with the configuration's device rules applied (what negotiate() uses).
+	std::vector<Participant> withRules(std::vector<Participant> participants) const;
 
 	~Context();
 	Context(const Context &) = delete;

@@ -19,6 +19,9 @@ struct Request {
 	uint32_t height = 0;
 	std::vector<uint32_t> formats; ///< acceptable, in preference order
 	uint32_t usage = 0;            ///< hbm::Usage bits
+	/// A class of memory ("scanout", "video", "camera" …) whose configured allocators,
+	/// in order, are the only ones tried; empty: any.
+	std::string kind;
 };
 
 /// The negotiated result: one layout and placement every participant accepts, the

@@ -7,6 +7,8 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <map>
+#include <climits>
+#include <cstdlib>
 #include <poll.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -555,6 +557,9 @@ Result<std::vector<Participant>> KmsDevice::planeParticipants() const
 	drmGetCap(fd, DRM_CAP_CURSOR_HEIGHT, &cursorH);
 	const bool iommu = behindIommu();
 	const bool contiguous = !iommu && usesDmaHelpers(d_->driver);
+	char resolved[PATH_MAX];
+	const std::string device = cardSysfsDir(fd);
+	const std::string sysfsPath = ::realpath(device.c_str(), resolved) ? resolved : device;
 
 	std::vector<Participant> out;
 	for (uint32_t i = 0; i < planes->count_planes; ++i) {
@@ -568,6 +573,8 @@ Result<std::vector<Participant>> KmsDevice::planeParticipants() const
 
 		Participant p;
 		p.name = stringf("%s %s plane %u", d_->driver.c_str(), kind, plane->plane_id);
+		p.drmDriver = d_->driver;
+		p.sysfsPath = sysfsPath;
 		Constraints &c = p.constraints;
 		auto inFormats = props.find("IN_FORMATS");
 		drm::PropertyBlob blob(inFormats != props.end()

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <hbm/constraints.hpp>
+#include <hbm/export.h>
+#include <hbm/result.hpp>
+
+namespace hbm {
+
+/// Properties of a dma-heap the kernel cannot tell: `[heap.NAME]`.
+struct HeapConfig {
+	std::string name;               ///< the dma-heap's name ("reserved", "linux,cma" …)
+	std::optional<bool> contiguous;
+	std::optional<bool> cached;
+	uint64_t memoryEnd = 0;         ///< its memory lies below this address (0: unknown)
+};
+
+/// Constraints added to every participant that matches: `[device.RULE]`.
+struct DeviceRule {
+	std::string name;
+	std::string drmDriver;  ///< match.drm_driver
+	std::string sysfsPath;  ///< match.sysfs_path (prefix of the device's sysfs path)
+	std::string v4l2Card;   ///< match.v4l2_card
+	std::optional<bool> contiguous;
+	uint64_t addressLimit = 0;
+	uint32_t strideAlignment = 1;
+	uint32_t offsetAlignment = 1;
+	std::vector<uint32_t> formats; ///< if set, the participant takes only these
+};
+
+/// An ordered list of allocators for a class of memory: `[kind.NAME] allocators = […]`.
+struct KindConfig {
+	std::string name;
+	std::vector<std::string> allocators;
+};
+
+/// hbm's configuration: heaps, device rules, declared participants and kinds.
+struct Config {
+	std::string origin; ///< where it came from, for messages
+	std::vector<HeapConfig> heaps;
+	std::vector<DeviceRule> rules;
+	std::vector<Participant> participants; ///< `[participant.NAME]`: devices that cannot be probed
+	std::vector<KindConfig> kinds;
+};
+
+/// Parses configuration text. @origin names it in errors ("/etc/hbm/hbm.toml:12:5: …").
+/// @override is the one-line form (HBM_CONFIG_OVERRIDE): TOML statements separated by
+/// ';', applied over the file, e.g. `kind.scanout.allocators=["dma-heap:reserved"];
+/// device.panel.match.drm_driver="sun4i-drm";device.panel.contiguous=true`. Unknown keys,
+/// wrong types and bad values are errors with line and column; a refused text applies
+/// nothing. A pure function of its input.
+HBM_EXPORT Result<Config> parseConfig(std::string_view text, std::string_view origin,
+				      std::string_view override = {});
+
+/// The configuration in force: the file named by HBM_CONFIG, else /etc/hbm/hbm.toml, else
+/// $XDG_CONFIG_HOME/hbm/hbm.toml (~/.config/hbm/hbm.toml), with HBM_CONFIG_OVERRIDE on
+/// top. No file is an empty configuration, not an error.
+HBM_EXPORT Result<Config> loadConfig();
+
+} // namespace hbm

@@ -1,0 +1,387 @@
+// SPDX-License-Identifier: MIT
+// Configuration: TOML through toml++, checked strictly into hbm::Config. toml++ reports
+// syntax errors by exception; they are caught here and returned as errors with line and
+// column, like every other fault found.
+#include <hbm/config.hpp>
+
+#include <cerrno>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <drm_fourcc.h>
+#include <toml++/toml.h>
+
+#include <hbm/format.hpp>
+
+#include "error.hpp"
+#include "string_format.hpp"
+
+namespace hbm {
+
+namespace {
+
+/// An error at @node's place in @origin.
+struct Where {
+	std::string origin;
+	Error at(const toml::node &node, const std::string &message) const
+	{
+		const auto &src = node.source();
+		return makeError(EINVAL, "%s:%u:%u: %s", origin.c_str(), src.begin.line, src.begin.column,
+				 message.c_str());
+	}
+};
+
+/// Copies @from into @into, table by table, later values replacing earlier ones.
+void merge(toml::table &into, const toml::table &from)
+{
+	for (const auto &[key, value] : from) {
+		auto *mine = into.get_as<toml::table>(key);
+		if (mine && value.is_table())
+			merge(*mine, *value.as_table());
+		else
+			into.insert_or_assign(key, value);
+	}
+}
+
+Result<uint64_t> sizeValue(const toml::node &node, const std::string &key, const Where &where)
+{
+	if (auto i = node.value<int64_t>()) {
+		if (*i < 0)
+			return where.at(node, key + " must not be negative");
+		return uint64_t(*i);
+	}
+	if (auto s = node.value<std::string>()) {
+		char *end = nullptr;
+		errno = 0;
+		unsigned long long v = std::strtoull(s->c_str(), &end, 0);
+		unsigned shift = 0;
+		if (end && *end) {
+			std::string suffix(end);
+			if (suffix == "K" || suffix == "k")
+				shift = 10;
+			else if (suffix == "M")
+				shift = 20;
+			else if (suffix == "G")
+				shift = 30;
+			else
+				return where.at(node, key + " '" + *s + "' is not a size (like 4096, 0x100000000, 64M, 4G)");
+		}
+		if (errno || end == s->c_str() || (shift && v > (~0ull >> shift)))
+			return where.at(node, key + " '" + *s + "' is not a size (like 4096, 0x100000000, 64M, 4G)");
+		return uint64_t(v) << shift;
+	}
+	return where.at(node, key + " must be a number or a size string like \"4G\"");
+}
+
+Result<uint32_t> alignmentValue(const toml::node &node, const std::string &key, const Where &where)
+{
+	auto v = node.value<int64_t>();
+	if (!v || *v <= 0 || *v > (1 << 30) || (*v & (*v - 1)))
+		return where.at(node, key + " must be a power of two (1 to 2^30)");
+	return uint32_t(*v);
+}
+
+Result<bool> boolValue(const toml::node &node, const std::string &key, const Where &where)
+{
+	if (auto b = node.value<bool>())
+		return *b;
+	return where.at(node, key + " must be true or false");
+}
+
+Result<std::string> stringValue(const toml::node &node, const std::string &key, const Where &where)
+{
+	if (auto s = node.value<std::string>())
+		return *s;
+	return where.at(node, key + " must be a string");
+}
+
+Result<std::vector<std::string>> stringList(const toml::node &node, const std::string &key, const Where &where)
+{
+	const toml::array *array = node.as_array();
+	if (!array)
+		return where.at(node, key + " must be a list of strings");
+	std::vector<std::string> out;
+	for (const toml::node &item : *array) {
+		auto s = item.value<std::string>();
+		if (!s)
+			return where.at(item, key + " must hold strings only");
+		out.push_back(*s);
+	}
+	return out;
+}
+
+Result<std::vector<uint32_t>> formatList(const toml::node &node, const std::string &key, const Where &where)
+{
+	auto names = stringList(node, key, where);
+	if (!names)
+		return names.error();
+	std::vector<uint32_t> out;
+	const toml::array &array = *node.as_array();
+	for (size_t i = 0; i < names->size(); ++i) {
+		uint32_t fourcc = 0;
+		for (const FormatInfo &f : knownFormats())
+			if ((*names)[i] == f.name)
+				fourcc = f.fourcc;
+		if (!fourcc)
+			return where.at(*array.get(i), "unknown format '" + (*names)[i] + "' (use drm_fourcc.h names: XRGB8888, NV12 …)");
+		out.push_back(fourcc);
+	}
+	return out;
+}
+
+const toml::table *sectionTable(const toml::node &node, const std::string &what, const Where &where, Error *error)
+{
+	const toml::table *t = node.as_table();
+	if (!t)
+		*error = where.at(node, what + " must be a table");
+	return t;
+}
+
+#define TRY_ASSIGN(target, expr)            \
+	do {                                \
+		auto r_ = (expr);           \
+		if (!r_)                    \
+			return r_.error();  \
+		target = std::move(*r_);    \
+	} while (0)
+
+Result<HeapConfig> parseHeap(const std::string &name, const toml::table &t, const Where &where)
+{
+	HeapConfig h;
+	h.name = name;
+	for (const auto &[key, value] : t) {
+		std::string k(key.str());
+		if (k == "contiguous")
+			TRY_ASSIGN(h.contiguous, boolValue(value, k, where));
+		else if (k == "cached")
+			TRY_ASSIGN(h.cached, boolValue(value, k, where));
+		else if (k == "memory_end")
+			TRY_ASSIGN(h.memoryEnd, sizeValue(value, k, where));
+		else
+			return where.at(value, "heap." + name + ": unknown key '" + k + "' (contiguous, cached, memory_end)");
+	}
+	return h;
+}
+
+/// The constraint keys shared by device rules and declared participants.
+template<typename Apply>
+Result<bool> constraintKey(const std::string &k, const toml::node &value, const Where &where, Apply &&apply)
+{
+	if (k == "contiguous") {
+		auto v = boolValue(value, k, where);
+		if (!v)
+			return v.error();
+		apply.contiguous(*v);
+	} else if (k == "address_limit") {
+		auto v = sizeValue(value, k, where);
+		if (!v)
+			return v.error();
+		apply.addressLimit(*v);
+	} else if (k == "stride_alignment" || k == "offset_alignment") {
+		auto v = alignmentValue(value, k, where);
+		if (!v)
+			return v.error();
+		k == "stride_alignment" ? apply.strideAlignment(*v) : apply.offsetAlignment(*v);
+	} else if (k == "formats") {
+		auto v = formatList(value, k, where);
+		if (!v)
+			return v.error();
+		apply.formats(*v);
+	} else {
+		return false;
+	}
+	return true;
+}
+
+Result<DeviceRule> parseRule(const std::string &name, const toml::table &t, const Where &where)
+{
+	DeviceRule r;
+	r.name = name;
+	struct {
+		DeviceRule &r;
+		void contiguous(bool v) { r.contiguous = v; }
+		void addressLimit(uint64_t v) { r.addressLimit = v; }
+		void strideAlignment(uint32_t v) { r.strideAlignment = v; }
+		void offsetAlignment(uint32_t v) { r.offsetAlignment = v; }
+		void formats(std::vector<uint32_t> v) { r.formats = std::move(v); }
+	} apply{r};
+	for (const auto &[key, value] : t) {
+		std::string k(key.str());
+		if (k == "match") {
+			Error error;
+			const toml::table *m = sectionTable(value, "device." + name + ".match", where, &error);
+			if (!m)
+				return error;
+			for (const auto &[mkey, mvalue] : *m) {
+				std::string mk(mkey.str());
+				std::string *slot = mk == "drm_driver" ? &r.drmDriver
+						  : mk == "sysfs_path" ? &r.sysfsPath
+						  : mk == "v4l2_card" ? &r.v4l2Card
+								      : nullptr;
+				if (!slot)
+					return where.at(mvalue, "device." + name + ".match: unknown key '" + mk +
+								       "' (drm_driver, sysfs_path, v4l2_card)");
+				TRY_ASSIGN(*slot, stringValue(mvalue, mk, where));
+			}
+			continue;
+		}
+		auto known = constraintKey(k, value, where, apply);
+		if (!known)
+			return known.error();
+		if (!*known)
+			return where.at(value, "device." + name + ": unknown key '" + k +
+						       "' (match, contiguous, address_limit, stride_alignment, offset_alignment, formats)");
+	}
+	if (r.drmDriver.empty() && r.sysfsPath.empty() && r.v4l2Card.empty())
+		return where.at(t, "device." + name + " matches nothing: give match.drm_driver, match.sysfs_path or match.v4l2_card");
+	return r;
+}
+
+Result<Participant> parseParticipant(const std::string &name, const toml::table &t, const Where &where)
+{
+	Participant p;
+	p.name = name + " (declared)";
+	p.source = "declared in " + where.origin;
+	std::vector<uint32_t> formats;
+	bool implicit = false;
+	struct {
+		Participant &p;
+		std::vector<uint32_t> &f;
+		void contiguous(bool v) { p.constraints.placement.contiguous = v; }
+		void addressLimit(uint64_t v) { p.constraints.placement.addressLimit = v; }
+		void strideAlignment(uint32_t v) { p.constraints.strideAlignment = v; }
+		void offsetAlignment(uint32_t v) { p.constraints.offsetAlignment = v; }
+		void formats(std::vector<uint32_t> v) { f = std::move(v); }
+	} apply{p, formats};
+	for (const auto &[key, value] : t) {
+		std::string k(key.str());
+		if (k == "implicit_modifier") {
+			TRY_ASSIGN(implicit, boolValue(value, k, where));
+			continue;
+		}
+		if (k == "max_width" || k == "max_height") {
+			auto v = value.value<int64_t>();
+			if (!v || *v <= 0 || *v > 65536)
+				return where.at(value, k + " must be 1 to 65536");
+			(k == "max_width" ? p.constraints.maxWidth : p.constraints.maxHeight) = uint32_t(*v);
+			continue;
+		}
+		auto known = constraintKey(k, value, where, apply);
+		if (!known)
+			return known.error();
+		if (!*known)
+			return where.at(value, "participant." + name + ": unknown key '" + k +
+						       "' (formats, contiguous, address_limit, stride_alignment, offset_alignment, max_width, max_height, implicit_modifier)");
+	}
+	if (formats.empty())
+		return where.at(t, "participant." + name + " needs formats = [...]");
+	for (uint32_t f : formats) {
+		p.constraints.formats.add(f, DRM_FORMAT_MOD_LINEAR);
+		if (implicit)
+			p.constraints.formats.add(f, DRM_FORMAT_MOD_INVALID);
+	}
+	return p;
+}
+
+Result<Config> fromTable(const toml::table &root, const Where &where)
+{
+	Config config;
+	config.origin = where.origin;
+	for (const auto &[key, value] : root) {
+		std::string section(key.str());
+		if (section != "heap" && section != "device" && section != "participant" && section != "kind")
+			return where.at(value, "unknown section '" + section + "' (heap, device, participant, kind)");
+		Error error;
+		const toml::table *t = sectionTable(value, section, where, &error);
+		if (!t)
+			return error;
+		for (const auto &[nameKey, entry] : *t) {
+			std::string name(nameKey.str());
+			const toml::table *e = sectionTable(entry, section + "." + name, where, &error);
+			if (!e)
+				return error;
+			if (section == "heap") {
+				auto h = parseHeap(name, *e, where);
+				if (!h)
+					return h.error();
+				config.heaps.push_back(std::move(*h));
+			} else if (section == "device") {
+				auto r = parseRule(name, *e, where);
+				if (!r)
+					return r.error();
+				config.rules.push_back(std::move(*r));
+			} else if (section == "participant") {
+				auto p = parseParticipant(name, *e, where);
+				if (!p)
+					return p.error();
+				config.participants.push_back(std::move(*p));
+			} else if (section == "kind") {
+				KindConfig kind{name, {}};
+				for (const auto &[kkey, kvalue] : *e) {
+					if (kkey.str() != "allocators")
+						return where.at(kvalue, "kind." + name + ": unknown key '" + std::string(kkey.str()) +
+									 "' (allocators)");
+					TRY_ASSIGN(kind.allocators, stringList(kvalue, "allocators", where));
+				}
+				if (kind.allocators.empty())
+					return where.at(*e, "kind." + name + " needs allocators = [\"dma-heap:…\", …]");
+				config.kinds.push_back(std::move(kind));
+			}
+		}
+	}
+	return config;
+}
+
+} // namespace
+
+Result<Config> parseConfig(std::string_view text, std::string_view origin, std::string_view override)
+{
+	Where where{std::string(origin)};
+	toml::table root;
+	try {
+		root = toml::parse(text, origin);
+		if (!override.empty()) {
+			std::string lines(override);
+			for (char &c : lines)
+				if (c == ';')
+					c = '\n';
+			toml::table over = toml::parse(std::string_view(lines), std::string_view("HBM_CONFIG_OVERRIDE"));
+			merge(root, over);
+		}
+	} catch (const toml::parse_error &e) {
+		const auto &src = e.source();
+		return makeError(EINVAL, "%s:%u:%u: %.*s", src.path ? src.path->c_str() : where.origin.c_str(),
+				 src.begin.line, src.begin.column, int(e.description().size()), e.description().data());
+	}
+	return fromTable(root, where);
+}
+
+Result<Config> loadConfig()
+{
+	std::vector<std::string> candidates;
+	if (const char *env = std::getenv("HBM_CONFIG"); env && *env)
+		candidates.push_back(env);
+	candidates.push_back("/etc/hbm/hbm.toml");
+	if (const char *xdg = std::getenv("XDG_CONFIG_HOME"); xdg && *xdg)
+		candidates.push_back(std::string(xdg) + "/hbm/hbm.toml");
+	else if (const char *home = std::getenv("HOME"); home && *home)
+		candidates.push_back(std::string(home) + "/.config/hbm/hbm.toml");
+
+	const char *override = std::getenv("HBM_CONFIG_OVERRIDE");
+	for (size_t i = 0; i < candidates.size(); ++i) {
+		std::ifstream in(candidates[i]);
+		if (!in) {
+			if (i == 0 && std::getenv("HBM_CONFIG"))
+				return makeError(ENOENT, "HBM_CONFIG names %s, which cannot be read", candidates[i].c_str());
+			continue;
+		}
+		std::stringstream text;
+		text << in.rdbuf();
+		return parseConfig(text.str(), candidates[i], override ? override : "");
+	}
+	return parseConfig("", "(no configuration file)", override ? override : "");
+}
+
+} // namespace hbm

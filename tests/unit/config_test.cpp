@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: MIT
+// Configuration: parsed strictly, errors with line and column, the one-line override, and
+// rules, declared participants and kinds as the context applies them.
+#include <cerrno>
+#include <gtest/gtest.h>
+
+#include <drm_fourcc.h>
+
+#include <hbm/config.hpp>
+#include <hbm/context.hpp>
+
+using namespace hbm;
+
+namespace {
+
+const char *const kFull = R"(
+[heap.reserved]
+contiguous = true
+memory_end = "256M"
+
+[device.panel]
+match.drm_driver = "sun4i-drm"
+contiguous = true
+stride_alignment = 256
+
+[participant.camera]
+formats = ["NV12", "YUYV"]
+address_limit = 0x100000000
+stride_alignment = 32
+
+[kind.scanout]
+allocators = ["dma-heap:reserved", "dma-heap:system"]
+)";
+
+void expectError(std::string_view text, const std::string &where, const std::string &what,
+		 std::string_view override = {})
+{
+	auto config = parseConfig(text, "hbm.toml", override);
+	ASSERT_FALSE(config) << "accepted: " << text;
+	EXPECT_EQ(config.error().code, EINVAL);
+	EXPECT_EQ(config.error().message.rfind(where, 0), 0u) << config.error().message;
+	EXPECT_NE(config.error().message.find(what), std::string::npos) << config.error().message;
+}
+
+} // namespace
+
+TEST(Config, ParsesEverySection)
+{
+	auto config = parseConfig(kFull, "hbm.toml");
+	ASSERT_TRUE(config) << config.error().message;
+	ASSERT_EQ(config->heaps.size(), 1u);
+	EXPECT_EQ(config->heaps[0].name, "reserved");
+	EXPECT_EQ(config->heaps[0].contiguous, true);
+	EXPECT_EQ(config->heaps[0].memoryEnd, 256ull << 20);
+	ASSERT_EQ(config->rules.size(), 1u);
+	EXPECT_EQ(config->rules[0].drmDriver, "sun4i-drm");
+	EXPECT_EQ(config->rules[0].strideAlignment, 256u);
+	ASSERT_EQ(config->participants.size(), 1u);
+	const Participant &camera = config->participants[0];
+	EXPECT_EQ(camera.name, "camera (declared)");
+	EXPECT_TRUE(camera.constraints.formats.contains(DRM_FORMAT_NV12, DRM_FORMAT_MOD_LINEAR));
+	EXPECT_FALSE(camera.constraints.formats.contains(DRM_FORMAT_NV12, DRM_FORMAT_MOD_INVALID));
+	EXPECT_EQ(camera.constraints.placement.addressLimit, 1ull << 32);
+	ASSERT_EQ(config->kinds.size(), 1u);
+	EXPECT_EQ(config->kinds[0].allocators, (std::vector<std::string>{"dma-heap:reserved", "dma-heap:system"}));
+}
+
+TEST(Config, EmptyIsSensible)
+{
+	auto config = parseConfig("", "none");
+	ASSERT_TRUE(config);
+	EXPECT_TRUE(config->heaps.empty() && config->rules.empty() && config->participants.empty() &&
+		    config->kinds.empty());
+}
+
+TEST(Config, ErrorsNameLineAndColumn)
+{
+	expectError("[heap.reserved]\ncontiguous = yes\n", "hbm.toml:2:", "");
+	expectError("[heap.reserved]\ncontigous = true\n", "hbm.toml:2:", "heap.reserved: unknown key 'contigous'");
+	expectError("[heap.reserved]\ncontiguous = \"true\"\n", "hbm.toml:2:", "contiguous must be true or false");
+	expectError("[participant.cam]\nformats = [\"NV13\"]\n", "hbm.toml:2:", "unknown format 'NV13'");
+	expectError("[participant.cam]\nformats = [\"NV12\"]\nstride_alignment = 48\n", "hbm.toml:3:",
+		    "stride_alignment must be a power of two");
+	expectError("[device.x]\ncontiguous = true\n", "hbm.toml:1:", "device.x matches nothing");
+	expectError("[heap.reserved]\nmemory_end = \"4X\"\n", "hbm.toml:2:", "is not a size");
+	expectError("[regions]\n", "hbm.toml:1:", "unknown section 'regions'");
+	expectError("[participant.cam]\naddress_limit = 4\n", "hbm.toml:1:", "needs formats");
+}
+
+TEST(Config, OneLineOverrideReplacesTheFile)
+{
+	auto config = parseConfig(kFull, "hbm.toml",
+				  "kind.scanout.allocators=[\"dma-heap:system\"];device.vkms.match.drm_driver=\"vkms\";"
+				  "device.vkms.contiguous=true");
+	ASSERT_TRUE(config) << config.error().message;
+	auto scanout = std::find_if(config->kinds.begin(), config->kinds.end(),
+				    [](const KindConfig &k) { return k.name == "scanout"; });
+	ASSERT_NE(scanout, config->kinds.end());
+	EXPECT_EQ(scanout->allocators, std::vector<std::string>{"dma-heap:system"});
+	EXPECT_EQ(config->rules.size(), 2u);
+
+	expectError(kFull, "HBM_CONFIG_OVERRIDE:1:", "", "kind.scanout.allocators=[");
+}
+
+TEST(Config, RulesDeclaredParticipantsAndKindsInTheContext)
+{
+	auto config = parseConfig(kFull, "hbm.toml");
+	ASSERT_TRUE(config);
+	auto ctx = Context::create(*config);
+	ASSERT_TRUE(ctx) << ctx.error().message;
+
+	Participant panel;
+	panel.name = "sun4i-drm primary plane 40";
+	panel.drmDriver = "sun4i-drm";
+	panel.constraints.formats = FormatSet({DRM_FORMAT_XRGB8888}, {DRM_FORMAT_MOD_LINEAR});
+	auto ruled = (*ctx)->withRules({panel});
+	EXPECT_TRUE(ruled[0].constraints.placement.contiguous);
+	EXPECT_EQ(ruled[0].constraints.strideAlignment, 256u);
+	EXPECT_NE(ruled[0].source.find("rule 'panel' of hbm.toml: contiguous"), std::string::npos) << ruled[0].source;
+
+	Participant other = panel;
+	other.drmDriver = "vkms";
+	EXPECT_FALSE((*ctx)->withRules({other})[0].constraints.placement.contiguous);
+
+	auto camera = (*ctx)->declaredParticipant("camera");
+	ASSERT_TRUE(camera);
+	EXPECT_EQ(camera->constraints.strideAlignment, 32u);
+	auto missing = (*ctx)->declaredParticipant("microscope");
+	ASSERT_FALSE(missing);
+	EXPECT_NE(missing.error().message.find("no participant 'microscope' is declared in hbm.toml (declared: camera)"),
+		  std::string::npos) << missing.error().message;
+
+	auto unknownKind = (*ctx)->negotiate({64, 64, {DRM_FORMAT_XRGB8888}, 0, "hologram"}, {});
+	ASSERT_FALSE(unknownKind);
+	EXPECT_NE(unknownKind.error().message.find("unknown kind 'hologram' (configured in hbm.toml: scanout; built in: scanout, video, camera)"),
+		  std::string::npos) << unknownKind.error().message;
+}
