@@ -6,7 +6,7 @@ packages=(
 	# build
 	build-essential meson ninja-build pkg-config python3
 	libdrm-dev libgbm-dev libpng-dev libtomlplusplus-dev
-	libgtest-dev libgmock-dev libbenchmark-dev
+	libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev
 	# the lab: a kernel we build, booted under qemu with a busybox initramfs
 	qemu-system-x86 busybox-static cpio linux-source-6.12
 	flex bison bc libelf-dev

@@ -379,9 +379,15 @@ Result<Config> loadConfig()
 		}
 		std::stringstream text;
 		text << in.rdbuf();
-		return parseConfig(text.str(), candidates[i], override ? override : "");
+		auto config = parseConfig(text.str(), candidates[i], override ? override : "");
+		if (config && override && *override)
+			config->origin += " with HBM_CONFIG_OVERRIDE";
+		return config;
 	}
-	return parseConfig("", "(no configuration file)", override ? override : "");
+	auto config = parseConfig("", "(no configuration file)", override ? override : "");
+	if (config && override && *override)
+		config->origin = "HBM_CONFIG_OVERRIDE";
+	return config;
 }
 
 } // namespace hbm

@@ -71,6 +71,14 @@ const FormatInfo *findFormat(uint32_t fourcc)
 	return nullptr;
 }
 
+const FormatInfo *findFormatByName(std::string_view name)
+{
+	for (const FormatInfo &info : kFormats)
+		if (name == info.name)
+			return &info;
+	return nullptr;
+}
+
 std::span<const FormatInfo> knownFormats()
 {
 	return kFormats;

@@ -288,7 +288,11 @@ Result<Plan> negotiate(const Request &request, const std::vector<Participant> &p
 	}
 
 	std::string fix;
-	if (formatFailed)
+	const bool onlyCpu = std::none_of(allocators.begin(), allocators.end(),
+					  [](const AllocatorInfo &a) { return a.deviceImportable; });
+	if (onlyCpu)
+		fix = "this machine offers no dma-buf memory (no /dev/dma_heap, /dev/udmabuf or DRM device hbm can use)";
+	else if (formatFailed)
 		fix = "the participants together take: " + c.formats.toString();
 	else if (placementFailed && c.placement.contiguous)
 		fix = "add a CMA heap (boot with cma=64M and CONFIG_DMABUF_HEAPS_CMA)";

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include <hbm/export.h>
 #include <hbm/format_set.hpp>
 #include <hbm/layout.hpp>
 
@@ -18,7 +19,7 @@ enum class AllocatorKind {
 	Memfd,   ///< plain shared memory: CPU only, no device can import it
 };
 
-const char *allocatorKindName(AllocatorKind kind);
+HBM_EXPORT const char *allocatorKindName(AllocatorKind kind);
 
 /// What an allocator can honour, declared as data (minigbm's combinations, wlroots'
 /// allocator caps): the core ranks and picks allocators from this alone.

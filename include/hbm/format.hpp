@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include <hbm/export.h>
 
@@ -31,6 +32,9 @@ struct FormatInfo {
 
 /// The entry for @fourcc, or nullptr if hbm does not know the format.
 HBM_EXPORT const FormatInfo *findFormat(uint32_t fourcc);
+
+/// The entry named @name ("NV12", "XRGB8888" — drm_fourcc.h names), or nullptr.
+HBM_EXPORT const FormatInfo *findFormatByName(std::string_view name);
 
 /// Every format hbm can lay out, in a fixed order.
 HBM_EXPORT std::span<const FormatInfo> knownFormats();

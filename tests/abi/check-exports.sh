@@ -28,7 +28,7 @@ if leaked=$(grep -vE '^(hbm::|hbm_|typeinfo (name )?for hbm::|vtable for hbm::|_
 	status=1
 fi
 for public in 'hbm::listHeaps()' 'hbm::Context::allocate' 'hbm::KmsDevice::openByDriver' \
-	'hbm::linearLayout' 'hbm::FormatSet::intersect' 'hbm::Buffer::import' 'hbm::sendBuffer' 'hbm::receiveBuffer' 'hbm::Error::toString'; do
+	'hbm::linearLayout' 'hbm::FormatSet::intersect' 'hbm::Buffer::import' 'hbm::sendBuffer' 'hbm::receiveBuffer' 'hbm::allocatorKindName' 'hbm::negotiate' 'hbm::parseConfig' 'hbm::Context::describe' 'hbm::findFormatByName' 'hbm::Error::toString'; do
 	grep -qF "$public" <<<"$exports" || { echo "public symbol missing: $public"; status=1; }
 done
 [ "$status" = 0 ] && echo "libhbm exports $(wc -l <<<"$exports") symbols, all public API"

@@ -53,7 +53,14 @@ for arg in "$@"; do
 		gtest_xml=${arg#--gtest_output=xml:}
 		args+=("--gtest_output=xml:$share/gtest-report.xml")
 		;;
-	*) args+=("$arg") ;;
+	*)
+		# A relative path that exists here means that file: the guest starts elsewhere.
+		if [[ "$arg" != /* && "$arg" != -* && -e "$arg" ]]; then
+			args+=("$(realpath "$arg")")
+		else
+			args+=("$arg")
+		fi
+		;;
 	esac
 done
 

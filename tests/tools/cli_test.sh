@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The hbm command end to end. On a machine without devices: info works and lists memfd,
+# plan refuses with the reason. In the lab (HBM_LAB=1): plan and alloc for vkms planes.
+set -uo pipefail
+hbm=$1
+passed=0
+failed=0
+check() { # description, command...
+	local what=$1
+	shift
+	if "$@"; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+		echo "FAILED: $what"
+	fi
+}
+
+info=$("$hbm" info --json)
+check "info --json is JSON with allocators" python3 -c 'import json,sys; d=json.load(sys.stdin); assert any(a["name"]=="memfd" for a in d["allocators"])' <<<"$info"
+check "info prints the allocator order" bash -c "'$hbm' info | grep -q 'allocators, in the order hbm tries them'"
+bad=$("$hbm" plan 64x64 NV13 2>&1)
+check "unknown format is named" grep -q "unknown format 'NV13'" <<<"$bad"
+check "bad size is named" bash -c "'$hbm' plan 64by64 XRGB8888 2>&1 | grep -q \"'64by64' is not WIDTHxHEIGHT\""
+
+if [ "${HBM_LAB:-}" = 1 ]; then
+	plan=$("$hbm" plan 1920x1080 XRGB8888 --plane vkms:primary)
+	check "plan for the vkms primary plane" grep -q "chose XRGB8888 (XR24) with modifier LINEAR from dma-heap:system" <<<"$plan"
+	echo "$plan"
+	cursor=$("$hbm" plan 1920x1080 ARGB8888 --plane vkms:primary --plane vkms:cursor 2>&1)
+	check "a 1080p cursor is refused, naming the cursor plane" grep -q "cursor plane .* takes at most" <<<"$cursor"
+	echo "$cursor"
+	alloc=$(HBM_CONFIG_OVERRIDE='device.panel.match.drm_driver="vkms";device.panel.contiguous=true' \
+		"$hbm" alloc 1280x720 XRGB8888 --plane vkms:primary --json)
+	check "alloc with a no-IOMMU rule comes from CMA" python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["contiguous"] and d["buffer"]["planes"][0]["stride"]==5120, d' <<<"$alloc"
+	echo "$alloc" | head -12
+	check "info lists the vkms planes" bash -c "'$hbm' info | grep -q 'vkms primary plane'"
+else
+	check "without dma-bufs the refusal says so" bash -c "'$hbm' plan 64x64 XRGB8888 2>&1 | grep -q 'offers no dma-buf memory'"
+fi
+echo "cli: $passed passed, $failed failed"
+[ "$failed" = 0 ]

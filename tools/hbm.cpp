@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: MIT
+// The hbm command: what this machine offers, and what hbm would do for a request.
+//
+//   hbm info [--json]
+//   hbm plan WIDTHxHEIGHT FORMAT[,FORMAT…] [--kind K] [--plane DRIVER:TYPE]… [--participant NAME]… [--json]
+//   hbm alloc WIDTHxHEIGHT FORMAT[,FORMAT…] [same options] [--allocator NAME] [--json]
+//
+// --plane vkms:primary adds that KMS plane (probed from IN_FORMATS) as a participant;
+// --participant adds one declared in the configuration. Uses only hbm's public API.
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <dirent.h>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include <hbm/hbm.hpp>
+
+using json = nlohmann::ordered_json;
+
+namespace {
+
+int usage()
+{
+	std::fprintf(stderr,
+		     "usage: hbm info [--json]\n"
+		     "       hbm plan WIDTHxHEIGHT FORMAT[,FORMAT...] [--kind K] [--plane DRIVER:primary|overlay|cursor]...\n"
+		     "                [--participant NAME]... [--json]\n"
+		     "       hbm alloc WIDTHxHEIGHT FORMAT[,FORMAT...] [same options] [--allocator NAME] [--json]\n");
+	return 2;
+}
+
+int fail(const std::string &message, bool asJson)
+{
+	if (asJson)
+		std::printf("%s\n", json{{"error", message}}.dump(2).c_str());
+	else
+		std::fprintf(stderr, "hbm: %s\n", message.c_str());
+	return 1;
+}
+
+json formatsJson(const hbm::FormatSet &set)
+{
+	json out = json::object();
+	for (const auto &entry : set.entries()) {
+		json mods = json::array();
+		for (uint64_t m : entry.modifiers)
+			mods.push_back(hbm::modifierName(m));
+		out[hbm::formatName(entry.format)] = mods;
+	}
+	return out;
+}
+
+json participantJson(const hbm::Participant &p)
+{
+	const hbm::Constraints &c = p.constraints;
+	return {{"name", p.name},
+		{"source", p.source},
+		{"formats", formatsJson(c.formats)},
+		{"max_width", c.maxWidth},
+		{"max_height", c.maxHeight},
+		{"stride_alignment", c.strideAlignment},
+		{"contiguous", c.placement.contiguous},
+		{"address_limit", c.placement.addressLimit}};
+}
+
+std::vector<std::string> drmCards()
+{
+	std::vector<std::string> cards;
+	if (DIR *d = ::opendir("/dev/dri")) {
+		while (struct dirent *e = ::readdir(d))
+			if (std::string(e->d_name).rfind("card", 0) == 0)
+				cards.push_back(std::string("/dev/dri/") + e->d_name);
+		::closedir(d);
+	}
+	std::sort(cards.begin(), cards.end());
+	return cards;
+}
+
+int info(hbm::Context &ctx, bool asJson)
+{
+	json out;
+	out["version"] = "hbm";
+	json allocators = json::array();
+	for (const hbm::AllocatorInfo &a : ctx.allocators())
+		allocators.push_back({{"name", a.name},
+				      {"kind", hbm::allocatorKindName(a.kind)},
+				      {"device_importable", a.deviceImportable},
+				      {"contiguous", a.contiguous},
+				      {"cached", a.cached},
+				      {"drm_device", a.drmDevice},
+				      {"max_size", a.maxSize},
+				      {"memory_end", a.memoryEnd},
+				      {"formats", a.formats.formatCount()}});
+	out["allocators"] = allocators;
+	out["probe_notes"] = ctx.probeNotes();
+
+	json devices = json::array();
+	for (const std::string &card : drmCards()) {
+		auto dev = hbm::KmsDevice::open(card);
+		if (!dev) {
+			devices.push_back({{"path", card}, {"error", dev.error().message}});
+			continue;
+		}
+		auto planes = (*dev)->planeParticipants();
+		json planeList = json::array();
+		if (planes)
+			for (const hbm::Participant &p : *planes)
+				planeList.push_back(participantJson(p));
+		devices.push_back({{"path", card},
+				   {"driver", (*dev)->driverName()},
+				   {"behind_iommu", (*dev)->behindIommu()},
+				   {"planes", planeList}});
+	}
+	out["drm_devices"] = devices;
+
+	const hbm::Config &config = ctx.config();
+	json declared = json::array();
+	for (const hbm::Participant &p : config.participants)
+		declared.push_back(participantJson(p));
+	json kinds = json::object();
+	for (const hbm::KindConfig &k : config.kinds)
+		kinds[k.name] = k.allocators;
+	out["configuration"] = {{"origin", config.origin},
+				{"heaps", config.heaps.size()},
+				{"device_rules", config.rules.size()},
+				{"participants", declared},
+				{"kinds", kinds}};
+	if (asJson) {
+		std::printf("%s\n", out.dump(2).c_str());
+		return 0;
+	}
+
+	std::printf("allocators, in the order hbm tries them:\n");
+	for (const hbm::AllocatorInfo &a : ctx.allocators())
+		std::printf("  %-22s %-8s %s%s%s%s\n", a.name.c_str(), hbm::allocatorKindName(a.kind),
+			    a.deviceImportable ? "dma-buf" : "CPU only", a.contiguous ? ", contiguous" : "",
+			    a.cached ? "" : ", uncached",
+			    a.drmDevice.empty() ? "" : (", on " + a.drmDevice).c_str());
+	for (const std::string &note : ctx.probeNotes())
+		std::printf("  (left out: %s)\n", note.c_str());
+	for (const json &d : devices) {
+		std::printf("%s (%s)%s\n", d["path"].get<std::string>().c_str(),
+			    d.value("driver", std::string("?")).c_str(),
+			    d.contains("error") ? (": " + d["error"].get<std::string>()).c_str()
+						: d["behind_iommu"].get<bool>() ? ", behind an IOMMU" : ", no IOMMU");
+		if (!d.contains("planes"))
+			continue;
+		for (const json &p : d["planes"]) {
+			std::printf("  %s: up to %ux%u%s\n", p["name"].get<std::string>().c_str(),
+				    p["max_width"].get<unsigned>(), p["max_height"].get<unsigned>(),
+				    p["contiguous"].get<bool>() ? ", needs contiguous memory" : "");
+			std::string formats;
+			for (const auto &[name, mods] : p["formats"].items())
+				formats += (formats.empty() ? "" : " ") + name.substr(0, name.find(' '));
+			std::printf("    %s\n", formats.c_str());
+		}
+	}
+	std::printf("configuration: %s (%zu heaps, %zu device rules, %zu declared participants, %zu kinds)\n",
+		    config.origin.c_str(), config.heaps.size(), config.rules.size(), config.participants.size(),
+		    config.kinds.size());
+	return 0;
+}
+
+struct PlanArgs {
+	hbm::Request request;
+	std::vector<hbm::Participant> participants;
+	std::string allocator;
+	bool json = false;
+};
+
+/// Parses "WIDTHxHEIGHT FORMAT,... [options]" into a request and participants.
+int parsePlanArgs(hbm::Context &ctx, int argc, char **argv, PlanArgs *out,
+		  std::vector<std::shared_ptr<hbm::KmsDevice>> *keep)
+{
+	for (int i = 0; i < argc; ++i)
+		if (std::string(argv[i]) == "--json")
+			out->json = true;
+	if (argc < 2)
+		return usage();
+	unsigned w = 0, h = 0;
+	if (std::sscanf(argv[0], "%ux%u", &w, &h) != 2)
+		return fail(std::string("'") + argv[0] + "' is not WIDTHxHEIGHT", out->json);
+	out->request.width = w;
+	out->request.height = h;
+	std::string formats = argv[1];
+	for (size_t pos = 0; pos <= formats.size();) {
+		size_t comma = formats.find(',', pos);
+		std::string name = formats.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+		const hbm::FormatInfo *f = hbm::findFormatByName(name);
+		if (!f)
+			return fail("unknown format '" + name + "' (drm_fourcc.h names: XRGB8888, NV12 …)", out->json);
+		out->request.formats.push_back(f->fourcc);
+		if (comma == std::string::npos)
+			break;
+		pos = comma + 1;
+	}
+	for (int i = 2; i < argc; ++i) {
+		std::string arg = argv[i];
+		if (arg == "--json")
+			continue;
+		if (i + 1 >= argc)
+			return usage();
+		std::string value = argv[++i];
+		if (arg == "--kind") {
+			out->request.kind = value;
+		} else if (arg == "--allocator") {
+			out->allocator = value;
+		} else if (arg == "--participant") {
+			auto p = ctx.declaredParticipant(value);
+			if (!p)
+				return fail(p.error().message, out->json);
+			out->participants.push_back(*p);
+		} else if (arg == "--plane") {
+			size_t colon = value.find(':');
+			std::string driver = value.substr(0, colon), type = colon == std::string::npos ? "primary" : value.substr(colon + 1);
+			auto dev = hbm::KmsDevice::openByDriver(driver);
+			if (!dev)
+				return fail(dev.error().message, out->json);
+			auto planes = (*dev)->planeParticipants();
+			if (!planes)
+				return fail(planes.error().message, out->json);
+			bool found = false;
+			for (const hbm::Participant &p : *planes)
+				if (!found && p.name.find(" " + type + " plane") != std::string::npos) {
+					out->participants.push_back(p);
+					found = true;
+				}
+			if (!found)
+				return fail("no " + type + " plane on " + (*dev)->path(), out->json);
+			keep->push_back(*dev);
+		} else {
+			return usage();
+		}
+	}
+	return 0;
+}
+
+int planOrAlloc(hbm::Context &ctx, bool allocate, int argc, char **argv)
+{
+	PlanArgs args;
+	std::vector<std::shared_ptr<hbm::KmsDevice>> devices;
+	if (int rc = parsePlanArgs(ctx, argc, argv, &args, &devices))
+		return rc;
+	auto plan = ctx.negotiate(args.request, args.participants);
+	if (!plan)
+		return fail(plan.error().toString(), args.json);
+	if (!args.allocator.empty())
+		plan->allocator = args.allocator;
+
+	json out = {{"format", hbm::formatName(plan->format)},
+		    {"modifier", hbm::modifierName(plan->modifier)},
+		    {"allocator", plan->allocator},
+		    {"stride_alignment", plan->linear.strideAlignment},
+		    {"contiguous", plan->placement.contiguous},
+		    {"trace", plan->trace}};
+	if (!args.json) {
+		std::printf("plan for %ux%u:\n", plan->width, plan->height);
+		for (const std::string &line : plan->trace)
+			std::printf("  %s\n", line.c_str());
+	}
+	if (allocate) {
+		auto buffer = ctx.allocate(*plan);
+		if (!buffer)
+			return fail(buffer.error().toString(), args.json);
+		json planes = json::array();
+		for (const hbm::PlaneLayout &p : (*buffer)->layout().planes)
+			planes.push_back({{"offset", p.offset}, {"stride", p.stride}, {"size", p.size}});
+		out["buffer"] = {{"origin", (*buffer)->origin()},
+				 {"size", (*buffer)->layout().size},
+				 {"planes", planes}};
+		if (!args.json) {
+			std::printf("allocated %llu bytes from %s:\n", (unsigned long long)(*buffer)->layout().size,
+				    (*buffer)->origin().c_str());
+			for (const hbm::PlaneLayout &p : (*buffer)->layout().planes)
+				std::printf("  plane at offset %llu, stride %u, %llu bytes\n", (unsigned long long)p.offset,
+					    p.stride, (unsigned long long)p.size);
+		}
+	}
+	if (args.json)
+		std::printf("%s\n", out.dump(2).c_str());
+	return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return usage();
+	std::string command = argv[1];
+	bool asJson = false;
+	for (int i = 2; i < argc; ++i)
+		asJson |= std::string(argv[i]) == "--json";
+	auto ctx = hbm::Context::create();
+	if (!ctx)
+		return fail(ctx.error().toString(), asJson);
+	if (command == "info")
+		return info(**ctx, asJson);
+	if (command == "plan" || command == "alloc")
+		return planOrAlloc(**ctx, command == "alloc", argc - 2, argv + 2);
+	return usage();
+}
