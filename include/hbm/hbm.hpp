@@ -18,3 +18,4 @@
 #include <hbm/share.hpp>
 #include <hbm/shared_fd.hpp>
 #include <hbm/unique_fd.hpp>
+#include <hbm/v4l2.hpp>
