@@ -14,6 +14,7 @@
 #include <hbm/layout.hpp>
 #include <hbm/negotiation.hpp>
 #include <hbm/pattern.hpp>
+#include <hbm/pool.hpp>
 #include <hbm/result.hpp>
 #include <hbm/share.hpp>
 #include <hbm/shared_fd.hpp>
