@@ -291,8 +291,9 @@ Result<Config> fromTable(const toml::table &root, const Where &where)
 	config.origin = where.origin;
 	for (const auto &[key, value] : root) {
 		std::string section(key.str());
-		if (section != "heap" && section != "device" && section != "participant" && section != "kind")
-			return where.at(value, "unknown section '" + section + "' (heap, device, participant, kind)");
+		if (section != "heap" && section != "device" && section != "participant" && section != "kind" &&
+		    section != "region")
+			return where.at(value, "unknown section '" + section + "' (heap, device, participant, kind, region)");
 		Error error;
 		const toml::table *t = sectionTable(value, section, where, &error);
 		if (!t)
@@ -328,6 +329,26 @@ Result<Config> fromTable(const toml::table &root, const Where &where)
 				if (kind.allocators.empty())
 					return where.at(*e, "kind." + name + " needs allocators = [\"dma-heap:…\", …]");
 				config.kinds.push_back(std::move(kind));
+			} else if (section == "region") {
+				RegionConfig region;
+				region.name = name;
+				for (const auto &[rkey, rvalue] : *e) {
+					std::string k(rkey.str());
+					if (k == "heap")
+						TRY_ASSIGN(region.heap, stringValue(rvalue, k, where));
+					else if (k == "size")
+						TRY_ASSIGN(region.size, sizeValue(rvalue, k, where));
+					else if (k == "algorithm")
+						TRY_ASSIGN(region.algorithm, stringValue(rvalue, k, where));
+					else
+						return where.at(rvalue, "region." + name + ": unknown key '" + k + "' (heap, size, algorithm)");
+					if (k == "algorithm" && region.algorithm != "best-fit" && region.algorithm != "first-fit")
+						return where.at(rvalue, "region." + name + ": algorithm '" + region.algorithm +
+									 "' is not best-fit or first-fit");
+				}
+				if (region.heap.empty() || region.size == 0 || region.size % 4096)
+					return where.at(*e, "region." + name + " needs heap = \"…\" and size, a multiple of 4096 (\"16M\")");
+				config.regions.push_back(std::move(region));
 			}
 		}
 	}

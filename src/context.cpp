@@ -14,6 +14,7 @@
 #include "backends/dma_heap/dma_heap.hpp"
 #include "backends/drm_dumb/dumb_allocator.hpp"
 #include "backends/memfd/memfd.hpp"
+#include "backends/region/region_allocator.hpp"
 #include "backends/udmabuf/udmabuf_allocator.hpp"
 #include "buffer_private.hpp"
 #include "context_private.hpp"
@@ -142,6 +143,29 @@ Result<std::shared_ptr<Context>> Context::create(const Config &config)
 			continue;
 		}
 		(*a)->declare(heap.contiguous, heap.cached, heap.memoryEnd);
+	}
+	// Regions are carved out now, so their memory is there when it is needed. A region that
+	// cannot be made fails the context: nothing is half-applied.
+	for (const RegionConfig &region : config.regions) {
+		auto heap = std::find_if(allocators.begin(), allocators.end(),
+					 [&](const auto &x) { return x->info().name == "dma-heap:" + region.heap; });
+		if (heap == allocators.end())
+			return makeError(ENOENT, "%s: region '%s' is carved from heap '%s', which is not present here",
+					 config.origin.c_str(), region.name.c_str(), region.heap.c_str());
+		AllocationRequest request;
+		const uint64_t linear = DRM_FORMAT_MOD_LINEAR;
+		request.width = 4096;
+		request.height = uint32_t(region.size / 4096);
+		request.format = DRM_FORMAT_R8;
+		request.modifiers = std::span<const uint64_t>(&linear, 1);
+		auto memory = (*heap)->allocate(request);
+		if (!memory)
+			return withContext(memory.error(), config.origin + ": reserving region '" + region.name + "'");
+		auto made = region::RegionAllocator::create(region.name, memory->planeFds[0], region.size, (*heap)->info(),
+							    region.algorithm);
+		if (!made)
+			return made.error();
+		allocators.push_back(std::move(*made));
 	}
 	for (const auto &a : allocators)
 		HBM_LOG(logContext, Debug, "allocator %s", a->info().name.c_str());

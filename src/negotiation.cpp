@@ -102,6 +102,10 @@ Result<Combined> combineConstraints(const std::vector<Participant> &participants
 			out.maxHeightBy = p.name;
 		if (pc.maxStride && (c.maxStride == 0 || pc.maxStride < c.maxStride))
 			out.maxStrideBy = p.name;
+		if (pc.planesAtStart && !c.planesAtStart) {
+			c.planesAtStart = true;
+			out.planesAtStartBy = p.name;
+		}
 		c.maxWidth = minLimit(c.maxWidth, pc.maxWidth);
 		c.maxHeight = minLimit(c.maxHeight, pc.maxHeight);
 		c.maxStride = minLimit(c.maxStride, pc.maxStride);
@@ -225,6 +229,12 @@ Result<Plan> negotiate(const Request &request, const std::vector<Participant> &p
 				placementFailed = true;
 				continue;
 			}
+			if (c.planesAtStart && a.subAllocates) {
+				reject("it places buffers at offsets inside one dma-buf, but " + combined->planesAtStartBy +
+				       " reads buffers only from offset 0");
+				placementFailed = true;
+				continue;
+			}
 			if (c.placement.contiguous && !a.contiguous) {
 				reject("scattered pages, but " + joined(combined->contiguousBy, " and ") +
 				       " needs physically contiguous memory");
@@ -318,6 +328,9 @@ Result<void> checkAgainstStorage(const Participant &participant, const ExistingS
 			      ", which the buffer already has (it takes " + c.formats.toString() + ")");
 	if ((c.maxWidth && l.width > c.maxWidth) || (c.maxHeight && l.height > c.maxHeight))
 		return refuse(stringf("%ux%u exceeds its %ux%u", l.width, l.height, c.maxWidth, c.maxHeight));
+	if (c.planesAtStart && !l.planes.empty() && l.planes[0].offset != 0)
+		return refuse(stringf("it reads buffers only from offset 0 of their dma-buf, and this one starts at %llu",
+				      (unsigned long long)l.planes[0].offset));
 	for (size_t i = 0; i < l.planes.size(); ++i) {
 		const PlaneLayout &p = l.planes[i];
 		if (p.stride % c.strideAlignment || p.offset % c.offsetAlignment)

@@ -34,6 +34,7 @@ struct AllocatorInfo {
 	std::string drmDriver;         ///< that node's kernel driver
 	uint64_t maxSize = 0;          ///< largest allocation in bytes, 0 if unknown
 	uint64_t memoryEnd = 0;        ///< its memory lies below this address, 0 if unknown (configured)
+	bool subAllocates = false;     ///< buffers are ranges at offsets inside one dma-buf (regions)
 };
 
 /// How the buffer will be used; allocators that care (GBM) turn this into their flags.

@@ -40,13 +40,22 @@ struct KindConfig {
 	std::vector<std::string> allocators;
 };
 
-/// hbm's configuration: heaps, device rules, declared participants and kinds.
+/// A carve-out of a heap reserved at start and sub-allocated: `[region.NAME]`.
+struct RegionConfig {
+	std::string name;
+	std::string heap;                   ///< dma-heap name to carve from
+	uint64_t size = 0;
+	std::string algorithm = "best-fit"; ///< or "first-fit"
+};
+
+/// hbm's configuration: heaps, device rules, declared participants, kinds and regions.
 struct Config {
 	std::string origin; ///< where it came from, for messages
 	std::vector<HeapConfig> heaps;
 	std::vector<DeviceRule> rules;
 	std::vector<Participant> participants; ///< `[participant.NAME]`: devices that cannot be probed
 	std::vector<KindConfig> kinds;
+	std::vector<RegionConfig> regions; ///< allocators named "region:NAME"
 };
 
 /// Parses configuration text. @origin names it in errors ("/etc/hbm/hbm.toml:12:5: …").

@@ -32,6 +32,9 @@ struct Constraints {
 	uint32_t maxWidth = 0;        ///< 0: no limit; combined by min
 	uint32_t maxHeight = 0;
 	uint32_t maxStride = 0;
+	/// The device reads a buffer only from the start of its dma-buf: plane 0 must be at
+	/// offset 0 (vkms on 6.12 adds framebuffer offsets twice).
+	bool planesAtStart = false;
 	Placement placement;
 };
 

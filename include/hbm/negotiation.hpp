@@ -43,7 +43,7 @@ struct Plan {
 struct Combined {
 	Constraints constraints;
 	/// Who set each limit, for explanations: participant names.
-	std::string maxWidthBy, maxHeightBy, maxStrideBy, addressLimitBy, cachedBy;
+	std::string maxWidthBy, maxHeightBy, maxStrideBy, addressLimitBy, cachedBy, planesAtStartBy;
 	std::vector<std::string> contiguousBy;
 	std::vector<std::string> trace;
 };

@@ -198,6 +198,9 @@ Result<Framebuffer> KmsDevice::addFramebuffer(const Buffer &buffer)
 	if (!buffer.deviceImportable())
 		return makeError(EINVAL, "a %s buffer is CPU-only memory: %s cannot scan it out",
 				 buffer.origin().c_str(), d_->path.c_str());
+	if (d_->driver == "vkms" && layout.planes[0].offset != 0)
+		return makeError(EINVAL, "%s (vkms) adds framebuffer offsets twice and would show the wrong memory: this %s buffer starts %llu bytes into its dma-buf (negotiate with the plane's participant to get one at offset 0)",
+				 d_->path.c_str(), buffer.origin().c_str(), (unsigned long long)layout.planes[0].offset);
 
 	uint32_t handles[4] = {}, pitches[4] = {}, offsets[4] = {};
 	uint64_t modifiers[4] = {};
@@ -520,6 +523,15 @@ constexpr const char *kDmaHelperDrivers[] = {
 	"sprd", "stm", "sun4i-drm", "tilcdc", "tve200", "vc4", "zynqmp-dpsub",
 };
 
+/// vkms (6.12) reads framebuffers from vkms_plane_state's frame_info->map, copied from
+/// the shadow plane's `data`, which drm_gem_fb_vmap() has already advanced by
+/// fb->offsets[i] — then adds fb->offsets[0] again (vkms_plane.c, vkms_formats.c). A
+/// buffer at an offset inside its dma-buf would show the wrong memory.
+bool readsOffsetsTwice(const std::string &driver)
+{
+	return driver == "vkms";
+}
+
 bool usesDmaHelpers(const std::string &driver)
 {
 	for (const char *d : kDmaHelperDrivers)
@@ -601,6 +613,9 @@ Result<std::vector<Participant>> KmsDevice::planeParticipants() const
 			c.maxHeight = res->max_height;
 		}
 		c.placement.contiguous = contiguous;
+		c.planesAtStart = readsOffsetsTwice(d_->driver);
+		if (c.planesAtStart)
+			p.source += ", reads buffers only from offset 0 (vkms adds framebuffer offsets twice)";
 		p.source += iommu ? ", behind an IOMMU"
 				  : contiguous ? ", no IOMMU and a DMA-helper driver: needs contiguous memory"
 					       : ", no IOMMU (" + d_->driver + " needs none)";

@@ -84,6 +84,9 @@ TEST(Config, ErrorsNameLineAndColumn)
 	expectError("[device.x]\ncontiguous = true\n", "hbm.toml:1:", "device.x matches nothing");
 	expectError("[heap.reserved]\nmemory_end = \"4X\"\n", "hbm.toml:2:", "is not a size");
 	expectError("[regions]\n", "hbm.toml:1:", "unknown section 'regions'");
+	expectError("[region.video]\nheap = \"reserved\"\nsize = \"16M\"\nalgorithm = \"worst-fit\"\n", "hbm.toml:4:",
+		    "algorithm 'worst-fit' is not best-fit or first-fit");
+	expectError("[region.video]\nheap = \"reserved\"\n", "hbm.toml:1:", "needs heap");
 	expectError("[participant.cam]\naddress_limit = 4\n", "hbm.toml:1:", "needs formats");
 }
 

@@ -211,3 +211,16 @@ TEST(Describe, BadRequestsFailAtOnceAndConflictsLeaveTheBufferUnchanged)
 	ASSERT_FALSE(unknown);
 	EXPECT_NE(unknown.error().message.find("unknown format NOPE"), std::string::npos);
 }
+
+TEST(Negotiation, ReadersFromOffsetZeroPassOverSubAllocatingRegions)
+{
+	AllocatorInfo region = allocator("region:video", true);
+	region.subAllocates = true;
+	Participant vkms = display(false);
+	vkms.constraints.planesAtStart = true;
+	auto plan = negotiate({640, 480, {DRM_FORMAT_XRGB8888}}, {vkms}, {region, kMachine[0]});
+	ASSERT_TRUE(plan) << plan.error().message;
+	EXPECT_EQ(plan->allocator, "dma-heap:system");
+	EXPECT_NE(traceOf(*plan).find("region:video for XRGB8888 (XR24): it places buffers at offsets inside one dma-buf, but display reads buffers only from offset 0"),
+		  std::string::npos) << traceOf(*plan);
+}

@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: MIT
+#include "range_allocator.hpp"
+
+#include <algorithm>
+
+namespace hbm::region {
+
+namespace {
+
+uint64_t alignUp(uint64_t v, uint64_t a)
+{
+	return (v + a - 1) & ~(a - 1);
+}
+
+} // namespace
+
+RangeAllocator::RangeAllocator(uint64_t size) : capacity_(size), freeBytes_(size)
+{
+	if (size)
+		free_.emplace(0, size);
+}
+
+bool RangeAllocator::fits(uint64_t offset, uint64_t length, uint64_t size, uint64_t alignment)
+{
+	uint64_t start = alignUp(offset, alignment);
+	return start >= offset && start - offset <= length && length - (start - offset) >= size;
+}
+
+std::optional<uint64_t> RangeAllocator::allocate(uint64_t size, uint64_t alignment)
+{
+	if (size == 0 || alignment == 0 || (alignment & (alignment - 1)))
+		return std::nullopt;
+	auto it = choose(size, alignment);
+	if (it == free_.end())
+		return std::nullopt;
+	const uint64_t offset = it->first, length = it->second;
+	const uint64_t start = alignUp(offset, alignment);
+	free_.erase(it);
+	// What the alignment skipped at the front, and the tail, stay free.
+	if (start > offset)
+		free_.emplace(offset, start - offset);
+	if (offset + length > start + size)
+		free_.emplace(start + size, offset + length - (start + size));
+	used_.emplace(start, size);
+	freeBytes_ -= size;
+	return start;
+}
+
+bool RangeAllocator::release(uint64_t offset)
+{
+	auto used = used_.find(offset);
+	if (used == used_.end())
+		return false;
+	uint64_t start = offset, length = used->second;
+	used_.erase(used);
+	freeBytes_ += length;
+	// Coalesce with the free neighbours on both sides.
+	auto next = free_.lower_bound(start);
+	if (next != free_.end() && start + length == next->first) {
+		length += next->second;
+		next = free_.erase(next);
+	}
+	if (next != free_.begin()) {
+		auto prev = std::prev(next);
+		if (prev->first + prev->second == start) {
+			start = prev->first;
+			length += prev->second;
+			free_.erase(prev);
+		}
+	}
+	free_.emplace(start, length);
+	return true;
+}
+
+uint64_t RangeAllocator::largestFree() const
+{
+	uint64_t largest = 0;
+	for (const auto &[offset, length] : free_)
+		largest = std::max(largest, length);
+	return largest;
+}
+
+std::map<uint64_t, uint64_t>::iterator BestFit::choose(uint64_t size, uint64_t alignment)
+{
+	auto best = free_.end();
+	for (auto it = free_.begin(); it != free_.end(); ++it)
+		if (fits(it->first, it->second, size, alignment) && (best == free_.end() || it->second < best->second)) {
+			best = it;
+			if (best->second == size)
+				break; // cannot do better than exact
+		}
+	return best;
+}
+
+std::map<uint64_t, uint64_t>::iterator FirstFit::choose(uint64_t size, uint64_t alignment)
+{
+	for (auto it = free_.begin(); it != free_.end(); ++it)
+		if (fits(it->first, it->second, size, alignment))
+			return it;
+	return free_.end();
+}
+
+std::unique_ptr<RangeAllocator> RangeAllocator::create(const std::string &algorithm, uint64_t size)
+{
+	if (algorithm == "best-fit")
+		return std::make_unique<BestFit>(size);
+	if (algorithm == "first-fit")
+		return std::make_unique<FirstFit>(size);
+	return nullptr;
+}
+
+} // namespace hbm::region
