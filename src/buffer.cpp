@@ -20,6 +20,7 @@
 #include "kernel_ioctl.hpp"
 #include "negotiation_private.hpp"
 #include "system_memory.hpp"
+#include "trace.hpp"
 #include "log.hpp"
 #include "string_format.hpp"
 
@@ -124,6 +125,11 @@ Result<std::shared_ptr<Buffer>> BufferFactory::fromCheckedAllocation(Layout layo
 	d->origin = std::move(origin);
 	d->keepAlive = std::move(keepAlive);
 	return std::make_shared<Buffer>(std::move(d));
+}
+
+Buffer::Private::~Private()
+{
+	trace::recordRelease(traceId);
 }
 
 Buffer::Buffer(std::unique_ptr<Private> d) : d_(std::move(d)) {}

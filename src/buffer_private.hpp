@@ -37,6 +37,9 @@ struct Buffer::Private {
 	std::optional<bool> contiguous; ///< of the storage, when the allocator declared it
 	std::optional<bool> cached;
 
+	uint64_t traceId = 0; ///< HBM_TRACE: the allocation's id, recorded again at release
+	~Private();
+
 	std::mutex mutex;
 	unsigned accessDepth = 0; ///< open CpuAccess objects
 	unsigned accessFlags = 0; ///< DMA_BUF_SYNC_READ/WRITE announced by the open start

@@ -2,6 +2,7 @@
 #include <hbm/context.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <cerrno>
 #include <cstdlib>
 #include <dirent.h>
@@ -23,6 +24,7 @@
 #include "log.hpp"
 #include "string_format.hpp"
 #include "system_memory.hpp"
+#include "trace.hpp"
 #if HBM_HAVE_GBM
 #include "backends/gbm/gbm_allocator.hpp"
 #endif
@@ -265,6 +267,7 @@ Result<std::shared_ptr<Buffer>> Context::allocate(const BufferDesc &desc, const 
 	request.usage = options.usage;
 
 	auto make = [&](Allocator &a) -> Result<std::shared_ptr<Buffer>> {
+		const auto start = trace::enabled() ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
 		auto allocation = a.allocate(request);
 		if (!allocation)
 			return allocation.error();
@@ -276,6 +279,11 @@ Result<std::shared_ptr<Buffer>> Context::allocate(const BufferDesc &desc, const 
 			Buffer::Private &state = BufferFactory::state(**buffer);
 			state.contiguous = a.info().contiguous;
 			state.cached = a.info().cached;
+			if (trace::enabled())
+				state.traceId = trace::recordAllocate(
+					desc.width, desc.height, desc.format, state.layout.size, a.info().name,
+					uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(
+							 std::chrono::steady_clock::now() - start).count()));
 		}
 		return buffer;
 	};

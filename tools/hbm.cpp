@@ -4,6 +4,7 @@
 //   hbm info [--json]
 //   hbm plan WIDTHxHEIGHT FORMAT[,FORMAT…] [--kind K] [--plane DRIVER:TYPE]… [--participant NAME]… [--json]
 //   hbm alloc WIDTHxHEIGHT FORMAT[,FORMAT…] [same options] [--allocator NAME] [--json]
+//   hbm replay TRACE [--algorithm best-fit|first-fit] [--region-size SIZE] [--allocator NAME] [--json]
 //
 // --plane vkms:primary adds that KMS plane (probed from IN_FORMATS) as a participant;
 // --participant adds one declared in the configuration. Uses only hbm's public API.
@@ -28,7 +29,9 @@ int usage()
 		     "usage: hbm info [--json]\n"
 		     "       hbm plan WIDTHxHEIGHT FORMAT[,FORMAT...] [--kind K] [--plane DRIVER:primary|overlay|cursor]...\n"
 		     "                [--participant NAME]... [--json]\n"
-		     "       hbm alloc WIDTHxHEIGHT FORMAT[,FORMAT...] [same options] [--allocator NAME] [--json]\n");
+		     "       hbm alloc WIDTHxHEIGHT FORMAT[,FORMAT...] [same options] [--allocator NAME] [--json]\n"
+		     "       hbm replay TRACE [--algorithm best-fit|first-fit] [--region-size 64M] [--allocator NAME] [--json]\n"
+		     "(record a trace with HBM_TRACE=FILE in any program using hbm)\n");
 	return 2;
 }
 
@@ -284,6 +287,71 @@ int planOrAlloc(hbm::Context &ctx, bool allocate, int argc, char **argv)
 	return 0;
 }
 
+int replay(hbm::Context &ctx, int argc, char **argv)
+{
+	bool asJson = false;
+	std::string algorithm = "best-fit", allocator;
+	uint64_t regionSize = 64ull << 20;
+	if (argc < 1)
+		return usage();
+	for (int i = 1; i < argc; ++i) {
+		std::string arg = argv[i];
+		if (arg == "--json") {
+			asJson = true;
+		} else if (i + 1 < argc && arg == "--algorithm") {
+			algorithm = argv[++i];
+		} else if (i + 1 < argc && arg == "--allocator") {
+			allocator = argv[++i];
+		} else if (i + 1 < argc && arg == "--region-size") {
+			char *end = nullptr;
+			regionSize = std::strtoull(argv[++i], &end, 0);
+			if (end && (*end == 'M' || *end == 'm'))
+				regionSize <<= 20;
+			else if (end && (*end == 'G' || *end == 'g'))
+				regionSize <<= 30;
+		} else {
+			return usage();
+		}
+	}
+	FILE *file = std::fopen(argv[0], "re");
+	if (!file)
+		return fail(std::string("cannot read trace ") + argv[0], asJson);
+	std::string text;
+	char chunk[4096];
+	size_t n;
+	while ((n = std::fread(chunk, 1, sizeof(chunk), file)) > 0)
+		text.append(chunk, n);
+	std::fclose(file);
+	auto events = hbm::parseTrace(text);
+	if (!events)
+		return fail(std::string(argv[0]) + ": " + events.error().message, asJson);
+	auto report = allocator.empty() ? hbm::replayOnRegion(*events, algorithm, regionSize)
+					: hbm::replayOnAllocator(ctx, *events, allocator);
+	if (!report)
+		return fail(report.error().toString(), asJson);
+	json out = {{"target", report->target},
+		    {"allocations", report->allocations},
+		    {"failures", report->failures},
+		    {"median_allocate_ns", report->medianAllocateNs},
+		    {"median_release_ns", report->medianReleaseNs},
+		    {"free_at_end", report->freeAtEnd},
+		    {"largest_free_at_end", report->largestFreeAtEnd},
+		    {"worst_largest_free_share", report->worstLargestFreeShare}};
+	if (asJson) {
+		std::printf("%s\n", out.dump(2).c_str());
+		return 0;
+	}
+	std::printf("replayed %zu allocations on %s: %zu did not fit\n", report->allocations, report->target.c_str(),
+		    report->failures);
+	std::printf("  median latency: allocate %.0f ns, release %.0f ns\n", report->medianAllocateNs,
+		    report->medianReleaseNs);
+	if (allocator.empty())
+		std::printf("  fragmentation: largest free range was at worst %.1f%% of free space; at the end %llu of %llu bytes\n",
+			    report->worstLargestFreeShare * 100, (unsigned long long)report->largestFreeAtEnd,
+			    (unsigned long long)report->freeAtEnd);
+	return 0;
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -301,5 +369,7 @@ int main(int argc, char **argv)
 		return info(**ctx, asJson);
 	if (command == "plan" || command == "alloc")
 		return planOrAlloc(**ctx, command == "alloc", argc - 2, argv + 2);
+	if (command == "replay")
+		return replay(**ctx, argc - 2, argv + 2);
 	return usage();
 }

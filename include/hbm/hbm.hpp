@@ -18,5 +18,6 @@
 #include <hbm/result.hpp>
 #include <hbm/share.hpp>
 #include <hbm/shared_fd.hpp>
+#include <hbm/trace.hpp>
 #include <hbm/unique_fd.hpp>
 #include <hbm/v4l2.hpp>

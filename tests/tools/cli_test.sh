@@ -35,6 +35,18 @@ if [ "${HBM_LAB:-}" = 1 ]; then
 	check "alloc with a no-IOMMU rule comes from CMA" python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["contiguous"] and d["buffer"]["planes"][0]["stride"]==5120, d' <<<"$alloc"
 	echo "$alloc" | head -12
 	check "info lists the vkms planes" bash -c "'$hbm' info | grep -q 'vkms primary plane'"
+	# Record a program's allocations, then replay them on a region and on an allocator.
+	trace=$PWD/alloc.trace
+	for size in 1920x1080 1280x720 640x480; do
+		HBM_TRACE=$trace "$hbm" alloc $size XRGB8888 >/dev/null || failed=$((failed + 1))
+		cat "$trace" >>"$trace.all"
+	done
+	check "the trace records allocation and release" grep -q '^f 1 ' "$trace"
+	replayed=$("$hbm" replay "$trace" --algorithm best-fit --region-size 16M)
+	check "replay on a best-fit region" grep -q "replayed 1 allocations on best-fit region of 16 MiB: 0 did not fit" <<<"$replayed"
+	echo "$replayed"
+	onHeap=$("$hbm" replay "$trace" --allocator dma-heap:system)
+	check "replay on a real allocator" grep -q "replayed 1 allocations on dma-heap:system: 0 did not fit" <<<"$onHeap"
 else
 	check "without dma-bufs the refusal says so" bash -c "'$hbm' plan 64x64 XRGB8888 2>&1 | grep -q 'offers no dma-buf memory'"
 fi

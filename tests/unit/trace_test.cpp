@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: MIT
+#include <gtest/gtest.h>
+#include <random>
+#include <sstream>
+
+#include <drm_fourcc.h>
+
+#include <hbm/trace.hpp>
+
+using namespace hbm;
+
+namespace {
+
+/// A video-like workload: frames of a few sizes come and go, some kept longer.
+std::string syntheticTrace(unsigned seed, size_t operations)
+{
+	std::mt19937 rng(seed);
+	const uint64_t sizes[] = {3110400, 8294400, 1 << 20, 460800, 12441600};
+	std::ostringstream out;
+	out << "hbm-trace 1\n";
+	std::vector<uint64_t> live;
+	uint64_t id = 1, t = 0;
+	for (size_t i = 0; i < operations; ++i) {
+		t += 100;
+		if (live.size() < 4 || (live.size() < 10 && rng() % 2)) {
+			out << "a " << id << " " << t << " 1920 1080 0x" << std::hex << DRM_FORMAT_NV12 << std::dec << " "
+			    << sizes[rng() % 5] << " dma-heap:system 1000\n";
+			live.push_back(id++);
+		} else {
+			size_t k = rng() % live.size();
+			out << "f " << live[k] << " " << t << "\n";
+			live.erase(live.begin() + long(k));
+		}
+	}
+	return out.str();
+}
+
+} // namespace
+
+TEST(Trace, ParsesAndNamesBadLines)
+{
+	auto events = parseTrace("hbm-trace 1\na 1 10 1920 1080 0x3231564e 3110400 dma-heap:system 5000\nf 1 20\n");
+	ASSERT_TRUE(events) << events.error().message;
+	ASSERT_EQ(events->size(), 2u);
+	EXPECT_EQ((*events)[0].format, DRM_FORMAT_NV12);
+	EXPECT_EQ((*events)[0].allocator, "dma-heap:system");
+	EXPECT_FALSE((*events)[1].allocate);
+
+	auto header = parseTrace("trace 2\n");
+	ASSERT_FALSE(header);
+	EXPECT_NE(header.error().message.find("expected 'hbm-trace 1'"), std::string::npos);
+	auto bad = parseTrace("hbm-trace 1\na 1 10\n");
+	ASSERT_FALSE(bad);
+	EXPECT_NE(bad.error().message.find("trace line 2"), std::string::npos) << bad.error().message;
+	auto kind = parseTrace("hbm-trace 1\nx 1 2\n");
+	ASSERT_FALSE(kind);
+	EXPECT_NE(kind.error().message.find("unknown event 'x'"), std::string::npos);
+}
+
+TEST(Trace, ReplayOnRegionsReportsLatencyAndFragmentation)
+{
+	auto events = parseTrace(syntheticTrace(7, 4000));
+	ASSERT_TRUE(events);
+	auto best = replayOnRegion(*events, "best-fit", 128ull << 20);
+	auto first = replayOnRegion(*events, "first-fit", 128ull << 20);
+	ASSERT_TRUE(best && first);
+	EXPECT_EQ(best->allocations, first->allocations);
+	EXPECT_GT(best->allocations, 1000u);
+	EXPECT_GT(best->medianAllocateNs, 0);
+	EXPECT_GT(best->worstLargestFreeShare, 0.0);
+	EXPECT_LE(best->worstLargestFreeShare, 1.0);
+	EXPECT_EQ(best->target, "best-fit region of 128 MiB");
+
+	auto unknown = replayOnRegion(*events, "worst-fit", 1 << 20);
+	ASSERT_FALSE(unknown);
+	EXPECT_NE(unknown.error().message.find("unknown region algorithm 'worst-fit'"), std::string::npos);
+}
