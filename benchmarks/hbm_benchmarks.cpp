@@ -19,6 +19,7 @@
 
 #include <hbm/hbm.hpp>
 
+#include "common/synthetic_trace.hpp"
 #include "dma_buf.hpp"
 
 namespace {
@@ -274,6 +275,126 @@ void BM_ShareVsBareScmRights(benchmark::State &state)
 		});
 }
 BENCHMARK(BM_ShareVsBareScmRights);
+
+// --- negotiation --------------------------------------------------------------------
+
+hbm::AllocatorInfo declaredAllocator(const std::string &name, bool contiguous, const hbm::FormatSet &formats)
+{
+	hbm::AllocatorInfo a;
+	a.name = name;
+	a.contiguous = contiguous;
+	a.deviceImportable = true;
+	a.formats = formats;
+	return a;
+}
+
+void BM_NegotiateThreeParticipants(benchmark::State &state)
+{
+	// A display plane, a camera and a no-IOMMU panel, as a camera app on a SoC has them.
+	hbm::FormatSet linear;
+	for (const hbm::FormatInfo &f : hbm::knownFormats())
+		linear.add(f.fourcc, DRM_FORMAT_MOD_LINEAR);
+	hbm::Participant plane{"primary plane", "test",
+			       {hbm::FormatSet({DRM_FORMAT_XRGB8888, DRM_FORMAT_ARGB8888, DRM_FORMAT_RGB565, DRM_FORMAT_NV12},
+					       {DRM_FORMAT_MOD_LINEAR, I915_FORMAT_MOD_X_TILED})}, "", "", ""};
+	hbm::Participant camera{"camera", "test", {hbm::FormatSet({DRM_FORMAT_NV12, DRM_FORMAT_YUYV, DRM_FORMAT_XRGB8888}, {DRM_FORMAT_MOD_LINEAR})}, "", "", ""};
+	camera.constraints.strideAlignment = 32;
+	hbm::Participant panel{"panel", "test", {hbm::FormatSet({DRM_FORMAT_NV12, DRM_FORMAT_XRGB8888}, {DRM_FORMAT_MOD_LINEAR})}, "", "", ""};
+	panel.constraints.placement.contiguous = true;
+	std::vector<hbm::AllocatorInfo> allocators = {declaredAllocator("dma-heap:system", false, linear),
+						      declaredAllocator("udmabuf", false, linear),
+						      declaredAllocator("dma-heap:reserved", true, linear)};
+	const hbm::Request request{1920, 1080, {DRM_FORMAT_NV12, DRM_FORMAT_XRGB8888}};
+	for (auto _ : state) {
+		auto plan = hbm::negotiate(request, {plane, camera, panel}, allocators);
+		if (!plan) {
+			state.SkipWithError(plan.error().message.c_str());
+			return;
+		}
+		benchmark::DoNotOptimize(plan->allocator);
+	}
+}
+BENCHMARK(BM_NegotiateThreeParticipants);
+
+void BM_NegotiateManyParticipants(benchmark::State &state)
+{
+	// range(0) participants, each taking 200 formats x 30 modifiers.
+	const int participants = int(state.range(0));
+	hbm::FormatSet wide;
+	for (uint32_t f = 0; f < 199; ++f)
+		for (uint64_t m = 0; m < 30; ++m)
+			wide.add(fourcc_code('T', 'S', char('0' + f / 100), char(f % 100)), (uint64_t(0x01) << 56) | m);
+	for (uint64_t m = 0; m < 29; ++m)
+		wide.add(DRM_FORMAT_XRGB8888, (uint64_t(0x01) << 56) | m);
+	wide.add(DRM_FORMAT_XRGB8888, DRM_FORMAT_MOD_LINEAR);
+	std::vector<hbm::Participant> list;
+	for (int i = 0; i < participants; ++i)
+		list.push_back({"participant " + std::to_string(i), "test", {wide}, "", "", ""});
+	std::vector<hbm::AllocatorInfo> allocators = {declaredAllocator("gbm:test", false, wide)};
+	const hbm::Request request{1920, 1080, {DRM_FORMAT_XRGB8888}};
+	for (auto _ : state) {
+		auto plan = hbm::negotiate(request, list, allocators);
+		if (!plan) {
+			state.SkipWithError(plan.error().message.c_str());
+			return;
+		}
+		benchmark::DoNotOptimize(plan->modifier);
+	}
+	state.SetComplexityN(participants);
+}
+BENCHMARK(BM_NegotiateManyParticipants)->RangeMultiplier(2)->Range(1, 16)->Complexity(benchmark::oN);
+
+// --- pools ------------------------------------------------------------------------------
+
+void BM_PoolVsFreshAllocation(benchmark::State &state)
+{
+	const uint32_t format = state.range(0) ? DRM_FORMAT_NV12 : DRM_FORMAT_XRGB8888;
+	auto plan = context() ? context()->negotiate({1920, 1080, {format}}, {}) : hbm::Result<hbm::Plan>(hbm::Error{ENODEV, "no context"});
+	if (!plan || plan->allocator != "dma-heap:system") {
+		state.SkipWithError("no dma-heap:system plan");
+		return;
+	}
+	auto pool = hbm::BufferPool::create(context(), *plan, 2);
+	sideBySide(
+		state,
+		[&]() -> const char * {
+			auto fresh = context()->allocate(*plan);
+			return fresh ? nullptr : "allocation failed";
+		},
+		[&]() -> const char * {
+			auto reused = (*pool)->acquire();
+			return reused ? nullptr : "pool acquire failed";
+		});
+}
+BENCHMARK(BM_PoolVsFreshAllocation)->ArgName("nv12")->Arg(0)->Arg(1);
+
+// --- regions ----------------------------------------------------------------------------
+
+void BM_RegionReplay(benchmark::State &state)
+{
+	const char *algorithm = state.range(0) ? "best-fit" : "first-fit";
+	static const auto events = hbm::parseTrace(hbm::test::syntheticTrace(11, 20000));
+	hbm::ReplayReport report;
+	for (auto _ : state) {
+		auto r = hbm::replayOnRegion(*events, algorithm, uint64_t(state.range(1)) << 20);
+		if (!r) {
+			state.SkipWithError(r.error().message.c_str());
+			return;
+		}
+		report = *r;
+	}
+	state.SetLabel(algorithm);
+	state.counters["allocate_ns"] = report.medianAllocateNs;
+	state.counters["release_ns"] = report.medianReleaseNs;
+	state.counters["failures"] = double(report.failures);
+	state.counters["largest_free_share_end"] =
+		report.freeAtEnd ? double(report.largestFreeAtEnd) / double(report.freeAtEnd) : 1.0;
+	state.counters["largest_free_share_worst"] = report.worstLargestFreeShare;
+}
+BENCHMARK(BM_RegionReplay)
+	->ArgNames({"best_fit", "region_mib"})
+	->Args({1, 128})->Args({0, 128})->Args({1, 192})->Args({0, 192})
+	->Iterations(3);
 
 } // namespace
 

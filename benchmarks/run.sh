@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs the benchmarks where the devices are (here, or in the lab guest) and prints the
-# ratio table. Results: build/bench/bench.json.
+# Runs the benchmarks and prints the tables of ratios and targets. Pure CPU work
+# (negotiation, region algorithms) runs natively here; what needs devices runs where they
+# are (here, or in the lab guest). Results: build/bench/{host,devices}.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ninja -C build benchmarks/hbm-benchmarks
@@ -8,12 +9,13 @@ out=$PWD/build/bench
 mkdir -p "$out"
 # Each comparison alternates hbm and its baseline inside one benchmark; repetitions give
 # the medians.
-args=(--benchmark_repetitions="${REPS:-9}"
-	--benchmark_report_aggregates_only=true
-	--benchmark_out=bench.json --benchmark_out_format=json)
+common=(--benchmark_repetitions="${REPS:-9}" --benchmark_report_aggregates_only=true --benchmark_out_format=json)
+pure='Negotiate|RegionReplay'
+./build/benchmarks/hbm-benchmarks "${common[@]}" --benchmark_filter="$pure" --benchmark_out="$out/host.json" >/dev/null
 if [ -e /dev/dma_heap/system ]; then
-	(cd "$out" && ../benchmarks/hbm-benchmarks "${args[@]}")
+	(cd "$out" && ../benchmarks/hbm-benchmarks "${common[@]}" --benchmark_filter="-$pure" --benchmark_out=devices.json)
 else
-	tests/lab/run.sh --timeout 1200 --collect "$out" -- build/benchmarks/hbm-benchmarks "${args[@]}"
+	tests/lab/run.sh --timeout 1500 --collect "$out" -- build/benchmarks/hbm-benchmarks "${common[@]}" \
+		--benchmark_filter="-$pure" --benchmark_out=devices.json
 fi
-python3 benchmarks/ratios.py "$out/bench.json"
+python3 benchmarks/ratios.py "$out/devices.json" "$out/host.json"

@@ -14,6 +14,13 @@
 
 #include "common/process_resources.hpp"
 
+#include <drm_fourcc.h>
+#include <fcntl.h>
+#include <sys/ioctl.h>
+
+#include <hbm/kms.hpp>
+#include <hbm/pattern.hpp>
+
 namespace hbm::test {
 
 /// True inside the lab guest (tests/lab/run.sh sets HBM_LAB=1), where every device the
@@ -107,6 +114,60 @@ inline long rssKb()
 		if (line.rfind("VmRSS:", 0) == 0)
 			return std::stol(line.substr(6));
 	return -1;
+}
+
+/// A sw_sync timeline (debugfs), standing in for a device's fences.
+class SwSyncTimeline
+{
+public:
+	SwSyncTimeline() : fd_(::open("/sys/kernel/debug/sync/sw_sync", O_RDWR | O_CLOEXEC)) {}
+	bool isValid() const { return fd_.isValid(); }
+	/// A fence that signals when the timeline reaches @value.
+	UniqueFd fenceAt(uint32_t value)
+	{
+		CreateFence data = {value, "hbm-test", -1};
+		if (::ioctl(fd_.get(), _IOWR('W', 0, CreateFence), &data) < 0)
+			return UniqueFd();
+		return UniqueFd(data.fence);
+	}
+	bool advance(uint32_t by) { return ::ioctl(fd_.get(), _IOW('W', 1, uint32_t), &by) == 0; }
+
+private:
+	// drivers/dma-buf/sw_sync.c's uapi (debugfs only, so no installed header).
+	struct CreateFence {
+		uint32_t value;
+		char name[32];
+		int32_t fence;
+	};
+	UniqueFd fd_;
+};
+
+/// Shows @shown (XRGB8888 with the test pattern) on @vkms's primary plane, captures the
+/// display through writeback and checks the capture holds the pattern.
+inline ::testing::AssertionResult displaysTestPattern(KmsDevice &vkms, const Buffer &shown)
+{
+	auto fb = vkms.addFramebuffer(shown);
+	if (!fb)
+		return ::testing::AssertionFailure() << fb.error().toString();
+	if (auto lit = vkms.showOnPrimary(*fb); !lit)
+		return ::testing::AssertionFailure() << lit.error().toString();
+	AllocationOptions options;
+	options.allocator = allocatorFor("system");
+	auto capture = context()->allocate({shown.width(), shown.height(), DRM_FORMAT_XRGB8888}, options);
+	if (!capture)
+		return ::testing::AssertionFailure() << capture.error().toString();
+	auto target = vkms.addFramebuffer(**capture);
+	if (!target)
+		return ::testing::AssertionFailure() << target.error().toString();
+	if (auto done = vkms.captureWriteback(*target); !done)
+		return ::testing::AssertionFailure() << done.error().toString();
+	auto read = (*capture)->beginCpuAccess(CpuAccessMode::Read);
+	if (!read)
+		return ::testing::AssertionFailure() << read.error().toString();
+	auto same = verifyTestPattern(*read, (*capture)->layout());
+	if (!same)
+		return ::testing::AssertionFailure() << same.error().message;
+	return ::testing::AssertionSuccess();
 }
 
 /// Names a test parameterised by allocator after it ("system", "cma" …).

@@ -19,15 +19,6 @@ using namespace hbm::test;
 
 namespace {
 
-// drivers/dma-buf/sw_sync.c's uapi (debugfs only, so no installed header).
-struct SwSyncCreateFence {
-	uint32_t value;
-	char name[32];
-	int32_t fence;
-};
-#define SW_SYNC_IOC_CREATE_FENCE _IOWR('W', 0, struct SwSyncCreateFence)
-#define SW_SYNC_IOC_INC _IOW('W', 1, uint32_t)
-
 bool signalled(int syncFile)
 {
 	struct pollfd p = {syncFile, POLLIN, 0};
@@ -41,7 +32,6 @@ class Fences : public ::testing::Test
 protected:
 	void SetUp() override
 	{
-		timeline_ = UniqueFd(::open("/sys/kernel/debug/sync/sw_sync", O_RDWR | O_CLOEXEC));
 		HBM_REQUIRE_DEVICE(timeline_.isValid(), "no sw_sync timeline (CONFIG_SW_SYNC, debugfs)");
 		system_ = allocatorFor("system");
 		HBM_REQUIRE_DEVICE(!system_.empty(), "no system dma-heap");
@@ -51,13 +41,13 @@ protected:
 
 	UniqueFd fenceAt(uint32_t value)
 	{
-		SwSyncCreateFence data = {value, "hbm-test", -1};
-		EXPECT_EQ(::ioctl(timeline_.get(), SW_SYNC_IOC_CREATE_FENCE, &data), 0);
-		return UniqueFd(data.fence);
+		UniqueFd fence = timeline_.fenceAt(value);
+		EXPECT_TRUE(fence.isValid());
+		return fence;
 	}
-	void advance(uint32_t by) { ASSERT_EQ(::ioctl(timeline_.get(), SW_SYNC_IOC_INC, &by), 0); }
+	void advance(uint32_t by) { ASSERT_TRUE(timeline_.advance(by)); }
 
-	UniqueFd timeline_;
+	SwSyncTimeline timeline_;
 	std::string system_;
 	std::shared_ptr<Buffer> buffer_;
 };

@@ -94,18 +94,7 @@ TEST_F(Negotiate, NoIommuDisplayForcesCmaAndTheBufferScansOut)
 		ASSERT_TRUE(cpu);
 		ASSERT_TRUE(writeTestPattern(*cpu, (*buffer)->layout()));
 	}
-	auto fb = vkms_->addFramebuffer(**buffer);
-	ASSERT_TRUE(fb) << fb.error().toString();
-	ASSERT_TRUE(vkms_->showOnPrimary(*fb));
-	auto captured = context()->allocate(*plan);
-	ASSERT_TRUE(captured);
-	auto target = vkms_->addFramebuffer(**captured);
-	ASSERT_TRUE(target);
-	ASSERT_TRUE(vkms_->captureWriteback(*target));
-	auto read = (*captured)->beginCpuAccess(CpuAccessMode::Read);
-	ASSERT_TRUE(read);
-	auto same = verifyTestPattern(*read, (*captured)->layout());
-	EXPECT_TRUE(same) << same.error().message;
+	EXPECT_TRUE(displaysTestPattern(*vkms_, **buffer));
 }
 
 TEST_F(Negotiate, WithoutACmaHeapTheRefusalExplainsItself)

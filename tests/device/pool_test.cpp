@@ -15,20 +15,11 @@
 using namespace hbm;
 using namespace hbm::test;
 
-namespace {
-struct SwSyncCreateFence {
-	uint32_t value;
-	char name[32];
-	int32_t fence;
-};
-#define SW_SYNC_IOC_CREATE_FENCE _IOWR('W', 0, struct SwSyncCreateFence)
-#define SW_SYNC_IOC_INC _IOW('W', 1, uint32_t)
-} // namespace
 
 TEST(Pool, RecyclesReleasedBuffersButNotOnesDevicesHold)
 {
 	HBM_REQUIRE_DEVICE(!allocatorFor("system").empty(), "no system dma-heap");
-	UniqueFd timeline(::open("/sys/kernel/debug/sync/sw_sync", O_RDWR | O_CLOEXEC));
+	SwSyncTimeline timeline;
 	HBM_REQUIRE_DEVICE(timeline.isValid(), "no sw_sync timeline");
 	auto plan = context()->negotiate({1920, 1080, {DRM_FORMAT_XRGB8888}}, {});
 	ASSERT_TRUE(plan) << plan.error().message;
@@ -58,17 +49,15 @@ TEST(Pool, RecyclesReleasedBuffersButNotOnesDevicesHold)
 		<< none.error().message;
 
 	// The display still scans the first buffer out: its out-fence is on the buffer.
-	SwSyncCreateFence data = {1, "scanout", -1};
-	ASSERT_EQ(::ioctl(timeline.get(), SW_SYNC_IOC_CREATE_FENCE, &data), 0);
-	UniqueFd fence(data.fence);
+	UniqueFd fence = timeline.fenceAt(1);
+	ASSERT_TRUE(fence.isValid());
 	ASSERT_TRUE((*again)->importSyncFile(fence.get(), CpuAccessMode::Read));
 	again->reset();
 	auto busy = (*pool)->acquire();
 	ASSERT_FALSE(busy) << "handed out a buffer a device still holds";
 	EXPECT_NE(busy.error().message.find("1 leased, 1 still held by devices"), std::string::npos) << busy.error().message;
 
-	uint32_t one = 1;
-	ASSERT_EQ(::ioctl(timeline.get(), SW_SYNC_IOC_INC, &one), 0);
+	ASSERT_TRUE(timeline.advance(1));
 	auto freed = (*pool)->acquire();
 	ASSERT_TRUE(freed) << freed.error().toString();
 	EXPECT_EQ(freed->get(), first) << "once the fence signals, the buffer comes back";

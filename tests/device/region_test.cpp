@@ -63,26 +63,10 @@ TEST(Region, CarvedFromCmaSubAllocatedAndScannedOut)
 		  std::string::npos) << forVkms.error().message;
 
 	// The buffer at the region's start scans out.
-	for (auto *buffer : {&*a}) {
-		SCOPED_TRACE(testing::Message() << "buffer at offset " << (*buffer)->layout().planes[0].offset);
-		{
-			auto cpu = (*buffer)->beginCpuAccess(CpuAccessMode::Write);
-			ASSERT_TRUE(cpu);
-			ASSERT_TRUE(writeTestPattern(*cpu, (*buffer)->layout()));
-		}
-		auto fb = (*vkms)->addFramebuffer(**buffer);
-		ASSERT_TRUE(fb) << fb.error().toString();
-		auto shown = (*vkms)->showOnPrimary(*fb);
-		ASSERT_TRUE(shown) << shown.error().toString();
-		auto capture = context()->allocate({1280, 720, DRM_FORMAT_XRGB8888}, {.allocator = allocatorFor("system")});
-		ASSERT_TRUE(capture);
-		auto target = (*vkms)->addFramebuffer(**capture);
-		ASSERT_TRUE(target);
-		auto captured = (*vkms)->captureWriteback(*target);
-		ASSERT_TRUE(captured) << captured.error().toString();
-		auto read = (*capture)->beginCpuAccess(CpuAccessMode::Read);
-		ASSERT_TRUE(read);
-		auto same = verifyTestPattern(*read, (*capture)->layout());
-		EXPECT_TRUE(same) << same.error().message;
+	{
+		auto cpu = (*a)->beginCpuAccess(CpuAccessMode::Write);
+		ASSERT_TRUE(cpu);
+		ASSERT_TRUE(writeTestPattern(*cpu, (*a)->layout()));
 	}
+	EXPECT_TRUE(displaysTestPattern(**vkms, **a));
 }
