@@ -8,7 +8,9 @@ packages=(
 	libdrm-dev libgbm-dev libpng-dev libtomlplusplus-dev
 	libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev
 	# the lab: a kernel we build, booted under qemu with a busybox initramfs
-	qemu-system-x86 busybox-static cpio linux-source-6.12
+	qemu-system-x86 busybox-static cpio xz-utils linux-source-6.12
+	# Mesa's kms_swrast: GBM on vkms in the guest (libgbm1 does not pull it in)
+	libgl1-mesa-dri
 	flex bison bc libelf-dev
 )
 
