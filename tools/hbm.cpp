@@ -119,6 +119,32 @@ int info(hbm::Context &ctx, bool asJson)
 	}
 	out["drm_devices"] = devices;
 
+	json videos = json::array();
+	std::vector<std::string> nodes;
+	if (DIR *d = ::opendir("/dev")) {
+		while (struct dirent *e = ::readdir(d))
+			if (std::string(e->d_name).rfind("video", 0) == 0)
+				nodes.push_back(std::string("/dev/") + e->d_name);
+		::closedir(d);
+	}
+	std::sort(nodes.begin(), nodes.end());
+	for (const std::string &node : nodes) {
+		auto dev = hbm::V4l2Device::open(node);
+		if (!dev)
+			continue;
+		json queues = json::array();
+		for (auto queue : {hbm::V4l2Queue::Capture, hbm::V4l2Queue::Output}) {
+			auto p = (*dev)->participant(queue, 1920, 1080);
+			if (p)
+				queues.push_back(participantJson(*p));
+		}
+		videos.push_back({{"path", node},
+				  {"driver", (*dev)->driverName()},
+				  {"card", (*dev)->cardName()},
+				  {"queues", queues}});
+	}
+	out["v4l2_devices"] = videos;
+
 	const hbm::Config &config = ctx.config();
 	json declared = json::array();
 	for (const hbm::Participant &p : config.participants)
@@ -159,6 +185,16 @@ int info(hbm::Context &ctx, bool asJson)
 			for (const auto &[name, mods] : p["formats"].items())
 				formats += (formats.empty() ? "" : " ") + name.substr(0, name.find(' '));
 			std::printf("    %s\n", formats.c_str());
+		}
+	}
+	for (const json &v : videos) {
+		std::printf("%s (%s, %s)\n", v["path"].get<std::string>().c_str(), v["driver"].get<std::string>().c_str(),
+			    v["card"].get<std::string>().c_str());
+		for (const json &q : v["queues"]) {
+			std::string formats;
+			for (const auto &[name, mods] : q["formats"].items())
+				formats += (formats.empty() ? "" : " ") + name.substr(0, name.find(' '));
+			std::printf("  %s: %s\n", q["name"].get<std::string>().c_str(), formats.c_str());
 		}
 	}
 	std::printf("configuration: %s (%zu heaps, %zu device rules, %zu declared participants, %zu kinds)\n",

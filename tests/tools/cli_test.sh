@@ -35,6 +35,7 @@ if [ "${HBM_LAB:-}" = 1 ]; then
 	check "alloc with a no-IOMMU rule comes from CMA" python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["contiguous"] and d["buffer"]["planes"][0]["stride"]==5120, d' <<<"$alloc"
 	echo "$alloc" | head -12
 	check "info lists the vkms planes" bash -c "'$hbm' info | grep -q 'vkms primary plane'"
+	check "info lists the vivid capture queue" bash -c "'$hbm' info --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert any(q[\"name\"].startswith(\"vivid capture queue\") for v in d[\"v4l2_devices\"] for q in v[\"queues\"])'"
 	# Record a program's allocations, then replay them on a region and on an allocator.
 	trace=$PWD/alloc.trace
 	for size in 1920x1080 1280x720 640x480; do
