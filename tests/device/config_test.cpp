@@ -22,12 +22,8 @@ protected:
 		auto vkms = KmsDevice::openByDriver("vkms");
 		HBM_REQUIRE_DEVICE(vkms.ok(), vkms ? "" : vkms.error().message);
 		vkms_ = *vkms;
-		auto planes = vkms_->planeParticipants();
-		ASSERT_TRUE(planes);
-		primary_ = (*planes)[0];
-		for (const Participant &p : *planes)
-			if (p.name.find("primary") != std::string::npos)
-				primary_ = p;
+		primary_ = planeParticipant(*vkms_, "primary");
+		ASSERT_FALSE(primary_.name.empty());
 	}
 
 	std::shared_ptr<Context> contextWith(const std::string &toml)

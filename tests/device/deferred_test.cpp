@@ -22,14 +22,9 @@ protected:
 		auto vkms = KmsDevice::openByDriver("vkms");
 		HBM_REQUIRE_DEVICE(vkms.ok(), vkms ? "" : vkms.error().message);
 		vkms_ = *vkms;
-		auto planes = vkms_->planeParticipants();
-		ASSERT_TRUE(planes);
-		for (const Participant &p : *planes) {
-			if (p.name.find("primary") != std::string::npos && primary_.name.empty())
-				primary_ = p;
-			if (p.name.find("cursor") != std::string::npos && cursor_.name.empty())
-				cursor_ = p;
-		}
+		primary_ = planeParticipant(*vkms_, "primary");
+		cursor_ = planeParticipant(*vkms_, "cursor");
+		ASSERT_FALSE(primary_.name.empty() || cursor_.name.empty());
 		panel_.name = "panel without IOMMU (declared)";
 		panel_.constraints.formats = FormatSet({DRM_FORMAT_XRGB8888}, {DRM_FORMAT_MOD_LINEAR});
 		panel_.constraints.placement.contiguous = true;

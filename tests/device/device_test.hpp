@@ -142,6 +142,18 @@ private:
 	UniqueFd fd_;
 };
 
+/// The first plane of @kind ("primary", "overlay", "cursor") of @vkms as a participant;
+/// empty name if there is none.
+inline Participant planeParticipant(const KmsDevice &vkms, const std::string &kind)
+{
+	auto planes = vkms.planeParticipants();
+	if (planes)
+		for (const Participant &p : *planes)
+			if (p.name.find(" " + kind + " plane") != std::string::npos)
+				return p;
+	return {};
+}
+
 /// Shows @shown (XRGB8888 with the test pattern) on @vkms's primary plane, captures the
 /// display through writeback and checks the capture holds the pattern.
 inline ::testing::AssertionResult displaysTestPattern(KmsDevice &vkms, const Buffer &shown)

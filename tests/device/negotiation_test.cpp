@@ -45,14 +45,8 @@ protected:
 		auto vkms = KmsDevice::openByDriver("vkms");
 		HBM_REQUIRE_DEVICE(vkms.ok(), vkms ? "" : vkms.error().message);
 		vkms_ = *vkms;
-		auto planes = vkms_->planeParticipants();
-		ASSERT_TRUE(planes) << planes.error().toString();
-		for (Participant &p : *planes) {
-			if (p.name.find("primary") != std::string::npos && primary_.name.empty())
-				primary_ = p;
-			if (p.name.find("cursor") != std::string::npos && cursor_.name.empty())
-				cursor_ = p;
-		}
+		primary_ = planeParticipant(*vkms_, "primary");
+		cursor_ = planeParticipant(*vkms_, "cursor");
 		ASSERT_FALSE(primary_.name.empty()) << "vkms has no primary plane";
 	}
 	std::shared_ptr<KmsDevice> vkms_;

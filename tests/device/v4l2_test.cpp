@@ -51,12 +51,8 @@ TEST(V4l2, VividFillsTheBufferVkmsScansTheSameBufferOut)
 	ASSERT_FALSE((*vivid)->multiplanar(V4l2Queue::Capture)) << "this test drives the single-planar API";
 	auto vkms = KmsDevice::openByDriver("vkms");
 	HBM_REQUIRE_DEVICE(vkms.ok(), vkms ? "" : vkms.error().message);
-	auto planes = (*vkms)->planeParticipants();
-	ASSERT_TRUE(planes);
-	Participant primary;
-	for (const Participant &p : *planes)
-		if (p.name.find("primary") != std::string::npos)
-			primary = p;
+	Participant primary = planeParticipant(**vkms, "primary");
+	ASSERT_FALSE(primary.name.empty());
 
 	// Negotiated for both: vkms reads no YUV, so NV12 (preferred here) gives way.
 	auto camera = (*vivid)->participant(V4l2Queue::Capture, 1280, 720);
