@@ -14,24 +14,20 @@
 using namespace hbm;
 using namespace hbm::test;
 
-class Deferred : public ::testing::Test
+class Deferred : public VkmsPlanes
 {
 protected:
 	void SetUp() override
 	{
-		auto vkms = KmsDevice::openByDriver("vkms");
-		HBM_REQUIRE_DEVICE(vkms.ok(), vkms ? "" : vkms.error().message);
-		vkms_ = *vkms;
-		primary_ = planeParticipant(*vkms_, "primary");
-		cursor_ = planeParticipant(*vkms_, "cursor");
-		ASSERT_FALSE(primary_.name.empty() || cursor_.name.empty());
+		VkmsPlanes::SetUp();
+		if (IsSkipped() || HasFatalFailure())
+			return;
 		panel_.name = "panel without IOMMU (declared)";
 		panel_.constraints.formats = FormatSet({DRM_FORMAT_XRGB8888}, {DRM_FORMAT_MOD_LINEAR});
 		panel_.constraints.placement.contiguous = true;
 		HBM_REQUIRE_DEVICE(!allocatorFor("cma").empty(), "no CMA dma-heap");
 	}
-	std::shared_ptr<KmsDevice> vkms_;
-	Participant primary_, cursor_, panel_;
+	Participant panel_;
 };
 
 TEST_F(Deferred, StorageComesAtFirstImportFromWhereThePlanSays)

@@ -21,6 +21,17 @@
 #include <hbm/kms.hpp>
 #include <hbm/pattern.hpp>
 
+/// Skips on a machine without the device; fails in the lab, where it must exist.
+#define HBM_REQUIRE_DEVICE(condition, reason)                                          \
+	do {                                                                           \
+		if (!(condition)) {                                                    \
+			if (::hbm::test::inLab())                                      \
+				FAIL() << "lab guest lacks a device: " << (reason);    \
+			else                                                           \
+				GTEST_SKIP() << (reason) << " (runs in the lab suite)"; \
+		}                                                                      \
+	} while (0)
+
 namespace hbm::test {
 
 /// True inside the lab guest (tests/lab/run.sh sets HBM_LAB=1), where every device the
@@ -154,6 +165,23 @@ inline Participant planeParticipant(const KmsDevice &vkms, const std::string &ki
 	return {};
 }
 
+/// A fixture holding vkms and its primary and cursor planes as participants.
+class VkmsPlanes : public ::testing::Test
+{
+protected:
+	void SetUp() override
+	{
+		auto vkms = KmsDevice::openByDriver("vkms");
+		HBM_REQUIRE_DEVICE(vkms.ok(), vkms ? "" : vkms.error().message);
+		vkms_ = *vkms;
+		primary_ = planeParticipant(*vkms_, "primary");
+		cursor_ = planeParticipant(*vkms_, "cursor");
+		ASSERT_FALSE(primary_.name.empty() || cursor_.name.empty()) << "vkms without primary or cursor plane";
+	}
+	std::shared_ptr<KmsDevice> vkms_;
+	Participant primary_, cursor_;
+};
+
 /// Shows @shown (XRGB8888 with the test pattern) on @vkms's primary plane, captures the
 /// display through writeback and checks the capture holds the pattern.
 inline ::testing::AssertionResult displaysTestPattern(KmsDevice &vkms, const Buffer &shown)
@@ -189,14 +217,3 @@ inline std::string paramName(const ::testing::TestParamInfo<std::string> &param)
 }
 
 } // namespace hbm::test
-
-/// Skips on a machine without the device; fails in the lab, where it must exist.
-#define HBM_REQUIRE_DEVICE(condition, reason)                                          \
-	do {                                                                           \
-		if (!(condition)) {                                                    \
-			if (::hbm::test::inLab())                                      \
-				FAIL() << "lab guest lacks a device: " << (reason);    \
-			else                                                           \
-				GTEST_SKIP() << (reason) << " (runs in the lab suite)"; \
-		}                                                                      \
-	} while (0)

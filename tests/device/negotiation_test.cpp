@@ -37,21 +37,7 @@ std::string traceOf(const Plan &plan)
 
 } // namespace
 
-class Negotiate : public ::testing::Test
-{
-protected:
-	void SetUp() override
-	{
-		auto vkms = KmsDevice::openByDriver("vkms");
-		HBM_REQUIRE_DEVICE(vkms.ok(), vkms ? "" : vkms.error().message);
-		vkms_ = *vkms;
-		primary_ = planeParticipant(*vkms_, "primary");
-		cursor_ = planeParticipant(*vkms_, "cursor");
-		ASSERT_FALSE(primary_.name.empty()) << "vkms has no primary plane";
-	}
-	std::shared_ptr<KmsDevice> vkms_;
-	Participant primary_, cursor_;
-};
+using Negotiate = VkmsPlanes;
 
 TEST_F(Negotiate, VkmsPlanesIntroduceThemselves)
 {
