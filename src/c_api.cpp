@@ -26,6 +26,16 @@ struct hbm_cpu_access {
 	hbm::CpuAccess access;
 };
 
+// hbm_buffer_allocate() passes usage bits straight through: the two enums must agree.
+static_assert(uint32_t(HBM_USAGE_SCANOUT) == uint32_t(hbm::UsageScanout) && uint32_t(HBM_USAGE_RENDER) == uint32_t(hbm::UsageRender) &&
+		      uint32_t(HBM_USAGE_TEXTURE) == uint32_t(hbm::UsageTexture) && uint32_t(HBM_USAGE_CURSOR) == uint32_t(hbm::UsageCursor) &&
+		      uint32_t(HBM_USAGE_CPU_READ) == uint32_t(hbm::UsageCpuRead) && uint32_t(HBM_USAGE_CPU_WRITE) == uint32_t(hbm::UsageCpuWrite),
+	      "hbm_usage and hbm::Usage differ");
+static_assert(int(HBM_CPU_READ) == int(hbm::CpuAccessMode::Read) &&
+		      int(HBM_CPU_WRITE) == int(hbm::CpuAccessMode::Write) &&
+		      int(HBM_CPU_READ_WRITE) == int(hbm::CpuAccessMode::ReadWrite),
+	      "hbm_cpu_access_mode and hbm::CpuAccessMode differ");
+
 namespace {
 
 thread_local std::string lastError;

@@ -285,6 +285,29 @@ Result<Participant> parseParticipant(const std::string &name, const toml::table 
 	return p;
 }
 
+Result<RegionConfig> parseRegion(const std::string &name, const toml::table &t, const Where &where)
+{
+	RegionConfig region;
+	region.name = name;
+	for (const auto &[key, value] : t) {
+		std::string k(key.str());
+		if (k == "heap")
+			TRY_ASSIGN(region.heap, stringValue(value, k, where));
+		else if (k == "size")
+			TRY_ASSIGN(region.size, sizeValue(value, k, where));
+		else if (k == "algorithm")
+			TRY_ASSIGN(region.algorithm, stringValue(value, k, where));
+		else
+			return where.at(value, "region." + name + ": unknown key '" + k + "' (heap, size, algorithm)");
+		if (k == "algorithm" && region.algorithm != "best-fit" && region.algorithm != "first-fit")
+			return where.at(value, "region." + name + ": algorithm '" + region.algorithm +
+						       "' is not best-fit or first-fit");
+	}
+	if (region.heap.empty() || region.size == 0 || region.size % 4096)
+		return where.at(t, "region." + name + " needs heap = \"…\" and size, a multiple of 4096 (\"16M\")");
+	return region;
+}
+
 Result<Config> fromTable(const toml::table &root, const Where &where)
 {
 	Config config;
@@ -330,25 +353,10 @@ Result<Config> fromTable(const toml::table &root, const Where &where)
 					return where.at(*e, "kind." + name + " needs allocators = [\"dma-heap:…\", …]");
 				config.kinds.push_back(std::move(kind));
 			} else if (section == "region") {
-				RegionConfig region;
-				region.name = name;
-				for (const auto &[rkey, rvalue] : *e) {
-					std::string k(rkey.str());
-					if (k == "heap")
-						TRY_ASSIGN(region.heap, stringValue(rvalue, k, where));
-					else if (k == "size")
-						TRY_ASSIGN(region.size, sizeValue(rvalue, k, where));
-					else if (k == "algorithm")
-						TRY_ASSIGN(region.algorithm, stringValue(rvalue, k, where));
-					else
-						return where.at(rvalue, "region." + name + ": unknown key '" + k + "' (heap, size, algorithm)");
-					if (k == "algorithm" && region.algorithm != "best-fit" && region.algorithm != "first-fit")
-						return where.at(rvalue, "region." + name + ": algorithm '" + region.algorithm +
-									 "' is not best-fit or first-fit");
-				}
-				if (region.heap.empty() || region.size == 0 || region.size % 4096)
-					return where.at(*e, "region." + name + " needs heap = \"…\" and size, a multiple of 4096 (\"16M\")");
-				config.regions.push_back(std::move(region));
+				auto r = parseRegion(name, *e, where);
+				if (!r)
+					return r.error();
+				config.regions.push_back(std::move(*r));
 			}
 		}
 	}

@@ -34,10 +34,15 @@ uint64_t systemRamTopFrom(std::string_view iomem)
 
 uint64_t systemRamTop()
 {
-	std::ifstream in("/proc/iomem");
-	std::stringstream text;
-	text << in.rdbuf();
-	return systemRamTopFrom(text.str());
+	// Read once: negotiation and every attach ask, and RAM does not move under a process
+	// (memory hotplug aside).
+	static const uint64_t top = [] {
+		std::ifstream in("/proc/iomem");
+		std::stringstream text;
+		text << in.rdbuf();
+		return systemRamTopFrom(text.str());
+	}();
+	return top;
 }
 
 } // namespace hbm

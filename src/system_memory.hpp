@@ -7,7 +7,7 @@
 namespace hbm {
 
 /// The end (exclusive) of the highest "System RAM" range in /proc/iomem, or 0 when unknown
-/// (the kernel shows real addresses to root only).
+/// (the kernel shows real addresses to root only). Read once per process.
 uint64_t systemRamTop();
 
 /// The same, from /proc/iomem's text: a pure function, for tests.
