@@ -294,12 +294,12 @@ void BM_NegotiateThreeParticipants(benchmark::State &state)
 	hbm::FormatSet linear;
 	for (const hbm::FormatInfo &f : hbm::knownFormats())
 		linear.add(f.fourcc, DRM_FORMAT_MOD_LINEAR);
-	hbm::Participant plane{"primary plane", "test",
+	hbm::Participant plane{hbm::DeclaredIdentity{"primary plane"}, "test",
 			       {hbm::FormatSet({DRM_FORMAT_XRGB8888, DRM_FORMAT_ARGB8888, DRM_FORMAT_RGB565, DRM_FORMAT_NV12},
-					       {DRM_FORMAT_MOD_LINEAR, I915_FORMAT_MOD_X_TILED})}, "", "", ""};
-	hbm::Participant camera{"camera", "test", {hbm::FormatSet({DRM_FORMAT_NV12, DRM_FORMAT_YUYV, DRM_FORMAT_XRGB8888}, {DRM_FORMAT_MOD_LINEAR})}, "", "", ""};
+					       {DRM_FORMAT_MOD_LINEAR, I915_FORMAT_MOD_X_TILED})}};
+	hbm::Participant camera{hbm::DeclaredIdentity{"camera"}, "test", {hbm::FormatSet({DRM_FORMAT_NV12, DRM_FORMAT_YUYV, DRM_FORMAT_XRGB8888}, {DRM_FORMAT_MOD_LINEAR})}};
 	camera.constraints.strideAlignment = 32;
-	hbm::Participant panel{"panel", "test", {hbm::FormatSet({DRM_FORMAT_NV12, DRM_FORMAT_XRGB8888}, {DRM_FORMAT_MOD_LINEAR})}, "", "", ""};
+	hbm::Participant panel{hbm::DeclaredIdentity{"panel"}, "test", {hbm::FormatSet({DRM_FORMAT_NV12, DRM_FORMAT_XRGB8888}, {DRM_FORMAT_MOD_LINEAR})}};
 	panel.constraints.placement.contiguous = true;
 	std::vector<hbm::AllocatorInfo> allocators = {declaredAllocator("dma-heap:system", false, linear),
 						      declaredAllocator("udmabuf", false, linear),
@@ -311,7 +311,7 @@ void BM_NegotiateThreeParticipants(benchmark::State &state)
 			state.SkipWithError(plan.error().message.c_str());
 			return;
 		}
-		benchmark::DoNotOptimize(plan->allocator);
+		benchmark::DoNotOptimize(plan->allocator());
 	}
 }
 BENCHMARK(BM_NegotiateThreeParticipants);
@@ -329,7 +329,7 @@ void BM_NegotiateManyParticipants(benchmark::State &state)
 	wide.add(DRM_FORMAT_XRGB8888, DRM_FORMAT_MOD_LINEAR);
 	std::vector<hbm::Participant> list;
 	for (int i = 0; i < participants; ++i)
-		list.push_back({"participant " + std::to_string(i), "test", {wide}, "", "", ""});
+		list.push_back({hbm::DeclaredIdentity{"participant " + std::to_string(i)}, "test", {wide}});
 	std::vector<hbm::AllocatorInfo> allocators = {declaredAllocator("gbm:test", false, wide)};
 	const hbm::Request request{1920, 1080, {DRM_FORMAT_XRGB8888}};
 	for (auto _ : state) {
@@ -338,7 +338,7 @@ void BM_NegotiateManyParticipants(benchmark::State &state)
 			state.SkipWithError(plan.error().message.c_str());
 			return;
 		}
-		benchmark::DoNotOptimize(plan->modifier);
+		benchmark::DoNotOptimize(plan->modifier());
 	}
 	state.SetComplexityN(participants);
 }
@@ -350,7 +350,7 @@ void BM_PoolVsFreshAllocation(benchmark::State &state)
 {
 	const uint32_t format = state.range(0) ? DRM_FORMAT_NV12 : DRM_FORMAT_XRGB8888;
 	auto plan = context() ? context()->negotiate({1920, 1080, {format}}, {}) : hbm::Result<hbm::Plan>(hbm::Error{ENODEV, "no context"});
-	if (!plan || plan->allocator != "dma-heap:system") {
+	if (!plan || plan->allocator() != "dma-heap:system") {
 		state.SkipWithError("no dma-heap:system plan");
 		return;
 	}

@@ -18,7 +18,6 @@
 #include "dma_buf.hpp"
 #include "error.hpp"
 #include "kernel_ioctl.hpp"
-#include "negotiation_private.hpp"
 #include "system_memory.hpp"
 #include "trace.hpp"
 #include "log.hpp"
@@ -69,7 +68,7 @@ Result<UniqueFd> mergeSyncFiles(int a, int b)
 } // namespace
 
 Result<std::shared_ptr<Buffer>> BufferFactory::create(Layout layout, std::vector<SharedFd> planeFds,
-						       std::string origin, std::shared_ptr<void> keepAlive)
+						       Provenance provenance)
 {
 	if (planeFds.size() != layout.planes.size())
 		return makeError(EINVAL, "%zu descriptors for %zu planes", planeFds.size(), layout.planes.size());
@@ -92,18 +91,18 @@ Result<std::shared_ptr<Buffer>> BufferFactory::create(Layout layout, std::vector
 		d->planeMemory.push_back(size_t(same - d->memories.begin()));
 	}
 	d->layout = std::move(layout);
-	d->origin = std::move(origin);
-	d->keepAlive = std::move(keepAlive);
+	d->participants = provenance.participants;
+	d->provenance = std::move(provenance);
 	HBM_LOG(logBuffer, Debug, "%ux%u %s, modifier %s, %zu planes in %zu memory objects, from %s",
 		d->layout.width, d->layout.height, formatName(d->layout.format).c_str(),
 		modifierName(d->layout.modifier).c_str(), d->layout.planes.size(), d->memories.size(),
-		d->origin.c_str());
+		d->provenance.origin.c_str());
 	return std::make_shared<Buffer>(std::move(d));
 }
 
-Result<std::shared_ptr<Buffer>> BufferFactory::fromCheckedAllocation(Layout layout, std::vector<SharedFd> planeFds,
-								      std::vector<uint64_t> planeFdSizes, bool dmaBuf,
-								      std::string origin, std::shared_ptr<void> keepAlive)
+std::shared_ptr<Buffer> BufferFactory::fromCheckedAllocation(Layout layout, std::vector<SharedFd> planeFds,
+							     std::vector<uint64_t> planeFdSizes, bool dmaBuf,
+							     Provenance provenance)
 {
 	auto d = std::make_unique<Buffer::Private>();
 	d->memories.reserve(1);
@@ -122,23 +121,32 @@ Result<std::shared_ptr<Buffer>> BufferFactory::fromCheckedAllocation(Layout layo
 		d->planeMemory.push_back(m);
 	}
 	d->layout = std::move(layout);
-	d->origin = std::move(origin);
-	d->keepAlive = std::move(keepAlive);
+	d->participants = provenance.participants;
+	d->provenance = std::move(provenance);
 	return std::make_shared<Buffer>(std::move(d));
+}
+
+Capabilities storageCapabilities(const Buffer::Private &buffer)
+{
+	const Provenance &p = buffer.provenance;
+	Capabilities c;
+	c.origin = p.origin;
+	c.formats.add(buffer.layout.format, buffer.layout.modifier);
+	c.deviceImportable = std::all_of(buffer.memories.begin(), buffer.memories.end(),
+					 [](const Memory &m) { return m.dmaBuf; });
+	c.contiguous = p.contiguous;
+	c.cached = p.cached;
+	c.memoryEnd = p.memoryEnd;
+	c.device = p.device;
+	return c;
 }
 
 Buffer::Private::~Private()
 {
-	trace::recordRelease(traceId);
+	trace::recordRelease(provenance.traceId);
 }
 
 Buffer::Buffer(std::unique_ptr<Private> d) : d_(std::move(d)) {}
-
-bool Buffer::hasStorage() const
-{
-	std::lock_guard lock(d_->mutex);
-	return d_->storage;
-}
 
 std::vector<Participant> Buffer::participants() const
 {
@@ -146,62 +154,28 @@ std::vector<Participant> Buffer::participants() const
 	return d_->participants;
 }
 
-std::optional<Plan> Buffer::plan() const
+const std::optional<Plan> &Buffer::plan() const
 {
-	std::lock_guard lock(d_->mutex);
-	return d_->plan;
+	return d_->provenance.plan;
 }
 
 Result<void> Buffer::attach(const Participant &participant)
 {
-	std::lock_guard lock(d_->mutex);
-	if (d_->storage) {
-		auto fits = checkAgainstStorage(participant, {d_->layout, d_->origin, d_->contiguous, d_->cached,
-							      systemRamTop()});
-		if (!fits)
-			return fits.error();
-		d_->participants.push_back(participant);
-		return {};
+	auto combined = combineConstraints({participant});
+	if (!combined)
+		return combined.error();
+	const Layout &l = d_->layout;
+	Candidate candidate{l.width, l.height, l.format, l.modifier, &l};
+	if (auto rejected = checkCandidate(*combined, storageCapabilities(*d_), candidate, systemRamTop())) {
+		// Name the buffer, not an allocator: the storage is what the participant refuses.
+		rejected->allocator.clear();
+		return refusalError(EINVAL, Refusal{participant.name() + " cannot use this " + d_->provenance.origin +
+							    " buffer",
+						    {std::move(*rejected)},
+						    "negotiate a new buffer with it attached before allocation"});
 	}
-	// Described only: the plan must still exist with the newcomer. On refusal nothing changes.
-	std::vector<Participant> all = d_->participants;
-	all.push_back(participant);
-	auto plan = d_->context->negotiate(d_->request, all);
-	if (!plan)
-		return withContext(plan.error(), "attaching " + participant.name);
-	d_->participants = std::move(all);
-	d_->plan = std::move(*plan);
-	d_->layout.format = d_->plan->format;
-	d_->layout.modifier = d_->plan->modifier;
-	HBM_LOG(logBuffer, Debug, "%s attached; plan: %s", participant.name.c_str(), d_->plan->trace.back().c_str());
-	return {};
-}
-
-Result<void> Buffer::allocateStorage() const
-{
 	std::lock_guard lock(d_->mutex);
-	if (d_->storage)
-		return {};
-	auto plan = d_->plan ? Result<Plan>(*d_->plan) : d_->context->negotiate(d_->request, d_->participants);
-	if (!plan)
-		return plan.error();
-	auto made = d_->context->allocate(*plan);
-	if (!made)
-		return made.error();
-	// Take the new buffer's storage as this buffer's own.
-	Private &from = *(*made)->d_;
-	d_->layout = std::move(from.layout);
-	d_->memories = std::move(from.memories);
-	d_->planeMemory = std::move(from.planeMemory);
-	d_->origin = std::move(from.origin);
-	d_->keepAlive = std::move(from.keepAlive);
-	d_->contiguous = from.contiguous;
-	d_->cached = from.cached;
-	d_->plan = std::move(*plan);
-	d_->storage = true;
-	d_->context.reset();
-	HBM_LOG(logBuffer, Info, "storage for %ux%u %s from %s, negotiated for %zu participants", d_->layout.width,
-		d_->layout.height, formatName(d_->layout.format).c_str(), d_->origin.c_str(), d_->participants.size());
+	d_->participants.push_back(participant);
 	return {};
 }
 
@@ -225,7 +199,7 @@ size_t Buffer::memoryCount() const
 
 const std::string &Buffer::origin() const
 {
-	return d_->origin;
+	return d_->provenance.origin;
 }
 
 bool Buffer::deviceImportable() const
@@ -235,8 +209,6 @@ bool Buffer::deviceImportable() const
 
 Result<std::vector<PlaneExport>> Buffer::exportPlanes() const
 {
-	if (auto ok = allocateStorage(); !ok)
-		return ok.error();
 	std::vector<PlaneExport> planes;
 	for (size_t i = 0; i < d_->layout.planes.size(); ++i) {
 		PlaneExport p;
@@ -257,15 +229,13 @@ Result<CpuAccess> Buffer::beginCpuAccess(CpuAccessMode mode)
 		return makeError(EINVAL, "CPU access mode %u is neither read nor write",
 				 static_cast<unsigned>(mode));
 
-	if (auto ok = allocateStorage(); !ok)
-		return ok.error();
 	std::lock_guard lock(d_->mutex);
 	for (Memory &m : d_->memories) {
 		if (m.mapping.isValid())
 			continue;
 		auto mapping = Mapping::map(m.fd.get(), m.size);
 		if (!mapping)
-			return withContext(mapping.error(), "mapping " + d_->origin + " buffer");
+			return withContext(mapping.error(), "mapping " + d_->provenance.origin + " buffer");
 		m.mapping = std::move(*mapping);
 	}
 
@@ -283,11 +253,11 @@ Result<CpuAccess> Buffer::beginCpuAccess(CpuAccessMode mode)
 					if (d_->memories[j].dmaBuf && d_->accessDepth == 0)
 						dmaBufSync(d_->memories[j].fd.get(), DMA_BUF_SYNC_END | flags);
 				return makeError(-ret, "DMA_BUF_IOCTL_SYNC start on %s buffer failed",
-						 d_->origin.c_str());
+						 d_->provenance.origin.c_str());
 			}
 		}
 		d_->accessFlags = flags;
-		HBM_LOG(logCpu, Debug, "sync start (flags %u) on %s", flags, d_->origin.c_str());
+		HBM_LOG(logCpu, Debug, "sync start (flags %u) on %s", flags, d_->provenance.origin.c_str());
 	}
 	++d_->accessDepth;
 	return CpuAccess(shared_from_this(), mode);
@@ -295,20 +265,18 @@ Result<CpuAccess> Buffer::beginCpuAccess(CpuAccessMode mode)
 
 Result<UniqueFd> Buffer::exportSyncFile(CpuAccessMode mode) const
 {
-	if (auto ok = allocateStorage(); !ok)
-		return ok.error();
 	UniqueFd merged;
 	for (const Memory &m : d_->memories) {
 		if (!m.dmaBuf)
 			return makeError(ENOTSUP, "%s memory is not a dma-buf and carries no fences",
-					 d_->origin.c_str());
+					 d_->provenance.origin.c_str());
 		struct dma_buf_export_sync_file exp = {};
 		exp.flags = syncFlags(mode);
 		exp.fd = -1;
 		int ret = retryingIoctl(m.fd.get(), DMA_BUF_IOCTL_EXPORT_SYNC_FILE, &exp);
 		if (ret < 0)
 			return makeError(-ret, "DMA_BUF_IOCTL_EXPORT_SYNC_FILE on %s buffer failed",
-					 d_->origin.c_str());
+					 d_->provenance.origin.c_str());
 		UniqueFd fence(exp.fd);
 		if (!merged) {
 			merged = std::move(fence);
@@ -324,19 +292,17 @@ Result<UniqueFd> Buffer::exportSyncFile(CpuAccessMode mode) const
 
 Result<void> Buffer::importSyncFile(int syncFile, CpuAccessMode mode)
 {
-	if (auto ok = allocateStorage(); !ok)
-		return ok.error();
 	for (const Memory &m : d_->memories) {
 		if (!m.dmaBuf)
 			return makeError(ENOTSUP, "%s memory is not a dma-buf and takes no fences",
-					 d_->origin.c_str());
+					 d_->provenance.origin.c_str());
 		struct dma_buf_import_sync_file imp = {};
 		imp.flags = syncFlags(mode);
 		imp.fd = syncFile;
 		int ret = retryingIoctl(m.fd.get(), DMA_BUF_IOCTL_IMPORT_SYNC_FILE, &imp);
 		if (ret < 0)
 			return makeError(-ret, "DMA_BUF_IOCTL_IMPORT_SYNC_FILE of fd %d into %s buffer failed",
-					 syncFile, d_->origin.c_str());
+					 syncFile, d_->provenance.origin.c_str());
 	}
 	return {};
 }
@@ -358,7 +324,7 @@ Result<bool> Buffer::waitIdle(CpuAccessMode mode, int timeoutMs) const
 		if (ret < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (ret < 0)
-			return makeError(errno, "poll on %s buffer failed", d_->origin.c_str());
+			return makeError(errno, "poll on %s buffer failed", d_->provenance.origin.c_str());
 		if (ret == 0)
 			return false;
 		ready = 0;
@@ -435,9 +401,9 @@ Result<void> CpuAccess::end()
 			continue;
 		int ret = dmaBufSync(m.fd.get(), DMA_BUF_SYNC_END | flags);
 		if (ret < 0 && result)
-			result = makeError(-ret, "DMA_BUF_IOCTL_SYNC end on %s buffer failed", d.origin.c_str());
+			result = makeError(-ret, "DMA_BUF_IOCTL_SYNC end on %s buffer failed", d.provenance.origin.c_str());
 	}
-	HBM_LOG(logCpu, Debug, "sync end (flags %u) on %s", flags, d.origin.c_str());
+	HBM_LOG(logCpu, Debug, "sync end (flags %u) on %s", flags, d.provenance.origin.c_str());
 	return result;
 }
 

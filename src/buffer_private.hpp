@@ -3,12 +3,14 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <hbm/buffer.hpp>
 #include <hbm/context.hpp>
 
+#include "constraint_check.hpp"
 #include "mapping.hpp"
 
 namespace hbm {
@@ -18,32 +20,40 @@ struct Memory {
 	SharedFd fd;
 	uint64_t size = 0; ///< the descriptor's real size
 	bool dmaBuf = true;
-	Mapping mapping;   ///< made at the first CPU access, kept until destruction
+	Mapping mapping;   ///< made at the first CPU access (under the buffer's lock), kept until destruction
+};
+
+/// Everything about a buffer's storage besides its layout and descriptors, fixed at creation.
+struct Provenance {
+	std::string origin;             ///< allocator name, "import", "received"
+	std::optional<bool> contiguous; ///< of the storage, when the allocator declared it
+	std::optional<bool> cached;
+	dev_t device = 0;               ///< the DRM device whose own memory it is (dumb, GBM)
+	uint64_t memoryEnd = 0;         ///< configured end of the allocator's memory
+	std::shared_ptr<void> keepAlive; ///< backend object (gbm_bo) the storage depends on
+	std::optional<Plan> plan;
+	std::vector<Participant> participants;
+	uint64_t traceId = 0;           ///< HBM_TRACE: the allocation's id, recorded again at release
 };
 
 struct Buffer::Private {
+	// Fixed when the buffer is made.
 	Layout layout;
 	std::vector<Memory> memories;
 	std::vector<size_t> planeMemory; ///< plane index -> memories index
-	std::string origin;
-	std::shared_ptr<void> keepAlive; ///< backend object (gbm_bo) the storage depends on
+	Provenance provenance;
 
-	// Negotiation (Context::describe()): set while the buffer is only described.
-	std::shared_ptr<Context> context; ///< negotiates and allocates at first use
-	Request request;
-	std::vector<Participant> participants;
-	std::optional<Plan> plan;
-	bool storage = true;            ///< false while only described
-	std::optional<bool> contiguous; ///< of the storage, when the allocator declared it
-	std::optional<bool> cached;
-
-	uint64_t traceId = 0; ///< HBM_TRACE: the allocation's id, recorded again at release
 	~Private();
 
-	std::mutex mutex;
+	// Guarded by mutex.
+	mutable std::mutex mutex;
+	std::vector<Participant> participants; ///< the plan's, and those attached since
 	unsigned accessDepth = 0; ///< open CpuAccess objects
 	unsigned accessFlags = 0; ///< DMA_BUF_SYNC_READ/WRITE announced by the open start
 };
+
+/// What the storage is, for the one constraint check.
+Capabilities storageCapabilities(const Buffer::Private &buffer);
 
 /// Buffer::import(), adopting the descriptors in @adopt that the planes name instead of
 /// duplicating them (receiveBuffer() owns what it received).
@@ -51,18 +61,17 @@ Result<std::shared_ptr<Buffer>> importBuffer(const ImportDesc &desc, std::vector
 
 /// Builds buffers for the parts of hbm that make them (Context, import, sharing).
 struct BufferFactory {
-	static Buffer::Private &state(Buffer &buffer) { return *buffer.d_; }
+	static const Buffer::Private &state(const Buffer &buffer) { return *buffer.d_; }
 
 	/// @planeFds holds one descriptor per plane; planes sharing a SharedFd (or a dma-buf
 	/// inode) share one Memory.
-	static Result<std::shared_ptr<Buffer>> create(Layout layout, std::vector<SharedFd> planeFds,
-						      std::string origin, std::shared_ptr<void> keepAlive = {});
+	static Result<std::shared_ptr<Buffer>> create(Layout layout, std::vector<SharedFd> planeFds, Provenance provenance);
 
 	/// From an allocation Allocator::allocate() has checked: its sizes and dma-buf
 	/// status are known, so the kernel is not asked again.
-	static Result<std::shared_ptr<Buffer>> fromCheckedAllocation(Layout layout, std::vector<SharedFd> planeFds,
-								     std::vector<uint64_t> planeFdSizes, bool dmaBuf,
-								     std::string origin, std::shared_ptr<void> keepAlive);
+	static std::shared_ptr<Buffer> fromCheckedAllocation(Layout layout, std::vector<SharedFd> planeFds,
+							     std::vector<uint64_t> planeFdSizes, bool dmaBuf,
+							     Provenance provenance);
 };
 
 } // namespace hbm

@@ -242,7 +242,7 @@ Result<DeviceRule> parseRule(const std::string &name, const toml::table &t, cons
 Result<Participant> parseParticipant(const std::string &name, const toml::table &t, const Where &where)
 {
 	Participant p;
-	p.name = name + " (declared)";
+	p.identity = DeclaredIdentity{name};
 	p.source = "declared in " + where.origin;
 	std::vector<uint32_t> formats;
 	bool implicit = false;

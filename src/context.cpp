@@ -5,19 +5,16 @@
 #include <chrono>
 #include <cerrno>
 #include <cstdlib>
-#include <dirent.h>
 
 #include <drm_fourcc.h>
 
 #include <hbm/format.hpp>
 #include <hbm/heap.hpp>
 
-#include "backends/dma_heap/dma_heap.hpp"
-#include "backends/drm_dumb/dumb_allocator.hpp"
-#include "backends/memfd/memfd.hpp"
 #include "backends/region/region_allocator.hpp"
-#include "backends/udmabuf/udmabuf_allocator.hpp"
 #include "buffer_private.hpp"
+#include "description_private.hpp"
+#include "plan_builder.hpp"
 #include "context_private.hpp"
 #include "error.hpp"
 #include "hbm_config.h"
@@ -25,9 +22,6 @@
 #include "string_format.hpp"
 #include "system_memory.hpp"
 #include "trace.hpp"
-#if HBM_HAVE_GBM
-#include "backends/gbm/gbm_allocator.hpp"
-#endif
 
 namespace hbm {
 
@@ -35,80 +29,7 @@ namespace {
 
 LogCategory logContext("context");
 
-/// Rank of an allocator when none is named: scattered dma-buf memory first, contiguous
-/// memory (scarce) only when nothing else can, memfd last and only when allowed.
-int rank(const AllocatorInfo &info)
-{
-	switch (info.kind) {
-	case AllocatorKind::DmaHeap: return info.contiguous ? 4 : (info.cached ? 0 : 5);
-	case AllocatorKind::Udmabuf: return 1;
-	case AllocatorKind::Gbm: return 2;
-	case AllocatorKind::DrmDumb: return 3;
-	case AllocatorKind::Memfd: return 6;
-	}
-	return 7;
-}
-
-std::vector<std::string> drmCards()
-{
-	std::vector<std::string> cards;
-	std::unique_ptr<DIR, int (*)(DIR *)> dir(::opendir("/dev/dri"), ::closedir);
-	while (dir && (errno = 0, true)) {
-		struct dirent *e = ::readdir(dir.get());
-		if (!e)
-			break;
-		if (std::string_view(e->d_name).starts_with("card"))
-			cards.push_back(std::string("/dev/dri/") + e->d_name);
-	}
-	std::sort(cards.begin(), cards.end());
-	return cards;
-}
-
-template<typename T>
-void keep(Result<std::unique_ptr<T>> made, std::vector<std::unique_ptr<Allocator>> *out,
-	  std::vector<std::string> *notes)
-{
-	if (made) {
-		out->push_back(std::move(*made));
-	} else {
-		notes->push_back(made.error().toString());
-		HBM_LOG(logContext, Info, "left out: %s", made.error().toString().c_str());
-	}
-}
-
 } // namespace
-
-std::vector<std::unique_ptr<Allocator>> probeAllocators(std::vector<std::string> *notes)
-{
-	std::vector<std::unique_ptr<Allocator>> out;
-	auto heaps = dma_heap::discover();
-	if (!heaps)
-		notes->push_back(heaps.error().toString());
-	else
-		for (const HeapInfo &heap : *heaps)
-			keep(dma_heap::DmaHeapAllocator::create(heap), &out, notes);
-
-	if (::access("/dev/udmabuf", F_OK) == 0)
-		keep(udmabuf::UdmabufAllocator::create(), &out, notes);
-
-	for (const std::string &card : drmCards()) {
-		keep(drm_dumb::DumbAllocator::create(card), &out, notes);
-#if HBM_HAVE_GBM
-		keep(gbm::GbmAllocator::create(card), &out, notes);
-#endif
-	}
-	out.push_back(memfd::MemfdAllocator::create());
-
-	// Two devices with one driver would share a name: tell them apart by node.
-	for (auto &a : out)
-		for (auto &b : out)
-			if (a != b && a->info().name == b->info().name && !b->info().drmDevice.empty())
-				b->rename(b->info().name + "@" + b->info().drmDevice.substr(9));
-
-	std::stable_sort(out.begin(), out.end(),
-			 [](const auto &a, const auto &b) { return rank(a->info()) < rank(b->info()); });
-	return out;
-}
 
 struct Context::Private {
 	std::vector<std::unique_ptr<Allocator>> allocators;
@@ -127,16 +48,32 @@ std::shared_ptr<Context> ContextFactory::create(std::vector<std::unique_ptr<Allo
 
 Result<std::shared_ptr<Context>> Context::create()
 {
-	auto config = loadConfig();
-	if (!config)
-		return config.error();
-	return create(*config);
+	return create(ContextOptions{});
 }
 
 Result<std::shared_ptr<Context>> Context::create(const Config &config)
 {
+	ContextOptions options;
+	options.config = &config;
+	return create(options);
+}
+
+Result<std::shared_ptr<Context>> Context::create(const ContextOptions &options)
+{
+	Config loaded;
+	if (!options.config && options.readConfiguration) {
+		auto read = loadConfig();
+		if (!read)
+			return read.error();
+		loaded = std::move(*read);
+	}
+	const Config &config = options.config ? *options.config : loaded;
+
 	std::vector<std::string> notes;
-	auto allocators = probeAllocators(&notes);
+	auto opened = openAllocators(options, &notes);
+	if (!opened)
+		return opened.error();
+	auto allocators = std::move(*opened);
 	for (const HeapConfig &heap : config.heaps) {
 		auto a = std::find_if(allocators.begin(), allocators.end(),
 				      [&](const auto &x) { return x->info().name == "dma-heap:" + heap.name; });
@@ -183,49 +120,22 @@ const Config &Context::config() const
 
 Result<Participant> Context::declaredParticipant(const std::string &name) const
 {
-	std::string names;
+	std::vector<std::string> names;
 	for (const Participant &p : d_->config.participants) {
-		if (p.name == name + " (declared)" || p.name == name)
+		const auto *declared = std::get_if<DeclaredIdentity>(&p.identity);
+		if (!declared)
+			continue;
+		if (declared->name == name)
 			return p;
-		names += (names.empty() ? "" : ", ") + p.name.substr(0, p.name.find(" (declared)"));
+		names.push_back(declared->name);
 	}
 	return makeError(ENOENT, "no participant '%s' is declared in %s (declared: %s)", name.c_str(),
-			 d_->config.origin.c_str(), names.empty() ? "none" : names.c_str());
+			 d_->config.origin.c_str(), names.empty() ? "none" : joined(names).c_str());
 }
 
 std::vector<Participant> Context::withRules(std::vector<Participant> participants) const
 {
-	for (Participant &p : participants) {
-		for (const DeviceRule &rule : d_->config.rules) {
-			bool match = (!rule.drmDriver.empty() && rule.drmDriver == p.drmDriver) ||
-				     (!rule.sysfsPath.empty() && !p.sysfsPath.empty() && p.sysfsPath.rfind(rule.sysfsPath, 0) == 0) ||
-				     (!rule.v4l2Card.empty() && rule.v4l2Card == p.v4l2Card);
-			if (!match)
-				continue;
-			Constraints &c = p.constraints;
-			std::string what;
-			if (rule.contiguous) {
-				c.placement.contiguous = *rule.contiguous;
-				what += *rule.contiguous ? " contiguous" : " scattered allowed";
-			}
-			if (rule.addressLimit && (!c.placement.addressLimit || rule.addressLimit < c.placement.addressLimit)) {
-				c.placement.addressLimit = rule.addressLimit;
-				what += stringf(" address limit 0x%llx", (unsigned long long)rule.addressLimit);
-			}
-			c.strideAlignment = std::max(c.strideAlignment, rule.strideAlignment);
-			c.offsetAlignment = std::max(c.offsetAlignment, rule.offsetAlignment);
-			if (!rule.formats.empty()) {
-				FormatSet only;
-				for (uint32_t f : rule.formats)
-					for (uint64_t m : c.formats.modifiers(f))
-						only.add(f, m);
-				c.formats = only;
-				what += " formats restricted";
-			}
-			p.source += "; rule '" + rule.name + "' of " + d_->config.origin + ":" + what;
-		}
-	}
-	return participants;
+	return applyRules(d_->config, std::move(participants));
 }
 
 Context::Context(std::unique_ptr<Private> d) : d_(std::move(d)) {}
@@ -245,7 +155,12 @@ std::vector<std::string> Context::probeNotes() const
 	return d_->notes;
 }
 
-Result<std::shared_ptr<Buffer>> Context::allocate(const BufferDesc &desc, const AllocationOptions &options)
+namespace {
+
+/// Context::allocate(), with what the caller knows of the buffer already (the plan and its
+/// participants) going into the Buffer as it is made.
+Result<std::shared_ptr<Buffer>> allocateImpl(Context::Private &d, const BufferDesc &desc, const AllocationOptions &options,
+					     const Provenance &known)
 {
 	auto what = [&] {
 		return stringf("%ux%u %s", desc.width, desc.height, formatName(desc.format).c_str());
@@ -271,21 +186,22 @@ Result<std::shared_ptr<Buffer>> Context::allocate(const BufferDesc &desc, const 
 		auto allocation = a.allocate(request);
 		if (!allocation)
 			return allocation.error();
-		auto buffer = BufferFactory::fromCheckedAllocation(
-			std::move(allocation->layout), std::move(allocation->planeFds),
-			std::move(allocation->planeFdSizes), a.info().deviceImportable, a.info().name,
-			std::move(allocation->keepAlive));
-		if (buffer) {
-			Buffer::Private &state = BufferFactory::state(**buffer);
-			state.contiguous = a.info().contiguous;
-			state.cached = a.info().cached;
-			if (trace::enabled())
-				state.traceId = trace::recordAllocate(
-					desc.width, desc.height, desc.format, state.layout.size, a.info().name,
-					uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(
-							 std::chrono::steady_clock::now() - start).count()));
-		}
-		return buffer;
+		Provenance provenance = known;
+		provenance.origin = a.info().name;
+		provenance.contiguous = a.info().contiguous;
+		provenance.cached = a.info().cached;
+		provenance.device = a.info().drmDeviceId;
+		provenance.memoryEnd = a.info().memoryEnd;
+		provenance.keepAlive = std::move(allocation->keepAlive);
+		if (trace::enabled())
+			provenance.traceId = trace::recordAllocate(
+				desc.width, desc.height, desc.format, allocation->layout.size, a.info().name,
+				uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() -
+											   start)
+						 .count()));
+		return BufferFactory::fromCheckedAllocation(std::move(allocation->layout), std::move(allocation->planeFds),
+							    std::move(allocation->planeFdSizes), a.info().deviceImportable,
+							    std::move(provenance));
 	};
 
 	std::string named = options.allocator;
@@ -293,11 +209,11 @@ Result<std::shared_ptr<Buffer>> Context::allocate(const BufferDesc &desc, const 
 		if (const char *env = std::getenv("HBM_ALLOCATOR"))
 			named = env;
 	if (!named.empty()) {
-		for (auto &a : d_->allocators)
+		for (auto &a : d.allocators)
 			if (a->info().name == named)
 				return make(*a);
 		std::string names;
-		for (auto &a : d_->allocators)
+		for (auto &a : d.allocators)
 			names += (names.empty() ? "" : ", ") + a->info().name;
 		return makeError(ENOENT, "%s: no allocator named '%s' (here: %s)", what().c_str(), named.c_str(),
 				 names.c_str());
@@ -306,7 +222,7 @@ Result<std::shared_ptr<Buffer>> Context::allocate(const BufferDesc &desc, const 
 	// Every attempt is logged and goes into the refusal (wlroots' allocator fallbacks).
 	std::string attempts;
 	int lastError = ENOTSUP;
-	for (auto &a : d_->allocators) {
+	for (auto &a : d.allocators) {
 		if (!a->info().deviceImportable && !options.allowCpuOnly) {
 			attempts += "; " + a->info().name + ": CPU-only memory, not allowed (allowCpuOnly)";
 			continue;
@@ -324,6 +240,13 @@ Result<std::shared_ptr<Buffer>> Context::allocate(const BufferDesc &desc, const 
 	}
 	return makeError(lastError, "no allocator could make %s: %s", what().c_str(),
 			 attempts.empty() ? "none found" : attempts.substr(2).c_str());
+}
+
+} // namespace
+
+Result<std::shared_ptr<Buffer>> Context::allocate(const BufferDesc &desc, const AllocationOptions &options)
+{
+	return allocateImpl(*d_, desc, options, {});
 }
 
 Result<Plan> Context::negotiate(const Request &request, const std::vector<Participant> &participants) const
@@ -373,41 +296,74 @@ Result<Plan> Context::negotiate(const Request &request, const std::vector<Partic
 	}
 	auto plan = hbm::negotiate(request, withRules(participants), candidates, systemRamTop());
 	if (plan && !kindNote.empty())
-		plan->trace.insert(plan->trace.begin(), kindNote);
+		PlanBuilder::prependTrace(*plan, kindNote);
 	return plan;
 }
 
-Result<std::shared_ptr<Buffer>> Context::allocate(const Plan &plan)
+namespace {
+
+AllocationOptions optionsFor(const Plan &plan)
 {
 	AllocationOptions options;
-	options.allocator = plan.allocator;
-	options.modifiers = {plan.modifier};
-	options.linear = plan.linear;
-	options.usage = plan.usage;
-	auto buffer = allocate({plan.width, plan.height, plan.format}, options);
+	options.allocator = plan.allocator().empty() ? std::string("(none: an empty plan)") : plan.allocator();
+	options.modifiers = {plan.modifier()};
+	options.linear = plan.linear();
+	options.usage = plan.usage();
+	return options;
+}
+
+} // namespace
+
+Result<std::shared_ptr<Buffer>> Context::allocate(const Plan &plan)
+{
+	return ContextFactory::allocatePlan(*this, plan, {});
+}
+
+Result<std::shared_ptr<Buffer>> ContextFactory::allocatePlan(Context &context, const Plan &plan,
+							     std::vector<Participant> participants)
+{
+	Provenance known;
+	known.plan = plan;
+	known.participants = std::move(participants);
+	auto buffer = allocateImpl(*context.d_, {plan.width(), plan.height(), plan.format()}, optionsFor(plan), known);
 	if (!buffer)
 		return withContext(buffer.error(), "allocating the negotiated plan");
-	BufferFactory::state(**buffer).plan = plan;
+	// The allocator seam promised the plan's image; the one check confirms that what it
+	// laid out (GBM chooses its own strides) suits every participant.
+	const Buffer::Private &made = BufferFactory::state(**buffer);
+	if (!made.participants.empty()) {
+		auto combined = combineConstraints(context.withRules(made.participants));
+		if (!combined)
+			return combined.error();
+		const Layout &l = made.layout;
+		Candidate candidate{l.width, l.height, l.format, l.modifier, &l};
+		if (auto rejected = checkCandidate(*combined, storageCapabilities(made), candidate, systemRamTop()))
+			return refusalError(EPROTO, Refusal{plan.allocator() + " made a buffer the participants cannot use",
+							    {std::move(*rejected)},
+							    "report this: the allocator broke the plan"});
+	}
 	return buffer;
 }
 
-Result<std::shared_ptr<Buffer>> Context::describe(const Request &request)
+Result<FormatSet> Context::allocatorFormats(const std::string &name) const
+{
+	std::vector<std::string> names;
+	for (const auto &a : d_->allocators) {
+		if (a->info().name == name)
+			return a->info().formats;
+		names.push_back(a->info().name);
+	}
+	return makeError(ENOENT, "no allocator named '%s' (here: %s)", name.c_str(), joined(names).c_str());
+}
+
+Result<std::shared_ptr<BufferDescription>> Context::describe(const Request &request)
 {
 	// Checked now, so a bad request fails here rather than at first use.
 	auto plan = negotiate(request, {});
 	if (!plan)
 		return plan.error();
-	auto d = std::make_unique<Buffer::Private>();
-	d->layout.width = request.width;
-	d->layout.height = request.height;
-	d->layout.format = plan->format;
-	d->layout.modifier = plan->modifier;
-	d->context = shared_from_this();
-	d->request = request;
-	d->plan = std::move(*plan);
-	d->storage = false;
-	d->origin = "described";
-	return std::make_shared<Buffer>(std::move(d));
+	return std::shared_ptr<BufferDescription>(new BufferDescription(
+		std::make_unique<BufferDescription::Private>(shared_from_this(), request, std::move(*plan))));
 }
 
 } // namespace hbm

@@ -153,8 +153,10 @@ Result<std::shared_ptr<Buffer>> importBuffer(const ImportDesc &desc, std::vector
 		fds.push_back(std::move(fd));
 		stats.push_back(st);
 	}
+	Provenance provenance;
+	provenance.origin = adopt ? "received" : "import";
 	return BufferFactory::fromCheckedAllocation(std::move(layout), std::move(fds), std::move(sizes), true,
-						    adopt ? "received" : "import", nullptr);
+						    std::move(provenance));
 }
 
 Result<std::shared_ptr<Buffer>> Buffer::import(const ImportDesc &desc)

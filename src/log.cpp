@@ -153,4 +153,24 @@ void setLogSink(LogSink sink)
 	s.sink = std::move(sink);
 }
 
+void setLogHandler(LogHandler handler)
+{
+	if (!handler) {
+		setLogSink({});
+		return;
+	}
+	setLogSink([handler = std::move(handler)](const LogCategory &category, LogLevel level, const std::string &text) {
+		handler(level, category.name(), text);
+	});
+}
+
+Result<void> setLogLevels(std::string_view spec)
+{
+	auto rules = parseLogRules(spec);
+	if (!rules)
+		return rules.error();
+	setLogRules(std::move(*rules));
+	return {};
+}
+
 } // namespace hbm

@@ -7,11 +7,10 @@
 #include <string_view>
 #include <vector>
 
+#include <hbm/log.hpp>
 #include <hbm/result.hpp>
 
 namespace hbm {
-
-enum class LogLevel { Debug = 0, Info, Warn, Error, Off };
 
 /// One clause of HBM_LOG: a category name ("*" for all) and the lowest level shown.
 struct LogRule {

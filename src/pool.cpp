@@ -22,10 +22,10 @@ struct BufferPool::State {
 	size_t maxBuffers = 0;
 	mutable std::mutex mutex;
 	struct Slot {
-		std::shared_ptr<Buffer> buffer;
+		std::shared_ptr<Buffer> buffer; ///< the pool's own reference
 		bool leased = false;
 	};
-	std::vector<Slot> slots;
+	std::vector<Slot> slots; ///< guarded by mutex
 };
 
 Result<std::shared_ptr<BufferPool>> BufferPool::create(std::shared_ptr<Context> context, const Plan &plan,
@@ -35,6 +35,8 @@ Result<std::shared_ptr<BufferPool>> BufferPool::create(std::shared_ptr<Context> 
 		return makeError(EINVAL, "a buffer pool needs a context");
 	if (maxBuffers == 0)
 		return makeError(EINVAL, "a buffer pool needs room for at least one buffer");
+	if (plan.allocator().empty())
+		return makeError(EINVAL, "a buffer pool needs a negotiated plan (this one is empty)");
 	auto state = std::make_shared<State>();
 	state->context = std::move(context);
 	state->plan = plan;
@@ -46,28 +48,36 @@ BufferPool::BufferPool(std::shared_ptr<State> state) : state_(std::move(state)) 
 
 BufferPool::~BufferPool() = default;
 
-Result<std::shared_ptr<Buffer>> BufferPool::acquire()
+Result<Lease> BufferPool::acquire()
 {
 	std::unique_lock lock(state_->mutex);
-	size_t busy = 0;
+	size_t leased = 0, referenced = 0, fenced = 0;
 	size_t index = state_->slots.size();
 	for (size_t i = 0; i < state_->slots.size() && index == state_->slots.size(); ++i) {
 		State::Slot &slot = state_->slots[i];
-		if (slot.leased)
+		if (slot.leased) {
+			++leased;
 			continue;
-		// Returned by its user, but a device may still be reading or writing it.
+		}
+		// Its lease is gone, but a CPU access, a framebuffer or a copy of the buffer made
+		// from the lease still uses it: only the pool's own reference may remain. Nobody
+		// can take a new reference but through the pool, so a count of one stays one.
+		if (slot.buffer.use_count() > 1) {
+			++referenced;
+			continue;
+		}
+		// A device may still be reading or writing it.
 		auto idle = slot.buffer->waitIdle(CpuAccessMode::Write, 0);
 		if (idle && *idle)
 			index = i;
 		else
-			++busy;
+			++fenced;
 	}
 	if (index == state_->slots.size()) {
-		if (state_->slots.size() >= state_->maxBuffers) {
-			size_t leased = state_->slots.size() - busy;
-			return makeError(EBUSY, "all %zu buffers of the pool are in use: %zu leased, %zu still held by devices (fences pending)",
-					 state_->slots.size(), leased, busy);
-		}
+		if (state_->slots.size() >= state_->maxBuffers)
+			return makeError(EBUSY,
+					 "all %zu buffers of the pool are in use: %zu leased, %zu still referenced after their lease (CPU access, framebuffer, copies), %zu held by devices (fences pending)",
+					 state_->slots.size(), leased, referenced, fenced);
 		auto made = state_->context->allocate(state_->plan);
 		if (!made)
 			return withContext(made.error(), "growing the buffer pool");
@@ -76,16 +86,7 @@ Result<std::shared_ptr<Buffer>> BufferPool::acquire()
 	}
 	State::Slot &slot = state_->slots[index];
 	slot.leased = true;
-	// The lease shares the buffer; its own control block returns the slot when it goes.
-	std::weak_ptr<State> weak = state_;
-	Buffer *raw = slot.buffer.get();
-	std::shared_ptr<Buffer> keep = slot.buffer;
-	return std::shared_ptr<Buffer>(raw, [weak, index, keep](Buffer *) {
-		if (auto state = weak.lock()) {
-			std::lock_guard guard(state->mutex);
-			state->slots[index].leased = false;
-		}
-	});
+	return Lease(std::weak_ptr<State>(state_), index, slot.buffer);
 }
 
 size_t BufferPool::size() const
@@ -106,6 +107,46 @@ size_t BufferPool::leased() const
 const Plan &BufferPool::plan() const
 {
 	return state_->plan;
+}
+
+Lease::Lease(std::weak_ptr<void> pool, size_t slot, std::shared_ptr<Buffer> buffer)
+	: pool_(std::move(pool)), slot_(slot), buffer_(std::move(buffer))
+{
+}
+
+Lease::Lease(Lease &&other) noexcept
+	: pool_(std::move(other.pool_)), slot_(other.slot_), buffer_(std::move(other.buffer_))
+{
+}
+
+Lease &Lease::operator=(Lease &&other) noexcept
+{
+	if (this != &other) {
+		(void)release();
+		pool_ = std::move(other.pool_);
+		slot_ = other.slot_;
+		buffer_ = std::move(other.buffer_);
+	}
+	return *this;
+}
+
+Lease::~Lease()
+{
+	(void)release();
+}
+
+Result<void> Lease::release()
+{
+	if (!buffer_)
+		return makeError(EALREADY, "this lease was released already");
+	// The lease's reference goes first, so the slot never looks leased-but-free.
+	buffer_.reset();
+	if (auto pool = std::static_pointer_cast<BufferPool::State>(pool_.lock())) {
+		std::lock_guard lock(pool->mutex);
+		pool->slots[slot_].leased = false;
+	}
+	pool_.reset();
+	return {};
 }
 
 } // namespace hbm

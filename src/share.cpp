@@ -57,8 +57,6 @@ Result<size_t> receiveWithFds(int socket, void *data, size_t size, std::vector<U
 
 Result<void> sendBuffer(int socket, const Buffer &buffer)
 {
-	if (auto ok = buffer.allocateStorage(); !ok)
-		return ok.error();
 	if (!buffer.deviceImportable())
 		return makeError(ENOTSUP, "cannot share a %s buffer: CPU-only memory is not a dma-buf",
 				 buffer.origin().c_str());

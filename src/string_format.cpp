@@ -27,4 +27,20 @@ std::string stringf(const char *fmt, ...)
 	return out;
 }
 
+std::string joined(const std::vector<std::string> &items, const char *separator)
+{
+	std::string out;
+	for (const std::string &item : items) {
+		if (!out.empty())
+			out += separator;
+		out += item;
+	}
+	return out;
+}
+
+std::string hex(uint64_t value)
+{
+	return stringf("0x%llx", static_cast<unsigned long long>(value));
+}
+
 } // namespace hbm

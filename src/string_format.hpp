@@ -2,12 +2,20 @@
 #pragma once
 
 #include <cstdarg>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 namespace hbm {
 
 /// printf into a std::string (g++ 12 has no <format>).
 std::string stringf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 std::string vstringf(const char *fmt, va_list args) __attribute__((format(printf, 1, 0)));
+
+/// @items joined by @separator: "a, b, c".
+std::string joined(const std::vector<std::string> &items, const char *separator = ", ");
+
+/// "0x1f".
+std::string hex(uint64_t value);
 
 } // namespace hbm

@@ -59,7 +59,7 @@ json formatsJson(const hbm::FormatSet &set)
 json participantJson(const hbm::Participant &p)
 {
 	const hbm::Constraints &c = p.constraints;
-	return {{"name", p.name},
+	return {{"name", p.name()},
 		{"source", p.source},
 		{"formats", formatsJson(c.formats)},
 		{"max_width", c.maxWidth},
@@ -261,14 +261,15 @@ int parsePlanArgs(hbm::Context &ctx, int argc, char **argv, PlanArgs *out,
 			auto planes = (*dev)->planeParticipants();
 			if (!planes)
 				return fail(planes.error().message, out->json);
-			bool found = false;
-			for (const hbm::Participant &p : *planes)
-				if (!found && p.name.find(" " + type + " plane") != std::string::npos) {
-					out->participants.push_back(p);
-					found = true;
-				}
+			const hbm::PlaneType kind = type == "cursor"    ? hbm::PlaneType::Cursor
+						    : type == "overlay" ? hbm::PlaneType::Overlay
+									: hbm::PlaneType::Primary;
+			if (type != "primary" && type != "cursor" && type != "overlay")
+				return fail("--plane " + value + ": the plane type is primary, overlay or cursor", out->json);
+			const hbm::Participant *found = hbm::findPlane(*planes, kind);
 			if (!found)
 				return fail("no " + type + " plane on " + (*dev)->path(), out->json);
+			out->participants.push_back(*found);
 			keep->push_back(*dev);
 		} else {
 			return usage();
@@ -283,21 +284,30 @@ int planOrAlloc(hbm::Context &ctx, bool allocate, int argc, char **argv)
 	std::vector<std::shared_ptr<hbm::KmsDevice>> devices;
 	if (int rc = parsePlanArgs(ctx, argc, argv, &args, &devices))
 		return rc;
+	if (!args.allocator.empty()) {
+		// --allocator is one more participant: it allows that allocator alone, and takes
+		// whatever it can make. The plan stays negotiation's own.
+		auto formats = ctx.allocatorFormats(args.allocator);
+		if (!formats)
+			return fail(formats.error().toString(), args.json);
+		hbm::Participant only = hbm::declaredParticipant("--allocator " + args.allocator, *formats);
+		only.source = "the command line";
+		only.constraints.placement.allowedAllocators = {args.allocator};
+		args.participants.push_back(std::move(only));
+	}
 	auto plan = ctx.negotiate(args.request, args.participants);
 	if (!plan)
 		return fail(plan.error().toString(), args.json);
-	if (!args.allocator.empty())
-		plan->allocator = args.allocator;
 
-	json out = {{"format", hbm::formatName(plan->format)},
-		    {"modifier", hbm::modifierName(plan->modifier)},
-		    {"allocator", plan->allocator},
-		    {"stride_alignment", plan->linear.strideAlignment},
-		    {"contiguous", plan->placement.contiguous},
-		    {"trace", plan->trace}};
+	json out = {{"format", hbm::formatName(plan->format())},
+		    {"modifier", hbm::modifierName(plan->modifier())},
+		    {"allocator", plan->allocator()},
+		    {"stride_alignment", plan->linear().strideAlignment},
+		    {"contiguous", plan->placement().contiguous},
+		    {"trace", plan->trace()}};
 	if (!args.json) {
-		std::printf("plan for %ux%u:\n", plan->width, plan->height);
-		for (const std::string &line : plan->trace)
+		std::printf("plan for %ux%u:\n", plan->width(), plan->height());
+		for (const std::string &line : plan->trace())
 			std::printf("  %s\n", line.c_str());
 	}
 	if (allocate) {

@@ -12,20 +12,16 @@
 
 namespace hbm::drm_dumb {
 
-Result<std::unique_ptr<DumbAllocator>> DumbAllocator::create(const std::string &cardPath)
+Result<std::unique_ptr<DumbAllocator>> DumbAllocator::create(DrmNode node)
 {
-	auto opened = openDrmForAllocation(cardPath);
-	if (!opened)
-		return opened.error();
-	UniqueFd fd = std::move(*opened);
+	UniqueFd fd = std::move(node.fd);
+	const std::string &cardPath = node.path;
 	uint64_t dumb = 0, prime = 0;
 	if (drmGetCap(fd.get(), DRM_CAP_DUMB_BUFFER, &dumb) || !dumb)
 		return makeError(ENOTSUP, "%s has no dumb buffers", cardPath.c_str());
 	if (drmGetCap(fd.get(), DRM_CAP_PRIME, &prime) || !(prime & DRM_PRIME_CAP_EXPORT))
 		return makeError(ENOTSUP, "%s cannot export dma-bufs (no PRIME export)", cardPath.c_str());
-	drmVersionPtr version = drmGetVersion(fd.get());
-	std::string driver = version ? version->name : "?";
-	drmFreeVersion(version);
+	const std::string &driver = node.driver;
 
 	AllocatorInfo info;
 	info.name = "dumb:" + driver;
@@ -34,6 +30,7 @@ Result<std::unique_ptr<DumbAllocator>> DumbAllocator::create(const std::string &
 	info.deviceImportable = true;
 	info.drmDevice = cardPath;
 	info.drmDriver = driver;
+	info.drmDeviceId = node.device;
 	return std::unique_ptr<DumbAllocator>(new DumbAllocator(std::move(info), std::move(fd)));
 }
 

@@ -16,8 +16,8 @@ namespace hbm::drm_dumb {
 class DumbAllocator final : public Allocator
 {
 public:
-	/// Opens @cardPath; refuses devices without DRM_CAP_DUMB_BUFFER or PRIME export.
-	static Result<std::unique_ptr<DumbAllocator>> create(const std::string &cardPath);
+	/// Dumb buffers on @node; refuses devices without DRM_CAP_DUMB_BUFFER or PRIME export.
+	static Result<std::unique_ptr<DumbAllocator>> create(DrmNode node);
 
 private:
 	DumbAllocator(AllocatorInfo info, UniqueFd drm) : Allocator(std::move(info)), drm_(std::move(drm)) {}

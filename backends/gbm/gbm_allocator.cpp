@@ -63,13 +63,12 @@ GbmAllocator::GbmAllocator(AllocatorInfo info, std::shared_ptr<GbmDevice> device
 
 GbmAllocator::~GbmAllocator() = default;
 
-Result<std::unique_ptr<GbmAllocator>> GbmAllocator::create(const std::string &nodePath)
+Result<std::unique_ptr<GbmAllocator>> GbmAllocator::create(DrmNode node)
 {
 	auto device = std::make_shared<GbmDevice>();
-	auto opened = openDrmForAllocation(nodePath);
-	if (!opened)
-		return opened.error();
-	device->fd = std::move(*opened);
+	const std::string nodePath = node.path;
+	const dev_t deviceId = node.device;
+	device->fd = std::move(node.fd);
 	device->gbm = gbm_create_device(device->fd.get());
 	if (!device->gbm)
 		return makeError(ENODEV, "Mesa GBM has no backend for %s", nodePath.c_str());
@@ -84,6 +83,7 @@ Result<std::unique_ptr<GbmAllocator>> GbmAllocator::create(const std::string &no
 	info.deviceImportable = true;
 	info.drmDevice = nodePath;
 	info.drmDriver = driver;
+	info.drmDeviceId = deviceId;
 	// GBM cannot list modifiers (EGL can, in libhbm-egl): declare what it always honours,
 	// LINEAR through GBM_BO_USE_LINEAR and the driver's implicit layout.
 	for (const FormatInfo &f : knownFormats()) {

@@ -17,7 +17,7 @@ struct GbmDevice;
 class GbmAllocator final : public Allocator
 {
 public:
-	static Result<std::unique_ptr<GbmAllocator>> create(const std::string &nodePath);
+	static Result<std::unique_ptr<GbmAllocator>> create(DrmNode node);
 	~GbmAllocator() override;
 
 private:

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include <sys/types.h>
+
 #include <hbm/export.h>
 #include <hbm/format_set.hpp>
 #include <hbm/layout.hpp>
@@ -32,6 +34,7 @@ struct AllocatorInfo {
 	bool deviceImportable = false; ///< produces dma-bufs (false: memfd)
 	std::string drmDevice;         ///< the DRM node it is tied to, if any
 	std::string drmDriver;         ///< that node's kernel driver
+	dev_t drmDeviceId = 0;         ///< that node's st_rdev: its memory is local to that device
 	uint64_t maxSize = 0;          ///< largest allocation in bytes, 0 if unknown
 	uint64_t memoryEnd = 0;        ///< its memory lies below this address, 0 if unknown (configured)
 	bool subAllocates = false;     ///< buffers are ranges at offsets inside one dma-buf (regions)

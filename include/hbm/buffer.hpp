@@ -11,6 +11,7 @@
 #include <hbm/export.h>
 #include <hbm/layout.hpp>
 #include <hbm/negotiation.hpp>
+#include <hbm/participant.hpp>
 #include <hbm/result.hpp>
 #include <hbm/shared_fd.hpp>
 #include <hbm/unique_fd.hpp>
@@ -57,7 +58,12 @@ struct PlaneExport {
 
 /// Image memory, usually a dma-buf that devices can import. Always held by
 /// std::shared_ptr; its descriptors, mappings and backend objects go with the last
-/// reference. Made by Context::allocate(), Buffer::import() or receiveBuffer().
+/// reference. Made by BufferDescription::allocate(), Context::allocate(), Buffer::import()
+/// or receiveBuffer(). Its layout and storage never change after creation.
+///
+/// Thread-safety: every method may be called from any thread at the same time. Accessors
+/// read state that never changes; CPU access bookkeeping and the participant list are
+/// guarded by the buffer's lock.
 class HBM_EXPORT Buffer : public std::enable_shared_from_this<Buffer>
 {
 public:
@@ -87,22 +93,14 @@ public:
 	/// False for memory no device can import (memfd).
 	bool deviceImportable() const;
 
-	/// False while the buffer is only described (Context::describe()): its layout has no
-	/// planes yet. Storage is negotiated and allocated at the first map, export, device
-	/// import or send — or by allocateStorage().
-	bool hasStorage() const;
-	/// Adds a device that will touch the buffer. Before storage exists the plan is
-	/// negotiated again with it; if no plan fits everyone the attach fails, naming the
-	/// conflict, and the buffer stays as it was. After, the participant is checked against
-	/// the storage that exists (format, modifier, alignment, size, placement).
+	/// Adds a device that will touch the buffer as it is: the participant is checked
+	/// against the storage (format, modifier, alignment, size, placement) by the same rule
+	/// negotiation uses; a refusal carries the rejection (Error::refusal) and changes nothing.
 	Result<void> attach(const Participant &participant);
-	/// The participants attached so far.
+	/// The participants the buffer was negotiated for, and those attached since.
 	std::vector<Participant> participants() const;
-	/// The plan the storage was (or will be) made from; empty for allocated or imported
-	/// buffers made without negotiation.
-	std::optional<Plan> plan() const;
-	/// Negotiates and allocates now, if the buffer is only described.
-	Result<void> allocateStorage() const;
+	/// The plan the storage was made from; empty for buffers made without negotiation.
+	const std::optional<Plan> &plan() const;
 
 	/// Every plane as a descriptor of the caller's own (dup'd, close-on-exec).
 	Result<std::vector<PlaneExport>> exportPlanes() const;

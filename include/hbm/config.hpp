@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include <hbm/constraints.hpp>
+#include <hbm/participant.hpp>
 #include <hbm/export.h>
 #include <hbm/result.hpp>
 

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include <sys/types.h>
+
 #include <hbm/export.h>
 #include <hbm/format_set.hpp>
 
@@ -22,13 +24,18 @@ struct Placement {
 	std::optional<bool> cached;
 	/// Allocator names allowed; empty: any.
 	std::vector<std::string> allowedAllocators;
+	/// The device can use only memory made by the DRM device with this number (st_rdev of
+	/// its node): dumb or GBM buffers of that device. Mesa's kms_swrast renderer samples
+	/// only its own device's dumb buffers (it maps them with MODE_MAP_DUMB, which the
+	/// kernel refuses for imported objects). 0: any dma-buf will do.
+	dev_t localTo = 0;
 };
 
 /// What one device demands of a buffer for one use.
 struct Constraints {
 	FormatSet formats;            ///< (format, modifier) pairs it accepts
-	uint32_t strideAlignment = 1; ///< of every plane's stride; combined by LCM
-	uint32_t offsetAlignment = 1; ///< of every plane's offset; combined by LCM
+	uint32_t strideAlignment = 1; ///< of every plane's stride, a power of two; combined by LCM
+	uint32_t offsetAlignment = 1; ///< of every plane's offset, a power of two; combined by LCM
 	uint32_t maxWidth = 0;        ///< 0: no limit; combined by min
 	uint32_t maxHeight = 0;
 	uint32_t maxStride = 0;
@@ -38,16 +45,7 @@ struct Constraints {
 	Placement placement;
 };
 
-/// A device or endpoint that will touch the buffer: a KMS plane, a V4L2 queue, an EGL
-/// display, a compositor, or one declared in configuration.
-struct Participant {
-	std::string name;   ///< "vkms primary plane 31", "camera (declared)"
-	std::string source; ///< how its constraints were learnt: "IN_FORMATS of /dev/dri/card1 …"
-	Constraints constraints;
-	// What configuration rules match on (empty when unknown).
-	std::string drmDriver;
-	std::string sysfsPath;
-	std::string v4l2Card;
-};
+/// The largest alignment a participant may ask for: anything above is taken for a mistake.
+inline constexpr uint32_t kMaxAlignment = 1u << 24;
 
 } // namespace hbm

@@ -9,15 +9,36 @@
 #include <hbm/allocator.hpp>
 #include <hbm/buffer.hpp>
 #include <hbm/config.hpp>
+#include <hbm/description.hpp>
 #include <hbm/export.h>
 #include <hbm/negotiation.hpp>
 #include <hbm/result.hpp>
 
 namespace hbm {
 
-/// Where a program starts with hbm: it finds this machine's allocators (every dma-heap,
-/// udmabuf, DRM dumb buffers and Mesa GBM on each KMS device, memfd) and allocates
-/// buffers from them. Thread-safe.
+/// What a context may open and read. The defaults suit tools and demos (probe the machine,
+/// read the configuration files); a compositor embedding hbm says exactly what it has.
+struct ContextOptions {
+	/// Open every dma-heap, /dev/udmabuf and each /dev/dri/card* (dumb buffers and GBM).
+	/// False: nothing is opened but what the fields below name.
+	bool probe = true;
+	/// DRM devices the caller opened (from libseat, say), for dumb and GBM buffers on them.
+	/// Borrowed: hbm keeps a duplicate, which shares the caller's open file (and so its GEM
+	/// handles, as gbm_create_device(fd) does); it never takes or drops DRM master on it.
+	std::vector<int> drmFds;
+	/// dma-heaps to open by name ("system", "reserved" …) when @probe is false.
+	std::vector<std::string> heaps;
+	/// Open /dev/udmabuf when @probe is false.
+	bool udmabuf = false;
+	/// The configuration: null reads the files in force (loadConfig()) when
+	/// @readConfiguration is true, and uses none when it is false.
+	const Config *config = nullptr;
+	bool readConfiguration = true;
+};
+
+/// Where a program starts with hbm: its allocators (every dma-heap, udmabuf, DRM dumb
+/// buffers and Mesa GBM on each KMS device, memfd — or exactly those the options name) and
+/// the configuration. Thread-safe: every method may be called from any thread.
 class HBM_EXPORT Context : public std::enable_shared_from_this<Context>
 {
 public:
@@ -27,6 +48,9 @@ public:
 	static Result<std::shared_ptr<Context>> create();
 	/// The same with @config instead of the configuration files.
 	static Result<std::shared_ptr<Context>> create(const Config &config);
+	/// Opens and reads only what @options say. A DRM fd that is not a DRM device, or a
+	/// heap that is not there, is an error naming it.
+	static Result<std::shared_ptr<Context>> create(const ContextOptions &options);
 
 	const Config &config() const;
 	/// A participant declared in configuration (`[participant.NAME]`).
@@ -55,14 +79,20 @@ public:
 	/// Allocates what @plan says, from the allocator it chose.
 	Result<std::shared_ptr<Buffer>> allocate(const Plan &plan);
 
-	/// A buffer described but not allocated (cenalloc): participants attach to it, and it
-	/// gets storage that suits them all at its first use. Refuses only a bad request.
-	Result<std::shared_ptr<Buffer>> describe(const Request &request);
+	/// The (format, modifier) pairs allocator @name can make: to intersect with a
+	/// renderer's own set. ENOENT names the allocators there are.
+	Result<FormatSet> allocatorFormats(const std::string &name) const;
+
+	/// A buffer described but not allocated (cenalloc): participants attach to it, and
+	/// BufferDescription::allocate() gives it storage that suits them all. Refuses only a
+	/// bad request.
+	Result<std::shared_ptr<BufferDescription>> describe(const Request &request);
 
 	struct Private;
 
 private:
 	friend struct ContextFactory;
+	friend class BufferDescription;
 	explicit Context(std::unique_ptr<Private> d);
 	std::unique_ptr<Private> d_;
 };

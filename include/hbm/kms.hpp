@@ -7,7 +7,7 @@
 #include <vector>
 
 #include <hbm/export.h>
-#include <hbm/constraints.hpp>
+#include <hbm/participant.hpp>
 #include <hbm/format_set.hpp>
 #include <hbm/result.hpp>
 

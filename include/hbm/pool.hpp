@@ -13,10 +13,42 @@ namespace hbm {
 
 class Context;
 
-/// Recycles buffers of one plan (a swapchain): acquire() hands out a lease; when the last
-/// copy of the lease goes, the buffer returns to the pool. A returned buffer is handed out
-/// again only once no device holds it: every fence on it (a KMS out-fence, a decoder's
-/// write fence imported with Buffer::importSyncFile()) has signalled.
+/// A buffer handed out by a BufferPool (wlroots' wlr_buffer_lock). The slot returns to the
+/// pool when the lease is released or destroyed AND everything made from its buffer is
+/// gone (CPU accesses, framebuffers, any shared_ptr to the buffer) AND no device holds it
+/// (every fence on it has signalled). Move-only; not thread-safe (one owner at a time).
+class HBM_EXPORT Lease
+{
+public:
+	Lease() = default;
+	Lease(Lease &&other) noexcept;
+	Lease &operator=(Lease &&other) noexcept;
+	Lease(const Lease &) = delete;
+	Lease &operator=(const Lease &) = delete;
+	/// Releases the lease if it is still held.
+	~Lease();
+
+	/// The leased buffer; null once released.
+	const std::shared_ptr<Buffer> &buffer() const { return buffer_; }
+	Buffer *operator->() const { return buffer_.get(); }
+	Buffer &operator*() const { return *buffer_; }
+	explicit operator bool() const { return buffer_ != nullptr; }
+
+	/// Gives the buffer back. EALREADY for a lease released before (or moved from); a
+	/// lease that outlives its pool releases without error (its buffer is freed).
+	Result<void> release();
+
+private:
+	friend class BufferPool;
+	Lease(std::weak_ptr<void> pool, size_t slot, std::shared_ptr<Buffer> buffer);
+	std::weak_ptr<void> pool_;
+	size_t slot_ = 0;
+	std::shared_ptr<Buffer> buffer_;
+};
+
+/// Recycles buffers of one plan (a swapchain): acquire() hands out a Lease. Thread-safe.
+/// Destroying the pool with leases out is allowed: each leased buffer lives until its
+/// lease goes.
 class HBM_EXPORT BufferPool
 {
 public:
@@ -27,12 +59,13 @@ public:
 	BufferPool(const BufferPool &) = delete;
 	BufferPool &operator=(const BufferPool &) = delete;
 
-	/// An idle buffer, or a new one while fewer than maxBuffers exist; refused, naming how
-	/// many are leased and how many are still held by devices, when none is free.
-	Result<std::shared_ptr<Buffer>> acquire();
+	/// An idle buffer, or a new one while fewer than maxBuffers exist; refused (EBUSY),
+	/// naming how many are leased, still referenced after their lease, and held by devices,
+	/// when none is free.
+	Result<Lease> acquire();
 
 	size_t size() const;   ///< buffers made so far
-	size_t leased() const; ///< buffers handed out and not yet returned
+	size_t leased() const; ///< leases held
 	const Plan &plan() const;
 
 	struct State;

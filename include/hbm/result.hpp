@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cassert>
+#include <memory>
 #include <string>
 #include <utility>
 #include <variant>
@@ -10,11 +11,16 @@
 
 namespace hbm {
 
+struct Refusal;
+
 /// Why something failed: a positive errno value and a sentence a user can act on, naming
 /// what was wrong (the argument, the device, the heap) and, where known, what would work.
 struct HBM_EXPORT Error {
 	int code = 0;
 	std::string message;
+	/// For a refused negotiation, attach or check: every rejection as data (reason code,
+	/// who set the limit, the values); @message is rendered from it. Null otherwise.
+	std::shared_ptr<const Refusal> refusal;
 
 	/// "message (ENOENT: No such file or directory)".
 	std::string toString() const;

@@ -5,13 +5,11 @@
 #include <memory>
 #include <string>
 
-#include <hbm/constraints.hpp>
+#include <hbm/participant.hpp>
 #include <hbm/export.h>
 #include <hbm/result.hpp>
 
 namespace hbm {
-
-enum class V4l2Queue { Capture, Output };
 
 /// A V4L2 video device (camera, decoder, encoder, m2m) as a source of participants.
 class HBM_EXPORT V4l2Device

@@ -188,9 +188,6 @@ size_t KmsDevice::gemHandleCount() const
 
 Result<Framebuffer> KmsDevice::addFramebuffer(const Buffer &buffer)
 {
-	// A described buffer gets its storage at its first device import.
-	if (auto ok = buffer.allocateStorage(); !ok)
-		return withContext(ok.error(), d_->path);
 	const Layout &layout = buffer.layout();
 	if (layout.planes.empty() || layout.planes.size() > 4)
 		return makeError(EINVAL, "buffer has %zu planes; a framebuffer takes 1 to 4",
@@ -572,6 +569,9 @@ Result<std::vector<Participant>> KmsDevice::planeParticipants() const
 	char resolved[PATH_MAX];
 	const std::string device = cardSysfsDir(fd);
 	const std::string sysfsPath = ::realpath(device.c_str(), resolved) ? resolved : device;
+	struct stat node;
+	if (::fstat(fd, &node) != 0)
+		return makeError(errno, "cannot stat %s", d_->path.c_str());
 
 	std::vector<Participant> out;
 	for (uint32_t i = 0; i < planes->count_planes; ++i) {
@@ -581,11 +581,9 @@ Result<std::vector<Participant>> KmsDevice::planeParticipants() const
 		auto props = objectProperties(fd, plane->plane_id, DRM_MODE_OBJECT_PLANE);
 		auto type = props.find("type");
 		const uint64_t t = type != props.end() ? type->second.value : DRM_PLANE_TYPE_OVERLAY;
-		const char *kind = t == DRM_PLANE_TYPE_PRIMARY ? "primary" : t == DRM_PLANE_TYPE_CURSOR ? "cursor" : "overlay";
 
 		Participant p;
-		p.name = stringf("%s %s plane %u", d_->driver.c_str(), kind, plane->plane_id);
-		p.drmDriver = d_->driver;
+		p.identity = KmsPlaneIdentity{node.st_rdev, plane->plane_id, PlaneType(t), plane->possible_crtcs, d_->driver};
 		p.sysfsPath = sysfsPath;
 		Constraints &c = p.constraints;
 		auto inFormats = props.find("IN_FORMATS");

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include <hbm/v4l2.hpp>
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -150,8 +152,10 @@ Result<Participant> V4l2Device::participant(V4l2Queue queue, uint32_t width, uin
 				 d_->driver.c_str());
 
 	Participant p;
-	p.name = stringf("%s %s queue %s", d_->driver.c_str(), qname, d_->path.c_str());
-	p.v4l2Card = d_->card;
+	struct stat node;
+	if (::fstat(fd, &node) != 0)
+		return makeError(errno, "cannot stat %s", d_->path.c_str());
+	p.identity = V4l2QueueIdentity{node.st_rdev, queue, d_->driver, d_->card};
 	std::string stride;
 	for (uint32_t index = 0;; ++index) {
 		struct v4l2_fmtdesc desc = {};

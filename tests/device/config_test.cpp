@@ -22,8 +22,9 @@ protected:
 		auto vkms = KmsDevice::openByDriver("vkms");
 		HBM_REQUIRE_DEVICE(vkms.ok(), vkms ? "" : vkms.error().message);
 		vkms_ = *vkms;
-		primary_ = planeParticipant(*vkms_, "primary");
-		ASSERT_FALSE(primary_.name.empty());
+		auto primary = planeParticipant(*vkms_, PlaneType::Primary);
+		ASSERT_TRUE(primary) << "vkms has no primary plane";
+		primary_ = *primary;
 	}
 
 	std::shared_ptr<Context> contextWith(const std::string &toml)
@@ -46,8 +47,8 @@ TEST_F(Configured, OneRuleSaysThisDisplayHasNoIommuUseCma)
 	ASSERT_TRUE(ctx);
 	auto plan = ctx->negotiate({1920, 1080, {DRM_FORMAT_XRGB8888}, UsageScanout}, {primary_});
 	ASSERT_TRUE(plan) << plan.error().message;
-	EXPECT_EQ(plan->allocator, cma_);
-	EXPECT_NE(plan->trace[0].find("rule 'panel' of lab.toml: contiguous"), std::string::npos) << plan->trace[0];
+	EXPECT_EQ(plan->allocator(), cma_);
+	EXPECT_NE(plan->trace()[0].find("rule 'panel' of lab.toml: contiguous"), std::string::npos) << plan->trace()[0];
 
 	auto buffer = ctx->allocate(*plan);
 	ASSERT_TRUE(buffer) << buffer.error().toString();
@@ -59,7 +60,7 @@ TEST_F(Configured, OneRuleSaysThisDisplayHasNoIommuUseCma)
 	auto plain = contextWith("");
 	auto scattered = plain->negotiate({1920, 1080, {DRM_FORMAT_XRGB8888}, UsageScanout}, {primary_});
 	ASSERT_TRUE(scattered);
-	EXPECT_EQ(scattered->allocator, "dma-heap:system");
+	EXPECT_EQ(scattered->allocator(), "dma-heap:system");
 }
 
 TEST_F(Configured, HeapDeclaredLowServesADeclared32BitCamera)
@@ -72,9 +73,9 @@ TEST_F(Configured, HeapDeclaredLowServesADeclared32BitCamera)
 	ASSERT_TRUE(camera) << camera.error().message;
 	auto plan = ctx->negotiate({640, 480, {DRM_FORMAT_XRGB8888}}, {*camera, primary_});
 	ASSERT_TRUE(plan) << plan.error().message;
-	EXPECT_EQ(plan->allocator, cma_) << "only the heap declared to end at 256M is known to lie below 512M";
+	EXPECT_EQ(plan->allocator(), cma_) << "only the heap declared to end at 256M is known to lie below 512M";
 	bool said = false;
-	for (const std::string &line : plan->trace)
+	for (const std::string &line : plan->trace())
 		said |= line.find(cma_ + "'s memory ends at 0x10000000 (configured), below the limit 0x20000000 of camera (declared)") !=
 			std::string::npos;
 	EXPECT_TRUE(said);
@@ -87,8 +88,8 @@ TEST_F(Configured, KindsOrderTheAllocators)
 	ASSERT_TRUE(ctx);
 	auto plan = ctx->negotiate({1280, 720, {DRM_FORMAT_XRGB8888}, 0, "video"}, {primary_});
 	ASSERT_TRUE(plan) << plan.error().message;
-	EXPECT_EQ(plan->allocator, "udmabuf");
-	EXPECT_NE(plan->trace[0].find("kind 'video' of lab.toml"), std::string::npos);
+	EXPECT_EQ(plan->allocator(), "udmabuf");
+	EXPECT_NE(plan->trace()[0].find("kind 'video' of lab.toml"), std::string::npos);
 
 	auto lacking = contextWith("[kind.video]\nallocators = [\"dma-heap:nowhere\"]\n");
 	auto refused = lacking->negotiate({1280, 720, {DRM_FORMAT_XRGB8888}, 0, "video"}, {primary_});

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-// Deferred allocation (cenalloc) on the real kernel: a buffer is described, devices attach,
-// a conflicting attach is refused and changes nothing, storage comes at first use from the
-// place the plan chose, and a late attach is checked against the storage that exists.
+// Deferred allocation (cenalloc) on the real kernel: a buffer is described, devices attach
+// and detach, a conflicting attach is refused and changes nothing, allocate() makes the
+// storage the plan chose, and a late attach is checked against the storage that exists.
 #include <cerrno>
 #include <gtest/gtest.h>
 
@@ -22,7 +22,7 @@ protected:
 		VkmsPlanes::SetUp();
 		if (IsSkipped() || HasFatalFailure())
 			return;
-		panel_.name = "panel without IOMMU (declared)";
+		panel_.identity = DeclaredIdentity{"panel without IOMMU"};
 		panel_.constraints.formats = FormatSet({DRM_FORMAT_XRGB8888}, {DRM_FORMAT_MOD_LINEAR});
 		panel_.constraints.placement.contiguous = true;
 		HBM_REQUIRE_DEVICE(!allocatorFor("cma").empty(), "no CMA dma-heap");
@@ -30,78 +30,114 @@ protected:
 	Participant panel_;
 };
 
-TEST_F(Deferred, StorageComesAtFirstImportFromWhereThePlanSays)
+TEST_F(Deferred, StorageComesFromWhereThePlanSays)
 {
-	auto buffer = context()->describe({1920, 1080, {DRM_FORMAT_XRGB8888}, UsageScanout});
-	ASSERT_TRUE(buffer) << buffer.error().toString();
-	auto b = *buffer;
-	EXPECT_FALSE(b->hasStorage());
-	EXPECT_EQ(b->planeCount(), 0u) << "a described buffer has no planes yet";
+	auto described = context()->describe({1920, 1080, {DRM_FORMAT_XRGB8888}, UsageScanout});
+	ASSERT_TRUE(described) << described.error().toString();
+	auto d = *described;
+	EXPECT_EQ(d->buffer(), nullptr) << "a description has no storage";
 
-	ASSERT_TRUE(b->attach(primary_));
-	ASSERT_TRUE(b->attach(panel_));
-	EXPECT_EQ(b->plan()->allocator, allocatorFor("cma")) << "the no-IOMMU panel moved the plan to CMA";
+	ASSERT_TRUE(d->attach(primary_));
+	ASSERT_TRUE(d->attach(panel_));
+	EXPECT_EQ(d->plan().allocator(), allocatorFor("cma")) << "the no-IOMMU panel moved the plan to CMA";
 
-	// The cursor cannot take a 1080p image: refused, and nothing changes.
-	auto refused = b->attach(cursor_);
+	// The cursor cannot take a 1080p image: refused, as data, and nothing changes.
+	auto refused = d->attach(cursor_);
 	ASSERT_FALSE(refused);
 	EXPECT_EQ(refused.error().code, E2BIG);
-	EXPECT_NE(refused.error().message.find("attaching " + cursor_.name), std::string::npos) << refused.error().message;
-	EXPECT_EQ(b->participants().size(), 2u);
-	EXPECT_FALSE(b->hasStorage());
-	EXPECT_EQ(b->plan()->allocator, allocatorFor("cma"));
+	ASSERT_TRUE(refused.error().refusal);
+	EXPECT_EQ(refused.error().refusal->reason(), RejectReason::WidthLimit);
+	ASSERT_EQ(refused.error().refusal->rejections.size(), 1u);
+	EXPECT_EQ(refused.error().refusal->rejections[0].setBy, std::vector<ParticipantIdentity>{cursor_.identity});
+	EXPECT_EQ(refused.error().refusal->rejections[0].value, 1920u);
+	EXPECT_NE(refused.error().message.find("attaching " + cursor_.name()), std::string::npos) << refused.error().message;
+	EXPECT_EQ(d->participants().size(), 2u);
+	EXPECT_EQ(d->buffer(), nullptr);
+	EXPECT_EQ(d->plan().allocator(), allocatorFor("cma"));
 
-	// First device import: storage now, from the CMA heap, and it scans out.
-	auto fb = vkms_->addFramebuffer(*b);
-	ASSERT_TRUE(fb) << fb.error().toString();
-	EXPECT_TRUE(b->hasStorage());
-	EXPECT_EQ(b->origin(), allocatorFor("cma"));
-	EXPECT_EQ(b->planeCount(), 1u);
+	auto buffer = d->allocate();
+	ASSERT_TRUE(buffer) << buffer.error().toString();
+	EXPECT_EQ((*buffer)->origin(), allocatorFor("cma"));
+	EXPECT_EQ((*buffer)->planeCount(), 1u);
+	EXPECT_EQ(d->allocate()->get(), buffer->get()) << "a description is allocated once";
 	{
-		auto cpu = b->beginCpuAccess(CpuAccessMode::Write);
+		auto cpu = (*buffer)->beginCpuAccess(CpuAccessMode::Write);
 		ASSERT_TRUE(cpu);
-		ASSERT_TRUE(writeTestPattern(*cpu, b->layout()));
+		ASSERT_TRUE(writeTestPattern(*cpu, (*buffer)->layout()));
 	}
-	EXPECT_TRUE(displaysTestPattern(*vkms_, *b));
+	EXPECT_TRUE(displaysTestPattern(*vkms_, **buffer));
 }
 
-TEST_F(Deferred, FirstMapAllocatesToo)
+TEST_F(Deferred, DetachRelaxesBeforeStorageAndIsRefusedAfter)
 {
-	auto b = context()->describe({640, 480, {DRM_FORMAT_NV12, DRM_FORMAT_XRGB8888}});
-	ASSERT_TRUE(b);
-	ASSERT_TRUE((*b)->attach(primary_));
-	EXPECT_EQ((*b)->plan()->format, DRM_FORMAT_XRGB8888) << "vkms scans out no NV12";
-	auto cpu = (*b)->beginCpuAccess(CpuAccessMode::Write);
-	ASSERT_TRUE(cpu) << cpu.error().toString();
-	EXPECT_TRUE((*b)->hasStorage());
-	EXPECT_EQ((*b)->format(), DRM_FORMAT_XRGB8888);
+	auto described = context()->describe({1920, 1080, {DRM_FORMAT_XRGB8888}});
+	ASSERT_TRUE(described);
+	auto d = *described;
+	ASSERT_TRUE(d->attach(primary_));
+	ASSERT_TRUE(d->attach(panel_));
+	EXPECT_EQ(d->plan().allocator(), allocatorFor("cma"));
+
+	auto never = d->detach(cursor_.identity);
+	ASSERT_FALSE(never);
+	ASSERT_TRUE(never.error().refusal);
+	EXPECT_EQ(never.error().refusal->reason(), RejectReason::NotAttached);
+
+	ASSERT_TRUE(d->detach(panel_.identity));
+	EXPECT_EQ(d->participants().size(), 1u);
+	EXPECT_EQ(d->plan().allocator(), allocatorFor("system")) << "without the panel, scattered memory will do";
+
+	ASSERT_TRUE(d->allocate());
+	auto late = d->detach(primary_.identity);
+	ASSERT_FALSE(late);
+	ASSERT_TRUE(late.error().refusal);
+	EXPECT_EQ(late.error().refusal->reason(), RejectReason::StorageExists);
+	EXPECT_NE(late.error().message.find("has storage already"), std::string::npos) << late.error().message;
+}
+
+TEST_F(Deferred, PlanSkipsWhatTheDisplayCannotShow)
+{
+	auto d = context()->describe({640, 480, {DRM_FORMAT_NV12, DRM_FORMAT_XRGB8888}});
+	ASSERT_TRUE(d);
+	ASSERT_TRUE((*d)->attach(primary_));
+	EXPECT_EQ((*d)->plan().format(), DRM_FORMAT_XRGB8888) << "vkms scans out no NV12";
+	auto buffer = (*d)->allocate();
+	ASSERT_TRUE(buffer) << buffer.error().toString();
+	EXPECT_EQ((*buffer)->format(), DRM_FORMAT_XRGB8888);
 }
 
 TEST_F(Deferred, LateAttachIsCheckedAgainstTheStorageThatExists)
 {
-	auto buffer = context()->describe({1920, 1080, {DRM_FORMAT_XRGB8888}});
-	ASSERT_TRUE(buffer);
-	auto b = *buffer;
-	ASSERT_TRUE(b->attach(primary_));
-	ASSERT_TRUE(b->allocateStorage());
+	auto described = context()->describe({1920, 1080, {DRM_FORMAT_XRGB8888}});
+	ASSERT_TRUE(described);
+	ASSERT_TRUE((*described)->attach(primary_));
+	auto made = (*described)->allocate();
+	ASSERT_TRUE(made);
+	auto b = *made;
 	EXPECT_EQ(b->origin(), allocatorFor("system")) << "scattered memory when no one needs contiguous";
 
 	auto contiguous = b->attach(panel_);
 	ASSERT_FALSE(contiguous);
-	EXPECT_NE(contiguous.error().message.find("panel without IOMMU (declared) cannot use this buffer: it needs physically contiguous memory and the buffer's (dma-heap:system) is scattered"),
+	ASSERT_TRUE(contiguous.error().refusal);
+	EXPECT_EQ(contiguous.error().refusal->reason(), RejectReason::NotContiguous);
+	EXPECT_NE(contiguous.error().message.find("panel without IOMMU (declared) cannot use this dma-heap:"),
+		  std::string::npos) << contiguous.error().message;
+	EXPECT_NE(contiguous.error().message.find("scattered pages, but panel without IOMMU (declared) needs physically contiguous memory"),
 		  std::string::npos) << contiguous.error().message;
 
 	Participant gpu;
-	gpu.name = "gpu wanting 4096-byte strides (declared)";
+	gpu.identity = DeclaredIdentity{"gpu wanting 4096-byte strides"};
 	gpu.constraints.formats = FormatSet({DRM_FORMAT_XRGB8888}, {DRM_FORMAT_MOD_LINEAR});
 	gpu.constraints.strideAlignment = 4096;
 	auto aligned = b->attach(gpu);
 	ASSERT_FALSE(aligned);
-	EXPECT_NE(aligned.error().message.find("plane 0 has stride 7680 and offset 0; it needs multiples of 4096"),
-		  std::string::npos) << aligned.error().message;
+	ASSERT_TRUE(aligned.error().refusal);
+	const Rejection &r = aligned.error().refusal->rejections.at(0);
+	EXPECT_EQ(r.reason, RejectReason::StrideAlignment);
+	EXPECT_EQ(r.value, 7680u);
+	EXPECT_EQ(r.limit, 4096u);
 
 	Participant reader;
-	reader.name = "encoder (declared)";
+	reader.identity = DeclaredIdentity{"encoder"};
 	reader.constraints.formats = FormatSet({DRM_FORMAT_XRGB8888}, {DRM_FORMAT_MOD_LINEAR});
 	EXPECT_TRUE(b->attach(reader));
 	EXPECT_EQ(b->participants().size(), 2u);

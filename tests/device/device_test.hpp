@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <dirent.h>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <unistd.h>
 
@@ -153,16 +154,14 @@ private:
 	UniqueFd fd_;
 };
 
-/// The first plane of @kind ("primary", "overlay", "cursor") of @vkms as a participant;
-/// empty name if there is none.
-inline Participant planeParticipant(const KmsDevice &vkms, const std::string &kind)
+/// The first plane of @type of @vkms as a participant; nullopt if there is none.
+inline std::optional<Participant> planeParticipant(const KmsDevice &vkms, PlaneType type)
 {
 	auto planes = vkms.planeParticipants();
-	if (planes)
-		for (const Participant &p : *planes)
-			if (p.name.find(" " + kind + " plane") != std::string::npos)
-				return p;
-	return {};
+	if (!planes)
+		return std::nullopt;
+	const Participant *p = findPlane(*planes, type);
+	return p ? std::optional<Participant>(*p) : std::nullopt;
 }
 
 /// A fixture holding vkms and its primary and cursor planes as participants.
@@ -174,9 +173,11 @@ protected:
 		auto vkms = KmsDevice::openByDriver("vkms");
 		HBM_REQUIRE_DEVICE(vkms.ok(), vkms ? "" : vkms.error().message);
 		vkms_ = *vkms;
-		primary_ = planeParticipant(*vkms_, "primary");
-		cursor_ = planeParticipant(*vkms_, "cursor");
-		ASSERT_FALSE(primary_.name.empty() || cursor_.name.empty()) << "vkms without primary or cursor plane";
+		auto primary = planeParticipant(*vkms_, PlaneType::Primary);
+		auto cursor = planeParticipant(*vkms_, PlaneType::Cursor);
+		ASSERT_TRUE(primary && cursor) << "vkms without primary or cursor plane";
+		primary_ = *primary;
+		cursor_ = *cursor;
 	}
 	std::shared_ptr<KmsDevice> vkms_;
 	Participant primary_, cursor_;

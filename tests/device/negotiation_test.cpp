@@ -20,7 +20,7 @@ namespace {
 Participant noIommuDisplay()
 {
 	Participant p;
-	p.name = "panel without IOMMU (declared)";
+	p.identity = DeclaredIdentity{"panel without IOMMU"};
 	p.source = "declared by the test";
 	p.constraints.formats = FormatSet({DRM_FORMAT_XRGB8888}, {DRM_FORMAT_MOD_LINEAR});
 	p.constraints.placement.contiguous = true;
@@ -30,7 +30,7 @@ Participant noIommuDisplay()
 std::string traceOf(const Plan &plan)
 {
 	std::string out;
-	for (const std::string &line : plan.trace)
+	for (const std::string &line : plan.trace())
 		out += "  " + line + "\n";
 	return out;
 }
@@ -49,7 +49,7 @@ TEST_F(Negotiate, VkmsPlanesIntroduceThemselves)
 	EXPECT_FALSE(vkms_->behindIommu());
 	EXPECT_FALSE(primary_.constraints.placement.contiguous) << "vkms needs no contiguous memory";
 	EXPECT_NE(primary_.source.find("IN_FORMATS of /dev/dri/card"), std::string::npos) << primary_.source;
-	ASSERT_FALSE(cursor_.name.empty());
+	ASSERT_FALSE(cursor_.name().empty());
 	EXPECT_GT(cursor_.constraints.maxWidth, 0u);
 	EXPECT_LT(cursor_.constraints.maxWidth, primary_.constraints.maxWidth) << "cursor planes take small images";
 }
@@ -58,12 +58,12 @@ TEST_F(Negotiate, NoIommuDisplayForcesCmaAndTheBufferScansOut)
 {
 	auto plan = context()->negotiate({1920, 1080, {DRM_FORMAT_XRGB8888}, UsageScanout}, {primary_, noIommuDisplay()});
 	ASSERT_TRUE(plan) << plan.error().message;
-	AllocatorInfo chosen = allocatorInfo(plan->allocator);
+	AllocatorInfo chosen = allocatorInfo(plan->allocator());
 	EXPECT_TRUE(chosen.contiguous) << traceOf(*plan);
 	std::cout << "plan:\n" << traceOf(*plan);
 
 	// The memory really is CMA: the area's page counter moves by the buffer's pages.
-	const std::string area = "/sys/kernel/mm/cma/" + plan->allocator.substr(plan->allocator.find(':') + 1) + "/";
+	const std::string area = "/sys/kernel/mm/cma/" + plan->allocator().substr(plan->allocator().find(':') + 1) + "/";
 	long before = sysfsCounter(area + "alloc_pages_success");
 	auto buffer = context()->allocate(*plan);
 	ASSERT_TRUE(buffer) << buffer.error().toString();
@@ -99,7 +99,7 @@ TEST_F(Negotiate, ThirtyTwoBitDmaLimitHonouredOrRefusedWithAReason)
 	uint64_t ramTop = systemRamTop();
 	HBM_REQUIRE_DEVICE(ramTop != 0, "/proc/iomem hides addresses (not root)");
 	Participant camera;
-	camera.name = "camera with 32-bit DMA (declared)";
+	camera.name() = "camera with 32-bit DMA (declared)";
 	camera.source = "declared by the test";
 	camera.constraints.formats = FormatSet({DRM_FORMAT_XRGB8888}, {DRM_FORMAT_MOD_LINEAR});
 	camera.constraints.placement.addressLimit = 1ull << 32;
@@ -123,19 +123,19 @@ TEST_F(Negotiate, ThirtyTwoBitDmaLimitHonouredOrRefusedWithAReason)
 TEST_F(Negotiate, IncompatiblePairIsRefused)
 {
 	// A full-screen buffer cannot also be the cursor.
-	ASSERT_FALSE(cursor_.name.empty());
+	ASSERT_FALSE(cursor_.name().empty());
 	auto big = context()->negotiate({1920, 1080, {DRM_FORMAT_ARGB8888}}, {primary_, cursor_});
 	ASSERT_FALSE(big);
 	EXPECT_EQ(big.error().code, E2BIG);
-	EXPECT_NE(big.error().message.find(cursor_.name + " takes at most"), std::string::npos) << big.error().message;
+	EXPECT_NE(big.error().message.find(cursor_.name() + " takes at most"), std::string::npos) << big.error().message;
 
 	// A camera that writes only NV12 and a vkms primary plane that reads no YUV.
 	Participant camera;
-	camera.name = "NV12 camera (declared)";
+	camera.name() = "NV12 camera (declared)";
 	camera.constraints.formats = FormatSet({DRM_FORMAT_NV12}, {DRM_FORMAT_MOD_LINEAR});
 	auto disjoint = context()->negotiate({1280, 720, {DRM_FORMAT_NV12, DRM_FORMAT_XRGB8888}}, {camera, primary_});
 	ASSERT_FALSE(disjoint);
 	std::cout << "refusal: " << disjoint.error().message << "\n";
-	EXPECT_NE(disjoint.error().message.find("NV12 (NV12): " + primary_.name + " does not take it"),
+	EXPECT_NE(disjoint.error().message.find("NV12 (NV12): " + primary_.name() + " does not take it"),
 		  std::string::npos) << disjoint.error().message;
 }

@@ -3,6 +3,7 @@
 // it has nothing to give.
 #include <cerrno>
 #include <fcntl.h>
+#include <optional>
 #include <gtest/gtest.h>
 #include <sys/ioctl.h>
 
@@ -30,18 +31,18 @@ TEST(Pool, RecyclesReleasedBuffersButNotOnesDevicesHold)
 	{
 		auto a = (*pool)->acquire();
 		ASSERT_TRUE(a) << a.error().toString();
-		first = a->get();
+		first = a->buffer().get();
 		EXPECT_EQ((*pool)->leased(), 1u);
 	}
 	EXPECT_EQ((*pool)->leased(), 0u);
 	auto again = (*pool)->acquire();
 	ASSERT_TRUE(again);
-	EXPECT_EQ(again->get(), first) << "a released buffer is reused";
+	EXPECT_EQ(again->buffer().get(), first) << "a released buffer is reused";
 	EXPECT_EQ((*pool)->size(), 1u);
 
 	auto second = (*pool)->acquire();
 	ASSERT_TRUE(second);
-	EXPECT_NE(second->get(), first);
+	EXPECT_NE(second->buffer().get(), first);
 	auto none = (*pool)->acquire();
 	ASSERT_FALSE(none);
 	EXPECT_EQ(none.error().code, EBUSY);
@@ -52,13 +53,74 @@ TEST(Pool, RecyclesReleasedBuffersButNotOnesDevicesHold)
 	UniqueFd fence = timeline.fenceAt(1);
 	ASSERT_TRUE(fence.isValid());
 	ASSERT_TRUE((*again)->importSyncFile(fence.get(), CpuAccessMode::Read));
-	again->reset();
+	ASSERT_TRUE(again->release());
 	auto busy = (*pool)->acquire();
 	ASSERT_FALSE(busy) << "handed out a buffer a device still holds";
-	EXPECT_NE(busy.error().message.find("1 leased, 1 still held by devices"), std::string::npos) << busy.error().message;
+	EXPECT_NE(busy.error().message.find("1 leased, 0 still referenced after their lease (CPU access, framebuffer, copies), 1 held by devices"),
+		  std::string::npos) << busy.error().message;
 
 	ASSERT_TRUE(timeline.advance(1));
 	auto freed = (*pool)->acquire();
 	ASSERT_TRUE(freed) << freed.error().toString();
-	EXPECT_EQ(freed->get(), first) << "once the fence signals, the buffer comes back";
+	EXPECT_EQ(freed->buffer().get(), first) << "once the fence signals, the buffer comes back";
+}
+
+// Regression: the lease used to alias the pool's own reference, so a CPU access begun
+// through it kept the pool's reference, not the lease's: dropping the lease handed the
+// buffer out again while the CPU was still writing it.
+TEST(Pool, ASlotReturnsOnlyWhenEverythingMadeFromTheLeaseIsGone)
+{
+	HBM_REQUIRE_DEVICE(!allocatorFor("system").empty(), "no system dma-heap");
+	auto plan = context()->negotiate({256, 256, {DRM_FORMAT_XRGB8888}}, {});
+	ASSERT_TRUE(plan) << plan.error().message;
+	auto pool = BufferPool::create(context(), *plan, 1);
+	ASSERT_TRUE(pool);
+
+	auto lease = (*pool)->acquire();
+	ASSERT_TRUE(lease);
+	auto begun = (*lease)->beginCpuAccess(CpuAccessMode::Write);
+	ASSERT_TRUE(begun);
+	std::optional<CpuAccess> cpu(std::move(*begun));
+	ASSERT_TRUE(lease->release());
+	EXPECT_FALSE(*lease) << "a released lease holds no buffer";
+
+	auto during = (*pool)->acquire();
+	ASSERT_FALSE(during) << "the buffer was handed out while a CPU access of it was open";
+	EXPECT_EQ(during.error().code, EBUSY);
+	EXPECT_NE(during.error().message.find("1 still referenced after their lease"), std::string::npos)
+		<< during.error().message;
+
+	ASSERT_TRUE(cpu->end());
+	cpu.reset();
+	auto after = (*pool)->acquire();
+	ASSERT_TRUE(after) << after.error().toString();
+}
+
+TEST(Pool, MisuseIsRefusedOrHarmless)
+{
+	HBM_REQUIRE_DEVICE(!allocatorFor("system").empty(), "no system dma-heap");
+	auto plan = context()->negotiate({64, 64, {DRM_FORMAT_XRGB8888}}, {});
+	ASSERT_TRUE(plan) << plan.error().message;
+	EXPECT_FALSE(BufferPool::create(context(), Plan(), 2)) << "an empty plan makes no pool";
+
+	auto pool = BufferPool::create(context(), *plan, 2);
+	ASSERT_TRUE(pool);
+	auto lease = (*pool)->acquire();
+	ASSERT_TRUE(lease);
+	ASSERT_TRUE(lease->release());
+	auto twice = lease->release();
+	ASSERT_FALSE(twice);
+	EXPECT_EQ(twice.error().code, EALREADY);
+
+	// A pool destroyed with a lease out: the lease keeps its buffer usable, then frees it.
+	auto kept = (*pool)->acquire();
+	ASSERT_TRUE(kept);
+	std::weak_ptr<Buffer> watch = kept->buffer();
+	pool->reset();
+	{
+		auto cpu = (*kept)->beginCpuAccess(CpuAccessMode::Write);
+		ASSERT_TRUE(cpu) << cpu.error().toString();
+	}
+	EXPECT_TRUE(kept->release());
+	EXPECT_TRUE(watch.expired()) << "the last lease of a destroyed pool frees its buffer";
 }

@@ -48,7 +48,7 @@ TEST(Region, CarvedFromCmaSubAllocatedAndScannedOut)
 	// The kind sends negotiation to the region; the buffer at an offset scans out.
 	auto plan = (*ctx)->negotiate({1280, 720, {DRM_FORMAT_XRGB8888}, UsageScanout, "video"}, {});
 	ASSERT_TRUE(plan) << plan.error().message;
-	EXPECT_EQ(plan->allocator, "region:video");
+	EXPECT_EQ(plan->allocator(), "region:video");
 	// vkms (6.12) adds framebuffer offsets twice: a buffer inside the region is refused with
 	// the reason instead of showing the wrong memory, and negotiation for a vkms plane
 	// passes over the region.

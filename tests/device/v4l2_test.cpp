@@ -51,18 +51,19 @@ TEST(V4l2, VividFillsTheBufferVkmsScansTheSameBufferOut)
 	ASSERT_FALSE((*vivid)->multiplanar(V4l2Queue::Capture)) << "this test drives the single-planar API";
 	auto vkms = KmsDevice::openByDriver("vkms");
 	HBM_REQUIRE_DEVICE(vkms.ok(), vkms ? "" : vkms.error().message);
-	Participant primary = planeParticipant(**vkms, "primary");
-	ASSERT_FALSE(primary.name.empty());
+	auto primary = planeParticipant(**vkms, PlaneType::Primary);
+	ASSERT_TRUE(primary) << "vkms has no primary plane";
 
 	// Negotiated for both: vkms reads no YUV, so NV12 (preferred here) gives way.
 	auto camera = (*vivid)->participant(V4l2Queue::Capture, 1280, 720);
 	ASSERT_TRUE(camera) << camera.error().toString();
 	auto described = context()->describe({1280, 720, {DRM_FORMAT_NV12, DRM_FORMAT_XRGB8888}, UsageScanout});
 	ASSERT_TRUE(described);
-	auto buffer = *described;
-	ASSERT_TRUE(buffer->attach(*camera));
-	ASSERT_TRUE(buffer->attach(primary));
-	ASSERT_TRUE(buffer->allocateStorage());
+	ASSERT_TRUE((*described)->attach(*camera));
+	ASSERT_TRUE((*described)->attach(*primary));
+	auto made = (*described)->allocate();
+	ASSERT_TRUE(made) << made.error().toString();
+	auto buffer = *made;
 	ASSERT_EQ(buffer->format(), DRM_FORMAT_XRGB8888);
 	const Layout &layout = buffer->layout();
 	{

@@ -3,6 +3,7 @@
 // rules, declared participants and kinds as the context applies them.
 #include <cerrno>
 #include <gtest/gtest.h>
+#include <sys/sysmacros.h>
 
 #include <drm_fourcc.h>
 
@@ -57,7 +58,7 @@ TEST(Config, ParsesEverySection)
 	EXPECT_EQ(config->rules[0].strideAlignment, 256u);
 	ASSERT_EQ(config->participants.size(), 1u);
 	const Participant &camera = config->participants[0];
-	EXPECT_EQ(camera.name, "camera (declared)");
+	EXPECT_EQ(camera.name(), "camera (declared)");
 	EXPECT_TRUE(camera.constraints.formats.contains(DRM_FORMAT_NV12, DRM_FORMAT_MOD_LINEAR));
 	EXPECT_FALSE(camera.constraints.formats.contains(DRM_FORMAT_NV12, DRM_FORMAT_MOD_INVALID));
 	EXPECT_EQ(camera.constraints.placement.addressLimit, 1ull << 32);
@@ -113,8 +114,7 @@ TEST(Config, RulesDeclaredParticipantsAndKindsInTheContext)
 	ASSERT_TRUE(ctx) << ctx.error().message;
 
 	Participant panel;
-	panel.name = "sun4i-drm primary plane 40";
-	panel.drmDriver = "sun4i-drm";
+	panel.identity = KmsPlaneIdentity{makedev(226, 0), 40, PlaneType::Primary, 1, "sun4i-drm"};
 	panel.constraints.formats = FormatSet({DRM_FORMAT_XRGB8888}, {DRM_FORMAT_MOD_LINEAR});
 	auto ruled = (*ctx)->withRules({panel});
 	EXPECT_TRUE(ruled[0].constraints.placement.contiguous);
@@ -122,7 +122,7 @@ TEST(Config, RulesDeclaredParticipantsAndKindsInTheContext)
 	EXPECT_NE(ruled[0].source.find("rule 'panel' of hbm.toml: contiguous"), std::string::npos) << ruled[0].source;
 
 	Participant other = panel;
-	other.drmDriver = "vkms";
+	std::get<KmsPlaneIdentity>(other.identity).driver = "vkms";
 	EXPECT_FALSE((*ctx)->withRules({other})[0].constraints.placement.contiguous);
 
 	auto camera = (*ctx)->declaredParticipant("camera");

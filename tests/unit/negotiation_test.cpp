@@ -3,6 +3,7 @@
 // a plan with its trace, or a refusal that names who wanted what and how to fix it.
 #include <cerrno>
 #include <gtest/gtest.h>
+#include <sys/sysmacros.h>
 
 #include <drm_fourcc.h>
 
@@ -41,7 +42,7 @@ const std::vector<AllocatorInfo> kMachine = {
 Participant participant(const std::string &name, FormatSet formats)
 {
 	Participant p;
-	p.name = name;
+	p.identity = DeclaredIdentity{name};
 	p.source = "test";
 	p.constraints.formats = std::move(formats);
 	return p;
@@ -57,7 +58,7 @@ Participant display(bool contiguous)
 std::string traceOf(const Plan &plan)
 {
 	std::string out;
-	for (const std::string &line : plan.trace)
+	for (const std::string &line : plan.trace())
 		out += line + "\n";
 	return out;
 }
@@ -68,14 +69,14 @@ TEST(Negotiation, NoIommuForcesTheContiguousHeapAndSaysWhy)
 {
 	auto plan = negotiate({1920, 1080, {DRM_FORMAT_XRGB8888}}, {display(true)}, kMachine);
 	ASSERT_TRUE(plan) << plan.error().message;
-	EXPECT_EQ(plan->allocator, "dma-heap:reserved");
-	EXPECT_TRUE(plan->placement.contiguous);
-	EXPECT_NE(traceOf(*plan).find("passed over dma-heap:system for XRGB8888 (XR24): scattered pages, but display needs physically contiguous memory"),
+	EXPECT_EQ(plan->allocator(), "dma-heap:reserved");
+	EXPECT_TRUE(plan->placement().contiguous);
+	EXPECT_NE(traceOf(*plan).find("passed over dma-heap:system for XRGB8888 (XR24): scattered pages, but display (declared) needs physically contiguous memory"),
 		  std::string::npos) << traceOf(*plan);
 
 	auto scattered = negotiate({1920, 1080, {DRM_FORMAT_XRGB8888}}, {display(false)}, kMachine);
 	ASSERT_TRUE(scattered);
-	EXPECT_EQ(scattered->allocator, "dma-heap:system") << "contiguous memory is used only when needed";
+	EXPECT_EQ(scattered->allocator(), "dma-heap:system") << "contiguous memory is used only when needed";
 }
 
 TEST(Negotiation, WithoutACmaHeapTheRefusalExplainsItself)
@@ -86,9 +87,75 @@ TEST(Negotiation, WithoutACmaHeapTheRefusalExplainsItself)
 	EXPECT_EQ(plan.error().code, ENOMEM);
 	const std::string &msg = plan.error().message;
 	EXPECT_NE(msg.find("no plan for 1920x1080"), std::string::npos) << msg;
-	EXPECT_NE(msg.find("dma-heap:system for XRGB8888 (XR24), udmabuf for XRGB8888 (XR24): scattered pages, but display needs physically contiguous memory"),
+	EXPECT_NE(msg.find("dma-heap:system for XRGB8888 (XR24), udmabuf for XRGB8888 (XR24): scattered pages, but display (declared) needs physically contiguous memory"),
 		  std::string::npos) << msg;
 	EXPECT_NE(msg.find("to fix: add a CMA heap (boot with cma=64M"), std::string::npos) << msg;
+
+	// The same refusal as data: what a caller switches on.
+	ASSERT_TRUE(plan.error().refusal);
+	const Refusal &refusal = *plan.error().refusal;
+	EXPECT_EQ(refusal.reason(), RejectReason::NotContiguous);
+	ASSERT_EQ(refusal.rejections.size(), 2u);
+	for (const Rejection &r : refusal.rejections) {
+		EXPECT_EQ(r.reason, RejectReason::NotContiguous);
+		EXPECT_EQ(r.format, DRM_FORMAT_XRGB8888);
+		EXPECT_EQ(r.setBy, std::vector<ParticipantIdentity>{DeclaredIdentity{"display"}});
+	}
+	EXPECT_EQ(refusal.rejections[0].allocator, "dma-heap:system");
+	EXPECT_EQ(refusal.rejections[1].allocator, "udmabuf");
+}
+
+TEST(Negotiation, WithACmaHeapTheAdviceIsNotToBootWithCma)
+{
+	// The CMA heap exists but cannot promise the address limit: "boot with cma=" would be
+	// wrong advice on this machine.
+	Participant panel = display(true);
+	panel.constraints.placement.addressLimit = 1ull << 32;
+	auto plan = negotiate({640, 480, {DRM_FORMAT_XRGB8888}}, {panel}, kMachine, 0);
+	ASSERT_FALSE(plan);
+	const std::string &msg = plan.error().message;
+	EXPECT_EQ(msg.find("cma="), std::string::npos) << msg;
+	EXPECT_NE(msg.find("the contiguous allocator dma-heap:reserved cannot serve this request either"), std::string::npos)
+		<< msg;
+	ASSERT_TRUE(plan.error().refusal);
+	EXPECT_EQ(plan.error().refusal->rejections.back().reason, RejectReason::AddressLimit);
+	EXPECT_EQ(plan.error().refusal->rejections.back().limit, 1ull << 32);
+}
+
+TEST(Negotiation, DeviceLocalMemoryComesFromThatDevicesAllocator)
+{
+	const dev_t vkms = makedev(226, 1);
+	Participant renderer = participant("renderer", FormatSet({DRM_FORMAT_XRGB8888}, {kLinear}));
+	renderer.constraints.placement.localTo = vkms;
+	AllocatorInfo dumb = allocator("dumb:vkms", false);
+	dumb.kind = AllocatorKind::DrmDumb;
+	dumb.drmDeviceId = vkms;
+	AllocatorInfo vgem = allocator("dumb:vgem", false);
+	vgem.kind = AllocatorKind::DrmDumb;
+	vgem.drmDeviceId = makedev(226, 0);
+
+	auto plan = negotiate({640, 480, {DRM_FORMAT_XRGB8888}}, {renderer}, {kMachine[0], vgem, dumb});
+	ASSERT_TRUE(plan) << plan.error().message;
+	EXPECT_EQ(plan->allocator(), "dumb:vkms");
+
+	auto none = negotiate({640, 480, {DRM_FORMAT_XRGB8888}}, {renderer}, {kMachine[0], vgem});
+	ASSERT_FALSE(none);
+	ASSERT_TRUE(none.error().refusal);
+	EXPECT_EQ(none.error().refusal->reason(), RejectReason::NotDeviceLocal);
+	EXPECT_EQ(none.error().refusal->rejections[1].value, uint64_t(makedev(226, 0)));
+	EXPECT_EQ(none.error().refusal->rejections[1].limit, uint64_t(vkms));
+	EXPECT_NE(none.error().message.find("not memory of device 226:1, the only memory renderer (declared) can use"),
+		  std::string::npos) << none.error().message;
+	EXPECT_NE(none.error().message.find("to fix: give hbm an allocator on device 226:1"), std::string::npos)
+		<< none.error().message;
+
+	// Two renderers each bound to their own device: no buffer can serve both.
+	Participant other = participant("other renderer", FormatSet({DRM_FORMAT_XRGB8888}, {kLinear}));
+	other.constraints.placement.localTo = makedev(226, 0);
+	auto both = negotiate({640, 480, {DRM_FORMAT_XRGB8888}}, {renderer, other}, {dumb, vgem});
+	ASSERT_FALSE(both);
+	ASSERT_TRUE(both.error().refusal);
+	EXPECT_EQ(both.error().refusal->reason(), RejectReason::DevicesConflict);
 }
 
 TEST(Negotiation, AddressLimitHonouredOnlyWhenRamEndsBelowIt)
@@ -99,12 +166,12 @@ TEST(Negotiation, AddressLimitHonouredOnlyWhenRamEndsBelowIt)
 
 	auto low = negotiate(req, {camera}, kMachine, 1 * kGiB);
 	ASSERT_TRUE(low) << low.error().message;
-	EXPECT_EQ(low->allocator, "dma-heap:system");
-	EXPECT_NE(traceOf(*low).find("RAM ends at 0x40000000, below the limit 0x100000000 of camera"), std::string::npos);
+	EXPECT_EQ(low->allocator(), "dma-heap:system");
+	EXPECT_NE(traceOf(*low).find("RAM ends at 0x40000000, below the limit 0x100000000 of camera (declared)"), std::string::npos);
 
 	auto high = negotiate(req, {camera}, kMachine, 5 * kGiB);
 	ASSERT_FALSE(high);
-	EXPECT_NE(high.error().message.find("may lie anywhere in RAM, which ends at 0x140000000, above the limit 0x100000000 of camera"),
+	EXPECT_NE(high.error().message.find("its memory may lie up to 0x140000000, above the limit 0x100000000 of camera (declared)"),
 		  std::string::npos) << high.error().message;
 	EXPECT_NE(high.error().message.find("cannot tell where its memory lies"), std::string::npos)
 		<< "a CMA area's range is not known: " << high.error().message;
@@ -120,8 +187,8 @@ TEST(Negotiation, FormatsIntersectInTheCallersOrder)
 	Participant camera = participant("camera", FormatSet({DRM_FORMAT_NV12, DRM_FORMAT_XRGB8888}, {kLinear}));
 	auto plan = negotiate({640, 480, {DRM_FORMAT_NV12, DRM_FORMAT_XRGB8888}}, {display(false), camera}, kMachine);
 	ASSERT_TRUE(plan) << plan.error().message;
-	EXPECT_EQ(plan->format, DRM_FORMAT_XRGB8888);
-	EXPECT_NE(traceOf(*plan).find("passed over NV12 (NV12): display does not take it"), std::string::npos)
+	EXPECT_EQ(plan->format(), DRM_FORMAT_XRGB8888);
+	EXPECT_NE(traceOf(*plan).find("passed over NV12 (NV12): display (declared) does not take it"), std::string::npos)
 		<< traceOf(*plan);
 }
 
@@ -132,8 +199,8 @@ TEST(Negotiation, DisjointFormatsAreRefusedNamingTheParticipant)
 	ASSERT_FALSE(plan);
 	EXPECT_EQ(plan.error().code, ENOTSUP);
 	const std::string &msg = plan.error().message;
-	EXPECT_NE(msg.find("NV12 (NV12): display does not take it"), std::string::npos) << msg;
-	EXPECT_NE(msg.find("XRGB8888 (XR24): camera does not take it"), std::string::npos) << msg;
+	EXPECT_NE(msg.find("NV12 (NV12): display (declared) does not take it"), std::string::npos) << msg;
+	EXPECT_NE(msg.find("XRGB8888 (XR24): camera (declared) does not take it"), std::string::npos) << msg;
 	EXPECT_NE(msg.find("the participants together take: (empty)"), std::string::npos) << msg;
 }
 
@@ -147,31 +214,53 @@ TEST(Negotiation, AlignmentsCombineByLcmAndLimitsByMin)
 	scanout.constraints.maxWidth = 2048;
 	auto plan = negotiate({1000, 100, {DRM_FORMAT_XRGB8888}}, {gpu, scanout}, kMachine);
 	ASSERT_TRUE(plan) << plan.error().message;
-	EXPECT_EQ(plan->linear.strideAlignment, 256u);
+	EXPECT_EQ(plan->linear().strideAlignment, 256u);
 
 	auto wide = negotiate({3000, 100, {DRM_FORMAT_XRGB8888}}, {gpu, scanout}, kMachine);
 	ASSERT_FALSE(wide);
 	EXPECT_EQ(wide.error().code, E2BIG);
-	EXPECT_NE(wide.error().message.find("display takes at most 2048 pixels across"), std::string::npos)
+	EXPECT_NE(wide.error().message.find("display (declared) takes at most 2048 pixels across (asked 3000)"), std::string::npos)
 		<< wide.error().message;
 }
 
 TEST(Negotiation, ContradictoryDeclarationsAreRefused)
 {
 	Participant a = display(false), b = display(false);
-	b.name = "encoder";
+	b.identity = DeclaredIdentity{"encoder"};
 	a.constraints.placement.cached = true;
 	b.constraints.placement.cached = false;
 	auto plan = negotiate({64, 64, {DRM_FORMAT_XRGB8888}}, {a, b}, kMachine);
 	ASSERT_FALSE(plan);
-	EXPECT_NE(plan.error().message.find("display needs cached memory but encoder needs uncached memory"),
+	EXPECT_NE(plan.error().message.find("display (declared) and encoder (declared) need both cached and uncached memory"),
 		  std::string::npos) << plan.error().message;
 
 	Participant odd = display(false);
 	odd.constraints.strideAlignment = 48;
 	auto bad = negotiate({64, 64, {DRM_FORMAT_XRGB8888}}, {odd}, kMachine);
 	ASSERT_FALSE(bad);
-	EXPECT_NE(bad.error().message.find("stride alignment 48: alignments must be powers of two"), std::string::npos);
+	EXPECT_NE(bad.error().message.find("stride alignment 48: alignments must be powers of two"), std::string::npos)
+		<< bad.error().message;
+	ASSERT_TRUE(bad.error().refusal);
+	EXPECT_EQ(bad.error().refusal->reason(), RejectReason::InvalidConstraint);
+}
+
+// Every alignment is validated once, at the door, whoever asks: zero used to divide by
+// zero in the late-attach check (SIGFPE) while negotiation refused it politely.
+TEST(Negotiation, AbsurdAlignmentsAreRefusedAtTheDoor)
+{
+	for (uint32_t bad : {0u, 3u, 1u << 25, 0x80000000u}) {
+		for (bool offset : {false, true}) {
+			Participant p = display(false);
+			(offset ? p.constraints.offsetAlignment : p.constraints.strideAlignment) = bad;
+			auto plan = negotiate({64, 64, {DRM_FORMAT_XRGB8888}}, {p}, kMachine);
+			ASSERT_FALSE(plan) << bad;
+			ASSERT_TRUE(plan.error().refusal);
+			const Rejection &r = plan.error().refusal->rejections.at(0);
+			EXPECT_EQ(r.reason, RejectReason::InvalidConstraint);
+			EXPECT_EQ(r.value, bad);
+			EXPECT_EQ(r.plane, offset ? 1u : 0u);
+		}
+	}
 }
 
 TEST(Negotiation, VendorModifierPreferredImplicitOnlyIfEveryoneAllowsIt)
@@ -181,12 +270,12 @@ TEST(Negotiation, VendorModifierPreferredImplicitOnlyIfEveryoneAllowsIt)
 	Participant b = participant("display", FormatSet({DRM_FORMAT_XRGB8888}, {kLinear, kXTiled}));
 	auto plan = negotiate({64, 64, {DRM_FORMAT_XRGB8888}}, {a, b}, gbm);
 	ASSERT_TRUE(plan);
-	EXPECT_EQ(plan->modifier, kXTiled);
+	EXPECT_EQ(plan->modifier(), kXTiled);
 
 	Participant c = participant("encoder", FormatSet({DRM_FORMAT_XRGB8888}, {kInvalid, kLinear}));
 	auto noTiling = negotiate({64, 64, {DRM_FORMAT_XRGB8888}}, {a, c}, gbm);
 	ASSERT_TRUE(noTiling);
-	EXPECT_EQ(noTiling->modifier, kLinear) << "LINEAR before the implicit layout";
+	EXPECT_EQ(noTiling->modifier(), kLinear) << "LINEAR before the implicit layout";
 }
 
 TEST(SystemMemory, RamTopFromIomem)
@@ -220,7 +309,7 @@ TEST(Negotiation, ReadersFromOffsetZeroPassOverSubAllocatingRegions)
 	vkms.constraints.planesAtStart = true;
 	auto plan = negotiate({640, 480, {DRM_FORMAT_XRGB8888}}, {vkms}, {region, kMachine[0]});
 	ASSERT_TRUE(plan) << plan.error().message;
-	EXPECT_EQ(plan->allocator, "dma-heap:system");
-	EXPECT_NE(traceOf(*plan).find("region:video for XRGB8888 (XR24): it places buffers at offsets inside one dma-buf, but display reads buffers only from offset 0"),
+	EXPECT_EQ(plan->allocator(), "dma-heap:system");
+	EXPECT_NE(traceOf(*plan).find("region:video for XRGB8888 (XR24): it places buffers at offsets inside one dma-buf, but display (declared) reads buffers only from offset 0"),
 		  std::string::npos) << traceOf(*plan);
 }
