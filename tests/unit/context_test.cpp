@@ -12,11 +12,13 @@
 #include <drm_fourcc.h>
 
 #include <hbm/context.hpp>
+#include <hbm/participant.hpp>
 
 #include "backends/allocator.hpp"
 #include "backends/memfd/memfd.hpp"
 #include "context_private.hpp"
 #include "dma_buf.hpp"
+#include "string_format.hpp"
 
 #include "common/process_resources.hpp"
 
@@ -277,4 +279,27 @@ TEST(Context, MemfdAlwaysThereAndNeedsNoSync)
 	auto fence = (*buffer)->exportSyncFile(CpuAccessMode::Read);
 	ASSERT_FALSE(fence);
 	EXPECT_EQ(fence.error().code, ENOTSUP);
+}
+
+// Regression: a late attach used its own copy of the rules, which divided by a zero
+// alignment (SIGFPE, the caller dead) while negotiation refused the same participant.
+TEST(Context, LateAttachValidatesAlignmentsLikeNegotiation)
+{
+	std::vector<std::unique_ptr<Allocator>> list;
+	list.push_back(std::make_unique<FakeAllocator>("cpu", honest));
+	auto ctx = ContextFactory::create(std::move(list));
+	auto buffer = ctx->allocate(k64, cpuOk());
+	ASSERT_TRUE(buffer);
+	for (uint32_t bad : {0u, 24u}) {
+		Participant p = declaredParticipant("zero", FormatSet({DRM_FORMAT_XRGB8888}, {DRM_FORMAT_MOD_LINEAR}));
+		p.constraints.strideAlignment = bad;
+		auto refused = (*buffer)->attach(p);
+		ASSERT_FALSE(refused);
+		EXPECT_EQ(refused.error().code, EINVAL);
+		ASSERT_TRUE(refused.error().refusal);
+		EXPECT_EQ(refused.error().refusal->reason(), RejectReason::InvalidConstraint);
+		EXPECT_NE(refused.error().message.find(stringf("zero (declared) declares stride alignment %u", bad)),
+			  std::string::npos) << refused.error().message;
+	}
+	EXPECT_TRUE((*buffer)->participants().empty());
 }
