@@ -4,6 +4,8 @@
 #include <cerrno>
 #include <mutex>
 
+#include <drm_fourcc.h>
+
 #include "backends/shared_memory.hpp"
 #include "error.hpp"
 #include "range_allocator.hpp"
@@ -57,6 +59,21 @@ Result<std::unique_ptr<RegionAllocator>> RegionAllocator::create(const std::stri
 	info.memoryEnd = heap.memoryEnd;
 	info.subAllocates = true;
 	return std::unique_ptr<RegionAllocator>(new RegionAllocator(std::move(info), std::move(state)));
+}
+
+Result<std::unique_ptr<RegionAllocator>> RegionAllocator::carve(const std::string &name, Allocator &heap, uint64_t size,
+								const std::string &algorithm)
+{
+	AllocationRequest request;
+	const uint64_t linear = DRM_FORMAT_MOD_LINEAR;
+	request.width = 4096;
+	request.height = uint32_t(size / 4096);
+	request.format = DRM_FORMAT_R8;
+	request.modifiers = std::span<const uint64_t>(&linear, 1);
+	auto memory = heap.allocate(request);
+	if (!memory)
+		return memory.error();
+	return create(name, memory->planeFds[0], size, heap.info(), algorithm);
 }
 
 RegionAllocator::RegionAllocator(AllocatorInfo info, std::shared_ptr<RegionState> state)

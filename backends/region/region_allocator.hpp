@@ -22,6 +22,9 @@ public:
 	/// @memory (@size bytes) was allocated from the heap described by @heap.
 	static Result<std::unique_ptr<RegionAllocator>> create(const std::string &name, SharedFd memory, uint64_t size,
 							       const AllocatorInfo &heap, const std::string &algorithm);
+	/// A region named @name of @size bytes carved from @heap now, sub-allocated by @algorithm.
+	static Result<std::unique_ptr<RegionAllocator>> carve(const std::string &name, Allocator &heap, uint64_t size,
+							      const std::string &algorithm);
 	~RegionAllocator() override;
 
 	uint64_t freeBytes() const;
