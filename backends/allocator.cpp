@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
+#include <limits>
 #include <string_view>
 #include <fcntl.h>
 #include <unistd.h>
@@ -18,6 +19,7 @@
 #include <hbm/format.hpp>
 
 #include "error.hpp"
+#include "shared_memory.hpp"
 #include "string_format.hpp"
 
 namespace hbm {
@@ -104,6 +106,30 @@ bool verifyWithKernel()
 	return verify;
 }
 
+/// Settles the size of a descriptor fresh from a backend: @size as reported (0: unknown)
+/// is asked of the kernel when unknown or when verifying, as is its type. Returns why the
+/// backend broke its promise, or an empty string.
+std::string checkDescriptor(int fd, uint64_t *size, bool deviceImportable)
+{
+	if (fd < 0)
+		return "no descriptor";
+	if (!*size || verifyWithKernel()) {
+		off_t real = ::lseek(fd, 0, SEEK_END); // a fresh descriptor: its position is ours
+		if (real <= 0 || (*size && uint64_t(real) != *size))
+			return stringf("descriptor of %lld bytes, reported %llu", (long long)real,
+				       (unsigned long long)*size);
+		*size = uint64_t(real);
+	}
+	if (verifyWithKernel()) {
+		struct statfs fs;
+		bool dmaBuf = ::fstatfs(fd, &fs) == 0 && fs.f_type == DMA_BUF_MAGIC;
+		if (dmaBuf != deviceImportable)
+			return dmaBuf ? "it returned a dma-buf while declared CPU-only"
+				      : "it returned something that is not a dma-buf";
+	}
+	return {};
+}
+
 } // namespace
 
 Result<Allocation> Allocator::allocate(const AllocationRequest &request)
@@ -142,42 +168,86 @@ Result<Allocation> Allocator::allocate(const AllocationRequest &request)
 	    a.planeFds.size() != a.layout.planes.size())
 		return broken(stringf("%zu planes with %zu descriptors", a.layout.planes.size(),
 				      a.planeFds.size()));
-	const bool reported = a.planeFdSizes.size() == a.layout.planes.size();
-	std::vector<uint64_t> sizes = reported ? std::move(result->planeFdSizes)
-					       : std::vector<uint64_t>(a.layout.planes.size());
+	std::vector<uint64_t> sizes = std::move(result->planeFdSizes);
+	sizes.resize(a.layout.planes.size()); // none reported: zeros, asked of the kernel
 	for (size_t i = 0; i < a.layout.planes.size(); ++i) {
 		const PlaneLayout &p = a.layout.planes[i];
-		int fd = a.planeFds[i].get();
-		if (fd < 0)
-			return broken(stringf("plane %zu has no descriptor", i));
 		// Planes sharing a descriptor are asked about once.
 		size_t same = 0;
 		while (same < i && !(a.planeFds[same] == a.planeFds[i]))
 			++same;
 		if (same < i) {
 			sizes[i] = sizes[same];
-		} else if (!reported || verifyWithKernel()) {
-			off_t size = ::lseek(fd, 0, SEEK_END); // fresh from the backend: position is ours
-			if (size < 0 || (reported && uint64_t(size) != sizes[i]))
-				return broken(stringf("plane %zu: descriptor of %lld bytes, reported %llu", i,
-						      (long long)size, (unsigned long long)sizes[i]));
-			sizes[i] = uint64_t(size);
-		}
-		if (same == i && verifyWithKernel()) {
-			struct statfs fs;
-			bool dmaBuf = ::fstatfs(fd, &fs) == 0 && fs.f_type == DMA_BUF_MAGIC;
-			if (dmaBuf != info_.deviceImportable)
-				return broken(dmaBuf ? "it returned a dma-buf while declared CPU-only"
-						     : "it returned something that is not a dma-buf");
+		} else if (std::string why = checkDescriptor(a.planeFds[i].get(), &sizes[i], info_.deviceImportable);
+			   !why.empty()) {
+			return broken(stringf("plane %zu: ", i) + why);
 		}
 		uint64_t end;
-		if (sizes[i] == 0 || __builtin_add_overflow(p.offset, p.size, &end) || end > sizes[i])
+		if (__builtin_add_overflow(p.offset, p.size, &end) || end > sizes[i])
 			return broken(stringf("plane %zu (offset %llu, %llu bytes) lies outside its %llu-byte descriptor",
 					      i, (unsigned long long)p.offset, (unsigned long long)p.size,
 					      (unsigned long long)sizes[i]));
 	}
 	result->planeFdSizes = std::move(sizes);
 	return result;
+}
+
+Result<Bytes> ByteAllocator::allocateBytes(const ByteRequest &request)
+{
+	auto bytes = checkedBytes(request);
+	if (!bytes)
+		return withContext(bytes.error(), info_.name);
+	return bytes;
+}
+
+Result<Bytes> ByteAllocator::checkedBytes(const ByteRequest &request)
+{
+	if (request.size == 0)
+		return makeError(EINVAL, "0 bytes asked for");
+	if (request.size > uint64_t(std::numeric_limits<off_t>::max()))
+		return makeError(EOVERFLOW, "%llu bytes exceed what a descriptor can hold (%lld)",
+				 (unsigned long long)request.size, (long long)std::numeric_limits<off_t>::max());
+	if (request.alignment == 0 || (request.alignment & (request.alignment - 1)))
+		return makeError(EINVAL, "alignment %llu is not a power of two", (unsigned long long)request.alignment);
+
+	auto result = doAllocateBytes(request);
+	if (!result)
+		return result;
+	Bytes &b = *result;
+	auto broken = [&](const std::string &why) {
+		return makeError(EPROTO, "broke its promise for %llu bytes: %s", (unsigned long long)request.size,
+				 why.c_str());
+	};
+	if (b.size < request.size)
+		return broken(stringf("it gave %llu", (unsigned long long)b.size));
+	if (b.offset % request.alignment)
+		return broken(stringf("offset %llu is not a multiple of %llu", (unsigned long long)b.offset,
+				      (unsigned long long)request.alignment));
+	if (std::string why = checkDescriptor(b.fd.get(), &b.fdSize, info_.deviceImportable); !why.empty())
+		return broken(why);
+	uint64_t end;
+	if (__builtin_add_overflow(b.offset, b.size, &end) || end > b.fdSize)
+		return broken(stringf("bytes at offset %llu lie outside its %llu-byte descriptor",
+				      (unsigned long long)b.offset, (unsigned long long)b.fdSize));
+	return result;
+}
+
+Result<Allocation> ByteAllocator::doAllocate(const AllocationRequest &request)
+{
+	auto layout = linearLayout(request.format, request.width, request.height, request.linear);
+	if (!layout)
+		return layout.error();
+	// Plane offsets are aligned from the start of the bytes: so is that start.
+	const uint64_t alignment = std::max<uint64_t>(pageSize(), request.linear.offsetAlignment);
+	auto bytes = checkedBytes({layout->size, alignment});
+	if (!bytes)
+		return bytes.error();
+	for (PlaneLayout &p : layout->planes)
+		p.offset += bytes->offset;
+	layout->size = bytes->size;
+	Allocation a = singleFdAllocation(std::move(*layout), std::move(bytes->fd), bytes->fdSize);
+	a.keepAlive = std::move(bytes->keepAlive);
+	return a;
 }
 
 } // namespace hbm

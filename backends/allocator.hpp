@@ -76,6 +76,47 @@ protected:
 	AllocatorInfo info_;
 };
 
+/// What the core asks of a byte allocator: @size bytes starting at a multiple of
+/// @alignment (a power of two) inside the descriptor. A struct, as AllocationRequest.
+struct ByteRequest {
+	uint64_t size = 0;
+	uint64_t alignment = 1;
+};
+
+/// Bytes a byte allocator hands back: [offset, offset + size) of @fd.
+struct Bytes {
+	SharedFd fd;
+	uint64_t offset = 0; ///< 0 unless the allocator sub-allocates one dma-buf (regions)
+	uint64_t size = 0;   ///< at least the size asked for (heaps round to pages)
+	/// The descriptor's whole size when the backend knows it by construction; 0, and
+	/// allocateBytes() asks the kernel (lseek). HBM_VERIFY_ALLOCATIONS=1 checks it anyway.
+	uint64_t fdSize = 0;
+	/// What the bytes depend on (a region's reservation), released with them.
+	std::shared_ptr<void> keepAlive;
+};
+
+/// An allocator that gives bytes (dma-heaps, udmabuf, memfd, regions): the core lays an
+/// image out once (linearLayout()) and asks for that many bytes. Backends implement
+/// doAllocateBytes(); allocateBytes() checks what every byte allocator promises.
+class ByteAllocator : public Allocator
+{
+public:
+	using Allocator::Allocator;
+
+	/// Refuses a zero size or an alignment that is not a power of two, then checks the
+	/// result: a descriptor whose real size (lseek) holds [offset, offset + size), at
+	/// least the bytes asked for, starting at a multiple of the alignment.
+	Result<Bytes> allocateBytes(const ByteRequest &request);
+
+protected:
+	virtual Result<Bytes> doAllocateBytes(const ByteRequest &request) = 0;
+
+private:
+	/// The image path: the linear layout, then its bytes.
+	Result<Allocation> doAllocate(const AllocationRequest &request) final;
+	Result<Bytes> checkedBytes(const ByteRequest &request);
+};
+
 /// A DRM device an allocator works on: its own descriptor, what to call it, its driver and
 /// its device number (what device-local placement compares).
 struct DrmNode {

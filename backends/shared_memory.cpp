@@ -10,9 +10,15 @@
 
 namespace hbm {
 
+uint64_t pageSize()
+{
+	static const uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+	return page;
+}
+
 uint64_t pageRound(uint64_t size)
 {
-	const uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+	const uint64_t page = pageSize();
 	return (size + page - 1) / page * page;
 }
 

@@ -8,6 +8,9 @@
 
 namespace hbm {
 
+/// The page size (sysconf), read once.
+uint64_t pageSize();
+
 /// @size rounded up to whole pages.
 uint64_t pageRound(uint64_t size);
 

@@ -91,19 +91,9 @@ Result<std::shared_ptr<Context>> Context::create(const ContextOptions &options)
 		if (heap == allocators.end())
 			return makeError(ENOENT, "%s: region '%s' is carved from heap '%s', which is not present here",
 					 config.origin.c_str(), region.name.c_str(), region.heap.c_str());
-		AllocationRequest request;
-		const uint64_t linear = DRM_FORMAT_MOD_LINEAR;
-		request.width = 4096;
-		request.height = uint32_t(region.size / 4096);
-		request.format = DRM_FORMAT_R8;
-		request.modifiers = std::span<const uint64_t>(&linear, 1);
-		auto memory = (*heap)->allocate(request);
-		if (!memory)
-			return withContext(memory.error(), config.origin + ": reserving region '" + region.name + "'");
-		auto made = region::RegionAllocator::create(region.name, memory->planeFds[0], region.size, (*heap)->info(),
-							    region.algorithm);
+		auto made = region::RegionAllocator::carve(region.name, **heap, region.size, region.algorithm);
 		if (!made)
-			return made.error();
+			return withContext(made.error(), config.origin + ": reserving region '" + region.name + "'");
 		allocators.push_back(std::move(*made));
 	}
 	for (const auto &a : allocators)

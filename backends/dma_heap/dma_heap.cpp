@@ -17,6 +17,7 @@
 
 #include <hbm/format.hpp>
 
+#include "backends/shared_memory.hpp"
 #include "error.hpp"
 #include "kernel_ioctl.hpp"
 #include "log.hpp"
@@ -130,25 +131,21 @@ Result<std::unique_ptr<DmaHeapAllocator>> DmaHeapAllocator::create(const HeapInf
 	return std::unique_ptr<DmaHeapAllocator>(new DmaHeapAllocator(std::move(info), std::move(fd)));
 }
 
-Result<Allocation> DmaHeapAllocator::doAllocate(const AllocationRequest &request)
+Result<Bytes> DmaHeapAllocator::doAllocateBytes(const ByteRequest &request)
 {
-	auto layout = linearLayout(request.format, request.width, request.height, request.linear);
-	if (!layout)
-		return layout.error();
-	if (info_.maxSize && layout->size > info_.maxSize)
+	// The heap hands out whole pages: exactly the page-rounded length asked for.
+	const uint64_t size = pageRound(request.size);
+	if (info_.maxSize && size > info_.maxSize)
 		return makeError(ENOMEM, "%llu bytes exceed the heap's %llu: raise cma= on the kernel command line",
-				 (unsigned long long)layout->size, (unsigned long long)info_.maxSize);
-	int ret = allocIoctl(heapFd_.get(), layout->size);
+				 (unsigned long long)size, (unsigned long long)info_.maxSize);
+	int ret = allocIoctl(heapFd_.get(), size);
 	if (ret < 0) {
 		const char *hint = (ret == -ENOMEM && info_.contiguous)
 					   ? ": the CMA area is too small or fragmented (raise cma= on the kernel command line)"
 					   : "";
-		return makeError(-ret, "could not allocate %llu bytes%s",
-				 static_cast<unsigned long long>(layout->size), hint);
+		return makeError(-ret, "could not allocate %llu bytes%s", static_cast<unsigned long long>(size), hint);
 	}
-	// The heap hands out exactly the (page-aligned) length asked for.
-	const uint64_t size = layout->size;
-	return singleFdAllocation(std::move(*layout), SharedFd(UniqueFd(ret)), size);
+	return Bytes{SharedFd(UniqueFd(ret)), 0, size, size, nullptr};
 }
 
 } // namespace hbm::dma_heap

@@ -35,17 +35,17 @@ Result<UniqueFd> allocate(const HeapInfo &heap, uint64_t size);
 namespace hbm::dma_heap {
 
 /// One allocator per heap. The heap device stays open, so an allocation is one ioctl.
-class DmaHeapAllocator final : public Allocator
+class DmaHeapAllocator final : public ByteAllocator
 {
 public:
 	static Result<std::unique_ptr<DmaHeapAllocator>> create(const HeapInfo &heap);
 
 private:
 	DmaHeapAllocator(AllocatorInfo info, UniqueFd heapFd)
-		: Allocator(std::move(info)), heapFd_(std::move(heapFd))
+		: ByteAllocator(std::move(info)), heapFd_(std::move(heapFd))
 	{
 	}
-	Result<Allocation> doAllocate(const AllocationRequest &request) override;
+	Result<Bytes> doAllocateBytes(const ByteRequest &request) override;
 	UniqueFd heapFd_;
 };
 

@@ -21,17 +21,13 @@ std::unique_ptr<MemfdAllocator> MemfdAllocator::create()
 	return std::unique_ptr<MemfdAllocator>(new MemfdAllocator(std::move(info)));
 }
 
-Result<Allocation> MemfdAllocator::doAllocate(const AllocationRequest &request)
+Result<Bytes> MemfdAllocator::doAllocateBytes(const ByteRequest &request)
 {
-	auto layout = linearLayout(request.format, request.width, request.height, request.linear);
-	if (!layout)
-		return layout.error();
-	layout->size = pageRound(layout->size);
-	auto fd = createSealedMemfd("hbm-memfd", layout->size, F_SEAL_SHRINK | F_SEAL_GROW);
+	const uint64_t size = pageRound(request.size);
+	auto fd = createSealedMemfd("hbm-memfd", size, F_SEAL_SHRINK | F_SEAL_GROW);
 	if (!fd)
 		return fd.error();
-	const uint64_t size = layout->size;
-	return singleFdAllocation(std::move(*layout), SharedFd(std::move(*fd)), size);
+	return Bytes{SharedFd(std::move(*fd)), 0, size, size, nullptr};
 }
 
 } // namespace hbm::memfd

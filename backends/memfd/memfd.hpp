@@ -12,14 +12,14 @@ namespace hbm::memfd {
 
 /// Plain shared memory for machines without dma-buf support. Its buffers say they are
 /// not device-importable, and CPU access needs no sync on them.
-class MemfdAllocator final : public Allocator
+class MemfdAllocator final : public ByteAllocator
 {
 public:
 	static std::unique_ptr<MemfdAllocator> create();
 
 private:
-	using Allocator::Allocator;
-	Result<Allocation> doAllocate(const AllocationRequest &request) override;
+	using ByteAllocator::ByteAllocator;
+	Result<Bytes> doAllocateBytes(const ByteRequest &request) override;
 };
 
 } // namespace hbm::memfd

@@ -7,9 +7,13 @@ namespace hbm::region {
 
 namespace {
 
-uint64_t alignUp(uint64_t v, uint64_t a)
+/// @v rounded up to a multiple of @a (a power of two); nothing when that passes 2^64.
+std::optional<uint64_t> alignUp(uint64_t v, uint64_t a)
 {
-	return (v + a - 1) & ~(a - 1);
+	uint64_t up;
+	if (__builtin_add_overflow(v, a - 1, &up))
+		return std::nullopt;
+	return up & ~(a - 1);
 }
 
 } // namespace
@@ -22,8 +26,8 @@ RangeAllocator::RangeAllocator(uint64_t size) : capacity_(size), freeBytes_(size
 
 bool RangeAllocator::fits(uint64_t offset, uint64_t length, uint64_t size, uint64_t alignment)
 {
-	uint64_t start = alignUp(offset, alignment);
-	return start >= offset && start - offset <= length && length - (start - offset) >= size;
+	std::optional<uint64_t> start = alignUp(offset, alignment);
+	return start && *start - offset <= length && length - (*start - offset) >= size;
 }
 
 std::optional<uint64_t> RangeAllocator::allocate(uint64_t size, uint64_t alignment)
@@ -34,9 +38,10 @@ std::optional<uint64_t> RangeAllocator::allocate(uint64_t size, uint64_t alignme
 	if (it == free_.end())
 		return std::nullopt;
 	const uint64_t offset = it->first, length = it->second;
-	const uint64_t start = alignUp(offset, alignment);
+	const uint64_t start = *alignUp(offset, alignment); // fits() said it exists
 	free_.erase(it);
-	// What the alignment skipped at the front, and the tail, stay free.
+	// What the alignment skipped at the front, and the tail, stay free. Every range lies
+	// inside [0, capacity): these sums cannot wrap.
 	if (start > offset)
 		free_.emplace(offset, start - offset);
 	if (offset + length > start + size)

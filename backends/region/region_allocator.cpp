@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "region_allocator.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <mutex>
+#include <unistd.h>
 
 #include "backends/shared_memory.hpp"
 #include "error.hpp"
@@ -44,6 +46,11 @@ Result<std::unique_ptr<RegionAllocator>> RegionAllocator::create(const std::stri
 	if (!state->ranges)
 		return makeError(EINVAL, "region %s: unknown algorithm '%s' (best-fit, first-fit)", name.c_str(),
 				 algorithm.c_str());
+	// What the region believes it holds is what its dma-buf holds: no range past the end.
+	const off_t real = ::lseek(memory.get(), 0, SEEK_END);
+	if (real < 0 || uint64_t(real) != size)
+		return makeError(EINVAL, "region %s: its dma-buf holds %lld bytes, not the %llu the region was carved as",
+				 name.c_str(), (long long)real, (unsigned long long)size);
 	state->memory = std::move(memory);
 	state->size = size;
 	AllocatorInfo info;
@@ -52,15 +59,46 @@ Result<std::unique_ptr<RegionAllocator>> RegionAllocator::create(const std::stri
 	info.formats = linearFormats();
 	info.contiguous = heap.contiguous;
 	info.cached = heap.cached;
-	info.deviceImportable = true;
+	info.deviceImportable = heap.deviceImportable;
 	info.maxSize = size;
 	info.memoryEnd = heap.memoryEnd;
 	info.subAllocates = true;
 	return std::unique_ptr<RegionAllocator>(new RegionAllocator(std::move(info), std::move(state)));
 }
 
+Result<std::unique_ptr<RegionAllocator>> RegionAllocator::carve(const std::string &name, Allocator &heap, uint64_t size,
+								const std::string &algorithm)
+{
+	auto *bytes = dynamic_cast<ByteAllocator *>(&heap);
+	if (!bytes)
+		return makeError(ENOTSUP, "region %s: %s lays out images itself and gives no bytes to carve", name.c_str(),
+				 heap.info().name.c_str());
+	const uint64_t page = pageSize();
+	if (size == 0 || size % page)
+		return makeError(EINVAL, "region %s: size %llu is not a positive multiple of the %llu-byte page",
+				 name.c_str(), (unsigned long long)size, (unsigned long long)page);
+	// More than the heap or this machine could ever give is refused here, naming the limit.
+	const uint64_t heapLimit = heap.info().maxSize;
+	if (heapLimit && size > heapLimit)
+		return makeError(ENOMEM, "region %s: %llu bytes exceed the %llu bytes %s can give", name.c_str(),
+				 (unsigned long long)size, (unsigned long long)heapLimit, heap.info().name.c_str());
+	const long pages = ::sysconf(_SC_PHYS_PAGES);
+	const uint64_t ram = pages > 0 ? uint64_t(pages) * page : 0;
+	if (ram && size > ram)
+		return makeError(ENOMEM, "region %s: %llu bytes exceed the %llu bytes of RAM this machine has",
+				 name.c_str(), (unsigned long long)size, (unsigned long long)ram);
+
+	auto memory = bytes->allocateBytes({size, page});
+	if (!memory)
+		return memory.error();
+	if (memory->offset != 0)
+		return makeError(EINVAL, "region %s: %s gave bytes at offset %llu of a larger dma-buf; a region needs its own",
+				 name.c_str(), heap.info().name.c_str(), (unsigned long long)memory->offset);
+	return create(name, std::move(memory->fd), size, heap.info(), algorithm);
+}
+
 RegionAllocator::RegionAllocator(AllocatorInfo info, std::shared_ptr<RegionState> state)
-	: Allocator(std::move(info)), state_(std::move(state))
+	: ByteAllocator(std::move(info)), state_(std::move(state))
 {
 }
 
@@ -78,28 +116,20 @@ uint64_t RegionAllocator::largestFree() const
 	return state_->ranges->largestFree();
 }
 
-Result<Allocation> RegionAllocator::doAllocate(const AllocationRequest &request)
+Result<Bytes> RegionAllocator::doAllocateBytes(const ByteRequest &request)
 {
-	auto layout = linearLayout(request.format, request.width, request.height, request.linear);
-	if (!layout)
-		return layout.error();
-	const uint64_t size = pageRound(layout->size);
+	const uint64_t size = pageRound(request.size);
 	std::optional<uint64_t> offset;
 	{
 		std::lock_guard lock(state_->mutex);
-		offset = state_->ranges->allocate(size, 4096);
+		offset = state_->ranges->allocate(size, std::max(request.alignment, pageSize()));
 		if (!offset)
 			return makeError(ENOMEM, "%llu bytes do not fit: %llu of %llu bytes free, the largest free range %llu (%s)",
 					 (unsigned long long)size, (unsigned long long)state_->ranges->freeBytes(),
 					 (unsigned long long)state_->size, (unsigned long long)state_->ranges->largestFree(),
 					 state_->ranges->name());
 	}
-	auto reservation = std::make_shared<Reservation>(state_, *offset);
-	for (PlaneLayout &p : layout->planes)
-		p.offset += *offset;
-	Allocation a = singleFdAllocation(std::move(*layout), state_->memory, state_->size);
-	a.keepAlive = std::move(reservation);
-	return a;
+	return Bytes{state_->memory, *offset, size, state_->size, std::make_shared<Reservation>(state_, *offset)};
 }
 
 } // namespace hbm::region

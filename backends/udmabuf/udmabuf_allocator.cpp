@@ -45,12 +45,9 @@ Result<std::unique_ptr<UdmabufAllocator>> UdmabufAllocator::create(const std::st
 	return std::unique_ptr<UdmabufAllocator>(new UdmabufAllocator(std::move(info), std::move(dev)));
 }
 
-Result<Allocation> UdmabufAllocator::doAllocate(const AllocationRequest &request)
+Result<Bytes> UdmabufAllocator::doAllocateBytes(const ByteRequest &request)
 {
-	auto layout = linearLayout(request.format, request.width, request.height, request.linear);
-	if (!layout)
-		return layout.error();
-	const uint64_t size = pageRound(layout->size);
+	const uint64_t size = pageRound(request.size);
 	if (info_.maxSize && size > info_.maxSize)
 		return makeError(E2BIG, "%llu bytes exceed udmabuf's size_limit_mb (%llu MiB)",
 				 (unsigned long long)size, (unsigned long long)(info_.maxSize >> 20));
@@ -68,8 +65,7 @@ Result<Allocation> UdmabufAllocator::doAllocate(const AllocationRequest &request
 	if (ret < 0)
 		return makeError(-ret, "UDMABUF_CREATE of %llu bytes failed", (unsigned long long)size);
 	// The dma-buf holds the pages; the memfd is no longer needed.
-	layout->size = size;
-	return singleFdAllocation(std::move(*layout), SharedFd(UniqueFd(ret)), size);
+	return Bytes{SharedFd(UniqueFd(ret)), 0, size, size, nullptr};
 }
 
 } // namespace hbm::udmabuf

@@ -13,14 +13,14 @@ namespace hbm::udmabuf {
 /// memfd pages made into a dma-buf by /dev/udmabuf (what wlroots and libcamera use when
 /// there is no heap). The memfd is sealed against shrinking, as the driver demands, and
 /// its size rounded to pages.
-class UdmabufAllocator final : public Allocator
+class UdmabufAllocator final : public ByteAllocator
 {
 public:
 	static Result<std::unique_ptr<UdmabufAllocator>> create(const std::string &device = "/dev/udmabuf");
 
 private:
-	UdmabufAllocator(AllocatorInfo info, UniqueFd dev) : Allocator(std::move(info)), dev_(std::move(dev)) {}
-	Result<Allocation> doAllocate(const AllocationRequest &request) override;
+	UdmabufAllocator(AllocatorInfo info, UniqueFd dev) : ByteAllocator(std::move(info)), dev_(std::move(dev)) {}
+	Result<Bytes> doAllocateBytes(const ByteRequest &request) override;
 	UniqueFd dev_;
 };
 

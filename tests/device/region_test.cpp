@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: MIT
 // A region carved from the CMA heap at start: buffers are ranges of it, released ranges
 // come back, a full region says how full, and a buffer at an offset inside it scans out.
+// Regions are carved as bytes: past 256 MiB from the system heap, never more than the heap
+// or the RAM could give.
+#include <cerrno>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <drm_fourcc.h>
 
@@ -12,17 +16,34 @@
 using namespace hbm;
 using namespace hbm::test;
 
-TEST(Region, CarvedFromCmaSubAllocatedAndScannedOut)
+namespace {
+
+/// The CMA heap's name ("reserved" in the lab), or empty.
+std::string cmaHeap()
 {
 	std::string cma = allocatorFor("cma");
-	HBM_REQUIRE_DEVICE(!cma.empty(), "no CMA dma-heap");
+	return cma.empty() ? cma : cma.substr(cma.find(':') + 1);
+}
+
+/// A context configured by @toml, as if read from lab.toml.
+Result<std::shared_ptr<Context>> configured(const std::string &toml)
+{
+	auto config = parseConfig(toml, "lab.toml");
+	if (!config)
+		return config.error();
+	return Context::create(*config);
+}
+
+} // namespace
+
+TEST(Region, CarvedFromCmaSubAllocatedAndScannedOut)
+{
+	const std::string heap = cmaHeap();
+	HBM_REQUIRE_DEVICE(!heap.empty(), "no CMA dma-heap");
 	auto vkms = KmsDevice::openByDriver("vkms");
 	HBM_REQUIRE_DEVICE(vkms.ok(), vkms ? "" : vkms.error().message);
-	const std::string heap = cma.substr(cma.find(':') + 1);
-	auto config = parseConfig("[region.video]\nheap = \"" + heap + "\"\nsize = \"16M\"\n"
-				  "[kind.video]\nallocators = [\"region:video\"]\n", "lab.toml");
-	ASSERT_TRUE(config) << config.error().message;
-	auto ctx = Context::create(*config);
+	auto ctx = configured("[region.video]\nheap = \"" + heap + "\"\nsize = \"16M\"\n"
+			      "[kind.video]\nallocators = [\"region:video\"]\n");
 	ASSERT_TRUE(ctx) << ctx.error().toString();
 
 	AllocationOptions fromRegion;
@@ -69,4 +90,76 @@ TEST(Region, CarvedFromCmaSubAllocatedAndScannedOut)
 		ASSERT_TRUE(writeTestPattern(*cpu, (*a)->layout()));
 	}
 	EXPECT_TRUE(displaysTestPattern(**vkms, **a));
+}
+
+TEST(Region, CarvedAsBytesFromCmaAndPast256MiBFromSystem)
+{
+	const std::string heap = cmaHeap();
+	HBM_REQUIRE_DEVICE(!heap.empty(), "no CMA dma-heap");
+	HBM_REQUIRE_DEVICE(!allocatorFor("system").empty(), "no system dma-heap");
+	auto ctx = configured("[region.small]\nheap = \"" + heap + "\"\nsize = \"40M\"\n"
+			      "[region.big]\nheap = \"system\"\nsize = \"300M\"\n");
+	ASSERT_TRUE(ctx) << ctx.error().toString();
+	for (const AllocatorInfo &a : (*ctx)->allocators()) {
+		if (a.name == "region:small") {
+			EXPECT_EQ(a.maxSize, 40ull << 20);
+		} else if (a.name == "region:big") {
+			EXPECT_EQ(a.maxSize, 300ull << 20);
+		}
+	}
+
+	AllocationOptions small;
+	small.allocator = "region:small";
+	auto fromCma = (*ctx)->allocate({4096, 2048, DRM_FORMAT_XRGB8888}, small); // 32 MiB
+	ASSERT_TRUE(fromCma) << fromCma.error().toString();
+	EXPECT_EQ(::lseek((*fromCma)->planeFd(0).get(), 0, SEEK_END), off_t(40) << 20);
+
+	// 32 MiB, then four 64 MiB buffers: the last ends at 288 MiB, past what a 4096-wide
+	// R8 image could describe.
+	AllocationOptions big;
+	big.allocator = "region:big";
+	auto first = (*ctx)->allocate({4096, 2048, DRM_FORMAT_XRGB8888}, big);
+	ASSERT_TRUE(first) << first.error().toString();
+	std::vector<std::shared_ptr<Buffer>> buffers;
+	for (int i = 0; i < 4; ++i) {
+		auto b = (*ctx)->allocate({4096, 4096, DRM_FORMAT_XRGB8888}, big);
+		ASSERT_TRUE(b) << b.error().toString();
+		buffers.push_back(*b);
+	}
+	EXPECT_FALSE((*ctx)->allocate({4096, 4096, DRM_FORMAT_XRGB8888}, big)) << "300 MiB hold no sixth";
+	Buffer &last = *buffers.back();
+	const PlaneLayout &plane = last.layout().planes[0];
+	EXPECT_GT(plane.offset + plane.size, 256ull << 20);
+	EXPECT_LE(plane.offset + plane.size, uint64_t(::lseek(last.planeFd(0).get(), 0, SEEK_END)));
+	{
+		auto cpu = last.beginCpuAccess(CpuAccessMode::Write);
+		ASSERT_TRUE(cpu) << cpu.error().toString();
+		cpu->plane(0)[plane.size - 1] = 0x5a;
+	}
+	auto cpu = last.beginCpuAccess(CpuAccessMode::Read);
+	ASSERT_TRUE(cpu) << cpu.error().toString();
+	EXPECT_EQ(cpu->plane(0)[plane.size - 1], 0x5a) << "the region's last megabytes are real memory";
+}
+
+TEST(Region, MoreThanTheHeapOrRamCouldGiveIsRefusedByName)
+{
+	const std::string heap = cmaHeap();
+	HBM_REQUIRE_DEVICE(!heap.empty(), "no CMA dma-heap");
+	const struct {
+		std::string toml;
+		const char *why;
+	} cases[] = {
+		{"[region.r]\nheap = \"" + heap + "\"\nsize = \"128M\"\n", "134217728 bytes exceed the"},
+		{"[region.r]\nheap = \"system\"\nsize = \"64G\"\n", "68719476736 bytes exceed the"},
+	};
+	for (const auto &c : cases) {
+		size_t fdsBefore = openFdCount();
+		auto ctx = configured(c.toml);
+		ASSERT_FALSE(ctx) << c.toml;
+		EXPECT_EQ(ctx.error().code, ENOMEM) << ctx.error().toString();
+		EXPECT_NE(ctx.error().message.find("lab.toml: reserving region 'r': region r: "), std::string::npos)
+			<< ctx.error().message;
+		EXPECT_NE(ctx.error().message.find(c.why), std::string::npos) << ctx.error().message;
+		EXPECT_EQ(openFdCount(), fdsBefore);
+	}
 }

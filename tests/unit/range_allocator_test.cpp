@@ -52,3 +52,30 @@ TEST(RangeAllocator, ExhaustionAndUnknownAlgorithm)
 	EXPECT_EQ(r->freeBytes(), 0u);
 	EXPECT_EQ(RangeAllocator::create("worst-fit", 8192), nullptr);
 }
+
+TEST(RangeAllocator, SixtyFourBitSizesNeitherWrapNorTruncate)
+{
+	for (const char *algorithm : {"best-fit", "first-fit"}) {
+		const uint64_t big = (1ull << 44) + (16ull << 20);
+		auto r = RangeAllocator::create(algorithm, 3 * big);
+		auto a = r->allocate(big, 4096), b = r->allocate(big, 1ull << 40);
+		ASSERT_TRUE(a && b) << algorithm;
+		EXPECT_EQ(*a, 0u);
+		EXPECT_EQ(*b % (1ull << 40), 0u);
+		EXPECT_GE(*b, big);
+		EXPECT_EQ(r->freeBytes(), big);
+		EXPECT_FALSE(r->allocate(2 * big, 4096)) << "more than is free";
+		EXPECT_TRUE(r->release(*a));
+		EXPECT_EQ(r->largestFree(), std::max(*b, 3 * big - (*b + big)));
+
+		// A range ending at the top of the 64-bit space: alignment must not wrap to 0.
+		const uint64_t top = ~0ull - 4095;
+		auto edge = RangeAllocator::create(algorithm, top);
+		ASSERT_TRUE(edge->allocate(top - 8192, 4096));
+		EXPECT_FALSE(edge->allocate(4096, 1ull << 63)) << "the aligned start would wrap past 2^64";
+		auto last = edge->allocate(8192, 4096);
+		ASSERT_TRUE(last);
+		EXPECT_EQ(*last, top - 8192);
+		EXPECT_EQ(edge->freeBytes(), 0u);
+	}
+}

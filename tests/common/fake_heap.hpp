@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: MIT
+// A byte allocator for tests at the seam: it gives what it is asked, and lies on request.
+#pragma once
+
+#include <cerrno>
+#include <functional>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <vector>
+
+#include "backends/allocator.hpp"
+
+namespace hbm::test {
+
+/// A heap that gives what it is asked: a sparse memfd of that many bytes, then @lie
+/// changes what it says about them, if a test wants it to.
+class FakeHeap final : public ByteAllocator
+{
+public:
+	explicit FakeHeap(bool deviceImportable = false) : ByteAllocator(makeInfo(deviceImportable)) {}
+	std::vector<uint64_t> asked; ///< every size asked for, in bytes
+	std::function<void(Bytes &)> lie;
+
+private:
+	static AllocatorInfo makeInfo(bool deviceImportable)
+	{
+		AllocatorInfo info;
+		info.name = "dma-heap:fake";
+		info.kind = AllocatorKind::Memfd;
+		info.formats = linearFormats();
+		info.deviceImportable = deviceImportable;
+		return info;
+	}
+	Result<Bytes> doAllocateBytes(const ByteRequest &request) override
+	{
+		asked.push_back(request.size);
+		UniqueFd fd(::memfd_create("fake-heap", MFD_CLOEXEC));
+		if (!fd || ::ftruncate(fd.get(), off_t(request.size)) < 0)
+			return Error{errno, "memfd"};
+		Bytes bytes{SharedFd(std::move(fd)), 0, request.size, request.size, nullptr};
+		if (lie)
+			lie(bytes);
+		return bytes;
+	}
+};
+
+} // namespace hbm::test

@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: MIT
+// Byte allocators at the seam: the core lays an image out once and asks for its bytes;
+// what a heap gives is checked before anyone sees it, and nothing refused leaks.
+#include <cerrno>
+#include <cstdlib>
+#include <gtest/gtest.h>
+
+#include <drm_fourcc.h>
+
+#include "backends/allocator.hpp"
+
+#include "common/fake_heap.hpp"
+#include "common/process_resources.hpp"
+
+using namespace hbm;
+using hbm::test::FakeHeap;
+
+namespace {
+
+const int kVerify = ::setenv("HBM_VERIFY_ALLOCATIONS", "1", 1);
+
+constexpr uint64_t kMiB = 1ull << 20;
+
+} // namespace
+
+TEST(ByteAllocator, ImagesAreLaidOutOnceAndGivenTheirBytes)
+{
+	FakeHeap heap;
+	const uint64_t linear = DRM_FORMAT_MOD_LINEAR;
+	AllocationRequest request;
+	request.width = 1920;
+	request.height = 1080;
+	request.format = DRM_FORMAT_NV12;
+	request.modifiers = std::span<const uint64_t>(&linear, 1);
+	auto a = heap.allocate(request);
+	ASSERT_TRUE(a) << a.error().toString();
+	auto expected = linearLayout(DRM_FORMAT_NV12, 1920, 1080);
+	ASSERT_TRUE(expected);
+	EXPECT_EQ(a->layout, *expected);
+	ASSERT_EQ(heap.asked.size(), 1u);
+	EXPECT_EQ(heap.asked[0], expected->size) << "the heap is asked for the layout's bytes";
+	EXPECT_EQ(a->planeFds.size(), 2u);
+	EXPECT_EQ(a->planeFds[0], a->planeFds[1]);
+}
+
+TEST(ByteAllocator, BrokenPromisesNeverReachTheUser)
+{
+	struct Case {
+		const char *why;
+		std::function<void(Bytes &)> lie;
+		bool deviceImportable = false;
+	};
+	const Case cases[] = {
+		{"it gave 16773120", [](Bytes &b) { b.size -= 4096; }},
+		{"offset 100 is not a multiple of 4096", [](Bytes &b) { b.offset = 100; }},
+		{"bytes at offset 8192 lie outside its 16777216-byte descriptor", [](Bytes &b) { b.offset = 8192; }},
+		{"descriptor of 16777216 bytes, reported 33554432", [](Bytes &b) { b.fdSize *= 2; }},
+		{"no descriptor", [](Bytes &b) { b.fd = SharedFd(); }},
+		{"not a dma-buf", [](Bytes &) {}, true},
+	};
+	for (const Case &c : cases) {
+		FakeHeap heap(c.deviceImportable);
+		heap.lie = c.lie;
+		size_t fdsBefore = test::openFdCount();
+		auto bytes = heap.allocateBytes({16 * kMiB, 4096});
+		ASSERT_FALSE(bytes) << c.why;
+		EXPECT_EQ(bytes.error().code, EPROTO) << bytes.error().toString();
+		EXPECT_NE(bytes.error().message.find("dma-heap:fake: broke its promise for 16777216 bytes: "),
+			  std::string::npos) << bytes.error().message;
+		EXPECT_NE(bytes.error().message.find(c.why), std::string::npos) << bytes.error().message;
+		EXPECT_EQ(test::openFdCount(), fdsBefore) << c.why << ": the refused bytes leaked";
+	}
+}
+
+TEST(ByteAllocator, BadRequestsNeverReachTheBackend)
+{
+	FakeHeap heap;
+	const struct {
+		ByteRequest request;
+		int code;
+		const char *why;
+	} cases[] = {
+		{{0, 4096}, EINVAL, "dma-heap:fake: 0 bytes asked for"},
+		{{4096, 3}, EINVAL, "alignment 3 is not a power of two"},
+		{{1ull << 63, 4096}, EOVERFLOW, "9223372036854775808 bytes exceed what a descriptor can hold"},
+	};
+	for (const auto &c : cases) {
+		auto bytes = heap.allocateBytes(c.request);
+		ASSERT_FALSE(bytes) << c.why;
+		EXPECT_EQ(bytes.error().code, c.code) << bytes.error().toString();
+		EXPECT_NE(bytes.error().message.find(c.why), std::string::npos) << bytes.error().message;
+	}
+	EXPECT_TRUE(heap.asked.empty());
+}
