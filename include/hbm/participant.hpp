@@ -61,7 +61,8 @@ struct Participant {
 	/// The device's sysfs directory, which configuration rules match by prefix ("" unknown).
 	std::string sysfsPath;
 
-	std::string name() const { return identityName(identity); }
+	/// Derived from the identity (const: assigning to it would change nothing).
+	const std::string name() const { return identityName(identity); }
 	/// The DRM driver of a KMS plane, "" otherwise.
 	HBM_EXPORT std::string drmDriver() const;
 	/// The card name of a V4L2 queue, "" otherwise.

@@ -99,7 +99,7 @@ TEST_F(Negotiate, ThirtyTwoBitDmaLimitHonouredOrRefusedWithAReason)
 	uint64_t ramTop = systemRamTop();
 	HBM_REQUIRE_DEVICE(ramTop != 0, "/proc/iomem hides addresses (not root)");
 	Participant camera;
-	camera.name() = "camera with 32-bit DMA (declared)";
+	camera.identity = DeclaredIdentity{"camera with 32-bit DMA"};
 	camera.source = "declared by the test";
 	camera.constraints.formats = FormatSet({DRM_FORMAT_XRGB8888}, {DRM_FORMAT_MOD_LINEAR});
 	camera.constraints.placement.addressLimit = 1ull << 32;
@@ -131,7 +131,7 @@ TEST_F(Negotiate, IncompatiblePairIsRefused)
 
 	// A camera that writes only NV12 and a vkms primary plane that reads no YUV.
 	Participant camera;
-	camera.name() = "NV12 camera (declared)";
+	camera.identity = DeclaredIdentity{"NV12 camera"};
 	camera.constraints.formats = FormatSet({DRM_FORMAT_NV12}, {DRM_FORMAT_MOD_LINEAR});
 	auto disjoint = context()->negotiate({1280, 720, {DRM_FORMAT_NV12, DRM_FORMAT_XRGB8888}}, {camera, primary_});
 	ASSERT_FALSE(disjoint);
