@@ -64,6 +64,7 @@ protected:
 		name_ = allocatorFor(GetParam());
 		HBM_REQUIRE_DEVICE(!name_.empty(), "no " + GetParam() + " allocator");
 		info_ = allocatorInfo(name_);
+		warmUp(name_);
 	}
 	std::string name_;
 	AllocatorInfo info_;
