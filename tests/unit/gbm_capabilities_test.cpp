@@ -47,13 +47,9 @@ AllocatorInfo dumb()
 	return a;
 }
 
-Participant participant(const std::string &name, FormatSet formats)
+Participant participant(const char *name, FormatSet formats)
 {
-	Participant p;
-	p.name = name;
-	p.source = "test";
-	p.constraints.formats = std::move(formats);
-	return p;
+	return {.name = name, .source = "test", .constraints = {.formats = std::move(formats)}};
 }
 
 } // namespace
