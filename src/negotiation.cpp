@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <optional>
 
 #include <drm_fourcc.h>
 #include <sys/sysmacros.h>
@@ -128,6 +129,16 @@ Result<Plan> negotiate(const Request &request, const std::vector<Participant> &p
 		}
 		formatFailed = false;
 
+		// Every allocator is asked; the best modifier class wins (a vendor layout, then
+		// LINEAR, then the implicit one), and among equals the first in rank order.
+		struct Accepted {
+			const AllocatorInfo *allocator;
+			uint64_t modifier;
+		};
+		std::optional<Accepted> best;
+		auto rankOf = [](uint64_t m) {
+			return m == DRM_FORMAT_MOD_INVALID ? 2 : (m == DRM_FORMAT_MOD_LINEAR ? 1 : 0);
+		};
 		for (const AllocatorInfo &a : allocators) {
 			const Capabilities cap = capabilitiesOf(a);
 			std::vector<uint64_t> usable;
@@ -135,6 +146,8 @@ Result<Plan> negotiate(const Request &request, const std::vector<Participant> &p
 				if (a.formats.contains(format, m))
 					usable.push_back(m);
 			const uint64_t modifier = usable.empty() ? modifiers.front() : pickModifier(usable);
+			if (best && rankOf(modifier) >= rankOf(best->modifier))
+				continue; // no better than what an earlier allocator offers
 
 			Candidate candidate{request.width, request.height, format, modifier, nullptr};
 			std::optional<Layout> layout;
@@ -155,23 +168,32 @@ Result<Plan> negotiate(const Request &request, const std::vector<Participant> &p
 				tried.push_back(std::move(*rejected));
 				continue;
 			}
-			for (const Rejection &r : tried)
-				trace.push_back("passed over " + r.subject() + ": " + r.why());
-			trace.push_back("chose " + formatName(format) + " with modifier " + modifierName(modifier) + " from " +
-					a.name + (a.contiguous ? " (contiguous)" : "") +
-					stringf(", stride aligned to %u", linear.strideAlignment));
-			if (c.placement.addressLimit) {
-				std::vector<std::string> by;
-				for (const ParticipantIdentity &id : combined->setBy.addressLimit)
-					by.push_back(identityName(id));
-				trace.push_back((a.memoryEnd && a.memoryEnd <= c.placement.addressLimit
-							 ? a.name + "'s memory ends at " + hex(a.memoryEnd) + " (configured)"
-							 : "RAM ends at " + hex(physicalTop)) +
-						", below the limit " + hex(c.placement.addressLimit) + " of " + joined(by, " and "));
-			}
-			return PlanBuilder::make(request.width, request.height, request.usage, format, modifier, linear,
-						 c.placement, a.name, std::move(trace));
+			if (best)
+				trace.push_back("preferred " + modifierName(modifier) + " from " + a.name + " to " +
+						modifierName(best->modifier) + " from " + best->allocator->name);
+			best = Accepted{&a, modifier};
+			if (rankOf(modifier) == 0)
+				break;
 		}
+		if (!best)
+			continue;
+		const AllocatorInfo &a = *best->allocator;
+		const uint64_t modifier = best->modifier;
+		for (const Rejection &r : tried)
+			trace.push_back("passed over " + r.subject() + ": " + r.why());
+		trace.push_back("chose " + formatName(format) + " with modifier " + modifierName(modifier) + " from " + a.name +
+				(a.contiguous ? " (contiguous)" : "") + stringf(", stride aligned to %u", linear.strideAlignment));
+		if (c.placement.addressLimit) {
+			std::vector<std::string> by;
+			for (const ParticipantIdentity &id : combined->setBy.addressLimit)
+				by.push_back(identityName(id));
+			trace.push_back((a.memoryEnd && a.memoryEnd <= c.placement.addressLimit
+						 ? a.name + "'s memory ends at " + hex(a.memoryEnd) + " (configured)"
+						 : "RAM ends at " + hex(physicalTop)) +
+					", below the limit " + hex(c.placement.addressLimit) + " of " + joined(by, " and "));
+		}
+		return PlanBuilder::make(request.width, request.height, request.usage, format, modifier, linear, c.placement,
+					 a.name, std::move(trace));
 	}
 
 	std::string fix = advice(tried, *combined, allocators, formatFailed);

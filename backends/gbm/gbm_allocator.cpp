@@ -15,6 +15,7 @@
 #include <hbm/unique_fd.hpp>
 
 #include "error.hpp"
+#include "kms/drm_objects.hpp"
 #include "log.hpp"
 #include "string_format.hpp"
 
@@ -56,53 +57,123 @@ struct GbmDevice {
 	}
 };
 
-GbmAllocator::GbmAllocator(AllocatorInfo info, std::shared_ptr<GbmDevice> device)
-	: Allocator(std::move(info)), device_(std::move(device))
+std::vector<PlaneFormats> readPlaneFormats(int fd)
 {
+	// Primary and cursor planes are listed only to clients that ask for universal planes.
+	drmSetClientCap(fd, DRM_CLIENT_CAP_UNIVERSAL_PLANES, 1);
+	std::vector<PlaneFormats> out;
+	drm::PlaneResources planes(drmModeGetPlaneResources(fd));
+	for (uint32_t i = 0; planes && i < planes->count_planes; ++i) {
+		drm::Plane plane(drmModeGetPlane(fd, planes->planes[i]));
+		if (!plane)
+			continue;
+		PlaneFormats p;
+		p.planeId = plane->plane_id;
+		drm::ObjectProperties props(drmModeObjectGetProperties(fd, p.planeId, DRM_MODE_OBJECT_PLANE));
+		for (uint32_t j = 0; props && j < props->count_props; ++j) {
+			drm::Property prop(drmModeGetProperty(fd, props->props[j]));
+			if (!prop || std::strcmp(prop->name, "IN_FORMATS") != 0)
+				continue;
+			drm::PropertyBlob blob(drmModeGetPropertyBlob(fd, uint32_t(props->prop_values[j])));
+			drmModeFormatModifierIterator iter = {};
+			while (blob && drmModeFormatModifierBlobIterNext(blob.get(), &iter))
+				p.formats.add(iter.fmt, iter.mod);
+		}
+		if (p.formats.empty()) {
+			// No IN_FORMATS: the driver takes no modifiers, only LINEAR or its implicit layout.
+			for (uint32_t f = 0; f < plane->count_formats; ++f) {
+				p.formats.add(plane->formats[f], DRM_FORMAT_MOD_LINEAR);
+				p.formats.add(plane->formats[f], DRM_FORMAT_MOD_INVALID);
+			}
+		}
+		out.push_back(std::move(p));
+	}
+	return out;
 }
+
+FormatSet capabilitiesFromPlanes(const std::vector<PlaneFormats> &planes)
+{
+	FormatSet stated;
+	for (const PlaneFormats &p : planes)
+		stated = stated.unite(p.formats);
+	if (planes.empty())
+		stated = FormatSet({DRM_FORMAT_XRGB8888, DRM_FORMAT_ARGB8888}, {DRM_FORMAT_MOD_LINEAR});
+	FormatSet out;
+	for (const FormatSet::Entry &e : stated.entries()) {
+		if (!findFormat(e.format))
+			continue;
+		for (uint64_t m : e.modifiers)
+			out.add(e.format, m);
+		out.add(e.format, DRM_FORMAT_MOD_LINEAR);
+		out.add(e.format, DRM_FORMAT_MOD_INVALID);
+	}
+	return out;
+}
+
+GbmAllocator::GbmAllocator(AllocatorInfo info, UniqueFd fd) : Allocator(std::move(info)), fd_(std::move(fd)) {}
 
 GbmAllocator::~GbmAllocator() = default;
 
 Result<std::unique_ptr<GbmAllocator>> GbmAllocator::create(DrmNode node)
 {
-	auto device = std::make_shared<GbmDevice>();
-	const std::string nodePath = node.path;
-	const dev_t deviceId = node.device;
-	device->fd = std::move(node.fd);
-	device->gbm = gbm_create_device(device->fd.get());
-	if (!device->gbm)
-		return makeError(ENODEV, "Mesa GBM has no backend for %s", nodePath.c_str());
+	auto planes = readPlaneFormats(node.fd.get());
+	HBM_LOG(logGbm, Debug, "%s: %s, %zu KMS planes", node.path.c_str(), node.driver.c_str(), planes.size());
+	return create(std::move(node), planes);
+}
 
-	drmVersionPtr version = drmGetVersion(device->fd.get());
-	std::string driver = version ? version->name : "?";
-	drmFreeVersion(version);
-
+Result<std::unique_ptr<GbmAllocator>> GbmAllocator::create(DrmNode node, const std::vector<PlaneFormats> &planes)
+{
+	const std::string &nodePath = node.path;
+	const std::string &driver = node.driver;
 	AllocatorInfo info;
 	info.name = "gbm:" + driver;
 	info.kind = AllocatorKind::Gbm;
 	info.deviceImportable = true;
 	info.drmDevice = nodePath;
 	info.drmDriver = driver;
-	info.drmDeviceId = deviceId;
-	// GBM cannot list modifiers (EGL can, in libhbm-egl): declare what it always honours,
-	// LINEAR through GBM_BO_USE_LINEAR and the driver's implicit layout.
-	for (const FormatInfo &f : knownFormats()) {
-		if (gbm_device_is_format_supported(device->gbm, f.fourcc, GBM_BO_USE_RENDERING)) {
-			info.formats.add(f.fourcc, DRM_FORMAT_MOD_LINEAR);
-			info.formats.add(f.fourcc, DRM_FORMAT_MOD_INVALID);
-		}
-	}
+	info.drmDeviceId = node.device;
+	info.formats = capabilitiesFromPlanes(planes);
 	if (info.formats.empty())
-		return makeError(ENOTSUP, "Mesa GBM on %s (%s) supports none of hbm's formats",
-				 nodePath.c_str(), driver.c_str());
-	HBM_LOG(logGbm, Debug, "%s: %s, backend %s", nodePath.c_str(), driver.c_str(),
-		gbm_device_get_backend_name(device->gbm));
-	return std::unique_ptr<GbmAllocator>(new GbmAllocator(std::move(info), std::move(device)));
+		return makeError(ENOTSUP, "the planes of %s (%s) take none of hbm's formats", nodePath.c_str(),
+				 driver.c_str());
+	return std::unique_ptr<GbmAllocator>(new GbmAllocator(std::move(info), std::move(node.fd)));
+}
+
+Result<std::shared_ptr<GbmDevice>> GbmAllocator::device()
+{
+	std::call_once(deviceOnce_, [this] {
+		if (!fd_) {
+			deviceError_ = "no DRM descriptor to make a GBM device on";
+			return;
+		}
+		auto made = std::make_shared<GbmDevice>();
+		made->gbm = gbm_create_device(fd_.get());
+		if (!made->gbm) {
+			deviceError_ = "Mesa GBM has no backend for it";
+			return;
+		}
+		HBM_LOG(logGbm, Debug, "%s: GBM backend %s", info_.drmDevice.c_str(),
+			gbm_device_get_backend_name(made->gbm));
+		made->fd = std::move(fd_);
+		device_ = std::move(made);
+	});
+	if (!device_)
+		return makeError(ENODEV, "%s on %s: %s", info_.name.c_str(), info_.drmDevice.c_str(),
+				 deviceError_.c_str());
+	return device_;
 }
 
 Result<Allocation> GbmAllocator::doAllocate(const AllocationRequest &request)
 {
-	struct gbm_device *gbm = device_->gbm;
+	auto device = this->device();
+	if (!device)
+		return device.error();
+	struct gbm_device *gbm = (*device)->gbm;
+	// The planes said which formats the display takes; whether the driver renders them is
+	// asked now, the first time it matters (a GBM device at probe would load a driver).
+	if (!gbm_device_is_format_supported(gbm, request.format, GBM_BO_USE_RENDERING))
+		return makeError(ENOTSUP, "Mesa GBM (%s) on %s cannot make %s", gbm_device_get_backend_name(gbm),
+				 info_.drmDevice.c_str(), formatName(request.format).c_str());
 	const uint32_t flags = gbmFlags(request.usage);
 	const auto &mods = request.modifiers;
 	const bool implicitOk = std::find(mods.begin(), mods.end(), DRM_FORMAT_MOD_INVALID) != mods.end();
@@ -167,8 +238,7 @@ Result<Allocation> GbmAllocator::doAllocate(const AllocationRequest &request)
 		return makeError(ENOTSUP, "Mesa GBM made no buffer (%s)", tried.c_str());
 	}
 
-	std::shared_ptr<GbmDevice> device = device_;
-	std::shared_ptr<void> keep(bo, [device](void *p) { gbm_bo_destroy(static_cast<struct gbm_bo *>(p)); });
+	std::shared_ptr<void> keep(bo, [device = *device](void *p) { gbm_bo_destroy(static_cast<struct gbm_bo *>(p)); });
 
 	Allocation a;
 	a.keepAlive = keep;
@@ -185,7 +255,7 @@ Result<Allocation> GbmAllocator::doAllocate(const AllocationRequest &request)
 		// buffer writable: export the plane's handle on our own fd, read-write.
 		int raw = -1;
 		uint32_t handle = gbm_bo_get_handle_for_plane(bo, i).u32;
-		if (drmPrimeHandleToFD(device_->fd.get(), handle, DRM_CLOEXEC | DRM_RDWR, &raw))
+		if (drmPrimeHandleToFD((*device)->fd.get(), handle, DRM_CLOEXEC | DRM_RDWR, &raw))
 			return makeError(errno, "PRIME export of plane %d (GEM handle %u) failed", i, handle);
 		UniqueFd fd(raw);
 		// Planes of one bo are one dma-buf: keep a single descriptor for them.

@@ -3,7 +3,12 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <vector>
+
+#include <hbm/format_set.hpp>
+#include <hbm/unique_fd.hpp>
 
 #include "backends/allocator.hpp"
 
@@ -11,19 +16,57 @@ namespace hbm::gbm {
 
 struct GbmDevice;
 
+/// One KMS plane's formats as the DRM device states them: the IN_FORMATS pairs, or (a
+/// driver without IN_FORMATS) each of the plane's formats with LINEAR and INVALID.
+struct PlaneFormats {
+	uint32_t planeId = 0;
+	FormatSet formats;
+};
+
+/// Reads the formats of every plane of the DRM device @fd with libdrm alone (no GBM, so no
+/// Mesa driver is loaded). Empty for a device without KMS planes (render-only, like vgem).
+std::vector<PlaneFormats> readPlaneFormats(int fd);
+
+/// What GBM on a device with these @planes is declared to make — a pure function, so a
+/// unit test can feed a fake device. The union of the planes' pairs (a vendor's tiled
+/// modifiers included), each format also with LINEAR (GBM_BO_USE_LINEAR) and INVALID (the
+/// driver's implicit layout); formats hbm cannot describe are left out. Without planes
+/// (render-only) nothing says what the driver renders: XRGB8888 and ARGB8888, the two
+/// formats GBM names in its own gbm_bo_format, with LINEAR and INVALID.
+/// Whether the driver really makes a format is asked of GBM at the first allocation.
+/// TODO(egl): when libhbm-egl lands, add what eglQueryDmaBufModifiersEXT says of the
+/// renderer (the modifiers it can sample), which is more than the planes scan out.
+FormatSet capabilitiesFromPlanes(const std::vector<PlaneFormats> &planes);
+
 /// Mesa GBM on a DRM node: the driver's own layouts and modifiers. An implicit modifier
 /// (DRM_FORMAT_MOD_INVALID) is produced only if the request allows it; LINEAR is produced
 /// by GBM_BO_USE_LINEAR where the driver cannot take a modifier list.
+///
+/// The gbm_device is made at the first allocation, not at probe: making one loads a Mesa
+/// driver, which takes time and memory and, for a kernel driver Mesa has no driver of its
+/// own for (vkms, vgem), prints MESA-LOADER lines on stderr. A program that never
+/// allocates from GBM never pays for it.
 class GbmAllocator final : public Allocator
 {
 public:
+	/// GBM on @node, declaring what its KMS planes say (capabilitiesFromPlanes()).
 	static Result<std::unique_ptr<GbmAllocator>> create(DrmNode node);
+	/// The same from data: @planes as @node's device states them. GBM will be made on
+	/// @node's fd at the first allocation; an empty fd (a fake device) makes every
+	/// allocation fail with ENODEV.
+	static Result<std::unique_ptr<GbmAllocator>> create(DrmNode node, const std::vector<PlaneFormats> &planes);
 	~GbmAllocator() override;
 
 private:
-	GbmAllocator(AllocatorInfo info, std::shared_ptr<GbmDevice> device);
+	GbmAllocator(AllocatorInfo info, UniqueFd fd);
 	Result<Allocation> doAllocate(const AllocationRequest &request) override;
+	/// The gbm_device, made once by the first caller (std::call_once), or why it cannot be.
+	Result<std::shared_ptr<GbmDevice>> device();
+
+	UniqueFd fd_; ///< handed to the GbmDevice when it is made
+	std::once_flag deviceOnce_;
 	std::shared_ptr<GbmDevice> device_;
+	std::string deviceError_;
 	/// The driver could not honour a LINEAR-only modifier list once (it failed, or made a
 	/// bo whose modifier it cannot name, as kms_swrast does): later LINEAR-only requests
 	/// go straight to GBM_BO_USE_LINEAR instead of allocating twice.

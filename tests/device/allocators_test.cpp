@@ -64,6 +64,7 @@ protected:
 		name_ = allocatorFor(GetParam());
 		HBM_REQUIRE_DEVICE(!name_.empty(), "no " + GetParam() + " allocator");
 		info_ = allocatorInfo(name_);
+		warmUp(name_);
 	}
 	std::string name_;
 	AllocatorInfo info_;
@@ -128,6 +129,31 @@ TEST_P(Allocators, ManyCyclesLeaveFdCountFlat)
 }
 
 INSTANTIATE_TEST_SUITE_P(All, Allocators, ::testing::ValuesIn(kAllAllocators), paramName);
+
+using GbmOnVkms = VkmsPlanes;
+
+// GBM declares what the vkms planes state (IN_FORMATS), without a GBM device at probe.
+TEST_F(GbmOnVkms, DeclaresWhatThePlanesSay)
+{
+	const std::string name = allocatorFor("gbm");
+	HBM_REQUIRE_DEVICE(!name.empty(), "no gbm allocator on vkms");
+	const FormatSet declared = allocatorInfo(name).formats;
+	auto planes = vkms_->planeParticipants();
+	ASSERT_TRUE(planes) << planes.error().toString();
+	FormatSet stated;
+	for (const Participant &p : *planes)
+		stated = stated.unite(p.constraints.formats);
+	for (const FormatSet::Entry &e : stated.entries()) {
+		if (!findFormat(e.format))
+			continue; // hbm cannot describe it, so nobody declares it
+		for (uint64_t m : e.modifiers)
+			EXPECT_TRUE(declared.contains(e.format, m)) << formatName(e.format) << " " << modifierName(m);
+	}
+	for (uint32_t f : declared.formats())
+		EXPECT_TRUE(stated.containsFormat(f)) << formatName(f) << " is declared but no plane takes it";
+	std::printf("%s declares %zu (format, modifier) pairs: %s\n", name.c_str(), declared.pairCount(),
+		    declared.toString().c_str());
+}
 
 TEST(AllocatorsProbe, LabHasEveryKind)
 {

@@ -115,6 +115,14 @@ inline std::shared_ptr<Buffer> allocateFrom(const std::string &name, const Buffe
 	return buffer ? *buffer : nullptr;
 }
 
+/// Allocates once from @name, so that what an allocator sets up at its first allocation (GBM
+/// makes its gbm_device and loads a Mesa driver, with its own descriptors and mappings) is
+/// not taken for a test's leak.
+inline void warmUp(const std::string &name)
+{
+	allocateFrom(name, {64, 64, DRM_FORMAT_XRGB8888}, UsageRender);
+}
+
 inline const std::string kAllAllocators[] = {"system", "cma", "udmabuf", "dumb", "gbm"};
 
 /// Resident memory of this process in kB (VmRSS), or -1.

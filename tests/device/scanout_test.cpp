@@ -26,6 +26,7 @@ void requireAllocatorAndVkms(const std::string &key, std::string *allocator, std
 {
 	*allocator = allocatorFor(key);
 	HBM_REQUIRE_DEVICE(!allocator->empty(), "no " + key + " allocator");
+	warmUp(*allocator);
 	auto opened = KmsDevice::openByDriver("vkms");
 	HBM_REQUIRE_DEVICE(opened.ok(), opened ? "" : opened.error().message);
 	*vkms = *opened;

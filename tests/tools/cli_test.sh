@@ -19,6 +19,10 @@ check() { # description, command...
 info=$("$hbm" info --json)
 check "info --json is JSON with allocators" python3 -c 'import json,sys; d=json.load(sys.stdin); assert any(a["name"]=="memfd" for a in d["allocators"])' <<<"$info"
 check "info prints the allocator order" bash -c "'$hbm' info | grep -q 'allocators, in the order hbm tries them'"
+# Probing makes no GBM device (Mesa loads a driver, and prints MESA-LOADER lines for a
+# kernel driver it has none for, as vkms and vgem): GBM is made at its first allocation.
+probe=$("$hbm" info 2>&1)
+check "info loads no Mesa driver (no MESA-LOADER line)" bash -c '! grep -E "MESA-LOADER|failed to load driver|kmsro"' <<<"$probe"
 bad=$("$hbm" plan 64x64 NV13 2>&1)
 check "unknown format is named" grep -q "unknown format 'NV13'" <<<"$bad"
 check "bad size is named" bash -c "'$hbm' plan 64by64 XRGB8888 2>&1 | grep -q \"'64by64' is not WIDTHxHEIGHT\""

@@ -313,3 +313,24 @@ TEST(Negotiation, ReadersFromOffsetZeroPassOverSubAllocatingRegions)
 	EXPECT_NE(traceOf(*plan).find("region:video for XRGB8888 (XR24): it places buffers at offsets inside one dma-buf, but display (declared) reads buffers only from offset 0"),
 		  std::string::npos) << traceOf(*plan);
 }
+
+// A GPU's tiled layout is worth more than rank order: a scattered heap ranks first but
+// can only make LINEAR, so GBM's X_TILED wins when every participant takes it.
+TEST(Negotiation, AVendorLayoutBeatsAnEarlierAllocatorsLinear)
+{
+	AllocatorInfo gbm = allocator("gbm:i915", false, FormatSet({DRM_FORMAT_XRGB8888}, {kLinear, kXTiled}));
+	gbm.kind = AllocatorKind::Gbm;
+	Participant a = participant("gpu", FormatSet({DRM_FORMAT_XRGB8888}, {kLinear, kXTiled}));
+	Participant b = participant("display", FormatSet({DRM_FORMAT_XRGB8888}, {kLinear, kXTiled}));
+	auto plan = negotiate({1920, 1080, {DRM_FORMAT_XRGB8888}}, {a, b}, {kMachine[0], kMachine[1], gbm});
+	ASSERT_TRUE(plan) << plan.error().message;
+	EXPECT_EQ(plan->allocator(), "gbm:i915");
+	EXPECT_EQ(plan->modifier(), kXTiled);
+	EXPECT_NE(traceOf(*plan).find("preferred INTEL_X_TILED from gbm:i915 to LINEAR from dma-heap:system"),
+		  std::string::npos) << traceOf(*plan);
+
+	Participant linearOnly = participant("encoder", FormatSet({DRM_FORMAT_XRGB8888}, {kLinear}));
+	auto plain = negotiate({1920, 1080, {DRM_FORMAT_XRGB8888}}, {a, linearOnly}, {kMachine[0], gbm});
+	ASSERT_TRUE(plain);
+	EXPECT_EQ(plain->allocator(), "dma-heap:system") << "with LINEAR only, rank order decides";
+}
