@@ -6,12 +6,7 @@
 #include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
-#include <map>
-#include <climits>
-#include <cstdlib>
 #include <poll.h>
-#include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <vector>
 
 #include <drm_fourcc.h>
@@ -20,9 +15,8 @@
 #include <hbm/format.hpp>
 #include <hbm/unique_fd.hpp>
 
-#include "drm_objects.hpp"
 #include "error.hpp"
-#include "gem_handle_table.hpp"
+#include "kms_device_private.hpp"
 #include "log.hpp"
 #include "string_format.hpp"
 
@@ -32,27 +26,6 @@ namespace {
 
 LogCategory logKms("kms");
 
-/// Property name -> (id, current value) of one KMS object.
-struct PropertyInfo {
-	uint32_t id;
-	uint64_t value;
-};
-using PropertyMap = std::map<std::string, PropertyInfo>;
-
-PropertyMap objectProperties(int fd, uint32_t object, uint32_t type)
-{
-	PropertyMap map;
-	drm::ObjectProperties props(drmModeObjectGetProperties(fd, object, type));
-	if (!props)
-		return map;
-	for (uint32_t i = 0; i < props->count_props; ++i) {
-		drm::Property prop(drmModeGetProperty(fd, props->props[i]));
-		if (prop)
-			map[prop->name] = {prop->prop_id, props->prop_values[i]};
-	}
-	return map;
-}
-
 std::string connectorName(const drmModeConnector &c)
 {
 	const char *type = drmModeGetConnectorTypeName(c.connector_type);
@@ -60,7 +33,7 @@ std::string connectorName(const drmModeConnector &c)
 }
 
 /// Adds object.name = value to @req, or says which property the driver lacks.
-Result<void> addProperty(drmModeAtomicReq *req, const PropertyMap &props, uint32_t object,
+Result<void> addProperty(drmModeAtomicReq *req, const drm::PropertyMap &props, uint32_t object,
 			 const char *what, const char *name, uint64_t value)
 {
 	auto it = props.find(name);
@@ -73,33 +46,21 @@ Result<void> addProperty(drmModeAtomicReq *req, const PropertyMap &props, uint32
 
 } // namespace
 
-struct KmsDevice::Private {
-	UniqueFd fd;
-	std::string path;
-	std::string driver;
-	std::unique_ptr<GemHandleTable> gem;
+KmsDevice::Private::~Private()
+{
+	if (modeBlob)
+		drmModeDestroyPropertyBlob(fd.get(), modeBlob);
+}
 
-	// What showOnPrimary() lit, for captureWriteback().
-	uint32_t crtc = 0;
-	uint32_t connector = 0; ///< the display connector on that CRTC
-	uint32_t modeBlob = 0;
-
-	~Private()
-	{
-		if (modeBlob)
-			drmModeDestroyPropertyBlob(fd.get(), modeBlob);
-	}
-
-	Result<void> commit(drmModeAtomicReq *req, uint32_t flags, const char *what)
-	{
-		if (drmModeAtomicCommit(fd.get(), req, flags, nullptr) == 0)
-			return {};
-		int err = errno;
-		const char *hint = err == EACCES ? " (not DRM master: is a compositor running on " : "";
-		return makeError(err, "%s: atomic commit on %s failed%s%s%s", what, path.c_str(), hint,
-				 *hint ? path.c_str() : "", *hint ? "?)" : "");
-	}
-};
+Result<void> KmsDevice::Private::commit(drmModeAtomicReq *req, uint32_t flags, const char *what)
+{
+	if (drmModeAtomicCommit(fd.get(), req, flags, nullptr) == 0)
+		return {};
+	int err = errno;
+	const char *hint = err == EACCES ? " (not DRM master: is a compositor running on " : "";
+	return makeError(err, "%s: atomic commit on %s failed%s%s%s", what, path.c_str(), hint,
+			 *hint ? path.c_str() : "", *hint ? "?)" : "");
+}
 
 Result<std::shared_ptr<KmsDevice>> KmsDevice::open(const std::string &path)
 {
@@ -198,9 +159,11 @@ Result<Framebuffer> KmsDevice::addFramebuffer(const Buffer &buffer)
 	if (!buffer.deviceImportable())
 		return makeError(EINVAL, "a %s buffer is CPU-only memory: %s cannot scan it out",
 				 buffer.origin().c_str(), d_->path.c_str());
-	if (d_->driver == "vkms" && layout.planes[0].offset != 0)
-		return makeError(EINVAL, "%s (vkms) adds framebuffer offsets twice and would show the wrong memory: this %s buffer starts %llu bytes into its dma-buf (negotiate with the plane's participant to get one at offset 0)",
-				 d_->path.c_str(), buffer.origin().c_str(), (unsigned long long)layout.planes[0].offset);
+	const DriverQuirkEntry *offsetsTwice = findDriverQuirk(d_->driver, DriverQuirk::ReadsOffsetsTwice);
+	if (offsetsTwice && layout.planes[0].offset != 0)
+		return makeError(EINVAL, "%s (%s) %s and would show the wrong memory: this %s buffer starts %llu bytes into its dma-buf (negotiate with the plane's participant to get one at offset 0)",
+				 d_->path.c_str(), d_->driver.c_str(), offsetsTwice->reason, buffer.origin().c_str(),
+				 (unsigned long long)layout.planes[0].offset);
 
 	uint32_t handles[4] = {}, pitches[4] = {}, offsets[4] = {};
 	uint64_t modifiers[4] = {};
@@ -306,7 +269,7 @@ Result<void> KmsDevice::showOnPrimary(const Framebuffer &fb)
 		drm::Plane plane(drmModeGetPlane(fd, planes->planes[i]));
 		if (!plane || !(plane->possible_crtcs & (1u << crtcIndex)))
 			continue;
-		auto props = objectProperties(fd, plane->plane_id, DRM_MODE_OBJECT_PLANE);
+		auto props = drm::objectProperties(fd, plane->plane_id, DRM_MODE_OBJECT_PLANE);
 		auto type = props.find("type");
 		if (type != props.end() && type->second.value == DRM_PLANE_TYPE_PRIMARY)
 			primary = plane->plane_id;
@@ -323,9 +286,9 @@ Result<void> KmsDevice::showOnPrimary(const Framebuffer &fb)
 		drmModeDestroyPropertyBlob(fd, blob);
 		return makeError(ENOMEM, "cannot allocate an atomic request");
 	}
-	auto connProps = objectProperties(fd, connector->connector_id, DRM_MODE_OBJECT_CONNECTOR);
-	auto crtcProps = objectProperties(fd, crtc, DRM_MODE_OBJECT_CRTC);
-	auto planeProps = objectProperties(fd, primary, DRM_MODE_OBJECT_PLANE);
+	auto connProps = drm::objectProperties(fd, connector->connector_id, DRM_MODE_OBJECT_CONNECTOR);
+	auto crtcProps = drm::objectProperties(fd, crtc, DRM_MODE_OBJECT_CRTC);
+	auto planeProps = drm::objectProperties(fd, primary, DRM_MODE_OBJECT_PLANE);
 	const uint32_t w = fb.width(), h = fb.height();
 	for (auto r : {
 		     addProperty(req.get(), connProps, connector->connector_id, "connector", "CRTC_ID", crtc),
@@ -368,7 +331,7 @@ namespace {
 struct WritebackConnector {
 	uint32_t id = 0;
 	uint32_t encoderMask = 0; ///< drm_encoder_mask() of its encoder
-	PropertyMap props;
+	drm::PropertyMap props;
 };
 
 /// Bit of @encoder in the device's encoder list, as possible_clones counts them.
@@ -390,7 +353,7 @@ WritebackConnector findWritebackConnector(int fd)
 		if (!c || c->connector_type != DRM_MODE_CONNECTOR_WRITEBACK)
 			continue;
 		wb.id = c->connector_id;
-		wb.props = objectProperties(fd, c->connector_id, DRM_MODE_OBJECT_CONNECTOR);
+		wb.props = drm::objectProperties(fd, c->connector_id, DRM_MODE_OBJECT_CONNECTOR);
 		for (int e = 0; e < c->count_encoders; ++e)
 			wb.encoderMask |= encoderMask(*res, c->encoders[e]);
 		break;
@@ -450,7 +413,7 @@ Result<void> KmsDevice::captureWriteback(const Framebuffer &target, int timeoutM
 	// writeback connector takes the CRTC alone for the capture — the CRTC composes the
 	// same planes either way — and the display is routed back afterwards.
 	const bool clone = canCloneWithWriteback(fd, d_->connector, wb.encoderMask);
-	auto displayProps = objectProperties(fd, d_->connector, DRM_MODE_OBJECT_CONNECTOR);
+	auto displayProps = drm::objectProperties(fd, d_->connector, DRM_MODE_OBJECT_CONNECTOR);
 	if (!clone)
 		HBM_LOG(logKms, Info, "%s: display and writeback encoders cannot clone; capturing with the writeback connector alone",
 			d_->path.c_str());
@@ -510,118 +473,6 @@ Result<void> KmsDevice::captureWriteback(const Framebuffer &target, int timeoutM
 		return restored;
 	HBM_LOG(logKms, Debug, "writeback into framebuffer %u done", target.id());
 	return {};
-}
-
-namespace {
-
-/// Display drivers built on DRM's GEM DMA helpers: without an IOMMU they scan out only
-/// physically contiguous memory. Drivers not listed either have their own MMU/GART
-/// (i915, amdgpu, …) or are virtual (vkms, virtio_gpu).
-constexpr const char *kDmaHelperDrivers[] = {
-	"arcpgu", "aspeed-gfx-drm", "atmel-hlcdc", "fsl-dcu-drm", "hdlcd", "imx-lcdif", "ingenic-drm",
-	"kirin", "logicvc-drm", "mali-dp", "mcde", "meson", "mxsfb-drm", "pl111", "rcar-du", "rzg2l-du",
-	"sprd", "stm", "sun4i-drm", "tilcdc", "tve200", "vc4", "zynqmp-dpsub",
-};
-
-/// vkms (6.12) reads framebuffers from vkms_plane_state's frame_info->map, copied from
-/// the shadow plane's `data`, which drm_gem_fb_vmap() has already advanced by
-/// fb->offsets[i] — then adds fb->offsets[0] again (vkms_plane.c, vkms_formats.c). A
-/// buffer at an offset inside its dma-buf would show the wrong memory.
-bool readsOffsetsTwice(const std::string &driver)
-{
-	return driver == "vkms";
-}
-
-bool usesDmaHelpers(const std::string &driver)
-{
-	for (const char *d : kDmaHelperDrivers)
-		if (driver == d)
-			return true;
-	return false;
-}
-
-std::string cardSysfsDir(int fd)
-{
-	struct stat st;
-	if (::fstat(fd, &st) < 0)
-		return {};
-	return stringf("/sys/dev/char/%u:%u/device", major(st.st_rdev), minor(st.st_rdev));
-}
-
-} // namespace
-
-bool KmsDevice::behindIommu() const
-{
-	std::string dir = cardSysfsDir(d_->fd.get());
-	struct stat st;
-	return !dir.empty() && ::stat((dir + "/iommu_group").c_str(), &st) == 0;
-}
-
-Result<std::vector<Participant>> KmsDevice::planeParticipants() const
-{
-	int fd = d_->fd.get();
-	drm::Resources res(drmModeGetResources(fd));
-	drm::PlaneResources planes(drmModeGetPlaneResources(fd));
-	if (!res || !planes)
-		return makeError(errno ? errno : EIO, "cannot read the planes of %s", d_->path.c_str());
-	uint64_t cursorW = 0, cursorH = 0;
-	drmGetCap(fd, DRM_CAP_CURSOR_WIDTH, &cursorW);
-	drmGetCap(fd, DRM_CAP_CURSOR_HEIGHT, &cursorH);
-	const bool iommu = behindIommu();
-	const bool contiguous = !iommu && usesDmaHelpers(d_->driver);
-	char resolved[PATH_MAX];
-	const std::string device = cardSysfsDir(fd);
-	const std::string sysfsPath = ::realpath(device.c_str(), resolved) ? resolved : device;
-
-	std::vector<Participant> out;
-	for (uint32_t i = 0; i < planes->count_planes; ++i) {
-		drm::Plane plane(drmModeGetPlane(fd, planes->planes[i]));
-		if (!plane)
-			continue;
-		auto props = objectProperties(fd, plane->plane_id, DRM_MODE_OBJECT_PLANE);
-		auto type = props.find("type");
-		const uint64_t t = type != props.end() ? type->second.value : DRM_PLANE_TYPE_OVERLAY;
-		const char *kind = t == DRM_PLANE_TYPE_PRIMARY ? "primary" : t == DRM_PLANE_TYPE_CURSOR ? "cursor" : "overlay";
-
-		Participant p;
-		p.name = stringf("%s %s plane %u", d_->driver.c_str(), kind, plane->plane_id);
-		p.drmDriver = d_->driver;
-		p.sysfsPath = sysfsPath;
-		Constraints &c = p.constraints;
-		auto inFormats = props.find("IN_FORMATS");
-		drm::PropertyBlob blob(inFormats != props.end()
-					       ? drmModeGetPropertyBlob(fd, static_cast<uint32_t>(inFormats->second.value))
-					       : nullptr);
-		if (blob) {
-			drmModeFormatModifierIterator iter = {};
-			while (drmModeFormatModifierBlobIterNext(blob.get(), &iter))
-				c.formats.add(iter.fmt, iter.mod);
-			p.source = "IN_FORMATS of " + d_->path;
-		} else {
-			// No modifier support: the driver takes LINEAR or its implicit layout.
-			for (uint32_t f = 0; f < plane->count_formats; ++f) {
-				c.formats.add(plane->formats[f], DRM_FORMAT_MOD_LINEAR);
-				c.formats.add(plane->formats[f], DRM_FORMAT_MOD_INVALID);
-			}
-			p.source = "plane formats of " + d_->path + " (no IN_FORMATS)";
-		}
-		if (t == DRM_PLANE_TYPE_CURSOR && cursorW && cursorH) {
-			c.maxWidth = uint32_t(cursorW);
-			c.maxHeight = uint32_t(cursorH);
-		} else {
-			c.maxWidth = res->max_width;
-			c.maxHeight = res->max_height;
-		}
-		c.placement.contiguous = contiguous;
-		c.planesAtStart = readsOffsetsTwice(d_->driver);
-		if (c.planesAtStart)
-			p.source += ", reads buffers only from offset 0 (vkms adds framebuffer offsets twice)";
-		p.source += iommu ? ", behind an IOMMU"
-				  : contiguous ? ", no IOMMU and a DMA-helper driver: needs contiguous memory"
-					       : ", no IOMMU (" + d_->driver + " needs none)";
-		out.push_back(std::move(p));
-	}
-	return out;
 }
 
 Framebuffer::Framebuffer(std::shared_ptr<KmsDevice> device, uint32_t id, std::vector<uint32_t> handles,
