@@ -18,6 +18,7 @@
 #include <png.h>
 
 #include <hbm/hbm.hpp>
+#include <hbm-test/pattern.hpp>
 
 namespace {
 
@@ -96,7 +97,7 @@ bool runOn(hbm::Context &ctx, const std::shared_ptr<hbm::KmsDevice> &vkms, const
 		auto cpu = (*shown)->beginCpuAccess(hbm::CpuAccessMode::Write);
 		if (!cpu)
 			return fail("begin CPU access", cpu.error());
-		if (auto r = hbm::writeTestPattern(*cpu, layout); !r)
+		if (auto r = hbm::test::writeTestPattern(*cpu, layout); !r)
 			return fail("write the pattern", r.error());
 		if (auto r = cpu->end(); !r)
 			return fail("end CPU access", r.error());
@@ -124,7 +125,7 @@ bool runOn(hbm::Context &ctx, const std::shared_ptr<hbm::KmsDevice> &vkms, const
 	auto cpu = (*captured)->beginCpuAccess(hbm::CpuAccessMode::Read);
 	if (!cpu)
 		return fail("read the capture", cpu.error());
-	auto same = hbm::verifyTestPattern(*cpu, (*captured)->layout());
+	auto same = hbm::test::verifyTestPattern(*cpu, (*captured)->layout());
 	std::string png = outDir + "/" + fileName(allocator.name);
 	bool saved = writePng(png, *cpu, (*captured)->layout());
 	if (saved)

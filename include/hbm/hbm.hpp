@@ -13,7 +13,6 @@
 #include <hbm/kms.hpp>
 #include <hbm/layout.hpp>
 #include <hbm/negotiation.hpp>
-#include <hbm/pattern.hpp>
 #include <hbm/pool.hpp>
 #include <hbm/result.hpp>
 #include <hbm/share.hpp>

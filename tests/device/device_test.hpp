@@ -19,7 +19,7 @@
 #include <sys/ioctl.h>
 
 #include <hbm/kms.hpp>
-#include <hbm/pattern.hpp>
+#include <hbm-test/pattern.hpp>
 
 /// Skips on a machine without the device; fails in the lab, where it must exist.
 #define HBM_REQUIRE_DEVICE(condition, reason)                                          \

@@ -8,7 +8,7 @@
 
 #include <hbm/buffer.hpp>
 #include <hbm/kms.hpp>
-#include <hbm/pattern.hpp>
+#include <hbm-test/pattern.hpp>
 
 #include "device_test.hpp"
 #include "dma_buf.hpp"
