@@ -155,7 +155,7 @@ int main(int argc, char **argv)
 		std::fprintf(stderr, "%s\n", ctx.error().toString().c_str());
 		return 1;
 	}
-	auto vkms = hbm::KmsDevice::openByDriver("vkms");
+	auto vkms = hbm::KmsDevice::openByDriver("vkms", {.master = true});
 	if (!vkms) {
 		std::fprintf(stderr, "%s\n", vkms.error().toString().c_str());
 		return kNoDevices;

@@ -46,16 +46,24 @@ private:
 	uint32_t format_ = 0;
 };
 
+struct KmsOpenOptions {
+	/// Keep (or take) DRM master on the new fd. Only for a program that owns the display
+	/// and will modeset itself — a test, a demo; hbm needs no master for what it does.
+	/// Without it, the master the first open of a primary node gets is dropped at once.
+	bool master = false;
+};
+
 /// A DRM device with KMS, opened with the atomic, universal-planes and writeback client
 /// capabilities. GEM handles are per open file: this object owns its own fd and counts
 /// references to every handle it imports (the same dma-buf imported twice is one handle).
 class HBM_EXPORT KmsDevice : public std::enable_shared_from_this<KmsDevice>
 {
 public:
-	/// Opens /dev/dri/cardN at @path.
-	static Result<std::shared_ptr<KmsDevice>> open(const std::string &path);
+	/// Opens /dev/dri/cardN at @path, without DRM master unless @options asks for it.
+	static Result<std::shared_ptr<KmsDevice>> open(const std::string &path, const KmsOpenOptions &options = {});
 	/// Opens the first /dev/dri/card* whose kernel driver is @driver (e.g. "vkms").
-	static Result<std::shared_ptr<KmsDevice>> openByDriver(const std::string &driver);
+	static Result<std::shared_ptr<KmsDevice>> openByDriver(const std::string &driver,
+							       const KmsOpenOptions &options = {});
 
 	~KmsDevice();
 	KmsDevice(const KmsDevice &) = delete;

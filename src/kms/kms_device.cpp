@@ -62,15 +62,21 @@ Result<void> KmsDevice::Private::commit(drmModeAtomicReq *req, uint32_t flags, c
 			 *hint ? path.c_str() : "", *hint ? "?)" : "");
 }
 
-Result<std::shared_ptr<KmsDevice>> KmsDevice::open(const std::string &path)
+Result<std::shared_ptr<KmsDevice>> KmsDevice::Private::make(UniqueFd fd, const std::string &path, Master master)
 {
-	UniqueFd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC));
-	if (!fd)
-		return makeError(errno, "cannot open DRM device %s", path.c_str());
-
 	drm::Version version(drmGetVersion(fd.get()));
 	if (!version)
 		return makeError(errno == 0 ? ENOTTY : errno, "%s is not a DRM device", path.c_str());
+
+	// The first opener of a primary node becomes DRM master. A display server holds it (or
+	// logind hands it over), and hbm needs none for what it does itself: let go at once,
+	// unless the caller owns the display and asked for it.
+	const bool isMaster = drmIsMaster(fd.get());
+	if (master == Master::Drop && isMaster && drmDropMaster(fd.get()) != 0)
+		return makeError(errno, "cannot drop the DRM master this open of %s took", path.c_str());
+	if (master == Master::Take && !isMaster && drmSetMaster(fd.get()) != 0)
+		return makeError(errno, "cannot become DRM master of %s (is a compositor running on it?)",
+				 path.c_str());
 
 	if (drmSetClientCap(fd.get(), DRM_CLIENT_CAP_UNIVERSAL_PLANES, 1) ||
 	    drmSetClientCap(fd.get(), DRM_CLIENT_CAP_ATOMIC, 1))
@@ -89,7 +95,15 @@ Result<std::shared_ptr<KmsDevice>> KmsDevice::open(const std::string &path)
 	return std::shared_ptr<KmsDevice>(new KmsDevice(std::move(d)));
 }
 
-Result<std::shared_ptr<KmsDevice>> KmsDevice::openByDriver(const std::string &driver)
+Result<std::shared_ptr<KmsDevice>> KmsDevice::open(const std::string &path, const KmsOpenOptions &options)
+{
+	UniqueFd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC));
+	if (!fd)
+		return makeError(errno, "cannot open DRM device %s", path.c_str());
+	return Private::make(std::move(fd), path, options.master ? Private::Master::Take : Private::Master::Drop);
+}
+
+Result<std::shared_ptr<KmsDevice>> KmsDevice::openByDriver(const std::string &driver, const KmsOpenOptions &options)
 {
 	const std::string dir = "/dev/dri";
 	std::unique_ptr<DIR, int (*)(DIR *)> d(::opendir(dir.c_str()), ::closedir);
@@ -116,7 +130,7 @@ Result<std::shared_ptr<KmsDevice>> KmsDevice::openByDriver(const std::string &dr
 		seen += (seen.empty() ? "" : ", ") + card + " (" + name + ")";
 		if (name == driver) {
 			fd.reset();
-			return open(card);
+			return open(card, options);
 		}
 	}
 	return makeError(ENODEV, "no DRM device with driver '%s' (found: %s)", driver.c_str(),

@@ -26,6 +26,10 @@ struct __attribute__((visibility("hidden"))) KmsDevice::Private {
 	uint32_t modeBlob = 0;
 
 	~Private();
+	/// What a new device does about DRM master on its fd.
+	enum class Master { Drop, Take };
+	/// A KmsDevice on @fd (@path names it in messages).
+	static Result<std::shared_ptr<KmsDevice>> make(UniqueFd fd, const std::string &path, Master master);
 	Result<void> commit(drmModeAtomicReq *req, uint32_t flags, const char *what);
 };
 

@@ -19,7 +19,7 @@ protected:
 	{
 		cma_ = allocatorFor("cma");
 		HBM_REQUIRE_DEVICE(!cma_.empty(), "no CMA dma-heap");
-		auto vkms = KmsDevice::openByDriver("vkms");
+		auto vkms = KmsDevice::openByDriver("vkms", {.master = true});
 		HBM_REQUIRE_DEVICE(vkms.ok(), vkms ? "" : vkms.error().message);
 		vkms_ = *vkms;
 		primary_ = planeParticipant(*vkms_, "primary");

@@ -171,7 +171,7 @@ class VkmsPlanes : public ::testing::Test
 protected:
 	void SetUp() override
 	{
-		auto vkms = KmsDevice::openByDriver("vkms");
+		auto vkms = KmsDevice::openByDriver("vkms", {.master = true});
 		HBM_REQUIRE_DEVICE(vkms.ok(), vkms ? "" : vkms.error().message);
 		vkms_ = *vkms;
 		primary_ = planeParticipant(*vkms_, "primary");

@@ -16,7 +16,7 @@ TEST(Region, CarvedFromCmaSubAllocatedAndScannedOut)
 {
 	std::string cma = allocatorFor("cma");
 	HBM_REQUIRE_DEVICE(!cma.empty(), "no CMA dma-heap");
-	auto vkms = KmsDevice::openByDriver("vkms");
+	auto vkms = KmsDevice::openByDriver("vkms", {.master = true});
 	HBM_REQUIRE_DEVICE(vkms.ok(), vkms ? "" : vkms.error().message);
 	const std::string heap = cma.substr(cma.find(':') + 1);
 	auto config = parseConfig("[region.video]\nheap = \"" + heap + "\"\nsize = \"16M\"\n"

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <drm_fourcc.h>
+#include <xf86drm.h>
 
 #include <hbm/buffer.hpp>
 #include <hbm/kms.hpp>
@@ -26,7 +27,7 @@ void requireAllocatorAndVkms(const std::string &key, std::string *allocator, std
 {
 	*allocator = allocatorFor(key);
 	HBM_REQUIRE_DEVICE(!allocator->empty(), "no " + key + " allocator");
-	auto opened = KmsDevice::openByDriver("vkms");
+	auto opened = KmsDevice::openByDriver("vkms", {.master = true});
 	HBM_REQUIRE_DEVICE(opened.ok(), opened ? "" : opened.error().message);
 	*vkms = *opened;
 }
@@ -170,4 +171,23 @@ TEST(KmsOpen, UnknownDriverIsNamed)
 	ASSERT_FALSE(dev);
 	EXPECT_EQ(dev.error().code, ENODEV);
 	EXPECT_NE(dev.error().message.find("'no-such-driver'"), std::string::npos) << dev.error().message;
+}
+
+TEST(KmsOpen, WithoutDrmMasterUnlessAsked)
+{
+	auto plain = KmsDevice::openByDriver("vkms");
+	HBM_REQUIRE_DEVICE(plain.ok(), plain ? "" : plain.error().message);
+	EXPECT_FALSE(drmIsMaster((*plain)->fd())) << "open() kept the DRM master its first open took";
+
+	// Nobody holds master now: a program that owns the display may ask for it.
+	auto owner = KmsDevice::openByDriver("vkms", {.master = true});
+	ASSERT_TRUE(owner) << owner.error().toString();
+	EXPECT_TRUE(drmIsMaster((*owner)->fd()));
+	EXPECT_FALSE(drmIsMaster((*plain)->fd()));
+
+	// A second owner is refused while the first holds it, and says why.
+	auto second = KmsDevice::openByDriver("vkms", {.master = true});
+	ASSERT_FALSE(second);
+	EXPECT_NE(second.error().message.find("cannot become DRM master of /dev/dri/card"), std::string::npos)
+		<< second.error().message;
 }

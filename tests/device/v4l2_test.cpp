@@ -49,7 +49,7 @@ TEST(V4l2, VividFillsTheBufferVkmsScansTheSameBufferOut)
 	auto vivid = V4l2Device::openByDriver("vivid", V4l2Queue::Capture);
 	HBM_REQUIRE_DEVICE(vivid.ok(), vivid ? "" : vivid.error().message);
 	ASSERT_FALSE((*vivid)->multiplanar(V4l2Queue::Capture)) << "this test drives the single-planar API";
-	auto vkms = KmsDevice::openByDriver("vkms");
+	auto vkms = KmsDevice::openByDriver("vkms", {.master = true});
 	HBM_REQUIRE_DEVICE(vkms.ok(), vkms ? "" : vkms.error().message);
 	Participant primary = planeParticipant(**vkms, "primary");
 	ASSERT_FALSE(primary.name.empty());
