@@ -8,7 +8,6 @@
 
 #include <hbm/export.h>
 #include <hbm/constraints.hpp>
-#include <hbm/format_set.hpp>
 #include <hbm/result.hpp>
 
 namespace hbm {
@@ -53,9 +52,10 @@ struct KmsOpenOptions {
 	bool master = false;
 };
 
-/// A DRM device with KMS, opened with the atomic, universal-planes and writeback client
-/// capabilities. GEM handles are per open file: this object owns its own fd and counts
-/// references to every handle it imports (the same dma-buf imported twice is one handle).
+/// A DRM device with KMS, for scanout buffers: its planes as participants, framebuffers
+/// made from buffers. It sets the universal-planes client capability and does no
+/// modesetting. GEM handles are per open file: this object counts references to every
+/// handle it imports on its fd (the same dma-buf imported twice is one handle).
 class HBM_EXPORT KmsDevice : public std::enable_shared_from_this<KmsDevice>
 {
 public:
@@ -77,17 +77,6 @@ public:
 	/// offsets, strides and modifier (ADDFB2). CPU-only (memfd) buffers are refused.
 	Result<Framebuffer> addFramebuffer(const Buffer &buffer);
 
-	/// Lights the first connected connector with a mode of @fb's size and shows @fb on
-	/// that CRTC's primary plane, in one blocking atomic commit.
-	Result<void> showOnPrimary(const Framebuffer &fb);
-
-	/// Formats the writeback connector can write (empty if there is none).
-	FormatSet writebackFormats() const;
-
-	/// Writes what the CRTC lit by showOnPrimary() composes into @target through the
-	/// writeback connector and waits (up to @timeoutMs) for the out-fence.
-	Result<void> captureWriteback(const Framebuffer &target, int timeoutMs = 5000);
-
 	/// Every plane of the device as a participant: formats and modifiers from its
 	/// IN_FORMATS blob, the device's largest framebuffer (the cursor size for cursor
 	/// planes), and whether it needs physically contiguous memory — true for display
@@ -97,9 +86,6 @@ public:
 
 	/// Whether an IOMMU translates this device's DMA.
 	bool behindIommu() const;
-
-	/// Number of GEM handles this device holds (for leak checks).
-	size_t gemHandleCount() const;
 
 	struct Private;
 

@@ -20,16 +20,12 @@ struct __attribute__((visibility("hidden"))) KmsDevice::Private {
 	std::string driver;
 	std::unique_ptr<GemHandleTable> gem;
 
-	// What showOnPrimary() lit, for captureWriteback().
-	uint32_t crtc = 0;
-	uint32_t connector = 0; ///< the display connector on that CRTC
-	uint32_t modeBlob = 0;
-
-	~Private();
 	/// What a new device does about DRM master on its fd.
 	enum class Master { Drop, Take };
 	/// A KmsDevice on @fd (@path names it in messages).
 	static Result<std::shared_ptr<KmsDevice>> make(UniqueFd fd, const std::string &path, Master master);
+
+	static const Private &of(const KmsDevice &device) { return *device.d_; }
 	Result<void> commit(drmModeAtomicReq *req, uint32_t flags, const char *what);
 };
 

@@ -8,10 +8,12 @@ exports=$(nm -D --defined-only "$lib" | awk '$2 ~ /^[TWVBDR]$/ {print $3}' | c++
 
 status=0
 # Internal namespaces and helpers that must stay inside the library, and the test rig
-# (tests/support: patterns, trace replay), which is not in it.
+# (tests/support: modesetting, writeback, GEM handle counts, patterns, trace replay),
+# which is not in it.
 for internal in 'hbm::dma_heap::' 'hbm::GemHandleTable' 'hbm::makeError' 'hbm::stringf' \
 	'hbm::LogCategory' 'hbm::dmaBufSync' 'hbm::Mapping' 'hbm::KmsDevice::Private::' \
-	'hbm::test::' 'TestPattern' 'replayOn'; do
+	'hbm::test::' 'showOnPrimary' 'captureWriteback' 'writebackFormats' 'gemHandleCount' \
+	'TestPattern' 'replayOn'; do
 	if grep -qF "$internal" <<<"$exports"; then
 		echo "internal symbol exported: $(grep -F "$internal" <<<"$exports" | head -n 1)"
 		status=1

@@ -9,6 +9,7 @@
 
 #include <hbm/buffer.hpp>
 #include <hbm/kms.hpp>
+#include <hbm-test/display.hpp>
 #include <hbm-test/pattern.hpp>
 
 #include "device_test.hpp"
@@ -21,33 +22,31 @@ namespace {
 
 constexpr BufferDesc k1080p{1920, 1080, DRM_FORMAT_XRGB8888};
 
-/// For a fixture's SetUp: the allocator @key names and an open vkms, or skip (host) /
-/// fail (lab) naming what is missing.
-void requireAllocatorAndVkms(const std::string &key, std::string *allocator, std::shared_ptr<KmsDevice> *vkms)
-{
-	*allocator = allocatorFor(key);
-	HBM_REQUIRE_DEVICE(!allocator->empty(), "no " + key + " allocator");
-	auto opened = KmsDevice::openByDriver("vkms", {.master = true});
-	HBM_REQUIRE_DEVICE(opened.ok(), opened ? "" : opened.error().message);
-	*vkms = *opened;
-}
-
 } // namespace
 
+/// The allocator the parameter names and vkms as a display.
 class Scanout : public ::testing::TestWithParam<std::string>
 {
 protected:
-	void SetUp() override { requireAllocatorAndVkms(GetParam(), &allocator_, &vkms_); }
+	void SetUp() override
+	{
+		allocator_ = allocatorFor(GetParam());
+		HBM_REQUIRE_DEVICE(!allocator_.empty(), "no " + GetParam() + " allocator");
+		auto display = Display::openByDriver("vkms");
+		HBM_REQUIRE_DEVICE(display.ok(), display ? "" : display.error().message);
+		display_ = std::move(*display);
+	}
+	KmsDevice &vkms() { return display_->device(); }
 	std::string allocator_;
-	std::shared_ptr<KmsDevice> vkms_;
+	std::unique_ptr<Display> display_;
 };
 
 TEST_P(Scanout, WritebackCaptureEqualsWhatTheCpuWrote)
 {
 	size_t fdsBefore = openFdCount();
 	std::string fdsBeforeList = openFdList();
-	ASSERT_TRUE(vkms_->writebackFormats().containsFormat(DRM_FORMAT_XRGB8888))
-		<< "vkms writeback formats: " << vkms_->writebackFormats().toString();
+	ASSERT_TRUE(display_->writebackFormats().containsFormat(DRM_FORMAT_XRGB8888))
+		<< "vkms writeback formats: " << display_->writebackFormats().toString();
 	{
 		auto shown = allocateFrom(allocator_, k1080p);
 		ASSERT_TRUE(shown);
@@ -61,9 +60,9 @@ TEST_P(Scanout, WritebackCaptureEqualsWhatTheCpuWrote)
 		ASSERT_EQ(after.starts - before.starts, 1u) << "CPU write not bracketed by sync start";
 		ASSERT_EQ(after.ends - before.ends, 1u) << "CPU write not bracketed by sync end";
 
-		auto fb = vkms_->addFramebuffer(*shown);
+		auto fb = vkms().addFramebuffer(*shown);
 		ASSERT_TRUE(fb) << fb.error().toString();
-		auto lit = vkms_->showOnPrimary(*fb);
+		auto lit = display_->showOnPrimary(*fb);
 		ASSERT_TRUE(lit) << lit.error().toString();
 
 		auto captured = allocateFrom(allocator_, k1080p);
@@ -74,9 +73,9 @@ TEST_P(Scanout, WritebackCaptureEqualsWhatTheCpuWrote)
 			ASSERT_TRUE(access);
 			std::fill(access->plane(0).begin(), access->plane(0).end(), 0);
 		}
-		auto target = vkms_->addFramebuffer(*captured);
+		auto target = vkms().addFramebuffer(*captured);
 		ASSERT_TRUE(target) << target.error().toString();
-		auto done = vkms_->captureWriteback(*target);
+		auto done = display_->captureWriteback(*target);
 		ASSERT_TRUE(done) << done.error().toString();
 
 		auto read = captured->beginCpuAccess(CpuAccessMode::Read);
@@ -90,19 +89,26 @@ TEST_P(Scanout, WritebackCaptureEqualsWhatTheCpuWrote)
 		auto wrong = verifyTestPattern(*read, skewed);
 		EXPECT_FALSE(wrong) << "a wrong stride went unnoticed";
 	}
-	// The fixture's vkms fd is open in both counts; everything the slice opened is gone.
-	EXPECT_EQ(vkms_->gemHandleCount(), 0u) << "GEM handles outlived their framebuffers";
+	// The fixture's display is open in both counts; everything the slice opened is gone.
+	EXPECT_EQ(gemHandleCount(vkms()), 0u) << "GEM handles outlived their framebuffers";
 	EXPECT_EQ(openFdCount(), fdsBefore) << "a descriptor leaked; open now:" << openFdList()
 					    << " before:" << fdsBeforeList;
 }
 
 INSTANTIATE_TEST_SUITE_P(All, Scanout, ::testing::ValuesIn(kAllAllocators), paramName);
 
-/// A system-heap buffer source and an open vkms device.
+/// A system-heap buffer source and vkms as hbm opens it.
 class Kms : public ::testing::Test
 {
 protected:
-	void SetUp() override { requireAllocatorAndVkms("system", &system_, &vkms_); }
+	void SetUp() override
+	{
+		system_ = allocatorFor("system");
+		HBM_REQUIRE_DEVICE(!system_.empty(), "no system dma-heap");
+		auto vkms = KmsDevice::openByDriver("vkms");
+		HBM_REQUIRE_DEVICE(vkms.ok(), vkms ? "" : vkms.error().message);
+		vkms_ = *vkms;
+	}
 	std::string system_;
 	std::shared_ptr<KmsDevice> vkms_;
 };
@@ -117,7 +123,7 @@ TEST_F(Kms, OneGemHandlePerDmaBufReleasedWithLastFramebuffer)
 		auto b = vkms_->addFramebuffer(*buffer);
 		ASSERT_TRUE(a && b);
 		EXPECT_NE(a->id(), b->id());
-		EXPECT_EQ(vkms_->gemHandleCount(), 1u) << "same dma-buf, two GEM handles";
+		EXPECT_EQ(gemHandleCount(*vkms_), 1u) << "same dma-buf, two GEM handles";
 		// An imported copy of the same dma-buf is still the same GEM object.
 		auto planes = buffer->exportPlanes();
 		ASSERT_TRUE(planes);
@@ -126,21 +132,23 @@ TEST_F(Kms, OneGemHandlePerDmaBufReleasedWithLastFramebuffer)
 		ASSERT_TRUE(again);
 		auto c = vkms_->addFramebuffer(**again);
 		ASSERT_TRUE(c);
-		EXPECT_EQ(vkms_->gemHandleCount(), 1u) << "a re-imported dma-buf got a second handle";
+		EXPECT_EQ(gemHandleCount(*vkms_), 1u) << "a re-imported dma-buf got a second handle";
 		auto d = vkms_->addFramebuffer(*other);
 		ASSERT_TRUE(d);
-		EXPECT_EQ(vkms_->gemHandleCount(), 2u);
+		EXPECT_EQ(gemHandleCount(*vkms_), 2u);
 	}
-	EXPECT_EQ(vkms_->gemHandleCount(), 0u) << "GEM handles outlived their framebuffers";
+	EXPECT_EQ(gemHandleCount(*vkms_), 0u) << "GEM handles outlived their framebuffers";
 }
 
 TEST_F(Kms, ModeThatDoesNotExistIsRefusedWithTheModesOffered)
 {
 	auto buffer = allocateFrom(system_, {1234, 567, DRM_FORMAT_XRGB8888});
 	ASSERT_TRUE(buffer);
-	auto fb = vkms_->addFramebuffer(*buffer);
+	auto display = Display::openByDriver("vkms");
+	ASSERT_TRUE(display) << display.error().toString();
+	auto fb = (*display)->device().addFramebuffer(*buffer);
 	ASSERT_TRUE(fb) << fb.error().toString();
-	auto lit = vkms_->showOnPrimary(*fb);
+	auto lit = (*display)->showOnPrimary(*fb);
 	ASSERT_FALSE(lit);
 	EXPECT_NE(lit.error().message.find("no 1234x567 mode"), std::string::npos) << lit.error().message;
 }
@@ -162,7 +170,7 @@ TEST_F(Kms, CpuOnlyMemoryAndUnsupportedFormatsAreRefused)
 	auto fb = vkms_->addFramebuffer(*nv12);
 	ASSERT_FALSE(fb);
 	EXPECT_NE(fb.error().message.find("NV12"), std::string::npos) << fb.error().message;
-	EXPECT_EQ(vkms_->gemHandleCount(), 0u);
+	EXPECT_EQ(gemHandleCount(*vkms_), 0u);
 }
 
 TEST(KmsOpen, UnknownDriverIsNamed)
