@@ -64,6 +64,14 @@ public:
 	/// Opens the first /dev/dri/card* whose kernel driver is @driver (e.g. "vkms").
 	static Result<std::shared_ptr<KmsDevice>> openByDriver(const std::string &driver,
 							       const KmsOpenOptions &options = {});
+	/// The device of @fd, a primary node the caller keeps — a compositor's fd from logind
+	/// or libseat. @fd is duplicated (F_DUPFD_CLOEXEC), not taken, and a duplicate shares
+	/// the caller's open file, as gbm_create_device(fd) does: hbm never takes or drops DRM
+	/// master on it, the universal-planes capability it sets is the caller's too, and GEM
+	/// handles are shared — importing a dma-buf the caller imported on this file gives the
+	/// caller's handle, which hbm closes when its last framebuffer of it goes (as GBM does
+	/// when a bo is destroyed).
+	static Result<std::shared_ptr<KmsDevice>> fromFd(int fd);
 
 	~KmsDevice();
 	KmsDevice(const KmsDevice &) = delete;

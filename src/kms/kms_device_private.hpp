@@ -20,10 +20,12 @@ struct __attribute__((visibility("hidden"))) KmsDevice::Private {
 	std::string driver;
 	std::unique_ptr<GemHandleTable> gem;
 
-	/// What a new device does about DRM master on its fd.
-	enum class Master { Drop, Take };
-	/// A KmsDevice on @fd (@path names it in messages).
-	static Result<std::shared_ptr<KmsDevice>> make(UniqueFd fd, const std::string &path, Master master);
+	/// What a new device does about DRM master on its fd: drop it if this open took it,
+	/// take it (the caller owns the display), or keep the state an adopted fd has.
+	enum class Master { Drop, Take, Keep };
+	/// A KmsDevice on @fd, the node at @path; @name says which in messages ("fd 5 (…)").
+	static Result<std::shared_ptr<KmsDevice>> make(UniqueFd fd, const std::string &path, Master master,
+						       const std::string &name);
 
 	static const Private &of(const KmsDevice &device) { return *device.d_; }
 	Result<void> commit(drmModeAtomicReq *req, uint32_t flags, const char *what);

@@ -2,10 +2,13 @@
 // The vertical slice, from every allocator: a buffer written by the CPU between sync start
 // and end, imported into vkms, scanned out on the primary plane and read back through the
 // writeback connector, pixel for pixel.
+#include <cstring>
+#include <fcntl.h>
 #include <gtest/gtest.h>
 
 #include <drm_fourcc.h>
 #include <xf86drm.h>
+#include <xf86drmMode.h>
 
 #include <hbm/buffer.hpp>
 #include <hbm/kms.hpp>
@@ -198,4 +201,64 @@ TEST(KmsOpen, WithoutDrmMasterUnlessAsked)
 	ASSERT_FALSE(second);
 	EXPECT_NE(second.error().message.find("cannot become DRM master of /dev/dri/card"), std::string::npos)
 		<< second.error().message;
+}
+
+TEST(KmsOpen, FromFdBorrowsTheCallersFileAndLeavesMasterAsItWas)
+{
+	auto probe = KmsDevice::openByDriver("vkms");
+	HBM_REQUIRE_DEVICE(probe.ok(), probe ? "" : probe.error().message);
+	const std::string card = (*probe)->path();
+	probe->reset();
+
+	// A compositor's fd while another session holds master (or logind revoked it).
+	UniqueFd caller(::open(card.c_str(), O_RDWR | O_CLOEXEC));
+	ASSERT_TRUE(caller.isValid());
+	if (drmIsMaster(caller.get())) {
+		ASSERT_EQ(drmDropMaster(caller.get()), 0);
+	}
+	auto callerPlanes = [&] {
+		drmModePlaneRes *res = drmModeGetPlaneResources(caller.get());
+		uint32_t count = res ? res->count_planes : 0;
+		drmModeFreePlaneResources(res);
+		return count;
+	};
+	const uint32_t overlaysOnly = callerPlanes();
+	{
+		auto adopted = KmsDevice::fromFd(caller.get());
+		ASSERT_TRUE(adopted) << adopted.error().toString();
+		EXPECT_NE((*adopted)->fd(), caller.get()) << "borrowed, not taken";
+		EXPECT_EQ((*adopted)->path(), card);
+		EXPECT_EQ((*adopted)->driverName(), "vkms");
+		EXPECT_FALSE(drmIsMaster(caller.get())) << "fromFd made the caller's file DRM master";
+		auto planes = (*adopted)->planeParticipants();
+		ASSERT_TRUE(planes) << planes.error().toString();
+		EXPECT_GT(callerPlanes(), overlaysOnly) << "a duplicate shares the caller's file, client caps too";
+		EXPECT_EQ(callerPlanes(), planes->size());
+		auto buffer = allocateFrom(allocatorFor("system"), {640, 480, DRM_FORMAT_XRGB8888});
+		ASSERT_TRUE(buffer);
+		auto fb = (*adopted)->addFramebuffer(*buffer);
+		ASSERT_TRUE(fb) << fb.error().toString();
+		EXPECT_EQ(gemHandleCount(**adopted), 1u);
+	}
+	EXPECT_FALSE(drmIsMaster(caller.get()));
+
+	// A caller that is master stays master, while hbm uses its fd and after.
+	ASSERT_EQ(drmSetMaster(caller.get()), 0) << strerror(errno);
+	{
+		auto adopted = KmsDevice::fromFd(caller.get());
+		ASSERT_TRUE(adopted) << adopted.error().toString();
+		EXPECT_TRUE(drmIsMaster(caller.get()));
+	}
+	EXPECT_TRUE(drmIsMaster(caller.get())) << "hbm dropped the caller's DRM master";
+	EXPECT_EQ(::fcntl(caller.get(), F_GETFD), FD_CLOEXEC) << "the caller's fd must stay open";
+}
+
+TEST(KmsOpen, FromFdRefusesARenderNode)
+{
+	UniqueFd render(::open("/dev/dri/renderD128", O_RDWR | O_CLOEXEC));
+	HBM_REQUIRE_DEVICE(render.isValid(), "no /dev/dri/renderD128 (vgem)");
+	auto adopted = KmsDevice::fromFd(render.get());
+	ASSERT_FALSE(adopted);
+	EXPECT_NE(adopted.error().message.find("(/dev/dri/renderD128) is a render node"), std::string::npos)
+		<< adopted.error().message;
 }
