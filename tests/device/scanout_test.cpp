@@ -101,19 +101,16 @@ TEST_P(Scanout, WritebackCaptureEqualsWhatTheCpuWrote)
 INSTANTIATE_TEST_SUITE_P(All, Scanout, ::testing::ValuesIn(kAllAllocators), paramName);
 
 /// A system-heap buffer source and vkms as hbm opens it.
-class Kms : public ::testing::Test
+class Kms : public VkmsPlanes
 {
 protected:
 	void SetUp() override
 	{
 		system_ = allocatorFor("system");
 		HBM_REQUIRE_DEVICE(!system_.empty(), "no system dma-heap");
-		auto vkms = KmsDevice::openByDriver("vkms");
-		HBM_REQUIRE_DEVICE(vkms.ok(), vkms ? "" : vkms.error().message);
-		vkms_ = *vkms;
+		VkmsPlanes::SetUp();
 	}
 	std::string system_;
-	std::shared_ptr<KmsDevice> vkms_;
 };
 
 TEST_F(Kms, OneGemHandlePerDmaBufReleasedWithLastFramebuffer)
