@@ -18,8 +18,9 @@
 #include <xf86drm.h>
 
 #include <hbm/hbm.hpp>
+#include <hbm-test/replay.hpp>
+#include <hbm-test/synthetic_trace.hpp>
 
-#include "common/synthetic_trace.hpp"
 #include "dma_buf.hpp"
 
 namespace {
@@ -380,9 +381,9 @@ void BM_RegionReplay(benchmark::State &state)
 {
 	const char *algorithm = state.range(0) ? "best-fit" : "first-fit";
 	static const auto events = hbm::parseTrace(hbm::test::syntheticTrace(11, 20000));
-	hbm::ReplayReport report;
+	hbm::test::ReplayReport report;
 	for (auto _ : state) {
-		auto r = hbm::replayOnRegion(*events, algorithm, uint64_t(state.range(1)) << 20);
+		auto r = hbm::test::replayOnRegion(*events, algorithm, uint64_t(state.range(1)) << 20);
 		if (!r) {
 			state.SkipWithError(r.error().message.c_str());
 			return;

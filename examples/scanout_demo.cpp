@@ -18,6 +18,8 @@
 #include <png.h>
 
 #include <hbm/hbm.hpp>
+#include <hbm-test/display.hpp>
+#include <hbm-test/pattern.hpp>
 
 namespace {
 
@@ -73,9 +75,10 @@ std::string fileName(const std::string &allocator)
 	return "hbm-demo-" + name + ".png";
 }
 
-bool runOn(hbm::Context &ctx, const std::shared_ptr<hbm::KmsDevice> &vkms, const hbm::AllocatorInfo &allocator,
+bool runOn(hbm::Context &ctx, hbm::test::Display &display, const hbm::AllocatorInfo &allocator,
 	   const std::string &outDir)
 {
+	hbm::KmsDevice &vkms = display.device();
 	const hbm::BufferDesc desc{1920, 1080, DRM_FORMAT_XRGB8888};
 	hbm::AllocationOptions options;
 	options.allocator = allocator.name;
@@ -96,35 +99,35 @@ bool runOn(hbm::Context &ctx, const std::shared_ptr<hbm::KmsDevice> &vkms, const
 		auto cpu = (*shown)->beginCpuAccess(hbm::CpuAccessMode::Write);
 		if (!cpu)
 			return fail("begin CPU access", cpu.error());
-		if (auto r = hbm::writeTestPattern(*cpu, layout); !r)
+		if (auto r = hbm::test::writeTestPattern(*cpu, layout); !r)
 			return fail("write the pattern", r.error());
 		if (auto r = cpu->end(); !r)
 			return fail("end CPU access", r.error());
 	}
 	std::printf("  wrote the test pattern between DMA_BUF_IOCTL_SYNC start and end\n");
 
-	auto fb = vkms->addFramebuffer(**shown);
+	auto fb = vkms.addFramebuffer(**shown);
 	if (!fb)
 		return fail("create a framebuffer", fb.error());
-	if (auto r = vkms->showOnPrimary(*fb); !r)
+	if (auto r = display.showOnPrimary(*fb); !r)
 		return fail("show it", r.error());
 	std::printf("  PRIME-imported into %s as framebuffer %u, shown on the primary plane\n",
-		    vkms->path().c_str(), fb->id());
+		    vkms.path().c_str(), fb->id());
 
 	auto captured = ctx.allocate(desc, options);
 	if (!captured)
 		return fail("allocate the capture buffer", captured.error());
-	auto target = vkms->addFramebuffer(**captured);
+	auto target = vkms.addFramebuffer(**captured);
 	if (!target)
 		return fail("create the capture framebuffer", target.error());
-	if (auto r = vkms->captureWriteback(*target); !r)
+	if (auto r = display.captureWriteback(*target); !r)
 		return fail("capture through writeback", r.error());
 	std::printf("  captured the display through the writeback connector\n");
 
 	auto cpu = (*captured)->beginCpuAccess(hbm::CpuAccessMode::Read);
 	if (!cpu)
 		return fail("read the capture", cpu.error());
-	auto same = hbm::verifyTestPattern(*cpu, (*captured)->layout());
+	auto same = hbm::test::verifyTestPattern(*cpu, (*captured)->layout());
 	std::string png = outDir + "/" + fileName(allocator.name);
 	bool saved = writePng(png, *cpu, (*captured)->layout());
 	if (saved)
@@ -154,9 +157,9 @@ int main(int argc, char **argv)
 		std::fprintf(stderr, "%s\n", ctx.error().toString().c_str());
 		return 1;
 	}
-	auto vkms = hbm::KmsDevice::openByDriver("vkms");
-	if (!vkms) {
-		std::fprintf(stderr, "%s\n", vkms.error().toString().c_str());
+	auto display = hbm::test::Display::openByDriver("vkms");
+	if (!display) {
+		std::fprintf(stderr, "%s\n", display.error().toString().c_str());
 		return kNoDevices;
 	}
 
@@ -173,7 +176,7 @@ int main(int argc, char **argv)
 
 	bool ok = true;
 	for (const hbm::AllocatorInfo &a : chosen)
-		ok = runOn(**ctx, *vkms, a, outDir) && ok;
+		ok = runOn(**ctx, **display, a, outDir) && ok;
 	std::printf(ok ? "demo: every capture matched what the CPU wrote\n" : "demo: FAILED\n");
 	return ok ? 0 : 1;
 }

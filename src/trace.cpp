@@ -1,21 +1,16 @@
 // SPDX-License-Identifier: MIT
-// Trace recording (HBM_TRACE) and replay: the allocate/free sequence of any program using
-// hbm, replayed against a region algorithm or an allocator for latency and fragmentation.
+// Trace recording (HBM_TRACE) and parsing: the allocate/free sequence of any program using
+// hbm (tests/support replays it on a region algorithm or an allocator).
 #include <hbm/trace.hpp>
 
-#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <sstream>
 
-#include <hbm/context.hpp>
-
-#include "backends/region/range_allocator.hpp"
 #include "error.hpp"
 #include "trace.hpp"
 
@@ -52,14 +47,6 @@ Recorder &recorder()
 {
 	static Recorder r;
 	return r;
-}
-
-double median(std::vector<double> v)
-{
-	if (v.empty())
-		return 0;
-	std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
-	return v[v.size() / 2];
 }
 
 } // namespace
@@ -137,85 +124,6 @@ Result<std::vector<TraceEvent>> parseTrace(std::string_view text)
 	if (number == 0)
 		return makeError(EINVAL, "the trace is empty: expected 'hbm-trace 1'");
 	return events;
-}
-
-Result<ReplayReport> replayOnRegion(const std::vector<TraceEvent> &events, const std::string &algorithm,
-				    uint64_t regionSize)
-{
-	auto ranges = region::RangeAllocator::create(algorithm, regionSize);
-	if (!ranges)
-		return makeError(EINVAL, "unknown region algorithm '%s' (best-fit, first-fit)", algorithm.c_str());
-	ReplayReport report;
-	report.target = algorithm + " region of " + std::to_string(regionSize >> 20) + " MiB";
-	std::map<uint64_t, uint64_t> live; // trace id -> offset
-	std::vector<double> allocNs, releaseNs;
-	for (const TraceEvent &e : events) {
-		if (e.allocate) {
-			++report.allocations;
-			uint64_t size = (e.size + 4095) & ~uint64_t(4095);
-			auto t0 = Clock::now();
-			auto offset = ranges->allocate(size, 4096);
-			allocNs.push_back(std::chrono::duration<double, std::nano>(Clock::now() - t0).count());
-			if (!offset) {
-				++report.failures;
-				continue;
-			}
-			live[e.id] = *offset;
-		} else {
-			auto it = live.find(e.id);
-			if (it == live.end())
-				continue; // its allocation did not fit
-			auto t0 = Clock::now();
-			ranges->release(it->second);
-			releaseNs.push_back(std::chrono::duration<double, std::nano>(Clock::now() - t0).count());
-			live.erase(it);
-		}
-		if (ranges->freeBytes())
-			report.worstLargestFreeShare = std::min(
-				report.worstLargestFreeShare, double(ranges->largestFree()) / double(ranges->freeBytes()));
-	}
-	report.medianAllocateNs = median(allocNs);
-	report.medianReleaseNs = median(releaseNs);
-	report.freeAtEnd = ranges->freeBytes();
-	report.largestFreeAtEnd = ranges->largestFree();
-	return report;
-}
-
-Result<ReplayReport> replayOnAllocator(Context &context, const std::vector<TraceEvent> &events,
-				       const std::string &allocator)
-{
-	ReplayReport report;
-	report.target = allocator;
-	std::map<uint64_t, std::shared_ptr<Buffer>> live;
-	std::vector<double> allocNs, releaseNs;
-	AllocationOptions options;
-	options.allocator = allocator;
-	options.allowCpuOnly = true;
-	for (const TraceEvent &e : events) {
-		if (e.allocate) {
-			++report.allocations;
-			auto t0 = Clock::now();
-			auto buffer = context.allocate({e.width, e.height, e.format}, options);
-			allocNs.push_back(std::chrono::duration<double, std::nano>(Clock::now() - t0).count());
-			if (!buffer) {
-				if (buffer.error().code == ENOENT)
-					return buffer.error();
-				++report.failures;
-				continue;
-			}
-			live[e.id] = std::move(*buffer);
-		} else {
-			auto it = live.find(e.id);
-			if (it == live.end())
-				continue;
-			auto t0 = Clock::now();
-			live.erase(it);
-			releaseNs.push_back(std::chrono::duration<double, std::nano>(Clock::now() - t0).count());
-		}
-	}
-	report.medianAllocateNs = median(allocNs);
-	report.medianReleaseNs = median(releaseNs);
-	return report;
 }
 
 } // namespace hbm

@@ -7,7 +7,8 @@
 //   hbm replay TRACE [--algorithm best-fit|first-fit] [--region-size SIZE] [--allocator NAME] [--json]
 //
 // --plane vkms:primary adds that KMS plane (probed from IN_FORMATS) as a participant;
-// --participant adds one declared in the configuration. Uses only hbm's public API.
+// --participant adds one declared in the configuration. Uses hbm's public API, and for
+// replay the uninstalled test rig (tests/support).
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -18,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include <hbm/hbm.hpp>
+#include <hbm-test/replay.hpp>
 
 using json = nlohmann::ordered_json;
 
@@ -371,8 +373,8 @@ int replay(hbm::Context &ctx, int argc, char **argv)
 	auto events = hbm::parseTrace(text);
 	if (!events)
 		return fail(std::string(argv[0]) + ": " + events.error().message, asJson);
-	auto report = allocator.empty() ? hbm::replayOnRegion(*events, algorithm, regionSize)
-					: hbm::replayOnAllocator(ctx, *events, allocator);
+	auto report = allocator.empty() ? hbm::test::replayOnRegion(*events, algorithm, regionSize)
+					: hbm::test::replayOnAllocator(ctx, *events, allocator);
 	if (!report)
 		return fail(report.error().toString(), asJson);
 	json out = {{"target", report->target},

@@ -16,7 +16,6 @@
 #include <hbm/log.hpp>
 #include <hbm/negotiation.hpp>
 #include <hbm/participant.hpp>
-#include <hbm/pattern.hpp>
 #include <hbm/pool.hpp>
 #include <hbm/refusal.hpp>
 #include <hbm/result.hpp>

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include <hbm/export.h>
-#include <hbm/participant.hpp>
 #include <hbm/format_set.hpp>
+#include <hbm/participant.hpp>
 #include <hbm/result.hpp>
 
 namespace hbm {
@@ -46,16 +46,33 @@ private:
 	uint32_t format_ = 0;
 };
 
-/// A DRM device with KMS, opened with the atomic, universal-planes and writeback client
-/// capabilities. GEM handles are per open file: this object owns its own fd and counts
-/// references to every handle it imports (the same dma-buf imported twice is one handle).
+struct KmsOpenOptions {
+	/// Keep (or take) DRM master on the new fd. Only for a program that owns the display
+	/// and will modeset itself — a test, a demo; hbm needs no master for what it does.
+	/// Without it, the master the first open of a primary node gets is dropped at once.
+	bool master = false;
+};
+
+/// A DRM device with KMS, for scanout buffers: its planes as participants, framebuffers
+/// made from buffers. It sets the universal-planes client capability and does no
+/// modesetting. GEM handles are per open file: this object counts references to every
+/// handle it imports on its fd (the same dma-buf imported twice is one handle).
 class HBM_EXPORT KmsDevice : public std::enable_shared_from_this<KmsDevice>
 {
 public:
-	/// Opens /dev/dri/cardN at @path.
-	static Result<std::shared_ptr<KmsDevice>> open(const std::string &path);
+	/// Opens /dev/dri/cardN at @path, without DRM master unless @options asks for it.
+	static Result<std::shared_ptr<KmsDevice>> open(const std::string &path, const KmsOpenOptions &options = {});
 	/// Opens the first /dev/dri/card* whose kernel driver is @driver (e.g. "vkms").
-	static Result<std::shared_ptr<KmsDevice>> openByDriver(const std::string &driver);
+	static Result<std::shared_ptr<KmsDevice>> openByDriver(const std::string &driver,
+							       const KmsOpenOptions &options = {});
+	/// The device of @fd, a primary node the caller keeps — a compositor's fd from logind
+	/// or libseat. @fd is duplicated (F_DUPFD_CLOEXEC), not taken, and a duplicate shares
+	/// the caller's open file, as gbm_create_device(fd) does: hbm never takes or drops DRM
+	/// master on it, the universal-planes capability it sets is the caller's too, and GEM
+	/// handles are shared — importing a dma-buf the caller imported on this file gives the
+	/// caller's handle, which hbm closes when its last framebuffer of it goes (as GBM does
+	/// when a bo is destroyed).
+	static Result<std::shared_ptr<KmsDevice>> fromFd(int fd);
 
 	~KmsDevice();
 	KmsDevice(const KmsDevice &) = delete;
@@ -69,17 +86,6 @@ public:
 	/// offsets, strides and modifier (ADDFB2). CPU-only (memfd) buffers are refused.
 	Result<Framebuffer> addFramebuffer(const Buffer &buffer);
 
-	/// Lights the first connected connector with a mode of @fb's size and shows @fb on
-	/// that CRTC's primary plane, in one blocking atomic commit.
-	Result<void> showOnPrimary(const Framebuffer &fb);
-
-	/// Formats the writeback connector can write (empty if there is none).
-	FormatSet writebackFormats() const;
-
-	/// Writes what the CRTC lit by showOnPrimary() composes into @target through the
-	/// writeback connector and waits (up to @timeoutMs) for the out-fence.
-	Result<void> captureWriteback(const Framebuffer &target, int timeoutMs = 5000);
-
 	/// Every plane of the device as a participant: formats and modifiers from its
 	/// IN_FORMATS blob, the device's largest framebuffer (the cursor size for cursor
 	/// planes), and whether it needs physically contiguous memory — true for display
@@ -89,9 +95,6 @@ public:
 
 	/// Whether an IOMMU translates this device's DMA.
 	bool behindIommu() const;
-
-	/// Number of GEM handles this device holds (for leak checks).
-	size_t gemHandleCount() const;
 
 	struct Private;
 

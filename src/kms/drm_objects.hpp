@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <memory>
+#include <string>
 
 #include <xf86drm.h>
 #include <xf86drmMode.h>
@@ -26,5 +29,27 @@ using PropertyBlob =
 	std::unique_ptr<drmModePropertyBlobRes, Deleter<drmModePropertyBlobRes, drmModeFreePropertyBlob>>;
 using Version = std::unique_ptr<drmVersion, Deleter<drmVersion, drmFreeVersion>>;
 using AtomicReq = std::unique_ptr<drmModeAtomicReq, Deleter<drmModeAtomicReq, drmModeAtomicFree>>;
+
+/// Property name -> (id, current value) of one KMS object.
+struct PropertyInfo {
+	uint32_t id;
+	uint64_t value;
+};
+using PropertyMap = std::map<std::string, PropertyInfo>;
+
+/// The properties of @object (a DRM_MODE_OBJECT_* @type); empty if they cannot be read.
+inline PropertyMap objectProperties(int fd, uint32_t object, uint32_t type)
+{
+	PropertyMap map;
+	ObjectProperties props(drmModeObjectGetProperties(fd, object, type));
+	if (!props)
+		return map;
+	for (uint32_t i = 0; i < props->count_props; ++i) {
+		Property prop(drmModeGetProperty(fd, props->props[i]));
+		if (prop)
+			map[prop->name] = {prop->prop_id, props->prop_values[i]};
+	}
+	return map;
+}
 
 } // namespace hbm::drm

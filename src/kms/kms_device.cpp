@@ -5,13 +5,9 @@
 #include <cerrno>
 #include <cstring>
 #include <dirent.h>
-#include <fcntl.h>
-#include <map>
 #include <climits>
-#include <cstdlib>
-#include <poll.h>
-#include <sys/stat.h>
-#include <sys/sysmacros.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <vector>
 
 #include <drm_fourcc.h>
@@ -20,9 +16,8 @@
 #include <hbm/format.hpp>
 #include <hbm/unique_fd.hpp>
 
-#include "drm_objects.hpp"
 #include "error.hpp"
-#include "gem_handle_table.hpp"
+#include "kms_device_private.hpp"
 #include "log.hpp"
 #include "string_format.hpp"
 
@@ -32,103 +27,68 @@ namespace {
 
 LogCategory logKms("kms");
 
-/// Property name -> (id, current value) of one KMS object.
-struct PropertyInfo {
-	uint32_t id;
-	uint64_t value;
-};
-using PropertyMap = std::map<std::string, PropertyInfo>;
-
-PropertyMap objectProperties(int fd, uint32_t object, uint32_t type)
-{
-	PropertyMap map;
-	drm::ObjectProperties props(drmModeObjectGetProperties(fd, object, type));
-	if (!props)
-		return map;
-	for (uint32_t i = 0; i < props->count_props; ++i) {
-		drm::Property prop(drmModeGetProperty(fd, props->props[i]));
-		if (prop)
-			map[prop->name] = {prop->prop_id, props->prop_values[i]};
-	}
-	return map;
-}
-
-std::string connectorName(const drmModeConnector &c)
-{
-	const char *type = drmModeGetConnectorTypeName(c.connector_type);
-	return stringf("%s-%u", type ? type : "Unknown", c.connector_type_id);
-}
-
-/// Adds object.name = value to @req, or says which property the driver lacks.
-Result<void> addProperty(drmModeAtomicReq *req, const PropertyMap &props, uint32_t object,
-			 const char *what, const char *name, uint64_t value)
-{
-	auto it = props.find(name);
-	if (it == props.end())
-		return makeError(ENOTSUP, "%s %u has no '%s' property", what, object, name);
-	if (drmModeAtomicAddProperty(req, object, it->second.id, value) < 0)
-		return makeError(ENOMEM, "cannot add %s to an atomic request", name);
-	return {};
-}
-
 } // namespace
 
-struct KmsDevice::Private {
-	UniqueFd fd;
-	std::string path;
-	std::string driver;
-	std::unique_ptr<GemHandleTable> gem;
-
-	// What showOnPrimary() lit, for captureWriteback().
-	uint32_t crtc = 0;
-	uint32_t connector = 0; ///< the display connector on that CRTC
-	uint32_t modeBlob = 0;
-
-	~Private()
-	{
-		if (modeBlob)
-			drmModeDestroyPropertyBlob(fd.get(), modeBlob);
-	}
-
-	Result<void> commit(drmModeAtomicReq *req, uint32_t flags, const char *what)
-	{
-		if (drmModeAtomicCommit(fd.get(), req, flags, nullptr) == 0)
-			return {};
-		int err = errno;
-		const char *hint = err == EACCES ? " (not DRM master: is a compositor running on " : "";
-		return makeError(err, "%s: atomic commit on %s failed%s%s%s", what, path.c_str(), hint,
-				 *hint ? path.c_str() : "", *hint ? "?)" : "");
-	}
-};
-
-Result<std::shared_ptr<KmsDevice>> KmsDevice::open(const std::string &path)
+Result<std::shared_ptr<KmsDevice>> KmsDevice::Private::make(UniqueFd fd, const std::string &path, Master master,
+							  const std::string &name)
 {
-	UniqueFd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC));
-	if (!fd)
-		return makeError(errno, "cannot open DRM device %s", path.c_str());
-
 	drm::Version version(drmGetVersion(fd.get()));
 	if (!version)
-		return makeError(errno == 0 ? ENOTTY : errno, "%s is not a DRM device", path.c_str());
+		return makeError(errno == 0 ? ENOTTY : errno, "%s is not a DRM device", name.c_str());
 
-	if (drmSetClientCap(fd.get(), DRM_CLIENT_CAP_UNIVERSAL_PLANES, 1) ||
-	    drmSetClientCap(fd.get(), DRM_CLIENT_CAP_ATOMIC, 1))
-		return makeError(EOPNOTSUPP, "%s (%s) does not support atomic modesetting", path.c_str(),
-				 version->name);
-	// Writeback connectors are optional: only vkms and a few display drivers have one.
-	if (drmSetClientCap(fd.get(), DRM_CLIENT_CAP_WRITEBACK_CONNECTORS, 1))
-		HBM_LOG(logKms, Debug, "%s: no writeback connectors", path.c_str());
+	// The first opener of a primary node becomes DRM master. A display server holds it (or
+	// logind hands it over), and hbm needs none for what it does itself: let go at once,
+	// unless the caller owns the display and asked for it.
+	const bool isMaster = drmIsMaster(fd.get());
+	if (master == Master::Drop && isMaster && drmDropMaster(fd.get()) != 0)
+		return makeError(errno, "cannot drop the DRM master this open of %s took", name.c_str());
+	if (master == Master::Take && !isMaster && drmSetMaster(fd.get()) != 0)
+		return makeError(errno, "cannot become DRM master of %s (is a compositor running on it?)",
+				 name.c_str());
+
+	// Primary and cursor planes are listed, with their "type", only to a client with this
+	// capability. It is the only one hbm sets, and it is per open file (an adopted fd's
+	// owner gets it too). Not the atomic one: besides atomic modesetting, which hbm does not
+	// do, it lets the kernel report aspect ratios in the file's mode lists
+	// (drm_setclientcap(), drivers/gpu/drm/drm_ioctl.c).
+	if (drmSetClientCap(fd.get(), DRM_CLIENT_CAP_UNIVERSAL_PLANES, 1))
+		return makeError(EOPNOTSUPP, "%s (%s) does not list universal planes", name.c_str(), version->name);
 
 	auto d = std::make_unique<Private>();
 	d->gem = std::make_unique<GemHandleTable>(fd.get());
 	d->fd = std::move(fd);
 	d->path = path;
 	d->driver = version->name;
-	HBM_LOG(logKms, Info, "opened %s (%s)", path.c_str(), d->driver.c_str());
+	HBM_LOG(logKms, Info, "opened %s (%s)", name.c_str(), d->driver.c_str());
 	return std::shared_ptr<KmsDevice>(new KmsDevice(std::move(d)));
 }
 
-Result<std::shared_ptr<KmsDevice>> KmsDevice::openByDriver(const std::string &driver)
+Result<std::shared_ptr<KmsDevice>> KmsDevice::open(const std::string &path, const KmsOpenOptions &options)
+{
+	UniqueFd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC));
+	if (!fd)
+		return makeError(errno, "cannot open DRM device %s", path.c_str());
+	return Private::make(std::move(fd), path, options.master ? Private::Master::Take : Private::Master::Drop, path);
+}
+
+Result<std::shared_ptr<KmsDevice>> KmsDevice::fromFd(int fd)
+{
+	char target[PATH_MAX];
+	ssize_t length = ::readlink(stringf("/proc/self/fd/%d", fd).c_str(), target, sizeof(target) - 1);
+	const std::string path = length > 0 ? std::string(target, size_t(length)) : "";
+	const std::string name = stringf("fd %d", fd) + (path.empty() ? "" : " (" + path + ")");
+
+	// A duplicate, not a new open: it shares the caller's open file — GEM handles, client
+	// capabilities, master state — as gbm_create_device(fd) does.
+	UniqueFd dup(::fcntl(fd, F_DUPFD_CLOEXEC, 0));
+	if (!dup)
+		return makeError(errno, "cannot use %s as a DRM device: it cannot be duplicated", name.c_str());
+	if (drmGetNodeTypeFromFd(dup.get()) == DRM_NODE_RENDER)
+		return makeError(EINVAL, "%s is a render node: KMS needs the card's primary node", name.c_str());
+	return Private::make(std::move(dup), path.empty() ? name : path, Private::Master::Keep, name);
+}
+
+Result<std::shared_ptr<KmsDevice>> KmsDevice::openByDriver(const std::string &driver, const KmsOpenOptions &options)
 {
 	const std::string dir = "/dev/dri";
 	std::unique_ptr<DIR, int (*)(DIR *)> d(::opendir(dir.c_str()), ::closedir);
@@ -155,7 +115,7 @@ Result<std::shared_ptr<KmsDevice>> KmsDevice::openByDriver(const std::string &dr
 		seen += (seen.empty() ? "" : ", ") + card + " (" + name + ")";
 		if (name == driver) {
 			fd.reset();
-			return open(card);
+			return open(card, options);
 		}
 	}
 	return makeError(ENODEV, "no DRM device with driver '%s' (found: %s)", driver.c_str(),
@@ -181,11 +141,6 @@ const std::string &KmsDevice::driverName() const
 	return d_->driver;
 }
 
-size_t KmsDevice::gemHandleCount() const
-{
-	return d_->gem->size();
-}
-
 Result<Framebuffer> KmsDevice::addFramebuffer(const Buffer &buffer)
 {
 	const Layout &layout = buffer.layout();
@@ -195,9 +150,11 @@ Result<Framebuffer> KmsDevice::addFramebuffer(const Buffer &buffer)
 	if (!buffer.deviceImportable())
 		return makeError(EINVAL, "a %s buffer is CPU-only memory: %s cannot scan it out",
 				 buffer.origin().c_str(), d_->path.c_str());
-	if (d_->driver == "vkms" && layout.planes[0].offset != 0)
-		return makeError(EINVAL, "%s (vkms) adds framebuffer offsets twice and would show the wrong memory: this %s buffer starts %llu bytes into its dma-buf (negotiate with the plane's participant to get one at offset 0)",
-				 d_->path.c_str(), buffer.origin().c_str(), (unsigned long long)layout.planes[0].offset);
+	const DriverQuirkEntry *offsetsTwice = findDriverQuirk(d_->driver, DriverQuirk::ReadsOffsetsTwice);
+	if (offsetsTwice && layout.planes[0].offset != 0)
+		return makeError(EINVAL, "%s (%s) %s and would show the wrong memory: this %s buffer starts %llu bytes into its dma-buf (negotiate with the plane's participant to get one at offset 0)",
+				 d_->path.c_str(), d_->driver.c_str(), offsetsTwice->reason, buffer.origin().c_str(),
+				 (unsigned long long)layout.planes[0].offset);
 
 	uint32_t handles[4] = {}, pitches[4] = {}, offsets[4] = {};
 	uint64_t modifiers[4] = {};
@@ -246,380 +203,6 @@ Result<Framebuffer> KmsDevice::addFramebuffer(const Buffer &buffer)
 	HBM_LOG(logKms, Debug, "framebuffer %u: %ux%u %s, %zu planes", id, layout.width, layout.height,
 		formatName(layout.format).c_str(), layout.planes.size());
 	return Framebuffer(shared_from_this(), id, std::move(held), layout.width, layout.height, layout.format);
-}
-
-Result<void> KmsDevice::showOnPrimary(const Framebuffer &fb)
-{
-	int fd = d_->fd.get();
-	drm::Resources res(drmModeGetResources(fd));
-	if (!res)
-		return makeError(errno, "cannot read KMS resources of %s", d_->path.c_str());
-
-	// The first connected display connector (writeback connectors are not displays).
-	drm::Connector connector;
-	for (int i = 0; i < res->count_connectors && !connector; ++i) {
-		drm::Connector c(drmModeGetConnector(fd, res->connectors[i]));
-		if (c && c->connection == DRM_MODE_CONNECTED &&
-		    c->connector_type != DRM_MODE_CONNECTOR_WRITEBACK)
-			connector = std::move(c);
-	}
-	if (!connector)
-		return makeError(ENODEV, "%s has no connected display connector", d_->path.c_str());
-	std::string cname = connectorName(*connector);
-
-	const drmModeModeInfo *mode = nullptr;
-	std::string sizes;
-	for (int i = 0; i < connector->count_modes; ++i) {
-		const drmModeModeInfo &m = connector->modes[i];
-		if (m.hdisplay == fb.width() && m.vdisplay == fb.height() &&
-		    (!mode || (m.type & DRM_MODE_TYPE_PREFERRED)))
-			mode = &m;
-		if (i < 8)
-			sizes += stringf("%s%ux%u", i ? ", " : "", m.hdisplay, m.vdisplay);
-	}
-	if (!mode)
-		return makeError(EINVAL, "%s has no %ux%u mode (it offers %s…)", cname.c_str(), fb.width(),
-				 fb.height(), sizes.c_str());
-
-	// A CRTC the connector's encoders can drive.
-	uint32_t possibleCrtcs = 0;
-	for (int i = 0; i < connector->count_encoders; ++i) {
-		drm::Encoder enc(drmModeGetEncoder(fd, connector->encoders[i]));
-		if (enc)
-			possibleCrtcs |= enc->possible_crtcs;
-	}
-	int crtcIndex = -1;
-	for (int i = 0; i < res->count_crtcs && crtcIndex < 0; ++i)
-		if (possibleCrtcs & (1u << i))
-			crtcIndex = i;
-	if (crtcIndex < 0)
-		return makeError(ENODEV, "no CRTC can drive %s", cname.c_str());
-	uint32_t crtc = res->crtcs[crtcIndex];
-
-	// That CRTC's primary plane.
-	drm::PlaneResources planes(drmModeGetPlaneResources(fd));
-	uint32_t primary = 0;
-	for (uint32_t i = 0; planes && i < planes->count_planes && !primary; ++i) {
-		drm::Plane plane(drmModeGetPlane(fd, planes->planes[i]));
-		if (!plane || !(plane->possible_crtcs & (1u << crtcIndex)))
-			continue;
-		auto props = objectProperties(fd, plane->plane_id, DRM_MODE_OBJECT_PLANE);
-		auto type = props.find("type");
-		if (type != props.end() && type->second.value == DRM_PLANE_TYPE_PRIMARY)
-			primary = plane->plane_id;
-	}
-	if (!primary)
-		return makeError(ENODEV, "CRTC %u of %s has no primary plane", crtc, d_->path.c_str());
-
-	uint32_t blob = 0;
-	if (drmModeCreatePropertyBlob(fd, mode, sizeof(*mode), &blob))
-		return makeError(errno, "cannot create a mode blob on %s", d_->path.c_str());
-
-	drm::AtomicReq req(drmModeAtomicAlloc());
-	if (!req) {
-		drmModeDestroyPropertyBlob(fd, blob);
-		return makeError(ENOMEM, "cannot allocate an atomic request");
-	}
-	auto connProps = objectProperties(fd, connector->connector_id, DRM_MODE_OBJECT_CONNECTOR);
-	auto crtcProps = objectProperties(fd, crtc, DRM_MODE_OBJECT_CRTC);
-	auto planeProps = objectProperties(fd, primary, DRM_MODE_OBJECT_PLANE);
-	const uint32_t w = fb.width(), h = fb.height();
-	for (auto r : {
-		     addProperty(req.get(), connProps, connector->connector_id, "connector", "CRTC_ID", crtc),
-		     addProperty(req.get(), crtcProps, crtc, "CRTC", "MODE_ID", blob),
-		     addProperty(req.get(), crtcProps, crtc, "CRTC", "ACTIVE", 1),
-		     addProperty(req.get(), planeProps, primary, "plane", "FB_ID", fb.id()),
-		     addProperty(req.get(), planeProps, primary, "plane", "CRTC_ID", crtc),
-		     addProperty(req.get(), planeProps, primary, "plane", "SRC_X", 0),
-		     addProperty(req.get(), planeProps, primary, "plane", "SRC_Y", 0),
-		     addProperty(req.get(), planeProps, primary, "plane", "SRC_W", uint64_t(w) << 16),
-		     addProperty(req.get(), planeProps, primary, "plane", "SRC_H", uint64_t(h) << 16),
-		     addProperty(req.get(), planeProps, primary, "plane", "CRTC_X", 0),
-		     addProperty(req.get(), planeProps, primary, "plane", "CRTC_Y", 0),
-		     addProperty(req.get(), planeProps, primary, "plane", "CRTC_W", w),
-		     addProperty(req.get(), planeProps, primary, "plane", "CRTC_H", h),
-	     }) {
-		if (!r) {
-			drmModeDestroyPropertyBlob(fd, blob);
-			return withContext(r.error(), d_->path);
-		}
-	}
-	auto committed = d_->commit(req.get(), DRM_MODE_ATOMIC_ALLOW_MODESET,
-				    stringf("showing framebuffer %u on %s", fb.id(), cname.c_str()).c_str());
-	if (!committed) {
-		drmModeDestroyPropertyBlob(fd, blob);
-		return committed;
-	}
-	if (d_->modeBlob)
-		drmModeDestroyPropertyBlob(fd, d_->modeBlob);
-	d_->modeBlob = blob;
-	d_->crtc = crtc;
-	d_->connector = connector->connector_id;
-	HBM_LOG(logKms, Info, "%s: framebuffer %u on plane %u, CRTC %u, %s %ux%u", d_->path.c_str(),
-		fb.id(), primary, crtc, cname.c_str(), w, h);
-	return {};
-}
-
-namespace {
-
-struct WritebackConnector {
-	uint32_t id = 0;
-	uint32_t encoderMask = 0; ///< drm_encoder_mask() of its encoder
-	PropertyMap props;
-};
-
-/// Bit of @encoder in the device's encoder list, as possible_clones counts them.
-uint32_t encoderMask(const drmModeRes &res, uint32_t encoder)
-{
-	for (int i = 0; i < res.count_encoders; ++i)
-		if (res.encoders[i] == encoder)
-			return 1u << i;
-	return 0;
-}
-
-/// The writeback connector of @fd, if any.
-WritebackConnector findWritebackConnector(int fd)
-{
-	WritebackConnector wb;
-	drm::Resources res(drmModeGetResources(fd));
-	for (int i = 0; res && i < res->count_connectors; ++i) {
-		drm::Connector c(drmModeGetConnector(fd, res->connectors[i]));
-		if (!c || c->connector_type != DRM_MODE_CONNECTOR_WRITEBACK)
-			continue;
-		wb.id = c->connector_id;
-		wb.props = objectProperties(fd, c->connector_id, DRM_MODE_OBJECT_CONNECTOR);
-		for (int e = 0; e < c->count_encoders; ++e)
-			wb.encoderMask |= encoderMask(*res, c->encoders[e]);
-		break;
-	}
-	return wb;
-}
-
-/// Whether the encoders of @connector may clone onto the writeback encoder.
-bool canCloneWithWriteback(int fd, uint32_t connector, uint32_t writebackMask)
-{
-	drm::Connector c(drmModeGetConnector(fd, connector));
-	for (int e = 0; c && e < c->count_encoders; ++e) {
-		drm::Encoder enc(drmModeGetEncoder(fd, c->encoders[e]));
-		if (enc && (enc->possible_clones & writebackMask))
-			return true;
-	}
-	return false;
-}
-
-} // namespace
-
-FormatSet KmsDevice::writebackFormats() const
-{
-	FormatSet formats;
-	WritebackConnector wb = findWritebackConnector(d_->fd.get());
-	auto it = wb.props.find("WRITEBACK_PIXEL_FORMATS");
-	if (!wb.id || it == wb.props.end())
-		return formats;
-	drm::PropertyBlob blob(drmModeGetPropertyBlob(d_->fd.get(), static_cast<uint32_t>(it->second.value)));
-	if (!blob)
-		return formats;
-	const auto *fourccs = static_cast<const uint32_t *>(blob->data);
-	for (size_t i = 0; i < blob->length / sizeof(uint32_t); ++i)
-		formats.add(fourccs[i], DRM_FORMAT_MOD_LINEAR);
-	return formats;
-}
-
-Result<void> KmsDevice::captureWriteback(const Framebuffer &target, int timeoutMs)
-{
-	int fd = d_->fd.get();
-	if (!d_->crtc)
-		return makeError(EINVAL, "nothing to capture on %s: no CRTC lit by showOnPrimary()",
-				 d_->path.c_str());
-	WritebackConnector wb = findWritebackConnector(fd);
-	if (!wb.id)
-		return makeError(ENODEV, "%s (%s) has no writeback connector (vkms needs enable_writeback=1)",
-				 d_->path.c_str(), d_->driver.c_str());
-	FormatSet formats = writebackFormats();
-	if (!formats.containsFormat(target.format()))
-		return makeError(EINVAL, "the writeback connector of %s cannot write %s (it writes %s)",
-				 d_->path.c_str(), formatName(target.format()).c_str(),
-				 formats.toString().c_str());
-
-	// The display and writeback connectors share the CRTC only if their encoders may
-	// clone. vkms leaves possible_clones unset, so the core lets each encoder clone only
-	// itself and refuses both at once (drm_atomic_check_valid_clones, 6.12.y). Then the
-	// writeback connector takes the CRTC alone for the capture — the CRTC composes the
-	// same planes either way — and the display is routed back afterwards.
-	const bool clone = canCloneWithWriteback(fd, d_->connector, wb.encoderMask);
-	auto displayProps = objectProperties(fd, d_->connector, DRM_MODE_OBJECT_CONNECTOR);
-	if (!clone)
-		HBM_LOG(logKms, Info, "%s: display and writeback encoders cannot clone; capturing with the writeback connector alone",
-			d_->path.c_str());
-
-	int32_t fenceFd = -1;
-	drm::AtomicReq req(drmModeAtomicAlloc());
-	if (!req)
-		return makeError(ENOMEM, "cannot allocate an atomic request");
-	for (auto r : {
-		     addProperty(req.get(), wb.props, wb.id, "writeback connector", "CRTC_ID", d_->crtc),
-		     addProperty(req.get(), wb.props, wb.id, "writeback connector", "WRITEBACK_FB_ID", target.id()),
-		     addProperty(req.get(), wb.props, wb.id, "writeback connector", "WRITEBACK_OUT_FENCE_PTR",
-				 reinterpret_cast<uintptr_t>(&fenceFd)),
-		     clone ? Result<void>() : addProperty(req.get(), displayProps, d_->connector, "connector", "CRTC_ID", 0),
-	     }) {
-		if (!r)
-			return withContext(r.error(), d_->path);
-	}
-	auto committed = d_->commit(req.get(), DRM_MODE_ATOMIC_ALLOW_MODESET,
-				    stringf("writeback into framebuffer %u", target.id()).c_str());
-	if (!committed)
-		return committed;
-
-	// The out-fence signals when the writeback job has written the framebuffer.
-	UniqueFd fence(fenceFd);
-	Result<void> result;
-	if (!fence) {
-		result = makeError(EIO, "%s returned no writeback out-fence", d_->path.c_str());
-	} else {
-		struct pollfd pfd = {fence.get(), POLLIN, 0};
-		int ret;
-		do {
-			ret = ::poll(&pfd, 1, timeoutMs);
-		} while (ret < 0 && (errno == EINTR || errno == EAGAIN));
-		if (ret < 0)
-			result = makeError(errno, "waiting for the writeback fence of %s", d_->path.c_str());
-		else if (ret == 0)
-			result = makeError(ETIMEDOUT, "writeback on %s did not finish within %d ms",
-					   d_->path.c_str(), timeoutMs);
-	}
-
-	// Leave the routing as showOnPrimary() made it: writeback off, display back on.
-	drm::AtomicReq restore(drmModeAtomicAlloc());
-	if (!restore)
-		return makeError(ENOMEM, "cannot allocate an atomic request");
-	for (auto r : {
-		     addProperty(restore.get(), wb.props, wb.id, "writeback connector", "CRTC_ID", 0),
-		     clone ? Result<void>() : addProperty(restore.get(), displayProps, d_->connector, "connector", "CRTC_ID", d_->crtc),
-	     }) {
-		if (!r)
-			return withContext(r.error(), d_->path);
-	}
-	auto restored = d_->commit(restore.get(), DRM_MODE_ATOMIC_ALLOW_MODESET, "restoring the display after writeback");
-	if (!result)
-		return result;
-	if (!restored)
-		return restored;
-	HBM_LOG(logKms, Debug, "writeback into framebuffer %u done", target.id());
-	return {};
-}
-
-namespace {
-
-/// Display drivers built on DRM's GEM DMA helpers: without an IOMMU they scan out only
-/// physically contiguous memory. Drivers not listed either have their own MMU/GART
-/// (i915, amdgpu, …) or are virtual (vkms, virtio_gpu).
-constexpr const char *kDmaHelperDrivers[] = {
-	"arcpgu", "aspeed-gfx-drm", "atmel-hlcdc", "fsl-dcu-drm", "hdlcd", "imx-lcdif", "ingenic-drm",
-	"kirin", "logicvc-drm", "mali-dp", "mcde", "meson", "mxsfb-drm", "pl111", "rcar-du", "rzg2l-du",
-	"sprd", "stm", "sun4i-drm", "tilcdc", "tve200", "vc4", "zynqmp-dpsub",
-};
-
-/// vkms (6.12) reads framebuffers from vkms_plane_state's frame_info->map, copied from
-/// the shadow plane's `data`, which drm_gem_fb_vmap() has already advanced by
-/// fb->offsets[i] — then adds fb->offsets[0] again (vkms_plane.c, vkms_formats.c). A
-/// buffer at an offset inside its dma-buf would show the wrong memory.
-bool readsOffsetsTwice(const std::string &driver)
-{
-	return driver == "vkms";
-}
-
-bool usesDmaHelpers(const std::string &driver)
-{
-	for (const char *d : kDmaHelperDrivers)
-		if (driver == d)
-			return true;
-	return false;
-}
-
-std::string cardSysfsDir(int fd)
-{
-	struct stat st;
-	if (::fstat(fd, &st) < 0)
-		return {};
-	return stringf("/sys/dev/char/%u:%u/device", major(st.st_rdev), minor(st.st_rdev));
-}
-
-} // namespace
-
-bool KmsDevice::behindIommu() const
-{
-	std::string dir = cardSysfsDir(d_->fd.get());
-	struct stat st;
-	return !dir.empty() && ::stat((dir + "/iommu_group").c_str(), &st) == 0;
-}
-
-Result<std::vector<Participant>> KmsDevice::planeParticipants() const
-{
-	int fd = d_->fd.get();
-	drm::Resources res(drmModeGetResources(fd));
-	drm::PlaneResources planes(drmModeGetPlaneResources(fd));
-	if (!res || !planes)
-		return makeError(errno ? errno : EIO, "cannot read the planes of %s", d_->path.c_str());
-	uint64_t cursorW = 0, cursorH = 0;
-	drmGetCap(fd, DRM_CAP_CURSOR_WIDTH, &cursorW);
-	drmGetCap(fd, DRM_CAP_CURSOR_HEIGHT, &cursorH);
-	const bool iommu = behindIommu();
-	const bool contiguous = !iommu && usesDmaHelpers(d_->driver);
-	char resolved[PATH_MAX];
-	const std::string device = cardSysfsDir(fd);
-	const std::string sysfsPath = ::realpath(device.c_str(), resolved) ? resolved : device;
-	struct stat node;
-	if (::fstat(fd, &node) != 0)
-		return makeError(errno, "cannot stat %s", d_->path.c_str());
-
-	std::vector<Participant> out;
-	for (uint32_t i = 0; i < planes->count_planes; ++i) {
-		drm::Plane plane(drmModeGetPlane(fd, planes->planes[i]));
-		if (!plane)
-			continue;
-		auto props = objectProperties(fd, plane->plane_id, DRM_MODE_OBJECT_PLANE);
-		auto type = props.find("type");
-		const uint64_t t = type != props.end() ? type->second.value : DRM_PLANE_TYPE_OVERLAY;
-
-		Participant p;
-		p.identity = KmsPlaneIdentity{node.st_rdev, plane->plane_id, PlaneType(t), plane->possible_crtcs, d_->driver};
-		p.sysfsPath = sysfsPath;
-		Constraints &c = p.constraints;
-		auto inFormats = props.find("IN_FORMATS");
-		drm::PropertyBlob blob(inFormats != props.end()
-					       ? drmModeGetPropertyBlob(fd, static_cast<uint32_t>(inFormats->second.value))
-					       : nullptr);
-		if (blob) {
-			drmModeFormatModifierIterator iter = {};
-			while (drmModeFormatModifierBlobIterNext(blob.get(), &iter))
-				c.formats.add(iter.fmt, iter.mod);
-			p.source = "IN_FORMATS of " + d_->path;
-		} else {
-			// No modifier support: the driver takes LINEAR or its implicit layout.
-			for (uint32_t f = 0; f < plane->count_formats; ++f) {
-				c.formats.add(plane->formats[f], DRM_FORMAT_MOD_LINEAR);
-				c.formats.add(plane->formats[f], DRM_FORMAT_MOD_INVALID);
-			}
-			p.source = "plane formats of " + d_->path + " (no IN_FORMATS)";
-		}
-		if (t == DRM_PLANE_TYPE_CURSOR && cursorW && cursorH) {
-			c.maxWidth = uint32_t(cursorW);
-			c.maxHeight = uint32_t(cursorH);
-		} else {
-			c.maxWidth = res->max_width;
-			c.maxHeight = res->max_height;
-		}
-		c.placement.contiguous = contiguous;
-		c.planesAtStart = readsOffsetsTwice(d_->driver);
-		if (c.planesAtStart)
-			p.source += ", reads buffers only from offset 0 (vkms adds framebuffer offsets twice)";
-		p.source += iommu ? ", behind an IOMMU"
-				  : contiguous ? ", no IOMMU and a DMA-helper driver: needs contiguous memory"
-					       : ", no IOMMU (" + d_->driver + " needs none)";
-		out.push_back(std::move(p));
-	}
-	return out;
 }
 
 Framebuffer::Framebuffer(std::shared_ptr<KmsDevice> device, uint32_t id, std::vector<uint32_t> handles,

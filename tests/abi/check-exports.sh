@@ -7,9 +7,13 @@ c_symbols=$2
 exports=$(nm -D --defined-only "$lib" | awk '$2 ~ /^[TWVBDR]$/ {print $3}' | c++filt)
 
 status=0
-# Internal namespaces and helpers that must stay inside the library.
+# Internal namespaces and helpers that must stay inside the library, and the test rig
+# (tests/support: modesetting, writeback, GEM handle counts, patterns, trace replay),
+# which is not in it.
 for internal in 'hbm::dma_heap::' 'hbm::GemHandleTable' 'hbm::makeError' 'hbm::stringf' \
-	'hbm::LogCategory' 'hbm::dmaBufSync' 'hbm::Mapping'; do
+	'hbm::LogCategory' 'hbm::dmaBufSync' 'hbm::Mapping' 'hbm::KmsDevice::Private::' \
+	'hbm::test::' 'showOnPrimary' 'captureWriteback' 'writebackFormats' 'gemHandleCount' \
+	'TestPattern' 'replayOn'; do
 	if grep -qF "$internal" <<<"$exports"; then
 		echo "internal symbol exported: $(grep -F "$internal" <<<"$exports" | head -n 1)"
 		status=1

@@ -52,9 +52,11 @@ TEST_F(Configured, OneRuleSaysThisDisplayHasNoIommuUseCma)
 
 	auto buffer = ctx->allocate(*plan);
 	ASSERT_TRUE(buffer) << buffer.error().toString();
-	auto fb = vkms_->addFramebuffer(**buffer);
+	auto display = Display::openByDriver("vkms");
+	ASSERT_TRUE(display) << display.error().toString();
+	auto fb = (*display)->device().addFramebuffer(**buffer);
 	ASSERT_TRUE(fb) << fb.error().toString();
-	EXPECT_TRUE(vkms_->showOnPrimary(*fb));
+	EXPECT_TRUE((*display)->showOnPrimary(*fb));
 
 	// Without the rule the same plane gets scattered memory.
 	auto plain = contextWith("");

@@ -20,7 +20,8 @@
 #include <sys/ioctl.h>
 
 #include <hbm/kms.hpp>
-#include <hbm/pattern.hpp>
+#include <hbm-test/display.hpp>
+#include <hbm-test/pattern.hpp>
 
 /// Skips on a machine without the device; fails in the lab, where it must exist.
 #define HBM_REQUIRE_DEVICE(condition, reason)                                          \
@@ -191,14 +192,18 @@ protected:
 	Participant primary_, cursor_;
 };
 
-/// Shows @shown (XRGB8888 with the test pattern) on @vkms's primary plane, captures the
+/// Shows @shown (XRGB8888 with the test pattern) on vkms's primary plane, captures the
 /// display through writeback and checks the capture holds the pattern.
-inline ::testing::AssertionResult displaysTestPattern(KmsDevice &vkms, const Buffer &shown)
+inline ::testing::AssertionResult displaysTestPattern(const Buffer &shown)
 {
+	auto display = Display::openByDriver("vkms");
+	if (!display)
+		return ::testing::AssertionFailure() << display.error().toString();
+	KmsDevice &vkms = (*display)->device();
 	auto fb = vkms.addFramebuffer(shown);
 	if (!fb)
 		return ::testing::AssertionFailure() << fb.error().toString();
-	if (auto lit = vkms.showOnPrimary(*fb); !lit)
+	if (auto lit = (*display)->showOnPrimary(*fb); !lit)
 		return ::testing::AssertionFailure() << lit.error().toString();
 	AllocationOptions options;
 	options.allocator = allocatorFor("system");
@@ -208,7 +213,7 @@ inline ::testing::AssertionResult displaysTestPattern(KmsDevice &vkms, const Buf
 	auto target = vkms.addFramebuffer(**capture);
 	if (!target)
 		return ::testing::AssertionFailure() << target.error().toString();
-	if (auto done = vkms.captureWriteback(*target); !done)
+	if (auto done = (*display)->captureWriteback(*target); !done)
 		return ::testing::AssertionFailure() << done.error().toString();
 	auto read = (*capture)->beginCpuAccess(CpuAccessMode::Read);
 	if (!read)

@@ -2,13 +2,18 @@
 // The vertical slice, from every allocator: a buffer written by the CPU between sync start
 // and end, imported into vkms, scanned out on the primary plane and read back through the
 // writeback connector, pixel for pixel.
+#include <cstring>
+#include <fcntl.h>
 #include <gtest/gtest.h>
 
 #include <drm_fourcc.h>
+#include <xf86drm.h>
+#include <xf86drmMode.h>
 
 #include <hbm/buffer.hpp>
 #include <hbm/kms.hpp>
-#include <hbm/pattern.hpp>
+#include <hbm-test/display.hpp>
+#include <hbm-test/pattern.hpp>
 
 #include "device_test.hpp"
 #include "dma_buf.hpp"
@@ -20,34 +25,32 @@ namespace {
 
 constexpr BufferDesc k1080p{1920, 1080, DRM_FORMAT_XRGB8888};
 
-/// For a fixture's SetUp: the allocator @key names and an open vkms, or skip (host) /
-/// fail (lab) naming what is missing.
-void requireAllocatorAndVkms(const std::string &key, std::string *allocator, std::shared_ptr<KmsDevice> *vkms)
-{
-	*allocator = allocatorFor(key);
-	HBM_REQUIRE_DEVICE(!allocator->empty(), "no " + key + " allocator");
-	warmUp(*allocator);
-	auto opened = KmsDevice::openByDriver("vkms");
-	HBM_REQUIRE_DEVICE(opened.ok(), opened ? "" : opened.error().message);
-	*vkms = *opened;
-}
-
 } // namespace
 
+/// The allocator the parameter names and vkms as a display.
 class Scanout : public ::testing::TestWithParam<std::string>
 {
 protected:
-	void SetUp() override { requireAllocatorAndVkms(GetParam(), &allocator_, &vkms_); }
+	void SetUp() override
+	{
+		allocator_ = allocatorFor(GetParam());
+		HBM_REQUIRE_DEVICE(!allocator_.empty(), "no " + GetParam() + " allocator");
+		warmUp(allocator_);
+		auto display = Display::openByDriver("vkms");
+		HBM_REQUIRE_DEVICE(display.ok(), display ? "" : display.error().message);
+		display_ = std::move(*display);
+	}
+	KmsDevice &vkms() { return display_->device(); }
 	std::string allocator_;
-	std::shared_ptr<KmsDevice> vkms_;
+	std::unique_ptr<Display> display_;
 };
 
 TEST_P(Scanout, WritebackCaptureEqualsWhatTheCpuWrote)
 {
 	size_t fdsBefore = openFdCount();
 	std::string fdsBeforeList = openFdList();
-	ASSERT_TRUE(vkms_->writebackFormats().containsFormat(DRM_FORMAT_XRGB8888))
-		<< "vkms writeback formats: " << vkms_->writebackFormats().toString();
+	ASSERT_TRUE(display_->writebackFormats().containsFormat(DRM_FORMAT_XRGB8888))
+		<< "vkms writeback formats: " << display_->writebackFormats().toString();
 	{
 		auto shown = allocateFrom(allocator_, k1080p);
 		ASSERT_TRUE(shown);
@@ -61,9 +64,9 @@ TEST_P(Scanout, WritebackCaptureEqualsWhatTheCpuWrote)
 		ASSERT_EQ(after.starts - before.starts, 1u) << "CPU write not bracketed by sync start";
 		ASSERT_EQ(after.ends - before.ends, 1u) << "CPU write not bracketed by sync end";
 
-		auto fb = vkms_->addFramebuffer(*shown);
+		auto fb = vkms().addFramebuffer(*shown);
 		ASSERT_TRUE(fb) << fb.error().toString();
-		auto lit = vkms_->showOnPrimary(*fb);
+		auto lit = display_->showOnPrimary(*fb);
 		ASSERT_TRUE(lit) << lit.error().toString();
 
 		auto captured = allocateFrom(allocator_, k1080p);
@@ -74,9 +77,9 @@ TEST_P(Scanout, WritebackCaptureEqualsWhatTheCpuWrote)
 			ASSERT_TRUE(access);
 			std::fill(access->plane(0).begin(), access->plane(0).end(), 0);
 		}
-		auto target = vkms_->addFramebuffer(*captured);
+		auto target = vkms().addFramebuffer(*captured);
 		ASSERT_TRUE(target) << target.error().toString();
-		auto done = vkms_->captureWriteback(*target);
+		auto done = display_->captureWriteback(*target);
 		ASSERT_TRUE(done) << done.error().toString();
 
 		auto read = captured->beginCpuAccess(CpuAccessMode::Read);
@@ -90,21 +93,26 @@ TEST_P(Scanout, WritebackCaptureEqualsWhatTheCpuWrote)
 		auto wrong = verifyTestPattern(*read, skewed);
 		EXPECT_FALSE(wrong) << "a wrong stride went unnoticed";
 	}
-	// The fixture's vkms fd is open in both counts; everything the slice opened is gone.
-	EXPECT_EQ(vkms_->gemHandleCount(), 0u) << "GEM handles outlived their framebuffers";
+	// The fixture's display is open in both counts; everything the slice opened is gone.
+	EXPECT_EQ(gemHandleCount(vkms()), 0u) << "GEM handles outlived their framebuffers";
 	EXPECT_EQ(openFdCount(), fdsBefore) << "a descriptor leaked; open now:" << openFdList()
 					    << " before:" << fdsBeforeList;
 }
 
 INSTANTIATE_TEST_SUITE_P(All, Scanout, ::testing::ValuesIn(kAllAllocators), paramName);
 
-/// A system-heap buffer source and an open vkms device.
-class Kms : public ::testing::Test
+/// A system-heap buffer source and vkms as hbm opens it.
+class Kms : public VkmsPlanes
 {
 protected:
-	void SetUp() override { requireAllocatorAndVkms("system", &system_, &vkms_); }
+	void SetUp() override
+	{
+		system_ = allocatorFor("system");
+		HBM_REQUIRE_DEVICE(!system_.empty(), "no system dma-heap");
+		warmUp(system_);
+		VkmsPlanes::SetUp();
+	}
 	std::string system_;
-	std::shared_ptr<KmsDevice> vkms_;
 };
 
 TEST_F(Kms, OneGemHandlePerDmaBufReleasedWithLastFramebuffer)
@@ -117,7 +125,7 @@ TEST_F(Kms, OneGemHandlePerDmaBufReleasedWithLastFramebuffer)
 		auto b = vkms_->addFramebuffer(*buffer);
 		ASSERT_TRUE(a && b);
 		EXPECT_NE(a->id(), b->id());
-		EXPECT_EQ(vkms_->gemHandleCount(), 1u) << "same dma-buf, two GEM handles";
+		EXPECT_EQ(gemHandleCount(*vkms_), 1u) << "same dma-buf, two GEM handles";
 		// An imported copy of the same dma-buf is still the same GEM object.
 		auto planes = buffer->exportPlanes();
 		ASSERT_TRUE(planes);
@@ -126,21 +134,23 @@ TEST_F(Kms, OneGemHandlePerDmaBufReleasedWithLastFramebuffer)
 		ASSERT_TRUE(again);
 		auto c = vkms_->addFramebuffer(**again);
 		ASSERT_TRUE(c);
-		EXPECT_EQ(vkms_->gemHandleCount(), 1u) << "a re-imported dma-buf got a second handle";
+		EXPECT_EQ(gemHandleCount(*vkms_), 1u) << "a re-imported dma-buf got a second handle";
 		auto d = vkms_->addFramebuffer(*other);
 		ASSERT_TRUE(d);
-		EXPECT_EQ(vkms_->gemHandleCount(), 2u);
+		EXPECT_EQ(gemHandleCount(*vkms_), 2u);
 	}
-	EXPECT_EQ(vkms_->gemHandleCount(), 0u) << "GEM handles outlived their framebuffers";
+	EXPECT_EQ(gemHandleCount(*vkms_), 0u) << "GEM handles outlived their framebuffers";
 }
 
 TEST_F(Kms, ModeThatDoesNotExistIsRefusedWithTheModesOffered)
 {
 	auto buffer = allocateFrom(system_, {1234, 567, DRM_FORMAT_XRGB8888});
 	ASSERT_TRUE(buffer);
-	auto fb = vkms_->addFramebuffer(*buffer);
+	auto display = Display::openByDriver("vkms");
+	ASSERT_TRUE(display) << display.error().toString();
+	auto fb = (*display)->device().addFramebuffer(*buffer);
 	ASSERT_TRUE(fb) << fb.error().toString();
-	auto lit = vkms_->showOnPrimary(*fb);
+	auto lit = (*display)->showOnPrimary(*fb);
 	ASSERT_FALSE(lit);
 	EXPECT_NE(lit.error().message.find("no 1234x567 mode"), std::string::npos) << lit.error().message;
 }
@@ -162,7 +172,7 @@ TEST_F(Kms, CpuOnlyMemoryAndUnsupportedFormatsAreRefused)
 	auto fb = vkms_->addFramebuffer(*nv12);
 	ASSERT_FALSE(fb);
 	EXPECT_NE(fb.error().message.find("NV12"), std::string::npos) << fb.error().message;
-	EXPECT_EQ(vkms_->gemHandleCount(), 0u);
+	EXPECT_EQ(gemHandleCount(*vkms_), 0u);
 }
 
 TEST(KmsOpen, UnknownDriverIsNamed)
@@ -171,4 +181,83 @@ TEST(KmsOpen, UnknownDriverIsNamed)
 	ASSERT_FALSE(dev);
 	EXPECT_EQ(dev.error().code, ENODEV);
 	EXPECT_NE(dev.error().message.find("'no-such-driver'"), std::string::npos) << dev.error().message;
+}
+
+TEST(KmsOpen, WithoutDrmMasterUnlessAsked)
+{
+	auto plain = KmsDevice::openByDriver("vkms");
+	HBM_REQUIRE_DEVICE(plain.ok(), plain ? "" : plain.error().message);
+	EXPECT_FALSE(drmIsMaster((*plain)->fd())) << "open() kept the DRM master its first open took";
+
+	// Nobody holds master now: a program that owns the display may ask for it.
+	auto owner = KmsDevice::openByDriver("vkms", {.master = true});
+	ASSERT_TRUE(owner) << owner.error().toString();
+	EXPECT_TRUE(drmIsMaster((*owner)->fd()));
+	EXPECT_FALSE(drmIsMaster((*plain)->fd()));
+
+	// A second owner is refused while the first holds it, and says why.
+	auto second = KmsDevice::openByDriver("vkms", {.master = true});
+	ASSERT_FALSE(second);
+	EXPECT_NE(second.error().message.find("cannot become DRM master of /dev/dri/card"), std::string::npos)
+		<< second.error().message;
+}
+
+TEST(KmsOpen, FromFdBorrowsTheCallersFileAndLeavesMasterAsItWas)
+{
+	auto probe = KmsDevice::openByDriver("vkms");
+	HBM_REQUIRE_DEVICE(probe.ok(), probe ? "" : probe.error().message);
+	const std::string card = (*probe)->path();
+	probe->reset();
+
+	// A compositor's fd while another session holds master (or logind revoked it).
+	UniqueFd caller(::open(card.c_str(), O_RDWR | O_CLOEXEC));
+	ASSERT_TRUE(caller.isValid());
+	if (drmIsMaster(caller.get())) {
+		ASSERT_EQ(drmDropMaster(caller.get()), 0);
+	}
+	auto callerPlanes = [&] {
+		drmModePlaneRes *res = drmModeGetPlaneResources(caller.get());
+		uint32_t count = res ? res->count_planes : 0;
+		drmModeFreePlaneResources(res);
+		return count;
+	};
+	const uint32_t overlaysOnly = callerPlanes();
+	{
+		auto adopted = KmsDevice::fromFd(caller.get());
+		ASSERT_TRUE(adopted) << adopted.error().toString();
+		EXPECT_NE((*adopted)->fd(), caller.get()) << "borrowed, not taken";
+		EXPECT_EQ((*adopted)->path(), card);
+		EXPECT_EQ((*adopted)->driverName(), "vkms");
+		EXPECT_FALSE(drmIsMaster(caller.get())) << "fromFd made the caller's file DRM master";
+		auto planes = (*adopted)->planeParticipants();
+		ASSERT_TRUE(planes) << planes.error().toString();
+		EXPECT_GT(callerPlanes(), overlaysOnly) << "a duplicate shares the caller's file, client caps too";
+		EXPECT_EQ(callerPlanes(), planes->size());
+		auto buffer = allocateFrom(allocatorFor("system"), {640, 480, DRM_FORMAT_XRGB8888});
+		ASSERT_TRUE(buffer);
+		auto fb = (*adopted)->addFramebuffer(*buffer);
+		ASSERT_TRUE(fb) << fb.error().toString();
+		EXPECT_EQ(gemHandleCount(**adopted), 1u);
+	}
+	EXPECT_FALSE(drmIsMaster(caller.get()));
+
+	// A caller that is master stays master, while hbm uses its fd and after.
+	ASSERT_EQ(drmSetMaster(caller.get()), 0) << strerror(errno);
+	{
+		auto adopted = KmsDevice::fromFd(caller.get());
+		ASSERT_TRUE(adopted) << adopted.error().toString();
+		EXPECT_TRUE(drmIsMaster(caller.get()));
+	}
+	EXPECT_TRUE(drmIsMaster(caller.get())) << "hbm dropped the caller's DRM master";
+	EXPECT_EQ(::fcntl(caller.get(), F_GETFD), FD_CLOEXEC) << "the caller's fd must stay open";
+}
+
+TEST(KmsOpen, FromFdRefusesARenderNode)
+{
+	UniqueFd render(::open("/dev/dri/renderD128", O_RDWR | O_CLOEXEC));
+	HBM_REQUIRE_DEVICE(render.isValid(), "no /dev/dri/renderD128 (vgem)");
+	auto adopted = KmsDevice::fromFd(render.get());
+	ASSERT_FALSE(adopted);
+	EXPECT_NE(adopted.error().message.find("(/dev/dri/renderD128) is a render node"), std::string::npos)
+		<< adopted.error().message;
 }

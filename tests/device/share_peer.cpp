@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include <hbm/hbm.hpp>
+#include <hbm-test/pattern.hpp>
 
 int main(int argc, char **argv)
 {
@@ -30,7 +31,7 @@ int main(int argc, char **argv)
 			std::fprintf(stderr, "peer: %s\n", read.error().toString().c_str());
 			return 5;
 		}
-		auto same = hbm::verifyTestPattern(*read, layout);
+		auto same = hbm::test::verifyTestPattern(*read, layout);
 		if (!same) {
 			std::fprintf(stderr, "peer: %s\n", same.error().message.c_str());
 			return 6;

@@ -9,7 +9,7 @@
 #include <drm_fourcc.h>
 
 #include <hbm/buffer.hpp>
-#include <hbm/pattern.hpp>
+#include <hbm-test/pattern.hpp>
 #include <hbm/share.hpp>
 
 #include "device_test.hpp"

@@ -49,9 +49,10 @@ TEST(V4l2, VividFillsTheBufferVkmsScansTheSameBufferOut)
 	auto vivid = V4l2Device::openByDriver("vivid", V4l2Queue::Capture);
 	HBM_REQUIRE_DEVICE(vivid.ok(), vivid ? "" : vivid.error().message);
 	ASSERT_FALSE((*vivid)->multiplanar(V4l2Queue::Capture)) << "this test drives the single-planar API";
-	auto vkms = KmsDevice::openByDriver("vkms");
-	HBM_REQUIRE_DEVICE(vkms.ok(), vkms ? "" : vkms.error().message);
-	auto primary = planeParticipant(**vkms, PlaneType::Primary);
+	auto display = Display::openByDriver("vkms");
+	HBM_REQUIRE_DEVICE(display.ok(), display ? "" : display.error().message);
+	KmsDevice &vkms = (*display)->device();
+	auto primary = planeParticipant(vkms, PlaneType::Primary);
 	ASSERT_TRUE(primary) << "vkms has no primary plane";
 
 	// Negotiated for both: vkms reads no YUV, so NV12 (preferred here) gives way.
@@ -128,15 +129,15 @@ TEST(V4l2, VividFillsTheBufferVkmsScansTheSameBufferOut)
 	}
 
 	// The same dma-buf on the display, read back through writeback.
-	auto fb = (*vkms)->addFramebuffer(*buffer);
+	auto fb = vkms.addFramebuffer(*buffer);
 	ASSERT_TRUE(fb) << fb.error().toString();
-	ASSERT_TRUE((*vkms)->showOnPrimary(*fb));
+	ASSERT_TRUE((*display)->showOnPrimary(*fb));
 	auto capture = context()->allocate({layout.width, layout.height, DRM_FORMAT_XRGB8888},
 					   {.allocator = allocatorFor("system")});
 	ASSERT_TRUE(capture);
-	auto target = (*vkms)->addFramebuffer(**capture);
+	auto target = vkms.addFramebuffer(**capture);
 	ASSERT_TRUE(target);
-	ASSERT_TRUE((*vkms)->captureWriteback(*target));
+	ASSERT_TRUE((*display)->captureWriteback(*target));
 	auto read = (*capture)->beginCpuAccess(CpuAccessMode::Read);
 	ASSERT_TRUE(read);
 	size_t differ = 0;

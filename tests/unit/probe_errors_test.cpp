@@ -1,12 +1,19 @@
 // SPDX-License-Identifier: MIT
 // A participant whose probe fails says which device and why.
 #include <cerrno>
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <hbm/kms.hpp>
+#include <hbm/unique_fd.hpp>
 #include <hbm/v4l2.hpp>
 
+#include "common/process_resources.hpp"
+
 using namespace hbm;
+using hbm::test::openFdCount;
+using hbm::test::openFdList;
 
 TEST(ProbeErrors, DeviceGoneOrNotADevice)
 {
@@ -27,4 +34,35 @@ TEST(ProbeErrors, DeviceGoneOrNotADevice)
 	ASSERT_FALSE(noSuchDriver);
 	EXPECT_EQ(noSuchDriver.error().code, ENODEV);
 	EXPECT_NE(noSuchDriver.error().message.find("no V4L2 capture device with driver 'no-such-driver'"), std::string::npos);
+}
+
+TEST(ProbeErrors, AdoptingAnFdThatIsNotDrmNamesTheFd)
+{
+	const size_t fdsBefore = openFdCount();
+	int ends[2];
+	ASSERT_EQ(::pipe2(ends, O_CLOEXEC), 0);
+	UniqueFd readEnd(ends[0]), writeEnd(ends[1]);
+	auto pipe = KmsDevice::fromFd(readEnd.get());
+	ASSERT_FALSE(pipe);
+	EXPECT_NE(pipe.error().message.find("fd " + std::to_string(readEnd.get()) + " (pipe:["), std::string::npos)
+		<< pipe.error().message;
+	EXPECT_NE(pipe.error().message.find("is not a DRM device"), std::string::npos) << pipe.error().message;
+	EXPECT_EQ(::fcntl(readEnd.get(), F_GETFD), FD_CLOEXEC) << "the caller's fd must stay open";
+
+	UniqueFd null(::open("/dev/null", O_RDWR | O_CLOEXEC));
+	auto notDrm = KmsDevice::fromFd(null.get());
+	ASSERT_FALSE(notDrm);
+	EXPECT_NE(notDrm.error().message.find("fd " + std::to_string(null.get()) + " (/dev/null) is not a DRM device"),
+		  std::string::npos) << notDrm.error().message;
+
+	auto closed = KmsDevice::fromFd(-1);
+	ASSERT_FALSE(closed);
+	EXPECT_EQ(closed.error().code, EBADF);
+	EXPECT_NE(closed.error().message.find("cannot use fd -1 as a DRM device"), std::string::npos)
+		<< closed.error().message;
+
+	readEnd.reset();
+	writeEnd.reset();
+	null.reset();
+	EXPECT_EQ(openFdCount(), fdsBefore) << "a duplicate outlived its refusal: " << openFdList();
 }

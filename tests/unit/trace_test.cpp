@@ -6,11 +6,12 @@
 #include <drm_fourcc.h>
 
 #include <hbm/trace.hpp>
-
-#include "common/synthetic_trace.hpp"
+#include <hbm-test/replay.hpp>
+#include <hbm-test/synthetic_trace.hpp>
 
 using namespace hbm;
 
+using hbm::test::replayOnRegion;
 using hbm::test::syntheticTrace;
 
 TEST(Trace, ParsesAndNamesBadLines)

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include <hbm/pattern.hpp>
+#include <hbm-test/pattern.hpp>
 
 #include <cerrno>
 #include <cstring>
@@ -10,7 +10,7 @@
 
 #include "error.hpp"
 
-namespace hbm {
+namespace hbm::test {
 
 namespace {
 
@@ -101,4 +101,4 @@ Result<void> verifyTestPattern(const CpuAccess &access, const Layout &layout)
 	return {};
 }
 
-} // namespace hbm
+} // namespace hbm::test

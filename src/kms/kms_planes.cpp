@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: MIT
+// KMS planes as participants: formats from IN_FORMATS, size limits, IOMMU detection, and
+// the driver quirks that shape the memory a plane can scan out.
+#include <cerrno>
+#include <climits>
+#include <cstdlib>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include <drm_fourcc.h>
+
+#include "error.hpp"
+#include "kms_device_private.hpp"
+#include "string_format.hpp"
+
+namespace hbm {
+
+namespace {
+
+/// A display driver whose buffers are GEM DMA objects (DRM_GEM_DMA_DRIVER_OPS or its own
+/// drm_gem_dma_dumb_create_internal() caller, at @source).
+constexpr DriverQuirkEntry dmaHelpers(const char *driver, const char *source)
+{
+	return {driver, DriverQuirk::DmaHelpers, "scans out through DRM's GEM DMA helpers", source};
+}
+
+// Every driver quirk hbm knows, with where the kernel shows it (Linux 6.12). Drivers not
+// listed as DMA helpers either have their own MMU/GART (i915, amdgpu, …) or are virtual
+// (vkms, virtio_gpu).
+constexpr DriverQuirkEntry kDriverQuirks[] = {
+	// vkms reads framebuffers from vkms_plane_state's frame_info->map, copied from the
+	// shadow plane's `data`, which drm_gem_fb_vmap() has already advanced by
+	// fb->offsets[i] — then adds fb->offsets[0] again.
+	{"vkms", DriverQuirk::ReadsOffsetsTwice, "adds framebuffer offsets twice",
+	 "drivers/gpu/drm/vkms/vkms_plane.c:117,128, vkms_formats.c:14, drm_gem_framebuffer_helper.c:375"},
+	dmaHelpers("arcpgu", "drivers/gpu/drm/tiny/arcpgu.c:374"),
+	dmaHelpers("aspeed-gfx-drm", "drivers/gpu/drm/aspeed/aspeed_gfx_drv.c:248"),
+	dmaHelpers("atmel-hlcdc", "drivers/gpu/drm/atmel-hlcdc/atmel_hlcdc_dc.c:842"),
+	dmaHelpers("fsl-dcu-drm", "drivers/gpu/drm/fsl-dcu/fsl_dcu_drm_drv.c:173"),
+	dmaHelpers("hdlcd", "drivers/gpu/drm/arm/hdlcd_drv.c:230"),
+	dmaHelpers("imx-lcdif", "drivers/gpu/drm/mxsfb/lcdif_drv.c:245"),
+	dmaHelpers("ingenic-drm", "drivers/gpu/drm/ingenic/ingenic-drm-drv.c:962"),
+	dmaHelpers("kirin", "drivers/gpu/drm/hisilicon/kirin/kirin_drm_ade.c:927"),
+	dmaHelpers("logicvc-drm", "drivers/gpu/drm/logicvc/logicvc_drm.c:57"),
+	dmaHelpers("mali-dp", "drivers/gpu/drm/arm/malidp_drv.c:564"),
+	dmaHelpers("mcde", "drivers/gpu/drm/mcde/mcde_drv.c:214"),
+	dmaHelpers("meson", "drivers/gpu/drm/meson/meson_drv.c:100"),
+	dmaHelpers("mxsfb-drm", "drivers/gpu/drm/mxsfb/mxsfb_drv.c:333"),
+	dmaHelpers("pl111", "drivers/gpu/drm/pl111/pl111_drv.c:226"),
+	dmaHelpers("rcar-du", "drivers/gpu/drm/renesas/rcar-du/rcar_du_kms.c:424"),
+	dmaHelpers("rzg2l-du", "drivers/gpu/drm/renesas/rz-du/rzg2l_du_kms.c:83"),
+	dmaHelpers("sprd", "drivers/gpu/drm/sprd/sprd_drm.c:58"),
+	dmaHelpers("stm", "drivers/gpu/drm/stm/drv.c:68"),
+	dmaHelpers("sun4i-drm", "drivers/gpu/drm/sun4i/sun4i_drv.c:57"),
+	dmaHelpers("tilcdc", "drivers/gpu/drm/tilcdc/tilcdc_drv.c:491"),
+	dmaHelpers("tve200", "drivers/gpu/drm/tve200/tve200_drv.c:151"),
+	dmaHelpers("vc4", "drivers/gpu/drm/vc4/vc4_drv.c:214"),
+	dmaHelpers("zynqmp-dpsub", "drivers/gpu/drm/xlnx/zynqmp_kms.c:404"),
+};
+
+std::string cardSysfsDir(int fd)
+{
+	struct stat st;
+	if (::fstat(fd, &st) < 0)
+		return {};
+	return stringf("/sys/dev/char/%u:%u/device", major(st.st_rdev), minor(st.st_rdev));
+}
+
+} // namespace
+
+const DriverQuirkEntry *findDriverQuirk(const std::string &driver, DriverQuirk quirk)
+{
+	for (const DriverQuirkEntry &entry : kDriverQuirks)
+		if (entry.quirk == quirk && driver == entry.driver)
+			return &entry;
+	return nullptr;
+}
+
+bool KmsDevice::behindIommu() const
+{
+	std::string dir = cardSysfsDir(d_->fd.get());
+	struct stat st;
+	return !dir.empty() && ::stat((dir + "/iommu_group").c_str(), &st) == 0;
+}
+
+Result<std::vector<Participant>> KmsDevice::planeParticipants() const
+{
+	int fd = d_->fd.get();
+	drm::Resources res(drmModeGetResources(fd));
+	drm::PlaneResources planes(drmModeGetPlaneResources(fd));
+	if (!res || !planes)
+		return makeError(errno ? errno : EIO, "cannot read the planes of %s", d_->path.c_str());
+	uint64_t cursorW = 0, cursorH = 0;
+	drmGetCap(fd, DRM_CAP_CURSOR_WIDTH, &cursorW);
+	drmGetCap(fd, DRM_CAP_CURSOR_HEIGHT, &cursorH);
+	const bool iommu = behindIommu();
+	const DriverQuirkEntry *dmaHelpers = findDriverQuirk(d_->driver, DriverQuirk::DmaHelpers);
+	const bool contiguous = !iommu && dmaHelpers;
+	const DriverQuirkEntry *offsetsTwice = findDriverQuirk(d_->driver, DriverQuirk::ReadsOffsetsTwice);
+	struct stat node;
+	if (::fstat(fd, &node) != 0)
+		return makeError(errno, "cannot stat %s", d_->path.c_str());
+	char resolved[PATH_MAX];
+	const std::string device = cardSysfsDir(fd);
+	const std::string sysfsPath = ::realpath(device.c_str(), resolved) ? resolved : device;
+
+	std::vector<Participant> out;
+	for (uint32_t i = 0; i < planes->count_planes; ++i) {
+		drm::Plane plane(drmModeGetPlane(fd, planes->planes[i]));
+		if (!plane)
+			continue;
+		auto props = drm::objectProperties(fd, plane->plane_id, DRM_MODE_OBJECT_PLANE);
+		auto type = props.find("type");
+		const uint64_t t = type != props.end() ? type->second.value : DRM_PLANE_TYPE_OVERLAY;
+
+		Participant p;
+		p.identity = KmsPlaneIdentity{node.st_rdev, plane->plane_id, PlaneType(t), plane->possible_crtcs, d_->driver};
+		p.sysfsPath = sysfsPath;
+		Constraints &c = p.constraints;
+		auto inFormats = props.find("IN_FORMATS");
+		drm::PropertyBlob blob(inFormats != props.end()
+					       ? drmModeGetPropertyBlob(fd, static_cast<uint32_t>(inFormats->second.value))
+					       : nullptr);
+		if (blob) {
+			drmModeFormatModifierIterator iter = {};
+			while (drmModeFormatModifierBlobIterNext(blob.get(), &iter))
+				c.formats.add(iter.fmt, iter.mod);
+			p.source = "IN_FORMATS of " + d_->path;
+		} else {
+			// No modifier support: the driver takes LINEAR or its implicit layout.
+			for (uint32_t f = 0; f < plane->count_formats; ++f) {
+				c.formats.add(plane->formats[f], DRM_FORMAT_MOD_LINEAR);
+				c.formats.add(plane->formats[f], DRM_FORMAT_MOD_INVALID);
+			}
+			p.source = "plane formats of " + d_->path + " (no IN_FORMATS)";
+		}
+		if (t == DRM_PLANE_TYPE_CURSOR && cursorW && cursorH) {
+			c.maxWidth = uint32_t(cursorW);
+			c.maxHeight = uint32_t(cursorH);
+		} else {
+			c.maxWidth = res->max_width;
+			c.maxHeight = res->max_height;
+		}
+		c.placement.contiguous = contiguous;
+		c.planesAtStart = offsetsTwice != nullptr;
+		if (offsetsTwice)
+			p.source += stringf(", reads buffers only from offset 0 (%s %s)", d_->driver.c_str(), offsetsTwice->reason);
+		p.source += iommu ? ", behind an IOMMU"
+				  : contiguous ? stringf(", no IOMMU and %s %s: needs contiguous memory", d_->driver.c_str(), dmaHelpers->reason)
+					       : ", no IOMMU (" + d_->driver + " needs none)";
+		out.push_back(std::move(p));
+	}
+	return out;
+}
+
+} // namespace hbm

@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <hbm/format_set.hpp>
+#include <hbm/kms.hpp>
+#include <hbm/result.hpp>
+
+namespace hbm::test {
+
+/// The display a test or demo drives as a compositor would: a KMS device opened as DRM
+/// master, with the atomic and writeback client capabilities, that shows framebuffers and
+/// reads back what the CRTC composes through the writeback connector (vkms has one with
+/// enable_writeback=1). Master is only to be had when no compositor runs on the device.
+class Display
+{
+public:
+	/// Opens the first /dev/dri/card* whose driver is @driver (e.g. "vkms") as its master.
+	static Result<std::unique_ptr<Display>> openByDriver(const std::string &driver);
+
+	~Display();
+	Display(const Display &) = delete;
+	Display &operator=(const Display &) = delete;
+
+	/// The device, for framebuffers and participants (framebuffers of other devices on the
+	/// same card work too: their ids are the card's).
+	KmsDevice &device() const { return *device_; }
+
+	/// Lights the first connected connector with a mode of @fb's size and shows @fb on
+	/// that CRTC's primary plane, in one blocking atomic commit.
+	Result<void> showOnPrimary(const Framebuffer &fb);
+
+	/// Formats the writeback connector can write (empty if there is none).
+	FormatSet writebackFormats() const;
+
+	/// Writes what the CRTC lit by showOnPrimary() composes into @target through the
+	/// writeback connector and waits (up to @timeoutMs) for the out-fence.
+	Result<void> captureWriteback(const Framebuffer &target, int timeoutMs = 5000);
+
+private:
+	explicit Display(std::shared_ptr<KmsDevice> device) : device_(std::move(device)) {}
+
+	std::shared_ptr<KmsDevice> device_;
+	// What showOnPrimary() lit, for captureWriteback().
+	uint32_t crtc_ = 0;
+	uint32_t connector_ = 0; ///< the display connector on that CRTC
+	uint32_t modeBlob_ = 0;
+};
+
+/// Number of GEM handles @device holds on its fd (for leak checks).
+size_t gemHandleCount(const KmsDevice &device);
+
+} // namespace hbm::test

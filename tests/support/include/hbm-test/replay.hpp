@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: MIT
+// Replaying a trace (HBM_TRACE, parsed by hbm::parseTrace) for latency and fragmentation:
+// measurement for the hbm command and the benchmarks, not something programs using hbm need.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <hbm/context.hpp>
+#include <hbm/result.hpp>
+#include <hbm/trace.hpp>
+
+namespace hbm::test {
+
+struct ReplayReport {
+	std::string target;           ///< "best-fit region of 64 MiB", "dma-heap:system"
+	size_t allocations = 0;
+	size_t failures = 0;          ///< allocations that did not fit
+	double medianAllocateNs = 0;
+	double medianReleaseNs = 0;
+	uint64_t freeAtEnd = 0;
+	uint64_t largestFreeAtEnd = 0;
+	double worstLargestFreeShare = 1; ///< min over the run of largest free / free (1: no fragmentation)
+};
+
+/// Replays @events on a simulated region of @regionSize bytes managed by @algorithm
+/// ("best-fit", "first-fit"): no device is touched, sizes only.
+Result<ReplayReport> replayOnRegion(const std::vector<TraceEvent> &events, const std::string &algorithm,
+				    uint64_t regionSize);
+
+/// Replays @events by allocating for real from @allocator of @context.
+Result<ReplayReport> replayOnAllocator(Context &context, const std::vector<TraceEvent> &events,
+				       const std::string &allocator);
+
+} // namespace hbm::test
