@@ -2,6 +2,9 @@
 #include "dma_heap.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <string_view>
+#include <unistd.h>
 #include <cerrno>
 #include <dirent.h>
 #include <fcntl.h>
@@ -21,6 +24,7 @@
 #include "error.hpp"
 #include "kernel_ioctl.hpp"
 #include "log.hpp"
+#include "string_format.hpp"
 
 namespace hbm::dma_heap {
 
@@ -79,39 +83,80 @@ int allocIoctl(int heapFd, uint64_t len)
 	return ret < 0 ? ret : static_cast<int>(data.fd);
 }
 
-Result<UniqueFd> allocate(const HeapInfo &heap, uint64_t size)
-{
-	UniqueFd heapFd(::open(heap.path.c_str(), O_RDONLY | O_CLOEXEC));
-	if (!heapFd)
-		return makeError(errno, "cannot open dma-heap %s (%s)", heap.name.c_str(), heap.path.c_str());
-	int ret = allocIoctl(heapFd.get(), size);
-	if (ret < 0) {
-		const char *hint = (ret == -ENOMEM && heap.contiguous)
-					   ? ": the CMA area is too small or fragmented (raise cma= on the kernel command line)"
-					   : "";
-		return makeError(-ret, "dma-heap %s could not allocate %llu bytes%s", heap.name.c_str(),
-				 static_cast<unsigned long long>(size), hint);
-	}
-	HBM_LOG(logHeap, Debug, "allocated %llu bytes from %s: fd %d",
-		static_cast<unsigned long long>(size), heap.name.c_str(), ret);
-	return UniqueFd(ret);
-}
-
 namespace {
 
-/// CmaTotal from /proc/meminfo in bytes (all CMA areas), or 0.
-uint64_t cmaTotalBytes()
+/// A /proc/meminfo field ("CmaTotal", "CmaFree") in bytes, or 0.
+uint64_t meminfoBytes(const char *field)
 {
 	std::unique_ptr<FILE, int (*)(FILE *)> f(std::fopen("/proc/meminfo", "re"), std::fclose);
 	char line[128];
+	const std::string prefix = std::string(field) + ":";
 	unsigned long long kb = 0;
 	while (f && std::fgets(line, sizeof(line), f.get()))
-		if (std::sscanf(line, "CmaTotal: %llu kB", &kb) == 1)
+		if (std::string_view(line).starts_with(prefix) && std::sscanf(line + prefix.size(), " %llu kB", &kb) == 1)
 			return kb * 1024;
 	return 0;
 }
 
+uint64_t cmaTotalBytes()
+{
+	return meminfoBytes("CmaTotal");
+}
+
+/// The largest free block of CMA area @area (debugfs, CONFIG_CMA_DEBUGFS: in pages), or 0.
+uint64_t cmaLargestFree(const std::string &area)
+{
+	std::unique_ptr<FILE, int (*)(FILE *)> f(
+		std::fopen(("/sys/kernel/debug/cma/" + area + "/maxchunk").c_str(), "re"), std::fclose);
+	unsigned long long pages = 0;
+	if (!f || std::fscanf(f.get(), "%llu", &pages) != 1)
+		return 0;
+	return pages * uint64_t(::sysconf(_SC_PAGESIZE));
+}
+
+std::string bytes(uint64_t n)
+{
+	return n >= (1u << 20) && n % (1u << 20) == 0 ? stringf("%llu MiB", (unsigned long long)(n >> 20))
+						     : stringf("%llu bytes", (unsigned long long)n);
+}
+
 } // namespace
+
+struct DmaHeapAllocator::Held {
+	std::atomic<uint64_t> bytes{0};
+	std::atomic<uint64_t> buffers{0};
+};
+
+DmaHeapAllocator::DmaHeapAllocator(AllocatorInfo info, UniqueFd heapFd, std::string area)
+	: ByteAllocator(std::move(info)), heapFd_(std::move(heapFd)), area_(std::move(area)),
+	  held_(std::make_shared<Held>())
+{
+}
+
+std::string cmaShortfall(const std::string &heap, uint64_t asked, const CmaState &s)
+{
+	std::string out = "dma-heap " + heap + " could not allocate " + bytes(asked) + " of contiguous memory: its CMA area has " +
+			  bytes(s.free) + " free of " + bytes(s.total);
+	if (s.largestFree)
+		out += ", the largest free block " + bytes(s.largestFree);
+	out += stringf("; this process holds %s of it in %llu buffer%s", bytes(s.heldByUs).c_str(),
+		       (unsigned long long)s.buffersHeldByUs, s.buffersHeldByUs == 1 ? "" : "s");
+	const uint64_t used = s.total > s.free ? s.total - s.free : 0;
+	if (used > s.heldByUs)
+		out += ", the kernel and other processes " + bytes(used - s.heldByUs);
+	const uint64_t fits = s.largestFree ? s.largestFree : s.free;
+	out += "; to fix: ";
+	if (asked > s.total)
+		out += "nothing this large fits in the area: raise cma= on the kernel command line";
+	else if (s.heldByUs && asked <= fits + s.heldByUs)
+		out += "release some of this process's buffers from " + heap + ", or ask for at most " + bytes(fits) +
+		       (s.largestFree ? "" : " (the largest free block may be smaller: CONFIG_CMA_DEBUGFS tells)");
+	else if (asked <= s.free && s.largestFree && asked > s.largestFree)
+		out += "the free memory is fragmented: ask for at most " + bytes(s.largestFree);
+	else
+		out += "ask for at most " + bytes(fits) + ", or raise cma= on the kernel command line";
+	return out;
+}
 
 Result<std::unique_ptr<DmaHeapAllocator>> DmaHeapAllocator::create(const HeapInfo &heap)
 {
@@ -128,7 +173,8 @@ Result<std::unique_ptr<DmaHeapAllocator>> DmaHeapAllocator::create(const HeapInf
 	// The kernel does not say how big one CMA area is; with one CMA heap it is CmaTotal.
 	if (heap.contiguous)
 		info.maxSize = cmaTotalBytes();
-	return std::unique_ptr<DmaHeapAllocator>(new DmaHeapAllocator(std::move(info), std::move(fd)));
+	return std::unique_ptr<DmaHeapAllocator>(
+		new DmaHeapAllocator(std::move(info), std::move(fd), heap.contiguous ? heap.name : std::string()));
 }
 
 Result<Bytes> DmaHeapAllocator::doAllocateBytes(const ByteRequest &request)
@@ -136,16 +182,31 @@ Result<Bytes> DmaHeapAllocator::doAllocateBytes(const ByteRequest &request)
 	// The heap hands out whole pages: exactly the page-rounded length asked for.
 	const uint64_t size = pageRound(request.size);
 	if (info_.maxSize && size > info_.maxSize)
-		return makeError(ENOMEM, "%llu bytes exceed the heap's %llu: raise cma= on the kernel command line",
+		return makeError(ENOMEM, "%llu bytes exceed the heap's %llu, all of its CMA area: raise cma= on the kernel command line",
 				 (unsigned long long)size, (unsigned long long)info_.maxSize);
 	int ret = allocIoctl(heapFd_.get(), size);
-	if (ret < 0) {
-		const char *hint = (ret == -ENOMEM && info_.contiguous)
-					   ? ": the CMA area is too small or fragmented (raise cma= on the kernel command line)"
-					   : "";
-		return makeError(-ret, "could not allocate %llu bytes%s", static_cast<unsigned long long>(size), hint);
+	if (ret == -ENOMEM && !area_.empty()) {
+		CmaState state;
+		state.total = cmaTotalBytes();
+		state.free = meminfoBytes("CmaFree");
+		state.largestFree = cmaLargestFree(area_);
+		state.heldByUs = held_->bytes.load();
+		state.buffersHeldByUs = held_->buffers.load();
+		return makeError(ENOMEM, "%s", cmaShortfall(area_, size, state).c_str());
 	}
-	return Bytes{SharedFd(UniqueFd(ret)), 0, size, size, nullptr};
+	if (ret < 0)
+		return makeError(-ret, "could not allocate %llu bytes", static_cast<unsigned long long>(size));
+	std::shared_ptr<void> accounted;
+	if (!area_.empty()) {
+		// What this process holds, for the sentence of the next refusal.
+		held_->bytes += size;
+		++held_->buffers;
+		accounted = std::shared_ptr<void>(nullptr, [held = held_, size](void *) {
+			held->bytes -= size;
+			--held->buffers;
+		});
+	}
+	return Bytes{SharedFd(UniqueFd(ret)), 0, size, size, std::move(accounted)};
 }
 
 } // namespace hbm::dma_heap

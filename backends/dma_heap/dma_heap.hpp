@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -25,14 +26,25 @@ Result<std::vector<HeapInfo>> discover(const Paths &paths = {});
 /// fd (O_RDWR | O_CLOEXEC) or -errno. Retries EINTR. Never logs.
 int allocIoctl(int heapFd, uint64_t len);
 
-/// Opens @heap and allocates @size bytes from it, with an error naming the heap.
-Result<UniqueFd> allocate(const HeapInfo &heap, uint64_t size);
-
 } // namespace hbm::dma_heap
 
 #include "backends/allocator.hpp"
 
 namespace hbm::dma_heap {
+
+/// What a CMA area looks like when an allocation from it failed.
+struct CmaState {
+	uint64_t total = 0;           ///< CmaTotal
+	uint64_t free = 0;            ///< CmaFree
+	uint64_t largestFree = 0;     ///< debugfs cma/<area>/maxchunk; 0 unknown
+	uint64_t heldByUs = 0;        ///< bytes this process's live buffers hold from the heap
+	uint64_t buffersHeldByUs = 0;
+};
+
+/// The sentence for a contiguous allocation of @asked bytes that @heap could not make:
+/// how much is free, the largest free block, what this process holds, and what would fit.
+/// A pure function, so the advice is tested for every case.
+std::string cmaShortfall(const std::string &heap, uint64_t asked, const CmaState &state);
 
 /// One allocator per heap. The heap device stays open, so an allocation is one ioctl.
 class DmaHeapAllocator final : public ByteAllocator
@@ -41,12 +53,12 @@ public:
 	static Result<std::unique_ptr<DmaHeapAllocator>> create(const HeapInfo &heap);
 
 private:
-	DmaHeapAllocator(AllocatorInfo info, UniqueFd heapFd)
-		: ByteAllocator(std::move(info)), heapFd_(std::move(heapFd))
-	{
-	}
+	struct Held;
+	DmaHeapAllocator(AllocatorInfo info, UniqueFd heapFd, std::string area);
 	Result<Bytes> doAllocateBytes(const ByteRequest &request) override;
 	UniqueFd heapFd_;
+	std::string area_;            ///< the CMA area's name ("" for scattered heaps)
+	std::shared_ptr<Held> held_;  ///< what this process's live buffers hold (CMA heaps)
 };
 
 } // namespace hbm::dma_heap

@@ -78,3 +78,33 @@ TEST_F(HeapDiscovery, UnreadableDirectoryIsAnError)
 	EXPECT_EQ(heaps.error().code, ENOTDIR);
 	EXPECT_NE(heaps.error().message.find(paths_.devDir), std::string::npos);
 }
+
+// The advice of a CMA refusal is true for the machine: "raise cma=" only when nothing that
+// large fits the area; otherwise what is free, the largest block, and what this process
+// holds and could release.
+TEST(CmaShortfall, AdviceFitsTheCase)
+{
+	using dma_heap::CmaState;
+	using dma_heap::cmaShortfall;
+	constexpr uint64_t MiB = 1 << 20;
+
+	std::string tooBig = cmaShortfall("reserved", 128 * MiB, CmaState{64 * MiB, 60 * MiB, 60 * MiB, 0, 0});
+	EXPECT_NE(tooBig.find("nothing this large fits in the area: raise cma="), std::string::npos) << tooBig;
+
+	std::string ours = cmaShortfall("reserved", 40 * MiB, CmaState{64 * MiB, 24 * MiB, 24 * MiB, 40 * MiB, 1});
+	EXPECT_EQ(ours.find("cma="), std::string::npos) << ours;
+	EXPECT_NE(ours.find("its CMA area has 24 MiB free of 64 MiB, the largest free block 24 MiB"), std::string::npos)
+		<< ours;
+	EXPECT_NE(ours.find("this process holds 40 MiB of it in 1 buffer"), std::string::npos) << ours;
+	EXPECT_NE(ours.find("to fix: release some of this process's buffers from reserved, or ask for at most 24 MiB"),
+		  std::string::npos) << ours;
+
+	std::string fragmented = cmaShortfall("reserved", 16 * MiB, CmaState{64 * MiB, 32 * MiB, 8 * MiB, 0, 0});
+	EXPECT_NE(fragmented.find("the kernel and other processes 32 MiB"), std::string::npos) << fragmented;
+	EXPECT_NE(fragmented.find("the free memory is fragmented: ask for at most 8 MiB"), std::string::npos) << fragmented;
+	EXPECT_EQ(fragmented.find("cma="), std::string::npos) << fragmented;
+
+	std::string unknownBlock = cmaShortfall("reserved", 40 * MiB, CmaState{64 * MiB, 24 * MiB, 0, 40 * MiB, 2});
+	EXPECT_NE(unknownBlock.find("in 2 buffers"), std::string::npos) << unknownBlock;
+	EXPECT_NE(unknownBlock.find("CONFIG_CMA_DEBUGFS tells"), std::string::npos) << unknownBlock;
+}
