@@ -18,6 +18,7 @@
 
 #include <hbm/format.hpp>
 
+#include "dma_buf.hpp"
 #include "error.hpp"
 #include "shared_memory.hpp"
 #include "string_format.hpp"

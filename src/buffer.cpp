@@ -28,41 +28,12 @@ namespace hbm {
 namespace {
 
 LogCategory logBuffer("buffer");
-LogCategory logCpu("cpu-access");
-
-unsigned syncFlags(CpuAccessMode mode)
-{
-	unsigned flags = 0;
-	if (static_cast<unsigned>(mode) & static_cast<unsigned>(CpuAccessMode::Read))
-		flags |= DMA_BUF_SYNC_READ;
-	if (static_cast<unsigned>(mode) & static_cast<unsigned>(CpuAccessMode::Write))
-		flags |= DMA_BUF_SYNC_WRITE;
-	return flags;
-}
-
-bool isDmaBuf(int fd)
-{
-	struct statfs fs;
-	return ::fstatfs(fd, &fs) == 0 && fs.f_type == DMA_BUF_MAGIC;
-}
 
 bool sameFile(int a, int b)
 {
 	struct stat sa, sb;
 	return ::fstat(a, &sa) == 0 && ::fstat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
 	       sa.st_ino == sb.st_ino;
-}
-
-/// SYNC_IOC_MERGE of two sync_files into a new one.
-Result<UniqueFd> mergeSyncFiles(int a, int b)
-{
-	struct sync_merge_data merge = {};
-	std::snprintf(merge.name, sizeof(merge.name), "hbm");
-	merge.fd2 = b;
-	int ret = retryingIoctl(a, SYNC_IOC_MERGE, &merge);
-	if (ret < 0)
-		return makeError(-ret, "SYNC_IOC_MERGE failed");
-	return UniqueFd(merge.fence);
 }
 
 } // namespace
@@ -84,7 +55,7 @@ Result<std::shared_ptr<Buffer>> BufferFactory::create(Layout layout, std::vector
 			Memory m;
 			m.fd = fd;
 			m.size = uint64_t(size);
-			m.dmaBuf = isDmaBuf(fd.get());
+			m.dmaBuf = isDmaBuf(fd.get()) == 1;
 			d->memories.push_back(std::move(m));
 			same = d->memories.end() - 1;
 		}
@@ -221,190 +192,4 @@ Result<std::vector<PlaneExport>> Buffer::exportPlanes() const
 	}
 	return planes;
 }
-
-Result<CpuAccess> Buffer::beginCpuAccess(CpuAccessMode mode)
-{
-	unsigned wanted = syncFlags(mode);
-	if (wanted == 0)
-		return makeError(EINVAL, "CPU access mode %u is neither read nor write",
-				 static_cast<unsigned>(mode));
-
-	std::lock_guard lock(d_->mutex);
-	for (Memory &m : d_->memories) {
-		if (m.mapping.isValid())
-			continue;
-		auto mapping = Mapping::map(m.fd.get(), m.size);
-		if (!mapping)
-			return withContext(mapping.error(), "mapping " + d_->provenance.origin + " buffer");
-		m.mapping = std::move(*mapping);
-	}
-
-	// Already in the CPU domain with at least these rights: the kernel has nothing to do.
-	if (d_->accessDepth == 0 || (wanted & ~d_->accessFlags)) {
-		unsigned flags = wanted | d_->accessFlags;
-		for (size_t i = 0; i < d_->memories.size(); ++i) {
-			const Memory &m = d_->memories[i];
-			if (!m.dmaBuf)
-				continue;
-			int ret = dmaBufSync(m.fd.get(), DMA_BUF_SYNC_START | flags);
-			if (ret < 0) {
-				// Close the brackets already opened, so the kernel's view stays balanced.
-				for (size_t j = 0; j < i; ++j)
-					if (d_->memories[j].dmaBuf && d_->accessDepth == 0)
-						dmaBufSync(d_->memories[j].fd.get(), DMA_BUF_SYNC_END | flags);
-				return makeError(-ret, "DMA_BUF_IOCTL_SYNC start on %s buffer failed",
-						 d_->provenance.origin.c_str());
-			}
-		}
-		d_->accessFlags = flags;
-		HBM_LOG(logCpu, Debug, "sync start (flags %u) on %s", flags, d_->provenance.origin.c_str());
-	}
-	++d_->accessDepth;
-	return CpuAccess(shared_from_this(), mode);
-}
-
-Result<UniqueFd> Buffer::exportSyncFile(CpuAccessMode mode) const
-{
-	UniqueFd merged;
-	for (const Memory &m : d_->memories) {
-		if (!m.dmaBuf)
-			return makeError(ENOTSUP, "%s memory is not a dma-buf and carries no fences",
-					 d_->provenance.origin.c_str());
-		struct dma_buf_export_sync_file exp = {};
-		exp.flags = syncFlags(mode);
-		exp.fd = -1;
-		int ret = retryingIoctl(m.fd.get(), DMA_BUF_IOCTL_EXPORT_SYNC_FILE, &exp);
-		if (ret < 0)
-			return makeError(-ret, "DMA_BUF_IOCTL_EXPORT_SYNC_FILE on %s buffer failed",
-					 d_->provenance.origin.c_str());
-		UniqueFd fence(exp.fd);
-		if (!merged) {
-			merged = std::move(fence);
-			continue;
-		}
-		auto both = mergeSyncFiles(merged.get(), fence.get());
-		if (!both)
-			return both.error();
-		merged = std::move(*both);
-	}
-	return merged;
-}
-
-Result<void> Buffer::importSyncFile(int syncFile, CpuAccessMode mode)
-{
-	for (const Memory &m : d_->memories) {
-		if (!m.dmaBuf)
-			return makeError(ENOTSUP, "%s memory is not a dma-buf and takes no fences",
-					 d_->provenance.origin.c_str());
-		struct dma_buf_import_sync_file imp = {};
-		imp.flags = syncFlags(mode);
-		imp.fd = syncFile;
-		int ret = retryingIoctl(m.fd.get(), DMA_BUF_IOCTL_IMPORT_SYNC_FILE, &imp);
-		if (ret < 0)
-			return makeError(-ret, "DMA_BUF_IOCTL_IMPORT_SYNC_FILE of fd %d into %s buffer failed",
-					 syncFile, d_->provenance.origin.c_str());
-	}
-	return {};
-}
-
-Result<bool> Buffer::waitIdle(CpuAccessMode mode, int timeoutMs) const
-{
-	// dma-buf poll: POLLIN once the writers are done (safe to read), POLLOUT once every
-	// fence is (safe to write).
-	const short events = (syncFlags(mode) & DMA_BUF_SYNC_WRITE) ? POLLOUT : POLLIN;
-	std::vector<struct pollfd> fds;
-	for (const Memory &m : d_->memories)
-		if (m.dmaBuf)
-			fds.push_back({m.fd.get(), events, 0});
-	if (fds.empty())
-		return true;
-	size_t ready = 0;
-	while (ready < fds.size()) {
-		int ret = ::poll(fds.data(), fds.size(), timeoutMs);
-		if (ret < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (ret < 0)
-			return makeError(errno, "poll on %s buffer failed", d_->provenance.origin.c_str());
-		if (ret == 0)
-			return false;
-		ready = 0;
-		for (struct pollfd &p : fds) {
-			if (p.revents & events) {
-				p.events = 0; // done with this one
-				++ready;
-			} else if (p.events == 0) {
-				++ready;
-			}
-		}
-	}
-	return true;
-}
-
-CpuAccess::CpuAccess(std::shared_ptr<Buffer> buffer, CpuAccessMode mode)
-	: buffer_(std::move(buffer)), mode_(mode)
-{
-}
-
-CpuAccess::CpuAccess(CpuAccess &&other) noexcept
-	: buffer_(std::move(other.buffer_)), mode_(other.mode_)
-{
-}
-
-CpuAccess &CpuAccess::operator=(CpuAccess &&other) noexcept
-{
-	if (this != &other) {
-		(void)end();
-		buffer_ = std::move(other.buffer_);
-		mode_ = other.mode_;
-	}
-	return *this;
-}
-
-CpuAccess::~CpuAccess()
-{
-	auto result = end();
-	if (!result)
-		HBM_LOG(logCpu, Error, "%s", result.error().toString().c_str());
-}
-
-std::span<uint8_t> CpuAccess::plane(size_t index) const
-{
-	if (!buffer_ || index >= buffer_->d_->layout.planes.size())
-		return {};
-	const auto &d = *buffer_->d_;
-	const PlaneLayout &plane = d.layout.planes[index];
-	const Memory &m = d.memories[d.planeMemory[index]];
-	return {m.mapping.data() + plane.offset, static_cast<size_t>(plane.size)};
-}
-
-uint32_t CpuAccess::stride(size_t index) const
-{
-	if (!buffer_ || index >= buffer_->d_->layout.planes.size())
-		return 0;
-	return buffer_->d_->layout.planes[index].stride;
-}
-
-Result<void> CpuAccess::end()
-{
-	if (!buffer_)
-		return {};
-	std::shared_ptr<Buffer> buffer = std::move(buffer_);
-	auto &d = *buffer->d_;
-	std::lock_guard lock(d.mutex);
-	if (--d.accessDepth > 0)
-		return {};
-	unsigned flags = d.accessFlags;
-	d.accessFlags = 0;
-	Result<void> result;
-	for (const Memory &m : d.memories) {
-		if (!m.dmaBuf)
-			continue;
-		int ret = dmaBufSync(m.fd.get(), DMA_BUF_SYNC_END | flags);
-		if (ret < 0 && result)
-			result = makeError(-ret, "DMA_BUF_IOCTL_SYNC end on %s buffer failed", d.provenance.origin.c_str());
-	}
-	HBM_LOG(logCpu, Debug, "sync end (flags %u) on %s", flags, d.provenance.origin.c_str());
-	return result;
-}
-
 } // namespace hbm

@@ -52,6 +52,9 @@ struct Buffer::Private {
 	unsigned accessFlags = 0; ///< DMA_BUF_SYNC_READ/WRITE announced by the open start
 };
 
+/// DMA_BUF_SYNC_READ/WRITE for @mode.
+unsigned syncFlags(CpuAccessMode mode);
+
 /// What the storage is, for the one constraint check.
 Capabilities storageCapabilities(const Buffer::Private &buffer);
 

@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "dma_buf.hpp"
+
+#include <cerrno>
+#include <sys/statfs.h>
+#include <linux/magic.h>
 #include "kernel_ioctl.hpp"
 
 #include <atomic>
@@ -39,6 +43,14 @@ int64_t fileSize(int fd)
 DmaBufSyncCounters dmaBufSyncCounters()
 {
 	return {syncStarts.load(std::memory_order_relaxed), syncEnds.load(std::memory_order_relaxed)};
+}
+
+int isDmaBuf(int fd)
+{
+	struct statfs fs;
+	if (::fstatfs(fd, &fs) < 0)
+		return -errno;
+	return fs.f_type == DMA_BUF_MAGIC;
 }
 
 } // namespace hbm

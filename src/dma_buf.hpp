@@ -9,6 +9,10 @@ namespace hbm {
 /// EINTR and EAGAIN as the uapi asks (include/uapi/linux/dma-buf.h). Never logs.
 int dmaBufSync(int fd, uint64_t flags);
 
+/// Whether @fd is a dma-buf (its file system is DMA_BUF_MAGIC): 1, 0, or -errno when
+/// fstatfs fails. The one place hbm asks.
+int isDmaBuf(int fd);
+
 /// Size of the file behind @fd (lseek SEEK_END, as dma-buf documents it), or -errno.
 int64_t fileSize(int fd);
 

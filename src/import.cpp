@@ -19,6 +19,7 @@
 #include <hbm/format.hpp>
 
 #include "buffer_private.hpp"
+#include "dma_buf.hpp"
 #include "error.hpp"
 #include "string_format.hpp"
 
@@ -85,10 +86,13 @@ Result<std::shared_ptr<Buffer>> importBuffer(const ImportDesc &desc, std::vector
 	sizes.reserve(n);
 	for (size_t i = 0; i < n; ++i) {
 		const PlaneImport &p = desc.planes[i];
-		struct statfs fs;
-		if (p.fd < 0 || ::fstatfs(p.fd, &fs) < 0)
+		const int dmaBuf = p.fd < 0 ? -EBADF : isDmaBuf(p.fd);
+		if (dmaBuf == -EBADF)
 			return makeError(EBADF, "%s: plane %zu: fd %d is not open", describe().c_str(), i, p.fd);
-		if (fs.f_type != DMA_BUF_MAGIC)
+		if (dmaBuf < 0)
+			return makeError(-dmaBuf, "%s: plane %zu: cannot tell whether fd %d is a dma-buf (fstatfs failed)",
+					 describe().c_str(), i, p.fd);
+		if (dmaBuf == 0)
 			return makeError(EINVAL, "%s: plane %zu: fd %d is not a dma-buf (it is %s)", describe().c_str(), i,
 					 p.fd, describeFd(p.fd).c_str());
 		// Which dma-buf it is matters only to compare planes: one plane needs no fstat.

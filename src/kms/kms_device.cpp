@@ -16,6 +16,7 @@
 #include <hbm/format.hpp>
 #include <hbm/unique_fd.hpp>
 
+#include "device_nodes.hpp"
 #include "error.hpp"
 #include "kms_device_private.hpp"
 #include "log.hpp"
@@ -90,18 +91,7 @@ Result<std::shared_ptr<KmsDevice>> KmsDevice::fromFd(int fd)
 
 Result<std::shared_ptr<KmsDevice>> KmsDevice::openByDriver(const std::string &driver, const KmsOpenOptions &options)
 {
-	const std::string dir = "/dev/dri";
-	std::unique_ptr<DIR, int (*)(DIR *)> d(::opendir(dir.c_str()), ::closedir);
-	if (!d)
-		return makeError(errno == ENOENT ? ENODEV : errno,
-				 "no DRM device with driver '%s': cannot list %s", driver.c_str(), dir.c_str());
-
-	std::vector<std::string> cards;
-	while (struct dirent *entry = ::readdir(d.get()))
-		if (std::string_view(entry->d_name).starts_with("card"))
-			cards.push_back(dir + "/" + entry->d_name);
-	std::sort(cards.begin(), cards.end());
-
+	const std::vector<std::string> cards = deviceNodes("/dev/dri", "card");
 	std::string seen;
 	for (const std::string &card : cards) {
 		UniqueFd fd(::open(card.c_str(), O_RDWR | O_CLOEXEC));

@@ -16,6 +16,7 @@
 #include <hbm/format.hpp>
 #include <hbm/unique_fd.hpp>
 
+#include "device_nodes.hpp"
 #include "error.hpp"
 #include "kernel_ioctl.hpp"
 #include "string_format.hpp"
@@ -96,16 +97,7 @@ Result<std::shared_ptr<V4l2Device>> V4l2Device::open(const std::string &path)
 
 Result<std::shared_ptr<V4l2Device>> V4l2Device::openByDriver(const std::string &driver, V4l2Queue queue)
 {
-	std::vector<std::string> nodes;
-	if (DIR *dir = ::opendir("/dev")) {
-		while (struct dirent *e = ::readdir(dir))
-			if (std::string_view(e->d_name).starts_with("video"))
-				nodes.push_back(std::string("/dev/") + e->d_name);
-		::closedir(dir);
-	}
-	std::sort(nodes.begin(), nodes.end(), [](const std::string &a, const std::string &b) {
-		return a.size() != b.size() ? a.size() < b.size() : a < b;
-	});
+	const std::vector<std::string> nodes = deviceNodes("/dev", "video");
 	const uint32_t want = queue == V4l2Queue::Capture ? (V4L2_CAP_VIDEO_CAPTURE | V4L2_CAP_VIDEO_CAPTURE_MPLANE)
 							 : (V4L2_CAP_VIDEO_OUTPUT | V4L2_CAP_VIDEO_OUTPUT_MPLANE);
 	std::string seen;

@@ -12,6 +12,7 @@
 #include <drm_fourcc.h>
 
 #include <hbm/context.hpp>
+#include <hbm/log.hpp>
 #include <hbm/participant.hpp>
 
 #include "backends/allocator.hpp"
@@ -302,4 +303,74 @@ TEST(Context, LateAttachValidatesAlignmentsLikeNegotiation)
 			  std::string::npos) << refused.error().message;
 	}
 	EXPECT_TRUE((*buffer)->participants().empty());
+}
+
+// A compositor's context: nothing opened or read that it did not name.
+TEST(ContextOptions, OpensOnlyWhatIsNamed)
+{
+	ContextOptions options;
+	options.probe = false;
+	options.readConfiguration = false;
+	// A configuration file that would fail the context if it were read.
+	::setenv("HBM_CONFIG", "/nonexistent/hbm.toml", 1);
+	size_t fdsBefore = test::openFdCount();
+	{
+		auto ctx = Context::create(options);
+		::unsetenv("HBM_CONFIG");
+		ASSERT_TRUE(ctx) << ctx.error().toString();
+		ASSERT_EQ((*ctx)->allocators().size(), 1u);
+		EXPECT_EQ((*ctx)->allocators()[0].name, "memfd") << "no heap, udmabuf or DRM device was asked for";
+		EXPECT_TRUE((*ctx)->config().participants.empty());
+	}
+	EXPECT_EQ(test::openFdCount(), fdsBefore);
+}
+
+TEST(ContextOptions, BadDevicesAreNamed)
+{
+	size_t fdsBefore = test::openFdCount();
+	UniqueFd null(::open("/dev/null", O_RDWR | O_CLOEXEC));
+	ASSERT_TRUE(null);
+	ContextOptions options;
+	options.probe = false;
+	options.readConfiguration = false;
+	options.drmFds = {null.get()};
+	auto notDrm = Context::create(options);
+	ASSERT_FALSE(notDrm);
+	EXPECT_EQ(notDrm.error().code, ENODEV);
+	EXPECT_NE(notDrm.error().message.find(stringf("DRM fd %d is not a DRM device", null.get())), std::string::npos)
+		<< notDrm.error().message;
+
+	options.drmFds = {987};
+	auto closed = Context::create(options);
+	ASSERT_FALSE(closed);
+	EXPECT_EQ(closed.error().code, EBADF);
+	EXPECT_NE(closed.error().message.find("DRM fd 987"), std::string::npos) << closed.error().message;
+
+	options.drmFds = {};
+	options.heaps = {"nope"};
+	auto heap = Context::create(options);
+	ASSERT_FALSE(heap);
+	EXPECT_NE(heap.error().message.find("nope"), std::string::npos) << heap.error().message;
+	null.reset();
+	EXPECT_EQ(test::openFdCount(), fdsBefore);
+}
+
+TEST(LogHandler, RoutesMessagesIntoTheCallersLog)
+{
+	std::vector<std::string> seen;
+	setLogHandler([&](LogLevel level, std::string_view category, const std::string &message) {
+		if (level == LogLevel::Debug && category == "context")
+			seen.push_back(message);
+	});
+	ASSERT_TRUE(setLogLevels("context:debug"));
+	ContextOptions options;
+	options.probe = false;
+	options.readConfiguration = false;
+	auto ctx = Context::create(options);
+	ASSERT_TRUE(ctx);
+	setLogHandler({});
+	ASSERT_TRUE(setLogLevels("off"));
+	ASSERT_FALSE(seen.empty()) << "the handler got nothing";
+	EXPECT_NE(seen.back().find("memfd"), std::string::npos) << seen.back();
+	EXPECT_FALSE(setLogLevels("context:loud")) << "an unknown level is refused";
 }

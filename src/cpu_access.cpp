@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: MIT
+// CPU access: DMA_BUF_IOCTL_SYNC brackets, counted so nested access issues none.
+#include <hbm/buffer.hpp>
+
+#include <algorithm>
+#include <cerrno>
+#include <poll.h>
+
+#include <linux/dma-buf.h>
+#include <linux/sync_file.h>
+
+#include "buffer_private.hpp"
+#include "dma_buf.hpp"
+#include "error.hpp"
+#include "kernel_ioctl.hpp"
+#include "log.hpp"
+
+namespace hbm {
+
+namespace {
+LogCategory logCpu("cpu-access");
+}
+
+unsigned syncFlags(CpuAccessMode mode)
+{
+	unsigned flags = 0;
+	if (static_cast<unsigned>(mode) & static_cast<unsigned>(CpuAccessMode::Read))
+		flags |= DMA_BUF_SYNC_READ;
+	if (static_cast<unsigned>(mode) & static_cast<unsigned>(CpuAccessMode::Write))
+		flags |= DMA_BUF_SYNC_WRITE;
+	return flags;
+}
+
+Result<CpuAccess> Buffer::beginCpuAccess(CpuAccessMode mode)
+{
+	unsigned wanted = syncFlags(mode);
+	if (wanted == 0)
+		return makeError(EINVAL, "CPU access mode %u is neither read nor write",
+				 static_cast<unsigned>(mode));
+
+	std::lock_guard lock(d_->mutex);
+	for (Memory &m : d_->memories) {
+		if (m.mapping.isValid())
+			continue;
+		auto mapping = Mapping::map(m.fd.get(), m.size);
+		if (!mapping)
+			return withContext(mapping.error(), "mapping " + d_->provenance.origin + " buffer");
+		m.mapping = std::move(*mapping);
+	}
+
+	// Already in the CPU domain with at least these rights: the kernel has nothing to do.
+	if (d_->accessDepth == 0 || (wanted & ~d_->accessFlags)) {
+		unsigned flags = wanted | d_->accessFlags;
+		for (size_t i = 0; i < d_->memories.size(); ++i) {
+			const Memory &m = d_->memories[i];
+			if (!m.dmaBuf)
+				continue;
+			int ret = dmaBufSync(m.fd.get(), DMA_BUF_SYNC_START | flags);
+			if (ret < 0) {
+				// Close the brackets already opened, so the kernel's view stays balanced.
+				for (size_t j = 0; j < i; ++j)
+					if (d_->memories[j].dmaBuf && d_->accessDepth == 0)
+						dmaBufSync(d_->memories[j].fd.get(), DMA_BUF_SYNC_END | flags);
+				return makeError(-ret, "DMA_BUF_IOCTL_SYNC start on %s buffer failed",
+						 d_->provenance.origin.c_str());
+			}
+		}
+		d_->accessFlags = flags;
+		HBM_LOG(logCpu, Debug, "sync start (flags %u) on %s", flags, d_->provenance.origin.c_str());
+	}
+	++d_->accessDepth;
+	return CpuAccess(shared_from_this(), mode);
+}
+
+CpuAccess::CpuAccess(std::shared_ptr<Buffer> buffer, CpuAccessMode mode)
+	: buffer_(std::move(buffer)), mode_(mode)
+{
+}
+
+CpuAccess::CpuAccess(CpuAccess &&other) noexcept
+	: buffer_(std::move(other.buffer_)), mode_(other.mode_)
+{
+}
+
+CpuAccess &CpuAccess::operator=(CpuAccess &&other) noexcept
+{
+	if (this != &other) {
+		(void)end();
+		buffer_ = std::move(other.buffer_);
+		mode_ = other.mode_;
+	}
+	return *this;
+}
+
+CpuAccess::~CpuAccess()
+{
+	auto result = end();
+	if (!result)
+		HBM_LOG(logCpu, Error, "%s", result.error().toString().c_str());
+}
+
+std::span<uint8_t> CpuAccess::plane(size_t index) const
+{
+	if (!buffer_ || index >= buffer_->d_->layout.planes.size())
+		return {};
+	const auto &d = *buffer_->d_;
+	const PlaneLayout &plane = d.layout.planes[index];
+	const Memory &m = d.memories[d.planeMemory[index]];
+	return {m.mapping.data() + plane.offset, static_cast<size_t>(plane.size)};
+}
+
+uint32_t CpuAccess::stride(size_t index) const
+{
+	if (!buffer_ || index >= buffer_->d_->layout.planes.size())
+		return 0;
+	return buffer_->d_->layout.planes[index].stride;
+}
+
+Result<void> CpuAccess::end()
+{
+	if (!buffer_)
+		return {};
+	std::shared_ptr<Buffer> buffer = std::move(buffer_);
+	auto &d = *buffer->d_;
+	std::lock_guard lock(d.mutex);
+	if (--d.accessDepth > 0)
+		return {};
+	unsigned flags = d.accessFlags;
+	d.accessFlags = 0;
+	Result<void> result;
+	for (const Memory &m : d.memories) {
+		if (!m.dmaBuf)
+			continue;
+		int ret = dmaBufSync(m.fd.get(), DMA_BUF_SYNC_END | flags);
+		if (ret < 0 && result)
+			result = makeError(-ret, "DMA_BUF_IOCTL_SYNC end on %s buffer failed", d.provenance.origin.c_str());
+	}
+	HBM_LOG(logCpu, Debug, "sync end (flags %u) on %s", flags, d.provenance.origin.c_str());
+	return result;
+}
+
+} // namespace hbm
