@@ -8,6 +8,7 @@
 #include <drm_fourcc.h>
 
 #include "backends/allocator.hpp"
+#include "common/allocation_request.hpp"
 
 #include "common/fake_heap.hpp"
 #include "common/process_resources.hpp"
@@ -27,11 +28,7 @@ TEST(ByteAllocator, ImagesAreLaidOutOnceAndGivenTheirBytes)
 {
 	FakeHeap heap;
 	const uint64_t linear = DRM_FORMAT_MOD_LINEAR;
-	AllocationRequest request;
-	request.width = 1920;
-	request.height = 1080;
-	request.format = DRM_FORMAT_NV12;
-	request.modifiers = std::span<const uint64_t>(&linear, 1);
+	AllocationRequest request = test::imageRequest(1920, 1080, DRM_FORMAT_NV12, linear);
 	auto a = heap.allocate(request);
 	ASSERT_TRUE(a) << a.error().toString();
 	auto expected = linearLayout(DRM_FORMAT_NV12, 1920, 1080);

@@ -12,6 +12,7 @@
 #include <hbm/negotiation.hpp>
 
 #include "backends/gbm/gbm_allocator.hpp"
+#include "common/allocation_request.hpp"
 
 using namespace hbm;
 using hbm::gbm::PlaneFormats;
@@ -109,11 +110,7 @@ TEST(GbmCapabilities, FakeDeviceRefusesAllocationCleanly)
 	auto made = gbm::GbmAllocator::create(fakeNode("/dev/dri/card9", "i915"), kI915Planes);
 	ASSERT_TRUE(made);
 	const uint64_t modifier = kXTiled;
-	AllocationRequest request;
-	request.width = 64;
-	request.height = 64;
-	request.format = DRM_FORMAT_XRGB8888;
-	request.modifiers = std::span<const uint64_t>(&modifier, 1);
+	AllocationRequest request = test::imageRequest(64, 64, DRM_FORMAT_XRGB8888, modifier);
 	auto allocation = (*made)->allocate(request);
 	ASSERT_FALSE(allocation);
 	EXPECT_EQ(allocation.error().code, ENODEV);
