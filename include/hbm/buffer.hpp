@@ -130,7 +130,9 @@ private:
 	std::unique_ptr<Private> d_;
 };
 
-/// The CPU's view of a buffer between sync start and end. Move-only.
+/// The CPU's view of a buffer between sync start and end. Move-only, one owner at a time
+/// (several threads may each hold their own CpuAccess of one buffer). It keeps its buffer
+/// alive, so a pool does not hand the buffer out while it exists.
 class HBM_EXPORT CpuAccess
 {
 public:

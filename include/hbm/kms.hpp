@@ -57,6 +57,8 @@ struct KmsOpenOptions {
 /// made from buffers. It sets the universal-planes client capability and does no
 /// modesetting. GEM handles are per open file: this object counts references to every
 /// handle it imports on its fd (the same dma-buf imported twice is one handle).
+/// Thread-safety: any method from any thread (the handle table has its own lock); a
+/// Framebuffer has one owner at a time.
 class HBM_EXPORT KmsDevice : public std::enable_shared_from_this<KmsDevice>
 {
 public:
