@@ -8,6 +8,7 @@
 #include <hbm/participant.hpp>
 #include <hbm/export.h>
 #include <hbm/result.hpp>
+#include <hbm/unique_fd.hpp>
 
 namespace hbm {
 
@@ -18,6 +19,9 @@ public:
 	static Result<std::shared_ptr<V4l2Device>> open(const std::string &path);
 	/// The first /dev/video* whose driver is @driver and that has @queue.
 	static Result<std::shared_ptr<V4l2Device>> openByDriver(const std::string &driver, V4l2Queue queue);
+	/// Borrows the caller's V4L2 descriptor @fd: keeps a duplicate of it. EBADF for a
+	/// descriptor that is not open, ENODEV for one that is not a V4L2 device.
+	static Result<std::shared_ptr<V4l2Device>> fromFd(int fd);
 
 	~V4l2Device();
 	V4l2Device(const V4l2Device &) = delete;
@@ -44,6 +48,8 @@ public:
 
 private:
 	explicit V4l2Device(std::unique_ptr<Private> d);
+	/// Checks that @fd is a V4L2 device (VIDIOC_QUERYCAP) and keeps it; @path names it.
+	static Result<std::shared_ptr<V4l2Device>> adopt(UniqueFd fd, const std::string &path);
 	std::unique_ptr<Private> d_;
 };
 

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
+#include <unistd.h>
 #include <vector>
 
 #include <drm_fourcc.h>
@@ -78,14 +79,42 @@ uint32_t V4l2Device::v4l2Format(uint32_t drm)
 	return 0;
 }
 
+namespace {
+
+/// What @fd is, or the path it was opened from, for sentences.
+std::string describeFd(int fd)
+{
+	char link[256];
+	ssize_t n = ::readlink(stringf("/proc/self/fd/%d", fd).c_str(), link, sizeof(link) - 1);
+	return n > 0 ? stringf("fd %d (%.*s)", fd, int(n), link) : stringf("fd %d", fd);
+}
+
+} // namespace
+
 Result<std::shared_ptr<V4l2Device>> V4l2Device::open(const std::string &path)
 {
 	UniqueFd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC | O_NONBLOCK));
 	if (!fd)
 		return makeError(errno, "cannot open V4L2 device %s", path.c_str());
+	return adopt(std::move(fd), path);
+}
+
+Result<std::shared_ptr<V4l2Device>> V4l2Device::fromFd(int fd)
+{
+	if (fd < 0)
+		return makeError(EBADF, "V4L2 fd %d is not a descriptor", fd);
+	UniqueFd dup(::fcntl(fd, F_DUPFD_CLOEXEC, 3));
+	if (!dup)
+		return makeError(errno, "V4L2 fd %d: cannot duplicate it (is it open?)", fd);
+	return adopt(std::move(dup), describeFd(fd));
+}
+
+Result<std::shared_ptr<V4l2Device>> V4l2Device::adopt(UniqueFd fd, const std::string &path)
+{
 	struct v4l2_capability cap = {};
 	if (int ret = retryingIoctl(fd.get(), VIDIOC_QUERYCAP, &cap); ret < 0)
-		return makeError(-ret, "%s is not a V4L2 device (VIDIOC_QUERYCAP)", path.c_str());
+		return makeError(-ret == ENOTTY ? ENODEV : -ret, "%s is not a V4L2 device (VIDIOC_QUERYCAP: %s)",
+				 path.c_str(), strerror(-ret));
 	auto d = std::make_unique<Private>();
 	d->fd = std::move(fd);
 	d->path = path;

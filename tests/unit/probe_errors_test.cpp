@@ -66,3 +66,18 @@ TEST(ProbeErrors, AdoptingAnFdThatIsNotDrmNamesTheFd)
 	null.reset();
 	EXPECT_EQ(openFdCount(), fdsBefore) << "a duplicate outlived its refusal: " << openFdList();
 }
+
+TEST(ProbeErrors, BorrowedV4l2FdThatIsNot)
+{
+	auto closed = V4l2Device::fromFd(-1);
+	ASSERT_FALSE(closed);
+	EXPECT_EQ(closed.error().code, EBADF);
+
+	UniqueFd null(::open("/dev/null", O_RDWR | O_CLOEXEC));
+	ASSERT_TRUE(null);
+	auto notV4l2 = V4l2Device::fromFd(null.get());
+	ASSERT_FALSE(notV4l2);
+	EXPECT_EQ(notV4l2.error().code, ENODEV);
+	EXPECT_NE(notV4l2.error().message.find("(/dev/null) is not a V4L2 device"), std::string::npos)
+		<< notV4l2.error().message;
+}
