@@ -3,9 +3,39 @@
 #define HBM_H
 
 /*
- * hbm's C ABI, for C compositors, plugins and bindings. Functions return 0 (or a count,
- * a descriptor) on success and a negative errno on failure; hbm_last_error() then holds
- * a sentence naming what was wrong, for the calling thread.
+ * hbm's C ABI, for C compositors, plugins and bindings (gbm.h's shape: opaque handles,
+ * create/destroy pairs, plain integers for formats and modifiers).
+ *
+ * ERRORS. Functions returning int return 0 (or a count, or a descriptor) on success and a
+ * negative errno on failure. A failing call records, for the calling thread:
+ *   - a sentence naming what was wrong and, where known, the fix: hbm_last_error();
+ *   - when the failure is a refusal (an attach, a negotiation, an allocation or a check
+ *     some participant's constraint stopped), its reason code, hbm_last_reason(), and every
+ *     candidate's rejection as data: hbm_last_rejection_count(), hbm_last_rejection().
+ * Each failing call replaces all of it (a failure that is not a refusal leaves reason
+ * HBM_REASON_NONE and no rejections). A successful call leaves it as it was, like errno:
+ * read it right after the call that failed; cleanup calls in between do not erase it.
+ * Strings and arrays handed out from it stay valid until the thread's next failing call.
+ * Getters that return a value or a pointer (hbm_buffer_get_width(), hbm_lease_get_buffer()
+ * …) record nothing: they return 0 or NULL for a NULL or stale handle.
+ *
+ * EXTENSIBLE STRUCTS. Every struct passed in or out begins with `uint32_t size`, which the
+ * caller sets to sizeof(struct hbm_...) as its own hbm.h declares it. Fields are only ever
+ * appended, and each addition raises HBM_API_VERSION_MINOR. hbm reads (for an out-struct:
+ * writes) only the bytes @size covers; fields beyond them take their zero value, and zero
+ * is the default of every field. So a program built against an older hbm.h keeps working
+ * with a newer libhbm, without new symbols. Refused, with a sentence:
+ *   - a size smaller than the struct's first version: -EINVAL;
+ *   - a size larger than this libhbm knows: -E2BIG (the program was built against a newer
+ *     hbm.h than the library it runs with; hbm_get_version() says which).
+ * Write `struct hbm_request request = {.size = sizeof(request), ...};`.
+ *
+ * HANDLES. Each create function has its destroy (buffers: ref/unref); destroy functions
+ * accept NULL. A handle holds what it needs: a description, pool, participant or buffer
+ * may outlive the context it came from. Contexts, buffers and pools may be used from
+ * several threads at once; any other handle by one thread at a time. Passing a handle
+ * after destroying it is undefined, as with free() — except leases, which are tokens
+ * (see hbm_lease_release()).
  */
 
 #include <stddef.h>
@@ -17,9 +47,24 @@
 extern "C" {
 #endif
 
+/* The C ABI's version: the major changes when an existing symbol or field changes meaning,
+ * the minor when something is added. */
+#define HBM_API_VERSION_MAJOR 1
+#define HBM_API_VERSION_MINOR 0
+#define HBM_API_VERSION_ENCODE(major, minor) ((((uint32_t)(major)) << 16) | (uint32_t)(minor))
+#define HBM_API_VERSION HBM_API_VERSION_ENCODE(HBM_API_VERSION_MAJOR, HBM_API_VERSION_MINOR)
+
+/* HBM_API_VERSION of the library running (not of the header compiled against). */
+HBM_EXPORT uint32_t hbm_get_version(void);
+
 struct hbm_context;
 struct hbm_buffer;
 struct hbm_cpu_access;
+struct hbm_participant;
+struct hbm_description;
+struct hbm_pool;
+struct hbm_lease;
+struct hbm_kms;
 
 enum hbm_cpu_access_mode {
 	HBM_CPU_READ = 1,
@@ -36,25 +81,320 @@ enum hbm_usage {
 	HBM_USAGE_CPU_WRITE = 1u << 5,
 };
 
+/* ---- Errors and refusals --------------------------------------------------------------- */
+
+/* Why a candidate (a format, an allocator, an existing buffer) was refused. Stable values,
+ * appended to only. The comment says what value and limit of struct hbm_rejection hold. */
+enum hbm_reason {
+	HBM_REASON_NONE = 0,
+	HBM_REASON_INVALID_CONSTRAINT = 1,    /* malformed alignment (value; plane 0 stride, 1 offset) */
+	HBM_REASON_INVALID_REQUEST = 2,       /* size 0 or too big, no or unknown format */
+	HBM_REASON_FORMAT_NOT_TAKEN = 3,      /* set_by do not take the format */
+	HBM_REASON_NO_COMMON_MODIFIER = 4,    /* everyone takes the format, no modifier in common */
+	HBM_REASON_MODIFIER_NOT_MADE = 5,     /* the allocator makes none of the modifiers taken */
+	HBM_REASON_CPU_ONLY = 6,              /* memory no device can import (memfd) */
+	HBM_REASON_ALLOCATOR_NOT_ALLOWED = 7, /* outside the allocators set_by allow */
+	HBM_REASON_NOT_DEVICE_LOCAL = 8,      /* set_by use only memory of device limit (dev_t) */
+	HBM_REASON_NOT_AT_START = 9,          /* plane 0 at offset value, set_by need 0 */
+	HBM_REASON_NOT_CONTIGUOUS = 10,       /* scattered pages (value 1) or unknown (0) */
+	HBM_REASON_CACHING_MISMATCH = 11,     /* value/limit: 1 cached, 0 uncached */
+	HBM_REASON_ADDRESS_LIMIT = 12,        /* memory may lie up to value, above limit */
+	HBM_REASON_WIDTH_LIMIT = 13,          /* width value above set_by's maximum limit */
+	HBM_REASON_HEIGHT_LIMIT = 14,
+	HBM_REASON_STRIDE_LIMIT = 15,
+	HBM_REASON_STRIDE_ALIGNMENT = 16,     /* stride value not a multiple of limit */
+	HBM_REASON_OFFSET_ALIGNMENT = 17,
+	HBM_REASON_SIZE_LIMIT = 18,           /* bytes value above the allocator's largest, limit */
+	HBM_REASON_LAYOUT_IMPOSSIBLE = 19,    /* the layout's arithmetic overflows */
+	HBM_REASON_CACHING_CONFLICT = 20,     /* set_by need both cached and uncached */
+	HBM_REASON_ALLOCATORS_CONFLICT = 21,  /* set_by allow disjoint allocators */
+	HBM_REASON_DEVICES_CONFLICT = 22,     /* set_by each need their own device's memory */
+	HBM_REASON_STORAGE_EXISTS = 23,       /* the buffer has storage: cannot be relaxed */
+	HBM_REASON_NOT_ATTACHED = 24,         /* set_by is not attached */
+	HBM_REASON_NO_DMA_BUF_MEMORY = 25,    /* this machine offers no device-importable memory */
+	HBM_REASON_OUT_OF_MEMORY = 26,        /* value bytes asked, limit free */
+};
+
+/* A short stable name: "format-not-taken"; "unknown" for a value this library lacks. */
+HBM_EXPORT const char *hbm_reason_name(enum hbm_reason reason);
+
+/* The sentence describing this thread's last failure ("" if none). */
+HBM_EXPORT const char *hbm_last_error(void);
+/* The reason of the thread's last failure, when it was a refusal: the first rejection that
+ * is not about a format or allocator the caller could simply avoid. */
+HBM_EXPORT enum hbm_reason hbm_last_reason(void);
+HBM_EXPORT size_t hbm_last_rejection_count(void);
+
+enum hbm_rejection_flags {
+	HBM_REJECTION_HAS_MODIFIER = 1u << 0, /* modifier names the candidate's modifier */
+};
+
+/* One refused candidate. Strings and set_by stay valid until the thread's next failure. */
+struct hbm_rejection {
+	uint32_t size;
+	uint32_t reason;              /* enum hbm_reason */
+	const char *allocator;        /* the candidate allocator, "" when not about one */
+	uint32_t format;              /* the candidate format, 0 when not about one */
+	uint32_t flags;               /* enum hbm_rejection_flags */
+	uint64_t modifier;
+	uint64_t value;               /* what the candidate has (see enum hbm_reason) */
+	uint64_t limit;               /* what the participants allow */
+	uint32_t plane;               /* for per-plane reasons */
+	uint32_t set_by_count;
+	const char *const *set_by;    /* names of the participants that set the limit */
+	const char *subject;          /* "dma-heap:system for XRGB8888 (XR24)", "" if none */
+	const char *why;              /* "vkms cursor plane 41 (226:1) takes at most 64 pixels across …" */
+};
+
+/* Rejection @index of the thread's last failure. Reading never changes the state it reads:
+ * a bad @index (-ERANGE) or @out (-EINVAL, -E2BIG) is returned without a sentence. */
+HBM_EXPORT int hbm_last_rejection(size_t index, struct hbm_rejection *out);
+
+/* ---- Logging --------------------------------------------------------------------------- */
+
+enum hbm_log_level {
+	HBM_LOG_DEBUG = 0,
+	HBM_LOG_INFO = 1,
+	HBM_LOG_WARN = 2,
+	HBM_LOG_ERROR = 3,
+};
+
+/* @category is "kms", "dma-heap" …; @message has no trailing newline. Called from the thread
+ * that logs; it must not call hbm_set_log_handler() or hbm_set_log_levels(). */
+typedef void (*hbm_log_func)(enum hbm_log_level level, const char *category, const char *message,
+			     void *user);
+
+/* Routes hbm's log into the program's own (wlr_log_init's use). NULL restores stderr.
+ * Process-wide. */
+HBM_EXPORT void hbm_set_log_handler(hbm_log_func handler, void *user);
+/* Which messages are produced, in HBM_LOG's syntax ("kms:debug,*:warn", or a bare level);
+ * replaces what HBM_LOG said. Nothing is logged by default. Process-wide. */
+HBM_EXPORT int hbm_set_log_levels(const char *spec);
+
+/* ---- Contexts and allocators ----------------------------------------------------------- */
+
+enum hbm_context_flags {
+	/* Open every dma-heap, /dev/udmabuf and each /dev/dri/card* (tools, demos). Without
+	 * it nothing is opened but what the options name. */
+	HBM_CONTEXT_PROBE = 1u << 0,
+	/* Open /dev/udmabuf (without HBM_CONTEXT_PROBE). */
+	HBM_CONTEXT_UDMABUF = 1u << 1,
+	/* Read the configuration files in force (HBM_CONFIG, /etc/hbm/hbm.toml, XDG, with
+	 * HBM_CONFIG_OVERRIDE). Without it and without config_text: no configuration. */
+	HBM_CONTEXT_READ_CONFIG = 1u << 2,
+};
+
+struct hbm_context_options {
+	uint32_t size;
+	uint32_t flags;                  /* enum hbm_context_flags */
+	/* DRM devices the caller opened (from libseat …), for dumb and GBM buffers on them.
+	 * Borrowed: hbm keeps duplicates, which share the caller's open file (and its GEM
+	 * handles, as gbm_create_device() does), and never takes or drops DRM master. */
+	const int *drm_fds;
+	uint32_t drm_fd_count;
+	/* dma-heaps to open by name ("system", "reserved" …) without HBM_CONTEXT_PROBE. */
+	const char *const *heaps;
+	uint32_t heap_count;
+	/* The configuration as TOML text (hbm.toml's syntax), used instead of any file. */
+	const char *config_text;
+};
+
+/* Probes every allocator and reads the configuration files (hbm_context_options with
+ * HBM_CONTEXT_PROBE | HBM_CONTEXT_READ_CONFIG). */
+HBM_EXPORT int hbm_context_create(struct hbm_context **out);
+/* Opens and reads only what @options say. A descriptor that is not a DRM device (-ENODEV),
+ * not open (-EBADF) or a heap that is not there (-ENOENT) is refused, naming it. */
+HBM_EXPORT int hbm_context_create_with_options(const struct hbm_context_options *options,
+					       struct hbm_context **out);
+/* gbm_create_device(fd)'s shape: allocators on @drm_fd (borrowed, as above) and memfd,
+ * nothing else opened; @flags (enum hbm_context_flags) may add more, e.g. the
+ * configuration. */
+HBM_EXPORT int hbm_context_create_for_drm_fd(int drm_fd, uint32_t flags, struct hbm_context **out);
+HBM_EXPORT void hbm_context_destroy(struct hbm_context *ctx);
+
+/* Allocators in the order they are tried. */
+HBM_EXPORT size_t hbm_context_allocator_count(const struct hbm_context *ctx);
+/* Name of allocator @index ("dma-heap:system", "gbm:vkms" …), NULL past the end. */
+HBM_EXPORT const char *hbm_context_allocator_name(const struct hbm_context *ctx, size_t index);
+/* The formats allocator @allocator can make, to intersect with a renderer's own set (the
+ * eglQueryDmaBufFormatsEXT idiom): writes up to @capacity of them to @formats (which may be
+ * NULL with @capacity 0) and returns how many there are. */
+HBM_EXPORT int hbm_context_allocator_get_formats(const struct hbm_context *ctx, size_t allocator,
+						 uint32_t *formats, size_t capacity);
+/* The modifiers allocator @allocator can make @format with, the same way (0: none). */
+HBM_EXPORT int hbm_context_allocator_get_modifiers(const struct hbm_context *ctx, size_t allocator,
+						   uint32_t format, uint64_t *modifiers, size_t capacity);
+
+/* ---- Participants: the devices that will touch a buffer -------------------------------- */
+
+enum hbm_participant_kind {
+	HBM_PARTICIPANT_DECLARED = 0,   /* from configuration or from the caller */
+	HBM_PARTICIPANT_KMS_PLANE = 1,
+	HBM_PARTICIPANT_V4L2_QUEUE = 2,
+};
+
+enum hbm_plane_type { /* DRM_PLANE_TYPE_* */
+	HBM_PLANE_OVERLAY = 0,
+	HBM_PLANE_PRIMARY = 1,
+	HBM_PLANE_CURSOR = 2,
+};
+
+enum hbm_v4l2_queue {
+	HBM_V4L2_CAPTURE = 0,
+	HBM_V4L2_OUTPUT = 1,
+};
+
+/* KMS plane @plane_id of the DRM device @drm_fd (borrowed: read, never kept): its formats
+ * and modifiers (IN_FORMATS), size limits, and whether it needs contiguous memory.
+ * -ENOENT names the planes the device has; -ENODEV/-EBADF a descriptor that is not a DRM
+ * device or not open. */
+HBM_EXPORT int hbm_participant_create_for_kms_plane(int drm_fd, uint32_t plane_id,
+						    struct hbm_participant **out);
+/* The first plane of @type of @drm_fd that can be used on a CRTC in
+ * @crtc_mask (bits of CRTC indices, as drmModePlane.possible_crtcs; 0: any CRTC). */
+HBM_EXPORT int hbm_participant_create_for_kms_plane_type(int drm_fd, enum hbm_plane_type type, uint32_t crtc_mask,
+							 struct hbm_participant **out);
+/* Queue @queue of the V4L2 device @v4l2_fd (borrowed) for
+ * @width x @height: the formats VIDIOC_ENUM_FMT lists that have DRM fourccs. Refused if
+ * the queue cannot import dma-bufs. */
+HBM_EXPORT int hbm_participant_create_for_v4l2(int v4l2_fd, enum hbm_v4l2_queue queue, uint32_t width, uint32_t height,
+					       struct hbm_participant **out);
+/* The participant `[participant.NAME]` of @ctx's configuration. -ENOENT lists those declared. */
+HBM_EXPORT int hbm_participant_create_declared(const struct hbm_context *ctx, const char *name,
+					       struct hbm_participant **out);
+/* A participant named @name taking exactly the pairs (@formats[i], @modifiers[i]), i < @count:
+ * what a caller that knows its device's set (its renderer's EGL query, a protocol) hands hbm. */
+HBM_EXPORT int hbm_participant_create_for_formats(const char *name, const uint32_t *formats,
+						  const uint64_t *modifiers, uint32_t count,
+						  struct hbm_participant **out);
+HBM_EXPORT void hbm_participant_destroy(struct hbm_participant *participant);
+
+/* "vkms primary plane 31 (226:1)", "panel (declared)"; valid while @participant lives. */
+HBM_EXPORT const char *hbm_participant_get_name(const struct hbm_participant *participant);
+
+/* Who a participant is. Strings are valid while the participant lives. */
+struct hbm_participant_info {
+	uint32_t size;
+	uint32_t kind;           /* enum hbm_participant_kind */
+	const char *name;        /* as hbm_participant_get_name() */
+	const char *source;      /* how its constraints were learnt: "IN_FORMATS of /dev/dri/card1 …" */
+	const char *driver;      /* kernel driver of a KMS or V4L2 device, "" when declared */
+	uint64_t device;         /* st_rdev of its DRM or V4L2 node, 0 when declared */
+	uint32_t plane_id;       /* KMS planes */
+	uint32_t plane_type;     /* enum hbm_plane_type */
+	uint32_t possible_crtcs; /* KMS planes: bits of CRTC indices */
+	uint32_t v4l2_queue;     /* enum hbm_v4l2_queue */
+};
+HBM_EXPORT int hbm_participant_get_info(const struct hbm_participant *participant,
+					struct hbm_participant_info *out);
+
+enum hbm_constraint_flags {
+	HBM_CONSTRAINT_CONTIGUOUS = 1u << 0,     /* physically contiguous memory (no IOMMU) */
+	HBM_CONSTRAINT_PLANES_AT_START = 1u << 1, /* plane 0 at offset 0 of its dma-buf */
+	HBM_CONSTRAINT_CACHED = 1u << 2,         /* CPU-cached memory required */
+	HBM_CONSTRAINT_UNCACHED = 1u << 3,       /* CPU-cached memory forbidden */
+};
+
+/* The constraints a participant brings besides its formats. Zero in a field: no constraint. */
+struct hbm_constraints {
+	uint32_t size;
+	uint32_t flags;              /* enum hbm_constraint_flags */
+	uint32_t stride_alignment;   /* of every plane's stride: a power of two */
+	uint32_t offset_alignment;   /* of every plane's offset: a power of two */
+	uint32_t max_width;
+	uint32_t max_height;
+	uint32_t max_stride;
+	uint64_t address_limit;      /* highest physical address it reaches, exclusive (1 << 32) */
+	/* Only memory made by this DRM device (st_rdev): a renderer that samples only its own
+	 * dumb or GBM buffers. */
+	uint64_t local_to_device;
+	const char *const *allowed_allocators; /* names; hbm_participant_get_constraints(): valid
+						  until the participant changes or goes */
+	uint32_t allowed_allocator_count;
+};
+HBM_EXPORT int hbm_participant_get_constraints(const struct hbm_participant *participant,
+					       struct hbm_constraints *out);
+/* Adds constraints a C caller knows and hbm cannot see (a panel without IOMMU, a 32-bit
+ * DMA engine): flags are added, alignments and limits only tighten (the larger alignment,
+ * the smaller limit), allowed allocators intersect. Refuses, changing nothing, an alignment
+ * that is not a power of two, and a contradiction (cached and uncached, two devices). */
+HBM_EXPORT int hbm_participant_add_constraints(struct hbm_participant *participant,
+					       const struct hbm_constraints *constraints);
+
+/* ---- Descriptions: a buffer described first and allocated last ------------------------- */
+
+struct hbm_request {
+	uint32_t size;
+	uint32_t width;
+	uint32_t height;
+	uint32_t usage;           /* enum hbm_usage bits */
+	const uint32_t *formats;  /* acceptable DRM fourccs, in preference order */
+	uint32_t format_count;
+	const char *kind;         /* class of memory ("scanout", "video" …), NULL: any allocator */
+};
+
+/* A buffer described but not allocated. Refuses only a bad request. */
+HBM_EXPORT int hbm_description_create(struct hbm_context *ctx, const struct hbm_request *request,
+				      struct hbm_description **out);
+/* Destroying a description does not free a buffer hbm_description_allocate() returned. */
+HBM_EXPORT void hbm_description_destroy(struct hbm_description *description);
+
+/* Adds @participant (copied: it may be destroyed afterwards) and negotiates again. A
+ * refusal (reason and rejections recorded) changes nothing. After allocation the
+ * participant is checked against the storage instead. */
+HBM_EXPORT int hbm_description_attach(struct hbm_description *description,
+				      const struct hbm_participant *participant);
+/* Removes the participant that is @participant (the same device or name), relaxing the
+ * plan. -ENOENT (HBM_REASON_NOT_ATTACHED) for one never attached; -EBUSY
+ * (HBM_REASON_STORAGE_EXISTS) once allocated. */
+HBM_EXPORT int hbm_description_detach(struct hbm_description *description,
+				      const struct hbm_participant *participant);
+
+enum hbm_plan_flags {
+	HBM_PLAN_CONTIGUOUS = 1u << 0,     /* the participants need contiguous memory */
+	HBM_PLAN_CACHED = 1u << 1,         /* … cached memory */
+	HBM_PLAN_UNCACHED = 1u << 2,       /* … uncached memory */
+};
+
+/* The plan as it stands: what every participant accepts and the allocator to make it.
+ * allocator stays valid until the description's plan changes (attach, detach) or it goes. */
+struct hbm_plan_info {
+	uint32_t size;
+	uint32_t width;
+	uint32_t height;
+	uint32_t format;
+	uint64_t modifier;
+	uint32_t usage;
+	uint32_t flags;             /* enum hbm_plan_flags */
+	uint32_t stride_alignment;  /* for linear layouts */
+	uint32_t offset_alignment;
+	uint32_t size_alignment;
+	uint32_t trace_count;       /* lines for hbm_description_get_trace_line() */
+	uint64_t address_limit;     /* 0: none */
+	uint64_t local_to_device;   /* 0: any device's memory */
+	const char *allocator;      /* "dma-heap:reserved" */
+};
+HBM_EXPORT int hbm_description_get_plan(const struct hbm_description *description,
+					struct hbm_plan_info *out);
+/* Line @index of how the plan was chosen; NULL past the end. Valid as plan_info.allocator. */
+HBM_EXPORT const char *hbm_description_get_trace_line(const struct hbm_description *description,
+						      size_t index);
+/* Storage for the plan, made once: every call returns the same buffer, with a new
+ * reference for the caller to unref. */
+HBM_EXPORT int hbm_description_allocate(struct hbm_description *description, struct hbm_buffer **out);
+
+/* ---- Buffers ---------------------------------------------------------------------------- */
+
 struct hbm_plane_import {
 	int fd;          /* the caller's: hbm takes its own duplicate */
 	uint32_t stride;
 	uint64_t offset;
 };
 
-/* The sentence describing this thread's last failure ("" if none). */
-HBM_EXPORT const char *hbm_last_error(void);
-
-HBM_EXPORT int hbm_context_create(struct hbm_context **out);
-HBM_EXPORT void hbm_context_destroy(struct hbm_context *ctx);
-HBM_EXPORT size_t hbm_context_allocator_count(const struct hbm_context *ctx);
-/* Name of allocator @index ("dma-heap:system" …), NULL past the end. */
-HBM_EXPORT const char *hbm_context_allocator_name(const struct hbm_context *ctx, size_t index);
-
 /*
- * Allocates a @width x @height buffer of DRM fourcc @format. @allocator names one (NULL:
- * the first able to); @modifiers lists the acceptable ones in preference order
- * (@modifier_count 0: LINEAR only; include DRM_FORMAT_MOD_INVALID to allow implicit).
+ * Allocates a @width x @height buffer of DRM fourcc @format, without negotiation. @allocator
+ * names one (NULL: the first able to); @modifiers lists the acceptable ones in preference
+ * order (@modifier_count 0: LINEAR only; include DRM_FORMAT_MOD_INVALID to allow implicit).
  */
 HBM_EXPORT int hbm_buffer_allocate(struct hbm_context *ctx, uint32_t width, uint32_t height, uint32_t format,
 				   const char *allocator, const uint64_t *modifiers, uint32_t modifier_count,
@@ -63,7 +403,16 @@ HBM_EXPORT int hbm_buffer_import(uint32_t width, uint32_t height, uint32_t forma
 				 const struct hbm_plane_import *planes, uint32_t plane_count,
 				 struct hbm_buffer **out);
 HBM_EXPORT struct hbm_buffer *hbm_buffer_ref(struct hbm_buffer *buffer);
+/* Drops a reference; the last one calls the user-data destroy function, then frees. */
 HBM_EXPORT void hbm_buffer_unref(struct hbm_buffer *buffer);
+
+/* @destroy (may be NULL) is called with @data when the buffer goes: at its last unref, or
+ * for a pool's buffer when the pool and its last lease are gone — the data stays with the
+ * buffer from one lease to the next (gbm_bo_set_user_data's use: a framebuffer id cached
+ * per buffer). Setting again replaces both without calling the old @destroy. */
+typedef void (*hbm_buffer_destroy_func)(struct hbm_buffer *buffer, void *data);
+HBM_EXPORT void hbm_buffer_set_user_data(struct hbm_buffer *buffer, void *data, hbm_buffer_destroy_func destroy);
+HBM_EXPORT void *hbm_buffer_get_user_data(const struct hbm_buffer *buffer);
 
 HBM_EXPORT uint32_t hbm_buffer_get_width(const struct hbm_buffer *buffer);
 HBM_EXPORT uint32_t hbm_buffer_get_height(const struct hbm_buffer *buffer);
@@ -90,6 +439,55 @@ HBM_EXPORT int hbm_buffer_wait_idle(const struct hbm_buffer *buffer, enum hbm_cp
 
 HBM_EXPORT int hbm_buffer_send(int socket, const struct hbm_buffer *buffer);
 HBM_EXPORT int hbm_buffer_receive(int socket, struct hbm_buffer **out);
+
+/* ---- Pools and leases (a swapchain) ----------------------------------------------------- */
+
+/* A pool of at most @max_buffers buffers of @description's plan as it stands. */
+HBM_EXPORT int hbm_pool_create(struct hbm_description *description, uint32_t max_buffers,
+			       struct hbm_pool **out);
+/* The same for @request negotiated with @participants (none: any device-importable layout). */
+HBM_EXPORT int hbm_pool_create_for_request(struct hbm_context *ctx, const struct hbm_request *request,
+					   struct hbm_participant *const *participants,
+					   uint32_t participant_count, uint32_t max_buffers,
+					   struct hbm_pool **out);
+/* Allowed with leases out: each stays valid, with its buffer, until it is released. */
+HBM_EXPORT void hbm_pool_destroy(struct hbm_pool *pool);
+
+/* An idle buffer, or a new one while fewer than max_buffers exist. -EBUSY (with counts of
+ * leased, still referenced and device-held buffers) when none is free. A buffer comes back
+ * to the pool when its lease is released AND every reference the caller took on it is
+ * dropped AND no device holds it (every fence on it has signalled). */
+HBM_EXPORT int hbm_pool_acquire(struct hbm_pool *pool, struct hbm_lease **out);
+/* The leased buffer, borrowed (hbm_buffer_ref() to keep it past the lease); NULL for a
+ * lease already released. */
+HBM_EXPORT struct hbm_buffer *hbm_lease_get_buffer(const struct hbm_lease *lease);
+/* Gives the buffer back and ends the lease: the handle is gone after this call. A lease
+ * handle is a token that hbm looks up, never dereferences, and never reuses: releasing
+ * the same one again returns -EALREADY and touches nothing. */
+HBM_EXPORT int hbm_lease_release(struct hbm_lease *lease);
+
+/* ---- KMS: scanning a buffer out ---------------------------------------------------------- */
+
+/*
+ * A KMS device on the caller's DRM descriptor @drm_fd (borrowed: hbm keeps a duplicate,
+ * the same open file; it never takes or drops DRM master — the caller commits).
+ *
+ * GEM handles: adding a framebuffer imports each dma-buf of the buffer into that DRM file
+ * (PRIME) and hbm owns the handles: one per dma-buf, counted per framebuffer, closed when
+ * the last framebuffer using it is removed. GEM handles are per open file and not counted
+ * by the kernel, so do not import hbm's buffers into the same file yourself (the kernel
+ * would hand you hbm's handle, and one of you would close it under the other) — import them
+ * on a file of your own (reopen the node, as wlroots does), or let hbm make the framebuffer.
+ */
+HBM_EXPORT int hbm_kms_create_for_drm_fd(int drm_fd, struct hbm_kms **out);
+/* Removes every framebuffer still added through @kms (drmModeRmFB: take them off the
+ * screen first) and releases its GEM handles. */
+HBM_EXPORT void hbm_kms_destroy(struct hbm_kms *kms);
+/* A framebuffer (ADDFB2 with modifiers, every plane) showing @buffer, for the caller's own
+ * atomic commit. The framebuffer does not keep a reference to @buffer. */
+HBM_EXPORT int hbm_kms_add_framebuffer(struct hbm_kms *kms, struct hbm_buffer *buffer, uint32_t *fb_id);
+/* Removes a framebuffer added through @kms; -ENOENT for any other id. */
+HBM_EXPORT int hbm_kms_remove_framebuffer(struct hbm_kms *kms, uint32_t fb_id);
 
 #ifdef __cplusplus
 }

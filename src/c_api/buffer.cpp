@@ -1,30 +1,13 @@
 // SPDX-License-Identifier: MIT
-// The C ABI (include/hbm/hbm.h) over the C++ API: handles own shared_ptrs, failures
-// become -errno plus a thread-local sentence.
-#include <hbm/hbm.h>
-
-#include <atomic>
+// The C ABI's buffers: allocation without negotiation, import, references and user data,
+// planes, CPU access, fences and sharing.
 #include <cerrno>
-#include <string>
 
 #include <drm_fourcc.h>
 
-#include <hbm/context.hpp>
 #include <hbm/share.hpp>
 
-struct hbm_context {
-	std::shared_ptr<hbm::Context> context;
-	std::vector<hbm::AllocatorInfo> allocators;
-};
-
-struct hbm_buffer {
-	std::shared_ptr<hbm::Buffer> buffer;
-	std::atomic<unsigned> refs{1};
-};
-
-struct hbm_cpu_access {
-	hbm::CpuAccess access;
-};
+#include "c_api_private.hpp"
 
 // hbm_buffer_allocate() passes usage bits straight through: the two enums must agree.
 static_assert(uint32_t(HBM_USAGE_SCANOUT) == uint32_t(hbm::UsageScanout) && uint32_t(HBM_USAGE_RENDER) == uint32_t(hbm::UsageRender) &&
@@ -36,28 +19,27 @@ static_assert(int(HBM_CPU_READ) == int(hbm::CpuAccessMode::Read) &&
 		      int(HBM_CPU_READ_WRITE) == int(hbm::CpuAccessMode::ReadWrite),
 	      "hbm_cpu_access_mode and hbm::CpuAccessMode differ");
 
-namespace {
+namespace hbm::capi {
 
-thread_local std::string lastError;
-
-int fail(const hbm::Error &error)
-{
-	lastError = error.toString();
-	return -error.code;
-}
-
-int fail(int code, const char *message)
-{
-	lastError = message;
-	return -code;
-}
-
-hbm_buffer *wrap(std::shared_ptr<hbm::Buffer> buffer)
+hbm_buffer *wrap(std::shared_ptr<Buffer> buffer)
 {
 	auto *b = new hbm_buffer;
 	b->buffer = std::move(buffer);
 	return b;
 }
+
+void destroyView(hbm_buffer *view)
+{
+	if (view->destroy)
+		view->destroy(view, view->userData);
+	delete view;
+}
+
+} // namespace hbm::capi
+
+using namespace hbm::capi;
+
+namespace {
 
 hbm::CpuAccessMode modeOf(enum hbm_cpu_access_mode mode)
 {
@@ -67,37 +49,6 @@ hbm::CpuAccessMode modeOf(enum hbm_cpu_access_mode mode)
 } // namespace
 
 extern "C" {
-
-const char *hbm_last_error(void)
-{
-	return lastError.c_str();
-}
-
-int hbm_context_create(struct hbm_context **out)
-{
-	if (!out)
-		return fail(EINVAL, "hbm_context_create: out is NULL");
-	auto ctx = hbm::Context::create();
-	if (!ctx)
-		return fail(ctx.error());
-	*out = new hbm_context{*ctx, (*ctx)->allocators()};
-	return 0;
-}
-
-void hbm_context_destroy(struct hbm_context *ctx)
-{
-	delete ctx;
-}
-
-size_t hbm_context_allocator_count(const struct hbm_context *ctx)
-{
-	return ctx ? ctx->allocators.size() : 0;
-}
-
-const char *hbm_context_allocator_name(const struct hbm_context *ctx, size_t index)
-{
-	return ctx && index < ctx->allocators.size() ? ctx->allocators[index].name.c_str() : nullptr;
-}
 
 int hbm_buffer_allocate(struct hbm_context *ctx, uint32_t width, uint32_t height, uint32_t format,
 			const char *allocator, const uint64_t *modifiers, uint32_t modifier_count, uint32_t usage,
@@ -144,8 +95,25 @@ struct hbm_buffer *hbm_buffer_ref(struct hbm_buffer *buffer)
 
 void hbm_buffer_unref(struct hbm_buffer *buffer)
 {
-	if (buffer && buffer->refs.fetch_sub(1, std::memory_order_acq_rel) == 1)
-		delete buffer;
+	if (!buffer)
+		return;
+	if (buffer->pool)
+		unrefPooled(buffer);
+	else if (buffer->refs.fetch_sub(1, std::memory_order_acq_rel) == 1)
+		destroyView(buffer);
+}
+
+void hbm_buffer_set_user_data(struct hbm_buffer *buffer, void *data, hbm_buffer_destroy_func destroy)
+{
+	if (!buffer)
+		return;
+	buffer->userData = data;
+	buffer->destroy = destroy;
+}
+
+void *hbm_buffer_get_user_data(const struct hbm_buffer *buffer)
+{
+	return buffer ? buffer->userData : nullptr;
 }
 
 uint32_t hbm_buffer_get_width(const struct hbm_buffer *buffer)

@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: MIT
+// The C ABI's participants: KMS planes and V4L2 queues of the caller's descriptors, those
+// declared in configuration or by the caller, and the constraints a caller adds by hand.
+#include <algorithm>
+#include <cerrno>
+#include <numeric>
+
+#include <hbm/v4l2.hpp>
+
+#include "c_api_private.hpp"
+#include "error.hpp"
+#include "string_format.hpp"
+
+using namespace hbm::capi;
+
+static_assert(uint32_t(HBM_PLANE_OVERLAY) == uint32_t(hbm::PlaneType::Overlay) &&
+		      uint32_t(HBM_PLANE_PRIMARY) == uint32_t(hbm::PlaneType::Primary) &&
+		      uint32_t(HBM_PLANE_CURSOR) == uint32_t(hbm::PlaneType::Cursor),
+	      "hbm_plane_type and hbm::PlaneType differ");
+
+namespace {
+
+const char *planeTypeName(hbm::PlaneType type)
+{
+	switch (type) {
+	case hbm::PlaneType::Primary: return "primary";
+	case hbm::PlaneType::Cursor: return "cursor";
+	case hbm::PlaneType::Overlay: return "overlay";
+	}
+	return "unknown";
+}
+
+int give(hbm::Participant participant, struct hbm_participant **out)
+{
+	auto *p = new hbm_participant;
+	p->name = participant.name();
+	p->participant = std::move(participant);
+	*out = p;
+	return 0;
+}
+
+/// The planes of the DRM device @fd, and a sentence naming the device and listing them.
+struct DevicePlanes {
+	std::vector<hbm::Participant> planes;
+	std::string device; ///< "DRM fd 5 (/dev/dri/card1, vkms)"
+	std::string list;   ///< "31 (primary), 33 (overlay) …"
+};
+
+int readPlanes(const char *function, int fd, DevicePlanes *out)
+{
+	auto kms = kmsDeviceOf(fd, function);
+	if (!kms)
+		return fail(kms.error());
+	auto planes = (*kms)->planeParticipants();
+	if (!planes)
+		return fail(hbm::withContext(planes.error(), function));
+	out->device = hbm::stringf("DRM fd %d (%s, %s)", fd, (*kms)->path().c_str(), (*kms)->driverName().c_str());
+	for (const hbm::Participant &p : *planes) {
+		const auto &id = std::get<hbm::KmsPlaneIdentity>(p.identity);
+		out->list += hbm::stringf("%s%u (%s)", out->list.empty() ? "" : ", ", id.planeId, planeTypeName(id.type));
+	}
+	if (out->list.empty())
+		out->list = "none";
+	out->planes = std::move(*planes);
+	return 0;
+}
+
+bool powerOfTwoOrZero(uint32_t v)
+{
+	return (v & (v - 1)) == 0;
+}
+
+/// Zero is "no limit": the smaller of two limits that are set.
+template<typename T>
+T tighter(T a, T b)
+{
+	return !a ? b : !b ? a : std::min(a, b);
+}
+
+} // namespace
+
+extern "C" {
+
+int hbm_participant_create_for_kms_plane(int drm_fd, uint32_t plane_id, struct hbm_participant **out)
+{
+	static const char *const function = "hbm_participant_create_for_kms_plane";
+	if (!out)
+		return fail(EINVAL, "%s: out is NULL", function);
+	DevicePlanes device;
+	if (int err = readPlanes(function, drm_fd, &device))
+		return err;
+	for (hbm::Participant &p : device.planes)
+		if (std::get<hbm::KmsPlaneIdentity>(p.identity).planeId == plane_id)
+			return give(std::move(p), out);
+	return fail(ENOENT, "%s: %s has no plane %u; its planes: %s", function, device.device.c_str(), plane_id,
+		    device.list.c_str());
+}
+
+int hbm_participant_create_for_kms_plane_type(int drm_fd, enum hbm_plane_type type, uint32_t crtc_mask,
+					      struct hbm_participant **out)
+{
+	static const char *const function = "hbm_participant_create_for_kms_plane_type";
+	if (!out)
+		return fail(EINVAL, "%s: out is NULL", function);
+	if (uint32_t(type) > HBM_PLANE_CURSOR)
+		return fail(EINVAL, "%s: %u is not a plane type (HBM_PLANE_OVERLAY, _PRIMARY, _CURSOR)", function,
+			    uint32_t(type));
+	DevicePlanes device;
+	if (int err = readPlanes(function, drm_fd, &device))
+		return err;
+	for (hbm::Participant &p : device.planes) {
+		const auto &id = std::get<hbm::KmsPlaneIdentity>(p.identity);
+		if (p.isPlane(hbm::PlaneType(type)) && (!crtc_mask || (id.possibleCrtcs & crtc_mask)))
+			return give(std::move(p), out);
+	}
+	return fail(ENOENT, "%s: %s has no %s plane%s; its planes: %s", function, device.device.c_str(),
+		    planeTypeName(hbm::PlaneType(type)),
+		    crtc_mask ? hbm::stringf(" for CRTC mask 0x%x", crtc_mask).c_str() : "", device.list.c_str());
+}
+
+int hbm_participant_create_for_v4l2(int v4l2_fd, enum hbm_v4l2_queue queue, uint32_t width, uint32_t height,
+				    struct hbm_participant **out)
+{
+	static const char *const function = "hbm_participant_create_for_v4l2";
+	if (!out)
+		return fail(EINVAL, "%s: out is NULL", function);
+	if (queue != HBM_V4L2_CAPTURE && queue != HBM_V4L2_OUTPUT)
+		return fail(EINVAL, "%s: %u is not a queue (HBM_V4L2_CAPTURE, HBM_V4L2_OUTPUT)", function, uint32_t(queue));
+	auto device = hbm::V4l2Device::fromFd(v4l2_fd);
+	if (!device)
+		return fail(hbm::withContext(device.error(), function));
+	auto participant = (*device)->participant(queue == HBM_V4L2_CAPTURE ? hbm::V4l2Queue::Capture : hbm::V4l2Queue::Output,
+						  width, height);
+	if (!participant)
+		return fail(hbm::withContext(participant.error(), function));
+	return give(std::move(*participant), out);
+}
+
+int hbm_participant_create_declared(const struct hbm_context *ctx, const char *name, struct hbm_participant **out)
+{
+	static const char *const function = "hbm_participant_create_declared";
+	if (!ctx || !name || !out)
+		return fail(EINVAL, "%s: ctx, name and out must not be NULL", function);
+	auto participant = ctx->context->declaredParticipant(name);
+	if (!participant)
+		return fail(hbm::withContext(participant.error(), function));
+	return give(std::move(*participant), out);
+}
+
+int hbm_participant_create_for_formats(const char *name, const uint32_t *formats, const uint64_t *modifiers,
+				       uint32_t count, struct hbm_participant **out)
+{
+	static const char *const function = "hbm_participant_create_for_formats";
+	if (!name || !*name || !out)
+		return fail(EINVAL, "%s: name (not empty) and out must not be NULL", function);
+	if (!count || !formats || !modifiers)
+		return fail(EINVAL, "%s: a participant takes at least one (format, modifier) pair: give both arrays and count",
+			    function);
+	hbm::FormatSet set;
+	for (uint32_t i = 0; i < count; ++i)
+		set.add(formats[i], modifiers[i]);
+	return give(hbm::declaredParticipant(name, std::move(set)), out);
+}
+
+void hbm_participant_destroy(struct hbm_participant *participant)
+{
+	delete participant;
+}
+
+const char *hbm_participant_get_name(const struct hbm_participant *participant)
+{
+	return participant ? participant->name.c_str() : nullptr;
+}
+
+int hbm_participant_get_info(const struct hbm_participant *participant, struct hbm_participant_info *out)
+{
+	if (!participant)
+		return fail(EINVAL, "hbm_participant_get_info: participant is NULL");
+	const hbm::Participant &p = participant->participant;
+	hbm_participant_info info{};
+	info.name = participant->name.c_str();
+	info.source = p.source.c_str();
+	info.driver = "";
+	if (const auto *plane = std::get_if<hbm::KmsPlaneIdentity>(&p.identity)) {
+		info.kind = HBM_PARTICIPANT_KMS_PLANE;
+		info.driver = plane->driver.c_str();
+		info.device = plane->device;
+		info.plane_id = plane->planeId;
+		info.plane_type = uint32_t(plane->type);
+		info.possible_crtcs = plane->possibleCrtcs;
+	} else if (const auto *queue = std::get_if<hbm::V4l2QueueIdentity>(&p.identity)) {
+		info.kind = HBM_PARTICIPANT_V4L2_QUEUE;
+		info.driver = queue->driver.c_str();
+		info.device = queue->device;
+		info.v4l2_queue = queue->queue == hbm::V4l2Queue::Capture ? HBM_V4L2_CAPTURE : HBM_V4L2_OUTPUT;
+	} else {
+		info.kind = HBM_PARTICIPANT_DECLARED;
+	}
+	return writeStruct("hbm_participant_get_info", out, info);
+}
+
+int hbm_participant_get_constraints(const struct hbm_participant *participant, struct hbm_constraints *out)
+{
+	if (!participant)
+		return fail(EINVAL, "hbm_participant_get_constraints: participant is NULL");
+	const hbm::Constraints &c = participant->participant.constraints;
+	auto *self = const_cast<hbm_participant *>(participant); // the pointer view is a cache
+	self->allowed.clear();
+	for (const std::string &name : c.placement.allowedAllocators)
+		self->allowed.push_back(name.c_str());
+	hbm_constraints full{};
+	full.flags = (c.placement.contiguous ? HBM_CONSTRAINT_CONTIGUOUS : 0) |
+		     (c.planesAtStart ? HBM_CONSTRAINT_PLANES_AT_START : 0) |
+		     (c.placement.cached ? (*c.placement.cached ? HBM_CONSTRAINT_CACHED : HBM_CONSTRAINT_UNCACHED) : 0);
+	full.stride_alignment = c.strideAlignment;
+	full.offset_alignment = c.offsetAlignment;
+	full.max_width = c.maxWidth;
+	full.max_height = c.maxHeight;
+	full.max_stride = c.maxStride;
+	full.address_limit = c.placement.addressLimit;
+	full.local_to_device = c.placement.localTo;
+	full.allowed_allocators = self->allowed.empty() ? nullptr : self->allowed.data();
+	full.allowed_allocator_count = uint32_t(self->allowed.size());
+	return writeStruct("hbm_participant_get_constraints", out, full);
+}
+
+int hbm_participant_add_constraints(struct hbm_participant *participant, const struct hbm_constraints *constraints)
+{
+	static const char *const function = "hbm_participant_add_constraints";
+	if (!participant)
+		return fail(EINVAL, "%s: participant is NULL", function);
+	hbm_constraints in;
+	if (int err = readStruct(function, constraints, &in))
+		return err;
+	const char *who = participant->name.c_str();
+	const uint32_t known = HBM_CONSTRAINT_CONTIGUOUS | HBM_CONSTRAINT_PLANES_AT_START | HBM_CONSTRAINT_CACHED |
+			       HBM_CONSTRAINT_UNCACHED;
+	if (in.flags & ~known)
+		return fail(EINVAL, "%s: unknown flags 0x%x", function, in.flags & ~known);
+	for (uint32_t a : {in.stride_alignment, in.offset_alignment})
+		if (!powerOfTwoOrZero(a) || a > hbm::kMaxAlignment)
+			return fail(EINVAL, "%s: alignment %u for %s is not a power of two from 1 to %u", function, a, who,
+				    hbm::kMaxAlignment);
+	if (in.allowed_allocator_count && !in.allowed_allocators)
+		return fail(EINVAL, "%s: allowed_allocator_count is set but allowed_allocators is NULL", function);
+
+	// Work on a copy: a refusal changes nothing.
+	hbm::Constraints c = participant->participant.constraints;
+	hbm::Placement &place = c.placement;
+	if ((in.flags & HBM_CONSTRAINT_CACHED) || (in.flags & HBM_CONSTRAINT_UNCACHED)) {
+		const bool cached = in.flags & HBM_CONSTRAINT_CACHED;
+		if ((in.flags & HBM_CONSTRAINT_CACHED) && (in.flags & HBM_CONSTRAINT_UNCACHED))
+			return fail(EINVAL, "%s: %s cannot need both cached and uncached memory", function, who);
+		if (place.cached && *place.cached != cached)
+			return fail(EINVAL, "%s: %s needs %s memory already", function, who, *place.cached ? "cached" : "uncached");
+		place.cached = cached;
+	}
+	if (in.local_to_device) {
+		if (place.localTo && place.localTo != dev_t(in.local_to_device))
+			return fail(EINVAL, "%s: %s uses only memory of another device already", function, who);
+		place.localTo = dev_t(in.local_to_device);
+	}
+	place.contiguous |= bool(in.flags & HBM_CONSTRAINT_CONTIGUOUS);
+	c.planesAtStart |= bool(in.flags & HBM_CONSTRAINT_PLANES_AT_START);
+	// Powers of two: the least common multiple is the larger.
+	c.strideAlignment = std::max(c.strideAlignment, in.stride_alignment);
+	c.offsetAlignment = std::max(c.offsetAlignment, in.offset_alignment);
+	c.maxWidth = tighter(c.maxWidth, in.max_width);
+	c.maxHeight = tighter(c.maxHeight, in.max_height);
+	c.maxStride = tighter(c.maxStride, in.max_stride);
+	place.addressLimit = tighter(place.addressLimit, in.address_limit);
+	if (in.allowed_allocator_count) {
+		std::vector<std::string> given;
+		for (uint32_t i = 0; i < in.allowed_allocator_count; ++i) {
+			if (!in.allowed_allocators[i])
+				return fail(EINVAL, "%s: allowed allocator %u is NULL", function, i);
+			if (place.allowedAllocators.empty() ||
+			    std::find(place.allowedAllocators.begin(), place.allowedAllocators.end(),
+				      in.allowed_allocators[i]) != place.allowedAllocators.end())
+				given.push_back(in.allowed_allocators[i]);
+		}
+		if (given.empty())
+			return fail(EINVAL, "%s: none of the allocators given is among those %s allows already (%s)", function,
+				    who, hbm::joined(place.allowedAllocators).c_str());
+		place.allowedAllocators = std::move(given);
+	}
+	participant->participant.constraints = std::move(c);
+	return 0;
+}
+
+} // extern "C"

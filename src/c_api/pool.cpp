@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: MIT
+// The C ABI's pools and leases. A lease handle is a token looked up in a table, never a
+// pointer to memory: a lease released twice finds nothing and touches nothing.
+#include <cerrno>
+#include <cstdint>
+
+#include "c_api_private.hpp"
+#include "error.hpp"
+
+namespace hbm::capi {
+
+namespace {
+
+struct LeaseEntry {
+	Lease lease;
+	hbm_buffer *view; ///< holds one reference for the lease
+};
+
+/// Leases held, by token. Tokens count up from 1 and are never reused.
+struct LeaseTable {
+	std::mutex mutex;
+	std::unordered_map<uintptr_t, LeaseEntry> entries;
+	uintptr_t next = 1;
+};
+
+LeaseTable &leases()
+{
+	static LeaseTable *table = new LeaseTable; // never destroyed: leases may outlive static destructors
+	return *table;
+}
+
+uintptr_t tokenOf(const hbm_lease *lease)
+{
+	return reinterpret_cast<uintptr_t>(lease);
+}
+
+/// The view of the pool's buffer @lease hands out, one per buffer for the pool's life.
+hbm_buffer *viewFor(PoolBuffers &buffers, const std::shared_ptr<PoolBuffers> &owner, const std::shared_ptr<Buffer> &buffer)
+{
+	std::lock_guard lock(buffers.mutex);
+	auto it = buffers.views.find(buffer.get());
+	if (it != buffers.views.end()) {
+		// The pool handed the buffer out again, so no reference to it was left.
+		hbm_buffer *view = it->second;
+		view->buffer = buffer;
+		view->refs.store(1, std::memory_order_relaxed);
+		return view;
+	}
+	hbm_buffer *view = wrap(buffer);
+	view->pool = owner;
+	view->pooled = buffer;
+	buffers.views.emplace(buffer.get(), view);
+	return view;
+}
+
+int createPool(const char *function, std::shared_ptr<Context> context, const Plan &plan, uint32_t maxBuffers,
+	       hbm_pool **out)
+{
+	auto pool = BufferPool::create(std::move(context), plan, maxBuffers);
+	if (!pool)
+		return fail(withContext(pool.error(), function));
+	*out = new hbm_pool{std::move(*pool), std::make_shared<PoolBuffers>()};
+	return 0;
+}
+
+} // namespace
+
+void unrefPooled(hbm_buffer *view)
+{
+	{
+		std::lock_guard lock(view->pool->mutex);
+		if (view->refs.fetch_sub(1, std::memory_order_acq_rel) != 1)
+			return;
+		if (view->pool->alive) {
+			// Idle: the pool's own reference is the only one left, so it may reuse it.
+			view->buffer.reset();
+			return;
+		}
+		view->pool->views.erase(view->buffer.get());
+	}
+	// The pool went while this was leased: the view goes with its last reference.
+	destroyView(view);
+}
+
+} // namespace hbm::capi
+
+using namespace hbm::capi;
+
+extern "C" {
+
+int hbm_pool_create(struct hbm_description *description, uint32_t max_buffers, struct hbm_pool **out)
+{
+	if (!description || !out)
+		return fail(EINVAL, "hbm_pool_create: description and out must not be NULL");
+	return createPool("hbm_pool_create", description->context, description->description->plan(), max_buffers, out);
+}
+
+int hbm_pool_create_for_request(struct hbm_context *ctx, const struct hbm_request *request,
+				struct hbm_participant *const *participants, uint32_t participant_count,
+				uint32_t max_buffers, struct hbm_pool **out)
+{
+	static const char *const function = "hbm_pool_create_for_request";
+	if (!ctx || !out || (participant_count && !participants))
+		return fail(EINVAL, "%s: ctx, out and (with a count) participants must not be NULL", function);
+	hbm::Request r;
+	if (int err = readRequest(function, request, &r))
+		return err;
+	std::vector<hbm::Participant> all;
+	for (uint32_t i = 0; i < participant_count; ++i) {
+		if (!participants[i])
+			return fail(EINVAL, "%s: participant %u is NULL", function, i);
+		all.push_back(participants[i]->participant);
+	}
+	auto plan = ctx->context->negotiate(r, all);
+	if (!plan)
+		return fail(plan.error());
+	return createPool(function, ctx->context, *plan, max_buffers, out);
+}
+
+void hbm_pool_destroy(struct hbm_pool *pool)
+{
+	if (!pool)
+		return;
+	std::vector<hbm_buffer *> idle;
+	{
+		std::lock_guard lock(pool->buffers->mutex);
+		pool->buffers->alive = false;
+		for (auto it = pool->buffers->views.begin(); it != pool->buffers->views.end();) {
+			if (it->second->refs.load(std::memory_order_acquire) == 0) {
+				idle.push_back(it->second);
+				it = pool->buffers->views.erase(it);
+			} else {
+				++it; // leased or referenced: goes with its last reference
+			}
+		}
+	}
+	// The C++ pool still holds the idle buffers: their destroy functions see them.
+	for (hbm_buffer *view : idle) {
+		view->buffer = view->pooled.lock();
+		destroyView(view);
+	}
+	delete pool;
+}
+
+int hbm_pool_acquire(struct hbm_pool *pool, struct hbm_lease **out)
+{
+	if (!pool || !out)
+		return fail(EINVAL, "hbm_pool_acquire: pool and out must not be NULL");
+	auto lease = pool->pool->acquire();
+	if (!lease)
+		return fail(lease.error());
+	hbm_buffer *view = viewFor(*pool->buffers, pool->buffers, lease->buffer());
+	LeaseTable &table = leases();
+	std::lock_guard lock(table.mutex);
+	const uintptr_t token = table.next++;
+	table.entries.emplace(token, LeaseEntry{std::move(*lease), view});
+	*out = reinterpret_cast<hbm_lease *>(token);
+	return 0;
+}
+
+struct hbm_buffer *hbm_lease_get_buffer(const struct hbm_lease *lease)
+{
+	LeaseTable &table = leases();
+	std::lock_guard lock(table.mutex);
+	auto it = table.entries.find(tokenOf(lease));
+	return it == table.entries.end() ? nullptr : it->second.view;
+}
+
+int hbm_lease_release(struct hbm_lease *lease)
+{
+	if (!lease)
+		return fail(EINVAL, "hbm_lease_release: lease is NULL");
+	LeaseTable &table = leases();
+	std::unique_lock lock(table.mutex);
+	auto it = table.entries.find(tokenOf(lease));
+	if (it == table.entries.end())
+		return fail(EALREADY, "hbm_lease_release: lease %p is not held (released already?)",
+			    static_cast<void *>(lease));
+	LeaseEntry entry = std::move(it->second);
+	table.entries.erase(it);
+	lock.unlock();
+	// The lease first, then its reference: the slot is free once both are gone.
+	auto released = entry.lease.release();
+	hbm_buffer_unref(entry.view);
+	return released ? 0 : fail(released.error());
+}
+
+} // extern "C"
