@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* hbm's C ABI used from C (C11, -pedantic): allocation, plane queries, CPU access,
- * export and import, and errors as -errno plus a sentence. Device-only steps run where
- * a dma-buf allocator exists (the lab). */
+ * export and import, errors as -errno plus a sentence, refusals as data, the size rule of
+ * extensible structs, participants, descriptions, pools and leases, user data and the log
+ * handler — and what bad input gets. Device-only steps run where a dma-buf allocator
+ * exists (the lab). */
 #include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +46,411 @@ static void fill_and_check(struct hbm_buffer *buffer)
 	CHECK(hbm_cpu_access_end(access) == 0);
 }
 
+#define CONTAINS(haystack, needle) CHECK(strstr((haystack), (needle)) != NULL)
+
+/* The user-data destroy function counts its calls per data. */
+static int destroyed[4];
+static void count_destroy(struct hbm_buffer *buffer, void *data)
+{
+	(void)buffer;
+	destroyed[*(int *)data]++;
+}
+
+static int log_calls;
+static void count_log(enum hbm_log_level level, const char *category, const char *message, void *user)
+{
+	(void)level;
+	(void)message;
+	if (category && user == &log_calls)
+		log_calls++;
+}
+
+/* The size rule of extensible structs, and a context that opens nothing. */
+static void check_struct_sizes(void)
+{
+	struct hbm_context_options options;
+	struct hbm_context *ctx = NULL;
+	uint32_t formats[256];
+	uint64_t modifiers[8];
+	int n;
+
+	CHECK(hbm_get_version() == HBM_API_VERSION);
+	CHECK(HBM_API_VERSION == ((uint32_t)HBM_API_VERSION_MAJOR << 16 | HBM_API_VERSION_MINOR));
+
+	memset(&options, 0, sizeof(options));
+	CHECK(hbm_context_create_with_options(&options, &ctx) == -EINVAL);
+	CONTAINS(hbm_last_error(), "smaller than its first version");
+	options.size = sizeof(options) + 8;
+	CHECK(hbm_context_create_with_options(&options, &ctx) == -E2BIG);
+	CONTAINS(hbm_last_error(), "newer hbm.h");
+	CHECK(hbm_context_create_with_options(NULL, &ctx) == -EINVAL);
+	options.size = sizeof(options);
+	options.flags = 1u << 31;
+	CHECK(hbm_context_create_with_options(&options, &ctx) == -EINVAL);
+	CONTAINS(hbm_last_error(), "unknown flags");
+	options.flags = 0;
+	options.drm_fd_count = 1;
+	CHECK(hbm_context_create_with_options(&options, &ctx) == -EINVAL);
+	options.drm_fd_count = 0;
+	CHECK(ctx == NULL);
+
+	/* Nothing asked, nothing opened: memfd alone. */
+	CHECK(hbm_context_create_with_options(&options, &ctx) == 0);
+	CHECK(hbm_context_allocator_count(ctx) == 1);
+	CHECK(strcmp(hbm_context_allocator_name(ctx, 0), "memfd") == 0);
+
+	/* The allocator's formats and modifiers, by the two-call idiom. */
+	n = hbm_context_allocator_get_formats(ctx, 0, NULL, 0);
+	CHECK(n > 1 && n <= 256);
+	CHECK(hbm_context_allocator_get_formats(ctx, 0, formats, 1) == n);
+	CHECK(hbm_context_allocator_get_formats(ctx, 0, formats, 256) == n);
+	CHECK(hbm_context_allocator_get_modifiers(ctx, 0, DRM_FORMAT_XRGB8888, modifiers, 8) == 1);
+	CHECK(modifiers[0] == DRM_FORMAT_MOD_LINEAR);
+	CHECK(hbm_context_allocator_get_modifiers(ctx, 0, 0x20202020, modifiers, 8) == 0);
+	CHECK(hbm_context_allocator_get_formats(ctx, 1, formats, 256) == -EINVAL);
+	CONTAINS(hbm_last_error(), "no allocator 1");
+	CHECK(hbm_context_allocator_get_formats(NULL, 0, formats, 256) == -EINVAL);
+
+	/* On memfd alone every negotiation is refused: CPU-only memory, as data. */
+	{
+		const uint32_t xrgb = DRM_FORMAT_XRGB8888;
+		struct hbm_request request = {0};
+		struct hbm_description *description = NULL;
+		struct hbm_pool *pool = NULL;
+		struct hbm_rejection rejection;
+		const char *sentence;
+		request.size = sizeof(request);
+		request.width = 64;
+		request.height = 64;
+		request.formats = &xrgb;
+		request.format_count = 1;
+		CHECK(hbm_description_create(ctx, &request, &description) == -ENOMEM);
+		CHECK(description == NULL);
+		CHECK(hbm_last_reason() == HBM_REASON_CPU_ONLY);
+		CHECK(strcmp(hbm_reason_name(hbm_last_reason()), "cpu-only") == 0);
+		CHECK(hbm_last_rejection_count() == 1);
+		memset(&rejection, 0, sizeof(rejection));
+		rejection.size = sizeof(rejection);
+		CHECK(hbm_last_rejection(0, &rejection) == 0);
+		CHECK(rejection.size == sizeof(rejection));
+		CHECK(rejection.reason == HBM_REASON_CPU_ONLY);
+		CHECK(strcmp(rejection.allocator, "memfd") == 0);
+		CHECK(rejection.format == DRM_FORMAT_XRGB8888);
+		CHECK(rejection.set_by_count == 0);
+		CONTAINS(rejection.why, "CPU-only");
+		/* Reading the state never changes it. */
+		sentence = hbm_last_error();
+		CHECK(hbm_last_rejection(1, &rejection) == -ERANGE);
+		rejection.size = 4;
+		CHECK(hbm_last_rejection(0, &rejection) == -EINVAL);
+		CHECK(hbm_last_error() == sentence && hbm_last_rejection_count() == 1);
+		/* A success leaves it too (as errno); the next failure replaces all of it. */
+		CHECK(hbm_context_allocator_get_formats(ctx, 0, NULL, 0) == n);
+		CHECK(hbm_last_reason() == HBM_REASON_CPU_ONLY);
+		CHECK(hbm_pool_create_for_request(ctx, &request, NULL, 0, 2, &pool) == -ENOMEM);
+		CHECK(hbm_last_reason() == HBM_REASON_CPU_ONLY && pool == NULL);
+		request.width = 0;
+		CHECK(hbm_description_create(ctx, &request, &description) == -EINVAL);
+		CHECK(hbm_last_reason() == HBM_REASON_NONE && hbm_last_rejection_count() == 0);
+		request.size = 8;
+		CHECK(hbm_description_create(ctx, &request, &description) == -EINVAL);
+		CONTAINS(hbm_last_error(), "struct hbm_request has size 8");
+		request.size = sizeof(request);
+		request.format_count = 2;
+		request.formats = NULL;
+		CHECK(hbm_description_create(ctx, &request, &description) == -EINVAL);
+	}
+	hbm_context_destroy(ctx);
+}
+
+/* Descriptors that are no device, and devices that are not there. */
+static void check_bad_descriptors(void)
+{
+	struct hbm_context *ctx = NULL;
+	struct hbm_participant *participant = NULL;
+	struct hbm_kms *kms = NULL;
+	int null_fd = open("/dev/null", O_RDWR);
+	int pipe_fds[2];
+	CHECK(null_fd >= 0);
+	CHECK(pipe(pipe_fds) == 0);
+
+	CHECK(hbm_context_create_for_drm_fd(null_fd, 0, &ctx) == -ENODEV);
+	CONTAINS(hbm_last_error(), "is not a DRM device");
+	CHECK(hbm_context_create_for_drm_fd(pipe_fds[0], 0, &ctx) == -ENODEV);
+	CHECK(hbm_context_create_for_drm_fd(-1, 0, &ctx) == -EBADF);
+	CHECK(ctx == NULL);
+
+	CHECK(hbm_participant_create_for_kms_plane(null_fd, 31, &participant) == -ENODEV);
+	CONTAINS(hbm_last_error(), "/dev/null");
+	CONTAINS(hbm_last_error(), "is not a DRM device");
+	CHECK(hbm_participant_create_for_kms_plane(pipe_fds[1], 31, &participant) == -ENODEV);
+	CHECK(hbm_participant_create_for_kms_plane(-1, 31, &participant) == -EBADF);
+	CHECK(hbm_participant_create_for_kms_plane_type(null_fd, HBM_PLANE_PRIMARY, 0, &participant) == -ENODEV);
+	CHECK(hbm_participant_create_for_kms_plane_type(null_fd, (enum hbm_plane_type)7, 0, &participant) == -EINVAL);
+	CHECK(hbm_participant_create_for_v4l2(null_fd, HBM_V4L2_CAPTURE, 64, 64, &participant) == -ENODEV);
+	CONTAINS(hbm_last_error(), "is not a V4L2 device");
+	CHECK(hbm_participant_create_for_v4l2(-1, HBM_V4L2_CAPTURE, 64, 64, &participant) == -EBADF);
+	CHECK(participant == NULL);
+
+	CHECK(hbm_kms_create_for_drm_fd(null_fd, &kms) == -ENODEV);
+	CHECK(hbm_kms_create_for_drm_fd(null_fd, NULL) == -EINVAL);
+	CHECK(kms == NULL);
+
+	close(pipe_fds[0]);
+	close(pipe_fds[1]);
+	close(null_fd);
+}
+
+/* Participants declared in configuration or by the caller, and constraints added by hand. */
+static void check_declared_participants(void)
+{
+	const uint32_t formats[] = {DRM_FORMAT_XRGB8888, DRM_FORMAT_XRGB8888};
+	const uint64_t modifiers[] = {DRM_FORMAT_MOD_LINEAR, DRM_FORMAT_MOD_INVALID};
+	const char *allowed[] = {"dma-heap:reserved", "dma-heap:system"};
+	struct hbm_context_options options;
+	struct hbm_context *ctx = NULL;
+	struct hbm_participant *camera = NULL, *panel = NULL;
+	struct hbm_participant_info info;
+	struct hbm_constraints constraints;
+
+	memset(&options, 0, sizeof(options));
+	options.size = sizeof(options);
+	options.config_text = "[participant.camera]\nformats = [\"NV12\"]\naddress_limit = \"4G\"\n";
+	CHECK(hbm_context_create_with_options(&options, &ctx) == 0);
+	CHECK(hbm_participant_create_declared(ctx, "camera", &camera) == 0);
+	CHECK(strcmp(hbm_participant_get_name(camera), "camera (declared)") == 0);
+	CHECK(hbm_participant_create_declared(ctx, "scanner", &panel) == -ENOENT);
+	CONTAINS(hbm_last_error(), "declared: camera");
+	CHECK(hbm_participant_create_declared(NULL, "camera", &panel) == -EINVAL);
+	memset(&constraints, 0, sizeof(constraints));
+	constraints.size = sizeof(constraints);
+	CHECK(hbm_participant_get_constraints(camera, &constraints) == 0);
+	CHECK(constraints.address_limit == 1ull << 32);
+	hbm_participant_destroy(camera);
+	hbm_context_destroy(ctx);
+
+	options.config_text = "[participant.camera]\nformats = [\"NV13\"]\n";
+	CHECK(hbm_context_create_with_options(&options, &ctx) == -EINVAL);
+	CONTAINS(hbm_last_error(), "config_text:2");
+
+	CHECK(hbm_participant_create_for_formats("panel", formats, modifiers, 2, &panel) == 0);
+	CHECK(hbm_participant_create_for_formats("panel", formats, NULL, 2, &camera) == -EINVAL);
+	CHECK(hbm_participant_create_for_formats("panel", formats, modifiers, 0, &camera) == -EINVAL);
+	CHECK(hbm_participant_create_for_formats(NULL, formats, modifiers, 2, &camera) == -EINVAL);
+	memset(&info, 0, sizeof(info));
+	info.size = sizeof(info);
+	CHECK(hbm_participant_get_info(panel, &info) == 0);
+	CHECK(info.kind == HBM_PARTICIPANT_DECLARED && strcmp(info.name, "panel (declared)") == 0);
+	CHECK(info.device == 0 && strcmp(info.driver, "") == 0);
+	info.size = sizeof(info) + 4;
+	CHECK(hbm_participant_get_info(panel, &info) == -E2BIG);
+
+	/* A panel without IOMMU: contiguous, 256-byte strides, two heaps. */
+	memset(&constraints, 0, sizeof(constraints));
+	constraints.size = sizeof(constraints);
+	constraints.flags = HBM_CONSTRAINT_CONTIGUOUS;
+	constraints.stride_alignment = 256;
+	constraints.max_width = 4096;
+	constraints.allowed_allocators = allowed;
+	constraints.allowed_allocator_count = 2;
+	CHECK(hbm_participant_add_constraints(panel, &constraints) == 0);
+	/* Refused, changing nothing: not a power of two; cached and uncached. */
+	constraints.stride_alignment = 48;
+	CHECK(hbm_participant_add_constraints(panel, &constraints) == -EINVAL);
+	CONTAINS(hbm_last_error(), "alignment 48");
+	constraints.stride_alignment = 0;
+	constraints.flags = HBM_CONSTRAINT_CACHED | HBM_CONSTRAINT_UNCACHED;
+	CHECK(hbm_participant_add_constraints(panel, &constraints) == -EINVAL);
+	constraints.size = 0;
+	CHECK(hbm_participant_add_constraints(panel, &constraints) == -EINVAL);
+	CHECK(hbm_participant_add_constraints(panel, NULL) == -EINVAL);
+	/* Only tightens: a looser width limit and a second, narrower allocator list. */
+	memset(&constraints, 0, sizeof(constraints));
+	constraints.size = sizeof(constraints);
+	constraints.max_width = 8192;
+	constraints.allowed_allocators = allowed;
+	constraints.allowed_allocator_count = 1;
+	CHECK(hbm_participant_add_constraints(panel, &constraints) == 0);
+
+	memset(&constraints, 0, sizeof(constraints));
+	constraints.size = sizeof(constraints);
+	CHECK(hbm_participant_get_constraints(panel, &constraints) == 0);
+	CHECK(constraints.flags == HBM_CONSTRAINT_CONTIGUOUS);
+	CHECK(constraints.stride_alignment == 256 && constraints.max_width == 4096);
+	CHECK(constraints.allowed_allocator_count == 1);
+	CHECK(strcmp(constraints.allowed_allocators[0], "dma-heap:reserved") == 0);
+	hbm_participant_destroy(panel);
+}
+
+/* User data goes with the buffer; the log goes where the program says. */
+static void check_user_data_and_log(void)
+{
+	struct hbm_context *ctx = NULL;
+	struct hbm_buffer *buffer = NULL;
+	static int zero = 0;
+
+	hbm_set_log_handler(count_log, &log_calls);
+	CHECK(hbm_set_log_levels("context:debug") == 0);
+	CHECK(hbm_set_log_levels("context:loud") == -EINVAL);
+	CONTAINS(hbm_last_error(), "unknown level 'loud'");
+	CHECK(hbm_set_log_levels(NULL) == -EINVAL);
+	CHECK(hbm_context_create(&ctx) == 0);
+	CHECK(log_calls > 0);
+	CHECK(hbm_set_log_levels("off") == 0);
+	hbm_set_log_handler(NULL, NULL);
+
+	CHECK(hbm_buffer_allocate(ctx, 16, 16, DRM_FORMAT_XRGB8888, "memfd", NULL, 0, 0, &buffer) == 0);
+	CHECK(hbm_buffer_get_user_data(buffer) == NULL);
+	hbm_buffer_set_user_data(buffer, &zero, count_destroy);
+	CHECK(hbm_buffer_get_user_data(buffer) == &zero);
+	hbm_buffer_ref(buffer);
+	hbm_buffer_unref(buffer);
+	CHECK(destroyed[0] == 0);
+	hbm_buffer_unref(buffer);
+	CHECK(destroyed[0] == 1);
+	destroyed[0] = 0;
+	hbm_context_destroy(ctx);
+
+	/* NULL handles: destroy functions accept them, getters return nothing. */
+	hbm_buffer_set_user_data(NULL, &zero, count_destroy);
+	CHECK(hbm_buffer_get_user_data(NULL) == NULL);
+	hbm_participant_destroy(NULL);
+	hbm_description_destroy(NULL);
+	hbm_pool_destroy(NULL);
+	hbm_kms_destroy(NULL);
+	hbm_context_destroy(NULL);
+	CHECK(hbm_participant_get_name(NULL) == NULL);
+	CHECK(hbm_description_get_trace_line(NULL, 0) == NULL);
+	CHECK(hbm_lease_get_buffer(NULL) == NULL);
+	CHECK(hbm_lease_release(NULL) == -EINVAL);
+	CHECK(hbm_description_attach(NULL, NULL) == -EINVAL);
+	CHECK(hbm_description_detach(NULL, NULL) == -EINVAL);
+	CHECK(hbm_description_allocate(NULL, &buffer) == -EINVAL);
+	CHECK(hbm_pool_acquire(NULL, NULL) == -EINVAL);
+	CHECK(hbm_kms_add_framebuffer(NULL, NULL, NULL) == -EINVAL);
+	CHECK(hbm_kms_remove_framebuffer(NULL, 1) == -EINVAL);
+}
+
+/* Descriptions, plans, refusals, pools and leases on dma-buf memory (the lab). */
+static void check_descriptions_and_pools(struct hbm_context *ctx)
+{
+	const uint32_t xrgb = DRM_FORMAT_XRGB8888, nv12 = DRM_FORMAT_NV12;
+	const uint64_t linear = DRM_FORMAT_MOD_LINEAR;
+	struct hbm_request request = {0};
+	struct hbm_description *description = NULL;
+	struct hbm_participant *renderer = NULL, *decoder = NULL, *never = NULL;
+	struct hbm_plan_info plan;
+	struct hbm_buffer *buffer = NULL, *again = NULL;
+	struct hbm_rejection rejection;
+	struct hbm_pool *pool = NULL;
+	struct hbm_lease *first = NULL, *second = NULL, *third = NULL;
+	static int data[2] = {0, 1};
+
+	request.size = sizeof(request);
+	request.width = 64;
+	request.height = 64;
+	request.formats = &xrgb;
+	request.format_count = 1;
+	CHECK(hbm_description_create(ctx, &request, &description) == 0);
+	CHECK(hbm_participant_create_for_formats("renderer", &xrgb, &linear, 1, &renderer) == 0);
+	CHECK(hbm_participant_create_for_formats("decoder", &nv12, &linear, 1, &decoder) == 0);
+	CHECK(hbm_participant_create_for_formats("never", &xrgb, &linear, 1, &never) == 0);
+	CHECK(hbm_description_attach(description, renderer) == 0);
+
+	memset(&plan, 0, sizeof(plan));
+	plan.size = sizeof(plan);
+	CHECK(hbm_description_get_plan(description, &plan) == 0);
+	CHECK(plan.width == 64 && plan.format == DRM_FORMAT_XRGB8888 && plan.modifier == DRM_FORMAT_MOD_LINEAR);
+	CHECK(plan.allocator != NULL && plan.allocator[0] != '\0');
+	CHECK(plan.stride_alignment >= 64 && plan.trace_count > 0);
+	CHECK(hbm_description_get_trace_line(description, 0) != NULL);
+	CHECK(hbm_description_get_trace_line(description, plan.trace_count) == NULL);
+	plan.size = offsetof(struct hbm_plan_info, allocator);
+	CHECK(hbm_description_get_plan(description, &plan) == -EINVAL);
+
+	/* Disjoint formats: refused as data, and nothing changed. */
+	CHECK(hbm_description_attach(description, decoder) == -ENOTSUP);
+	CHECK(hbm_last_reason() == HBM_REASON_FORMAT_NOT_TAKEN);
+	CHECK(hbm_last_rejection_count() == 1);
+	memset(&rejection, 0, sizeof(rejection));
+	rejection.size = sizeof(rejection);
+	CHECK(hbm_last_rejection(0, &rejection) == 0);
+	CHECK(rejection.format == DRM_FORMAT_XRGB8888 && rejection.set_by_count == 1);
+	CHECK(strcmp(rejection.set_by[0], "decoder (declared)") == 0);
+	CONTAINS(hbm_last_error(), "decoder (declared) does not take it");
+	/* A participant never attached cannot be detached. */
+	CHECK(hbm_description_detach(description, never) == -ENOENT);
+	CHECK(hbm_last_reason() == HBM_REASON_NOT_ATTACHED);
+
+	CHECK(hbm_description_allocate(description, &buffer) == 0);
+	CHECK(hbm_description_allocate(description, &again) == 0);
+	CHECK(buffer == again);
+	hbm_buffer_unref(again);
+	CHECK(hbm_description_detach(description, renderer) == -EBUSY);
+	CHECK(hbm_last_reason() == HBM_REASON_STORAGE_EXISTS);
+
+	/* A pool of two from the plan: leases, user data from lease to lease, release twice. */
+	CHECK(hbm_pool_create(description, 2, &pool) == 0);
+	hbm_description_destroy(description);
+	CHECK(hbm_buffer_get_width(buffer) == 64); /* outlives its description */
+	hbm_buffer_unref(buffer);
+	CHECK(hbm_pool_acquire(pool, &first) == 0);
+	CHECK(hbm_pool_acquire(pool, &second) == 0);
+	CHECK(hbm_pool_acquire(pool, &third) == -EBUSY);
+	CONTAINS(hbm_last_error(), "2 leased");
+	buffer = hbm_lease_get_buffer(first);
+	CHECK(buffer != NULL && buffer != hbm_lease_get_buffer(second));
+	hbm_buffer_set_user_data(buffer, &data[0], count_destroy);
+	hbm_buffer_set_user_data(hbm_lease_get_buffer(second), &data[1], count_destroy);
+	CHECK(hbm_lease_release(first) == 0);
+	CHECK(hbm_lease_release(first) == -EALREADY);
+	CONTAINS(hbm_last_error(), "released already");
+	CHECK(hbm_lease_get_buffer(first) == NULL);
+	CHECK(hbm_pool_acquire(pool, &third) == 0);
+	CHECK(hbm_lease_get_buffer(third) == buffer);
+	CHECK(hbm_buffer_get_user_data(hbm_lease_get_buffer(third)) == &data[0]);
+	CHECK(destroyed[0] == 0 && destroyed[1] == 0);
+
+	/* A buffer referenced past its lease is not handed out again. */
+	hbm_buffer_ref(buffer);
+	CHECK(hbm_lease_release(third) == 0);
+	CHECK(hbm_pool_acquire(pool, &first) == -EBUSY);
+	CONTAINS(hbm_last_error(), "1 still referenced");
+	hbm_buffer_unref(buffer);
+	CHECK(hbm_pool_acquire(pool, &first) == 0);
+
+	/* The pool goes with both leases out: they stay valid until released. */
+	hbm_pool_destroy(pool);
+	CHECK(hbm_buffer_get_width(hbm_lease_get_buffer(first)) == 64);
+	CHECK(hbm_buffer_get_user_data(hbm_lease_get_buffer(second)) == &data[1]);
+	CHECK(destroyed[0] == 0 && destroyed[1] == 0);
+	CHECK(hbm_lease_release(first) == 0);
+	CHECK(destroyed[0] == 1);
+	CHECK(hbm_lease_release(second) == 0);
+	CHECK(destroyed[1] == 1);
+	CHECK(hbm_lease_release(second) == -EALREADY);
+
+	/* From a request and participants; idle buffers' user data goes with the pool. */
+	{
+		struct hbm_participant *both[2];
+		both[0] = renderer;
+		both[1] = never;
+		CHECK(hbm_pool_create_for_request(ctx, &request, both, 2, 1, &pool) == 0);
+		CHECK(hbm_pool_acquire(pool, &first) == 0);
+		hbm_buffer_set_user_data(hbm_lease_get_buffer(first), &data[0], count_destroy);
+		CHECK(hbm_lease_release(first) == 0);
+		CHECK(destroyed[0] == 1);
+		hbm_pool_destroy(pool);
+		CHECK(destroyed[0] == 2);
+		both[1] = decoder;
+		CHECK(hbm_pool_create_for_request(ctx, &request, both, 2, 1, &pool) == -ENOTSUP);
+		CHECK(hbm_last_reason() == HBM_REASON_FORMAT_NOT_TAKEN);
+	}
+	hbm_participant_destroy(renderer);
+	hbm_participant_destroy(decoder);
+	hbm_participant_destroy(never);
+}
+
 int main(void)
 {
 	struct hbm_context *ctx = NULL;
@@ -51,6 +460,11 @@ int main(void)
 	const char *dmabuf_allocator = NULL;
 	size_t i;
 	int fd;
+
+	check_struct_sizes();
+	check_bad_descriptors();
+	check_declared_participants();
+	check_user_data_and_log();
 
 	CHECK(hbm_context_create(&ctx) == 0);
 	CHECK(hbm_context_allocator_count(ctx) >= 1);
@@ -104,6 +518,7 @@ int main(void)
 			close(fd);
 		hbm_buffer_unref(imported);
 		hbm_buffer_unref(buffer);
+		check_descriptions_and_pools(ctx);
 	} else {
 		printf("c-api: no dma-heap here, device steps not run (the lab runs them)\n");
 	}
