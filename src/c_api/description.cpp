@@ -111,8 +111,7 @@ int hbm_description_allocate(struct hbm_description *description, struct hbm_buf
 		auto buffer = description->description->allocate();
 		if (!buffer)
 			return fail(buffer.error());
-		description->buffer = wrap(std::move(*buffer));
-		description->plan = description->description->plan();
+		description->buffer = wrap(std::move(*buffer)); // the plan is the one read before
 	}
 	*out = hbm_buffer_ref(description->buffer);
 	return 0;
