@@ -15,18 +15,7 @@
 #include <drm_fourcc.h>
 #include <hbm/hbm.h>
 
-static int passed, failed;
-
-#define CHECK(cond)                                                                        \
-	do {                                                                               \
-		if (cond) {                                                                \
-			passed++;                                                          \
-		} else {                                                                   \
-			failed++;                                                          \
-			fprintf(stderr, "%s:%d: CHECK(%s) failed; last error: %s\n", __FILE__, \
-				__LINE__, #cond, hbm_last_error());                        \
-		}                                                                          \
-	} while (0)
+#include "check.h"
 
 static void fill_and_check(struct hbm_buffer *buffer)
 {

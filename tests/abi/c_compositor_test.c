@@ -28,18 +28,7 @@
 
 #include <hbm/hbm.h>
 
-static int passed, failed;
-
-#define CHECK(cond)                                                                        \
-	do {                                                                               \
-		if (cond) {                                                                \
-			passed++;                                                          \
-		} else {                                                                   \
-			failed++;                                                          \
-			fprintf(stderr, "%s:%d: CHECK(%s) failed; last error: %s\n", __FILE__, \
-				__LINE__, #cond, hbm_last_error());                        \
-		}                                                                          \
-	} while (0)
+#include "check.h"
 
 /* CHECK, and leave the function if it failed (@cond is evaluated once). */
 #define REQUIRE(cond)                                                                      \

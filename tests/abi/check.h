@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/* The C tests' one assertion: counts, and on failure names the line and hbm's last error. */
+#ifndef HBM_TEST_CHECK_H
+#define HBM_TEST_CHECK_H
+
+#include <stdio.h>
+
+#include <hbm/hbm.h>
+
+static int passed, failed;
+
+#define CHECK(cond)                                                                        \
+	do {                                                                               \
+		if (cond) {                                                                \
+			passed++;                                                          \
+		} else {                                                                   \
+			failed++;                                                          \
+			fprintf(stderr, "%s:%d: CHECK(%s) failed; last error: %s\n", __FILE__, \
+				__LINE__, #cond, hbm_last_error());                        \
+		}                                                                          \
+	} while (0)
+
+#endif
