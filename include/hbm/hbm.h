@@ -245,7 +245,9 @@ enum hbm_v4l2_queue {
 };
 
 /* KMS plane @plane_id of the DRM device @drm_fd (borrowed: read, never kept): its formats
- * and modifiers (IN_FORMATS), size limits, and whether it needs contiguous memory.
+ * and modifiers (IN_FORMATS), size limits, and whether it needs contiguous memory. Listing
+ * primary and cursor planes takes the universal-planes client capability, which hbm sets
+ * on the open file behind @drm_fd (every compositor sets it too).
  * -ENOENT names the planes the device has; -ENODEV/-EBADF a descriptor that is not a DRM
  * device or not open. */
 HBM_EXPORT int hbm_participant_create_for_kms_plane(int drm_fd, uint32_t plane_id,
