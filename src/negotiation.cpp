@@ -105,6 +105,15 @@ Result<Plan> negotiate(const Request &request, const std::vector<Participant> &p
 	if (participants.empty())
 		trace.push_back("no participants: any device-importable layout will do");
 
+	// Nothing here can make memory a device imports: one reason says it all.
+	if (std::none_of(allocators.begin(), allocators.end(), [](const AllocatorInfo &a) { return a.deviceImportable; })) {
+		Rejection r;
+		r.reason = RejectReason::NoDmaBufMemory;
+		for (const AllocatorInfo &a : allocators)
+			r.allocator += (r.allocator.empty() ? "" : ", ") + a.name;
+		return refusalError(ENODEV, Refusal{what, {r}, advice({}, *combined, allocators, false)});
+	}
+
 	std::vector<Rejection> tried;
 	bool formatFailed = true;
 	for (uint32_t format : request.formats) {

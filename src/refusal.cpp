@@ -130,7 +130,7 @@ std::string Rejection::why() const
 	case RejectReason::StorageExists:
 		return "the buffer has storage already, laid out for its participants: its constraints cannot be relaxed";
 	case RejectReason::NotAttached: return who + " is not attached";
-	case RejectReason::NoDmaBufMemory: return "CPU-only memory";
+	case RejectReason::NoDmaBufMemory: return "CPU-only memory, all of it: no allocator here makes dma-bufs";
 	case RejectReason::OutOfMemory:
 		return stringf("%llu bytes asked, %llu free", v, l);
 	}
