@@ -142,9 +142,7 @@ Result<Allocation> Allocator::allocate(const AllocationRequest &request)
 	bool anyModifier = std::any_of(request.modifiers.begin(), request.modifiers.end(),
 				       [&](uint64_t m) { return info_.formats.contains(request.format, m); });
 	if (!anyModifier) {
-		std::string asked;
-		for (uint64_t m : request.modifiers)
-			asked += (asked.empty() ? "" : ", ") + modifierName(m);
+		const std::string asked = joinedBy(request.modifiers, modifierName);
 		return makeError(ENOTSUP, "%s cannot make %s with modifier %s", info_.name.c_str(),
 				 what().c_str(), asked.empty() ? "(none given)" : asked.c_str());
 	}

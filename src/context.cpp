@@ -202,9 +202,7 @@ Result<std::shared_ptr<Buffer>> allocateImpl(Context::Private &d, const BufferDe
 		for (auto &a : d.allocators)
 			if (a->info().name == named)
 				return make(*a);
-		std::string names;
-		for (auto &a : d.allocators)
-			names += (names.empty() ? "" : ", ") + a->info().name;
+		const std::string names = joinedBy(d.allocators, [](const auto &a) { return a->info().name; });
 		return makeError(ENOENT, "%s: no allocator named '%s' (here: %s)", what().c_str(), named.c_str(),
 				 names.c_str());
 	}
@@ -249,9 +247,7 @@ Result<Plan> Context::negotiate(const Request &request, const std::vector<Partic
 		static const char *const kBuiltIn[] = {"scanout", "video", "camera"};
 		bool builtIn = std::find(std::begin(kBuiltIn), std::end(kBuiltIn), request.kind) != std::end(kBuiltIn);
 		if (kind == d_->config.kinds.end() && !builtIn) {
-			std::string names;
-			for (const KindConfig &k : d_->config.kinds)
-				names += (names.empty() ? "" : ", ") + k.name;
+			const std::string names = joinedBy(d_->config.kinds, [](const KindConfig &k) { return k.name; });
 			return makeError(ENOENT, "unknown kind '%s' (configured in %s: %s; built in: scanout, video, camera)",
 					 request.kind.c_str(), d_->config.origin.c_str(), names.empty() ? "none" : names.c_str());
 		}
@@ -270,11 +266,8 @@ Result<Plan> Context::negotiate(const Request &request, const std::vector<Partic
 					ordered.push_back(*a);
 			}
 			if (ordered.empty()) {
-				std::string lacking, present;
-				for (const std::string &m : missing)
-					lacking += (lacking.empty() ? "" : ", ") + m;
-				for (const AllocatorInfo &a : candidates)
-					present += (present.empty() ? "" : ", ") + a.name;
+				const std::string lacking = joined(missing);
+				const std::string present = joinedBy(candidates, [](const AllocatorInfo &a) { return a.name; });
 				return makeError(ENOENT, "kind '%s' of %s names only allocators this machine lacks (%s; here: %s)",
 						 request.kind.c_str(), d_->config.origin.c_str(), lacking.c_str(), present.c_str());
 			}

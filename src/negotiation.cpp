@@ -109,8 +109,7 @@ Result<Plan> negotiate(const Request &request, const std::vector<Participant> &p
 	if (std::none_of(allocators.begin(), allocators.end(), [](const AllocatorInfo &a) { return a.deviceImportable; })) {
 		Rejection r;
 		r.reason = RejectReason::NoDmaBufMemory;
-		for (const AllocatorInfo &a : allocators)
-			r.allocator += (r.allocator.empty() ? "" : ", ") + a.name;
+		r.allocator = joinedBy(allocators, [](const AllocatorInfo &a) { return a.name; });
 		return refusalError(ENODEV, Refusal{what, {r}, advice({}, *combined, allocators, false)});
 	}
 

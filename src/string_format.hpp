@@ -15,6 +15,16 @@ std::string vstringf(const char *fmt, va_list args) __attribute__((format(printf
 /// @items joined by @separator: "a, b, c".
 std::string joined(const std::vector<std::string> &items, const char *separator = ", ");
 
+/// What @name says of each of @items, joined: joinedBy(allocators, [](auto &a) { return a.name; }).
+template<typename Range, typename Name>
+std::string joinedBy(const Range &items, Name name, const char *separator = ", ")
+{
+	std::vector<std::string> names;
+	for (const auto &item : items)
+		names.push_back(name(item));
+	return joined(names, separator);
+}
+
 /// "0x1f".
 std::string hex(uint64_t value);
 
