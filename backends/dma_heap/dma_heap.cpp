@@ -135,7 +135,7 @@ DmaHeapAllocator::DmaHeapAllocator(AllocatorInfo info, UniqueFd heapFd, std::str
 
 std::string cmaShortfall(const std::string &heap, uint64_t asked, const CmaState &s)
 {
-	std::string out = "dma-heap " + heap + " could not allocate " + bytes(asked) + " of contiguous memory: its CMA area has " +
+	std::string out = "could not allocate " + bytes(asked) + " of contiguous memory: CMA area " + heap + " has " +
 			  bytes(s.free) + " free of " + bytes(s.total);
 	if (s.largestFree)
 		out += ", the largest free block " + bytes(s.largestFree);

@@ -74,7 +74,8 @@ TEST_F(Cma, ExhaustionExplainsItselfAndLeaksNothing)
 	EXPECT_EQ(second.error().code, ENOMEM) << second.error().toString();
 	const std::string &msg = second.error().message;
 	EXPECT_NE(msg.find("could not allocate"), std::string::npos) << msg;
-	EXPECT_NE(msg.find(stringf("of %ld", totalKb * 1024)), std::string::npos) << "names the area's size: " << msg;
+	const std::string total = totalKb % 1024 ? stringf("%ld bytes", totalKb * 1024) : stringf("%ld MiB", totalKb / 1024);
+	EXPECT_NE(msg.find("free of " + total), std::string::npos) << "names the area's size: " << msg;
 	EXPECT_NE(msg.find("the largest free block"), std::string::npos) << msg;
 	EXPECT_NE(msg.find("this process holds"), std::string::npos) << msg;
 	EXPECT_NE(msg.find(" in 1 buffer"), std::string::npos) << "the first buffer is this process's: " << msg;
