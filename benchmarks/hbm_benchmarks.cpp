@@ -397,6 +397,7 @@ void BM_RegionReplay(benchmark::State &state)
 	state.counters["largest_free_share_end"] =
 		report.freeAtEnd ? double(report.largestFreeAtEnd) / double(report.freeAtEnd) : 1.0;
 	state.counters["largest_free_share_worst"] = report.worstLargestFreeShare;
+	state.counters["largest_free_share_mean"] = report.meanLargestFreeShare;
 }
 BENCHMARK(BM_RegionReplay)
 	->ArgNames({"best_fit", "region_mib"})

@@ -38,6 +38,8 @@ Result<ReplayReport> replayOnRegion(const std::vector<TraceEvent> &events, const
 	report.target = algorithm + " region of " + std::to_string(regionSize >> 20) + " MiB";
 	std::map<uint64_t, uint64_t> live; // trace id -> offset
 	std::vector<double> allocNs, releaseNs;
+	double shareSum = 0;
+	size_t shareCount = 0;
 	for (const TraceEvent &e : events) {
 		if (e.allocate) {
 			++report.allocations;
@@ -59,10 +61,14 @@ Result<ReplayReport> replayOnRegion(const std::vector<TraceEvent> &events, const
 			releaseNs.push_back(std::chrono::duration<double, std::nano>(Clock::now() - t0).count());
 			live.erase(it);
 		}
-		if (ranges->freeBytes())
-			report.worstLargestFreeShare = std::min(
-				report.worstLargestFreeShare, double(ranges->largestFree()) / double(ranges->freeBytes()));
+		if (ranges->freeBytes()) {
+			const double share = double(ranges->largestFree()) / double(ranges->freeBytes());
+			report.worstLargestFreeShare = std::min(report.worstLargestFreeShare, share);
+			shareSum += share;
+			++shareCount;
+		}
 	}
+	report.meanLargestFreeShare = shareCount ? shareSum / double(shareCount) : 1;
 	report.medianAllocateNs = median(allocNs);
 	report.medianReleaseNs = median(releaseNs);
 	report.freeAtEnd = ranges->freeBytes();
@@ -77,6 +83,8 @@ Result<ReplayReport> replayOnAllocator(Context &context, const std::vector<Trace
 	report.target = allocator;
 	std::map<uint64_t, std::shared_ptr<Buffer>> live;
 	std::vector<double> allocNs, releaseNs;
+	double shareSum = 0;
+	size_t shareCount = 0;
 	AllocationOptions options;
 	options.allocator = allocator;
 	options.allowCpuOnly = true;
@@ -102,6 +110,7 @@ Result<ReplayReport> replayOnAllocator(Context &context, const std::vector<Trace
 			releaseNs.push_back(std::chrono::duration<double, std::nano>(Clock::now() - t0).count());
 		}
 	}
+	report.meanLargestFreeShare = shareCount ? shareSum / double(shareCount) : 1;
 	report.medianAllocateNs = median(allocNs);
 	report.medianReleaseNs = median(releaseNs);
 	return report;

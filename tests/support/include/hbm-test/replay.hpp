@@ -22,6 +22,7 @@ struct ReplayReport {
 	uint64_t freeAtEnd = 0;
 	uint64_t largestFreeAtEnd = 0;
 	double worstLargestFreeShare = 1; ///< min over the run of largest free / free (1: no fragmentation)
+	double meanLargestFreeShare = 1;  ///< the same, averaged over every operation of the run
 };
 
 /// Replays @events on a simulated region of @regionSize bytes managed by @algorithm
