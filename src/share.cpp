@@ -22,8 +22,8 @@ namespace {
 /// rather than silently dropped by the kernel.
 constexpr size_t kMaxReceivedFds = 16;
 
-/// recvmsg() that takes ownership of every fd that arrives.
-Result<size_t> receiveWithFds(int socket, void *data, size_t size, std::vector<UniqueFd> *fds, int *flagsOut)
+/// recvmsg() that takes ownership of every fd that arrives, with @flags added.
+Result<size_t> receiveWithFds(int socket, void *data, size_t size, int flags, std::vector<UniqueFd> *fds)
 {
 	struct iovec iov = {data, size};
 	alignas(struct cmsghdr) char control[CMSG_SPACE(kMaxReceivedFds * sizeof(int))];
@@ -34,7 +34,7 @@ Result<size_t> receiveWithFds(int socket, void *data, size_t size, std::vector<U
 	msg.msg_controllen = sizeof(control);
 	ssize_t n;
 	do {
-		n = ::recvmsg(socket, &msg, MSG_CMSG_CLOEXEC);
+		n = ::recvmsg(socket, &msg, flags | MSG_CMSG_CLOEXEC);
 	} while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return makeError(errno, "recvmsg on socket %d failed", socket);
@@ -49,8 +49,61 @@ Result<size_t> receiveWithFds(int socket, void *data, size_t size, std::vector<U
 			fds->emplace_back(fd);
 		}
 	}
-	*flagsOut = msg.msg_flags;
+	if (msg.msg_flags & MSG_CTRUNC)
+		return makeError(EPROTO, "buffer descriptor came with more fds than any descriptor carries");
 	return size_t(n);
+}
+
+/// What receiveMessage() got: the message's first bytes, its real length and its fds.
+struct Message {
+	uint8_t data[sizeof(WireDescriptor)];
+	size_t size = 0;
+	std::vector<UniqueFd> fds;
+};
+
+/// Receives one descriptor's message, respecting what the socket type says a message is.
+Result<void> receiveMessage(int socket, Message *m)
+{
+	int type = 0;
+	socklen_t length = sizeof(type);
+	if (::getsockopt(socket, SOL_SOCKET, SO_TYPE, &type, &length) < 0)
+		return makeError(errno, "cannot receive a buffer on socket %d: getsockopt(SO_TYPE) failed", socket);
+	if (type != SOCK_STREAM) {
+		// SOCK_SEQPACKET, SOCK_DGRAM: one recvmsg is one message, never more; with MSG_TRUNC
+		// it returns the message's real length when that is longer than a descriptor.
+		auto n = receiveWithFds(socket, m->data, sizeof(m->data), MSG_TRUNC, &m->fds);
+		if (!n)
+			return n.error();
+		m->size = *n;
+		return {};
+	}
+	// A stream has no boundaries: the header says where a descriptor ends. A sender's
+	// sendmsg() arrives whole, so what the header announces must already be there; what is
+	// not makes a truncated descriptor (and a stream out of step: close it). The bytes past
+	// what this version reads are taken too, counted and dropped.
+	size_t want = sizeof(m->data);
+	for (;;) {
+		uint8_t discard[256];
+		const bool keep = m->size < sizeof(m->data);
+		uint8_t *to = keep ? m->data + m->size : discard;
+		const size_t room = keep ? sizeof(m->data) - m->size : sizeof(discard);
+		auto n = receiveWithFds(socket, to, std::min(room, want - m->size), m->size ? MSG_DONTWAIT : 0, &m->fds);
+		if (!n && m->size && n.error().code == EAGAIN)
+			break;
+		if (!n)
+			return n.error();
+		if (*n == 0)
+			break;
+		m->size += *n;
+		if (m->size >= sizeof(WireHeader)) {
+			WireHeader header;
+			std::memcpy(&header, m->data, sizeof(header));
+			want = std::max<size_t>(header.size, sizeof(header));
+		}
+		if (m->size >= want)
+			break;
+	}
+	return {};
 }
 
 } // namespace
@@ -146,38 +199,12 @@ Result<WireDescriptor> parseWireDescriptor(const uint8_t *data, size_t size, siz
 
 Result<std::shared_ptr<Buffer>> receiveBuffer(int socket)
 {
-	// One byte more than a descriptor: an oversized one shows as too long, not truncated.
-	// One recvmsg serves SOCK_SEQPACKET and SOCK_STREAM alike: on a stream, the kernel does
-	// not merge a message carrying fds with the next one.
-	uint8_t data[sizeof(WireDescriptor) + 1];
-	std::vector<UniqueFd> fds;
-	int flags = 0;
-	auto n = receiveWithFds(socket, data, sizeof(data), &fds, &flags);
-	if (!n)
-		return n.error();
-	size_t got = *n;
-	if (got == 0)
+	Message m;
+	if (auto received = receiveMessage(socket, &m); !received)
+		return received.error();
+	if (m.size == 0)
 		return makeError(ECONNRESET, "the peer closed socket %d", socket);
-	if (flags & MSG_TRUNC)
-		got = sizeof(data); // longer than any descriptor this version knows
-	WireHeader header;
-	if (got >= sizeof(header)) {
-		// A stream may deliver a descriptor in pieces: read the rest it announces.
-		std::memcpy(&header, data, sizeof(header));
-		size_t want = std::min<size_t>(header.size, sizeof(data));
-		while (got < want) {
-			ssize_t r = ::recv(socket, data + got, want - got, MSG_WAITALL | MSG_DONTWAIT);
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r <= 0)
-				break;
-			got += size_t(r);
-		}
-	}
-	if (flags & MSG_CTRUNC)
-		return makeError(EPROTO, "buffer descriptor came with more fds than any descriptor carries");
-
-	auto wire = parseWireDescriptor(data, got, fds.size());
+	auto wire = parseWireDescriptor(m.data, m.size, m.fds.size());
 	if (!wire)
 		return wire.error();
 
@@ -187,8 +214,8 @@ Result<std::shared_ptr<Buffer>> receiveBuffer(int socket)
 	desc.format = wire->format;
 	desc.modifier = wire->modifier;
 	for (uint32_t i = 0; i < wire->planeCount; ++i)
-		desc.planes.push_back({fds[wire->planes[i].fdIndex].get(), wire->planes[i].offset, wire->planes[i].stride});
-	auto buffer = importBuffer(desc, &fds);
+		desc.planes.push_back({m.fds[wire->planes[i].fdIndex].get(), wire->planes[i].offset, wire->planes[i].stride});
+	auto buffer = importBuffer(desc, &m.fds);
 	if (!buffer)
 		return withContext(buffer.error(), "received buffer");
 	return buffer;

@@ -37,8 +37,10 @@ struct WireDescriptor {
 };
 static_assert(sizeof(WireDescriptor) == 104, "the version 1 descriptor is 104 bytes");
 
-/// Checks a received descriptor of @size bytes that came with @fdCount fds. A pure
-/// function of its input, for tests and fuzzers.
+/// Checks a received message of @size bytes that came with @fdCount fds. @data holds its
+/// first min(@size, sizeof(WireDescriptor)) bytes: a longer message is refused by its size
+/// and only its header is read. A pure function of its input, for tests and fuzzers; the
+/// rest of receiveBuffer() (the socket, the kernel's fds, import) is not.
 Result<WireDescriptor> parseWireDescriptor(const uint8_t *data, size_t size, size_t fdCount);
 
 } // namespace hbm

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <dirent.h>
 #include <gtest/gtest.h>
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -172,3 +173,67 @@ INSTANTIATE_TEST_SUITE_P(Sockets, ShareSocket, ::testing::Values(SOCK_SEQPACKET,
 			 [](const ::testing::TestParamInfo<int> &p) {
 				 return std::string(p.param == SOCK_STREAM ? "stream" : "seqpacket");
 			 });
+
+namespace {
+
+/// Makes @fd non-blocking, so that a message that is not there fails instead of hanging.
+void setNonBlocking(int fd)
+{
+	ASSERT_EQ(::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK), 0);
+}
+
+/// Expects the refusal of a descriptor that arrived whole with its memfd: it got as far
+/// as import, which knows a memfd is no dma-buf.
+void expectReachedImport(int socket)
+{
+	auto r = receiveBuffer(socket);
+	ASSERT_FALSE(r);
+	EXPECT_NE(r.error().message.find("is not a dma-buf"), std::string::npos) << r.error().message;
+}
+
+} // namespace
+
+// Regression: on SOCK_SEQPACKET, "reading the rest" of a short message announcing 104
+// bytes consumed the next record; its fd was dropped by the kernel and its buffer lost.
+// A stream has no boundaries: there the short descriptor alone is refused.
+TEST_P(ShareSocket, ShortMessageLeavesTheNextOneWhole)
+{
+	const bool records = GetParam() == SOCK_SEQPACKET;
+	setNonBlocking(receiver_.get());
+	UniqueFd a = memfdOf(1 << 16), b = memfdOf(1 << 16);
+	WireDescriptor w = validWire();
+	size_t before = test::openFdCount();
+	sendRaw(sender_.get(), &w, 50, {a.get()});
+	if (records)
+		sendRaw(sender_.get(), &w, sizeof(w), {b.get()});
+	auto r = receiveBuffer(receiver_.get());
+	ASSERT_FALSE(r);
+	EXPECT_EQ(r.error().code, EPROTO);
+	EXPECT_NE(r.error().message.find("descriptor of 50 bytes (header says 104)"), std::string::npos)
+		<< r.error().message;
+	if (records)
+		expectReachedImport(receiver_.get());
+	EXPECT_EQ(test::openFdCount(), before) << "received fds left open:" << test::openFdList();
+}
+
+// Regression: a 200-byte message was reported as "of 105 bytes" (the receive buffer), and on
+// a stream the 95 bytes beyond it were left to spoil the next descriptor.
+TEST_P(ShareSocket, OversizedMessageIsReportedAtItsRealSize)
+{
+	setNonBlocking(receiver_.get());
+	UniqueFd a = memfdOf(1 << 16), b = memfdOf(1 << 16);
+	uint8_t big[200] = {};
+	WireDescriptor w = validWire();
+	w.header.size = sizeof(big); // a stream knows where a message ends only from its header
+	std::memcpy(big, &w, sizeof(w));
+	w = validWire();
+	size_t before = test::openFdCount();
+	sendRaw(sender_.get(), big, sizeof(big), {a.get()});
+	sendRaw(sender_.get(), &w, sizeof(w), {b.get()});
+	auto r = receiveBuffer(receiver_.get());
+	ASSERT_FALSE(r);
+	EXPECT_EQ(r.error().code, EPROTO);
+	EXPECT_NE(r.error().message.find("descriptor of 200 bytes"), std::string::npos) << r.error().message;
+	expectReachedImport(receiver_.get());
+	EXPECT_EQ(test::openFdCount(), before) << "received fds left open:" << test::openFdList();
+}
