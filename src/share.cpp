@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <algorithm>
 #include <cstring>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <vector>
 
@@ -22,7 +23,9 @@ namespace {
 /// rather than silently dropped by the kernel.
 constexpr size_t kMaxReceivedFds = 16;
 
-/// recvmsg() that takes ownership of every fd that arrives, with @flags added.
+/// recvmsg() that takes ownership of every fd that arrives, with @flags added. A control
+/// message the kernel cut short (MSG_CTRUNC) is an error; the fds that did arrive are in
+/// @fds all the same, for the caller to close.
 Result<size_t> receiveWithFds(int socket, void *data, size_t size, int flags, std::vector<UniqueFd> *fds)
 {
 	struct iovec iov = {data, size};
@@ -38,19 +41,30 @@ Result<size_t> receiveWithFds(int socket, void *data, size_t size, int flags, st
 	} while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return makeError(errno, "recvmsg on socket %d failed", socket);
+	size_t arrived = 0;
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
 		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
 			continue;
 		size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
 		const unsigned char *p = CMSG_DATA(c);
-		for (size_t i = 0; i < count; ++i) {
+		for (size_t i = 0; i < count; ++i, ++arrived) {
 			int fd;
 			std::memcpy(&fd, p + i * sizeof(int), sizeof(int));
 			fds->emplace_back(fd);
 		}
 	}
-	if (msg.msg_flags & MSG_CTRUNC)
+	if (msg.msg_flags & MSG_CTRUNC) {
+		// The kernel installs fds until one fails (scm_detach_fds()): fewer than there was
+		// room for means this process could not take them, not that the peer sent too many.
+		if (arrived < kMaxReceivedFds) {
+			struct rlimit limit = {};
+			::getrlimit(RLIMIT_NOFILE, &limit);
+			return makeError(EMFILE, "receiving on socket %d: this process is out of descriptors (RLIMIT_NOFILE is %llu): "
+					 "the fds that came with the message could not be installed; the %zu that were are closed",
+					 socket, (unsigned long long)limit.rlim_cur, arrived);
+		}
 		return makeError(EPROTO, "buffer descriptor came with more fds than any descriptor carries");
+	}
 	return size_t(n);
 }
 

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -235,5 +236,42 @@ TEST_P(ShareSocket, OversizedMessageIsReportedAtItsRealSize)
 	EXPECT_EQ(r.error().code, EPROTO);
 	EXPECT_NE(r.error().message.find("descriptor of 200 bytes"), std::string::npos) << r.error().message;
 	expectReachedImport(receiver_.get());
+	EXPECT_EQ(test::openFdCount(), before) << "received fds left open:" << test::openFdList();
+}
+
+// Regression: at RLIMIT_NOFILE the kernel installs what it can and sets MSG_CTRUNC; that was
+// blamed on the peer (EPROTO, "more fds than any descriptor carries").
+TEST_P(ShareSocket, OutOfDescriptorsIsThisProcessNotThePeer)
+{
+	UniqueFd a = memfdOf(1 << 16), b = memfdOf(1 << 16);
+	WireDescriptor w = validWire();
+	w.planeCount = 2;
+	w.fdCount = 2;
+	w.planes[1] = {1, 256, 0};
+	sendRaw(sender_.get(), &w, sizeof(w), {a.get(), b.get()});
+	const size_t before = test::openFdCount();
+
+	struct rlimit saved;
+	ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
+	struct rlimit low = saved;
+	low.rlim_cur = rlim_t(before + 16);
+	ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &low), 0);
+	// Fill the table, then free one slot: one of the two fds arrives, the other cannot.
+	std::vector<UniqueFd> fillers;
+	for (UniqueFd fd; (fd = UniqueFd(::fcntl(a.get(), F_DUPFD_CLOEXEC, 0)));)
+		fillers.push_back(std::move(fd));
+	const bool filled = !fillers.empty();
+	if (filled)
+		fillers.pop_back();
+	auto r = receiveBuffer(receiver_.get());
+	fillers.clear();
+	ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &saved), 0);
+
+	ASSERT_TRUE(filled);
+	ASSERT_FALSE(r);
+	EXPECT_EQ(r.error().code, EMFILE) << r.error().message;
+	EXPECT_NE(r.error().message.find("out of descriptors (RLIMIT_NOFILE is " + std::to_string(low.rlim_cur) + ")"),
+		  std::string::npos)
+		<< r.error().message;
 	EXPECT_EQ(test::openFdCount(), before) << "received fds left open:" << test::openFdList();
 }
