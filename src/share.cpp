@@ -199,8 +199,9 @@ Result<WireDescriptor> parseWireDescriptor(const uint8_t *data, size_t size, siz
 
 	WireDescriptor wire;
 	std::memcpy(&wire, data, sizeof(wire));
+	// What the descriptor describes is the sender's business, as an importer's: EINVAL.
 	if (wire.planeCount < 1 || wire.planeCount > 4)
-		return makeError(EPROTO, "buffer descriptor has %u planes (1 to 4)", wire.planeCount);
+		return makeError(EINVAL, "buffer descriptor has %u planes (1 to 4)", wire.planeCount);
 	if (wire.fdCount < 1 || wire.fdCount > wire.planeCount)
 		return makeError(EPROTO, "buffer descriptor names %u fds for %u planes", wire.fdCount, wire.planeCount);
 	if (fdCount != wire.fdCount)

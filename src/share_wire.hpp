@@ -41,6 +41,11 @@ static_assert(sizeof(WireDescriptor) == 104, "the version 1 descriptor is 104 by
 /// first min(@size, sizeof(WireDescriptor)) bytes: a longer message is refused by its size
 /// and only its header is read. A pure function of its input, for tests and fuzzers; the
 /// rest of receiveBuffer() (the socket, the kernel's fds, import) is not.
+///
+/// EPROTO is a message that is not a well-formed descriptor: truncated or oversized, bad
+/// magic, unknown version, fds attached other than named. EINVAL is a well-formed one that
+/// describes no acceptable buffer (plane count here; size, format, modifier, strides and
+/// offsets in import), the same answer Buffer::import() gives.
 Result<WireDescriptor> parseWireDescriptor(const uint8_t *data, size_t size, size_t fdCount);
 
 } // namespace hbm

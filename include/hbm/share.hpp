@@ -18,7 +18,9 @@ HBM_EXPORT Result<void> sendBuffer(int socket, const Buffer &buffer);
 
 /// Receives what sendBuffer() sent. The descriptor is checked field by field (magic,
 /// version, size, plane and fd counts) and the planes against the dma-bufs' real sizes
-/// (Buffer::import); on any refusal every received fd is closed.
+/// (Buffer::import); on any refusal every received fd is closed. EPROTO: not a well-formed
+/// descriptor; EINVAL: a well-formed one describing an impossible buffer (as import says);
+/// EMFILE: this process is out of descriptors.
 HBM_EXPORT Result<std::shared_ptr<Buffer>> receiveBuffer(int socket);
 
 /// Version of the descriptor this hbm writes and reads.

@@ -36,11 +36,11 @@ WireDescriptor validWire()
 	return w;
 }
 
-void expectParseError(const void *data, size_t size, size_t fds, const std::string &text)
+void expectParseError(const void *data, size_t size, size_t fds, const std::string &text, int code = EPROTO)
 {
 	auto r = parseWireDescriptor(static_cast<const uint8_t *>(data), size, fds);
 	ASSERT_FALSE(r) << text;
-	EXPECT_EQ(r.error().code, EPROTO);
+	EXPECT_EQ(r.error().code, code) << r.error().message;
 	EXPECT_NE(r.error().message.find(text), std::string::npos) << r.error().message;
 }
 
@@ -102,9 +102,12 @@ TEST(ShareWire, RefusesEachMalformation)
 	expectParseError(&w, sizeof(w), 2, "came with 2 fds, it names 1");
 	expectParseError(&w, sizeof(w), 0, "came with 0 fds, it names 1");
 
+	// A well-formed message describing an impossible buffer: EINVAL, as from import.
 	WireDescriptor planes = w;
 	planes.planeCount = 5;
-	expectParseError(&planes, sizeof(planes), 1, "has 5 planes");
+	expectParseError(&planes, sizeof(planes), 1, "has 5 planes", EINVAL);
+	planes.planeCount = 0;
+	expectParseError(&planes, sizeof(planes), 1, "has 0 planes", EINVAL);
 
 	WireDescriptor index = w;
 	index.planes[0].fdIndex = 3;
@@ -148,6 +151,29 @@ TEST_P(ShareSocket, MemfdInPlaceOfADmaBufIsRefused)
 		<< r.error().message;
 	EXPECT_NE(r.error().message.find("is not a dma-buf"), std::string::npos) << r.error().message;
 	EXPECT_EQ(test::openFdCount(), before);
+}
+
+// Regression: one fault, two answers — a bad description was EPROTO when it came over a
+// socket and EINVAL from Buffer::import(). EPROTO is now only for the wire format itself.
+TEST_P(ShareSocket, ABadDescriptionIsEinvalWhoeverSendsIt)
+{
+	UniqueFd a = memfdOf(1 << 16);
+	WireDescriptor w = validWire();
+	w.width = 0;
+	sendRaw(sender_.get(), &w, sizeof(w), {a.get()});
+	auto received = receiveBuffer(receiver_.get());
+	ASSERT_FALSE(received);
+	auto imported = Buffer::import({0, 64, DRM_FORMAT_XRGB8888, DRM_FORMAT_MOD_LINEAR, {{a.get(), 0, 256}}});
+	ASSERT_FALSE(imported);
+	EXPECT_EQ(imported.error().code, EINVAL) << imported.error().message;
+	EXPECT_EQ(received.error().code, imported.error().code) << received.error().message;
+
+	w = validWire();
+	w.planeCount = 5;
+	sendRaw(sender_.get(), &w, sizeof(w), {a.get()});
+	received = receiveBuffer(receiver_.get());
+	ASSERT_FALSE(received);
+	EXPECT_EQ(received.error().code, EINVAL) << received.error().message;
 }
 
 TEST_P(ShareSocket, FutureVersionIsRefused)
