@@ -122,6 +122,31 @@ Result<void> receiveMessage(int socket, Message *m)
 
 } // namespace
 
+ssize_t sendWithFds(int socket, const void *data, size_t size, std::span<const int> fds, int flags)
+{
+	if (fds.size() > kMaxSentFds)
+		return -EINVAL;
+	struct iovec iov = {const_cast<void *>(data), size};
+	alignas(struct cmsghdr) char control[CMSG_SPACE(kMaxSentFds * sizeof(int))] = {};
+	struct msghdr msg = {};
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	if (!fds.empty()) {
+		msg.msg_control = control;
+		msg.msg_controllen = CMSG_SPACE(fds.size() * sizeof(int));
+		struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(fds.size() * sizeof(int));
+		std::memcpy(CMSG_DATA(c), fds.data(), fds.size() * sizeof(int));
+	}
+	ssize_t n;
+	do {
+		n = ::sendmsg(socket, &msg, flags);
+	} while (n < 0 && errno == EINTR);
+	return n < 0 ? -errno : n;
+}
+
 Result<void> sendBuffer(int socket, const Buffer &buffer)
 {
 	if (!buffer.deviceImportable())
@@ -155,25 +180,9 @@ Result<void> sendBuffer(int socket, const Buffer &buffer)
 	}
 	wire.fdCount = uint32_t(fds.size());
 
-	struct iovec iov = {&wire, sizeof(wire)};
-	alignas(struct cmsghdr) char control[CMSG_SPACE(4 * sizeof(int))] = {};
-	struct msghdr msg = {};
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = control;
-	msg.msg_controllen = CMSG_SPACE(fds.size() * sizeof(int));
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(fds.size() * sizeof(int));
-	std::memcpy(CMSG_DATA(c), fds.data(), fds.size() * sizeof(int));
-
-	ssize_t n;
-	do {
-		n = ::sendmsg(socket, &msg, MSG_NOSIGNAL);
-	} while (n < 0 && errno == EINTR);
+	ssize_t n = sendWithFds(socket, &wire, sizeof(wire), fds, MSG_NOSIGNAL);
 	if (n < 0)
-		return makeError(errno, "sendmsg of a buffer descriptor on socket %d failed", socket);
+		return makeError(int(-n), "sendmsg of a buffer descriptor on socket %d failed", socket);
 	if (size_t(n) != sizeof(wire))
 		return makeError(EIO, "sendmsg sent %zd of %zu descriptor bytes", n, sizeof(wire));
 	return {};

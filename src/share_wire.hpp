@@ -3,6 +3,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
+#include <sys/types.h>
 
 #include <hbm/result.hpp>
 
@@ -36,6 +38,13 @@ struct WireDescriptor {
 	WirePlane planes[4];
 };
 static_assert(sizeof(WireDescriptor) == 104, "the version 1 descriptor is 104 bytes");
+
+/// Most fds sendWithFds() attaches (a descriptor needs 4; tests and fuzzers send more).
+constexpr size_t kMaxSentFds = 32;
+
+/// sendmsg() of @size bytes of @data with @fds attached by SCM_RIGHTS, EINTR retried:
+/// the bytes sent, or -errno. Shared by sendBuffer() and the tests that play a hostile peer.
+ssize_t sendWithFds(int socket, const void *data, size_t size, std::span<const int> fds, int flags);
 
 /// Checks a received message of @size bytes that came with @fdCount fds. @data holds its
 /// first min(@size, sizeof(WireDescriptor)) bytes: a longer message is refused by its size

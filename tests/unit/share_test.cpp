@@ -47,21 +47,7 @@ void expectParseError(const void *data, size_t size, size_t fds, const std::stri
 /// Sends @size bytes of @data with @fds attached, as a hostile peer could.
 void sendRaw(int socket, const void *data, size_t size, const std::vector<int> &fds)
 {
-	struct iovec iov = {const_cast<void *>(data), size};
-	alignas(struct cmsghdr) char control[CMSG_SPACE(8 * sizeof(int))] = {};
-	struct msghdr msg = {};
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	if (!fds.empty()) {
-		msg.msg_control = control;
-		msg.msg_controllen = CMSG_SPACE(fds.size() * sizeof(int));
-		struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(fds.size() * sizeof(int));
-		std::memcpy(CMSG_DATA(c), fds.data(), fds.size() * sizeof(int));
-	}
-	ASSERT_EQ(::sendmsg(socket, &msg, 0), ssize_t(size));
+	ASSERT_EQ(sendWithFds(socket, data, size, fds, 0), ssize_t(size));
 }
 
 UniqueFd memfdOf(size_t size)
