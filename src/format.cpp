@@ -84,9 +84,29 @@ std::span<const FormatInfo> knownFormats()
 	return kFormats;
 }
 
+namespace {
+
+/// Whether libdrm's name of @fourcc is readable: four printable ASCII characters (the
+/// big-endian flag aside; libdrm appends "_BE"), or 0, which it calls INVALID. Anything else
+/// would be raw bytes, not even UTF-8, in a sentence.
+bool printableFourcc(uint32_t fourcc)
+{
+	if (fourcc == 0)
+		return true;
+	const uint32_t code = fourcc & ~uint32_t(DRM_FORMAT_BIG_ENDIAN);
+	for (int shift = 0; shift < 32; shift += 8) {
+		const unsigned char c = (code >> shift) & 0xff;
+		if (c < 0x20 || c > 0x7e)
+			return false;
+	}
+	return true;
+}
+
+} // namespace
+
 std::string formatName(uint32_t fourcc)
 {
-	CString code(drmGetFormatName(fourcc));
+	CString code(printableFourcc(fourcc) ? drmGetFormatName(fourcc) : nullptr);
 	std::string codeText = code ? code.get() : stringf("0x%08x", fourcc);
 	if (const FormatInfo *info = findFormat(fourcc))
 		return std::string(info->name) + " (" + codeText + ")";

@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <algorithm>
 #include <cstring>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <vector>
 
@@ -22,8 +23,10 @@ namespace {
 /// rather than silently dropped by the kernel.
 constexpr size_t kMaxReceivedFds = 16;
 
-/// recvmsg() that takes ownership of every fd that arrives.
-Result<size_t> receiveWithFds(int socket, void *data, size_t size, std::vector<UniqueFd> *fds, int *flagsOut)
+/// recvmsg() that takes ownership of every fd that arrives, with @flags added. A control
+/// message the kernel cut short (MSG_CTRUNC) is an error; the fds that did arrive are in
+/// @fds all the same, for the caller to close.
+Result<size_t> receiveWithFds(int socket, void *data, size_t size, int flags, std::vector<UniqueFd> *fds)
 {
 	struct iovec iov = {data, size};
 	alignas(struct cmsghdr) char control[CMSG_SPACE(kMaxReceivedFds * sizeof(int))];
@@ -34,26 +37,115 @@ Result<size_t> receiveWithFds(int socket, void *data, size_t size, std::vector<U
 	msg.msg_controllen = sizeof(control);
 	ssize_t n;
 	do {
-		n = ::recvmsg(socket, &msg, MSG_CMSG_CLOEXEC);
+		n = ::recvmsg(socket, &msg, flags | MSG_CMSG_CLOEXEC);
 	} while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return makeError(errno, "recvmsg on socket %d failed", socket);
+	size_t arrived = 0;
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
 		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
 			continue;
 		size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
 		const unsigned char *p = CMSG_DATA(c);
-		for (size_t i = 0; i < count; ++i) {
+		for (size_t i = 0; i < count; ++i, ++arrived) {
 			int fd;
 			std::memcpy(&fd, p + i * sizeof(int), sizeof(int));
 			fds->emplace_back(fd);
 		}
 	}
-	*flagsOut = msg.msg_flags;
+	if (msg.msg_flags & MSG_CTRUNC) {
+		// The kernel installs fds until one fails (scm_detach_fds()): fewer than there was
+		// room for means this process could not take them, not that the peer sent too many.
+		if (arrived < kMaxReceivedFds) {
+			struct rlimit limit = {};
+			::getrlimit(RLIMIT_NOFILE, &limit);
+			return makeError(EMFILE, "receiving on socket %d: this process is out of descriptors (RLIMIT_NOFILE is %llu): "
+					 "the fds that came with the message could not be installed; the %zu that were are closed",
+					 socket, (unsigned long long)limit.rlim_cur, arrived);
+		}
+		return makeError(EPROTO, "buffer descriptor came with more fds than any descriptor carries");
+	}
 	return size_t(n);
 }
 
+/// What receiveMessage() got: the message's first bytes, its real length and its fds.
+struct Message {
+	uint8_t data[sizeof(WireDescriptor)];
+	size_t size = 0;
+	std::vector<UniqueFd> fds;
+};
+
+/// Receives one descriptor's message, respecting what the socket type says a message is.
+Result<void> receiveMessage(int socket, Message *m)
+{
+	int type = 0;
+	socklen_t length = sizeof(type);
+	if (::getsockopt(socket, SOL_SOCKET, SO_TYPE, &type, &length) < 0)
+		return makeError(errno, "cannot receive a buffer on socket %d: getsockopt(SO_TYPE) failed", socket);
+	if (type != SOCK_STREAM) {
+		// SOCK_SEQPACKET, SOCK_DGRAM: one recvmsg is one message, never more; with MSG_TRUNC
+		// it returns the message's real length when that is longer than a descriptor.
+		auto n = receiveWithFds(socket, m->data, sizeof(m->data), MSG_TRUNC, &m->fds);
+		if (!n)
+			return n.error();
+		m->size = *n;
+		return {};
+	}
+	// A stream has no boundaries: the header says where a descriptor ends. A sender's
+	// sendmsg() arrives whole, so what the header announces must already be there; what is
+	// not makes a truncated descriptor (and a stream out of step: close it). The bytes past
+	// what this version reads are taken too, counted and dropped.
+	size_t want = sizeof(m->data);
+	for (;;) {
+		uint8_t discard[256];
+		const bool keep = m->size < sizeof(m->data);
+		uint8_t *to = keep ? m->data + m->size : discard;
+		const size_t room = keep ? sizeof(m->data) - m->size : sizeof(discard);
+		auto n = receiveWithFds(socket, to, std::min(room, want - m->size), m->size ? MSG_DONTWAIT : 0, &m->fds);
+		if (!n && m->size && n.error().code == EAGAIN)
+			break;
+		if (!n)
+			return n.error();
+		if (*n == 0)
+			break;
+		m->size += *n;
+		if (m->size >= sizeof(WireHeader)) {
+			WireHeader header;
+			std::memcpy(&header, m->data, sizeof(header));
+			want = std::max<size_t>(header.size, sizeof(header));
+		}
+		if (m->size >= want)
+			break;
+	}
+	return {};
+}
+
 } // namespace
+
+ssize_t sendWithFds(int socket, const void *data, size_t size, std::span<const int> fds, int flags)
+{
+	if (fds.size() > kMaxSentFds)
+		return -EINVAL;
+	struct iovec iov = {const_cast<void *>(data), size};
+	alignas(struct cmsghdr) char control[CMSG_SPACE(kMaxSentFds * sizeof(int))] = {};
+	struct msghdr msg = {};
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	if (!fds.empty()) {
+		msg.msg_control = control;
+		msg.msg_controllen = CMSG_SPACE(fds.size() * sizeof(int));
+		struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(fds.size() * sizeof(int));
+		std::memcpy(CMSG_DATA(c), fds.data(), fds.size() * sizeof(int));
+	}
+	ssize_t n;
+	do {
+		n = ::sendmsg(socket, &msg, flags);
+	} while (n < 0 && errno == EINTR);
+	return n < 0 ? -errno : n;
+}
 
 Result<void> sendBuffer(int socket, const Buffer &buffer)
 {
@@ -88,25 +180,9 @@ Result<void> sendBuffer(int socket, const Buffer &buffer)
 	}
 	wire.fdCount = uint32_t(fds.size());
 
-	struct iovec iov = {&wire, sizeof(wire)};
-	alignas(struct cmsghdr) char control[CMSG_SPACE(4 * sizeof(int))] = {};
-	struct msghdr msg = {};
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = control;
-	msg.msg_controllen = CMSG_SPACE(fds.size() * sizeof(int));
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(fds.size() * sizeof(int));
-	std::memcpy(CMSG_DATA(c), fds.data(), fds.size() * sizeof(int));
-
-	ssize_t n;
-	do {
-		n = ::sendmsg(socket, &msg, MSG_NOSIGNAL);
-	} while (n < 0 && errno == EINTR);
+	ssize_t n = sendWithFds(socket, &wire, sizeof(wire), fds, MSG_NOSIGNAL);
 	if (n < 0)
-		return makeError(errno, "sendmsg of a buffer descriptor on socket %d failed", socket);
+		return makeError(int(-n), "sendmsg of a buffer descriptor on socket %d failed", socket);
 	if (size_t(n) != sizeof(wire))
 		return makeError(EIO, "sendmsg sent %zd of %zu descriptor bytes", n, sizeof(wire));
 	return {};
@@ -132,8 +208,9 @@ Result<WireDescriptor> parseWireDescriptor(const uint8_t *data, size_t size, siz
 
 	WireDescriptor wire;
 	std::memcpy(&wire, data, sizeof(wire));
+	// What the descriptor describes is the sender's business, as an importer's: EINVAL.
 	if (wire.planeCount < 1 || wire.planeCount > 4)
-		return makeError(EPROTO, "buffer descriptor has %u planes (1 to 4)", wire.planeCount);
+		return makeError(EINVAL, "buffer descriptor has %u planes (1 to 4)", wire.planeCount);
 	if (wire.fdCount < 1 || wire.fdCount > wire.planeCount)
 		return makeError(EPROTO, "buffer descriptor names %u fds for %u planes", wire.fdCount, wire.planeCount);
 	if (fdCount != wire.fdCount)
@@ -146,38 +223,12 @@ Result<WireDescriptor> parseWireDescriptor(const uint8_t *data, size_t size, siz
 
 Result<std::shared_ptr<Buffer>> receiveBuffer(int socket)
 {
-	// One byte more than a descriptor: an oversized one shows as too long, not truncated.
-	// One recvmsg serves SOCK_SEQPACKET and SOCK_STREAM alike: on a stream, the kernel does
-	// not merge a message carrying fds with the next one.
-	uint8_t data[sizeof(WireDescriptor) + 1];
-	std::vector<UniqueFd> fds;
-	int flags = 0;
-	auto n = receiveWithFds(socket, data, sizeof(data), &fds, &flags);
-	if (!n)
-		return n.error();
-	size_t got = *n;
-	if (got == 0)
+	Message m;
+	if (auto received = receiveMessage(socket, &m); !received)
+		return received.error();
+	if (m.size == 0)
 		return makeError(ECONNRESET, "the peer closed socket %d", socket);
-	if (flags & MSG_TRUNC)
-		got = sizeof(data); // longer than any descriptor this version knows
-	WireHeader header;
-	if (got >= sizeof(header)) {
-		// A stream may deliver a descriptor in pieces: read the rest it announces.
-		std::memcpy(&header, data, sizeof(header));
-		size_t want = std::min<size_t>(header.size, sizeof(data));
-		while (got < want) {
-			ssize_t r = ::recv(socket, data + got, want - got, MSG_WAITALL | MSG_DONTWAIT);
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r <= 0)
-				break;
-			got += size_t(r);
-		}
-	}
-	if (flags & MSG_CTRUNC)
-		return makeError(EPROTO, "buffer descriptor came with more fds than any descriptor carries");
-
-	auto wire = parseWireDescriptor(data, got, fds.size());
+	auto wire = parseWireDescriptor(m.data, m.size, m.fds.size());
 	if (!wire)
 		return wire.error();
 
@@ -187,8 +238,8 @@ Result<std::shared_ptr<Buffer>> receiveBuffer(int socket)
 	desc.format = wire->format;
 	desc.modifier = wire->modifier;
 	for (uint32_t i = 0; i < wire->planeCount; ++i)
-		desc.planes.push_back({fds[wire->planes[i].fdIndex].get(), wire->planes[i].offset, wire->planes[i].stride});
-	auto buffer = importBuffer(desc, &fds);
+		desc.planes.push_back({m.fds[wire->planes[i].fdIndex].get(), wire->planes[i].offset, wire->planes[i].stride});
+	auto buffer = importBuffer(desc, &m.fds);
 	if (!buffer)
 		return withContext(buffer.error(), "received buffer");
 	return buffer;

@@ -3,6 +3,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
+#include <sys/types.h>
 
 #include <hbm/result.hpp>
 
@@ -37,8 +39,22 @@ struct WireDescriptor {
 };
 static_assert(sizeof(WireDescriptor) == 104, "the version 1 descriptor is 104 bytes");
 
-/// Checks a received descriptor of @size bytes that came with @fdCount fds. A pure
-/// function of its input, for tests and fuzzers.
+/// Most fds sendWithFds() attaches (a descriptor needs 4; tests and fuzzers send more).
+constexpr size_t kMaxSentFds = 32;
+
+/// sendmsg() of @size bytes of @data with @fds attached by SCM_RIGHTS, EINTR retried:
+/// the bytes sent, or -errno. Shared by sendBuffer() and the tests that play a hostile peer.
+ssize_t sendWithFds(int socket, const void *data, size_t size, std::span<const int> fds, int flags);
+
+/// Checks a received message of @size bytes that came with @fdCount fds. @data holds its
+/// first min(@size, sizeof(WireDescriptor)) bytes: a longer message is refused by its size
+/// and only its header is read. A pure function of its input, for tests and fuzzers; the
+/// rest of receiveBuffer() (the socket, the kernel's fds, import) is not.
+///
+/// EPROTO is a message that is not a well-formed descriptor: truncated or oversized, bad
+/// magic, unknown version, fds attached other than named. EINVAL is a well-formed one that
+/// describes no acceptable buffer (plane count here; size, format, modifier, strides and
+/// offsets in import), the same answer Buffer::import() gives.
 Result<WireDescriptor> parseWireDescriptor(const uint8_t *data, size_t size, size_t fdCount);
 
 } // namespace hbm

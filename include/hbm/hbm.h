@@ -30,6 +30,11 @@
  *     hbm.h than the library it runs with; hbm_get_version() says which).
  * Write `struct hbm_request request = {.size = sizeof(request), ...};`.
  *
+ * OUT-POINTERS. A call whose result is what it writes (a handle's @out, an info struct,
+ * a framebuffer id) refuses a NULL one: -EINVAL. A call that writes extra values beside its
+ * result (hbm_buffer_get_plane()'s @stride and @offset, hbm_cpu_access_plane_data()'s
+ * @size) takes NULL for each one the caller does not want, as gbm and EGL do.
+ *
  * HANDLES. Each create function has its destroy (buffers: ref/unref); destroy functions
  * accept NULL. A handle holds what it needs: a description, pool, participant or buffer
  * may outlive the context it came from. Contexts, buffers and pools may be used from
@@ -66,6 +71,7 @@ struct hbm_pool;
 struct hbm_lease;
 struct hbm_kms;
 
+/* Exactly one of these: any other value (0, other bits) is refused with -EINVAL. */
 enum hbm_cpu_access_mode {
 	HBM_CPU_READ = 1,
 	HBM_CPU_WRITE = 2,
@@ -421,6 +427,7 @@ HBM_EXPORT uint32_t hbm_buffer_get_height(const struct hbm_buffer *buffer);
 HBM_EXPORT uint32_t hbm_buffer_get_format(const struct hbm_buffer *buffer);
 HBM_EXPORT uint64_t hbm_buffer_get_modifier(const struct hbm_buffer *buffer);
 HBM_EXPORT uint32_t hbm_buffer_get_plane_count(const struct hbm_buffer *buffer);
+/* @plane's stride and offset in its descriptor; either pointer may be NULL (not wanted). */
 HBM_EXPORT int hbm_buffer_get_plane(const struct hbm_buffer *buffer, uint32_t plane, uint32_t *stride,
 				    uint64_t *offset);
 /* Returns a new descriptor (the caller's to close) for @plane, or -errno. */

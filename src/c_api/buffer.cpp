@@ -41,6 +41,15 @@ using namespace hbm::capi;
 
 namespace {
 
+/// 0, or -EINVAL after recording why: only the enum's three values are access modes.
+int checkMode(const char *function, enum hbm_cpu_access_mode mode)
+{
+	if (mode == HBM_CPU_READ || mode == HBM_CPU_WRITE || mode == HBM_CPU_READ_WRITE)
+		return 0;
+	return fail(EINVAL, "%s: access mode %d is none of HBM_CPU_READ (1), HBM_CPU_WRITE (2), HBM_CPU_READ_WRITE (3)",
+		    function, int(mode));
+}
+
 hbm::CpuAccessMode modeOf(enum hbm_cpu_access_mode mode)
 {
 	return static_cast<hbm::CpuAccessMode>(mode);
@@ -173,6 +182,8 @@ int hbm_buffer_begin_cpu_access(struct hbm_buffer *buffer, enum hbm_cpu_access_m
 {
 	if (!buffer || !out)
 		return fail(EINVAL, "hbm_buffer_begin_cpu_access: buffer and out must not be NULL");
+	if (int err = checkMode("hbm_buffer_begin_cpu_access", mode))
+		return err;
 	auto access = buffer->buffer->beginCpuAccess(modeOf(mode));
 	if (!access)
 		return fail(access.error());
@@ -203,6 +214,8 @@ int hbm_buffer_export_sync_file(const struct hbm_buffer *buffer, enum hbm_cpu_ac
 {
 	if (!buffer)
 		return fail(EINVAL, "hbm_buffer_export_sync_file: buffer is NULL");
+	if (int err = checkMode("hbm_buffer_export_sync_file", mode))
+		return err;
 	auto fd = buffer->buffer->exportSyncFile(modeOf(mode));
 	return fd ? fd->release() : fail(fd.error());
 }
@@ -211,6 +224,8 @@ int hbm_buffer_import_sync_file(struct hbm_buffer *buffer, int sync_file, enum h
 {
 	if (!buffer)
 		return fail(EINVAL, "hbm_buffer_import_sync_file: buffer is NULL");
+	if (int err = checkMode("hbm_buffer_import_sync_file", mode))
+		return err;
 	auto done = buffer->buffer->importSyncFile(sync_file, modeOf(mode));
 	return done ? 0 : fail(done.error());
 }
@@ -219,6 +234,8 @@ int hbm_buffer_wait_idle(const struct hbm_buffer *buffer, enum hbm_cpu_access_mo
 {
 	if (!buffer)
 		return fail(EINVAL, "hbm_buffer_wait_idle: buffer is NULL");
+	if (int err = checkMode("hbm_buffer_wait_idle", mode))
+		return err;
 	auto idle = buffer->buffer->waitIdle(modeOf(mode), timeout_ms);
 	return idle ? (*idle ? 1 : 0) : fail(idle.error());
 }

@@ -470,7 +470,26 @@ int main(void)
 	CHECK(hbm_buffer_get_plane_count(buffer) == 1);
 	CHECK(hbm_buffer_get_plane(buffer, 0, &stride, &offset) == 0 && stride == 256 && offset == 0);
 	CHECK(hbm_buffer_get_plane(buffer, 1, &stride, &offset) == -EINVAL);
+	/* A NULL out-pointer of a getter: that value is not wanted. */
+	stride = 0;
+	offset = 1;
+	CHECK(hbm_buffer_get_plane(buffer, 0, NULL, &offset) == 0 && offset == 0);
+	CHECK(hbm_buffer_get_plane(buffer, 0, &stride, NULL) == 0 && stride == 256);
+	CHECK(hbm_buffer_get_plane(buffer, 0, NULL, NULL) == 0);
 	CHECK(!hbm_buffer_is_device_importable(buffer));
+	{
+		/* Only the three modes exist: any other value is refused, naming it. */
+		struct hbm_cpu_access *access = NULL;
+		CHECK(hbm_buffer_begin_cpu_access(buffer, (enum hbm_cpu_access_mode)77, &access) == -EINVAL);
+		CONTAINS(hbm_last_error(), "mode 77");
+		CHECK(access == NULL);
+		CHECK(hbm_buffer_begin_cpu_access(buffer, (enum hbm_cpu_access_mode)0, &access) == -EINVAL);
+		CHECK(hbm_buffer_wait_idle(buffer, (enum hbm_cpu_access_mode)4, 0) == -EINVAL);
+		CONTAINS(hbm_last_error(), "mode 4");
+		CHECK(hbm_buffer_export_sync_file(buffer, (enum hbm_cpu_access_mode)77) == -EINVAL);
+		CHECK(hbm_buffer_import_sync_file(buffer, -1, (enum hbm_cpu_access_mode)77) == -EINVAL);
+		CONTAINS(hbm_last_error(), "hbm_buffer_import_sync_file: access mode 77");
+	}
 	fill_and_check(buffer);
 
 	/* Errors: -errno and a sentence naming the fault. */

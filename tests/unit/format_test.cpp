@@ -79,6 +79,15 @@ TEST(Format, NamesComeFromLibdrm)
 	EXPECT_EQ(formatName(fourcc_code('N', 'O', 'P', 'E')), "NOPE");
 }
 
+// Regression: 0xffffffff was printed as four raw 0xff bytes (not even UTF-8).
+TEST(Format, UnprintableFourccsAreHex)
+{
+	EXPECT_EQ(formatName(0xffffffffu), "0xffffffff");
+	EXPECT_EQ(formatName(0), "INVALID");
+	EXPECT_EQ(formatName(fourcc_code('A', 'B', '\n', 'D')), "0x440a4241");
+	EXPECT_EQ(formatName(fourcc_code('N', 'O', 'P', 0x80)), "0x80504f4e");
+}
+
 TEST(Format, ModifierNames)
 {
 	EXPECT_EQ(modifierName(DRM_FORMAT_MOD_LINEAR), "LINEAR");

@@ -5,7 +5,9 @@
 #include <cstring>
 #include <dirent.h>
 #include <gtest/gtest.h>
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -34,32 +36,18 @@ WireDescriptor validWire()
 	return w;
 }
 
-void expectParseError(const void *data, size_t size, size_t fds, const std::string &text)
+void expectParseError(const void *data, size_t size, size_t fds, const std::string &text, int code = EPROTO)
 {
 	auto r = parseWireDescriptor(static_cast<const uint8_t *>(data), size, fds);
 	ASSERT_FALSE(r) << text;
-	EXPECT_EQ(r.error().code, EPROTO);
+	EXPECT_EQ(r.error().code, code) << r.error().message;
 	EXPECT_NE(r.error().message.find(text), std::string::npos) << r.error().message;
 }
 
 /// Sends @size bytes of @data with @fds attached, as a hostile peer could.
 void sendRaw(int socket, const void *data, size_t size, const std::vector<int> &fds)
 {
-	struct iovec iov = {const_cast<void *>(data), size};
-	alignas(struct cmsghdr) char control[CMSG_SPACE(8 * sizeof(int))] = {};
-	struct msghdr msg = {};
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	if (!fds.empty()) {
-		msg.msg_control = control;
-		msg.msg_controllen = CMSG_SPACE(fds.size() * sizeof(int));
-		struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(fds.size() * sizeof(int));
-		std::memcpy(CMSG_DATA(c), fds.data(), fds.size() * sizeof(int));
-	}
-	ASSERT_EQ(::sendmsg(socket, &msg, 0), ssize_t(size));
+	ASSERT_EQ(sendWithFds(socket, data, size, fds, 0), ssize_t(size));
 }
 
 UniqueFd memfdOf(size_t size)
@@ -100,9 +88,12 @@ TEST(ShareWire, RefusesEachMalformation)
 	expectParseError(&w, sizeof(w), 2, "came with 2 fds, it names 1");
 	expectParseError(&w, sizeof(w), 0, "came with 0 fds, it names 1");
 
+	// A well-formed message describing an impossible buffer: EINVAL, as from import.
 	WireDescriptor planes = w;
 	planes.planeCount = 5;
-	expectParseError(&planes, sizeof(planes), 1, "has 5 planes");
+	expectParseError(&planes, sizeof(planes), 1, "has 5 planes", EINVAL);
+	planes.planeCount = 0;
+	expectParseError(&planes, sizeof(planes), 1, "has 0 planes", EINVAL);
 
 	WireDescriptor index = w;
 	index.planes[0].fdIndex = 3;
@@ -148,6 +139,29 @@ TEST_P(ShareSocket, MemfdInPlaceOfADmaBufIsRefused)
 	EXPECT_EQ(test::openFdCount(), before);
 }
 
+// Regression: one fault, two answers — a bad description was EPROTO when it came over a
+// socket and EINVAL from Buffer::import(). EPROTO is now only for the wire format itself.
+TEST_P(ShareSocket, ABadDescriptionIsEinvalWhoeverSendsIt)
+{
+	UniqueFd a = memfdOf(1 << 16);
+	WireDescriptor w = validWire();
+	w.width = 0;
+	sendRaw(sender_.get(), &w, sizeof(w), {a.get()});
+	auto received = receiveBuffer(receiver_.get());
+	ASSERT_FALSE(received);
+	auto imported = Buffer::import({0, 64, DRM_FORMAT_XRGB8888, DRM_FORMAT_MOD_LINEAR, {{a.get(), 0, 256}}});
+	ASSERT_FALSE(imported);
+	EXPECT_EQ(imported.error().code, EINVAL) << imported.error().message;
+	EXPECT_EQ(received.error().code, imported.error().code) << received.error().message;
+
+	w = validWire();
+	w.planeCount = 5;
+	sendRaw(sender_.get(), &w, sizeof(w), {a.get()});
+	received = receiveBuffer(receiver_.get());
+	ASSERT_FALSE(received);
+	EXPECT_EQ(received.error().code, EINVAL) << received.error().message;
+}
+
 TEST_P(ShareSocket, FutureVersionIsRefused)
 {
 	UniqueFd a = memfdOf(1 << 16);
@@ -172,3 +186,104 @@ INSTANTIATE_TEST_SUITE_P(Sockets, ShareSocket, ::testing::Values(SOCK_SEQPACKET,
 			 [](const ::testing::TestParamInfo<int> &p) {
 				 return std::string(p.param == SOCK_STREAM ? "stream" : "seqpacket");
 			 });
+
+namespace {
+
+/// Makes @fd non-blocking, so that a message that is not there fails instead of hanging.
+void setNonBlocking(int fd)
+{
+	ASSERT_EQ(::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK), 0);
+}
+
+/// Expects the refusal of a descriptor that arrived whole with its memfd: it got as far
+/// as import, which knows a memfd is no dma-buf.
+void expectReachedImport(int socket)
+{
+	auto r = receiveBuffer(socket);
+	ASSERT_FALSE(r);
+	EXPECT_NE(r.error().message.find("is not a dma-buf"), std::string::npos) << r.error().message;
+}
+
+} // namespace
+
+// Regression: on SOCK_SEQPACKET, "reading the rest" of a short message announcing 104
+// bytes consumed the next record; its fd was dropped by the kernel and its buffer lost.
+// A stream has no boundaries: there the short descriptor alone is refused.
+TEST_P(ShareSocket, ShortMessageLeavesTheNextOneWhole)
+{
+	const bool records = GetParam() == SOCK_SEQPACKET;
+	setNonBlocking(receiver_.get());
+	UniqueFd a = memfdOf(1 << 16), b = memfdOf(1 << 16);
+	WireDescriptor w = validWire();
+	size_t before = test::openFdCount();
+	sendRaw(sender_.get(), &w, 50, {a.get()});
+	if (records)
+		sendRaw(sender_.get(), &w, sizeof(w), {b.get()});
+	auto r = receiveBuffer(receiver_.get());
+	ASSERT_FALSE(r);
+	EXPECT_EQ(r.error().code, EPROTO);
+	EXPECT_NE(r.error().message.find("descriptor of 50 bytes (header says 104)"), std::string::npos)
+		<< r.error().message;
+	if (records)
+		expectReachedImport(receiver_.get());
+	EXPECT_EQ(test::openFdCount(), before) << "received fds left open:" << test::openFdList();
+}
+
+// Regression: a 200-byte message was reported as "of 105 bytes" (the receive buffer), and on
+// a stream the 95 bytes beyond it were left to spoil the next descriptor.
+TEST_P(ShareSocket, OversizedMessageIsReportedAtItsRealSize)
+{
+	setNonBlocking(receiver_.get());
+	UniqueFd a = memfdOf(1 << 16), b = memfdOf(1 << 16);
+	uint8_t big[200] = {};
+	WireDescriptor w = validWire();
+	w.header.size = sizeof(big); // a stream knows where a message ends only from its header
+	std::memcpy(big, &w, sizeof(w));
+	w = validWire();
+	size_t before = test::openFdCount();
+	sendRaw(sender_.get(), big, sizeof(big), {a.get()});
+	sendRaw(sender_.get(), &w, sizeof(w), {b.get()});
+	auto r = receiveBuffer(receiver_.get());
+	ASSERT_FALSE(r);
+	EXPECT_EQ(r.error().code, EPROTO);
+	EXPECT_NE(r.error().message.find("descriptor of 200 bytes"), std::string::npos) << r.error().message;
+	expectReachedImport(receiver_.get());
+	EXPECT_EQ(test::openFdCount(), before) << "received fds left open:" << test::openFdList();
+}
+
+// Regression: at RLIMIT_NOFILE the kernel installs what it can and sets MSG_CTRUNC; that was
+// blamed on the peer (EPROTO, "more fds than any descriptor carries").
+TEST_P(ShareSocket, OutOfDescriptorsIsThisProcessNotThePeer)
+{
+	UniqueFd a = memfdOf(1 << 16), b = memfdOf(1 << 16);
+	WireDescriptor w = validWire();
+	w.planeCount = 2;
+	w.fdCount = 2;
+	w.planes[1] = {1, 256, 0};
+	sendRaw(sender_.get(), &w, sizeof(w), {a.get(), b.get()});
+	const size_t before = test::openFdCount();
+
+	struct rlimit saved;
+	ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
+	struct rlimit low = saved;
+	low.rlim_cur = rlim_t(before + 16);
+	ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &low), 0);
+	// Fill the table, then free one slot: one of the two fds arrives, the other cannot.
+	std::vector<UniqueFd> fillers;
+	for (UniqueFd fd; (fd = UniqueFd(::fcntl(a.get(), F_DUPFD_CLOEXEC, 0)));)
+		fillers.push_back(std::move(fd));
+	const bool filled = !fillers.empty();
+	if (filled)
+		fillers.pop_back();
+	auto r = receiveBuffer(receiver_.get());
+	fillers.clear();
+	ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &saved), 0);
+
+	ASSERT_TRUE(filled);
+	ASSERT_FALSE(r);
+	EXPECT_EQ(r.error().code, EMFILE) << r.error().message;
+	EXPECT_NE(r.error().message.find("out of descriptors (RLIMIT_NOFILE is " + std::to_string(low.rlim_cur) + ")"),
+		  std::string::npos)
+		<< r.error().message;
+	EXPECT_EQ(test::openFdCount(), before) << "received fds left open:" << test::openFdList();
+}

@@ -12,7 +12,6 @@
 #include <atomic>
 #include <cstdlib>
 #include <gtest/gtest.h>
-#include <sys/mman.h>
 #include <thread>
 #include <unistd.h>
 
@@ -20,8 +19,8 @@
 
 #include <hbm/hbm.hpp>
 
-#include "backends/allocator.hpp"
 #include "backends/memfd/memfd.hpp"
+#include "common/importable_memfd.hpp"
 #include "context_private.hpp"
 
 using namespace hbm;
@@ -31,39 +30,11 @@ namespace {
 constexpr int kThreads = 8;
 constexpr int kRounds = 200;
 
-class ImportableMemfd final : public Allocator
-{
-public:
-	ImportableMemfd() : Allocator(info()) {}
-
-private:
-	static AllocatorInfo info()
-	{
-		AllocatorInfo a;
-		a.name = "fake-importable";
-		a.kind = AllocatorKind::DmaHeap;
-		a.formats = FormatSet({DRM_FORMAT_XRGB8888, DRM_FORMAT_NV12}, {DRM_FORMAT_MOD_LINEAR});
-		a.deviceImportable = true;
-		return a;
-	}
-	Result<Allocation> doAllocate(const AllocationRequest &request) override
-	{
-		auto layout = linearLayout(request.format, request.width, request.height, request.linear);
-		if (!layout)
-			return layout.error();
-		UniqueFd fd(::memfd_create("fake", MFD_CLOEXEC));
-		if (!fd || ::ftruncate(fd.get(), off_t(layout->size)) < 0)
-			return Error{errno, "memfd"};
-		const uint64_t size = layout->size;
-		return singleFdAllocation(std::move(*layout), SharedFd(std::move(fd)), size);
-	}
-};
-
 std::shared_ptr<Context> makeContext()
 {
 	::unsetenv("HBM_VERIFY_ALLOCATIONS");
 	std::vector<std::unique_ptr<Allocator>> list;
-	list.push_back(std::make_unique<ImportableMemfd>());
+	list.push_back(std::make_unique<test::ImportableMemfd>());
 	list.push_back(memfd::MemfdAllocator::create());
 	return ContextFactory::create(std::move(list));
 }
