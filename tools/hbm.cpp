@@ -25,16 +25,18 @@ using json = nlohmann::ordered_json;
 
 namespace {
 
-int usage()
+/// The usage text: on stdout with status 0 when asked for (--help), on stderr with status 2
+/// after a command line hbm does not understand.
+int usage(bool asked = false)
 {
-	std::fprintf(stderr,
+	std::fprintf(asked ? stdout : stderr,
 		     "usage: hbm info [--json]\n"
 		     "       hbm plan WIDTHxHEIGHT FORMAT[,FORMAT...] [--kind K] [--plane DRIVER:primary|overlay|cursor]...\n"
 		     "                [--participant NAME]... [--json]\n"
 		     "       hbm alloc WIDTHxHEIGHT FORMAT[,FORMAT...] [same options] [--allocator NAME] [--json]\n"
 		     "       hbm replay TRACE [--algorithm best-fit|first-fit] [--region-size 64M] [--allocator NAME] [--json]\n"
 		     "(record a trace with HBM_TRACE=FILE in any program using hbm)\n");
-	return 2;
+	return asked ? 0 : 2;
 }
 
 int fail(const std::string &message, bool asJson)
@@ -406,6 +408,9 @@ int main(int argc, char **argv)
 {
 	if (argc < 2)
 		return usage();
+	for (int i = 1; i < argc; ++i)
+		if (std::string(argv[i]) == "--help" || std::string(argv[i]) == "-h")
+			return usage(true);
 	std::string command = argv[1];
 	bool asJson = false;
 	for (int i = 2; i < argc; ++i)

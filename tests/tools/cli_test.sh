@@ -16,6 +16,11 @@ check() { # description, command...
 	fi
 }
 
+check "--help prints the usage on stdout and exits 0" bash -c "'$hbm' --help 2>/dev/null | grep -q '^usage: hbm info'"
+check "plan --help too" bash -c "'$hbm' plan --help >/dev/null 2>&1"
+check "an unknown option still exits 2" bash -c "'$hbm' --bogus 2>/dev/null; [ \$? = 2 ]"
+check "so does an unknown command" bash -c "'$hbm' frobnicate 2>/dev/null; [ \$? = 2 ]"
+
 info=$("$hbm" info --json)
 check "info --json is JSON with allocators" python3 -c 'import json,sys; d=json.load(sys.stdin); assert any(a["name"]=="memfd" for a in d["allocators"])' <<<"$info"
 check "info prints the allocator order" bash -c "'$hbm' info | grep -q 'allocators, in the order hbm tries them'"
