@@ -25,6 +25,18 @@ using json = nlohmann::ordered_json;
 
 namespace {
 
+/// The shape of every JSON document the command prints; raised when a field changes
+/// meaning or goes (added fields keep it).
+constexpr int kJsonSchema = 1;
+
+/// A JSON document of the command: the versions a script checks, then @fields.
+json document(const json &fields = json::object())
+{
+	json out = {{"version", {{"hbm", HBM_VERSION}, {"schema", kJsonSchema}}}};
+	out.update(fields);
+	return out;
+}
+
 /// The usage text: on stdout with status 0 when asked for (--help), on stderr with status 2
 /// after a command line hbm does not understand.
 int usage(bool asked = false)
@@ -42,7 +54,7 @@ int usage(bool asked = false)
 int fail(const std::string &message, bool asJson)
 {
 	if (asJson)
-		std::printf("%s\n", json{{"error", message}}.dump(2).c_str());
+		std::printf("%s\n", document({{"error", message}}).dump(2).c_str());
 	else
 		std::fprintf(stderr, "hbm: %s\n", message.c_str());
 	return 1;
@@ -88,8 +100,7 @@ std::vector<std::string> drmCards()
 
 int info(hbm::Context &ctx, bool asJson)
 {
-	json out;
-	out["version"] = "hbm";
+	json out = document();
 	json allocators = json::array();
 	for (const hbm::AllocatorInfo &a : ctx.allocators())
 		allocators.push_back({{"name", a.name},
@@ -303,12 +314,12 @@ int planOrAlloc(hbm::Context &ctx, bool allocate, int argc, char **argv)
 	if (!plan)
 		return fail(plan.error().toString(), args.json);
 
-	json out = {{"format", hbm::formatName(plan->format())},
+	json out = document({{"format", hbm::formatName(plan->format())},
 		    {"modifier", hbm::modifierName(plan->modifier())},
 		    {"allocator", plan->allocator()},
 		    {"stride_alignment", plan->linear().strideAlignment},
 		    {"contiguous", plan->placement().contiguous},
-		    {"trace", plan->trace()}};
+		    {"trace", plan->trace()}});
 	if (!args.json) {
 		std::printf("plan for %ux%u:\n", plan->width(), plan->height());
 		for (const std::string &line : plan->trace())
@@ -379,14 +390,14 @@ int replay(hbm::Context &ctx, int argc, char **argv)
 					: hbm::test::replayOnAllocator(ctx, *events, allocator);
 	if (!report)
 		return fail(report.error().toString(), asJson);
-	json out = {{"target", report->target},
+	json out = document({{"target", report->target},
 		    {"allocations", report->allocations},
 		    {"failures", report->failures},
 		    {"median_allocate_ns", report->medianAllocateNs},
 		    {"median_release_ns", report->medianReleaseNs},
 		    {"free_at_end", report->freeAtEnd},
 		    {"largest_free_at_end", report->largestFreeAtEnd},
-		    {"worst_largest_free_share", report->worstLargestFreeShare}};
+		    {"worst_largest_free_share", report->worstLargestFreeShare}});
 	if (asJson) {
 		std::printf("%s\n", out.dump(2).c_str());
 		return 0;

@@ -23,6 +23,8 @@ check "so does an unknown command" bash -c "'$hbm' frobnicate 2>/dev/null; [ \$?
 
 info=$("$hbm" info --json)
 check "info --json is JSON with allocators" python3 -c 'import json,sys; d=json.load(sys.stdin); assert any(a["name"]=="memfd" for a in d["allocators"])' <<<"$info"
+check "info --json names hbm's version and the JSON schema's" python3 -c 'import json,re,sys; v=json.load(sys.stdin)["version"]; assert re.fullmatch(r"\d+\.\d+\.\d+", v["hbm"]) and v["schema"] == 1, v' <<<"$info"
+check "so does an error in JSON" bash -c "'$hbm' plan 64x64 NV13 --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[\"version\"][\"schema\"] == 1 and \"NV13\" in d[\"error\"], d'"
 check "info prints the allocator order" bash -c "'$hbm' info | grep -q 'allocators, in the order hbm tries them'"
 # Probing makes no GBM device (Mesa loads a driver, and prints MESA-LOADER lines for a
 # kernel driver it has none for, as vkms and vgem): GBM is made at its first allocation.
