@@ -10,10 +10,14 @@
 // --participant adds one declared in the configuration. Uses hbm's public API, and for
 // replay the uninstalled test rig (tests/support).
 #include <algorithm>
+#include <cctype>
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <dirent.h>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -46,7 +50,8 @@ int usage(bool asked = false)
 		     "       hbm plan WIDTHxHEIGHT FORMAT[,FORMAT...] [--kind K] [--plane DRIVER:primary|overlay|cursor]...\n"
 		     "                [--participant NAME]... [--json]\n"
 		     "       hbm alloc WIDTHxHEIGHT FORMAT[,FORMAT...] [same options] [--allocator NAME] [--json]\n"
-		     "       hbm replay TRACE [--algorithm best-fit|first-fit] [--region-size 64M] [--allocator NAME] [--json]\n"
+		     "       hbm replay TRACE [--algorithm best-fit|first-fit] [--region-size SIZE] [--allocator NAME] [--json]\n"
+		     "SIZE is bytes, or a number with K, M or G (64M, the default)\n"
 		     "(record a trace with HBM_TRACE=FILE in any program using hbm)\n");
 	return asked ? 0 : 2;
 }
@@ -58,6 +63,48 @@ int fail(const std::string &message, bool asJson)
 	else
 		std::fprintf(stderr, "hbm: %s\n", message.c_str());
 	return 1;
+}
+
+/// A decimal number of @text alone, at most @max; nothing for anything else (a sign, a
+/// space, a suffix, a value that overflows).
+std::optional<uint64_t> parseNumber(std::string_view text, uint64_t max)
+{
+	uint64_t value = 0;
+	const char *end = text.data() + text.size();
+	auto [stop, error] = std::from_chars(text.data(), end, value);
+	if (error != std::errc() || stop != end || value > max)
+		return std::nullopt;
+	return value;
+}
+
+/// "WIDTHxHEIGHT", each a 32-bit number (negotiation says which sizes hbm takes).
+std::optional<std::pair<uint32_t, uint32_t>> parseDimensions(std::string_view text)
+{
+	const size_t x = text.find('x');
+	if (x == std::string_view::npos)
+		return std::nullopt;
+	auto width = parseNumber(text.substr(0, x), UINT32_MAX), height = parseNumber(text.substr(x + 1), UINT32_MAX);
+	if (!width || !height)
+		return std::nullopt;
+	return std::pair{uint32_t(*width), uint32_t(*height)};
+}
+
+/// Bytes, or KiB, MiB, GiB with a K, M or G suffix; at least 1, and no more than 64 bits hold.
+std::optional<uint64_t> parseSize(std::string_view text)
+{
+	unsigned shift = 0;
+	if (!text.empty()) {
+		const std::string_view suffixes = "KMG";
+		if (size_t unit = suffixes.find(char(std::toupper(static_cast<unsigned char>(text.back()))));
+		    unit != std::string_view::npos) {
+			shift = 10 * unsigned(unit + 1);
+			text.remove_suffix(1);
+		}
+	}
+	auto value = parseNumber(text, UINT64_MAX >> shift);
+	if (!value || *value == 0)
+		return std::nullopt;
+	return *value << shift;
 }
 
 json formatsJson(const hbm::FormatSet &set)
@@ -234,11 +281,10 @@ int parsePlanArgs(hbm::Context &ctx, int argc, char **argv, PlanArgs *out,
 			out->json = true;
 	if (argc < 2)
 		return usage();
-	unsigned w = 0, h = 0;
-	if (std::sscanf(argv[0], "%ux%u", &w, &h) != 2)
-		return fail(std::string("'") + argv[0] + "' is not WIDTHxHEIGHT", out->json);
-	out->request.width = w;
-	out->request.height = h;
+	auto size = parseDimensions(argv[0]);
+	if (!size)
+		return fail(std::string("'") + argv[0] + "' is not WIDTHxHEIGHT (two numbers up to 4294967295)", out->json);
+	std::tie(out->request.width, out->request.height) = *size;
 	std::string formats = argv[1];
 	for (size_t pos = 0; pos <= formats.size();) {
 		size_t comma = formats.find(',', pos);
@@ -350,7 +396,7 @@ int planOrAlloc(hbm::Context &ctx, bool allocate, int argc, char **argv)
 
 int replay(hbm::Context &ctx, int argc, char **argv)
 {
-	bool asJson = false;
+	const bool asJson = std::find(argv, argv + argc, std::string_view("--json")) != argv + argc;
 	std::string algorithm = "best-fit", allocator;
 	uint64_t regionSize = 64ull << 20;
 	if (argc < 1)
@@ -358,18 +404,18 @@ int replay(hbm::Context &ctx, int argc, char **argv)
 	for (int i = 1; i < argc; ++i) {
 		std::string arg = argv[i];
 		if (arg == "--json") {
-			asJson = true;
+			continue;
 		} else if (i + 1 < argc && arg == "--algorithm") {
 			algorithm = argv[++i];
 		} else if (i + 1 < argc && arg == "--allocator") {
 			allocator = argv[++i];
 		} else if (i + 1 < argc && arg == "--region-size") {
-			char *end = nullptr;
-			regionSize = std::strtoull(argv[++i], &end, 0);
-			if (end && (*end == 'M' || *end == 'm'))
-				regionSize <<= 20;
-			else if (end && (*end == 'G' || *end == 'g'))
-				regionSize <<= 30;
+			auto size = parseSize(argv[++i]);
+			if (!size)
+				return fail(std::string("--region-size '") + argv[i] +
+						    "' is not a size (bytes, or a number with K, M or G: 64M)",
+					    asJson);
+			regionSize = *size;
 		} else {
 			return usage();
 		}

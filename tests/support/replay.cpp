@@ -35,7 +35,9 @@ Result<ReplayReport> replayOnRegion(const std::vector<TraceEvent> &events, const
 	if (!ranges)
 		return makeError(EINVAL, "unknown region algorithm '%s' (best-fit, first-fit)", algorithm.c_str());
 	ReplayReport report;
-	report.target = algorithm + " region of " + std::to_string(regionSize >> 20) + " MiB";
+	report.target = algorithm + " region of " +
+			(regionSize % (1 << 20) ? std::to_string(regionSize) + " bytes"
+						: std::to_string(regionSize >> 20) + " MiB");
 	std::map<uint64_t, uint64_t> live; // trace id -> offset
 	std::vector<double> allocNs, releaseNs;
 	for (const TraceEvent &e : events) {

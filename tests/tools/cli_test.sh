@@ -33,6 +33,17 @@ check "info loads no Mesa driver (no MESA-LOADER line)" bash -c '! grep -E "MESA
 bad=$("$hbm" plan 64x64 NV13 2>&1)
 check "unknown format is named" grep -q "unknown format 'NV13'" <<<"$bad"
 check "bad size is named" bash -c "'$hbm' plan 64by64 XRGB8888 2>&1 | grep -q \"'64by64' is not WIDTHxHEIGHT\""
+for size in 99999999999x1 1x4294967296 -1x1 +1x1 1x 1x1x1 " 1x1"; do
+	check "size '$size' is refused, quoted" bash -c "'$hbm' plan '$size' XRGB8888 2>&1 | grep -q \"'$size' is not WIDTHxHEIGHT\""
+done
+empty=$(mktemp)
+echo "hbm-trace 1" >"$empty"
+for size in 12Q 0 0M 18446744073709551615K -1M 1.5M "" M; do
+	check "region size '$size' is refused, quoted" bash -c "'$hbm' replay '$empty' --region-size '$size' 2>&1 | grep -q \"region-size '$size' is not a size\""
+done
+check "a region size in bytes is taken" bash -c "'$hbm' replay '$empty' --region-size 65536 | grep -q 'region of 65536 bytes'"
+check "and in MiB" bash -c "'$hbm' replay '$empty' --region-size 16m | grep -q 'region of 16 MiB'"
+rm -f "$empty"
 
 if [ "${HBM_LAB:-}" = 1 ]; then
 	plan=$("$hbm" plan 1920x1080 XRGB8888 --plane vkms:primary)
