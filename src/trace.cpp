@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <sstream>
 
 #include "error.hpp"
@@ -88,6 +89,7 @@ void recordRelease(uint64_t id)
 Result<std::vector<TraceEvent>> parseTrace(std::string_view text)
 {
 	std::vector<TraceEvent> events;
+	std::set<uint64_t> live; // ids allocated and not yet released
 	std::istringstream in{std::string(text)};
 	std::string line;
 	size_t number = 0;
@@ -111,11 +113,17 @@ Result<std::vector<TraceEvent>> parseTrace(std::string_view text)
 			if (!fields || e.size == 0)
 				return makeError(EINVAL, "trace line %zu: an allocation needs ID TIME WIDTH HEIGHT FOURCC SIZE ALLOCATOR LATENCY",
 						 number);
+			if (!live.insert(e.id).second)
+				return makeError(EINVAL, "trace line %zu: allocation %llu is already live", number,
+						 (unsigned long long)e.id);
 		} else if (kind == "f") {
 			e.allocate = false;
 			fields >> e.id >> e.timeUs;
 			if (!fields)
 				return makeError(EINVAL, "trace line %zu: a release needs ID TIME", number);
+			if (!live.erase(e.id))
+				return makeError(EINVAL, "trace line %zu: release of %llu, which is not live (never allocated, or released already)",
+						 number, (unsigned long long)e.id);
 		} else {
 			return makeError(EINVAL, "trace line %zu: unknown event '%s' (a, f)", number, kind.c_str());
 		}

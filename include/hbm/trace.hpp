@@ -25,7 +25,9 @@ struct TraceEvent {
 	uint64_t latencyNs = 0;
 };
 
-/// Parses a trace; errors name the line. A pure function of its input. (The hbm command
+/// Parses a trace; errors name the line. Every release names a live allocation (allocated
+/// earlier and not released since), and a live id is not allocated again: replays rely on
+/// it. A pure function of its input. (The hbm command
 /// replays traces on region algorithms and allocators.)
 HBM_EXPORT Result<std::vector<TraceEvent>> parseTrace(std::string_view text);
 

@@ -43,6 +43,8 @@ for size in 12Q 0 0M 18446744073709551615K -1M 1.5M "" M; do
 done
 check "a region size in bytes is taken" bash -c "'$hbm' replay '$empty' --region-size 65536 | grep -q 'region of 65536 bytes'"
 check "and in MiB" bash -c "'$hbm' replay '$empty' --region-size 16m | grep -q 'region of 16 MiB'"
+printf 'a 1 10 64 64 0x34325258 16384 dma-heap:system 5000\nf 2 20\n' >>"$empty"
+check "replay refuses a release of an id never allocated, naming the line" bash -c "'$hbm' replay '$empty' 2>&1 | grep -q 'trace line 3: release of 2, which is not live'"
 rm -f "$empty"
 
 if [ "${HBM_LAB:-}" = 1 ]; then

@@ -34,6 +34,23 @@ TEST(Trace, ParsesAndNamesBadLines)
 	EXPECT_NE(kind.error().message.find("unknown event 'x'"), std::string::npos);
 }
 
+TEST(Trace, EveryReleaseNamesALiveAllocation)
+{
+	const std::string alloc = " 10 64 64 0x34325258 16384 dma-heap:system 5000\n";
+	auto never = parseTrace("hbm-trace 1\na 1" + alloc + "f 2 20\n");
+	ASSERT_FALSE(never);
+	EXPECT_NE(never.error().message.find("trace line 3: release of 2, which is not live"), std::string::npos)
+		<< never.error().message;
+	auto twice = parseTrace("hbm-trace 1\na 1" + alloc + "f 1 20\nf 1 30\n");
+	ASSERT_FALSE(twice);
+	EXPECT_NE(twice.error().message.find("trace line 4: release of 1"), std::string::npos) << twice.error().message;
+	auto again = parseTrace("hbm-trace 1\na 1" + alloc + "a 1" + alloc);
+	ASSERT_FALSE(again);
+	EXPECT_NE(again.error().message.find("trace line 3: allocation 1 is already live"), std::string::npos)
+		<< again.error().message;
+	EXPECT_TRUE(parseTrace("hbm-trace 1\na 1" + alloc + "f 1 20\na 1" + alloc)) << "an id may come back once released";
+}
+
 TEST(Trace, ReplayOnRegionsReportsLatencyAndFragmentation)
 {
 	auto events = parseTrace(syntheticTrace(7, 4000));
