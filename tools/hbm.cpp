@@ -119,6 +119,15 @@ json formatsJson(const hbm::FormatSet &set)
 	return out;
 }
 
+/// What participants require of the memory (a plan's placement is their requirement, not
+/// what the buffer turns out to be).
+json placementJson(const hbm::Placement &p)
+{
+	return {{"contiguous", p.contiguous},
+		{"address_limit", p.addressLimit},
+		{"cached", p.cached ? json(*p.cached) : json(nullptr)}};
+}
+
 json participantJson(const hbm::Participant &p)
 {
 	const hbm::Constraints &c = p.constraints;
@@ -364,7 +373,7 @@ int planOrAlloc(hbm::Context &ctx, bool allocate, int argc, char **argv)
 		    {"modifier", hbm::modifierName(plan->modifier())},
 		    {"allocator", plan->allocator()},
 		    {"stride_alignment", plan->linear().strideAlignment},
-		    {"contiguous", plan->placement().contiguous},
+		    {"required", placementJson(plan->placement())},
 		    {"trace", plan->trace()}});
 	if (!args.json) {
 		std::printf("plan for %ux%u:\n", plan->width(), plan->height());
@@ -375,15 +384,24 @@ int planOrAlloc(hbm::Context &ctx, bool allocate, int argc, char **argv)
 		auto buffer = ctx.allocate(*plan);
 		if (!buffer)
 			return fail(buffer.error().toString(), args.json);
+		// What the buffer is: the memory of the allocator that made it, which may be more
+		// than the participants required (contiguous memory nobody asked for).
+		const auto &allocators = ctx.allocators();
+		auto made = std::find_if(allocators.begin(), allocators.end(),
+					 [&](const hbm::AllocatorInfo &a) { return a.name == (*buffer)->origin(); });
+		const bool contiguous = made != allocators.end() && made->contiguous;
 		json planes = json::array();
 		for (const hbm::PlaneLayout &p : (*buffer)->layout().planes)
 			planes.push_back({{"offset", p.offset}, {"stride", p.stride}, {"size", p.size}});
 		out["buffer"] = {{"origin", (*buffer)->origin()},
+				 {"contiguous", contiguous},
+				 {"cached", made != allocators.end() && made->cached},
+				 {"device_importable", (*buffer)->deviceImportable()},
 				 {"size", (*buffer)->layout().size},
 				 {"planes", planes}};
 		if (!args.json) {
-			std::printf("allocated %llu bytes from %s:\n", (unsigned long long)(*buffer)->layout().size,
-				    (*buffer)->origin().c_str());
+			std::printf("allocated %llu bytes from %s%s:\n", (unsigned long long)(*buffer)->layout().size,
+				    (*buffer)->origin().c_str(), contiguous ? " (physically contiguous)" : "");
 			for (const hbm::PlaneLayout &p : (*buffer)->layout().planes)
 				std::printf("  plane at offset %llu, stride %u, %llu bytes\n", (unsigned long long)p.offset,
 					    p.stride, (unsigned long long)p.size);

@@ -56,8 +56,14 @@ if [ "${HBM_LAB:-}" = 1 ]; then
 	echo "$cursor"
 	alloc=$(HBM_CONFIG_OVERRIDE='device.panel.match.drm_driver="vkms";device.panel.contiguous=true' \
 		"$hbm" alloc 1280x720 XRGB8888 --plane vkms:primary --json)
-	check "alloc with a no-IOMMU rule comes from CMA" python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["contiguous"] and d["buffer"]["planes"][0]["stride"]==5120, d' <<<"$alloc"
+	check "alloc with a no-IOMMU rule comes from CMA" python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["required"]["contiguous"] and d["buffer"]["contiguous"] and d["buffer"]["planes"][0]["stride"]==5120, d' <<<"$alloc"
 	echo "$alloc" | head -12
+	# Nobody requires contiguous memory here, but the buffer from the CMA heap is: the JSON
+	# tells the requirement from what the buffer is.
+	reserved=$("$hbm" alloc 64x64 XRGB8888 --allocator dma-heap:reserved --json)
+	check "alloc from the CMA heap: not required, but contiguous" python3 -c 'import json,sys; d=json.load(sys.stdin); assert not d["required"]["contiguous"] and d["buffer"]["contiguous"] and d["buffer"]["origin"]=="dma-heap:reserved", d' <<<"$reserved"
+	check "and says so in text" bash -c "'$hbm' alloc 64x64 XRGB8888 --allocator dma-heap:reserved | grep -q 'from dma-heap:reserved (physically contiguous)'"
+	check "a buffer from the system heap is not" bash -c "'$hbm' alloc 64x64 XRGB8888 --allocator dma-heap:system --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert not d[\"buffer\"][\"contiguous\"], d'"
 	check "info lists the vkms planes" bash -c "'$hbm' info | grep -q 'vkms primary plane'"
 	check "info lists the vivid capture queue" bash -c "'$hbm' info --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert any(q[\"name\"].startswith(\"vivid capture queue\") for v in d[\"v4l2_devices\"] for q in v[\"queues\"])'"
 	# Record a program's allocations, then replay them on a region and on an allocator.
@@ -73,6 +79,7 @@ if [ "${HBM_LAB:-}" = 1 ]; then
 	onHeap=$("$hbm" replay "$trace" --allocator dma-heap:system)
 	check "replay on a real allocator" grep -q "replayed 1 allocations on dma-heap:system: 0 did not fit" <<<"$onHeap"
 else
+	check "an unknown --allocator fails before any plan is printed" bash -c "out=\$('$hbm' alloc 64x64 XRGB8888 --allocator dma-heap:nope 2>&1); [ \$? = 1 ] && grep -q \"no allocator named 'dma-heap:nope'\" <<<\"\$out\" && ! grep -q 'plan for' <<<\"\$out\""
 	check "without dma-bufs the refusal says so" bash -c "'$hbm' plan 64x64 XRGB8888 2>&1 | grep -q 'offers no dma-buf memory'"
 fi
 echo "cli: $passed passed, $failed failed"
