@@ -38,7 +38,7 @@ Result<ReplayReport> replayOnRegion(const std::vector<TraceEvent> &events, const
 	report.target = algorithm + " region of " +
 			(regionSize % (1 << 20) ? std::to_string(regionSize) + " bytes"
 						: std::to_string(regionSize >> 20) + " MiB");
-	std::map<uint64_t, uint64_t> live; // trace id -> offset
+	std::map<std::pair<uint32_t, uint64_t>, uint64_t> live; // (process, trace id) -> offset
 	std::vector<double> allocNs, releaseNs;
 	for (const TraceEvent &e : events) {
 		if (e.allocate) {
@@ -51,9 +51,9 @@ Result<ReplayReport> replayOnRegion(const std::vector<TraceEvent> &events, const
 				++report.failures;
 				continue;
 			}
-			live[e.id] = *offset;
+			live[{e.pid, e.id}] = *offset;
 		} else {
-			auto it = live.find(e.id);
+			auto it = live.find({e.pid, e.id});
 			if (it == live.end())
 				continue; // its allocation did not fit
 			auto t0 = Clock::now();
@@ -77,7 +77,7 @@ Result<ReplayReport> replayOnAllocator(Context &context, const std::vector<Trace
 {
 	ReplayReport report;
 	report.target = allocator;
-	std::map<uint64_t, std::shared_ptr<Buffer>> live;
+	std::map<std::pair<uint32_t, uint64_t>, std::shared_ptr<Buffer>> live; // by (process, trace id)
 	std::vector<double> allocNs, releaseNs;
 	AllocationOptions options;
 	options.allocator = allocator;
@@ -94,9 +94,9 @@ Result<ReplayReport> replayOnAllocator(Context &context, const std::vector<Trace
 				++report.failures;
 				continue;
 			}
-			live[e.id] = std::move(*buffer);
+			live[{e.pid, e.id}] = std::move(*buffer);
 		} else {
-			auto it = live.find(e.id);
+			auto it = live.find({e.pid, e.id});
 			if (it == live.end())
 				continue;
 			auto t0 = Clock::now();

@@ -33,6 +33,7 @@ check "info loads no Mesa driver (no MESA-LOADER line)" bash -c '! grep -E "MESA
 bad=$("$hbm" plan 64x64 NV13 2>&1)
 check "unknown format is named" grep -q "unknown format 'NV13'" <<<"$bad"
 check "bad size is named" bash -c "'$hbm' plan 64by64 XRGB8888 2>&1 | grep -q \"'64by64' is not WIDTHxHEIGHT\""
+check "an unknown --allocator fails before any plan is printed" bash -c "out=\$('$hbm' alloc 64x64 XRGB8888 --allocator dma-heap:nope 2>&1); [ \$? = 1 ] && grep -q \"no allocator named 'dma-heap:nope'\" <<<\"\$out\" && ! grep -q 'plan for' <<<\"\$out\""
 for size in 99999999999x1 1x4294967296 -1x1 +1x1 1x 1x1x1 " 1x1"; do
 	check "size '$size' is refused, quoted" bash -c "'$hbm' plan '$size' XRGB8888 2>&1 | grep -q \"'$size' is not WIDTHxHEIGHT\""
 done
@@ -66,20 +67,25 @@ if [ "${HBM_LAB:-}" = 1 ]; then
 	check "a buffer from the system heap is not" bash -c "'$hbm' alloc 64x64 XRGB8888 --allocator dma-heap:system --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert not d[\"buffer\"][\"contiguous\"], d'"
 	check "info lists the vkms planes" bash -c "'$hbm' info | grep -q 'vkms primary plane'"
 	check "info lists the vivid capture queue" bash -c "'$hbm' info --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert any(q[\"name\"].startswith(\"vivid capture queue\") for v in d[\"v4l2_devices\"] for q in v[\"queues\"])'"
-	# Record a program's allocations, then replay them on a region and on an allocator.
+	# Record programs' allocations, then replay them on a region and on an allocator. Every
+	# process appends to the one trace, with its own ids: three allocations, one header.
 	trace=$PWD/alloc.trace
+	rm -f "$trace"
 	for size in 1920x1080 1280x720 640x480; do
 		HBM_TRACE=$trace "$hbm" alloc $size XRGB8888 >/dev/null || failed=$((failed + 1))
-		cat "$trace" >>"$trace.all"
 	done
-	check "the trace records allocation and release" grep -q '^f 1 ' "$trace"
+	check "the trace records allocation and release" grep -qE '^f [0-9]+ 1 ' "$trace"
+	check "every process's allocation is kept, under one header" bash -c "[ \$(grep -c '^a ' '$trace') = 3 ] && [ \$(grep -c '^hbm-trace' '$trace') = 1 ]"
 	replayed=$("$hbm" replay "$trace" --algorithm best-fit --region-size 16M)
-	check "replay on a best-fit region" grep -q "replayed 1 allocations on best-fit region of 16 MiB: 0 did not fit" <<<"$replayed"
+	check "replay on a best-fit region" grep -q "replayed 3 allocations on best-fit region of 16 MiB: 0 did not fit" <<<"$replayed"
 	echo "$replayed"
+	together=$PWD/together.trace
+	for i in 1 2 3 4 5 6; do HBM_TRACE=$together "$hbm" alloc 640x480 XRGB8888 >/dev/null & done
+	wait
+	check "processes tracing at the same time keep every record" bash -c "'$hbm' replay '$together' | grep -q 'replayed 6 allocations'"
 	onHeap=$("$hbm" replay "$trace" --allocator dma-heap:system)
-	check "replay on a real allocator" grep -q "replayed 1 allocations on dma-heap:system: 0 did not fit" <<<"$onHeap"
+	check "replay on a real allocator" grep -q "replayed 3 allocations on dma-heap:system: 0 did not fit" <<<"$onHeap"
 else
-	check "an unknown --allocator fails before any plan is printed" bash -c "out=\$('$hbm' alloc 64x64 XRGB8888 --allocator dma-heap:nope 2>&1); [ \$? = 1 ] && grep -q \"no allocator named 'dma-heap:nope'\" <<<\"\$out\" && ! grep -q 'plan for' <<<\"\$out\""
 	check "without dma-bufs the refusal says so" bash -c "'$hbm' plan 64x64 XRGB8888 2>&1 | grep -q 'offers no dma-buf memory'"
 fi
 echo "cli: $passed passed, $failed failed"
