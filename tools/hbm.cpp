@@ -14,13 +14,18 @@
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
+#include <cerrno>
+#include <cstring>
 #include <dirent.h>
+#include <fcntl.h>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
+#include <xf86drm.h>
 
 #include <hbm/hbm.hpp>
 #include <hbm-test/replay.hpp>
@@ -154,6 +159,23 @@ std::vector<std::string> drmCards()
 	return cards;
 }
 
+/// The kernel driver of a DRM node, by DRM_IOCTL_VERSION (vgem and vkms have no sysfs
+/// driver link to read); empty, with @why, when the node cannot be asked.
+std::string drmDriver(const std::string &path, std::string *why)
+{
+	hbm::UniqueFd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC));
+	std::unique_ptr<drmVersion, void (*)(drmVersionPtr)> version(fd ? drmGetVersion(fd.get()) : nullptr,
+								      drmFreeVersion);
+	if (!version) {
+		const int code = errno;
+		*why = std::string(fd ? "no answer to DRM_IOCTL_VERSION" : "cannot open it") + " (" +
+		       (strerrorname_np(code) ? strerrorname_np(code) : "errno " + std::to_string(code)) + ": " +
+		       std::strerror(code) + ")";
+		return {};
+	}
+	return version->name;
+}
+
 int info(hbm::Context &ctx, bool asJson)
 {
 	json out = document();
@@ -175,7 +197,11 @@ int info(hbm::Context &ctx, bool asJson)
 	for (const std::string &card : drmCards()) {
 		auto dev = hbm::KmsDevice::open(card);
 		if (!dev) {
-			devices.push_back({{"path", card}, {"error", dev.error().message}});
+			// Not a display (vgem has no planes), or not ours to open: still say what it is.
+			std::string why, driver = drmDriver(card, &why);
+			devices.push_back({{"path", card},
+					   {"driver", driver.empty() ? json(nullptr) : json(driver)},
+					   {"error", why.empty() ? dev.error().toString() : why}});
 			continue;
 		}
 		auto planes = (*dev)->planeParticipants();
@@ -243,7 +269,7 @@ int info(hbm::Context &ctx, bool asJson)
 		std::printf("  (left out: %s)\n", note.c_str());
 	for (const json &d : devices) {
 		std::printf("%s (%s)%s\n", d["path"].get<std::string>().c_str(),
-			    d.value("driver", std::string("?")).c_str(),
+			    d["driver"].is_null() ? "driver unknown" : d["driver"].get<std::string>().c_str(),
 			    d.contains("error") ? (": " + d["error"].get<std::string>()).c_str()
 						: d["behind_iommu"].get<bool>() ? ", behind an IOMMU" : ", no IOMMU");
 		if (!d.contains("planes"))

@@ -68,6 +68,9 @@ if [ "${HBM_LAB:-}" = 1 ]; then
 	check "and says so in text" bash -c "'$hbm' alloc 64x64 XRGB8888 --allocator dma-heap:reserved | grep -q 'from dma-heap:reserved (physically contiguous)'"
 	check "a buffer from the system heap is not" bash -c "'$hbm' alloc 64x64 XRGB8888 --allocator dma-heap:system --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert not d[\"buffer\"][\"contiguous\"], d'"
 	check "info lists the vkms planes" bash -c "'$hbm' info | grep -q 'vkms primary plane'"
+	# vgem has no KMS planes (and no sysfs driver link): info still names its driver.
+	check "info names every DRM device's driver, vgem's too" bash -c "'$hbm' info | grep -qE '^/dev/dri/card[0-9]+ \(vgem\): ' && ! '$hbm' info | grep -qE '^/dev/dri/card[0-9]+ \((\?|driver unknown)\)'"
+	check "and so does info --json" bash -c "'$hbm' info --json | python3 -c 'import json,sys; d=json.load(sys.stdin)[\"drm_devices\"]; assert {\"vgem\", \"vkms\"} <= {c[\"driver\"] for c in d}, d'"
 	check "info lists the vivid capture queue" bash -c "'$hbm' info --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert any(q[\"name\"].startswith(\"vivid capture queue\") for v in d[\"v4l2_devices\"] for q in v[\"queues\"])'"
 	# Record programs' allocations, then replay them on a region and on an allocator. Every
 	# process appends to the one trace, with its own ids: three allocations, one header.
