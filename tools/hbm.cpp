@@ -15,7 +15,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cerrno>
-#include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
 #include <memory>
@@ -167,10 +166,7 @@ std::string drmDriver(const std::string &path, std::string *why)
 	std::unique_ptr<drmVersion, void (*)(drmVersionPtr)> version(fd ? drmGetVersion(fd.get()) : nullptr,
 								      drmFreeVersion);
 	if (!version) {
-		const int code = errno;
-		*why = std::string(fd ? "no answer to DRM_IOCTL_VERSION" : "cannot open it") + " (" +
-		       (strerrorname_np(code) ? strerrorname_np(code) : "errno " + std::to_string(code)) + ": " +
-		       std::strerror(code) + ")";
+		*why = hbm::Error{errno ? errno : ENOTTY, fd ? "no answer to DRM_IOCTL_VERSION" : "cannot open it"}.toString();
 		return {};
 	}
 	return version->name;
