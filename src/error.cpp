@@ -8,11 +8,28 @@
 
 namespace hbm {
 
+namespace {
+
+/// What an errno means when hbm returns it, where the C library's text says something
+/// else: E2BIG is hbm's "larger than a limit allows" (a size past a participant's or an
+/// allocator's limit, a struct newer than the library), not execve()'s "Argument list too
+/// long". The code stays E2BIG, which the C ABI returns; only the words change.
+const char *meaning(int code)
+{
+	switch (code) {
+	case E2BIG:
+		return "larger than a limit allows";
+	default:
+		return std::strerror(code);
+	}
+}
+
+} // namespace
+
 std::string Error::toString() const
 {
 	const char *name = strerrorname_np(code);
-	return message + " (" + (name ? name : "errno " + std::to_string(code)) + ": " +
-	       std::strerror(code) + ")";
+	return message + " (" + (name ? name : "errno " + std::to_string(code)) + ": " + meaning(code) + ")";
 }
 
 Error makeError(int code, const char *fmt, ...)

@@ -7,80 +7,133 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <memory>
-#include <mutex>
+#include <cstring>
+#include <set>
 #include <sstream>
+#include <utility>
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "error.hpp"
+#include "string_format.hpp"
 #include "trace.hpp"
 
 namespace hbm {
 
+namespace trace {
+
 namespace {
 
-using Clock = std::chrono::steady_clock;
+constexpr char kHeader[] = "hbm-trace 2\n";
 
-struct Recorder {
-	std::mutex mutex;
-	std::unique_ptr<FILE, int (*)(FILE *)> file{nullptr, std::fclose};
-	uint64_t nextId = 1;
-	Clock::time_point start = Clock::now();
+/// Microseconds of CLOCK_MONOTONIC: one clock for every process recording to the file.
+uint64_t nowUs()
+{
+	return uint64_t(std::chrono::duration_cast<std::chrono::microseconds>(
+				std::chrono::steady_clock::now().time_since_epoch())
+				.count());
+}
 
-	Recorder()
-	{
-		const char *path = std::getenv("HBM_TRACE");
-		if (!path || !*path)
-			return;
-		file.reset(std::fopen(path, "we"));
-		if (file)
-			std::fprintf(file.get(), "hbm-trace 1\n");
-		else
-			std::fprintf(stderr, "hbm: cannot write the trace HBM_TRACE names (%s)\n", path);
+} // namespace
+
+Recorder::Recorder(const char *path)
+{
+	if (!path || !*path)
+		return;
+	// Appended to, never truncated: every process using hbm with the same HBM_TRACE adds
+	// its records, each line one write() that O_APPEND places whole at the end.
+	UniqueFd fd(::open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
+	if (!fd) {
+		std::fprintf(stderr, "hbm: cannot write the trace HBM_TRACE names (%s: %s)\n", path, std::strerror(errno));
+		return;
 	}
-	uint64_t now() const
-	{
-		return uint64_t(std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count());
+	// The header only into an empty file, and only once: the lock makes looking and
+	// writing one step for processes starting together.
+	while (::flock(fd.get(), LOCK_EX) != 0)
+		if (errno != EINTR)
+			break;
+	char head[sizeof(kHeader) - 1] = {};
+	struct stat st = {};
+	const bool empty = ::fstat(fd.get(), &st) == 0 && st.st_size == 0;
+	const bool ours = empty ? writeLine(fd.get(), kHeader, sizeof(kHeader) - 1)
+				: ::pread(fd.get(), head, sizeof(head), 0) == ssize_t(sizeof(head)) &&
+					  std::memcmp(head, kHeader, sizeof(head)) == 0;
+	::flock(fd.get(), LOCK_UN);
+	if (!ours) {
+		std::fprintf(stderr, "hbm: not recording to %s (HBM_TRACE): it holds something other than an '%.*s' "
+			     "trace; name a new file\n", path,
+			     int(sizeof(kHeader) - 2), kHeader);
+		return;
 	}
-};
+	fd_ = std::move(fd);
+}
+
+bool Recorder::writeLine(int fd, const char *line, size_t length)
+{
+	ssize_t n;
+	do
+		n = ::write(fd, line, length);
+	while (n < 0 && errno == EINTR);
+	return n == ssize_t(length);
+}
+
+uint64_t Recorder::recordAllocate(uint32_t width, uint32_t height, uint32_t format, uint64_t size,
+				  const std::string &allocator, uint64_t latencyNs)
+{
+	if (!fd_)
+		return 0;
+	const uint32_t pid = uint32_t(::getpid());
+	const uint32_t id = nextId_++;
+	char line[512];
+	int length = std::snprintf(line, sizeof(line), "a %u %u %llu %u %u 0x%08x %llu %s %llu\n", pid, id,
+				   (unsigned long long)nowUs(), width, height, format, (unsigned long long)size,
+				   allocator.c_str(), (unsigned long long)latencyNs);
+	if (length > 0 && size_t(length) < sizeof(line))
+		writeLine(fd_.get(), line, size_t(length));
+	return uint64_t(pid) << 32 | id;
+}
+
+void Recorder::recordRelease(uint64_t traceId)
+{
+	const uint32_t pid = uint32_t(traceId >> 32);
+	// A buffer inherited across fork() is released in the child too: only the process that
+	// recorded the allocation records its release.
+	if (!fd_ || !traceId || pid != uint32_t(::getpid()))
+		return;
+	char line[64];
+	int length = std::snprintf(line, sizeof(line), "f %u %u %llu\n", pid, uint32_t(traceId),
+				   (unsigned long long)nowUs());
+	if (length > 0 && size_t(length) < sizeof(line))
+		writeLine(fd_.get(), line, size_t(length));
+}
+
+namespace {
 
 Recorder &recorder()
 {
-	static Recorder r;
+	static Recorder r(std::getenv("HBM_TRACE"));
 	return r;
 }
 
 } // namespace
 
-namespace trace {
-
 bool enabled()
 {
-	return recorder().file != nullptr;
+	return recorder().enabled();
 }
 
 uint64_t recordAllocate(uint32_t width, uint32_t height, uint32_t format, uint64_t size, const std::string &allocator,
 			uint64_t latencyNs)
 {
-	Recorder &r = recorder();
-	if (!r.file)
-		return 0;
-	std::lock_guard lock(r.mutex);
-	uint64_t id = r.nextId++;
-	std::fprintf(r.file.get(), "a %llu %llu %u %u 0x%08x %llu %s %llu\n", (unsigned long long)id,
-		     (unsigned long long)r.now(), width, height, format, (unsigned long long)size, allocator.c_str(),
-		     (unsigned long long)latencyNs);
-	std::fflush(r.file.get());
-	return id;
+	return recorder().recordAllocate(width, height, format, size, allocator, latencyNs);
 }
 
 void recordRelease(uint64_t id)
 {
-	Recorder &r = recorder();
-	if (!r.file || !id)
-		return;
-	std::lock_guard lock(r.mutex);
-	std::fprintf(r.file.get(), "f %llu %llu\n", (unsigned long long)id, (unsigned long long)r.now());
-	std::fflush(r.file.get());
+	recorder().recordRelease(id);
 }
 
 } // namespace trace
@@ -88,14 +141,21 @@ void recordRelease(uint64_t id)
 Result<std::vector<TraceEvent>> parseTrace(std::string_view text)
 {
 	std::vector<TraceEvent> events;
+	std::set<std::pair<uint32_t, uint64_t>> live; // (process, id) allocated and not yet released
 	std::istringstream in{std::string(text)};
 	std::string line;
 	size_t number = 0;
+	bool withPid = false; // version 2: every record names its process
+	auto idName = [&](const TraceEvent &e) {
+		return withPid ? stringf("%llu of process %u", (unsigned long long)e.id, e.pid)
+			       : std::to_string(e.id);
+	};
 	while (std::getline(in, line)) {
 		++number;
 		if (number == 1) {
-			if (line != "hbm-trace 1")
-				return makeError(EINVAL, "trace line 1: expected 'hbm-trace 1', found '%s'", line.c_str());
+			if (line != "hbm-trace 1" && line != "hbm-trace 2")
+				return makeError(EINVAL, "trace line 1: expected 'hbm-trace 2' (or 1), found '%s'", line.c_str());
+			withPid = line == "hbm-trace 2";
 			continue;
 		}
 		if (line.empty())
@@ -104,25 +164,36 @@ Result<std::vector<TraceEvent>> parseTrace(std::string_view text)
 		std::string kind;
 		TraceEvent e;
 		fields >> kind;
+		const char *pid = withPid ? "PID " : "";
+		if (withPid && (kind == "a" || kind == "f"))
+			fields >> e.pid;
 		if (kind == "a") {
 			std::string fourcc;
 			fields >> e.id >> e.timeUs >> e.width >> e.height >> fourcc >> e.size >> e.allocator >> e.latencyNs;
 			e.format = uint32_t(std::strtoul(fourcc.c_str(), nullptr, 16));
 			if (!fields || e.size == 0)
-				return makeError(EINVAL, "trace line %zu: an allocation needs ID TIME WIDTH HEIGHT FOURCC SIZE ALLOCATOR LATENCY",
-						 number);
+				return makeError(EINVAL,
+						 "trace line %zu: an allocation needs %sID TIME WIDTH HEIGHT FOURCC SIZE ALLOCATOR LATENCY",
+						 number, pid);
+			if (!live.emplace(e.pid, e.id).second)
+				return makeError(EINVAL, "trace line %zu: allocation %s is already live", number,
+						 idName(e).c_str());
 		} else if (kind == "f") {
 			e.allocate = false;
 			fields >> e.id >> e.timeUs;
 			if (!fields)
-				return makeError(EINVAL, "trace line %zu: a release needs ID TIME", number);
+				return makeError(EINVAL, "trace line %zu: a release needs %sID TIME", number, pid);
+			if (!live.erase({e.pid, e.id}))
+				return makeError(EINVAL,
+						 "trace line %zu: release of %s, which is not live (never allocated, or released already)",
+						 number, idName(e).c_str());
 		} else {
 			return makeError(EINVAL, "trace line %zu: unknown event '%s' (a, f)", number, kind.c_str());
 		}
 		events.push_back(std::move(e));
 	}
 	if (number == 0)
-		return makeError(EINVAL, "the trace is empty: expected 'hbm-trace 1'");
+		return makeError(EINVAL, "the trace is empty: expected 'hbm-trace 2' (or 1)");
 	return events;
 }
 

@@ -10,13 +10,21 @@
 // --participant adds one declared in the configuration. Uses hbm's public API, and for
 // replay the uninstalled test rig (tests/support).
 #include <algorithm>
+#include <cctype>
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
+#include <cerrno>
 #include <dirent.h>
+#include <fcntl.h>
+#include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
+#include <xf86drm.h>
 
 #include <hbm/hbm.hpp>
 #include <hbm-test/replay.hpp>
@@ -25,25 +33,82 @@ using json = nlohmann::ordered_json;
 
 namespace {
 
-int usage()
+/// The shape of every JSON document the command prints; raised when a field changes
+/// meaning or goes (added fields keep it).
+constexpr int kJsonSchema = 1;
+
+/// A JSON document of the command: the versions a script checks, then @fields.
+json document(const json &fields = json::object())
 {
-	std::fprintf(stderr,
+	json out = {{"version", {{"hbm", HBM_VERSION}, {"schema", kJsonSchema}}}};
+	out.update(fields);
+	return out;
+}
+
+/// The usage text: on stdout with status 0 when asked for (--help), on stderr with status 2
+/// after a command line hbm does not understand.
+int usage(bool asked = false)
+{
+	std::fprintf(asked ? stdout : stderr,
 		     "usage: hbm info [--json]\n"
 		     "       hbm plan WIDTHxHEIGHT FORMAT[,FORMAT...] [--kind K] [--plane DRIVER:primary|overlay|cursor]...\n"
 		     "                [--participant NAME]... [--json]\n"
 		     "       hbm alloc WIDTHxHEIGHT FORMAT[,FORMAT...] [same options] [--allocator NAME] [--json]\n"
-		     "       hbm replay TRACE [--algorithm best-fit|first-fit] [--region-size 64M] [--allocator NAME] [--json]\n"
+		     "       hbm replay TRACE [--algorithm best-fit|first-fit] [--region-size SIZE] [--allocator NAME] [--json]\n"
+		     "SIZE is bytes, or a number with K, M or G (64M, the default)\n"
 		     "(record a trace with HBM_TRACE=FILE in any program using hbm)\n");
-	return 2;
+	return asked ? 0 : 2;
 }
 
 int fail(const std::string &message, bool asJson)
 {
 	if (asJson)
-		std::printf("%s\n", json{{"error", message}}.dump(2).c_str());
+		std::printf("%s\n", document({{"error", message}}).dump(2).c_str());
 	else
 		std::fprintf(stderr, "hbm: %s\n", message.c_str());
 	return 1;
+}
+
+/// A decimal number of @text alone, at most @max; nothing for anything else (a sign, a
+/// space, a suffix, a value that overflows).
+std::optional<uint64_t> parseNumber(std::string_view text, uint64_t max)
+{
+	uint64_t value = 0;
+	const char *end = text.data() + text.size();
+	auto [stop, error] = std::from_chars(text.data(), end, value);
+	if (error != std::errc() || stop != end || value > max)
+		return std::nullopt;
+	return value;
+}
+
+/// "WIDTHxHEIGHT", each a 32-bit number (negotiation says which sizes hbm takes).
+std::optional<std::pair<uint32_t, uint32_t>> parseDimensions(std::string_view text)
+{
+	const size_t x = text.find('x');
+	if (x == std::string_view::npos)
+		return std::nullopt;
+	auto width = parseNumber(text.substr(0, x), UINT32_MAX), height = parseNumber(text.substr(x + 1), UINT32_MAX);
+	if (!width || !height)
+		return std::nullopt;
+	return std::pair{uint32_t(*width), uint32_t(*height)};
+}
+
+/// Bytes, or KiB, MiB, GiB with a K, M or G suffix; at least 1, and no more than 64 bits hold.
+std::optional<uint64_t> parseSize(std::string_view text)
+{
+	unsigned shift = 0;
+	if (!text.empty()) {
+		const std::string_view suffixes = "KMG";
+		if (size_t unit = suffixes.find(char(std::toupper(static_cast<unsigned char>(text.back()))));
+		    unit != std::string_view::npos) {
+			shift = 10 * unsigned(unit + 1);
+			text.remove_suffix(1);
+		}
+	}
+	auto value = parseNumber(text, UINT64_MAX >> shift);
+	if (!value || *value == 0)
+		return std::nullopt;
+	return *value << shift;
 }
 
 json formatsJson(const hbm::FormatSet &set)
@@ -56,6 +121,15 @@ json formatsJson(const hbm::FormatSet &set)
 		out[hbm::formatName(entry.format)] = mods;
 	}
 	return out;
+}
+
+/// What participants require of the memory (a plan's placement is their requirement, not
+/// what the buffer turns out to be).
+json placementJson(const hbm::Placement &p)
+{
+	return {{"contiguous", p.contiguous},
+		{"address_limit", p.addressLimit},
+		{"cached", p.cached ? json(*p.cached) : json(nullptr)}};
 }
 
 json participantJson(const hbm::Participant &p)
@@ -84,10 +158,23 @@ std::vector<std::string> drmCards()
 	return cards;
 }
 
+/// The kernel driver of a DRM node, by DRM_IOCTL_VERSION (vgem and vkms have no sysfs
+/// driver link to read); empty, with @why, when the node cannot be asked.
+std::string drmDriver(const std::string &path, std::string *why)
+{
+	hbm::UniqueFd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC));
+	std::unique_ptr<drmVersion, void (*)(drmVersionPtr)> version(fd ? drmGetVersion(fd.get()) : nullptr,
+								      drmFreeVersion);
+	if (!version) {
+		*why = hbm::Error{errno ? errno : ENOTTY, fd ? "no answer to DRM_IOCTL_VERSION" : "cannot open it"}.toString();
+		return {};
+	}
+	return version->name;
+}
+
 int info(hbm::Context &ctx, bool asJson)
 {
-	json out;
-	out["version"] = "hbm";
+	json out = document();
 	json allocators = json::array();
 	for (const hbm::AllocatorInfo &a : ctx.allocators())
 		allocators.push_back({{"name", a.name},
@@ -106,7 +193,11 @@ int info(hbm::Context &ctx, bool asJson)
 	for (const std::string &card : drmCards()) {
 		auto dev = hbm::KmsDevice::open(card);
 		if (!dev) {
-			devices.push_back({{"path", card}, {"error", dev.error().message}});
+			// Not a display (vgem has no planes), or not ours to open: still say what it is.
+			std::string why, driver = drmDriver(card, &why);
+			devices.push_back({{"path", card},
+					   {"driver", driver.empty() ? json(nullptr) : json(driver)},
+					   {"error", why.empty() ? dev.error().toString() : why}});
 			continue;
 		}
 		auto planes = (*dev)->planeParticipants();
@@ -174,7 +265,7 @@ int info(hbm::Context &ctx, bool asJson)
 		std::printf("  (left out: %s)\n", note.c_str());
 	for (const json &d : devices) {
 		std::printf("%s (%s)%s\n", d["path"].get<std::string>().c_str(),
-			    d.value("driver", std::string("?")).c_str(),
+			    d["driver"].is_null() ? "driver unknown" : d["driver"].get<std::string>().c_str(),
 			    d.contains("error") ? (": " + d["error"].get<std::string>()).c_str()
 						: d["behind_iommu"].get<bool>() ? ", behind an IOMMU" : ", no IOMMU");
 		if (!d.contains("planes"))
@@ -221,11 +312,10 @@ int parsePlanArgs(hbm::Context &ctx, int argc, char **argv, PlanArgs *out,
 			out->json = true;
 	if (argc < 2)
 		return usage();
-	unsigned w = 0, h = 0;
-	if (std::sscanf(argv[0], "%ux%u", &w, &h) != 2)
-		return fail(std::string("'") + argv[0] + "' is not WIDTHxHEIGHT", out->json);
-	out->request.width = w;
-	out->request.height = h;
+	auto size = parseDimensions(argv[0]);
+	if (!size)
+		return fail(std::string("'") + argv[0] + "' is not WIDTHxHEIGHT (two numbers up to 4294967295)", out->json);
+	std::tie(out->request.width, out->request.height) = *size;
 	std::string formats = argv[1];
 	for (size_t pos = 0; pos <= formats.size();) {
 		size_t comma = formats.find(',', pos);
@@ -301,12 +391,12 @@ int planOrAlloc(hbm::Context &ctx, bool allocate, int argc, char **argv)
 	if (!plan)
 		return fail(plan.error().toString(), args.json);
 
-	json out = {{"format", hbm::formatName(plan->format())},
+	json out = document({{"format", hbm::formatName(plan->format())},
 		    {"modifier", hbm::modifierName(plan->modifier())},
 		    {"allocator", plan->allocator()},
 		    {"stride_alignment", plan->linear().strideAlignment},
-		    {"contiguous", plan->placement().contiguous},
-		    {"trace", plan->trace()}};
+		    {"required", placementJson(plan->placement())},
+		    {"trace", plan->trace()}});
 	if (!args.json) {
 		std::printf("plan for %ux%u:\n", plan->width(), plan->height());
 		for (const std::string &line : plan->trace())
@@ -316,15 +406,24 @@ int planOrAlloc(hbm::Context &ctx, bool allocate, int argc, char **argv)
 		auto buffer = ctx.allocate(*plan);
 		if (!buffer)
 			return fail(buffer.error().toString(), args.json);
+		// What the buffer is: the memory of the allocator that made it, which may be more
+		// than the participants required (contiguous memory nobody asked for).
+		const auto &allocators = ctx.allocators();
+		auto made = std::find_if(allocators.begin(), allocators.end(),
+					 [&](const hbm::AllocatorInfo &a) { return a.name == (*buffer)->origin(); });
+		const bool contiguous = made != allocators.end() && made->contiguous;
 		json planes = json::array();
 		for (const hbm::PlaneLayout &p : (*buffer)->layout().planes)
 			planes.push_back({{"offset", p.offset}, {"stride", p.stride}, {"size", p.size}});
 		out["buffer"] = {{"origin", (*buffer)->origin()},
+				 {"contiguous", contiguous},
+				 {"cached", made != allocators.end() && made->cached},
+				 {"device_importable", (*buffer)->deviceImportable()},
 				 {"size", (*buffer)->layout().size},
 				 {"planes", planes}};
 		if (!args.json) {
-			std::printf("allocated %llu bytes from %s:\n", (unsigned long long)(*buffer)->layout().size,
-				    (*buffer)->origin().c_str());
+			std::printf("allocated %llu bytes from %s%s:\n", (unsigned long long)(*buffer)->layout().size,
+				    (*buffer)->origin().c_str(), contiguous ? " (physically contiguous)" : "");
 			for (const hbm::PlaneLayout &p : (*buffer)->layout().planes)
 				std::printf("  plane at offset %llu, stride %u, %llu bytes\n", (unsigned long long)p.offset,
 					    p.stride, (unsigned long long)p.size);
@@ -337,7 +436,7 @@ int planOrAlloc(hbm::Context &ctx, bool allocate, int argc, char **argv)
 
 int replay(hbm::Context &ctx, int argc, char **argv)
 {
-	bool asJson = false;
+	const bool asJson = std::find(argv, argv + argc, std::string_view("--json")) != argv + argc;
 	std::string algorithm = "best-fit", allocator;
 	uint64_t regionSize = 64ull << 20;
 	if (argc < 1)
@@ -345,18 +444,18 @@ int replay(hbm::Context &ctx, int argc, char **argv)
 	for (int i = 1; i < argc; ++i) {
 		std::string arg = argv[i];
 		if (arg == "--json") {
-			asJson = true;
+			continue;
 		} else if (i + 1 < argc && arg == "--algorithm") {
 			algorithm = argv[++i];
 		} else if (i + 1 < argc && arg == "--allocator") {
 			allocator = argv[++i];
 		} else if (i + 1 < argc && arg == "--region-size") {
-			char *end = nullptr;
-			regionSize = std::strtoull(argv[++i], &end, 0);
-			if (end && (*end == 'M' || *end == 'm'))
-				regionSize <<= 20;
-			else if (end && (*end == 'G' || *end == 'g'))
-				regionSize <<= 30;
+			auto size = parseSize(argv[++i]);
+			if (!size)
+				return fail(std::string("--region-size '") + argv[i] +
+						    "' is not a size (bytes, or a number with K, M or G: 64M)",
+					    asJson);
+			regionSize = *size;
 		} else {
 			return usage();
 		}
@@ -377,14 +476,14 @@ int replay(hbm::Context &ctx, int argc, char **argv)
 					: hbm::test::replayOnAllocator(ctx, *events, allocator);
 	if (!report)
 		return fail(report.error().toString(), asJson);
-	json out = {{"target", report->target},
+	json out = document({{"target", report->target},
 		    {"allocations", report->allocations},
 		    {"failures", report->failures},
 		    {"median_allocate_ns", report->medianAllocateNs},
 		    {"median_release_ns", report->medianReleaseNs},
 		    {"free_at_end", report->freeAtEnd},
 		    {"largest_free_at_end", report->largestFreeAtEnd},
-		    {"worst_largest_free_share", report->worstLargestFreeShare}};
+		    {"worst_largest_free_share", report->worstLargestFreeShare}});
 	if (asJson) {
 		std::printf("%s\n", out.dump(2).c_str());
 		return 0;
@@ -406,6 +505,9 @@ int main(int argc, char **argv)
 {
 	if (argc < 2)
 		return usage();
+	for (int i = 1; i < argc; ++i)
+		if (std::string(argv[i]) == "--help" || std::string(argv[i]) == "-h")
+			return usage(true);
 	std::string command = argv[1];
 	bool asJson = false;
 	for (int i = 2; i < argc; ++i)

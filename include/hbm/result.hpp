@@ -22,7 +22,9 @@ struct HBM_EXPORT Error {
 	/// who set the limit, the values); @message is rendered from it. Null otherwise.
 	std::shared_ptr<const Refusal> refusal;
 
-	/// "message (ENOENT: No such file or directory)".
+	/// "message (ENOENT: No such file or directory)": the errno's name and strerror()'s
+	/// text, or hbm's meaning where that text says something else (E2BIG: "larger than a
+	/// limit allows", not "Argument list too long").
 	std::string toString() const;
 };
 

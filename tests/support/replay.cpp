@@ -35,8 +35,10 @@ Result<ReplayReport> replayOnRegion(const std::vector<TraceEvent> &events, const
 	if (!ranges)
 		return makeError(EINVAL, "unknown region algorithm '%s' (best-fit, first-fit)", algorithm.c_str());
 	ReplayReport report;
-	report.target = algorithm + " region of " + std::to_string(regionSize >> 20) + " MiB";
-	std::map<uint64_t, uint64_t> live; // trace id -> offset
+	report.target = algorithm + " region of " +
+			(regionSize % (1 << 20) ? std::to_string(regionSize) + " bytes"
+						: std::to_string(regionSize >> 20) + " MiB");
+	std::map<std::pair<uint32_t, uint64_t>, uint64_t> live; // (process, trace id) -> offset
 	std::vector<double> allocNs, releaseNs;
 	double shareSum = 0;
 	size_t shareCount = 0;
@@ -51,9 +53,9 @@ Result<ReplayReport> replayOnRegion(const std::vector<TraceEvent> &events, const
 				++report.failures;
 				continue;
 			}
-			live[e.id] = *offset;
+			live[{e.pid, e.id}] = *offset;
 		} else {
-			auto it = live.find(e.id);
+			auto it = live.find({e.pid, e.id});
 			if (it == live.end())
 				continue; // its allocation did not fit
 			auto t0 = Clock::now();
@@ -81,7 +83,7 @@ Result<ReplayReport> replayOnAllocator(Context &context, const std::vector<Trace
 {
 	ReplayReport report;
 	report.target = allocator;
-	std::map<uint64_t, std::shared_ptr<Buffer>> live;
+	std::map<std::pair<uint32_t, uint64_t>, std::shared_ptr<Buffer>> live; // by (process, trace id)
 	std::vector<double> allocNs, releaseNs;
 	double shareSum = 0;
 	size_t shareCount = 0;
@@ -100,9 +102,9 @@ Result<ReplayReport> replayOnAllocator(Context &context, const std::vector<Trace
 				++report.failures;
 				continue;
 			}
-			live[e.id] = std::move(*buffer);
+			live[{e.pid, e.id}] = std::move(*buffer);
 		} else {
-			auto it = live.find(e.id);
+			auto it = live.find({e.pid, e.id});
 			if (it == live.end())
 				continue;
 			auto t0 = Clock::now();

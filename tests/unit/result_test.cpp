@@ -44,3 +44,11 @@ TEST(Error, ToStringNamesTheErrno)
 	EXPECT_EQ(e.toString(), "no heap named 'cma' (ENOENT: No such file or directory)");
 	EXPECT_EQ(withContext(e, "1920x1080 XRGB8888").message, "1920x1080 XRGB8888: no heap named 'cma'");
 }
+
+// Regression: a size past a limit read "(E2BIG: Argument list too long)", execve()'s words.
+TEST(Error, E2bigSaysTooLargeNotArgumentList)
+{
+	Error e = makeError(E2BIG, "the cursor plane takes at most 512 pixels across");
+	EXPECT_EQ(e.toString(), "the cursor plane takes at most 512 pixels across (E2BIG: larger than a limit allows)");
+	EXPECT_EQ(e.code, E2BIG);
+}

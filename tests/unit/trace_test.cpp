@@ -1,13 +1,20 @@
 // SPDX-License-Identifier: MIT
+#include <fstream>
 #include <gtest/gtest.h>
 #include <random>
+#include <set>
 #include <sstream>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <drm_fourcc.h>
 
 #include <hbm/trace.hpp>
 #include <hbm-test/replay.hpp>
 #include <hbm-test/synthetic_trace.hpp>
+
+#include "trace.hpp"
 
 using namespace hbm;
 
@@ -25,13 +32,112 @@ TEST(Trace, ParsesAndNamesBadLines)
 
 	auto header = parseTrace("trace 2\n");
 	ASSERT_FALSE(header);
-	EXPECT_NE(header.error().message.find("expected 'hbm-trace 1'"), std::string::npos);
+	EXPECT_NE(header.error().message.find("expected 'hbm-trace 2' (or 1)"), std::string::npos);
 	auto bad = parseTrace("hbm-trace 1\na 1 10\n");
 	ASSERT_FALSE(bad);
 	EXPECT_NE(bad.error().message.find("trace line 2"), std::string::npos) << bad.error().message;
 	auto kind = parseTrace("hbm-trace 1\nx 1 2\n");
 	ASSERT_FALSE(kind);
 	EXPECT_NE(kind.error().message.find("unknown event 'x'"), std::string::npos);
+}
+
+TEST(Trace, EveryReleaseNamesALiveAllocation)
+{
+	const std::string alloc = " 10 64 64 0x34325258 16384 dma-heap:system 5000\n";
+	auto never = parseTrace("hbm-trace 1\na 1" + alloc + "f 2 20\n");
+	ASSERT_FALSE(never);
+	EXPECT_NE(never.error().message.find("trace line 3: release of 2, which is not live"), std::string::npos)
+		<< never.error().message;
+	auto twice = parseTrace("hbm-trace 1\na 1" + alloc + "f 1 20\nf 1 30\n");
+	ASSERT_FALSE(twice);
+	EXPECT_NE(twice.error().message.find("trace line 4: release of 1"), std::string::npos) << twice.error().message;
+	auto again = parseTrace("hbm-trace 1\na 1" + alloc + "a 1" + alloc);
+	ASSERT_FALSE(again);
+	EXPECT_NE(again.error().message.find("trace line 3: allocation 1 is already live"), std::string::npos)
+		<< again.error().message;
+	EXPECT_TRUE(parseTrace("hbm-trace 1\na 1" + alloc + "f 1 20\na 1" + alloc)) << "an id may come back once released";
+}
+
+TEST(Trace, Version2NamesTheProcessOfEveryRecord)
+{
+	const std::string alloc = " 10 64 64 0x34325258 16384 dma-heap:system 5000\n";
+	auto events = parseTrace("hbm-trace 2\na 100 1" + alloc + "a 200 1" + alloc + "f 200 1 20\nf 100 1 30\n");
+	ASSERT_TRUE(events) << events.error().message;
+	ASSERT_EQ(events->size(), 4u);
+	EXPECT_EQ((*events)[1].pid, 200u);
+	EXPECT_EQ((*events)[1].id, 1u);
+	EXPECT_EQ((*events)[3].pid, 100u);
+	EXPECT_EQ((*events)[0].size, 16384u);
+
+	auto foreign = parseTrace("hbm-trace 2\na 100 1" + alloc + "f 200 1 20\n");
+	ASSERT_FALSE(foreign);
+	EXPECT_NE(foreign.error().message.find("trace line 3: release of 1 of process 200, which is not live"),
+		  std::string::npos)
+		<< foreign.error().message;
+	auto short_ = parseTrace("hbm-trace 2\nf 1 20\n");
+	ASSERT_FALSE(short_);
+	EXPECT_NE(short_.error().message.find("a release needs PID ID TIME"), std::string::npos) << short_.error().message;
+}
+
+namespace {
+
+std::string readFile(const std::string &path)
+{
+	std::ifstream in(path);
+	std::stringstream text;
+	text << in.rdbuf();
+	return text.str();
+}
+
+} // namespace
+
+// Regression: HBM_TRACE was opened with truncation by every process, so three processes
+// tracing to one file left one allocation (and, racing, torn lines).
+TEST(Trace, ProcessesRecordingTogetherKeepEveryRecord)
+{
+	char dir[] = "/tmp/hbm-trace-XXXXXX";
+	ASSERT_TRUE(::mkdtemp(dir));
+	const std::string path = std::string(dir) + "/trace";
+	constexpr int kProcesses = 3, kBuffers = 200;
+	std::vector<pid_t> children;
+	for (int p = 0; p < kProcesses; ++p) {
+		pid_t child = ::fork();
+		ASSERT_GE(child, 0);
+		if (child == 0) {
+			trace::Recorder recorder(path.c_str());
+			std::vector<uint64_t> ids;
+			for (int i = 0; i < kBuffers; ++i)
+				ids.push_back(recorder.recordAllocate(64, 64, DRM_FORMAT_XRGB8888, 16384, "dma-heap:system", 1000));
+			for (uint64_t id : ids)
+				recorder.recordRelease(id);
+			::_exit(recorder.enabled() ? 0 : 1);
+		}
+		children.push_back(child);
+	}
+	for (pid_t child : children) {
+		int status = 0;
+		ASSERT_EQ(::waitpid(child, &status, 0), child);
+		EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	const std::string text = readFile(path);
+	auto events = parseTrace(text);
+	ASSERT_TRUE(events) << events.error().message;
+	EXPECT_EQ(events->size(), size_t(2 * kProcesses * kBuffers));
+	std::set<uint32_t> pids;
+	for (const TraceEvent &e : *events)
+		pids.insert(e.pid);
+	EXPECT_EQ(pids.size(), size_t(kProcesses));
+	EXPECT_EQ(text.find("hbm-trace", 1), std::string::npos) << "one header";
+
+	// A file holding something else (a version 1 trace) is left alone.
+	const std::string old = "hbm-trace 1\na 1 10 64 64 0x34325258 16384 dma-heap:system 5000\n";
+	std::ofstream(path, std::ios::trunc) << old;
+	trace::Recorder refused(path.c_str());
+	EXPECT_FALSE(refused.enabled());
+	EXPECT_EQ(refused.recordAllocate(64, 64, DRM_FORMAT_XRGB8888, 16384, "memfd", 1), 0u);
+	EXPECT_EQ(readFile(path), old);
+	::unlink(path.c_str());
+	::rmdir(dir);
 }
 
 TEST(Trace, ReplayOnRegionsReportsLatencyAndFragmentation)

@@ -25,6 +25,9 @@ struct ReplayReport {
 	double meanLargestFreeShare = 1;  ///< the same, averaged over every operation of the run
 };
 
+/// @events are as parseTrace() gives them: it refuses a release of an id that is not live,
+/// naming the line, so a release the replays skip is one whose allocation did not fit.
+
 /// Replays @events on a simulated region of @regionSize bytes managed by @algorithm
 /// ("best-fit", "first-fit"): no device is touched, sizes only.
 Result<ReplayReport> replayOnRegion(const std::vector<TraceEvent> &events, const std::string &algorithm,
