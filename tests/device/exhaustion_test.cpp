@@ -1,19 +1,23 @@
 // SPDX-License-Identifier: MIT
-// The machine running out of RAM: a request that cannot fit is refused before the kernel is
-// asked, never left to the OOM killer; nothing is left behind, and everything works again
-// once memory is back. CMA exhaustion is tests/device/cma_test.cpp.
+// The machine running out: RAM (a request that cannot fit is refused before the kernel is
+// asked, never left to the OOM killer) and descriptors (RLIMIT_NOFILE). Each refusal is an
+// error naming the step, nothing is left behind, and everything works again once memory or
+// descriptors are back. CMA exhaustion is tests/device/cma_test.cpp.
 #include <cerrno>
 #include <cstdio>
 #include <fcntl.h>
 #include <fstream>
 #include <functional>
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <drm_fourcc.h>
 
 #include <hbm/buffer.hpp>
 #include <hbm/hbm.h>
+#include <hbm/share.hpp>
 
 #include "backends/udmabuf/udmabuf_allocator.hpp"
 #include "device_test.hpp"
@@ -242,4 +246,151 @@ TEST_F(OutOfMemory, TheCAbiRefusesWhatCannotFit)
 		hbm_buffer_unref(buffer);
 		return {};
 	});
+}
+
+namespace {
+
+bool isOpen(int fd)
+{
+	return ::fcntl(fd, F_GETFD) >= 0;
+}
+
+/// Lowers RLIMIT_NOFILE so that exactly @spare more descriptors can be opened, and
+/// restores it when destroyed (also when an assertion returns early).
+class FdLimit
+{
+public:
+	explicit FdLimit(int spare)
+	{
+		::getrlimit(RLIMIT_NOFILE, &saved_);
+		// New descriptors take the lowest free numbers below the limit.
+		rlim_t limit = 0;
+		for (int free = 0; free < spare || isOpen(int(limit)); ++limit)
+			free += !isOpen(int(limit));
+		struct rlimit tight = saved_;
+		tight.rlim_cur = limit;
+		ok_ = ::setrlimit(RLIMIT_NOFILE, &tight) == 0;
+	}
+	~FdLimit() { ::setrlimit(RLIMIT_NOFILE, &saved_); }
+	bool ok() const { return ok_; }
+
+private:
+	struct rlimit saved_;
+	bool ok_ = false;
+};
+
+/// What @step returns when run with only @spare descriptors left to open.
+template<typename Step>
+auto withSpareDescriptors(int spare, Step step)
+{
+	FdLimit limit(spare);
+	EXPECT_TRUE(limit.ok()) << "setrlimit(RLIMIT_NOFILE)";
+	return step();
+}
+
+} // namespace
+
+class OutOfDescriptors : public ::testing::Test
+{
+protected:
+	void SetUp() override
+	{
+		system_ = allocatorFor("system");
+		HBM_REQUIRE_DEVICE(!system_.empty(), "no system dma-heap");
+		buffer_ = allocateFrom(system_, {64, 64, DRM_FORMAT_NV12}); // two planes, one dma-buf
+		ASSERT_TRUE(buffer_);
+	}
+
+	/// @error is EMFILE and its sentence holds @step.
+	static void expectEmfile(const Error &error, const std::string &step)
+	{
+		std::printf("refused: %s\n", error.toString().c_str());
+		EXPECT_EQ(error.code, EMFILE) << error.toString();
+		EXPECT_NE(error.message.find(step), std::string::npos) << error.message;
+	}
+
+	std::string system_;
+	std::shared_ptr<Buffer> buffer_;
+};
+
+TEST_F(OutOfDescriptors, AllocateFailsNamingTheAllocatorAndWorksAgain)
+{
+	for (const std::string key : {"system", "udmabuf", "dumb", "gbm"}) {
+		const std::string name = allocatorFor(key);
+		HBM_REQUIRE_DEVICE(!name.empty(), "no " + key + " allocator");
+		warmUp(name); // GBM loads its Mesa driver, with descriptors of its own, once
+		const size_t fdsBefore = openFdCount();
+		// udmabuf makes a memfd first: one descriptor left lets that succeed and the
+		// dma-buf fail, so the memfd must be closed on the way out.
+		for (int spare : {0, 1}) {
+			SCOPED_TRACE(name + " with " + std::to_string(spare) + " descriptor(s) to spare");
+			AllocationOptions options;
+			options.allocator = name;
+			auto refused = withSpareDescriptors(
+				spare, [&] { return context()->allocate({256, 256, DRM_FORMAT_XRGB8888}, options); });
+			if (spare == 1 && refused)
+				continue; // one descriptor is all this allocator needs
+			ASSERT_FALSE(refused) << "allocated with no descriptor to spare";
+			expectEmfile(refused.error(), name + ": ");
+			EXPECT_EQ(openFdCount(), fdsBefore) << "left open:" << openFdList();
+			EXPECT_TRUE(context()->allocate({256, 256, DRM_FORMAT_XRGB8888}, options))
+				<< "descriptors are back, allocation must work again";
+		}
+	}
+}
+
+TEST_F(OutOfDescriptors, ExportFailsNamingThePlaneAndLeavesNothing)
+{
+	const size_t fdsBefore = openFdCount();
+	// Plane 0's duplicate fits, plane 1's does not.
+	auto refused = withSpareDescriptors(1, [&] { return buffer_->exportPlanes(); });
+	ASSERT_FALSE(refused);
+	expectEmfile(refused.error(), "cannot duplicate the descriptor of plane 1");
+	EXPECT_EQ(openFdCount(), fdsBefore) << "plane 0's duplicate was left open:" << openFdList();
+	auto planes = buffer_->exportPlanes();
+	ASSERT_TRUE(planes) << planes.error().toString();
+	EXPECT_EQ(planes->size(), 2u);
+}
+
+TEST_F(OutOfDescriptors, ImportFailsNamingThePlaneAndWorksAgain)
+{
+	const int fd = buffer_->planeFd(0).get();
+	const ImportDesc desc{32, 32, DRM_FORMAT_XRGB8888, DRM_FORMAT_MOD_LINEAR, {{fd, 0, 128}}};
+	const size_t fdsBefore = openFdCount();
+	auto refused = withSpareDescriptors(0, [&] { return Buffer::import(desc); });
+	ASSERT_FALSE(refused);
+	expectEmfile(refused.error(), "import of 32x32 XRGB8888: plane 0: cannot duplicate fd");
+	EXPECT_EQ(openFdCount(), fdsBefore) << "left open:" << openFdList();
+	auto imported = Buffer::import(desc);
+	EXPECT_TRUE(imported) << imported.error().toString();
+}
+
+TEST_F(OutOfDescriptors, ReceiveFailsLeavesNothingAndWorksAgain)
+{
+	int sv[2];
+	ASSERT_EQ(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+	UniqueFd sender(sv[0]), receiver(sv[1]);
+	ASSERT_TRUE(sendBuffer(sender.get(), *buffer_));
+	const size_t fdsBefore = openFdCount();
+	// The kernel cannot install the buffer's descriptor here.
+	auto refused = withSpareDescriptors(0, [&] { return receiveBuffer(receiver.get()); });
+	ASSERT_FALSE(refused) << "received a buffer with no descriptor to put it in";
+	std::printf("refused: %s\n", refused.error().toString().c_str());
+	EXPECT_EQ(openFdCount(), fdsBefore) << "left open:" << openFdList();
+
+	// Descriptors are back: the next buffer arrives whole.
+	ASSERT_TRUE(sendBuffer(sender.get(), *buffer_));
+	auto received = receiveBuffer(receiver.get());
+	ASSERT_TRUE(received) << received.error().toString();
+	EXPECT_EQ((*received)->layout().planes, buffer_->layout().planes);
+
+	// Known defect (issue 8, item 4; being fixed in src/share.cpp by another change): at
+	// the fd limit the kernel sets MSG_CTRUNC and receiveBuffer() blames the peer (EPROTO,
+	// "came with more fds than any descriptor carries") instead of saying this process is
+	// out of descriptors. Skipped until that lands; then this must hold.
+	if (refused.error().code == EPROTO &&
+	    refused.error().message.find("came with more fds than any descriptor carries") != std::string::npos)
+		GTEST_SKIP() << "known defect (issue 8 item 4): receiving at the fd limit reports EPROTO \""
+			     << refused.error().message << "\", not EMFILE";
+	EXPECT_EQ(refused.error().code, EMFILE) << refused.error().toString();
 }
