@@ -12,16 +12,28 @@
 
 namespace hbm {
 
+namespace {
+
+/// The next line of @text from @pos (which moves past it); false at the end.
+bool nextLine(std::string_view text, size_t *pos, std::string_view *line)
+{
+	if (*pos >= text.size())
+		return false;
+	size_t end = text.find('\n', *pos);
+	if (end == std::string_view::npos)
+		end = text.size();
+	*line = text.substr(*pos, end - *pos);
+	*pos = end + 1;
+	return true;
+}
+
+} // namespace
+
 uint64_t systemRamTopFrom(std::string_view iomem)
 {
 	uint64_t top = 0;
 	size_t pos = 0;
-	while (pos < iomem.size()) {
-		size_t end = iomem.find('\n', pos);
-		if (end == std::string_view::npos)
-			end = iomem.size();
-		std::string_view line = iomem.substr(pos, end - pos);
-		pos = end + 1;
+	for (std::string_view line; nextLine(iomem, &pos, &line);) {
 		// Top-level lines only ("00100000-3ffdffff : System RAM"): nested ones are indented.
 		if (line.empty() || line[0] == ' ' || line.find(": System RAM") == std::string_view::npos)
 			continue;
@@ -52,12 +64,7 @@ uint64_t systemRamTop()
 uint64_t meminfoBytesFrom(std::string_view meminfo, std::string_view field)
 {
 	size_t pos = 0;
-	while (pos < meminfo.size()) {
-		size_t end = meminfo.find('\n', pos);
-		if (end == std::string_view::npos)
-			end = meminfo.size();
-		std::string_view line = meminfo.substr(pos, end - pos);
-		pos = end + 1;
+	for (std::string_view line; nextLine(meminfo, &pos, &line);) {
 		// "MemAvailable:     995856 kB"
 		if (line.size() > field.size() && line.starts_with(field) && line[field.size()] == ':')
 			return std::strtoull(std::string(line.substr(field.size() + 1)).c_str(), nullptr, 10) * 1024;
