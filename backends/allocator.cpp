@@ -22,6 +22,7 @@
 #include "error.hpp"
 #include "shared_memory.hpp"
 #include "string_format.hpp"
+#include "system_memory.hpp"
 
 namespace hbm {
 
@@ -169,6 +170,7 @@ Result<Allocation> Allocator::allocate(const AllocationRequest &request)
 				      a.planeFds.size()));
 	std::vector<uint64_t> sizes = std::move(result->planeFdSizes);
 	sizes.resize(a.layout.planes.size()); // none reported: zeros, asked of the kernel
+	uint64_t total = 0; // of the distinct descriptors
 	for (size_t i = 0; i < a.layout.planes.size(); ++i) {
 		const PlaneLayout &p = a.layout.planes[i];
 		// Planes sharing a descriptor are asked about once.
@@ -180,6 +182,8 @@ Result<Allocation> Allocator::allocate(const AllocationRequest &request)
 		} else if (std::string why = checkDescriptor(a.planeFds[i].get(), &sizes[i], info_.deviceImportable);
 			   !why.empty()) {
 			return broken(stringf("plane %zu: ", i) + why);
+		} else {
+			total += sizes[i];
 		}
 		uint64_t end;
 		if (__builtin_add_overflow(p.offset, p.size, &end) || end > sizes[i])
@@ -188,6 +192,12 @@ Result<Allocation> Allocator::allocate(const AllocationRequest &request)
 					      (unsigned long long)sizes[i]));
 	}
 	result->planeFdSizes = std::move(sizes);
+	// Memory committed at allocation was weighed before the kernel was asked (byte
+	// allocators, checkedBytes()); an image allocator's pages come at first use, so its
+	// real size is weighed now, before anyone can touch them.
+	if (info_.memoryCommit != MemoryCommit::AtAllocation)
+		if (std::string why = memoryShortfall(total, info_); !why.empty())
+			return makeError(ENOMEM, "%s: %s", info_.name.c_str(), why.c_str());
 	return result;
 }
 
@@ -208,6 +218,10 @@ Result<Bytes> ByteAllocator::checkedBytes(const ByteRequest &request)
 				 (unsigned long long)request.size, (long long)std::numeric_limits<off_t>::max());
 	if (request.alignment == 0 || (request.alignment & (request.alignment - 1)))
 		return makeError(EINVAL, "alignment %llu is not a power of two", (unsigned long long)request.alignment);
+	// The one memory budget: a request that cannot fit is refused before the kernel is
+	// asked, never left to the OOM killer.
+	if (std::string why = memoryShortfall(request.size, info_); !why.empty())
+		return makeError(ENOMEM, "%s", why.c_str());
 
 	auto result = doAllocateBytes(request);
 	if (!result)

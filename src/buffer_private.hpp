@@ -21,6 +21,7 @@ struct Memory {
 	uint64_t size = 0; ///< the descriptor's real size
 	bool dmaBuf = true;
 	Mapping mapping;   ///< made at the first CPU access (under the buffer's lock), kept until destruction
+	bool writable = true; ///< set with the mapping: false when the descriptor was opened O_RDONLY
 };
 
 /// Everything about a buffer's storage besides its layout and descriptors, fixed at creation.

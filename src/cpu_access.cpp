@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <fcntl.h>
 #include <poll.h>
 
 #include <linux/dma-buf.h>
@@ -39,14 +40,31 @@ Result<CpuAccess> Buffer::beginCpuAccess(CpuAccessMode mode)
 				 static_cast<unsigned>(mode));
 
 	std::lock_guard lock(d_->mutex);
+	// Mapped with the rights the descriptor has: a read-only dma-buf (gbm_bo_get_fd()'s,
+	// one opened O_RDONLY) cannot be mapped for writing, but can be read.
 	for (Memory &m : d_->memories) {
 		if (m.mapping.isValid())
 			continue;
-		auto mapping = Mapping::map(m.fd.get(), m.size);
+		const int rights = accessMode(m.fd.get());
+		if (rights < 0)
+			return makeError(-rights, "cannot tell how fd %d of the %s buffer was opened (F_GETFL)", m.fd.get(),
+					 d_->provenance.origin.c_str());
+		if (rights == O_WRONLY)
+			return makeError(EACCES, "the %s buffer was imported write-only (its fd is O_WRONLY): it cannot be mapped",
+					 d_->provenance.origin.c_str());
+		auto mapping = Mapping::map(m.fd.get(), m.size, rights == O_RDWR);
 		if (!mapping)
 			return withContext(mapping.error(), "mapping " + d_->provenance.origin + " buffer");
 		m.mapping = std::move(*mapping);
+		m.writable = rights == O_RDWR;
 	}
+	if (wanted & DMA_BUF_SYNC_WRITE)
+		for (const Memory &m : d_->memories)
+			if (!m.writable)
+				return makeError(EACCES, "%s access refused: the %s buffer was imported read-only (its fd is "
+						 "O_RDONLY): it can be read, not written",
+						 wanted & DMA_BUF_SYNC_READ ? "read-write" : "write",
+						 d_->provenance.origin.c_str());
 
 	// Already in the CPU domain with at least these rights: the kernel has nothing to do.
 	if (d_->accessDepth == 0 || (wanted & ~d_->accessFlags)) {

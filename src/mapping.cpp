@@ -2,6 +2,7 @@
 #include "mapping.hpp"
 
 #include <cerrno>
+#include <fcntl.h>
 #include <sys/mman.h>
 
 #include "error.hpp"
@@ -20,11 +21,18 @@ Mapping &Mapping::operator=(Mapping &&other) noexcept
 	return *this;
 }
 
-Result<Mapping> Mapping::map(int fd, size_t size)
+int accessMode(int fd)
 {
-	void *addr = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	const int flags = ::fcntl(fd, F_GETFL);
+	return flags < 0 ? -errno : flags & O_ACCMODE;
+}
+
+Result<Mapping> Mapping::map(int fd, size_t size, bool writable)
+{
+	void *addr = ::mmap(nullptr, size, writable ? PROT_READ | PROT_WRITE : PROT_READ, MAP_SHARED, fd, 0);
 	if (addr == MAP_FAILED)
-		return makeError(errno, "mmap of %zu bytes of fd %d failed", size, fd);
+		return makeError(errno, "mmap (%s) of %zu bytes of fd %d failed", writable ? "read-write" : "read-only",
+				 size, fd);
 	Mapping m;
 	m.addr_ = addr;
 	m.size_ = size;

@@ -8,6 +8,10 @@
 
 namespace hbm {
 
+/// The rights @fd's open file was opened with: O_RDONLY, O_WRONLY or O_RDWR (F_GETFL &
+/// O_ACCMODE; a duplicate or a received descriptor keeps them), or -errno.
+int accessMode(int fd);
+
 /// Owns one mmap() of a file; munmap()s it when destroyed. Move-only.
 class Mapping
 {
@@ -23,8 +27,9 @@ public:
 	Mapping(const Mapping &) = delete;
 	Mapping &operator=(const Mapping &) = delete;
 
-	/// Shared, read-write mapping of @size bytes of @fd from offset 0.
-	static Result<Mapping> map(int fd, size_t size);
+	/// Shared mapping of @size bytes of @fd from offset 0: read-write, or read-only when
+	/// @writable is false (a descriptor opened O_RDONLY cannot be mapped for writing).
+	static Result<Mapping> map(int fd, size_t size, bool writable);
 
 	uint8_t *data() const { return static_cast<uint8_t *>(addr_); }
 	size_t size() const { return size_; }

@@ -43,4 +43,14 @@ std::string hex(uint64_t value)
 	return stringf("0x%llx", static_cast<unsigned long long>(value));
 }
 
+std::string byteCount(uint64_t bytes)
+{
+	constexpr uint64_t MiB = 1u << 20;
+	if (bytes >= MiB && bytes % MiB == 0)
+		return stringf("%llu MiB", (unsigned long long)(bytes / MiB));
+	if (bytes >= MiB)
+		return stringf("%.1f MiB (%llu bytes)", double(bytes) / MiB, (unsigned long long)bytes);
+	return stringf("%llu bytes", (unsigned long long)bytes);
+}
+
 } // namespace hbm

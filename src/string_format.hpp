@@ -28,4 +28,8 @@ std::string joinedBy(const Range &items, Name name, const char *separator = ", "
 /// "0x1f".
 std::string hex(uint64_t value);
 
+/// A size for a sentence: "64 MiB" when a whole number of MiB, "972.5 MiB (1019756544
+/// bytes)" above 1 MiB, else "4096 bytes".
+std::string byteCount(uint64_t bytes);
+
 } // namespace hbm

@@ -1,23 +1,39 @@
 // SPDX-License-Identifier: MIT
 #include "system_memory.hpp"
 
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <string>
 
+#include "string_format.hpp"
+
 namespace hbm {
+
+namespace {
+
+/// The next line of @text from @pos (which moves past it); false at the end.
+bool nextLine(std::string_view text, size_t *pos, std::string_view *line)
+{
+	if (*pos >= text.size())
+		return false;
+	size_t end = text.find('\n', *pos);
+	if (end == std::string_view::npos)
+		end = text.size();
+	*line = text.substr(*pos, end - *pos);
+	*pos = end + 1;
+	return true;
+}
+
+} // namespace
 
 uint64_t systemRamTopFrom(std::string_view iomem)
 {
 	uint64_t top = 0;
 	size_t pos = 0;
-	while (pos < iomem.size()) {
-		size_t end = iomem.find('\n', pos);
-		if (end == std::string_view::npos)
-			end = iomem.size();
-		std::string_view line = iomem.substr(pos, end - pos);
-		pos = end + 1;
+	for (std::string_view line; nextLine(iomem, &pos, &line);) {
 		// Top-level lines only ("00100000-3ffdffff : System RAM"): nested ones are indented.
 		if (line.empty() || line[0] == ' ' || line.find(": System RAM") == std::string_view::npos)
 			continue;
@@ -43,6 +59,53 @@ uint64_t systemRamTop()
 		return systemRamTopFrom(text.str());
 	}();
 	return top;
+}
+
+uint64_t meminfoBytesFrom(std::string_view meminfo, std::string_view field)
+{
+	size_t pos = 0;
+	for (std::string_view line; nextLine(meminfo, &pos, &line);) {
+		// "MemAvailable:     995856 kB"
+		if (line.size() > field.size() && line.starts_with(field) && line[field.size()] == ':')
+			return std::strtoull(std::string(line.substr(field.size() + 1)).c_str(), nullptr, 10) * 1024;
+	}
+	return 0;
+}
+
+uint64_t meminfoBytes(std::string_view field)
+{
+	std::unique_ptr<FILE, int (*)(FILE *)> f(std::fopen("/proc/meminfo", "re"), std::fclose);
+	char text[4096];
+	const size_t n = f ? std::fread(text, 1, sizeof(text), f.get()) : 0;
+	return meminfoBytesFrom(std::string_view(text, n), field);
+}
+
+std::string memoryShortfall(uint64_t size, const AllocatorInfo &allocator, const MemoryFacts &facts)
+{
+	const std::string asked = byteCount(size) + " asked for";
+	if (allocator.maxSize && size > allocator.maxSize) {
+		const std::string why = allocator.maxSizeReason.empty() ? "" : " (" + allocator.maxSizeReason + ")";
+		return stringf("%s, more than %s can give: %s%s", asked.c_str(), allocator.name.c_str(),
+			       byteCount(allocator.maxSize).c_str(), why.c_str());
+	}
+	if (facts.total && size > facts.total)
+		return stringf("%s, more than this machine's RAM: %s (MemTotal in /proc/meminfo)", asked.c_str(),
+			       byteCount(facts.total).c_str());
+	if (allocator.memoryCommit == MemoryCommit::AtAllocation && facts.available && size > facts.available)
+		return stringf("%s, more than the %s available now (MemAvailable in /proc/meminfo): %s takes its pages "
+			       "at allocation, and asking the kernel would leave this process to the OOM killer",
+			       asked.c_str(), byteCount(facts.available).c_str(), allocator.name.c_str());
+	return {};
+}
+
+std::string memoryShortfall(uint64_t size, const AllocatorInfo &allocator)
+{
+	// RAM does not change under a process (memory hotplug aside); what is available does.
+	static const uint64_t total = meminfoBytes("MemTotal");
+	MemoryFacts facts{total, 0};
+	if (allocator.memoryCommit == MemoryCommit::AtAllocation && size >= total / 1024)
+		facts.available = meminfoBytes("MemAvailable");
+	return memoryShortfall(size, allocator, facts);
 }
 
 } // namespace hbm

@@ -2,7 +2,10 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
+
+#include <hbm/allocator.hpp>
 
 namespace hbm {
 
@@ -12,5 +15,30 @@ uint64_t systemRamTop();
 
 /// The same, from /proc/iomem's text: a pure function, for tests.
 uint64_t systemRamTopFrom(std::string_view iomem);
+
+/// A /proc/meminfo field ("MemAvailable", "CmaFree") in bytes, read now; 0 if absent.
+uint64_t meminfoBytes(std::string_view field);
+
+/// The same, from /proc/meminfo's text: a pure function, for tests.
+uint64_t meminfoBytesFrom(std::string_view meminfo, std::string_view field);
+
+/// What the machine's memory is, in bytes, as /proc/meminfo says; 0 is unknown (not read).
+struct MemoryFacts {
+	uint64_t total = 0;     ///< MemTotal: the RAM the kernel manages
+	uint64_t available = 0; ///< MemAvailable: what can be allocated now without swapping
+};
+
+/// The one memory budget of the allocator seam: why a request of @size bytes from
+/// @allocator cannot fit — naming the size asked, the limit and where that number comes
+/// from — or an empty string when it may. What is compared depends on when the allocator's
+/// memory really exists (MemoryCommit): its maxSize, the RAM, and for memory committed at
+/// allocation MemAvailable (when known). A pure function, for tests.
+std::string memoryShortfall(uint64_t size, const AllocatorInfo &allocator, const MemoryFacts &facts);
+
+/// The same with this machine's numbers: MemTotal is read once per process, MemAvailable
+/// only when the answer depends on it (memory committed at allocation, and a request of at
+/// least 1/1024 of the RAM: below that a read of /proc/meminfo costs more than the
+/// allocation, and a machine that cannot give it is out of memory whatever hbm does).
+std::string memoryShortfall(uint64_t size, const AllocatorInfo &allocator);
 
 } // namespace hbm

@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <string_view>
 #include <unistd.h>
 #include <cerrno>
 #include <dirent.h>
@@ -25,6 +24,7 @@
 #include "kernel_ioctl.hpp"
 #include "log.hpp"
 #include "string_format.hpp"
+#include "system_memory.hpp"
 
 namespace hbm::dma_heap {
 
@@ -85,19 +85,6 @@ int allocIoctl(int heapFd, uint64_t len)
 
 namespace {
 
-/// A /proc/meminfo field ("CmaTotal", "CmaFree") in bytes, or 0.
-uint64_t meminfoBytes(const char *field)
-{
-	std::unique_ptr<FILE, int (*)(FILE *)> f(std::fopen("/proc/meminfo", "re"), std::fclose);
-	char line[128];
-	const std::string prefix = std::string(field) + ":";
-	unsigned long long kb = 0;
-	while (f && std::fgets(line, sizeof(line), f.get()))
-		if (std::string_view(line).starts_with(prefix) && std::sscanf(line + prefix.size(), " %llu kB", &kb) == 1)
-			return kb * 1024;
-	return 0;
-}
-
 uint64_t cmaTotalBytes()
 {
 	return meminfoBytes("CmaTotal");
@@ -112,12 +99,6 @@ uint64_t cmaLargestFree(const std::string &area)
 	if (!f || std::fscanf(f.get(), "%llu", &pages) != 1)
 		return 0;
 	return pages * uint64_t(::sysconf(_SC_PAGESIZE));
-}
-
-std::string bytes(uint64_t n)
-{
-	return n >= (1u << 20) && n % (1u << 20) == 0 ? stringf("%llu MiB", (unsigned long long)(n >> 20))
-						     : stringf("%llu bytes", (unsigned long long)n);
 }
 
 } // namespace
@@ -135,26 +116,26 @@ DmaHeapAllocator::DmaHeapAllocator(AllocatorInfo info, UniqueFd heapFd, std::str
 
 std::string cmaShortfall(const std::string &heap, uint64_t asked, const CmaState &s)
 {
-	std::string out = "could not allocate " + bytes(asked) + " of contiguous memory: CMA area " + heap + " has " +
-			  bytes(s.free) + " free of " + bytes(s.total);
+	std::string out = "could not allocate " + byteCount(asked) + " of contiguous memory: CMA area " + heap + " has " +
+			  byteCount(s.free) + " free of " + byteCount(s.total);
 	if (s.largestFree)
-		out += ", the largest free block " + bytes(s.largestFree);
-	out += stringf("; this process holds %s of it in %llu buffer%s", bytes(s.heldByUs).c_str(),
+		out += ", the largest free block " + byteCount(s.largestFree);
+	out += stringf("; this process holds %s of it in %llu buffer%s", byteCount(s.heldByUs).c_str(),
 		       (unsigned long long)s.buffersHeldByUs, s.buffersHeldByUs == 1 ? "" : "s");
 	const uint64_t used = s.total > s.free ? s.total - s.free : 0;
 	if (used > s.heldByUs)
-		out += ", the kernel and other processes " + bytes(used - s.heldByUs);
+		out += ", the kernel and other processes " + byteCount(used - s.heldByUs);
 	const uint64_t fits = s.largestFree ? s.largestFree : s.free;
 	out += "; to fix: ";
 	if (asked > s.total)
 		out += "nothing this large fits in the area: raise cma= on the kernel command line";
 	else if (s.heldByUs && asked <= fits + s.heldByUs)
-		out += "release some of this process's buffers from " + heap + ", or ask for at most " + bytes(fits) +
+		out += "release some of this process's buffers from " + heap + ", or ask for at most " + byteCount(fits) +
 		       (s.largestFree ? "" : " (the largest free block may be smaller: CONFIG_CMA_DEBUGFS tells)");
 	else if (asked <= s.free && s.largestFree && asked > s.largestFree)
-		out += "the free memory is fragmented: ask for at most " + bytes(s.largestFree);
+		out += "the free memory is fragmented: ask for at most " + byteCount(s.largestFree);
 	else
-		out += "ask for at most " + bytes(fits) + ", or raise cma= on the kernel command line";
+		out += "ask for at most " + byteCount(fits) + ", or raise cma= on the kernel command line";
 	return out;
 }
 
@@ -170,9 +151,14 @@ Result<std::unique_ptr<DmaHeapAllocator>> DmaHeapAllocator::create(const HeapInf
 	info.contiguous = heap.contiguous;
 	info.cached = heap.cached;
 	info.deviceImportable = true;
+	// CMA memory is reserved at boot: the kernel refuses cleanly when the area is full.
+	// The system heap takes its pages at allocation, until the OOM killer stops it.
+	info.memoryCommit = heap.contiguous ? MemoryCommit::Reserved : MemoryCommit::AtAllocation;
 	// The kernel does not say how big one CMA area is; with one CMA heap it is CmaTotal.
-	if (heap.contiguous)
+	if (heap.contiguous) {
 		info.maxSize = cmaTotalBytes();
+		info.maxSizeReason = "all of its CMA area, CmaTotal in /proc/meminfo: raise cma= on the kernel command line";
+	}
 	return std::unique_ptr<DmaHeapAllocator>(
 		new DmaHeapAllocator(std::move(info), std::move(fd), heap.contiguous ? heap.name : std::string()));
 }
@@ -181,9 +167,6 @@ Result<Bytes> DmaHeapAllocator::doAllocateBytes(const ByteRequest &request)
 {
 	// The heap hands out whole pages: exactly the page-rounded length asked for.
 	const uint64_t size = pageRound(request.size);
-	if (info_.maxSize && size > info_.maxSize)
-		return makeError(ENOMEM, "%llu bytes exceed the heap's %llu, all of its CMA area: raise cma= on the kernel command line",
-				 (unsigned long long)size, (unsigned long long)info_.maxSize);
 	int ret = allocIoctl(heapFd_.get(), size);
 	if (ret == -ENOMEM && !area_.empty()) {
 		CmaState state;

@@ -31,6 +31,8 @@ Result<std::unique_ptr<DumbAllocator>> DumbAllocator::create(DrmNode node)
 	info.drmDevice = cardPath;
 	info.drmDriver = driver;
 	info.drmDeviceId = node.device;
+	// Shmem-backed drivers (vkms, vgem, virtio) give pages at first use; hbm cannot tell.
+	info.memoryCommit = MemoryCommit::OnFirstUse;
 	return std::unique_ptr<DumbAllocator>(new DumbAllocator(std::move(info), std::move(fd)));
 }
 

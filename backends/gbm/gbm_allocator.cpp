@@ -132,6 +132,8 @@ Result<std::unique_ptr<GbmAllocator>> GbmAllocator::create(DrmNode node, const s
 	info.drmDevice = nodePath;
 	info.drmDriver = driver;
 	info.drmDeviceId = node.device;
+	// As dumb buffers: on shmem-backed drivers the pages come at first use.
+	info.memoryCommit = MemoryCommit::OnFirstUse;
 	info.formats = capabilitiesFromPlanes(planes);
 	if (info.formats.empty())
 		return makeError(ENOTSUP, "the planes of %s (%s) take none of hbm's formats", nodePath.c_str(),

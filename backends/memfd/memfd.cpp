@@ -18,6 +18,8 @@ std::unique_ptr<MemfdAllocator> MemfdAllocator::create()
 	info.kind = AllocatorKind::Memfd;
 	info.formats = linearFormats();
 	info.deviceImportable = false;
+	// A sealed memfd of any size is made at once; its pages come when touched.
+	info.memoryCommit = MemoryCommit::OnFirstUse;
 	return std::unique_ptr<MemfdAllocator>(new MemfdAllocator(std::move(info)));
 }
 

@@ -61,6 +61,8 @@ Result<std::unique_ptr<RegionAllocator>> RegionAllocator::create(const std::stri
 	info.cached = heap.cached;
 	info.deviceImportable = heap.deviceImportable;
 	info.maxSize = size;
+	info.maxSizeReason = "the size of region " + name + " (configuration)";
+	info.memoryCommit = MemoryCommit::Reserved; // carved at start
 	info.memoryEnd = heap.memoryEnd;
 	info.subAllocates = true;
 	return std::unique_ptr<RegionAllocator>(new RegionAllocator(std::move(info), std::move(state)));
@@ -77,20 +79,11 @@ Result<std::unique_ptr<RegionAllocator>> RegionAllocator::carve(const std::strin
 	if (size == 0 || size % page)
 		return makeError(EINVAL, "region %s: size %llu is not a positive multiple of the %llu-byte page",
 				 name.c_str(), (unsigned long long)size, (unsigned long long)page);
-	// More than the heap or this machine could ever give is refused here, naming the limit.
-	const uint64_t heapLimit = heap.info().maxSize;
-	if (heapLimit && size > heapLimit)
-		return makeError(ENOMEM, "region %s: %llu bytes exceed the %llu bytes %s can give", name.c_str(),
-				 (unsigned long long)size, (unsigned long long)heapLimit, heap.info().name.c_str());
-	const long pages = ::sysconf(_SC_PHYS_PAGES);
-	const uint64_t ram = pages > 0 ? uint64_t(pages) * page : 0;
-	if (ram && size > ram)
-		return makeError(ENOMEM, "region %s: %llu bytes exceed the %llu bytes of RAM this machine has",
-				 name.c_str(), (unsigned long long)size, (unsigned long long)ram);
-
+	// More than the heap, the RAM or what is available could give is refused by the seam's
+	// memory budget, naming the limit, before the heap is asked.
 	auto memory = bytes->allocateBytes({size, page});
 	if (!memory)
-		return memory.error();
+		return withContext(memory.error(), "region " + name);
 	if (memory->offset != 0)
 		return makeError(EINVAL, "region %s: %s gave bytes at offset %llu of a larger dma-buf; a region needs its own",
 				 name.c_str(), heap.info().name.c_str(), (unsigned long long)memory->offset);

@@ -42,16 +42,16 @@ Result<std::unique_ptr<UdmabufAllocator>> UdmabufAllocator::create(const std::st
 	info.formats = linearFormats();
 	info.deviceImportable = true;
 	info.maxSize = sizeLimit();
+	info.maxSizeReason = "its size_limit_mb in /sys/module/udmabuf/parameters: raise it there or with "
+			     "udmabuf.size_limit_mb= on the kernel command line";
+	// UDMABUF_CREATE pins every page of the memfd: they are allocated then.
+	info.memoryCommit = MemoryCommit::AtAllocation;
 	return std::unique_ptr<UdmabufAllocator>(new UdmabufAllocator(std::move(info), std::move(dev)));
 }
 
 Result<Bytes> UdmabufAllocator::doAllocateBytes(const ByteRequest &request)
 {
 	const uint64_t size = pageRound(request.size);
-	if (info_.maxSize && size > info_.maxSize)
-		return makeError(E2BIG, "%llu bytes exceed udmabuf's size_limit_mb (%llu MiB)",
-				 (unsigned long long)size, (unsigned long long)(info_.maxSize >> 20));
-
 	auto memfd = createSealedMemfd("hbm-udmabuf", size, F_SEAL_SHRINK);
 	if (!memfd)
 		return memfd.error();

@@ -23,6 +23,24 @@ enum class AllocatorKind {
 
 HBM_EXPORT const char *allocatorKindName(AllocatorKind kind);
 
+/// When an allocation's memory really exists: what a successful allocation promises. The
+/// allocator seam refuses, with ENOMEM and a sentence, any request above the allocator's
+/// maxSize or this machine's RAM (MemTotal), and more as below, rather than leave the
+/// process to the OOM killer.
+enum class MemoryCommit {
+	/// Pages come at first use (memfd; dumb and GBM buffers of shmem-backed drivers such
+	/// as vkms and vgem): only sizes above RAM are refused. Success promises no memory:
+	/// touching the pages later may still meet the OOM killer.
+	OnFirstUse,
+	/// Pages are allocated and pinned by the allocation itself (the system dma-heap,
+	/// udmabuf): a request above MemAvailable is refused too. Requests under 1/1024 of
+	/// RAM are not compared with it (reading /proc/meminfo costs more than they do).
+	AtAllocation,
+	/// Memory reserved at boot or start (a CMA heap, a region): bounded by maxSize; when
+	/// the area is full the kernel or the region refuses cleanly, naming what is free.
+	Reserved,
+};
+
 /// What an allocator can honour, declared as data (minigbm's combinations, wlroots'
 /// allocator caps): the core ranks and picks allocators from this alone.
 struct AllocatorInfo {
@@ -36,6 +54,8 @@ struct AllocatorInfo {
 	std::string drmDriver;         ///< that node's kernel driver
 	dev_t drmDeviceId = 0;         ///< that node's st_rdev: its memory is local to that device
 	uint64_t maxSize = 0;          ///< largest allocation in bytes, 0 if unknown
+	std::string maxSizeReason;     ///< what sets maxSize and how to raise it, for refusals
+	MemoryCommit memoryCommit = MemoryCommit::OnFirstUse; ///< when its memory really exists
 	uint64_t memoryEnd = 0;        ///< its memory lies below this address, 0 if unknown (configured)
 	bool subAllocates = false;     ///< buffers are ranges at offsets inside one dma-buf (regions)
 };

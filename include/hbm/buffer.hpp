@@ -108,6 +108,9 @@ public:
 	/// Brackets CPU access with DMA_BUF_IOCTL_SYNC: start now, end when the returned
 	/// object is destroyed or ended. The mapping is made on first use and kept. Access
 	/// nested inside another with the same or narrower rights issues no further sync.
+	/// Memory is mapped with the rights its descriptor has: a buffer imported from a
+	/// read-only dma-buf (opened O_RDONLY, as gbm_bo_get_fd() exports) is mapped read-only
+	/// and a Write or ReadWrite access to it is refused (EACCES).
 	Result<CpuAccess> beginCpuAccess(CpuAccessMode mode);
 
 	/// The fences a CPU access of @mode would wait for, as one sync_file
@@ -142,7 +145,8 @@ public:
 	CpuAccess &operator=(const CpuAccess &) = delete;
 	~CpuAccess();
 
-	/// Bytes of plane @index (its layout size), empty if out of range.
+	/// Bytes of plane @index (its layout size), empty if out of range. Under a Read access
+	/// they may be mapped read-only: writing them then faults.
 	std::span<uint8_t> plane(size_t index) const;
 	uint32_t stride(size_t index) const;
 	CpuAccessMode mode() const { return mode_; }

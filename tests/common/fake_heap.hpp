@@ -20,6 +20,8 @@ public:
 	explicit FakeHeap(bool deviceImportable = false) : ByteAllocator(makeInfo(deviceImportable)) {}
 	std::vector<uint64_t> asked; ///< every size asked for, in bytes
 	std::function<void(Bytes &)> lie;
+	/// Declares when its memory would exist (a real heap: AtAllocation), for the budget.
+	void commits(MemoryCommit commit) { info_.memoryCommit = commit; }
 
 private:
 	static AllocatorInfo makeInfo(bool deviceImportable)

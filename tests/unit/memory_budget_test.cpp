@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: MIT
+// The allocator seam's memory budget: a request that cannot fit is refused with a sentence
+// naming the size, the limit and where that number comes from — never left to the OOM
+// killer. The decision is a pure function of /proc/meminfo's numbers, tested with fakes.
+#include <cerrno>
+#include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <drm_fourcc.h>
+
+#include "backends/allocator.hpp"
+#include "common/allocation_request.hpp"
+#include "common/fake_heap.hpp"
+#include "common/process_resources.hpp"
+#include "system_memory.hpp"
+
+using namespace hbm;
+
+namespace {
+
+constexpr uint64_t kMiB = 1ull << 20;
+
+AllocatorInfo allocator(const char *name, MemoryCommit commit, uint64_t maxSize = 0, const char *reason = "")
+{
+	AllocatorInfo info;
+	info.name = name;
+	info.memoryCommit = commit;
+	info.maxSize = maxSize;
+	info.maxSizeReason = reason;
+	return info;
+}
+
+// The lab guest: 1 GiB of RAM less what the kernel keeps.
+const MemoryFacts kGuest{996 * kMiB, 900 * kMiB};
+
+} // namespace
+
+TEST(MemoryBudget, MeminfoFieldsAreReadInBytes)
+{
+	const char *meminfo = "MemTotal:        1020532 kB\n"
+			      "MemFree:         1001136 kB\n"
+			      "MemAvailable:     995856 kB\n"
+			      "CmaTotal:          65536 kB\n";
+	EXPECT_EQ(meminfoBytesFrom(meminfo, "MemTotal"), 1020532ull * 1024);
+	EXPECT_EQ(meminfoBytesFrom(meminfo, "MemAvailable"), 995856ull * 1024);
+	EXPECT_EQ(meminfoBytesFrom(meminfo, "CmaTotal"), 64 * kMiB);
+	EXPECT_EQ(meminfoBytesFrom(meminfo, "Mem"), 0u) << "a prefix is not a field";
+	EXPECT_EQ(meminfoBytesFrom(meminfo, "CmaFree"), 0u);
+	EXPECT_GT(meminfoBytes("MemTotal"), 0u) << "this machine's /proc/meminfo";
+}
+
+TEST(MemoryBudget, MemoryTakenAtAllocationMustBeAvailableNow)
+{
+	const AllocatorInfo system = allocator("dma-heap:system", MemoryCommit::AtAllocation);
+	EXPECT_EQ(memoryShortfall(800 * kMiB, system, kGuest), "");
+	EXPECT_EQ(memoryShortfall(950 * kMiB, system, kGuest),
+		  "950 MiB asked for, more than the 900 MiB available now (MemAvailable in /proc/meminfo): "
+		  "dma-heap:system takes its pages at allocation, and asking the kernel would leave this process "
+		  "to the OOM killer");
+	EXPECT_EQ(memoryShortfall(1024 * kMiB, system, kGuest),
+		  "1024 MiB asked for, more than this machine's RAM: 996 MiB (MemTotal in /proc/meminfo)");
+	EXPECT_EQ(memoryShortfall(950 * kMiB, system, {996 * kMiB, 0}), "") << "MemAvailable not read: RAM only";
+}
+
+TEST(MemoryBudget, TheAllocatorsOwnLimitComesFirstAndSaysWhereItComesFrom)
+{
+	const AllocatorInfo udmabuf = allocator("udmabuf", MemoryCommit::AtAllocation, 64 * kMiB,
+						"its size_limit_mb, /sys/module/udmabuf/parameters/size_limit_mb");
+	EXPECT_EQ(memoryShortfall(1024 * kMiB, udmabuf, kGuest),
+		  "1024 MiB asked for, more than udmabuf can give: 64 MiB (its size_limit_mb, "
+		  "/sys/module/udmabuf/parameters/size_limit_mb)");
+	EXPECT_EQ(memoryShortfall(64 * kMiB, udmabuf, kGuest), "");
+	EXPECT_EQ(memoryShortfall(64 * kMiB + 1, udmabuf, kGuest).substr(0, 40), "64.0 MiB (67108865 bytes) asked for, mor");
+}
+
+TEST(MemoryBudget, ReservedMemoryIsBoundedByItsAreaNotByWhatIsAvailable)
+{
+	const AllocatorInfo cma = allocator("dma-heap:reserved", MemoryCommit::Reserved, 64 * kMiB, "all of its CMA area");
+	EXPECT_EQ(memoryShortfall(48 * kMiB, cma, {996 * kMiB, 16 * kMiB}), "")
+		<< "CMA pages are reserved: little MemAvailable does not matter, the kernel refuses cleanly";
+	EXPECT_NE(memoryShortfall(128 * kMiB, cma, kGuest).find("more than dma-heap:reserved can give: 64 MiB (all of its CMA area)"),
+		  std::string::npos);
+}
+
+TEST(MemoryBudget, MemoryTakenAtFirstUseIsBoundedByTheRamOnly)
+{
+	const AllocatorInfo memfd = allocator("memfd", MemoryCommit::OnFirstUse);
+	EXPECT_EQ(memoryShortfall(950 * kMiB, memfd, kGuest), "") << "pages come at first use: promised nothing more";
+	EXPECT_EQ(memoryShortfall(2048 * kMiB, memfd, kGuest),
+		  "2048 MiB asked for, more than this machine's RAM: 996 MiB (MemTotal in /proc/meminfo)");
+	EXPECT_EQ(memoryShortfall(2048 * kMiB, memfd, {}), "") << "nothing known, nothing refused";
+}
+
+// The seam applies the budget before a byte allocator is asked.
+TEST(MemoryBudget, TheSeamRefusesMoreThanTheRamBeforeTheHeapIsAsked)
+{
+	const uint64_t ram = meminfoBytes("MemTotal");
+	ASSERT_GT(ram, 0u);
+	for (MemoryCommit commit : {MemoryCommit::AtAllocation, MemoryCommit::OnFirstUse}) {
+		test::FakeHeap heap;
+		heap.commits(commit);
+		const size_t fdsBefore = test::openFdCount();
+		auto bytes = heap.allocateBytes({2 * ram, 4096});
+		ASSERT_FALSE(bytes) << "twice the RAM was given";
+		EXPECT_EQ(bytes.error().code, ENOMEM) << bytes.error().toString();
+		EXPECT_NE(bytes.error().message.find("dma-heap:fake: "), std::string::npos) << bytes.error().message;
+		EXPECT_NE(bytes.error().message.find("more than this machine's RAM"), std::string::npos)
+			<< bytes.error().message;
+		EXPECT_TRUE(heap.asked.empty()) << "the heap was asked for " << heap.asked[0] << " bytes";
+		EXPECT_EQ(test::openFdCount(), fdsBefore);
+		EXPECT_TRUE(heap.allocateBytes({4096, 4096})) << "a normal request still works";
+	}
+}
+
+namespace {
+
+/// An image allocator whose pages come at first use (as dumb and GBM buffers of vkms):
+/// it makes a sparse memfd of @fdSize bytes for any image, as a driver that pads hugely.
+class LazyImageAllocator final : public Allocator
+{
+public:
+	explicit LazyImageAllocator(uint64_t fdSize) : Allocator(makeInfo()), fdSize_(fdSize) {}
+
+private:
+	static AllocatorInfo makeInfo()
+	{
+		AllocatorInfo info;
+		info.name = "dumb:lazy";
+		info.formats = linearFormats();
+		return info;
+	}
+	Result<Allocation> doAllocate(const AllocationRequest &request) override
+	{
+		auto layout = linearLayout(request.format, request.width, request.height, request.linear);
+		UniqueFd fd(::memfd_create("lazy-image", MFD_CLOEXEC));
+		if (!layout || !fd || ::ftruncate(fd.get(), off_t(fdSize_)) < 0)
+			return Error{EIO, "setting up"};
+		return singleFdAllocation(std::move(*layout), SharedFd(std::move(fd)), fdSize_);
+	}
+	uint64_t fdSize_;
+};
+
+} // namespace
+
+// An image allocator lays out itself: its real size is weighed once it is made, before
+// anyone can touch its pages, and the storage is let go.
+TEST(MemoryBudget, AnImageAllocatorsRealSizeIsWeighed)
+{
+	const uint64_t ram = meminfoBytes("MemTotal");
+	const uint64_t linear = DRM_FORMAT_MOD_LINEAR;
+	const size_t fdsBefore = test::openFdCount();
+	LazyImageAllocator huge(2 * ram);
+	auto refused = huge.allocate(test::imageRequest(64, 64, DRM_FORMAT_XRGB8888, linear));
+	ASSERT_FALSE(refused) << "an image of twice the RAM was handed out";
+	EXPECT_EQ(refused.error().code, ENOMEM);
+	EXPECT_NE(refused.error().message.find("dumb:lazy: "), std::string::npos) << refused.error().message;
+	EXPECT_NE(refused.error().message.find("more than this machine's RAM"), std::string::npos) << refused.error().message;
+	EXPECT_EQ(test::openFdCount(), fdsBefore);
+	LazyImageAllocator normal(64 * 64 * 4);
+	EXPECT_TRUE(normal.allocate(test::imageRequest(64, 64, DRM_FORMAT_XRGB8888, linear)));
+}
