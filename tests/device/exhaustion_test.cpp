@@ -396,13 +396,7 @@ TEST_F(OutOfDescriptors, ReceiveFailsLeavesNothingAndWorksAgain)
 	ASSERT_TRUE(received) << received.error().toString();
 	EXPECT_EQ((*received)->layout().planes, buffer_->layout().planes);
 
-	// Known defect (issue 8, item 4; being fixed in src/share.cpp by another change): at
-	// the fd limit the kernel sets MSG_CTRUNC and receiveBuffer() blames the peer (EPROTO,
-	// "came with more fds than any descriptor carries") instead of saying this process is
-	// out of descriptors. Skipped until that lands; then this must hold.
-	if (refused.error().code == EPROTO &&
-	    refused.error().message.find("came with more fds than any descriptor carries") != std::string::npos)
-		GTEST_SKIP() << "known defect (issue 8 item 4): receiving at the fd limit reports EPROTO \""
-			     << refused.error().message << "\", not EMFILE";
+	// At the fd limit the kernel sets MSG_CTRUNC: this process is out of descriptors, not
+	// the peer at fault.
 	EXPECT_EQ(refused.error().code, EMFILE) << refused.error().toString();
 }
