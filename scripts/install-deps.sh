@@ -7,6 +7,8 @@ packages=(
 	build-essential meson ninja-build pkg-config python3
 	libdrm-dev libgbm-dev libpng-dev libtomlplusplus-dev
 	libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev
+	# the fuzzers: clang's libFuzzer and sanitizer runtimes
+	clang libclang-rt-14-dev
 	# the lab: a kernel we build, booted under qemu with a busybox initramfs
 	qemu-system-x86 busybox-static cpio xz-utils linux-source-6.12
 	# Mesa's kms_swrast: GBM on vkms in the guest (libgbm1 does not pull it in)
