@@ -33,6 +33,28 @@ struct Where {
 	}
 };
 
+/// What @node is, for messages: "an integer (1)", "a string (\"yes\")", "a table".
+std::string found(const toml::node &node)
+{
+	static const char *const names[] = {"nothing", "a table", "an array", "a string", "an integer",
+					     "a floating-point number", "a boolean", "a date", "a time",
+					     "a date-time"};
+	std::string out = names[size_t(node.type())];
+	if (node.is_value()) {
+		std::ostringstream value;
+		node.visit([&](const auto &v) { value << v; });
+		std::string shown = value.str();
+		if (shown.size() > 40) {
+			size_t cut = 37;
+			while (cut && (shown[cut] & 0xc0) == 0x80) // not inside a UTF-8 sequence
+				--cut;
+			shown = shown.substr(0, cut) + "...";
+		}
+		out += " (" + shown + ")";
+	}
+	return out;
+}
+
 /// Copies @from into @into, table by table, later values replacing earlier ones.
 void merge(toml::table &into, const toml::table &from)
 {
@@ -47,12 +69,12 @@ void merge(toml::table &into, const toml::table &from)
 
 Result<uint64_t> sizeValue(const toml::node &node, const std::string &key, const Where &where)
 {
-	if (auto i = node.value<int64_t>()) {
-		if (*i < 0)
-			return where.at(node, key + " must not be negative");
-		return uint64_t(*i);
+	if (const auto *i = node.as_integer()) {
+		if (i->get() < 0)
+			return where.at(node, key + " must not be negative, not " + found(node));
+		return uint64_t(i->get());
 	}
-	if (auto s = node.value<std::string>()) {
+	if (auto s = node.value_exact<std::string>()) {
 		char *end = nullptr;
 		errno = 0;
 		unsigned long long v = std::strtoull(s->c_str(), &end, 0);
@@ -72,41 +94,42 @@ Result<uint64_t> sizeValue(const toml::node &node, const std::string &key, const
 			return where.at(node, key + " '" + *s + "' is not a size (like 4096, 0x100000000, 64M, 4G)");
 		return uint64_t(v) << shift;
 	}
-	return where.at(node, key + " must be a number or a size string like \"4G\"");
+	return where.at(node, key + " must be a number or a size string like \"4G\", not " + found(node));
 }
 
 Result<uint32_t> alignmentValue(const toml::node &node, const std::string &key, const Where &where)
 {
-	auto v = node.value<int64_t>();
-	if (!v || *v <= 0 || *v > (1 << 30) || (*v & (*v - 1)))
-		return where.at(node, key + " must be a power of two (1 to 2^30)");
-	return uint32_t(*v);
+	const auto *i = node.as_integer();
+	int64_t v = i ? i->get() : 0;
+	if (v <= 0 || v > (1 << 30) || (v & (v - 1)))
+		return where.at(node, key + " must be a power of two (1 to 2^30), not " + found(node));
+	return uint32_t(v);
 }
 
 Result<bool> boolValue(const toml::node &node, const std::string &key, const Where &where)
 {
-	if (auto b = node.value<bool>())
-		return *b;
-	return where.at(node, key + " must be true or false");
+	if (const auto *b = node.as_boolean())
+		return b->get();
+	return where.at(node, key + " must be true or false, not " + found(node));
 }
 
 Result<std::string> stringValue(const toml::node &node, const std::string &key, const Where &where)
 {
-	if (auto s = node.value<std::string>())
-		return *s;
-	return where.at(node, key + " must be a string");
+	if (const auto *s = node.as_string())
+		return s->get();
+	return where.at(node, key + " must be a string, not " + found(node));
 }
 
 Result<std::vector<std::string>> stringList(const toml::node &node, const std::string &key, const Where &where)
 {
 	const toml::array *array = node.as_array();
 	if (!array)
-		return where.at(node, key + " must be a list of strings");
+		return where.at(node, key + " must be a list of strings, not " + found(node));
 	std::vector<std::string> out;
 	for (const toml::node &item : *array) {
-		auto s = item.value<std::string>();
+		auto s = item.value_exact<std::string>();
 		if (!s)
-			return where.at(item, key + " must hold strings only");
+			return where.at(item, key + " must hold strings only, not " + found(item));
 		out.push_back(*s);
 	}
 	return out;
@@ -135,7 +158,7 @@ const toml::table *sectionTable(const toml::node &node, const std::string &what,
 {
 	const toml::table *t = node.as_table();
 	if (!t)
-		*error = where.at(node, what + " must be a table");
+		*error = where.at(node, what + " must be a table, not " + found(node));
 	return t;
 }
 
@@ -262,10 +285,10 @@ Result<Participant> parseParticipant(const std::string &name, const toml::table 
 			continue;
 		}
 		if (k == "max_width" || k == "max_height") {
-			auto v = value.value<int64_t>();
-			if (!v || *v <= 0 || *v > 65536)
-				return where.at(value, k + " must be 1 to 65536");
-			(k == "max_width" ? p.constraints.maxWidth : p.constraints.maxHeight) = uint32_t(*v);
+			const auto *v = value.as_integer();
+			if (!v || v->get() <= 0 || v->get() > 65536)
+				return where.at(value, k + " must be 1 to 65536, not " + found(value));
+			(k == "max_width" ? p.constraints.maxWidth : p.constraints.maxHeight) = uint32_t(v->get());
 			continue;
 		}
 		auto known = constraintKey(k, value, where, apply);

@@ -138,3 +138,25 @@ TEST(Config, RulesDeclaredParticipantsAndKindsInTheContext)
 	EXPECT_NE(unknownKind.error().message.find("unknown kind 'hologram' (configured in hbm.toml: scanout; built in: scanout, video, camera)"),
 		  std::string::npos) << unknownKind.error().message;
 }
+
+TEST(Config, ValuesAreTakenOnlyAsTheirOwnType)
+{
+	// toml++'s value<bool>() converts integers, value<int64_t>() floats and booleans.
+	expectError("[heap.reserved]\ncontiguous = 1\n", "hbm.toml:2:14:",
+		    "contiguous must be true or false, not an integer (1)");
+	expectError("[heap.reserved]\ncached = 42\n", "hbm.toml:2:10:", "cached must be true or false, not an integer (42)");
+	expectError("[device.x]\nmatch.drm_driver = \"vkms\"\ncontiguous = 0\n", "hbm.toml:3:14:",
+		    "contiguous must be true or false, not an integer (0)");
+	expectError("[participant.c]\nformats = [\"NV12\"]\nimplicit_modifier = 1\n", "hbm.toml:3:21:",
+		    "implicit_modifier must be true or false, not an integer (1)");
+	expectError("[participant.c]\nformats = [\"NV12\"]\nstride_alignment = 64.0\n", "hbm.toml:3:20:",
+		    "stride_alignment must be a power of two (1 to 2^30), not a floating-point number (64.0)");
+	expectError("[participant.c]\nformats = [\"NV12\"]\nmax_width = 1e3\n", "hbm.toml:3:13:",
+		    "max_width must be 1 to 65536, not a floating-point number");
+	expectError("[heap.reserved]\nmemory_end = true\n", "hbm.toml:2:14:", "memory_end must be a number or a size string like \"4G\", not a boolean (true)");
+	expectError("[heap.reserved]\nmemory_end = 4096.0\n", "hbm.toml:2:14:", "not a floating-point number (4096.0)");
+	expectError("[device.x]\nmatch.drm_driver = 1\n", "hbm.toml:2:20:", "drm_driver must be a string, not an integer (1)");
+	expectError("[kind.k]\nallocators = [\"dma-heap:system\", 2]\n", "hbm.toml:2:34:",
+		    "allocators must hold strings only, not an integer (2)");
+	expectError("[heap.reserved]\ncached = 1979-05-27\n", "hbm.toml:2:10:", "not a date (1979-05-27)");
+}
