@@ -67,6 +67,57 @@ void merge(toml::table &into, const toml::table &from)
 	}
 }
 
+/// @s in double quotes, control characters escaped, so that a message stays one line of text.
+std::string quoted(std::string_view s)
+{
+	std::string out = "\"";
+	for (unsigned char c : s) {
+		if (c < 0x20 || c == 0x7f)
+			out += stringf("\\x%02x", c);
+		else if (c == '"' || c == '\\')
+			out += {'\\', char(c)};
+		else
+			out += char(c);
+	}
+	return out + "\"";
+}
+
+/// Why @text is not a size: "4096", "0x100000000", "64M", "4G" (K, M, G: binary multiples).
+/// No sign, no spaces, no leading zeros (TOML's own integers have none either).
+const char *sizeFault(std::string_view text, uint64_t *size)
+{
+	std::string_view digits = text;
+	unsigned base = 10;
+	if (digits.substr(0, 2) == "0x" || digits.substr(0, 2) == "0X") {
+		base = 16;
+		digits.remove_prefix(2);
+	}
+	if (!digits.empty() && digits[0] == '-')
+		return "is negative";
+	uint64_t v = 0;
+	size_t n = 0;
+	for (; n < digits.size(); ++n) {
+		char c = digits[n];
+		unsigned d = c >= '0' && c <= '9' ? c - '0'
+			     : base == 16 && c >= 'a' && c <= 'f' ? c - 'a' + 10
+			     : base == 16 && c >= 'A' && c <= 'F' ? c - 'A' + 10
+								  : base;
+		if (d >= base)
+			break;
+		if (v > (UINT64_MAX - d) / base)
+			return "does not fit in 64 bits";
+		v = v * base + d;
+	}
+	std::string_view suffix = digits.substr(n);
+	unsigned shift = suffix.empty() ? 0 : suffix == "K" || suffix == "k" ? 10 : suffix == "M" ? 20 : suffix == "G" ? 30 : 64;
+	if (n == 0 || shift == 64 || (base == 10 && n > 1 && digits[0] == '0'))
+		return "is not a size (like 4096, 0x100000000, 64M, 4G)";
+	if (v > (UINT64_MAX >> shift))
+		return "does not fit in 64 bits";
+	*size = v << shift;
+	return nullptr;
+}
+
 Result<uint64_t> sizeValue(const toml::node &node, const std::string &key, const Where &where)
 {
 	if (const auto *i = node.as_integer()) {
@@ -74,25 +125,11 @@ Result<uint64_t> sizeValue(const toml::node &node, const std::string &key, const
 			return where.at(node, key + " must not be negative, not " + found(node));
 		return uint64_t(i->get());
 	}
-	if (auto s = node.value_exact<std::string>()) {
-		char *end = nullptr;
-		errno = 0;
-		unsigned long long v = std::strtoull(s->c_str(), &end, 0);
-		unsigned shift = 0;
-		if (end && *end) {
-			std::string suffix(end);
-			if (suffix == "K" || suffix == "k")
-				shift = 10;
-			else if (suffix == "M")
-				shift = 20;
-			else if (suffix == "G")
-				shift = 30;
-			else
-				return where.at(node, key + " '" + *s + "' is not a size (like 4096, 0x100000000, 64M, 4G)");
-		}
-		if (errno || end == s->c_str() || (shift && v > (~0ull >> shift)))
-			return where.at(node, key + " '" + *s + "' is not a size (like 4096, 0x100000000, 64M, 4G)");
-		return uint64_t(v) << shift;
+	if (const auto *s = node.as_string()) {
+		uint64_t size = 0;
+		if (const char *fault = sizeFault(s->get(), &size))
+			return where.at(node, key + " " + quoted(s->get()) + " " + fault);
+		return size;
 	}
 	return where.at(node, key + " must be a number or a size string like \"4G\", not " + found(node));
 }

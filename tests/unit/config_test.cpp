@@ -160,3 +160,29 @@ TEST(Config, ValuesAreTakenOnlyAsTheirOwnType)
 		    "allocators must hold strings only, not an integer (2)");
 	expectError("[heap.reserved]\ncached = 1979-05-27\n", "hbm.toml:2:10:", "not a date (1979-05-27)");
 }
+
+TEST(Config, SizesAreNeverNegativeGarbledOrOverflowing)
+{
+	// strtoull() read "-4096" as 2^64 - 4096, " 4096" and "+4096" as 4096 and "010" as 8.
+	expectError("[heap.reserved]\nmemory_end = \"-4096\"\n", "hbm.toml:2:14:", "memory_end \"-4096\" is negative");
+	expectError("[region.r]\nheap = \"reserved\"\nsize = \"-4096\"\n", "hbm.toml:3:8:", "size \"-4096\" is negative");
+	expectError("[participant.c]\nformats = [\"NV12\"]\naddress_limit = \"-1\"\n", "hbm.toml:3:17:",
+		    "address_limit \"-1\" is negative");
+	expectError("[participant.c]\nformats = [\"NV12\"]\naddress_limit = -1\n", "hbm.toml:3:17:",
+		    "address_limit must not be negative, not an integer (-1)");
+	for (const char *garbage : {"+4096", " 4096", "4096 ", "4KB", "4X", "", "0x", "G", "010", "1.5G", "4G4"})
+		expectError(std::string("[heap.reserved]\nmemory_end = \"") + garbage + "\"\n", "hbm.toml:2:14:",
+			    "memory_end \"" + std::string(garbage) + "\" is not a size (like 4096, 0x100000000, 64M, 4G)");
+	for (const char *huge : {"99999999999999999999G", "17179869184G", "18446744073709551616", "0x10000000000000000"})
+		expectError(std::string("[heap.reserved]\nmemory_end = \"") + huge + "\"\n", "hbm.toml:2:14:",
+			    "memory_end \"" + std::string(huge) + "\" does not fit in 64 bits");
+
+	auto config = parseConfig("[heap.a]\nmemory_end = \"0x100000000\"\n[heap.b]\nmemory_end = \"16k\"\n"
+				  "[heap.c]\nmemory_end = \"17179869183G\"\n[heap.d]\nmemory_end = \"18446744073709551615\"\n",
+				  "hbm.toml");
+	ASSERT_TRUE(config) << config.error().message;
+	EXPECT_EQ(config->heaps[0].memoryEnd, 1ull << 32);
+	EXPECT_EQ(config->heaps[1].memoryEnd, 16384u);
+	EXPECT_EQ(config->heaps[2].memoryEnd, 17179869183ull << 30);
+	EXPECT_EQ(config->heaps[3].memoryEnd, UINT64_MAX);
+}
