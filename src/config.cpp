@@ -4,6 +4,7 @@
 // column, like every other fault found.
 #include <hbm/config.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <fstream>
@@ -22,16 +23,80 @@ namespace hbm {
 
 namespace {
 
-/// An error at @node's place in @origin.
+/// @s between @quote marks, control characters escaped, so that a message stays one line.
+std::string quoted(std::string_view s, char quote = '"')
+{
+	std::string out(1, quote);
+	for (unsigned char c : s) {
+		if (c < 0x20 || c == 0x7f)
+			out += stringf("\\x%02x", c);
+		else if (c == quote || c == '\\')
+			out += {'\\', char(c)};
+		else
+			out += char(c);
+	}
+	return out + quote;
+}
+
+/// How many code points @s has: toml++ counts columns in code points.
+size_t codePoints(std::string_view s)
+{
+	return std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xc0) != 0x80; });
+}
+
+/// One statement of HBM_CONFIG_OVERRIDE: where it starts (in bytes) and its text.
+struct Statement {
+	size_t offset;
+	std::string_view text;
+};
+
+/// Where a fault is: a line and column of the file, or a statement of the override, which
+/// is parsed one statement per line.
 struct Where {
 	std::string origin;
+	std::string_view override;
+	std::vector<Statement> statements;
+	const std::string *overridePath = nullptr; ///< toml++'s source path of the override's nodes
+
+	Error at(unsigned line, unsigned column, const std::string &message, bool inOverride) const
+	{
+		if (!inOverride)
+			return makeError(EINVAL, "%s:%u:%u: %s", origin.c_str(), line, column, message.c_str());
+		if (line == 0 || line > statements.size())
+			return makeError(EINVAL, "HBM_CONFIG_OVERRIDE: %s", message.c_str());
+		const Statement &s = statements[line - 1];
+		return makeError(EINVAL, "HBM_CONFIG_OVERRIDE:1:%zu: statement %u %s: %s",
+				 codePoints(override.substr(0, s.offset)) + column, line, quoted(s.text, '\'').c_str(),
+				 message.c_str());
+	}
 	Error at(const toml::node &node, const std::string &message) const
 	{
 		const auto &src = node.source();
-		return makeError(EINVAL, "%s:%u:%u: %s", origin.c_str(), src.begin.line, src.begin.column,
-				 message.c_str());
+		return at(src.begin.line, src.begin.column, message, overridePath && src.path.get() == overridePath);
 	}
 };
+
+/// The ';'-separated statements of @override (a ';' inside a string is the string's).
+std::vector<Statement> statementsOf(std::string_view override)
+{
+	std::vector<Statement> out;
+	size_t start = 0;
+	char quote = 0;
+	for (size_t i = 0; i <= override.size(); ++i) {
+		char c = i < override.size() ? override[i] : ';';
+		if (quote == '"' && c == '\\')
+			++i;
+		else if (quote && c == quote)
+			quote = 0;
+		else if (!quote && (c == '"' || c == '\''))
+			quote = c;
+		else if (!quote && c == ';') {
+			out.push_back({start, override.substr(start, i - start)});
+			start = i + 1;
+		}
+	}
+	return out;
+}
 
 /// What @node is, for messages: "an integer (1)", "a string (\"yes\")", "a table".
 std::string found(const toml::node &node)
@@ -55,31 +120,17 @@ std::string found(const toml::node &node)
 	return out;
 }
 
-/// Copies @from into @into, table by table, later values replacing earlier ones.
-void merge(toml::table &into, const toml::table &from)
+/// Moves @from into @into, table by table, later values replacing earlier ones. Moved, not
+/// copied: a copied toml::node forgets where it came from.
+void merge(toml::table &into, toml::table &&from)
 {
-	for (const auto &[key, value] : from) {
+	for (auto &&[key, value] : from) {
 		auto *mine = into.get_as<toml::table>(key);
 		if (mine && value.is_table())
-			merge(*mine, *value.as_table());
+			merge(*mine, std::move(*value.as_table()));
 		else
-			into.insert_or_assign(key, value);
+			into.insert_or_assign(key, std::move(value));
 	}
-}
-
-/// @s in double quotes, control characters escaped, so that a message stays one line of text.
-std::string quoted(std::string_view s)
-{
-	std::string out = "\"";
-	for (unsigned char c : s) {
-		if (c < 0x20 || c == 0x7f)
-			out += stringf("\\x%02x", c);
-		else if (c == '"' || c == '\\')
-			out += {'\\', char(c)};
-		else
-			out += char(c);
-	}
-	return out + "\"";
 }
 
 /// Why @text is not a size: "4096", "0x100000000", "64M", "4G" (K, M, G: binary multiples).
@@ -427,22 +478,30 @@ Result<Config> fromTable(const toml::table &root, const Where &where)
 
 Result<Config> parseConfig(std::string_view text, std::string_view origin, std::string_view override)
 {
-	Where where{std::string(origin)};
+	Where where{std::string(origin), override, statementsOf(override)};
+	if (size_t nl = override.find_first_of("\r\n"); nl != override.npos)
+		return makeError(EINVAL, "HBM_CONFIG_OVERRIDE:1:%zu: is one line of ';'-separated statements, and has a line break",
+				 codePoints(override.substr(0, nl)) + 1);
 	toml::table root;
+	bool inOverride = false;
 	try {
 		root = toml::parse(text, origin);
 		if (!override.empty()) {
-			std::string lines(override);
-			for (char &c : lines)
-				if (c == ';')
-					c = '\n';
-			toml::table over = toml::parse(std::string_view(lines), std::string_view("HBM_CONFIG_OVERRIDE"));
-			merge(root, over);
+			// One statement per line, so that a line number is a statement number.
+			std::string lines;
+			for (const Statement &s : where.statements)
+				lines.append(s.text).append("\n");
+			inOverride = true;
+			toml::table over = toml::parse(lines, std::string_view("HBM_CONFIG_OVERRIDE"));
+			where.overridePath = over.source().path.get();
+			merge(root, std::move(over));
 		}
 	} catch (const toml::parse_error &e) {
 		const auto &src = e.source();
-		return makeError(EINVAL, "%s:%u:%u: %.*s", src.path ? src.path->c_str() : where.origin.c_str(),
-				 src.begin.line, src.begin.column, int(e.description().size()), e.description().data());
+		std::string what(e.description());
+		if (size_t nl = what.find("saw '\\n'"); inOverride && nl != what.npos)
+			what.replace(nl, 8, "saw the end of the statement"); // the line break is ours
+		return where.at(src.begin.line, src.begin.column, what, inOverride);
 	}
 	return fromTable(root, where);
 }

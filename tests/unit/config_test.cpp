@@ -2,8 +2,11 @@
 // Configuration: parsed strictly, errors with line and column, the one-line override, and
 // rules, declared participants and kinds as the context applies them.
 #include <cerrno>
+#include <cstdlib>
+#include <fstream>
 #include <gtest/gtest.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include <drm_fourcc.h>
 
@@ -185,4 +188,56 @@ TEST(Config, SizesAreNeverNegativeGarbledOrOverflowing)
 	EXPECT_EQ(config->heaps[1].memoryEnd, 16384u);
 	EXPECT_EQ(config->heaps[2].memoryEnd, 17179869183ull << 30);
 	EXPECT_EQ(config->heaps[3].memoryEnd, UINT64_MAX);
+}
+
+TEST(Config, OverrideFaultsNameTheStatement)
+{
+	// They were blamed on the file at 0:0 (hbm.toml:0:0: cached must be true or false).
+	const std::string first = "kind.scanout.allocators=[\"dma-heap:system\"]";
+	expectError(kFull, "HBM_CONFIG_OVERRIDE:1:" + std::to_string(first.size() + 1 + 22) + ": statement 2 'heap.reserved.cached=\"yes\"': ",
+		    "cached must be true or false, not a string ('yes')", first + ";heap.reserved.cached=\"yes\"");
+	expectError(kFull, "HBM_CONFIG_OVERRIDE:1:22: statement 1 'heap.reserved.cahced=true': ",
+		    "heap.reserved: unknown key 'cahced'", "heap.reserved.cahced=true");
+	expectError(kFull, "HBM_CONFIG_OVERRIDE:1:8: statement 1 'device.vkms.contiguous=true': ",
+		    "device.vkms matches nothing", "device.vkms.contiguous=true");
+	expectError(kFull, "HBM_CONFIG_OVERRIDE:1:6: statement 1 'heap=1': ", "heap must be a table, not an integer (1)", "heap=1");
+	// TOML's own faults name the statement too.
+	expectError(kFull, "HBM_CONFIG_OVERRIDE:1:51: statement 3 'heap.reserved.cached=': ", "saw the end of the statement", ";heap.reserved.cached=false ;heap.reserved.cached=");
+	expectError(kFull, "HBM_CONFIG_OVERRIDE:1:", "statement 2 'heap.reserved.cached=true': ",
+		    "heap.reserved.cached=false;heap.reserved.cached=true");
+	expectError(kFull, "HBM_CONFIG_OVERRIDE:1:22: ", "has a line break", "heap.reserved.cached=\nfalse");
+}
+
+TEST(Config, OverrideSemicolonsInsideStringsAreTheStrings)
+{
+	auto config = parseConfig("", "none", "kind.a.allocators=[\"x;y\", 'z;w'];kind.b.allocators=[\"\\\";\"]");
+	ASSERT_TRUE(config) << config.error().message;
+	ASSERT_EQ(config->kinds.size(), 2u);
+	EXPECT_EQ(config->kinds[0].allocators, (std::vector<std::string>{"x;y", "z;w"}));
+	EXPECT_EQ(config->kinds[1].allocators, (std::vector<std::string>{"\";"}));
+}
+
+TEST(Config, GoodFileWithBadOverrideIsRefusedWhole)
+{
+	// heap.reserved.cached=1 over a good file was a configuration with cached = true.
+	expectError(kFull, "HBM_CONFIG_OVERRIDE:1:", "statement 2 'heap.reserved.cached=1': cached must be true or false",
+		    "kind.scanout.allocators=[\"dma-heap:system\"];heap.reserved.cached=1");
+
+	char path[] = "/tmp/hbm-config-test-XXXXXX";
+	int fd = mkstemp(path);
+	ASSERT_GE(fd, 0);
+	close(fd);
+	std::ofstream(path) << kFull;
+	setenv("HBM_CONFIG", path, 1);
+	setenv("HBM_CONFIG_OVERRIDE", "kind.scanout.allocators=[\"dma-heap:system\"];heap.reserved.cached=1", 1);
+	auto config = loadConfig();
+	setenv("HBM_CONFIG_OVERRIDE", "kind.scanout.allocators=[\"dma-heap:system\"]", 1);
+	auto good = loadConfig();
+	unsetenv("HBM_CONFIG_OVERRIDE");
+	unsetenv("HBM_CONFIG");
+	unlink(path);
+	ASSERT_FALSE(config) << "a bad override was applied over " << path;
+	EXPECT_NE(config.error().message.find("HBM_CONFIG_OVERRIDE:1:"), std::string::npos) << config.error().message;
+	ASSERT_TRUE(good) << good.error().message;
+	EXPECT_EQ(good->origin, std::string(path) + " with HBM_CONFIG_OVERRIDE");
 }
