@@ -8,10 +8,18 @@
 #include <cerrno>
 #include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 
 #include <drm_fourcc.h>
+// toml++ is compiled here from its headers, not called in libtomlplusplus.so: its parser then
+// runs under the sanitizers and the fuzzer that check hbm, which is how its undefined
+// behaviour on hostile text is seen at all (below: guardToml).
+#undef TOML_HEADER_ONLY
+#define TOML_HEADER_ONLY 1
+#undef TOML_SHARED_LIB
+#define TOML_SHARED_LIB 0
 #include <toml++/toml.h>
 
 #include <hbm/format.hpp>
@@ -96,6 +104,117 @@ std::vector<Statement> statementsOf(std::string_view override)
 		}
 	}
 	return out;
+}
+
+/// A fault in TOML text found before toml++ parses it; line and column count as toml++ does.
+struct TomlFault {
+	unsigned line, column;
+	const char *what;
+};
+
+/// Finds what toml++ 3.3 must not be shown, as it has undefined behaviour on it:
+/// - marzer/tomlplusplus#294: a table header that does not begin with a key ("[&", "[\n")
+///   reaches parse_key(), which assumes it does (an assertion, or undefined behaviour).
+/// - marzer/tomlplusplus#295: is_non_ascii_horizontal_whitespace() reaches
+///   __builtin_unreachable() for the code points near non-ASCII whitespace (U+00A1-U+0499,
+///   U+2E5E-U+3257, U+FB26-U+FEFE), and toml++ asks it wherever whitespace may be: outside
+///   strings and comments (where TOML allows no non-ASCII character anyway), and after a
+///   backslash in a multi-line basic string.
+/// toml++ stops at its first error, so the walk need only be right on valid TOML before it.
+std::optional<TomlFault> tomlPlusPlusHazard(std::string_view text)
+{
+	enum class In { Code, Comment, Basic, BasicEscape, Literal, MultiBasic, Escape, LineEnding, MultiLiteral };
+	In in = In::Code;
+	unsigned line = 1, column = 0, depth = 0;
+	bool lineStart = true;
+	auto isBlank = [](char c) { return c == ' ' || c == '\t'; };
+	auto isSpace = [&](char c) { return isBlank(c) || c == '\r' || c == '\n'; };
+	if (text.substr(0, 3) == "\xef\xbb\xbf") // a byte-order mark, which toml++ skips
+		text.remove_prefix(3);
+	for (size_t i = 0; i < text.size(); ++i) {
+		const unsigned char c = text[i];
+		if ((c & 0xc0) != 0x80)
+			++column;
+		const bool opensMulti = (c == '"' || c == '\'') && i + 2 < text.size() && text[i + 1] == char(c) &&
+					text[i + 2] == char(c);
+		switch (in) {
+		case In::Code:
+			if (c >= 0x80)
+				return TomlFault{line, column, "a non-ASCII character outside a string or comment"};
+			if (c == '[' && depth == 0 && lineStart) {
+				size_t j = i + 1;
+				if (j < text.size() && text[j] == '[')
+					++j;
+				while (j < text.size() && isBlank(text[j]))
+					++j;
+				const char k = j < text.size() ? text[j] : '\0';
+				const bool key = (k >= 'a' && k <= 'z') || (k >= 'A' && k <= 'Z') || (k >= '0' && k <= '9') ||
+						 k == '_' || k == '-' || k == '"' || k == '\'';
+				if (!key && k != ']')
+					return TomlFault{line, column + unsigned(j - i), "a table header must begin with a name"};
+			}
+			if (c == '#')
+				in = In::Comment;
+			else if (c == '"' || c == '\'') {
+				in = c == '"' ? (opensMulti ? In::MultiBasic : In::Basic) : (opensMulti ? In::MultiLiteral : In::Literal);
+				if (opensMulti) {
+					i += 2;
+					column += 2;
+				}
+			} else if (c == '[' || c == '{')
+				++depth;
+			else if ((c == ']' || c == '}') && depth)
+				--depth;
+			lineStart = lineStart && isSpace(c);
+			break;
+		case In::Comment:
+			break;
+		case In::Basic:
+			in = c == '\\' ? In::BasicEscape : c == '"' ? In::Code : in;
+			break;
+		case In::BasicEscape:
+			in = In::Basic;
+			break;
+		case In::Literal:
+			in = c == '\'' ? In::Code : in;
+			break;
+		case In::Escape:
+		case In::LineEnding:
+			if (c >= 0x80)
+				return TomlFault{line, column, "a non-ASCII character after a backslash in a multi-line string"};
+			if (isSpace(c)) {
+				in = In::LineEnding;
+				break;
+			}
+			if (in == In::Escape) {
+				in = In::MultiBasic;
+				break;
+			}
+			in = In::MultiBasic;
+			[[fallthrough]];
+		case In::MultiBasic:
+		case In::MultiLiteral:
+			if (c == '\\' && in == In::MultiBasic)
+				in = In::Escape;
+			else if (opensMulti && c == (in == In::MultiBasic ? '"' : '\'')) {
+				while (i + 1 < text.size() && text[i + 1] == char(c)) { // up to two quotes may end it
+					++i;
+					++column;
+				}
+				in = In::Code;
+			}
+			break;
+		}
+		if (c == '\n') {
+			++line;
+			column = 0;
+			if (in == In::Code || in == In::Comment || in == In::Basic || in == In::Literal) {
+				in = In::Code; // a line break ends a comment (and, in error, a one-line string)
+				lineStart = true;
+			}
+		}
+	}
+	return std::nullopt;
 }
 
 /// What @node is, for messages: "an integer (1)", "a string (\"yes\")", "a table".
@@ -482,15 +601,19 @@ Result<Config> parseConfig(std::string_view text, std::string_view origin, std::
 	if (size_t nl = override.find_first_of("\r\n"); nl != override.npos)
 		return makeError(EINVAL, "HBM_CONFIG_OVERRIDE:1:%zu: is one line of ';'-separated statements, and has a line break",
 				 codePoints(override.substr(0, nl)) + 1);
+	// One statement per line, so that a line number is a statement number.
+	std::string lines;
+	for (const Statement &s : where.statements)
+		lines.append(s.text).append("\n");
+	if (auto fault = tomlPlusPlusHazard(text))
+		return where.at(fault->line, fault->column, fault->what, false);
+	if (auto fault = tomlPlusPlusHazard(lines))
+		return where.at(fault->line, fault->column, fault->what, true);
 	toml::table root;
 	bool inOverride = false;
 	try {
 		root = toml::parse(text, origin);
 		if (!override.empty()) {
-			// One statement per line, so that a line number is a statement number.
-			std::string lines;
-			for (const Statement &s : where.statements)
-				lines.append(s.text).append("\n");
 			inOverride = true;
 			toml::table over = toml::parse(lines, std::string_view("HBM_CONFIG_OVERRIDE"));
 			where.overridePath = over.source().path.get();

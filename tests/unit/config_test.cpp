@@ -241,3 +241,44 @@ TEST(Config, GoodFileWithBadOverrideIsRefusedWhole)
 	ASSERT_TRUE(good) << good.error().message;
 	EXPECT_EQ(good->origin, std::string(path) + " with HBM_CONFIG_OVERRIDE");
 }
+
+// toml++ 3.3 has undefined behaviour on the texts below; hbm refuses them before it parses.
+// Run under UBSan (-Db_sanitize=address,undefined, UBSAN_OPTIONS=halt_on_error=1), these tests
+// stop at toml++'s fault without hbm's guard; in a debug build #294 fails an assertion.
+
+// marzer/tomlplusplus#294: a table header that does not start with a key reaches parse_key(),
+// which assumes it does.
+TEST(Config, TableHeaderWithoutANameIsRefusedBeforeTomlPlusPlus)
+{
+	expectError("[&", "hbm.toml:1:2:", "a table header must begin with a name");
+	expectError("[heap.a]\n[[ #x]]\n", "hbm.toml:2:4:", "a table header must begin with a name");
+	expectError("[\n", "hbm.toml:1:2:", "a table header must begin with a name");
+	expectError("[\t=", "hbm.toml:1:3:", "a table header must begin with a name");
+	expectError(kFull, "HBM_CONFIG_OVERRIDE:1:29: statement 2 '[&': ", "a table header must begin with a name",
+		    "heap.reserved.cached=false;[&");
+	auto config = parseConfig("a = [\n[1],\n]\n[ heap.x ]\n[kind.\"[&\"]\nallocators = ['[&']\n", "hbm.toml");
+	ASSERT_FALSE(config);
+	EXPECT_NE(config.error().message.find("hbm.toml:1:5: unknown section 'a'"), std::string::npos) << config.error().message;
+}
+
+// marzer/tomlplusplus#295: a code point whose 1018-wide block holds non-ASCII whitespace
+// (U+00A1-U+0499, U+2E5E-U+3257, U+FB26-U+FEFE) reaches __builtin_unreachable() wherever
+// toml++ skips whitespace.
+TEST(Config, NonAsciiWhereTomlPlusPlusSkipsWhitespaceIsRefusedBeforeIt)
+{
+	expectError("\xcc\xaa", "hbm.toml:1:1:", "non-ASCII character outside a string or comment");
+	expectError("[heap.a]\ncached = true \xc2\xa1\n", "hbm.toml:2:15:", "non-ASCII character outside a string or comment");
+	expectError("[heap. \xe3\x80\x81]", "hbm.toml:1:8:", "non-ASCII character outside a string or comment");
+	expectError("[kind.k]\nallocators = [\"a\",\xef\xbc\x80]", "hbm.toml:2:19:", "non-ASCII character outside a string or comment");
+	expectError("[kind.k]\nallocators = [\"\"\"\\\xc2\xa1\"\"\"]", "hbm.toml:2:19:", "after a backslash in a multi-line string");
+	expectError("[kind.k]\nallocators = [\"\"\"\\ \n  \n \xc3\xa9\"\"\"]", "hbm.toml:4:2:", "after a backslash in a multi-line string");
+	expectError(kFull, "HBM_CONFIG_OVERRIDE:1:", "non-ASCII character outside a string or comment", "heap.reserved.cached=false \xcc\xaa");
+
+	// Non-ASCII text where TOML allows it, and where toml++ reads it without harm, is fine.
+	auto config = parseConfig("\xef\xbb\xbf# caméra \xcc\xaa\n[participant.\"caméra\xcc\xaa\"]\nformats = [\"NV12\"] # ¡\n"
+				  "[kind.k]\nallocators = [\"\"\"\\n\xc2\xa1\"\"\", '''\xc2\xa1\\''', \"\\\\\xc2\xa1\"]\n",
+				  "hbm.toml");
+	ASSERT_TRUE(config) << config.error().message;
+	EXPECT_EQ(config->participants[0].name(), "caméra\xcc\xaa (declared)");
+	EXPECT_EQ(config->kinds[0].allocators, (std::vector<std::string>{"\n\xc2\xa1", "\xc2\xa1\\", "\\\xc2\xa1"}));
+}
