@@ -7,10 +7,14 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
-#include <fstream>
+#include <cstring>
 #include <optional>
 #include <sstream>
 #include <string>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <drm_fourcc.h>
 // toml++ is compiled here from its headers, not called in libtomlplusplus.so: its parser then
@@ -23,6 +27,7 @@
 #include <toml++/toml.h>
 
 #include <hbm/format.hpp>
+#include <hbm/unique_fd.hpp>
 
 #include "error.hpp"
 #include "string_format.hpp"
@@ -44,6 +49,17 @@ std::string quoted(std::string_view s, char quote = '"')
 			out += char(c);
 	}
 	return out + quote;
+}
+
+/// @s for a message: quoted, escaped, and cut after 64 bytes (a key can be a megabyte long).
+std::string shown(std::string_view s)
+{
+	if (s.size() <= 64)
+		return quoted(s, '\'');
+	size_t cut = 61;
+	while (cut && (s[cut] & 0xc0) == 0x80) // not inside a UTF-8 sequence
+		--cut;
+	return quoted(std::string(s.substr(0, cut)) + "...", '\'');
 }
 
 /// How many code points @s has: toml++ counts columns in code points.
@@ -106,6 +122,10 @@ std::vector<Statement> statementsOf(std::string_view override)
 	return out;
 }
 
+constexpr unsigned kMaxKeyParts = 16, kMaxNesting = 16;
+/// More than any configuration needs; toml++ holds a text in memory several times its size.
+constexpr size_t kMaxText = 1 << 20;
+
 /// A fault in TOML text found before toml++ parses it; line and column count as toml++ does.
 struct TomlFault {
 	unsigned line, column;
@@ -125,7 +145,7 @@ std::optional<TomlFault> tomlPlusPlusHazard(std::string_view text)
 {
 	enum class In { Code, Comment, Basic, BasicEscape, Literal, MultiBasic, Escape, LineEnding, MultiLiteral };
 	In in = In::Code;
-	unsigned line = 1, column = 0, depth = 0;
+	unsigned line = 1, column = 0, depth = 0, parts = 0;
 	bool lineStart = true;
 	auto isBlank = [](char c) { return c == ' ' || c == '\t'; };
 	auto isSpace = [&](char c) { return isBlank(c) || c == '\r' || c == '\n'; };
@@ -153,6 +173,14 @@ std::optional<TomlFault> tomlPlusPlusHazard(std::string_view text)
 				if (!key && k != ']')
 					return TomlFault{line, column + unsigned(j - i), "a table header must begin with a name"};
 			}
+			// hbm's deepest key has 4 parts and its values nest 2 deep; toml++ builds and frees
+			// tables recursively (a key of 50000 parts overflows an 8 MiB stack).
+			if (c == '.' && ++parts > kMaxKeyParts)
+				return TomlFault{line, column, "a dotted key of more than 16 parts"};
+			if (std::string_view("=[]{},#\n").find(char(c)) != std::string_view::npos)
+				parts = 0;
+			if ((c == '[' || c == '{') && depth == kMaxNesting)
+				return TomlFault{line, column, "arrays or tables nested more than 16 deep"};
 			if (c == '#')
 				in = In::Comment;
 			else if (c == '"' || c == '\'') {
@@ -320,11 +348,27 @@ Result<bool> boolValue(const toml::node &node, const std::string &key, const Whe
 	return where.at(node, key + " must be true or false, not " + found(node));
 }
 
+/// Why @s cannot name anything: a name is 1 to 255 bytes of text without control characters
+/// (a NUL would end it early in the kernel's and every C caller's eyes).
+const char *nameFault(std::string_view s)
+{
+	if (s.empty())
+		return "is empty";
+	if (s.size() > 255)
+		return "is longer than 255 bytes";
+	if (std::any_of(s.begin(), s.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; }))
+		return "holds a control character";
+	return nullptr;
+}
+
 Result<std::string> stringValue(const toml::node &node, const std::string &key, const Where &where)
 {
-	if (const auto *s = node.as_string())
-		return s->get();
-	return where.at(node, key + " must be a string, not " + found(node));
+	const auto *s = node.as_string();
+	if (!s)
+		return where.at(node, key + " must be a string, not " + found(node));
+	if (const char *fault = nameFault(s->get()))
+		return where.at(node, key + " " + shown(s->get()) + " " + fault);
+	return s->get();
 }
 
 Result<std::vector<std::string>> stringList(const toml::node &node, const std::string &key, const Where &where)
@@ -334,10 +378,14 @@ Result<std::vector<std::string>> stringList(const toml::node &node, const std::s
 		return where.at(node, key + " must be a list of strings, not " + found(node));
 	std::vector<std::string> out;
 	for (const toml::node &item : *array) {
-		auto s = item.value_exact<std::string>();
-		if (!s)
+		if (!item.is_string())
 			return where.at(item, key + " must hold strings only, not " + found(item));
-		out.push_back(*s);
+		auto s = stringValue(item, key, where);
+		if (!s)
+			return s.error();
+		if (std::find(out.begin(), out.end(), *s) != out.end())
+			return where.at(item, key + " lists " + shown(*s) + " twice");
+		out.push_back(std::move(*s));
 	}
 	return out;
 }
@@ -355,7 +403,7 @@ Result<std::vector<uint32_t>> formatList(const toml::node &node, const std::stri
 			if ((*names)[i] == f.name)
 				fourcc = f.fourcc;
 		if (!fourcc)
-			return where.at(*array.get(i), "unknown format '" + (*names)[i] + "' (use drm_fourcc.h names: XRGB8888, NV12 …)");
+			return where.at(*array.get(i), "unknown format " + shown((*names)[i]) + " (use drm_fourcc.h names: XRGB8888, NV12 …)");
 		out.push_back(fourcc);
 	}
 	return out;
@@ -390,7 +438,7 @@ Result<HeapConfig> parseHeap(const std::string &name, const toml::table &t, cons
 		else if (k == "memory_end")
 			TRY_ASSIGN(h.memoryEnd, sizeValue(value, k, where));
 		else
-			return where.at(value, "heap." + name + ": unknown key '" + k + "' (contiguous, cached, memory_end)");
+			return where.at(value, "heap." + name + ": unknown key " + shown(k) + " (contiguous, cached, memory_end)");
 	}
 	return h;
 }
@@ -451,8 +499,8 @@ Result<DeviceRule> parseRule(const std::string &name, const toml::table &t, cons
 						  : mk == "v4l2_card" ? &r.v4l2Card
 								      : nullptr;
 				if (!slot)
-					return where.at(mvalue, "device." + name + ".match: unknown key '" + mk +
-								       "' (drm_driver, sysfs_path, v4l2_card)");
+					return where.at(mvalue, "device." + name + ".match: unknown key " + shown(mk) +
+								       " (drm_driver, sysfs_path, v4l2_card)");
 				TRY_ASSIGN(*slot, stringValue(mvalue, mk, where));
 			}
 			continue;
@@ -461,8 +509,8 @@ Result<DeviceRule> parseRule(const std::string &name, const toml::table &t, cons
 		if (!known)
 			return known.error();
 		if (!*known)
-			return where.at(value, "device." + name + ": unknown key '" + k +
-						       "' (match, contiguous, address_limit, stride_alignment, offset_alignment, formats)");
+			return where.at(value, "device." + name + ": unknown key " + shown(k) +
+						       " (match, contiguous, address_limit, stride_alignment, offset_alignment, formats)");
 	}
 	if (r.drmDriver.empty() && r.sysfsPath.empty() && r.v4l2Card.empty())
 		return where.at(t, "device." + name + " matches nothing: give match.drm_driver, match.sysfs_path or match.v4l2_card");
@@ -502,8 +550,8 @@ Result<Participant> parseParticipant(const std::string &name, const toml::table 
 		if (!known)
 			return known.error();
 		if (!*known)
-			return where.at(value, "participant." + name + ": unknown key '" + k +
-						       "' (formats, contiguous, address_limit, stride_alignment, offset_alignment, max_width, max_height, implicit_modifier)");
+			return where.at(value, "participant." + name + ": unknown key " + shown(k) +
+						       " (formats, contiguous, address_limit, stride_alignment, offset_alignment, max_width, max_height, implicit_modifier)");
 	}
 	if (formats.empty())
 		return where.at(t, "participant." + name + " needs formats = [...]");
@@ -528,10 +576,10 @@ Result<RegionConfig> parseRegion(const std::string &name, const toml::table &t, 
 		else if (k == "algorithm")
 			TRY_ASSIGN(region.algorithm, stringValue(value, k, where));
 		else
-			return where.at(value, "region." + name + ": unknown key '" + k + "' (heap, size, algorithm)");
+			return where.at(value, "region." + name + ": unknown key " + shown(k) + " (heap, size, algorithm)");
 		if (k == "algorithm" && region.algorithm != "best-fit" && region.algorithm != "first-fit")
-			return where.at(value, "region." + name + ": algorithm '" + region.algorithm +
-						       "' is not best-fit or first-fit");
+			return where.at(value, "region." + name + ": algorithm " + shown(region.algorithm) +
+						       " is not best-fit or first-fit");
 	}
 	if (region.heap.empty() || region.size == 0 || region.size % 4096)
 		return where.at(t, "region." + name + " needs heap = \"…\" and size, a multiple of 4096 (\"16M\")");
@@ -546,13 +594,15 @@ Result<Config> fromTable(const toml::table &root, const Where &where)
 		std::string section(key.str());
 		if (section != "heap" && section != "device" && section != "participant" && section != "kind" &&
 		    section != "region")
-			return where.at(value, "unknown section '" + section + "' (heap, device, participant, kind, region)");
+			return where.at(value, "unknown section " + shown(section) + " (heap, device, participant, kind, region)");
 		Error error;
 		const toml::table *t = sectionTable(value, section, where, &error);
 		if (!t)
 			return error;
 		for (const auto &[nameKey, entry] : *t) {
 			std::string name(nameKey.str());
+			if (const char *fault = nameFault(name))
+				return where.at(entry, section + " name " + shown(name) + " " + fault);
 			const toml::table *e = sectionTable(entry, section + "." + name, where, &error);
 			if (!e)
 				return error;
@@ -575,8 +625,8 @@ Result<Config> fromTable(const toml::table &root, const Where &where)
 				KindConfig kind{name, {}};
 				for (const auto &[kkey, kvalue] : *e) {
 					if (kkey.str() != "allocators")
-						return where.at(kvalue, "kind." + name + ": unknown key '" + std::string(kkey.str()) +
-									 "' (allocators)");
+						return where.at(kvalue, "kind." + name + ": unknown key " + shown(kkey.str()) +
+									 " (allocators)");
 					TRY_ASSIGN(kind.allocators, stringList(kvalue, "allocators", where));
 				}
 				if (kind.allocators.empty())
@@ -597,6 +647,11 @@ Result<Config> fromTable(const toml::table &root, const Where &where)
 
 Result<Config> parseConfig(std::string_view text, std::string_view origin, std::string_view override)
 {
+	if (text.size() > kMaxText || override.size() > kMaxText)
+		return makeError(EINVAL, "%.*s: is %zu bytes; a configuration is at most %zu",
+				 text.size() > kMaxText ? int(origin.size()) : 19,
+				 text.size() > kMaxText ? origin.data() : "HBM_CONFIG_OVERRIDE",
+				 std::max(text.size(), override.size()), kMaxText);
 	Where where{std::string(origin), override, statementsOf(override)};
 	if (size_t nl = override.find_first_of("\r\n"); nl != override.npos)
 		return makeError(EINVAL, "HBM_CONFIG_OVERRIDE:1:%zu: is one line of ';'-separated statements, and has a line break",
@@ -629,6 +684,45 @@ Result<Config> parseConfig(std::string_view text, std::string_view origin, std::
 	return fromTable(root, where);
 }
 
+namespace {
+
+/// The text of the regular file at @path, at most kMaxText bytes of it (HBM_CONFIG=/dev/zero
+/// would read for ever, a directory reads as nothing, a FIFO blocks).
+Result<std::string> readText(const std::string &path)
+{
+	UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+	if (!fd) {
+		int error = errno;
+		return makeError(error, "%s cannot be read: %s", path.c_str(), strerror(error));
+	}
+	struct stat st;
+	if (fstat(fd.get(), &st) < 0 || !S_ISREG(st.st_mode))
+		return makeError(EINVAL, "%s is not a regular file", path.c_str());
+	if (uint64_t(st.st_size) > kMaxText)
+		return makeError(EINVAL, "%s: is %llu bytes; a configuration is at most %zu", path.c_str(),
+				 (unsigned long long)st.st_size, kMaxText);
+	std::string text(kMaxText + 1, '\0');
+	size_t got = 0;
+	while (got < text.size()) {
+		ssize_t n = read(fd.get(), text.data() + got, text.size() - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int error = errno;
+			return makeError(error, "%s cannot be read: %s", path.c_str(), strerror(error));
+		}
+		if (n == 0)
+			break;
+		got += size_t(n);
+	}
+	if (got > kMaxText)
+		return makeError(EINVAL, "%s: grew past %zu bytes while it was read", path.c_str(), kMaxText);
+	text.resize(got);
+	return text;
+}
+
+} // namespace
+
 Result<Config> loadConfig()
 {
 	std::vector<std::string> candidates;
@@ -642,15 +736,12 @@ Result<Config> loadConfig()
 
 	const char *override = std::getenv("HBM_CONFIG_OVERRIDE");
 	for (size_t i = 0; i < candidates.size(); ++i) {
-		std::ifstream in(candidates[i]);
-		if (!in) {
-			if (i == 0 && std::getenv("HBM_CONFIG"))
-				return makeError(ENOENT, "HBM_CONFIG names %s, which cannot be read", candidates[i].c_str());
+		auto text = readText(candidates[i]);
+		if (!text && text.error().code == ENOENT && !(i == 0 && std::getenv("HBM_CONFIG")))
 			continue;
-		}
-		std::stringstream text;
-		text << in.rdbuf();
-		auto config = parseConfig(text.str(), candidates[i], override ? override : "");
+		if (!text)
+			return withContext(text.error(), i == 0 && std::getenv("HBM_CONFIG") ? "HBM_CONFIG" : "configuration");
+		auto config = parseConfig(*text, candidates[i], override ? override : "");
 		if (config && override && *override)
 			config->origin += " with HBM_CONFIG_OVERRIDE";
 		return config;

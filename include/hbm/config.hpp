@@ -71,7 +71,8 @@ HBM_EXPORT Result<Config> parseConfig(std::string_view text, std::string_view or
 
 /// The configuration in force: the file named by HBM_CONFIG, else /etc/hbm/hbm.toml, else
 /// $XDG_CONFIG_HOME/hbm/hbm.toml (~/.config/hbm/hbm.toml), with HBM_CONFIG_OVERRIDE on
-/// top. No file is an empty configuration, not an error.
+/// top. No file is an empty configuration, not an error; a file is read only if it is a
+/// regular file of at most 1 MiB.
 HBM_EXPORT Result<Config> loadConfig();
 
 } // namespace hbm

@@ -17,6 +17,8 @@ using namespace hbm;
 
 namespace {
 
+constexpr size_t kMaxConfigTextForTest = 1 << 20; // as src/config.cpp
+
 const char *const kFull = R"(
 [heap.reserved]
 contiguous = true
@@ -276,9 +278,117 @@ TEST(Config, NonAsciiWhereTomlPlusPlusSkipsWhitespaceIsRefusedBeforeIt)
 
 	// Non-ASCII text where TOML allows it, and where toml++ reads it without harm, is fine.
 	auto config = parseConfig("\xef\xbb\xbf# caméra \xcc\xaa\n[participant.\"caméra\xcc\xaa\"]\nformats = [\"NV12\"] # ¡\n"
-				  "[kind.k]\nallocators = [\"\"\"\\n\xc2\xa1\"\"\", '''\xc2\xa1\\''', \"\\\\\xc2\xa1\"]\n",
+				  "[kind.k]\nallocators = [\"\"\"\\\"\xc2\xa1\"\"\", '''\xc2\xa1\\''', \"\\\\\xc2\xa1\"]\n",
 				  "hbm.toml");
 	ASSERT_TRUE(config) << config.error().message;
 	EXPECT_EQ(config->participants[0].name(), "caméra\xcc\xaa (declared)");
-	EXPECT_EQ(config->kinds[0].allocators, (std::vector<std::string>{"\n\xc2\xa1", "\xc2\xa1\\", "\\\xc2\xa1"}));
+	EXPECT_EQ(config->kinds[0].allocators, (std::vector<std::string>{"\"\xc2\xa1", "\xc2\xa1\\", "\\\xc2\xa1"}));
+}
+
+// Hostile texts: each is refused with a place and a reason, or read as TOML says, never a
+// crash. The catalogue is docs/hostile-inputs.md.
+TEST(Config, DeepNestingIsRefusedNotACrash)
+{
+	// toml++ builds and frees tables recursively: a key of 100000 parts overflowed the stack.
+	std::string deep = "heap";
+	for (int i = 0; i < 100000; ++i)
+		deep += ".a";
+	expectError(deep + " = 1\n", "hbm.toml:1:", "a dotted key of more than 16 parts");
+	expectError("[" + deep + "]\n", "hbm.toml:1:", "a dotted key of more than 16 parts");
+	expectError("x = {" + deep + " = 1}\n", "hbm.toml:1:", "a dotted key of more than 16 parts");
+	expectError(kFull, "HBM_CONFIG_OVERRIDE:1:", "a dotted key of more than 16 parts", deep + "=1");
+	expectError("a = " + std::string(100000, '[') + std::string(100000, ']') + "\n", "hbm.toml:1:21:",
+		    "arrays or tables nested more than 16 deep");
+	std::string inlined = "a = ";
+	for (int i = 0; i < 100000; ++i)
+		inlined += "{a=";
+	expectError(inlined + "1" + std::string(100000, '}'), "hbm.toml:1:53:", "arrays or tables nested more than 16 deep");
+	// Floats and dates have dots too, and are no keys.
+	EXPECT_FALSE(parseConfig("[heap.x]\nmemory_end = [1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, 8.5, 9.5, 1.5, 2.5, 3.5, 4.5, 5.5, "
+				 "6.5, 7.5, 8.5, 9.5]\n", "hbm.toml").error().message.find("dotted") != std::string::npos);
+}
+
+TEST(Config, HugeAndRepeatedListsAreRefused)
+{
+	std::string formats = "[participant.c]\nformats = [";
+	for (int i = 0; i < 100000; ++i)
+		formats += "\"NV12\",";
+	expectError(formats + "]\n", "hbm.toml:2:19:", "formats lists 'NV12' twice");
+	expectError("[kind.k]\nallocators = [\"dma-heap:system\", \"udmabuf\", \"dma-heap:system\"]\n", "hbm.toml:2:45:",
+		    "allocators lists 'dma-heap:system' twice");
+	expectError(std::string(kMaxConfigTextForTest + 1, '#'), "hbm.toml: is 1048577 bytes; a configuration is at most 1048576", "");
+	expectError(kFull, "HBM_CONFIG_OVERRIDE: is 1048577 bytes", "", std::string(kMaxConfigTextForTest + 1, ' '));
+	// A line of 512 KiB: refused, and the message quotes 64 bytes of it.
+	auto config = parseConfig("[heap.x]\n" + std::string(512 << 10, 'k') + " = 1\n", "hbm.toml");
+	ASSERT_FALSE(config);
+	EXPECT_LT(config.error().message.size(), 200u) << config.error().message.size();
+	EXPECT_NE(config.error().message.find("heap.x: unknown key 'kkkkkkkk"), std::string::npos) << config.error().message;
+}
+
+TEST(Config, DuplicateKeysInTheFileAreRefusedAndTheOverrideWins)
+{
+	expectError("[heap.a]\ncached = true\ncached = false\n", "hbm.toml:3:", "redefine");
+	expectError("[heap.a]\n[heap.a]\n", "hbm.toml:2:", "redefine");
+	auto config = parseConfig("[heap.a]\ncached = true\n[heap.b]\ncached = true\n", "hbm.toml",
+				  "heap.a.cached=false;heap.b={contiguous=true}");
+	ASSERT_TRUE(config) << config.error().message;
+	EXPECT_EQ(config->heaps[0].cached, false);
+	EXPECT_EQ(config->heaps[1].cached, true); // tables merge, values replace
+	EXPECT_EQ(config->heaps[1].contiguous, true);
+}
+
+TEST(Config, NamesAndStringsAreText)
+{
+	expectError("[participant.c]\nformats = [\"nv12\"]\n", "hbm.toml:2:12:", "unknown format 'nv12'");
+	expectError("[participant.c]\nformats = [\"AR24\"]\n", "hbm.toml:2:12:", "unknown format 'AR24'");
+	expectError("[participant.c]\nformats = [\"XRGB8888 \"]\n", "hbm.toml:2:12:", "unknown format 'XRGB8888 '");
+	expectError("[participant.c]\nformats = [\"\"]\n", "hbm.toml:2:12:", "formats '' is empty");
+	// A NUL cut the message short ("unknown format 'NV12") and drm_driver = "vkms\0x" matched nothing.
+	expectError("[participant.c]\nformats = [\"NV12\\u0000\"]\n", "hbm.toml:2:12:", "formats 'NV12\\x00' holds a control character");
+	expectError("[device.d]\nmatch.drm_driver = \"vkms\\u0000x\"\n", "hbm.toml:2:20:", "drm_driver 'vkms\\x00x' holds a control character");
+	expectError("[device.d]\nmatch.drm_driver = \"\"\n", "hbm.toml:2:20:", "drm_driver '' is empty");
+	expectError(kFull, "HBM_CONFIG_OVERRIDE:1:31: statement 1 'device.panel.match.drm_driver=\"\"'", "drm_driver '' is empty",
+		    "device.panel.match.drm_driver=\"\"");
+	expectError("[heap.\"\"]\n", "hbm.toml:1:1:", "heap name '' is empty");
+	expectError("[heap.\"a\\tb\"]\n", "hbm.toml:1:1:", "heap name 'a\\x09b' holds a control character");
+	expectError("[heap." + std::string(256, 'h') + "]\n", "hbm.toml:1:1:", "is longer than 255 bytes");
+	expectError("[heap.a]\n\"con\\u0000tiguous\" = true\n", "hbm.toml:2:", "heap.a: unknown key 'con\\x00tiguous'");
+	expectError(std::string("[heap.a]\ncached = \"a\0b\"\n", 25), "hbm.toml:2:", "control characters");
+	expectError(std::string("[heap.a]\0\n", 10), "hbm.toml:1:9:", "");
+	expectError("[heap.a]\ncached = \"\xff\"\n", "hbm.toml:2:", "");
+	expectError("# \xc3\n", "hbm.toml:1:", "");
+	expectError("a = '\xed\xa0\x80'\n", "hbm.toml:1:", "");
+}
+
+TEST(Config, OtherShapesOfTheSameMistakes)
+{
+	expectError("[[heap]]\n", "hbm.toml:1:1:", "heap must be a table, not an array");
+	expectError("heap = \"reserved\"\n", "hbm.toml:1:8:", "heap must be a table, not a string");
+	expectError("[heap]\nreserved = true\n", "hbm.toml:2:12:", "heap.reserved must be a table, not a boolean");
+	expectError("[participant.c]\nformats = [\"NV12\"]\nmax_width = 65537\n", "hbm.toml:3:13:", "max_width must be 1 to 65536");
+	expectError("[participant.c]\nformats = [\"NV12\"]\nmax_height = -1\n", "hbm.toml:3:14:", "max_height must be 1 to 65536");
+	expectError("[participant.c]\nformats = \"NV12\"\n", "hbm.toml:2:11:", "formats must be a list of strings, not a string");
+	expectError("[heap.a]\nmemory_end = 99999999999999999999\n", "hbm.toml:2:", "");
+	expectError("[kind.k]\nallocators = []\n", "hbm.toml:1:1:", "kind.k needs allocators");
+	auto inlineForm = parseConfig("heap = { reserved = { contiguous = true } }\r\n", "hbm.toml");
+	ASSERT_TRUE(inlineForm) << inlineForm.error().message;
+	EXPECT_EQ(inlineForm->heaps[0].contiguous, true);
+}
+
+TEST(Config, OnlyARegularFileIsRead)
+{
+	// HBM_CONFIG=/dev/zero read until memory ran out; a directory read as an empty file.
+	for (const char *path : {"/dev/zero", "/tmp", "/dev/null"}) {
+		setenv("HBM_CONFIG", path, 1);
+		auto config = loadConfig();
+		unsetenv("HBM_CONFIG");
+		ASSERT_FALSE(config) << path;
+		EXPECT_EQ(config.error().message, std::string("HBM_CONFIG: ") + path + " is not a regular file");
+	}
+	setenv("HBM_CONFIG", "/nonexistent/hbm.toml", 1);
+	auto missing = loadConfig();
+	unsetenv("HBM_CONFIG");
+	ASSERT_FALSE(missing);
+	EXPECT_EQ(missing.error().code, ENOENT);
+	EXPECT_EQ(missing.error().message, "HBM_CONFIG: /nonexistent/hbm.toml cannot be read: No such file or directory");
 }
