@@ -4,16 +4,30 @@
 // column, like every other fault found.
 #include <hbm/config.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
-#include <fstream>
+#include <cstring>
+#include <optional>
 #include <sstream>
 #include <string>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <drm_fourcc.h>
+// toml++ is compiled here from its headers, not called in libtomlplusplus.so: its parser then
+// runs under the sanitizers and the fuzzer that check hbm, which is how its undefined
+// behaviour on hostile text is seen at all (below: guardToml).
+#undef TOML_HEADER_ONLY
+#define TOML_HEADER_ONLY 1
+#undef TOML_SHARED_LIB
+#define TOML_SHARED_LIB 0
 #include <toml++/toml.h>
 
 #include <hbm/format.hpp>
+#include <hbm/unique_fd.hpp>
 
 #include "error.hpp"
 #include "string_format.hpp"
@@ -22,92 +36,356 @@ namespace hbm {
 
 namespace {
 
-/// An error at @node's place in @origin.
+/// @s between @quote marks, control characters escaped, so that a message stays one line.
+std::string quoted(std::string_view s, char quote = '"')
+{
+	std::string out(1, quote);
+	for (unsigned char c : s) {
+		if (c < 0x20 || c == 0x7f)
+			out += stringf("\\x%02x", c);
+		else if (c == quote || c == '\\')
+			out += {'\\', char(c)};
+		else
+			out += char(c);
+	}
+	return out + quote;
+}
+
+/// @s for a message: quoted, escaped, and cut after 64 bytes (a key can be a megabyte long).
+std::string shown(std::string_view s)
+{
+	if (s.size() <= 64)
+		return quoted(s, '\'');
+	size_t cut = 61;
+	while (cut && (s[cut] & 0xc0) == 0x80) // not inside a UTF-8 sequence
+		--cut;
+	return quoted(std::string(s.substr(0, cut)) + "...", '\'');
+}
+
+/// How many code points @s has: toml++ counts columns in code points.
+size_t codePoints(std::string_view s)
+{
+	return std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xc0) != 0x80; });
+}
+
+/// One statement of HBM_CONFIG_OVERRIDE: where it starts (in bytes) and its text.
+struct Statement {
+	size_t offset;
+	std::string_view text;
+};
+
+/// Where a fault is: a line and column of the file, or a statement of the override, which
+/// is parsed one statement per line.
 struct Where {
 	std::string origin;
+	std::string_view override;
+	std::vector<Statement> statements;
+	const std::string *overridePath = nullptr; ///< toml++'s source path of the override's nodes
+
+	Error at(unsigned line, unsigned column, const std::string &message, bool inOverride) const
+	{
+		if (!inOverride)
+			return makeError(EINVAL, "%s:%u:%u: %s", origin.c_str(), line, column, message.c_str());
+		if (line == 0 || line > statements.size())
+			return makeError(EINVAL, "HBM_CONFIG_OVERRIDE: %s", message.c_str());
+		const Statement &s = statements[line - 1];
+		return makeError(EINVAL, "HBM_CONFIG_OVERRIDE:1:%zu: statement %u %s: %s",
+				 codePoints(override.substr(0, s.offset)) + column, line, quoted(s.text, '\'').c_str(),
+				 message.c_str());
+	}
 	Error at(const toml::node &node, const std::string &message) const
 	{
 		const auto &src = node.source();
-		return makeError(EINVAL, "%s:%u:%u: %s", origin.c_str(), src.begin.line, src.begin.column,
-				 message.c_str());
+		return at(src.begin.line, src.begin.column, message, overridePath && src.path.get() == overridePath);
 	}
 };
 
-/// Copies @from into @into, table by table, later values replacing earlier ones.
-void merge(toml::table &into, const toml::table &from)
+/// The ';'-separated statements of @override (a ';' inside a string is the string's).
+std::vector<Statement> statementsOf(std::string_view override)
 {
-	for (const auto &[key, value] : from) {
+	std::vector<Statement> out;
+	size_t start = 0;
+	char quote = 0;
+	for (size_t i = 0; i <= override.size(); ++i) {
+		char c = i < override.size() ? override[i] : ';';
+		if (quote == '"' && c == '\\')
+			++i;
+		else if (quote && c == quote)
+			quote = 0;
+		else if (!quote && (c == '"' || c == '\''))
+			quote = c;
+		else if (!quote && c == ';') {
+			out.push_back({start, override.substr(start, i - start)});
+			start = i + 1;
+		}
+	}
+	return out;
+}
+
+constexpr unsigned kMaxKeyParts = 16, kMaxNesting = 16;
+/// More than any configuration needs; toml++ holds a text in memory several times its size.
+constexpr size_t kMaxText = 1 << 20;
+
+/// A fault in TOML text found before toml++ parses it; line and column count as toml++ does.
+struct TomlFault {
+	unsigned line, column;
+	const char *what;
+};
+
+/// Finds what toml++ 3.3 must not be shown, as it has undefined behaviour on it:
+/// - marzer/tomlplusplus#294: a table header that does not begin with a key ("[&", "[\n")
+///   reaches parse_key(), which assumes it does (an assertion, or undefined behaviour).
+/// - marzer/tomlplusplus#295: is_non_ascii_horizontal_whitespace() reaches
+///   __builtin_unreachable() for the code points near non-ASCII whitespace (U+00A1-U+0499,
+///   U+2E5E-U+3257, U+FB26-U+FEFE), and toml++ asks it wherever whitespace may be: outside
+///   strings and comments (where TOML allows no non-ASCII character anyway), and after a
+///   backslash in a multi-line basic string.
+/// toml++ stops at its first error, so the walk need only be right on valid TOML before it.
+std::optional<TomlFault> tomlPlusPlusHazard(std::string_view text)
+{
+	enum class In { Code, Comment, Basic, BasicEscape, Literal, MultiBasic, Escape, LineEnding, MultiLiteral };
+	In in = In::Code;
+	unsigned line = 1, column = 0, depth = 0, parts = 0;
+	bool lineStart = true;
+	auto isBlank = [](char c) { return c == ' ' || c == '\t'; };
+	auto isSpace = [&](char c) { return isBlank(c) || c == '\r' || c == '\n'; };
+	if (text.substr(0, 3) == "\xef\xbb\xbf") // a byte-order mark, which toml++ skips
+		text.remove_prefix(3);
+	for (size_t i = 0; i < text.size(); ++i) {
+		const unsigned char c = text[i];
+		if ((c & 0xc0) != 0x80)
+			++column;
+		const bool opensMulti = (c == '"' || c == '\'') && i + 2 < text.size() && text[i + 1] == char(c) &&
+					text[i + 2] == char(c);
+		switch (in) {
+		case In::Code:
+			if (c >= 0x80)
+				return TomlFault{line, column, "a non-ASCII character outside a string or comment"};
+			if (c == '[' && depth == 0 && lineStart) {
+				size_t j = i + 1;
+				if (j < text.size() && text[j] == '[')
+					++j;
+				while (j < text.size() && isBlank(text[j]))
+					++j;
+				const char k = j < text.size() ? text[j] : '\0';
+				const bool key = (k >= 'a' && k <= 'z') || (k >= 'A' && k <= 'Z') || (k >= '0' && k <= '9') ||
+						 k == '_' || k == '-' || k == '"' || k == '\'';
+				if (!key && k != ']')
+					return TomlFault{line, column + unsigned(j - i), "a table header must begin with a name"};
+			}
+			// hbm's deepest key has 4 parts and its values nest 2 deep; toml++ builds and frees
+			// tables recursively (a key of 50000 parts overflows an 8 MiB stack).
+			if (c == '.' && ++parts > kMaxKeyParts)
+				return TomlFault{line, column, "a dotted key of more than 16 parts"};
+			if (std::string_view("=[]{},#\n").find(char(c)) != std::string_view::npos)
+				parts = 0;
+			if ((c == '[' || c == '{') && depth == kMaxNesting)
+				return TomlFault{line, column, "arrays or tables nested more than 16 deep"};
+			if (c == '#')
+				in = In::Comment;
+			else if (c == '"' || c == '\'') {
+				in = c == '"' ? (opensMulti ? In::MultiBasic : In::Basic) : (opensMulti ? In::MultiLiteral : In::Literal);
+				if (opensMulti) {
+					i += 2;
+					column += 2;
+				}
+			} else if (c == '[' || c == '{')
+				++depth;
+			else if ((c == ']' || c == '}') && depth)
+				--depth;
+			lineStart = lineStart && isSpace(c);
+			break;
+		case In::Comment:
+			break;
+		case In::Basic:
+			in = c == '\\' ? In::BasicEscape : c == '"' ? In::Code : in;
+			break;
+		case In::BasicEscape:
+			in = In::Basic;
+			break;
+		case In::Literal:
+			in = c == '\'' ? In::Code : in;
+			break;
+		case In::Escape:
+		case In::LineEnding:
+			if (c >= 0x80)
+				return TomlFault{line, column, "a non-ASCII character after a backslash in a multi-line string"};
+			if (isSpace(c)) {
+				in = In::LineEnding;
+				break;
+			}
+			if (in == In::Escape) {
+				in = In::MultiBasic;
+				break;
+			}
+			in = In::MultiBasic;
+			[[fallthrough]];
+		case In::MultiBasic:
+		case In::MultiLiteral:
+			if (c == '\\' && in == In::MultiBasic)
+				in = In::Escape;
+			else if (opensMulti && c == (in == In::MultiBasic ? '"' : '\'')) {
+				while (i + 1 < text.size() && text[i + 1] == char(c)) { // up to two quotes may end it
+					++i;
+					++column;
+				}
+				in = In::Code;
+			}
+			break;
+		}
+		if (c == '\n') {
+			++line;
+			column = 0;
+			if (in == In::Code || in == In::Comment || in == In::Basic || in == In::Literal) {
+				in = In::Code; // a line break ends a comment (and, in error, a one-line string)
+				lineStart = true;
+			}
+		}
+	}
+	return std::nullopt;
+}
+
+/// What @node is, for messages: "an integer (1)", "a string (\"yes\")", "a table".
+std::string found(const toml::node &node)
+{
+	static const char *const names[] = {"nothing", "a table", "an array", "a string", "an integer",
+					     "a floating-point number", "a boolean", "a date", "a time",
+					     "a date-time"};
+	std::string out = names[size_t(node.type())];
+	if (node.is_value()) {
+		std::ostringstream value;
+		node.visit([&](const auto &v) { value << v; });
+		std::string shown = value.str();
+		if (shown.size() > 40) {
+			size_t cut = 37;
+			while (cut && (shown[cut] & 0xc0) == 0x80) // not inside a UTF-8 sequence
+				--cut;
+			shown = shown.substr(0, cut) + "...";
+		}
+		out += " (" + shown + ")";
+	}
+	return out;
+}
+
+/// Moves @from into @into, table by table, later values replacing earlier ones. Moved, not
+/// copied: a copied toml::node forgets where it came from.
+void merge(toml::table &into, toml::table &&from)
+{
+	for (auto &&[key, value] : from) {
 		auto *mine = into.get_as<toml::table>(key);
 		if (mine && value.is_table())
-			merge(*mine, *value.as_table());
+			merge(*mine, std::move(*value.as_table()));
 		else
-			into.insert_or_assign(key, value);
+			into.insert_or_assign(key, std::move(value));
 	}
+}
+
+/// Why @text is not a size: "4096", "0x100000000", "64M", "4G" (K, M, G: binary multiples).
+/// No sign, no spaces, no leading zeros (TOML's own integers have none either).
+const char *sizeFault(std::string_view text, uint64_t *size)
+{
+	std::string_view digits = text;
+	unsigned base = 10;
+	if (digits.substr(0, 2) == "0x" || digits.substr(0, 2) == "0X") {
+		base = 16;
+		digits.remove_prefix(2);
+	}
+	if (!digits.empty() && digits[0] == '-')
+		return "is negative";
+	uint64_t v = 0;
+	size_t n = 0;
+	for (; n < digits.size(); ++n) {
+		char c = digits[n];
+		unsigned d = c >= '0' && c <= '9' ? c - '0'
+			     : base == 16 && c >= 'a' && c <= 'f' ? c - 'a' + 10
+			     : base == 16 && c >= 'A' && c <= 'F' ? c - 'A' + 10
+								  : base;
+		if (d >= base)
+			break;
+		if (v > (UINT64_MAX - d) / base)
+			return "does not fit in 64 bits";
+		v = v * base + d;
+	}
+	std::string_view suffix = digits.substr(n);
+	unsigned shift = suffix.empty() ? 0 : suffix == "K" || suffix == "k" ? 10 : suffix == "M" ? 20 : suffix == "G" ? 30 : 64;
+	if (n == 0 || shift == 64 || (base == 10 && n > 1 && digits[0] == '0'))
+		return "is not a size (like 4096, 0x100000000, 64M, 4G)";
+	if (v > (UINT64_MAX >> shift))
+		return "does not fit in 64 bits";
+	*size = v << shift;
+	return nullptr;
 }
 
 Result<uint64_t> sizeValue(const toml::node &node, const std::string &key, const Where &where)
 {
-	if (auto i = node.value<int64_t>()) {
-		if (*i < 0)
-			return where.at(node, key + " must not be negative");
-		return uint64_t(*i);
+	if (const auto *i = node.as_integer()) {
+		if (i->get() < 0)
+			return where.at(node, key + " must not be negative, not " + found(node));
+		return uint64_t(i->get());
 	}
-	if (auto s = node.value<std::string>()) {
-		char *end = nullptr;
-		errno = 0;
-		unsigned long long v = std::strtoull(s->c_str(), &end, 0);
-		unsigned shift = 0;
-		if (end && *end) {
-			std::string suffix(end);
-			if (suffix == "K" || suffix == "k")
-				shift = 10;
-			else if (suffix == "M")
-				shift = 20;
-			else if (suffix == "G")
-				shift = 30;
-			else
-				return where.at(node, key + " '" + *s + "' is not a size (like 4096, 0x100000000, 64M, 4G)");
-		}
-		if (errno || end == s->c_str() || (shift && v > (~0ull >> shift)))
-			return where.at(node, key + " '" + *s + "' is not a size (like 4096, 0x100000000, 64M, 4G)");
-		return uint64_t(v) << shift;
+	if (const auto *s = node.as_string()) {
+		uint64_t size = 0;
+		if (const char *fault = sizeFault(s->get(), &size))
+			return where.at(node, key + " " + quoted(s->get()) + " " + fault);
+		return size;
 	}
-	return where.at(node, key + " must be a number or a size string like \"4G\"");
+	return where.at(node, key + " must be a number or a size string like \"4G\", not " + found(node));
 }
 
 Result<uint32_t> alignmentValue(const toml::node &node, const std::string &key, const Where &where)
 {
-	auto v = node.value<int64_t>();
-	if (!v || *v <= 0 || *v > (1 << 30) || (*v & (*v - 1)))
-		return where.at(node, key + " must be a power of two (1 to 2^30)");
-	return uint32_t(*v);
+	const auto *i = node.as_integer();
+	int64_t v = i ? i->get() : 0;
+	if (v <= 0 || v > (1 << 30) || (v & (v - 1)))
+		return where.at(node, key + " must be a power of two (1 to 2^30), not " + found(node));
+	return uint32_t(v);
 }
 
 Result<bool> boolValue(const toml::node &node, const std::string &key, const Where &where)
 {
-	if (auto b = node.value<bool>())
-		return *b;
-	return where.at(node, key + " must be true or false");
+	if (const auto *b = node.as_boolean())
+		return b->get();
+	return where.at(node, key + " must be true or false, not " + found(node));
+}
+
+/// Why @s cannot name anything: a name is 1 to 255 bytes of text without control characters
+/// (a NUL would end it early in the kernel's and every C caller's eyes).
+const char *nameFault(std::string_view s)
+{
+	if (s.empty())
+		return "is empty";
+	if (s.size() > 255)
+		return "is longer than 255 bytes";
+	if (std::any_of(s.begin(), s.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; }))
+		return "holds a control character";
+	return nullptr;
 }
 
 Result<std::string> stringValue(const toml::node &node, const std::string &key, const Where &where)
 {
-	if (auto s = node.value<std::string>())
-		return *s;
-	return where.at(node, key + " must be a string");
+	const auto *s = node.as_string();
+	if (!s)
+		return where.at(node, key + " must be a string, not " + found(node));
+	if (const char *fault = nameFault(s->get()))
+		return where.at(node, key + " " + shown(s->get()) + " " + fault);
+	return s->get();
 }
 
 Result<std::vector<std::string>> stringList(const toml::node &node, const std::string &key, const Where &where)
 {
 	const toml::array *array = node.as_array();
 	if (!array)
-		return where.at(node, key + " must be a list of strings");
+		return where.at(node, key + " must be a list of strings, not " + found(node));
 	std::vector<std::string> out;
 	for (const toml::node &item : *array) {
-		auto s = item.value<std::string>();
+		if (!item.is_string())
+			return where.at(item, key + " must hold strings only, not " + found(item));
+		auto s = stringValue(item, key, where);
 		if (!s)
-			return where.at(item, key + " must hold strings only");
-		out.push_back(*s);
+			return s.error();
+		if (std::find(out.begin(), out.end(), *s) != out.end())
+			return where.at(item, key + " lists " + shown(*s) + " twice");
+		out.push_back(std::move(*s));
 	}
 	return out;
 }
@@ -125,7 +403,7 @@ Result<std::vector<uint32_t>> formatList(const toml::node &node, const std::stri
 			if ((*names)[i] == f.name)
 				fourcc = f.fourcc;
 		if (!fourcc)
-			return where.at(*array.get(i), "unknown format '" + (*names)[i] + "' (use drm_fourcc.h names: XRGB8888, NV12 …)");
+			return where.at(*array.get(i), "unknown format " + shown((*names)[i]) + " (use drm_fourcc.h names: XRGB8888, NV12 …)");
 		out.push_back(fourcc);
 	}
 	return out;
@@ -135,7 +413,7 @@ const toml::table *sectionTable(const toml::node &node, const std::string &what,
 {
 	const toml::table *t = node.as_table();
 	if (!t)
-		*error = where.at(node, what + " must be a table");
+		*error = where.at(node, what + " must be a table, not " + found(node));
 	return t;
 }
 
@@ -160,7 +438,7 @@ Result<HeapConfig> parseHeap(const std::string &name, const toml::table &t, cons
 		else if (k == "memory_end")
 			TRY_ASSIGN(h.memoryEnd, sizeValue(value, k, where));
 		else
-			return where.at(value, "heap." + name + ": unknown key '" + k + "' (contiguous, cached, memory_end)");
+			return where.at(value, "heap." + name + ": unknown key " + shown(k) + " (contiguous, cached, memory_end)");
 	}
 	return h;
 }
@@ -221,8 +499,8 @@ Result<DeviceRule> parseRule(const std::string &name, const toml::table &t, cons
 						  : mk == "v4l2_card" ? &r.v4l2Card
 								      : nullptr;
 				if (!slot)
-					return where.at(mvalue, "device." + name + ".match: unknown key '" + mk +
-								       "' (drm_driver, sysfs_path, v4l2_card)");
+					return where.at(mvalue, "device." + name + ".match: unknown key " + shown(mk) +
+								       " (drm_driver, sysfs_path, v4l2_card)");
 				TRY_ASSIGN(*slot, stringValue(mvalue, mk, where));
 			}
 			continue;
@@ -231,8 +509,8 @@ Result<DeviceRule> parseRule(const std::string &name, const toml::table &t, cons
 		if (!known)
 			return known.error();
 		if (!*known)
-			return where.at(value, "device." + name + ": unknown key '" + k +
-						       "' (match, contiguous, address_limit, stride_alignment, offset_alignment, formats)");
+			return where.at(value, "device." + name + ": unknown key " + shown(k) +
+						       " (match, contiguous, address_limit, stride_alignment, offset_alignment, formats)");
 	}
 	if (r.drmDriver.empty() && r.sysfsPath.empty() && r.v4l2Card.empty())
 		return where.at(t, "device." + name + " matches nothing: give match.drm_driver, match.sysfs_path or match.v4l2_card");
@@ -262,18 +540,18 @@ Result<Participant> parseParticipant(const std::string &name, const toml::table 
 			continue;
 		}
 		if (k == "max_width" || k == "max_height") {
-			auto v = value.value<int64_t>();
-			if (!v || *v <= 0 || *v > 65536)
-				return where.at(value, k + " must be 1 to 65536");
-			(k == "max_width" ? p.constraints.maxWidth : p.constraints.maxHeight) = uint32_t(*v);
+			const auto *v = value.as_integer();
+			if (!v || v->get() <= 0 || v->get() > 65536)
+				return where.at(value, k + " must be 1 to 65536, not " + found(value));
+			(k == "max_width" ? p.constraints.maxWidth : p.constraints.maxHeight) = uint32_t(v->get());
 			continue;
 		}
 		auto known = constraintKey(k, value, where, apply);
 		if (!known)
 			return known.error();
 		if (!*known)
-			return where.at(value, "participant." + name + ": unknown key '" + k +
-						       "' (formats, contiguous, address_limit, stride_alignment, offset_alignment, max_width, max_height, implicit_modifier)");
+			return where.at(value, "participant." + name + ": unknown key " + shown(k) +
+						       " (formats, contiguous, address_limit, stride_alignment, offset_alignment, max_width, max_height, implicit_modifier)");
 	}
 	if (formats.empty())
 		return where.at(t, "participant." + name + " needs formats = [...]");
@@ -298,10 +576,10 @@ Result<RegionConfig> parseRegion(const std::string &name, const toml::table &t, 
 		else if (k == "algorithm")
 			TRY_ASSIGN(region.algorithm, stringValue(value, k, where));
 		else
-			return where.at(value, "region." + name + ": unknown key '" + k + "' (heap, size, algorithm)");
+			return where.at(value, "region." + name + ": unknown key " + shown(k) + " (heap, size, algorithm)");
 		if (k == "algorithm" && region.algorithm != "best-fit" && region.algorithm != "first-fit")
-			return where.at(value, "region." + name + ": algorithm '" + region.algorithm +
-						       "' is not best-fit or first-fit");
+			return where.at(value, "region." + name + ": algorithm " + shown(region.algorithm) +
+						       " is not best-fit or first-fit");
 	}
 	if (region.heap.empty() || region.size == 0 || region.size % 4096)
 		return where.at(t, "region." + name + " needs heap = \"…\" and size, a multiple of 4096 (\"16M\")");
@@ -316,13 +594,15 @@ Result<Config> fromTable(const toml::table &root, const Where &where)
 		std::string section(key.str());
 		if (section != "heap" && section != "device" && section != "participant" && section != "kind" &&
 		    section != "region")
-			return where.at(value, "unknown section '" + section + "' (heap, device, participant, kind, region)");
+			return where.at(value, "unknown section " + shown(section) + " (heap, device, participant, kind, region)");
 		Error error;
 		const toml::table *t = sectionTable(value, section, where, &error);
 		if (!t)
 			return error;
 		for (const auto &[nameKey, entry] : *t) {
 			std::string name(nameKey.str());
+			if (const char *fault = nameFault(name))
+				return where.at(entry, section + " name " + shown(name) + " " + fault);
 			const toml::table *e = sectionTable(entry, section + "." + name, where, &error);
 			if (!e)
 				return error;
@@ -345,8 +625,8 @@ Result<Config> fromTable(const toml::table &root, const Where &where)
 				KindConfig kind{name, {}};
 				for (const auto &[kkey, kvalue] : *e) {
 					if (kkey.str() != "allocators")
-						return where.at(kvalue, "kind." + name + ": unknown key '" + std::string(kkey.str()) +
-									 "' (allocators)");
+						return where.at(kvalue, "kind." + name + ": unknown key " + shown(kkey.str()) +
+									 " (allocators)");
 					TRY_ASSIGN(kind.allocators, stringList(kvalue, "allocators", where));
 				}
 				if (kind.allocators.empty())
@@ -367,25 +647,81 @@ Result<Config> fromTable(const toml::table &root, const Where &where)
 
 Result<Config> parseConfig(std::string_view text, std::string_view origin, std::string_view override)
 {
-	Where where{std::string(origin)};
+	if (text.size() > kMaxText || override.size() > kMaxText)
+		return makeError(EINVAL, "%.*s: is %zu bytes; a configuration is at most %zu",
+				 text.size() > kMaxText ? int(origin.size()) : 19,
+				 text.size() > kMaxText ? origin.data() : "HBM_CONFIG_OVERRIDE",
+				 std::max(text.size(), override.size()), kMaxText);
+	Where where{std::string(origin), override, statementsOf(override)};
+	if (size_t nl = override.find_first_of("\r\n"); nl != override.npos)
+		return makeError(EINVAL, "HBM_CONFIG_OVERRIDE:1:%zu: is one line of ';'-separated statements, and has a line break",
+				 codePoints(override.substr(0, nl)) + 1);
+	// One statement per line, so that a line number is a statement number.
+	std::string lines;
+	for (const Statement &s : where.statements)
+		lines.append(s.text).append("\n");
+	if (auto fault = tomlPlusPlusHazard(text))
+		return where.at(fault->line, fault->column, fault->what, false);
+	if (auto fault = tomlPlusPlusHazard(lines))
+		return where.at(fault->line, fault->column, fault->what, true);
 	toml::table root;
+	bool inOverride = false;
 	try {
 		root = toml::parse(text, origin);
 		if (!override.empty()) {
-			std::string lines(override);
-			for (char &c : lines)
-				if (c == ';')
-					c = '\n';
-			toml::table over = toml::parse(std::string_view(lines), std::string_view("HBM_CONFIG_OVERRIDE"));
-			merge(root, over);
+			inOverride = true;
+			toml::table over = toml::parse(lines, std::string_view("HBM_CONFIG_OVERRIDE"));
+			where.overridePath = over.source().path.get();
+			merge(root, std::move(over));
 		}
 	} catch (const toml::parse_error &e) {
 		const auto &src = e.source();
-		return makeError(EINVAL, "%s:%u:%u: %.*s", src.path ? src.path->c_str() : where.origin.c_str(),
-				 src.begin.line, src.begin.column, int(e.description().size()), e.description().data());
+		std::string what(e.description());
+		if (size_t nl = what.find("saw '\\n'"); inOverride && nl != what.npos)
+			what.replace(nl, 8, "saw the end of the statement"); // the line break is ours
+		return where.at(src.begin.line, src.begin.column, what, inOverride);
 	}
 	return fromTable(root, where);
 }
+
+namespace {
+
+/// The text of the regular file at @path, at most kMaxText bytes of it (HBM_CONFIG=/dev/zero
+/// would read for ever, a directory reads as nothing, a FIFO blocks).
+Result<std::string> readText(const std::string &path)
+{
+	UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+	if (!fd) {
+		int error = errno;
+		return makeError(error, "%s cannot be read: %s", path.c_str(), strerror(error));
+	}
+	struct stat st;
+	if (fstat(fd.get(), &st) < 0 || !S_ISREG(st.st_mode))
+		return makeError(EINVAL, "%s is not a regular file", path.c_str());
+	if (uint64_t(st.st_size) > kMaxText)
+		return makeError(EINVAL, "%s: is %llu bytes; a configuration is at most %zu", path.c_str(),
+				 (unsigned long long)st.st_size, kMaxText);
+	std::string text(kMaxText + 1, '\0');
+	size_t got = 0;
+	while (got < text.size()) {
+		ssize_t n = read(fd.get(), text.data() + got, text.size() - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int error = errno;
+			return makeError(error, "%s cannot be read: %s", path.c_str(), strerror(error));
+		}
+		if (n == 0)
+			break;
+		got += size_t(n);
+	}
+	if (got > kMaxText)
+		return makeError(EINVAL, "%s: grew past %zu bytes while it was read", path.c_str(), kMaxText);
+	text.resize(got);
+	return text;
+}
+
+} // namespace
 
 Result<Config> loadConfig()
 {
@@ -400,15 +736,12 @@ Result<Config> loadConfig()
 
 	const char *override = std::getenv("HBM_CONFIG_OVERRIDE");
 	for (size_t i = 0; i < candidates.size(); ++i) {
-		std::ifstream in(candidates[i]);
-		if (!in) {
-			if (i == 0 && std::getenv("HBM_CONFIG"))
-				return makeError(ENOENT, "HBM_CONFIG names %s, which cannot be read", candidates[i].c_str());
+		auto text = readText(candidates[i]);
+		if (!text && text.error().code == ENOENT && !(i == 0 && std::getenv("HBM_CONFIG")))
 			continue;
-		}
-		std::stringstream text;
-		text << in.rdbuf();
-		auto config = parseConfig(text.str(), candidates[i], override ? override : "");
+		if (!text)
+			return withContext(text.error(), i == 0 && std::getenv("HBM_CONFIG") ? "HBM_CONFIG" : "configuration");
+		auto config = parseConfig(*text, candidates[i], override ? override : "");
 		if (config && override && *override)
 			config->origin += " with HBM_CONFIG_OVERRIDE";
 		return config;

@@ -60,16 +60,19 @@ struct Config {
 
 /// Parses configuration text. @origin names it in errors ("/etc/hbm/hbm.toml:12:5: …").
 /// @override is the one-line form (HBM_CONFIG_OVERRIDE): TOML statements separated by
-/// ';', applied over the file, e.g. `kind.scanout.allocators=["dma-heap:reserved"];
-/// device.panel.match.drm_driver="sun4i-drm";device.panel.contiguous=true`. Unknown keys,
-/// wrong types and bad values are errors with line and column; a refused text applies
-/// nothing. A pure function of its input.
+/// ';' (one inside a string is the string's), applied over the file, e.g.
+/// `kind.scanout.allocators=["dma-heap:reserved"];device.panel.match.drm_driver="sun4i-drm";
+/// device.panel.contiguous=true`. Unknown keys, wrong types and bad values are errors with
+/// line and column, for the override its column and the statement ("HBM_CONFIG_OVERRIDE:1:66:
+/// statement 2 'heap.reserved.cached=1': …"). A fault in either refuses the whole
+/// configuration: nothing is half-applied. A pure function of its input.
 HBM_EXPORT Result<Config> parseConfig(std::string_view text, std::string_view origin,
 				      std::string_view override = {});
 
 /// The configuration in force: the file named by HBM_CONFIG, else /etc/hbm/hbm.toml, else
 /// $XDG_CONFIG_HOME/hbm/hbm.toml (~/.config/hbm/hbm.toml), with HBM_CONFIG_OVERRIDE on
-/// top. No file is an empty configuration, not an error.
+/// top. No file is an empty configuration, not an error; a file is read only if it is a
+/// regular file of at most 1 MiB.
 HBM_EXPORT Result<Config> loadConfig();
 
 } // namespace hbm

@@ -2,8 +2,11 @@
 // Configuration: parsed strictly, errors with line and column, the one-line override, and
 // rules, declared participants and kinds as the context applies them.
 #include <cerrno>
+#include <cstdlib>
+#include <fstream>
 #include <gtest/gtest.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include <drm_fourcc.h>
 
@@ -13,6 +16,8 @@
 using namespace hbm;
 
 namespace {
+
+constexpr size_t kMaxConfigTextForTest = 1 << 20; // as src/config.cpp
 
 const char *const kFull = R"(
 [heap.reserved]
@@ -137,4 +142,253 @@ TEST(Config, RulesDeclaredParticipantsAndKindsInTheContext)
 	ASSERT_FALSE(unknownKind);
 	EXPECT_NE(unknownKind.error().message.find("unknown kind 'hologram' (configured in hbm.toml: scanout; built in: scanout, video, camera)"),
 		  std::string::npos) << unknownKind.error().message;
+}
+
+TEST(Config, ValuesAreTakenOnlyAsTheirOwnType)
+{
+	// toml++'s value<bool>() converts integers, value<int64_t>() floats and booleans.
+	expectError("[heap.reserved]\ncontiguous = 1\n", "hbm.toml:2:14:",
+		    "contiguous must be true or false, not an integer (1)");
+	expectError("[heap.reserved]\ncached = 42\n", "hbm.toml:2:10:", "cached must be true or false, not an integer (42)");
+	expectError("[device.x]\nmatch.drm_driver = \"vkms\"\ncontiguous = 0\n", "hbm.toml:3:14:",
+		    "contiguous must be true or false, not an integer (0)");
+	expectError("[participant.c]\nformats = [\"NV12\"]\nimplicit_modifier = 1\n", "hbm.toml:3:21:",
+		    "implicit_modifier must be true or false, not an integer (1)");
+	expectError("[participant.c]\nformats = [\"NV12\"]\nstride_alignment = 64.0\n", "hbm.toml:3:20:",
+		    "stride_alignment must be a power of two (1 to 2^30), not a floating-point number (64.0)");
+	expectError("[participant.c]\nformats = [\"NV12\"]\nmax_width = 1e3\n", "hbm.toml:3:13:",
+		    "max_width must be 1 to 65536, not a floating-point number");
+	expectError("[heap.reserved]\nmemory_end = true\n", "hbm.toml:2:14:", "memory_end must be a number or a size string like \"4G\", not a boolean (true)");
+	expectError("[heap.reserved]\nmemory_end = 4096.0\n", "hbm.toml:2:14:", "not a floating-point number (4096.0)");
+	expectError("[device.x]\nmatch.drm_driver = 1\n", "hbm.toml:2:20:", "drm_driver must be a string, not an integer (1)");
+	expectError("[kind.k]\nallocators = [\"dma-heap:system\", 2]\n", "hbm.toml:2:34:",
+		    "allocators must hold strings only, not an integer (2)");
+	expectError("[heap.reserved]\ncached = 1979-05-27\n", "hbm.toml:2:10:", "not a date (1979-05-27)");
+}
+
+TEST(Config, SizesAreNeverNegativeGarbledOrOverflowing)
+{
+	// strtoull() read "-4096" as 2^64 - 4096, " 4096" and "+4096" as 4096 and "010" as 8.
+	expectError("[heap.reserved]\nmemory_end = \"-4096\"\n", "hbm.toml:2:14:", "memory_end \"-4096\" is negative");
+	expectError("[region.r]\nheap = \"reserved\"\nsize = \"-4096\"\n", "hbm.toml:3:8:", "size \"-4096\" is negative");
+	expectError("[participant.c]\nformats = [\"NV12\"]\naddress_limit = \"-1\"\n", "hbm.toml:3:17:",
+		    "address_limit \"-1\" is negative");
+	expectError("[participant.c]\nformats = [\"NV12\"]\naddress_limit = -1\n", "hbm.toml:3:17:",
+		    "address_limit must not be negative, not an integer (-1)");
+	for (const char *garbage : {"+4096", " 4096", "4096 ", "4KB", "4X", "", "0x", "G", "010", "1.5G", "4G4"})
+		expectError(std::string("[heap.reserved]\nmemory_end = \"") + garbage + "\"\n", "hbm.toml:2:14:",
+			    "memory_end \"" + std::string(garbage) + "\" is not a size (like 4096, 0x100000000, 64M, 4G)");
+	for (const char *huge : {"99999999999999999999G", "17179869184G", "18446744073709551616", "0x10000000000000000"})
+		expectError(std::string("[heap.reserved]\nmemory_end = \"") + huge + "\"\n", "hbm.toml:2:14:",
+			    "memory_end \"" + std::string(huge) + "\" does not fit in 64 bits");
+
+	auto config = parseConfig("[heap.a]\nmemory_end = \"0x100000000\"\n[heap.b]\nmemory_end = \"16k\"\n"
+				  "[heap.c]\nmemory_end = \"17179869183G\"\n[heap.d]\nmemory_end = \"18446744073709551615\"\n",
+				  "hbm.toml");
+	ASSERT_TRUE(config) << config.error().message;
+	EXPECT_EQ(config->heaps[0].memoryEnd, 1ull << 32);
+	EXPECT_EQ(config->heaps[1].memoryEnd, 16384u);
+	EXPECT_EQ(config->heaps[2].memoryEnd, 17179869183ull << 30);
+	EXPECT_EQ(config->heaps[3].memoryEnd, UINT64_MAX);
+}
+
+TEST(Config, OverrideFaultsNameTheStatement)
+{
+	// They were blamed on the file at 0:0 (hbm.toml:0:0: cached must be true or false).
+	const std::string first = "kind.scanout.allocators=[\"dma-heap:system\"]";
+	expectError(kFull, "HBM_CONFIG_OVERRIDE:1:" + std::to_string(first.size() + 1 + 22) + ": statement 2 'heap.reserved.cached=\"yes\"': ",
+		    "cached must be true or false, not a string ('yes')", first + ";heap.reserved.cached=\"yes\"");
+	expectError(kFull, "HBM_CONFIG_OVERRIDE:1:22: statement 1 'heap.reserved.cahced=true': ",
+		    "heap.reserved: unknown key 'cahced'", "heap.reserved.cahced=true");
+	expectError(kFull, "HBM_CONFIG_OVERRIDE:1:8: statement 1 'device.vkms.contiguous=true': ",
+		    "device.vkms matches nothing", "device.vkms.contiguous=true");
+	expectError(kFull, "HBM_CONFIG_OVERRIDE:1:6: statement 1 'heap=1': ", "heap must be a table, not an integer (1)", "heap=1");
+	// TOML's own faults name the statement too.
+	expectError(kFull, "HBM_CONFIG_OVERRIDE:1:51: statement 3 'heap.reserved.cached=': ", "saw the end of the statement", ";heap.reserved.cached=false ;heap.reserved.cached=");
+	expectError(kFull, "HBM_CONFIG_OVERRIDE:1:", "statement 2 'heap.reserved.cached=true': ",
+		    "heap.reserved.cached=false;heap.reserved.cached=true");
+	expectError(kFull, "HBM_CONFIG_OVERRIDE:1:22: ", "has a line break", "heap.reserved.cached=\nfalse");
+}
+
+TEST(Config, OverrideSemicolonsInsideStringsAreTheStrings)
+{
+	auto config = parseConfig("", "none", "kind.a.allocators=[\"x;y\", 'z;w'];kind.b.allocators=[\"\\\";\"]");
+	ASSERT_TRUE(config) << config.error().message;
+	ASSERT_EQ(config->kinds.size(), 2u);
+	EXPECT_EQ(config->kinds[0].allocators, (std::vector<std::string>{"x;y", "z;w"}));
+	EXPECT_EQ(config->kinds[1].allocators, (std::vector<std::string>{"\";"}));
+}
+
+TEST(Config, GoodFileWithBadOverrideIsRefusedWhole)
+{
+	// heap.reserved.cached=1 over a good file was a configuration with cached = true.
+	expectError(kFull, "HBM_CONFIG_OVERRIDE:1:", "statement 2 'heap.reserved.cached=1': cached must be true or false",
+		    "kind.scanout.allocators=[\"dma-heap:system\"];heap.reserved.cached=1");
+
+	char path[] = "/tmp/hbm-config-test-XXXXXX";
+	int fd = mkstemp(path);
+	ASSERT_GE(fd, 0);
+	close(fd);
+	std::ofstream(path) << kFull;
+	setenv("HBM_CONFIG", path, 1);
+	setenv("HBM_CONFIG_OVERRIDE", "kind.scanout.allocators=[\"dma-heap:system\"];heap.reserved.cached=1", 1);
+	auto config = loadConfig();
+	setenv("HBM_CONFIG_OVERRIDE", "kind.scanout.allocators=[\"dma-heap:system\"]", 1);
+	auto good = loadConfig();
+	unsetenv("HBM_CONFIG_OVERRIDE");
+	unsetenv("HBM_CONFIG");
+	unlink(path);
+	ASSERT_FALSE(config) << "a bad override was applied over " << path;
+	EXPECT_NE(config.error().message.find("HBM_CONFIG_OVERRIDE:1:"), std::string::npos) << config.error().message;
+	ASSERT_TRUE(good) << good.error().message;
+	EXPECT_EQ(good->origin, std::string(path) + " with HBM_CONFIG_OVERRIDE");
+}
+
+// toml++ 3.3 has undefined behaviour on the texts below; hbm refuses them before it parses.
+// Run under UBSan (-Db_sanitize=address,undefined, UBSAN_OPTIONS=halt_on_error=1), these tests
+// stop at toml++'s fault without hbm's guard; in a debug build #294 fails an assertion.
+
+// marzer/tomlplusplus#294: a table header that does not start with a key reaches parse_key(),
+// which assumes it does.
+TEST(Config, TableHeaderWithoutANameIsRefusedBeforeTomlPlusPlus)
+{
+	expectError("[&", "hbm.toml:1:2:", "a table header must begin with a name");
+	expectError("[heap.a]\n[[ #x]]\n", "hbm.toml:2:4:", "a table header must begin with a name");
+	expectError("[\n", "hbm.toml:1:2:", "a table header must begin with a name");
+	expectError("[\t=", "hbm.toml:1:3:", "a table header must begin with a name");
+	expectError(kFull, "HBM_CONFIG_OVERRIDE:1:29: statement 2 '[&': ", "a table header must begin with a name",
+		    "heap.reserved.cached=false;[&");
+	auto config = parseConfig("a = [\n[1],\n]\n[ heap.x ]\n[kind.\"[&\"]\nallocators = ['[&']\n", "hbm.toml");
+	ASSERT_FALSE(config);
+	EXPECT_NE(config.error().message.find("hbm.toml:1:5: unknown section 'a'"), std::string::npos) << config.error().message;
+}
+
+// marzer/tomlplusplus#295: a code point whose 1018-wide block holds non-ASCII whitespace
+// (U+00A1-U+0499, U+2E5E-U+3257, U+FB26-U+FEFE) reaches __builtin_unreachable() wherever
+// toml++ skips whitespace.
+TEST(Config, NonAsciiWhereTomlPlusPlusSkipsWhitespaceIsRefusedBeforeIt)
+{
+	expectError("\xcc\xaa", "hbm.toml:1:1:", "non-ASCII character outside a string or comment");
+	expectError("[heap.a]\ncached = true \xc2\xa1\n", "hbm.toml:2:15:", "non-ASCII character outside a string or comment");
+	expectError("[heap. \xe3\x80\x81]", "hbm.toml:1:8:", "non-ASCII character outside a string or comment");
+	expectError("[kind.k]\nallocators = [\"a\",\xef\xbc\x80]", "hbm.toml:2:19:", "non-ASCII character outside a string or comment");
+	expectError("[kind.k]\nallocators = [\"\"\"\\\xc2\xa1\"\"\"]", "hbm.toml:2:19:", "after a backslash in a multi-line string");
+	expectError("[kind.k]\nallocators = [\"\"\"\\ \n  \n \xc3\xa9\"\"\"]", "hbm.toml:4:2:", "after a backslash in a multi-line string");
+	expectError(kFull, "HBM_CONFIG_OVERRIDE:1:", "non-ASCII character outside a string or comment", "heap.reserved.cached=false \xcc\xaa");
+
+	// Non-ASCII text where TOML allows it, and where toml++ reads it without harm, is fine.
+	auto config = parseConfig("\xef\xbb\xbf# caméra \xcc\xaa\n[participant.\"caméra\xcc\xaa\"]\nformats = [\"NV12\"] # ¡\n"
+				  "[kind.k]\nallocators = [\"\"\"\\\"\xc2\xa1\"\"\", '''\xc2\xa1\\''', \"\\\\\xc2\xa1\"]\n",
+				  "hbm.toml");
+	ASSERT_TRUE(config) << config.error().message;
+	EXPECT_EQ(config->participants[0].name(), "caméra\xcc\xaa (declared)");
+	EXPECT_EQ(config->kinds[0].allocators, (std::vector<std::string>{"\"\xc2\xa1", "\xc2\xa1\\", "\\\xc2\xa1"}));
+}
+
+// Hostile texts: each is refused with a place and a reason, or read as TOML says, never a
+// crash. The catalogue is docs/hostile-inputs.md.
+TEST(Config, DeepNestingIsRefusedNotACrash)
+{
+	// toml++ builds and frees tables recursively: a key of 100000 parts overflowed the stack.
+	std::string deep = "heap";
+	for (int i = 0; i < 100000; ++i)
+		deep += ".a";
+	expectError(deep + " = 1\n", "hbm.toml:1:", "a dotted key of more than 16 parts");
+	expectError("[" + deep + "]\n", "hbm.toml:1:", "a dotted key of more than 16 parts");
+	expectError("x = {" + deep + " = 1}\n", "hbm.toml:1:", "a dotted key of more than 16 parts");
+	expectError(kFull, "HBM_CONFIG_OVERRIDE:1:", "a dotted key of more than 16 parts", deep + "=1");
+	expectError("a = " + std::string(100000, '[') + std::string(100000, ']') + "\n", "hbm.toml:1:21:",
+		    "arrays or tables nested more than 16 deep");
+	std::string inlined = "a = ";
+	for (int i = 0; i < 100000; ++i)
+		inlined += "{a=";
+	expectError(inlined + "1" + std::string(100000, '}'), "hbm.toml:1:53:", "arrays or tables nested more than 16 deep");
+	// Floats and dates have dots too, and are no keys.
+	EXPECT_FALSE(parseConfig("[heap.x]\nmemory_end = [1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, 8.5, 9.5, 1.5, 2.5, 3.5, 4.5, 5.5, "
+				 "6.5, 7.5, 8.5, 9.5]\n", "hbm.toml").error().message.find("dotted") != std::string::npos);
+}
+
+TEST(Config, HugeAndRepeatedListsAreRefused)
+{
+	std::string formats = "[participant.c]\nformats = [";
+	for (int i = 0; i < 100000; ++i)
+		formats += "\"NV12\",";
+	expectError(formats + "]\n", "hbm.toml:2:19:", "formats lists 'NV12' twice");
+	expectError("[kind.k]\nallocators = [\"dma-heap:system\", \"udmabuf\", \"dma-heap:system\"]\n", "hbm.toml:2:45:",
+		    "allocators lists 'dma-heap:system' twice");
+	expectError(std::string(kMaxConfigTextForTest + 1, '#'), "hbm.toml: is 1048577 bytes; a configuration is at most 1048576", "");
+	expectError(kFull, "HBM_CONFIG_OVERRIDE: is 1048577 bytes", "", std::string(kMaxConfigTextForTest + 1, ' '));
+	// A line of 512 KiB: refused, and the message quotes 64 bytes of it.
+	auto config = parseConfig("[heap.x]\n" + std::string(512 << 10, 'k') + " = 1\n", "hbm.toml");
+	ASSERT_FALSE(config);
+	EXPECT_LT(config.error().message.size(), 200u) << config.error().message.size();
+	EXPECT_NE(config.error().message.find("heap.x: unknown key 'kkkkkkkk"), std::string::npos) << config.error().message;
+}
+
+TEST(Config, DuplicateKeysInTheFileAreRefusedAndTheOverrideWins)
+{
+	expectError("[heap.a]\ncached = true\ncached = false\n", "hbm.toml:3:", "redefine");
+	expectError("[heap.a]\n[heap.a]\n", "hbm.toml:2:", "redefine");
+	auto config = parseConfig("[heap.a]\ncached = true\n[heap.b]\ncached = true\n", "hbm.toml",
+				  "heap.a.cached=false;heap.b={contiguous=true}");
+	ASSERT_TRUE(config) << config.error().message;
+	EXPECT_EQ(config->heaps[0].cached, false);
+	EXPECT_EQ(config->heaps[1].cached, true); // tables merge, values replace
+	EXPECT_EQ(config->heaps[1].contiguous, true);
+}
+
+TEST(Config, NamesAndStringsAreText)
+{
+	expectError("[participant.c]\nformats = [\"nv12\"]\n", "hbm.toml:2:12:", "unknown format 'nv12'");
+	expectError("[participant.c]\nformats = [\"AR24\"]\n", "hbm.toml:2:12:", "unknown format 'AR24'");
+	expectError("[participant.c]\nformats = [\"XRGB8888 \"]\n", "hbm.toml:2:12:", "unknown format 'XRGB8888 '");
+	expectError("[participant.c]\nformats = [\"\"]\n", "hbm.toml:2:12:", "formats '' is empty");
+	// A NUL cut the message short ("unknown format 'NV12") and drm_driver = "vkms\0x" matched nothing.
+	expectError("[participant.c]\nformats = [\"NV12\\u0000\"]\n", "hbm.toml:2:12:", "formats 'NV12\\x00' holds a control character");
+	expectError("[device.d]\nmatch.drm_driver = \"vkms\\u0000x\"\n", "hbm.toml:2:20:", "drm_driver 'vkms\\x00x' holds a control character");
+	expectError("[device.d]\nmatch.drm_driver = \"\"\n", "hbm.toml:2:20:", "drm_driver '' is empty");
+	expectError(kFull, "HBM_CONFIG_OVERRIDE:1:31: statement 1 'device.panel.match.drm_driver=\"\"'", "drm_driver '' is empty",
+		    "device.panel.match.drm_driver=\"\"");
+	expectError("[heap.\"\"]\n", "hbm.toml:1:1:", "heap name '' is empty");
+	expectError("[heap.\"a\\tb\"]\n", "hbm.toml:1:1:", "heap name 'a\\x09b' holds a control character");
+	expectError("[heap." + std::string(256, 'h') + "]\n", "hbm.toml:1:1:", "is longer than 255 bytes");
+	expectError("[heap.a]\n\"con\\u0000tiguous\" = true\n", "hbm.toml:2:", "heap.a: unknown key 'con\\x00tiguous'");
+	expectError(std::string("[heap.a]\ncached = \"a\0b\"\n", 25), "hbm.toml:2:", "control characters");
+	expectError(std::string("[heap.a]\0\n", 10), "hbm.toml:1:9:", "");
+	expectError("[heap.a]\ncached = \"\xff\"\n", "hbm.toml:2:", "");
+	expectError("# \xc3\n", "hbm.toml:1:", "");
+	expectError("a = '\xed\xa0\x80'\n", "hbm.toml:1:", "");
+}
+
+TEST(Config, OtherShapesOfTheSameMistakes)
+{
+	expectError("[[heap]]\n", "hbm.toml:1:1:", "heap must be a table, not an array");
+	expectError("heap = \"reserved\"\n", "hbm.toml:1:8:", "heap must be a table, not a string");
+	expectError("[heap]\nreserved = true\n", "hbm.toml:2:12:", "heap.reserved must be a table, not a boolean");
+	expectError("[participant.c]\nformats = [\"NV12\"]\nmax_width = 65537\n", "hbm.toml:3:13:", "max_width must be 1 to 65536");
+	expectError("[participant.c]\nformats = [\"NV12\"]\nmax_height = -1\n", "hbm.toml:3:14:", "max_height must be 1 to 65536");
+	expectError("[participant.c]\nformats = \"NV12\"\n", "hbm.toml:2:11:", "formats must be a list of strings, not a string");
+	expectError("[heap.a]\nmemory_end = 99999999999999999999\n", "hbm.toml:2:", "");
+	expectError("[kind.k]\nallocators = []\n", "hbm.toml:1:1:", "kind.k needs allocators");
+	auto inlineForm = parseConfig("heap = { reserved = { contiguous = true } }\r\n", "hbm.toml");
+	ASSERT_TRUE(inlineForm) << inlineForm.error().message;
+	EXPECT_EQ(inlineForm->heaps[0].contiguous, true);
+}
+
+TEST(Config, OnlyARegularFileIsRead)
+{
+	// HBM_CONFIG=/dev/zero read until memory ran out; a directory read as an empty file.
+	for (const char *path : {"/dev/zero", "/tmp", "/dev/null"}) {
+		setenv("HBM_CONFIG", path, 1);
+		auto config = loadConfig();
+		unsetenv("HBM_CONFIG");
+		ASSERT_FALSE(config) << path;
+		EXPECT_EQ(config.error().message, std::string("HBM_CONFIG: ") + path + " is not a regular file");
+	}
+	setenv("HBM_CONFIG", "/nonexistent/hbm.toml", 1);
+	auto missing = loadConfig();
+	unsetenv("HBM_CONFIG");
+	ASSERT_FALSE(missing);
+	EXPECT_EQ(missing.error().code, ENOENT);
+	EXPECT_EQ(missing.error().message, "HBM_CONFIG: /nonexistent/hbm.toml cannot be read: No such file or directory");
 }
