@@ -62,7 +62,7 @@ Result<std::shared_ptr<Buffer>> BufferFactory::create(Layout layout, std::vector
 		d->planeMemory.push_back(size_t(same - d->memories.begin()));
 	}
 	d->layout = std::move(layout);
-	d->participants = provenance.participants;
+	d->participants = std::move(provenance.participants); // the live list; not kept twice
 	d->provenance = std::move(provenance);
 	HBM_LOG(logBuffer, Debug, "%ux%u %s, modifier %s, %zu planes in %zu memory objects, from %s",
 		d->layout.width, d->layout.height, formatName(d->layout.format).c_str(),
@@ -92,7 +92,7 @@ std::shared_ptr<Buffer> BufferFactory::fromCheckedAllocation(Layout layout, std:
 		d->planeMemory.push_back(m);
 	}
 	d->layout = std::move(layout);
-	d->participants = provenance.participants;
+	d->participants = std::move(provenance.participants); // the live list; not kept twice
 	d->provenance = std::move(provenance);
 	return std::make_shared<Buffer>(std::move(d));
 }

@@ -33,7 +33,7 @@ struct Provenance {
 	uint64_t memoryEnd = 0;         ///< configured end of the allocator's memory
 	std::shared_ptr<void> keepAlive; ///< backend object (gbm_bo) the storage depends on
 	std::optional<Plan> plan;
-	std::vector<Participant> participants;
+	std::vector<Participant> participants; ///< moved into Buffer::Private::participants at creation
 	uint64_t traceId = 0;           ///< HBM_TRACE: the allocation's id, recorded again at release
 };
 

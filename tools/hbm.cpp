@@ -15,7 +15,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cerrno>
-#include <dirent.h>
 #include <fcntl.h>
 #include <memory>
 #include <optional>
@@ -28,6 +27,9 @@
 
 #include <hbm/hbm.hpp>
 #include <hbm-test/replay.hpp>
+
+// The one listing of device nodes (the tool links the internal archive through the rig).
+#include "device_nodes.hpp"
 
 using json = nlohmann::ordered_json;
 
@@ -145,19 +147,6 @@ json participantJson(const hbm::Participant &p)
 		{"address_limit", c.placement.addressLimit}};
 }
 
-std::vector<std::string> drmCards()
-{
-	std::vector<std::string> cards;
-	if (DIR *d = ::opendir("/dev/dri")) {
-		while (struct dirent *e = ::readdir(d))
-			if (std::string(e->d_name).rfind("card", 0) == 0)
-				cards.push_back(std::string("/dev/dri/") + e->d_name);
-		::closedir(d);
-	}
-	std::sort(cards.begin(), cards.end());
-	return cards;
-}
-
 /// The kernel driver of a DRM node, by DRM_IOCTL_VERSION (vgem and vkms have no sysfs
 /// driver link to read); empty, with @why, when the node cannot be asked.
 std::string drmDriver(const std::string &path, std::string *why)
@@ -190,7 +179,7 @@ int info(hbm::Context &ctx, bool asJson)
 	out["probe_notes"] = ctx.probeNotes();
 
 	json devices = json::array();
-	for (const std::string &card : drmCards()) {
+	for (const std::string &card : hbm::deviceNodes("/dev/dri", "card")) {
 		auto dev = hbm::KmsDevice::open(card);
 		if (!dev) {
 			// Not a display (vgem has no planes), or not ours to open: still say what it is.
@@ -213,15 +202,7 @@ int info(hbm::Context &ctx, bool asJson)
 	out["drm_devices"] = devices;
 
 	json videos = json::array();
-	std::vector<std::string> nodes;
-	if (DIR *d = ::opendir("/dev")) {
-		while (struct dirent *e = ::readdir(d))
-			if (std::string(e->d_name).rfind("video", 0) == 0)
-				nodes.push_back(std::string("/dev/") + e->d_name);
-		::closedir(d);
-	}
-	std::sort(nodes.begin(), nodes.end());
-	for (const std::string &node : nodes) {
+	for (const std::string &node : hbm::deviceNodes("/dev", "video")) {
 		auto dev = hbm::V4l2Device::open(node);
 		if (!dev)
 			continue;
