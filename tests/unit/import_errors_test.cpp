@@ -10,6 +10,8 @@
 
 #include <hbm/buffer.hpp>
 
+#include "common/dma_buf_stand_in.hpp"
+
 using namespace hbm;
 
 namespace {
@@ -65,4 +67,25 @@ TEST(ImportErrors, ModifiersTheFormatCannotHave)
 		      "reserved: vendor NONE has only LINEAR and INVALID");
 	expectRefusal({64, 64, DRM_FORMAT_XRGB8888, 0x7f00000000000001ull, {{3, 0, 256}}}, EINVAL,
 		      "unknown vendor (0x7f)");
+}
+
+// The stand-in seam (tests/common/dma_buf_stand_in.hpp) takes import past "is it a
+// dma-buf?" on the host, so validation after that point can be tested here.
+TEST(ImportErrors, TheDmaBufStandInReachesTheRestOfTheValidation)
+{
+	UniqueFd standIn = test::makeDmaBufStandIn(64 * 256);
+	ASSERT_TRUE(standIn);
+	const uint64_t before = test::dmaBufStandInAnswers();
+	auto b = Buffer::import({64, 64, DRM_FORMAT_XRGB8888, DRM_FORMAT_MOD_LINEAR, {{standIn.get(), 0, 256}}});
+	ASSERT_TRUE(b) << b.error().message;
+	EXPECT_GT(test::dmaBufStandInAnswers(), before);
+	EXPECT_EQ((*b)->layout().planes[0].stride, 256u);
+	expectRefusal({64, 65, DRM_FORMAT_XRGB8888, DRM_FORMAT_MOD_LINEAR, {{standIn.get(), 0, 256}}}, EINVAL,
+		      "runs past the end of its 16384-byte dma-buf");
+
+	// Any other memfd is still what it is.
+	UniqueFd memfd(::memfd_create("plain", MFD_CLOEXEC));
+	ASSERT_EQ(::ftruncate(memfd.get(), 1 << 20), 0);
+	expectRefusal({64, 64, DRM_FORMAT_XRGB8888, DRM_FORMAT_MOD_LINEAR, {{memfd.get(), 0, 256}}}, EINVAL,
+		      "is not a dma-buf");
 }

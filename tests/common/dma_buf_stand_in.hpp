@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: MIT
+// The host has no dma-bufs. A test or fuzzer that needs import to get past "is this a
+// dma-buf?" links tests/common/dma_buf_stand_in.cpp, which interposes fstatfs(): a memfd
+// made by makeDmaBufStandIn() (its name starts with kDmaBufStandInName) is reported on
+// DMA_BUF_MAGIC, exactly what import asks the kernel. Every other fd is answered by the
+// real fstatfs(), so "not a dma-buf" refusals stay real. Nothing in libhbm changes: this is
+// the test seam for the kernel, and only binaries that link this file see it. What the
+// kernel itself would refuse (a sync ioctl, a device import) still fails on a stand-in.
+#pragma once
+
+#include <cstdint>
+
+#include "hbm/unique_fd.hpp"
+
+namespace hbm::test {
+
+inline constexpr const char kDmaBufStandInName[] = "hbm-dma-buf-stand-in";
+
+/// A memfd of @size bytes that import takes for a dma-buf of that size. Invalid on failure.
+UniqueFd makeDmaBufStandIn(uint64_t size);
+
+/// How many fstatfs() calls the seam answered as a dma-buf (to prove it was linked).
+uint64_t dmaBufStandInAnswers();
+
+} // namespace hbm::test
