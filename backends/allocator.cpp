@@ -38,48 +38,6 @@ const char *allocatorKindName(AllocatorKind kind)
 	return "?";
 }
 
-namespace {
-
-/// Fills in what a DRM node is, refusing what is not one.
-Result<DrmNode> describeDrmNode(UniqueFd fd, std::string path)
-{
-	struct stat st;
-	if (::fstat(fd.get(), &st) != 0)
-		return makeError(errno, "cannot stat %s", path.c_str());
-	drmVersionPtr version = S_ISCHR(st.st_mode) ? drmGetVersion(fd.get()) : nullptr;
-	if (!version)
-		return makeError(ENODEV, "%s is not a DRM device", path.c_str());
-	DrmNode node;
-	node.driver = version->name ? version->name : "?";
-	drmFreeVersion(version);
-	node.fd = std::move(fd);
-	node.path = std::move(path);
-	node.device = st.st_rdev;
-	return node;
-}
-
-} // namespace
-
-Result<DrmNode> openDrmForAllocation(const std::string &path)
-{
-	UniqueFd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC));
-	if (!fd)
-		return makeError(errno, "cannot open %s", path.c_str());
-	if (drmIsMaster(fd.get()) && drmDropMaster(fd.get()) != 0)
-		return makeError(errno, "cannot drop the DRM master this open of %s took", path.c_str());
-	return describeDrmNode(std::move(fd), path);
-}
-
-Result<DrmNode> adoptDrmFd(int fd)
-{
-	if (fd < 0)
-		return makeError(EBADF, "DRM fd %d is not a descriptor", fd);
-	UniqueFd dup(::fcntl(fd, F_DUPFD_CLOEXEC, 3));
-	if (!dup)
-		return makeError(errno == EBADF ? EBADF : errno, "DRM fd %d: cannot duplicate it (is it open?)", fd);
-	return describeDrmNode(std::move(dup), stringf("DRM fd %d", fd));
-}
-
 FormatSet linearFormats()
 {
 	FormatSet set;

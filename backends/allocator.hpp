@@ -13,6 +13,8 @@
 #include <hbm/shared_fd.hpp>
 #include <hbm/unique_fd.hpp>
 
+#include "drm_node.hpp"
+
 namespace hbm {
 
 /// What the core asks of an allocator: an image and the modifiers and linear alignment
@@ -116,25 +118,6 @@ private:
 	Result<Allocation> doAllocate(const AllocationRequest &request) final;
 	Result<Bytes> checkedBytes(const ByteRequest &request);
 };
-
-/// A DRM device an allocator works on: its own descriptor, what to call it, its driver and
-/// its device number (what device-local placement compares).
-struct DrmNode {
-	UniqueFd fd;
-	std::string path;   ///< "/dev/dri/card1", or "fd 7" for an adopted descriptor
-	std::string driver; ///< DRM_IOCTL_VERSION's name
-	dev_t device = 0;   ///< st_rdev
-};
-
-/// Opens the DRM node @path for allocating. The first opener of a primary node becomes
-/// DRM master; an allocator must not keep the display from its compositor, so master is
-/// dropped at once.
-Result<DrmNode> openDrmForAllocation(const std::string &path);
-
-/// A duplicate of the caller's DRM descriptor @fd (the same open file: GEM handles are
-/// shared, as with gbm_create_device()). Master is neither taken nor dropped. Refuses a
-/// descriptor that is not open or not a DRM device, naming it.
-Result<DrmNode> adoptDrmFd(int fd);
 
 /// Every known format with a linear layout: what memory laid out by hbm can hold.
 FormatSet linearFormats();

@@ -61,8 +61,9 @@ void addDrmAllocators(const DrmNode &node, std::vector<std::unique_ptr<Allocator
 		DrmNode n;
 		n.fd = UniqueFd(::fcntl(node.fd.get(), F_DUPFD_CLOEXEC, 3));
 		if (!n.fd)
-			return makeError(errno, "cannot duplicate the descriptor of %s", node.path.c_str());
+			return makeError(errno, "cannot duplicate the descriptor of %s", node.name.c_str());
 		n.path = node.path;
+		n.name = node.name;
 		n.driver = node.driver;
 		n.device = node.device;
 		return n;
@@ -108,7 +109,7 @@ std::vector<std::unique_ptr<Allocator>> probeAllocators(std::vector<std::string>
 		keep(udmabuf::UdmabufAllocator::create(), &out, notes);
 
 	for (const std::string &card : deviceNodes("/dev/dri", "card")) {
-		auto node = openDrmForAllocation(card);
+		auto node = openDrmNode(card, DrmMaster::Drop);
 		if (node)
 			addDrmAllocators(*node, &out, notes);
 		else
@@ -130,7 +131,7 @@ Result<std::vector<std::unique_ptr<Allocator>>> openAllocators(const ContextOpti
 		out.pop_back(); // memfd, added again below
 	}
 	for (int fd : options.drmFds) {
-		auto node = adoptDrmFd(fd);
+		auto node = adoptDrmNode(fd);
 		if (!node)
 			return withContext(node.error(), "context options");
 		addDrmAllocators(*node, &out, notes);

@@ -17,6 +17,7 @@
 #include <hbm/unique_fd.hpp>
 
 #include "device_nodes.hpp"
+#include "drm_node.hpp"
 #include "error.hpp"
 #include "kms_device_private.hpp"
 #include "log.hpp"
@@ -30,63 +31,44 @@ LogCategory logKms("kms");
 
 } // namespace
 
-Result<std::shared_ptr<KmsDevice>> KmsDevice::Private::make(UniqueFd fd, const std::string &path, Master master,
-							  const std::string &name)
+Result<std::shared_ptr<KmsDevice>> KmsDevice::Private::make(DrmNode node)
 {
-	drm::Version version(drmGetVersion(fd.get()));
-	if (!version)
-		return makeError(errno == 0 ? ENOTTY : errno, "%s is not a DRM device", name.c_str());
-
-	// The first opener of a primary node becomes DRM master. A display server holds it (or
-	// logind hands it over), and hbm needs none for what it does itself: let go at once,
-	// unless the caller owns the display and asked for it.
-	const bool isMaster = drmIsMaster(fd.get());
-	if (master == Master::Drop && isMaster && drmDropMaster(fd.get()) != 0)
-		return makeError(errno, "cannot drop the DRM master this open of %s took", name.c_str());
-	if (master == Master::Take && !isMaster && drmSetMaster(fd.get()) != 0)
-		return makeError(errno, "cannot become DRM master of %s (is a compositor running on it?)",
-				 name.c_str());
-
 	// Primary and cursor planes are listed, with their "type", only to a client with this
 	// capability. It is the only one hbm sets, and it is per open file (an adopted fd's
 	// owner gets it too). Not the atomic one: besides atomic modesetting, which hbm does not
 	// do, it lets the kernel report aspect ratios in the file's mode lists
 	// (drm_setclientcap(), drivers/gpu/drm/drm_ioctl.c).
-	if (drmSetClientCap(fd.get(), DRM_CLIENT_CAP_UNIVERSAL_PLANES, 1))
-		return makeError(EOPNOTSUPP, "%s (%s) does not list universal planes", name.c_str(), version->name);
+	if (drmSetClientCap(node.fd.get(), DRM_CLIENT_CAP_UNIVERSAL_PLANES, 1))
+		return makeError(EOPNOTSUPP, "%s (%s) does not list universal planes", node.name.c_str(),
+				 node.driver.c_str());
 
 	auto d = std::make_unique<Private>();
-	d->gem = std::make_unique<GemHandleTable>(fd.get());
-	d->fd = std::move(fd);
-	d->path = path;
-	d->driver = version->name;
-	HBM_LOG(logKms, Info, "opened %s (%s)", name.c_str(), d->driver.c_str());
+	d->gem = std::make_unique<GemHandleTable>(node.fd.get());
+	d->fd = std::move(node.fd);
+	d->path = node.path;
+	d->driver = node.driver;
+	HBM_LOG(logKms, Info, "opened %s (%s)", node.name.c_str(), d->driver.c_str());
 	return std::shared_ptr<KmsDevice>(new KmsDevice(std::move(d)));
 }
 
 Result<std::shared_ptr<KmsDevice>> KmsDevice::open(const std::string &path, const KmsOpenOptions &options)
 {
-	UniqueFd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC));
-	if (!fd)
-		return makeError(errno, "cannot open DRM device %s", path.c_str());
-	return Private::make(std::move(fd), path, options.master ? Private::Master::Take : Private::Master::Drop, path);
+	auto node = openDrmNode(path, options.master ? DrmMaster::Take : DrmMaster::Drop);
+	if (!node)
+		return node.error();
+	return Private::make(std::move(*node));
 }
 
 Result<std::shared_ptr<KmsDevice>> KmsDevice::fromFd(int fd)
 {
-	char target[PATH_MAX];
-	ssize_t length = ::readlink(stringf("/proc/self/fd/%d", fd).c_str(), target, sizeof(target) - 1);
-	const std::string path = length > 0 ? std::string(target, size_t(length)) : "";
-	const std::string name = stringf("fd %d", fd) + (path.empty() ? "" : " (" + path + ")");
-
 	// A duplicate, not a new open: it shares the caller's open file — GEM handles, client
 	// capabilities, master state — as gbm_create_device(fd) does.
-	UniqueFd dup(::fcntl(fd, F_DUPFD_CLOEXEC, 0));
-	if (!dup)
-		return makeError(errno, "cannot use %s as a DRM device: it cannot be duplicated", name.c_str());
-	if (drmGetNodeTypeFromFd(dup.get()) == DRM_NODE_RENDER)
-		return makeError(EINVAL, "%s is a render node: KMS needs the card's primary node", name.c_str());
-	return Private::make(std::move(dup), path.empty() ? name : path, Private::Master::Keep, name);
+	auto node = adoptDrmNode(fd);
+	if (!node)
+		return node.error();
+	if (drmGetNodeTypeFromFd(node->fd.get()) == DRM_NODE_RENDER)
+		return makeError(EINVAL, "%s is a render node: KMS needs the card's primary node", node->name.c_str());
+	return Private::make(std::move(*node));
 }
 
 Result<std::shared_ptr<KmsDevice>> KmsDevice::openByDriver(const std::string &driver, const KmsOpenOptions &options)

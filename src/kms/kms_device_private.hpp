@@ -2,6 +2,8 @@
 // What the KMS sources share: the device's state and the table of driver quirks.
 #pragma once
 
+#include "drm_node.hpp"
+
 #include <memory>
 #include <string>
 
@@ -20,12 +22,8 @@ struct __attribute__((visibility("hidden"))) KmsDevice::Private {
 	std::string driver;
 	std::unique_ptr<GemHandleTable> gem;
 
-	/// What a new device does about DRM master on its fd: drop it if this open took it,
-	/// take it (the caller owns the display), or keep the state an adopted fd has.
-	enum class Master { Drop, Take, Keep };
-	/// A KmsDevice on @fd, the node at @path; @name says which in messages ("fd 5 (…)").
-	static Result<std::shared_ptr<KmsDevice>> make(UniqueFd fd, const std::string &path, Master master,
-						       const std::string &name);
+	/// A KmsDevice on @node (opened or adopted by src/drm_node.hpp, master settled).
+	static Result<std::shared_ptr<KmsDevice>> make(DrmNode node);
 
 	static const Private &of(const KmsDevice &device) { return *device.d_; }
 	Result<void> commit(drmModeAtomicReq *req, uint32_t flags, const char *what);

@@ -337,7 +337,7 @@ TEST(ContextOptions, BadDevicesAreNamed)
 	auto notDrm = Context::create(options);
 	ASSERT_FALSE(notDrm);
 	EXPECT_EQ(notDrm.error().code, ENODEV);
-	EXPECT_NE(notDrm.error().message.find(stringf("DRM fd %d is not a DRM device", null.get())), std::string::npos)
+	EXPECT_NE(notDrm.error().message.find(stringf("DRM fd %d (/dev/null) is not a DRM device", null.get())), std::string::npos)
 		<< notDrm.error().message;
 
 	options.drmFds = {987};

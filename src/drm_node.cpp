@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: MIT
+#include "drm_node.hpp"
+
+#include <cerrno>
+#include <climits>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <xf86drm.h>
+
+#include "error.hpp"
+#include "string_format.hpp"
+
+namespace hbm {
+
+namespace {
+
+/// Fills in what a DRM node is, refusing what is not one.
+Result<DrmNode> describe(UniqueFd fd, std::string path, std::string name)
+{
+	struct stat st;
+	if (::fstat(fd.get(), &st) != 0)
+		return makeError(errno, "cannot stat %s", name.c_str());
+	drmVersionPtr version = S_ISCHR(st.st_mode) ? drmGetVersion(fd.get()) : nullptr;
+	if (!version)
+		return makeError(ENODEV, "%s is not a DRM device", name.c_str());
+	DrmNode node;
+	node.driver = version->name ? version->name : "?";
+	drmFreeVersion(version);
+	node.fd = std::move(fd);
+	node.path = std::move(path);
+	node.name = std::move(name);
+	node.device = st.st_rdev;
+	return node;
+}
+
+} // namespace
+
+Result<DrmNode> openDrmNode(const std::string &path, DrmMaster master)
+{
+	UniqueFd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC));
+	if (!fd)
+		return makeError(errno, "cannot open DRM device %s", path.c_str());
+	auto node = describe(std::move(fd), path, path);
+	if (!node)
+		return node;
+	const int nodeFd = node->fd.get();
+	const bool isMaster = drmIsMaster(nodeFd);
+	if (master == DrmMaster::Drop && isMaster && drmDropMaster(nodeFd) != 0)
+		return makeError(errno, "cannot drop the DRM master this open of %s took", path.c_str());
+	if (master == DrmMaster::Take && !isMaster && drmSetMaster(nodeFd) != 0)
+		return makeError(errno, "cannot become DRM master of %s (is a compositor running on it?)", path.c_str());
+	return node;
+}
+
+Result<DrmNode> adoptDrmNode(int fd)
+{
+	if (fd < 0)
+		return makeError(EBADF, "DRM fd %d is not a descriptor", fd);
+	char target[PATH_MAX];
+	const ssize_t length = ::readlink(stringf("/proc/self/fd/%d", fd).c_str(), target, sizeof(target) - 1);
+	const std::string path = length > 0 ? std::string(target, size_t(length)) : "";
+	const std::string name = stringf("DRM fd %d", fd) + (path.empty() ? "" : " (" + path + ")");
+	UniqueFd dup(::fcntl(fd, F_DUPFD_CLOEXEC, 3));
+	if (!dup)
+		return makeError(errno, "%s: cannot duplicate it (is it open?)", name.c_str());
+	return describe(std::move(dup), path.empty() ? name : path, name);
+}
+
+} // namespace hbm
