@@ -100,6 +100,8 @@ std::string ioctlName(unsigned long request)
 		{DRM_IOCTL_GET_UNIQUE, "DRM_IOCTL_GET_UNIQUE"},
 		{DRM_IOCTL_GET_MAGIC, "DRM_IOCTL_GET_MAGIC"},
 		{DRM_IOCTL_MODE_MAP_DUMB, "DRM_IOCTL_MODE_MAP_DUMB"},
+		{DRM_IOCTL_MODE_ADDFB2, "DRM_IOCTL_MODE_ADDFB2"},
+		{DRM_IOCTL_MODE_RMFB, "DRM_IOCTL_MODE_RMFB"},
 	};
 	for (const Known &k : known)
 		if (k.request == request)

@@ -140,13 +140,16 @@ SweepReport sweep(const Operation &operation, const SweepOptions &options)
 				// The step may be any call that failed: a persistent fault hbm tolerates at
 				// call N (an flock) fails a later one too.
 				std::vector<std::string> steps;
+				bool lost = false;
 				{
 					Recording r(Fault{std::nullopt, n, error, persistent});
 					result = operation();
 					injected = r.injected();
-					for (size_t index : r.failed())
+					for (size_t index : r.failed()) {
 						for (std::string &w : stepWords(r.calls()[index]))
 							steps.push_back(std::move(w));
+						lost = lost || (options.errnoLost && options.errnoLost(r.calls()[index]));
+					}
 				}
 				++report.runs;
 				report.injected += injected;
@@ -163,7 +166,11 @@ SweepReport sweep(const Operation &operation, const SweepOptions &options)
 					report.sentences.emplace(e.message, what);
 					if (e.message.empty())
 						report.problems.push_back(what + ": an error without a sentence");
-					else if (e.code != error)
+					else if (lost && e.code != error) {
+						if (!mentionsOne(e.message, options.errnoLostWords))
+							report.problems.push_back(what + ": the library that lost the errno is not named: " +
+										  e.toString());
+					} else if (e.code != error)
 						report.problems.push_back(
 							what + ": the error says " + errnoName(e.code) + ", not the " +
 							errnoName(error) + " the kernel gave: " + e.toString());

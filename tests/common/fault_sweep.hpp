@@ -32,6 +32,12 @@ struct SweepOptions {
 	std::vector<int> persistent = {ENOMEM, EMFILE, ENODEV};
 	/// Further resources that must come back to where they were (GEM handles …).
 	std::vector<std::pair<std::string, std::function<size_t()>>> counters;
+	/// Calls made inside a library that does not pass the kernel's errno on (Mesa GBM
+	/// returns NULL with EINVAL when its driver's DRM_IOCTL_MODE_CREATE_DUMB fails): when
+	/// one of them failed, an error of another errno is accepted if its sentence holds one
+	/// of @errnoLostWords (the library call that failed).
+	std::function<bool(const SeenCall &)> errnoLost;
+	std::vector<std::string> errnoLostWords;
 };
 
 struct SweepReport {
