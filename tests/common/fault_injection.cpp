@@ -22,7 +22,9 @@
 
 #include <linux/dma-buf.h>
 #include <linux/dma-heap.h>
+#include <linux/sync_file.h>
 #include <linux/udmabuf.h>
+#include <linux/videodev2.h>
 #include <xf86drm.h>
 
 #include "dma_buf_stand_in.hpp"
@@ -82,6 +84,11 @@ std::string ioctlName(unsigned long request)
 		{DMA_BUF_IOCTL_EXPORT_SYNC_FILE, "DMA_BUF_IOCTL_EXPORT_SYNC_FILE"},
 		{DMA_BUF_IOCTL_IMPORT_SYNC_FILE, "DMA_BUF_IOCTL_IMPORT_SYNC_FILE"},
 		{UDMABUF_CREATE, "UDMABUF_CREATE"},
+		{SYNC_IOC_MERGE, "SYNC_IOC_MERGE"},
+		{VIDIOC_QUERYCAP, "VIDIOC_QUERYCAP"},
+		{VIDIOC_REQBUFS, "VIDIOC_REQBUFS"},
+		{VIDIOC_ENUM_FMT, "VIDIOC_ENUM_FMT"},
+		{VIDIOC_TRY_FMT, "VIDIOC_TRY_FMT"},
 		{DRM_IOCTL_VERSION, "DRM_IOCTL_VERSION"},
 		{DRM_IOCTL_GET_CAP, "DRM_IOCTL_GET_CAP"},
 		{DRM_IOCTL_SET_CLIENT_CAP, "DRM_IOCTL_SET_CLIENT_CAP"},

@@ -21,6 +21,7 @@
 #include <hbm/buffer.hpp>
 #include <hbm/kms.hpp>
 #include <hbm/share.hpp>
+#include <hbm/v4l2.hpp>
 
 #include "common/fault_sweep.hpp"
 #include "device_test.hpp"
@@ -268,6 +269,35 @@ TEST_F(FaultOnHeapBuffers, FramebufferOnVkms)
 			return {};
 		},
 		options)));
+}
+
+TEST_F(FaultOnHeapBuffers, FencesOutAndIn)
+{
+	auto b = buffer();
+	ASSERT_TRUE(b);
+	EXPECT_TRUE(clean(sweep([&]() -> Result<void> {
+		auto fence = b->exportSyncFile(CpuAccessMode::Write);
+		if (!fence)
+			return fence.error();
+		return b->importSyncFile(fence->get(), CpuAccessMode::Write);
+	}, labOptions())));
+}
+
+// Opening a V4L2 device and asking what its queue takes: QUERYCAP, REQBUFS, ENUM_FMT, TRY_FMT.
+TEST(FaultInLab, V4l2Participant)
+{
+	auto vivid = V4l2Device::openByDriver("vivid", V4l2Queue::Capture);
+	HBM_REQUIRE_DEVICE(vivid.ok(), vivid ? "" : vivid.error().message);
+	vivid->reset();
+	EXPECT_TRUE(clean(sweep([&]() -> Result<void> {
+		auto device = V4l2Device::openByDriver("vivid", V4l2Queue::Capture);
+		if (!device)
+			return device.error();
+		auto camera = (*device)->participant(V4l2Queue::Capture, 640, 480);
+		if (!camera)
+			return camera.error();
+		return {};
+	})));
 }
 
 TEST(FaultInLab, ContextProbing)
