@@ -44,7 +44,7 @@ struct Holdings {
 
 Holdings holdings(const SweepOptions &options)
 {
-	Holdings h{openFdCount(), mappingCount(), {}};
+	Holdings h{openFdCount(), sharedMappingCount(), {}};
 	for (const auto &c : options.counters)
 		h.counters.push_back(c.second());
 	return h;
@@ -148,7 +148,8 @@ SweepReport sweep(const Operation &operation, const SweepOptions &options)
 					for (size_t index : r.failed()) {
 						for (std::string &w : stepWords(r.calls()[index]))
 							steps.push_back(std::move(w));
-						lost = lost || (options.errnoLost && options.errnoLost(r.calls()[index]));
+						lost = lost ||
+						       (options.errnoLost && options.errnoLost(r.calls()[index]));
 					}
 				}
 				++report.runs;
@@ -168,8 +169,10 @@ SweepReport sweep(const Operation &operation, const SweepOptions &options)
 						report.problems.push_back(what + ": an error without a sentence");
 					else if (lost && e.code != error) {
 						if (!mentionsOne(e.message, options.errnoLostWords))
-							report.problems.push_back(what + ": the library that lost the errno is not named: " +
-										  e.toString());
+							report.problems.push_back(
+								what +
+								": the library that lost the errno is not named: " +
+								e.toString());
 					} else if (e.code != error)
 						report.problems.push_back(
 							what + ": the error says " + errnoName(e.code) + ", not the " +
@@ -189,7 +192,7 @@ SweepReport sweep(const Operation &operation, const SweepOptions &options)
 								  " after:" + openFdList());
 				if (after.mappings != before.mappings)
 					report.problems.push_back(what + ": " + std::to_string(before.mappings) +
-								  " mappings before, " +
+								  " shared mappings before, " +
 								  std::to_string(after.mappings) + " after");
 				for (size_t i = 0; i < options.counters.size(); ++i)
 					if (after.counters[i] != before.counters[i])

@@ -201,6 +201,55 @@ TEST(FaultRig, ServesTheDmaBufStandInToo)
 	EXPECT_GT(dmaBufStandInAnswers(), answered);
 }
 
+// The sweep's checks bite: an operation that leaks on its error paths, names no step and
+// retries nothing is caught on each count.
+TEST(FaultRig, TheSweepCatchesLeaksUnnamedStepsAndMissingRetries)
+{
+	std::vector<UniqueFd> leakedFds;
+	std::vector<std::pair<void *, size_t>> leakedMappings;
+	const SweepReport report = sweep([&]() -> Result<void> {
+		UniqueFd fd(::memfd_create("careless", MFD_CLOEXEC));
+		if (!fd)
+			return Error{errno, "memfd_create failed"};
+		if (::ftruncate(fd.get(), 4096) < 0) {
+			const int error = errno;
+			leakedFds.push_back(std::move(fd)); // as if never closed
+			return Error{error, "something went wrong"};
+		}
+		void *p = ::mmap(nullptr, 4096, PROT_READ, MAP_SHARED, fd.get(), 0);
+		if (p == MAP_FAILED)
+			return Error{errno, "mmap failed"};
+		if (::fcntl(fd.get(), F_GETFL) < 0) {
+			leakedMappings.push_back({p, 4096}); // as if never unmapped
+			return Error{errno, "fcntl failed"};
+		}
+		::munmap(p, 4096);
+		int unread = 0;
+		if (::ioctl(fd.get(), FIONREAD, &unread) < 0) // EINTR not retried
+			return Error{errno, "ioctl 0x541b failed"};
+		return {};
+	});
+	if (std::getenv("HBM_FAULT_SENTENCES"))
+		for (const std::string &p : report.problems)
+			std::printf("  %s\n", p.c_str());
+	const auto has = [&](const std::string &text, const std::string &also = "") {
+		for (const std::string &p : report.problems)
+			if (p.find(text) != std::string::npos && p.find(also) != std::string::npos)
+				return true;
+		return false;
+	};
+	EXPECT_TRUE(has("call 2 of 6 (ftruncate) fails once with ENOMEM: the sentence does not name the step"));
+	EXPECT_TRUE(has("call 2 of 6 (ftruncate) fails from then on with EMFILE: the sentence does not name the step"));
+	EXPECT_TRUE(has("call 2 of 6 (ftruncate) fails once with ENODEV: ", " fds before, ")) << "a leaked fd";
+	EXPECT_TRUE(has("call 4 of 6 (fcntl) fails once with ENOMEM: 0 shared mappings before, 1 after"))
+		<< "a leaked mapping";
+	EXPECT_TRUE(has("call 6 of 6 (ioctl 0x541b) fails once with EINTR: should have been retried"));
+	EXPECT_FALSE(has("(mmap) fails")) << "the mmap failure is handled well";
+	EXPECT_FALSE(has("(ioctl 0x541b) fails once with ENOMEM")) << "and so is an ioctl's ENOMEM";
+	for (auto [p, size] : leakedMappings)
+		::munmap(p, size);
+}
+
 // --- Sweeps ----------------------------------------------------------------------------
 
 TEST(FaultSweep, AllocateMemfd)
