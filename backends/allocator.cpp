@@ -68,21 +68,30 @@ bool verifyWithKernel()
 
 /// Settles the size of a descriptor fresh from a backend: @size as reported (0: unknown)
 /// is asked of the kernel when unknown or when verifying, as is its type. Returns why the
-/// backend broke its promise, or an empty string.
-std::string checkDescriptor(int fd, uint64_t *size, bool deviceImportable)
+/// backend broke its promise, or an empty string; when the kernel could not be asked,
+/// why, with its errno in @kernelError (no promise was broken then).
+std::string checkDescriptor(int fd, uint64_t *size, bool deviceImportable, int *kernelError)
 {
 	if (fd < 0)
 		return "no descriptor";
 	if (!*size || verifyWithKernel()) {
 		off_t real = ::lseek(fd, 0, SEEK_END); // a fresh descriptor: its position is ours
-		if (real <= 0 || (*size && uint64_t(real) != *size))
+		if (real < 0) {
+			*kernelError = errno;
+			return stringf("cannot size its descriptor (lseek)");
+		}
+		if (real == 0 || (*size && uint64_t(real) != *size))
 			return stringf("descriptor of %lld bytes, reported %llu", (long long)real,
 				       (unsigned long long)*size);
 		*size = uint64_t(real);
 	}
 	if (verifyWithKernel()) {
 		struct statfs fs;
-		bool dmaBuf = ::fstatfs(fd, &fs) == 0 && fs.f_type == DMA_BUF_MAGIC;
+		if (::fstatfs(fd, &fs) != 0) {
+			*kernelError = errno;
+			return "cannot tell whether its descriptor is a dma-buf (fstatfs)";
+		}
+		const bool dmaBuf = fs.f_type == DMA_BUF_MAGIC;
 		if (dmaBuf != deviceImportable)
 			return dmaBuf ? "it returned a dma-buf while declared CPU-only"
 				      : "it returned something that is not a dma-buf";
@@ -116,6 +125,10 @@ Result<Allocation> Allocator::allocate(const AllocationRequest &request)
 		return makeError(EPROTO, "%s broke its promise for %s: %s", info_.name.c_str(),
 				 what().c_str(), why.c_str());
 	};
+	int kernelError = 0;
+	auto unchecked = [&](const std::string &why) {
+		return makeError(kernelError, "%s: %s: %s", info_.name.c_str(), what().c_str(), why.c_str());
+	};
 	if (a.layout.width != request.width || a.layout.height != request.height ||
 	    a.layout.format != request.format)
 		return broken("it made a different image");
@@ -137,9 +150,10 @@ Result<Allocation> Allocator::allocate(const AllocationRequest &request)
 			++same;
 		if (same < i) {
 			sizes[i] = sizes[same];
-		} else if (std::string why = checkDescriptor(a.planeFds[i].get(), &sizes[i], info_.deviceImportable);
+		} else if (std::string why = checkDescriptor(a.planeFds[i].get(), &sizes[i], info_.deviceImportable,
+							     &kernelError);
 			   !why.empty()) {
-			return broken(stringf("plane %zu: ", i) + why);
+			return kernelError ? unchecked(stringf("plane %zu: ", i) + why) : broken(stringf("plane %zu: ", i) + why);
 		} else {
 			total += sizes[i];
 		}
@@ -194,8 +208,10 @@ Result<Bytes> ByteAllocator::checkedBytes(const ByteRequest &request)
 	if (b.offset % request.alignment)
 		return broken(stringf("offset %llu is not a multiple of %llu", (unsigned long long)b.offset,
 				      (unsigned long long)request.alignment));
-	if (std::string why = checkDescriptor(b.fd.get(), &b.fdSize, info_.deviceImportable); !why.empty())
-		return broken(why);
+	int kernelError = 0;
+	if (std::string why = checkDescriptor(b.fd.get(), &b.fdSize, info_.deviceImportable, &kernelError); !why.empty())
+		return kernelError ? makeError(kernelError, "%llu bytes: %s", (unsigned long long)request.size, why.c_str())
+				   : broken(why);
 	uint64_t end;
 	if (__builtin_add_overflow(b.offset, b.size, &end) || end > b.fdSize)
 		return broken(stringf("bytes at offset %llu lie outside its %llu-byte descriptor",

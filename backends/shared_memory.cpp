@@ -28,9 +28,9 @@ Result<UniqueFd> createSealedMemfd(const char *name, uint64_t size, int seals)
 	if (!fd)
 		return makeError(errno, "memfd_create failed");
 	if (::ftruncate(fd.get(), static_cast<off_t>(size)) < 0)
-		return makeError(errno, "cannot size a memfd to %llu bytes", (unsigned long long)size);
+		return makeError(errno, "cannot size a memfd to %llu bytes (ftruncate)", (unsigned long long)size);
 	if (::fcntl(fd.get(), F_ADD_SEALS, seals) < 0)
-		return makeError(errno, "cannot seal a memfd");
+		return makeError(errno, "cannot seal a memfd (fcntl F_ADD_SEALS)");
 	return fd;
 }
 

@@ -693,10 +693,12 @@ Result<std::string> readText(const std::string &path)
 	UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
 	if (!fd) {
 		int error = errno;
-		return makeError(error, "%s cannot be read: %s", path.c_str(), strerror(error));
+		return makeError(error, "%s cannot be read: open failed: %s", path.c_str(), strerror(error));
 	}
 	struct stat st;
-	if (fstat(fd.get(), &st) < 0 || !S_ISREG(st.st_mode))
+	if (fstat(fd.get(), &st) < 0)
+		return makeError(errno, "%s cannot be read: fstat failed", path.c_str());
+	if (!S_ISREG(st.st_mode))
 		return makeError(EINVAL, "%s is not a regular file", path.c_str());
 	if (uint64_t(st.st_size) > kMaxText)
 		return makeError(EINVAL, "%s: is %llu bytes; a configuration is at most %zu", path.c_str(),
@@ -709,7 +711,7 @@ Result<std::string> readText(const std::string &path)
 			continue;
 		if (n < 0) {
 			int error = errno;
-			return makeError(error, "%s cannot be read: %s", path.c_str(), strerror(error));
+			return makeError(error, "%s cannot be read: read failed: %s", path.c_str(), strerror(error));
 		}
 		if (n == 0)
 			break;

@@ -102,7 +102,7 @@ Result<std::shared_ptr<Buffer>> importBuffer(const ImportDesc &desc, std::vector
 		// A dma-buf's size is what SEEK_END reports; its file position means nothing.
 		off_t realSize = ::lseek(p.fd, 0, SEEK_END);
 		if (realSize < 0)
-			return makeError(errno, "%s: plane %zu: cannot size fd %d", describe().c_str(), i, p.fd);
+			return makeError(errno, "%s: plane %zu: cannot size fd %d (lseek)", describe().c_str(), i, p.fd);
 
 		PlaneLayout plane{p.offset, p.stride, 0};
 		if (i < info->planeCount) {

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <utility>
@@ -43,32 +44,60 @@ Recorder::Recorder(const char *path)
 {
 	if (!path || !*path)
 		return;
+	path_ = path;
 	// Appended to, never truncated: every process using hbm with the same HBM_TRACE adds
 	// its records, each line one write() that O_APPEND places whole at the end.
 	UniqueFd fd(::open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
 	if (!fd) {
-		std::fprintf(stderr, "hbm: cannot write the trace HBM_TRACE names (%s: %s)\n", path, std::strerror(errno));
+		fail(makeError(errno, "cannot write the trace HBM_TRACE names (%s): open failed", path));
 		return;
 	}
 	// The header only into an empty file, and only once: the lock makes looking and
-	// writing one step for processes starting together.
+	// writing one step for processes starting together. (Without the lock, two processes
+	// starting together could both write the header: a nuisance, recording goes on.)
 	while (::flock(fd.get(), LOCK_EX) != 0)
 		if (errno != EINTR)
 			break;
-	char head[sizeof(kHeader) - 1] = {};
-	struct stat st = {};
-	const bool empty = ::fstat(fd.get(), &st) == 0 && st.st_size == 0;
-	const bool ours = empty ? writeLine(fd.get(), kHeader, sizeof(kHeader) - 1)
-				: ::pread(fd.get(), head, sizeof(head), 0) == ssize_t(sizeof(head)) &&
-					  std::memcmp(head, kHeader, sizeof(head)) == 0;
+	// Why this file is not ours to record to, if it is not.
+	const auto refusal = [&]() -> std::optional<Error> {
+		struct stat st = {};
+		if (::fstat(fd.get(), &st) != 0)
+			return makeError(errno, "not recording to %s (HBM_TRACE): fstat failed", path);
+		if (st.st_size == 0) {
+			if (!writeLine(fd.get(), kHeader, sizeof(kHeader) - 1))
+				return makeError(errno, "not recording to %s (HBM_TRACE): write of the header failed", path);
+			return std::nullopt;
+		}
+		char head[sizeof(kHeader) - 1] = {};
+		const ssize_t n = ::pread(fd.get(), head, sizeof(head), 0);
+		if (n < 0)
+			return makeError(errno, "not recording to %s (HBM_TRACE): pread of its header failed", path);
+		if (n != ssize_t(sizeof(head)) || std::memcmp(head, kHeader, sizeof(head)) != 0)
+			return makeError(EINVAL, "not recording to %s (HBM_TRACE): it holds something other than an "
+					 "'%.*s' trace; name a new file",
+					 path, int(sizeof(kHeader) - 2), kHeader);
+		return std::nullopt;
+	}();
 	::flock(fd.get(), LOCK_UN);
-	if (!ours) {
-		std::fprintf(stderr, "hbm: not recording to %s (HBM_TRACE): it holds something other than an '%.*s' "
-			     "trace; name a new file\n", path,
-			     int(sizeof(kHeader) - 2), kHeader);
+	if (refusal)
+		fail(std::move(*refusal));
+	else
+		fd_ = std::move(fd);
+}
+
+void Recorder::fail(Error error)
+{
+	std::lock_guard lock(failureLock_);
+	if (failed_.load(std::memory_order_relaxed))
 		return;
-	}
-	fd_ = std::move(fd);
+	std::fprintf(stderr, "hbm: %s\n", error.toString().c_str());
+	failure_ = std::move(error);
+	failed_.store(true, std::memory_order_release);
+}
+
+const Error *Recorder::failure() const
+{
+	return failed_.load(std::memory_order_acquire) ? &failure_ : nullptr;
 }
 
 bool Recorder::writeLine(int fd, const char *line, size_t length)
@@ -77,7 +106,15 @@ bool Recorder::writeLine(int fd, const char *line, size_t length)
 	do
 		n = ::write(fd, line, length);
 	while (n < 0 && errno == EINTR);
+	if (n >= 0 && size_t(n) != length)
+		errno = EIO; // a short write: the line is cut, and that is all we know
 	return n == ssize_t(length);
+}
+
+void Recorder::writeRecord(const char *line, size_t length)
+{
+	if (!writeLine(fd_.get(), line, length))
+		fail(makeError(errno, "a record to %s (HBM_TRACE) was lost: write failed", path_.c_str()));
 }
 
 uint64_t Recorder::recordAllocate(uint32_t width, uint32_t height, uint32_t format, uint64_t size,
@@ -92,7 +129,7 @@ uint64_t Recorder::recordAllocate(uint32_t width, uint32_t height, uint32_t form
 				   (unsigned long long)nowUs(), width, height, format, (unsigned long long)size,
 				   allocator.c_str(), (unsigned long long)latencyNs);
 	if (length > 0 && size_t(length) < sizeof(line))
-		writeLine(fd_.get(), line, size_t(length));
+		writeRecord(line, size_t(length));
 	return uint64_t(pid) << 32 | id;
 }
 
@@ -107,7 +144,7 @@ void Recorder::recordRelease(uint64_t traceId)
 	int length = std::snprintf(line, sizeof(line), "f %u %u %llu\n", pid, uint32_t(traceId),
 				   (unsigned long long)nowUs());
 	if (length > 0 && size_t(length) < sizeof(line))
-		writeLine(fd_.get(), line, size_t(length));
+		writeRecord(line, size_t(length));
 }
 
 namespace {

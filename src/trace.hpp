@@ -3,7 +3,10 @@
 
 #include <atomic>
 #include <cstdint>
+#include <mutex>
 #include <string>
+
+#include <hbm/result.hpp>
 
 #include <hbm/unique_fd.hpp>
 
@@ -26,11 +29,20 @@ public:
 				const std::string &allocator, uint64_t latencyNs);
 	/// Records the release of @traceId, if this process recorded its allocation.
 	void recordRelease(uint64_t traceId);
+	/// Why recording stopped or a record was lost (the first such failure, also printed
+	/// to stderr), or null.
+	const Error *failure() const;
 
 private:
 	static bool writeLine(int fd, const char *line, size_t length);
+	void writeRecord(const char *line, size_t length);
+	void fail(Error error);
 
 	UniqueFd fd_;
+	std::string path_;
+	std::mutex failureLock_;
+	std::atomic<bool> failed_{false};
+	Error failure_;
 	std::atomic<uint32_t> nextId_{1};
 };
 

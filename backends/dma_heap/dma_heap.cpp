@@ -175,10 +175,10 @@ Result<Bytes> DmaHeapAllocator::doAllocateBytes(const ByteRequest &request)
 		state.largestFree = cmaLargestFree(area_);
 		state.heldByUs = held_->bytes.load();
 		state.buffersHeldByUs = held_->buffers.load();
-		return makeError(ENOMEM, "%s", cmaShortfall(area_, size, state).c_str());
+		return makeError(ENOMEM, "DMA_HEAP_IOCTL_ALLOC: %s", cmaShortfall(area_, size, state).c_str());
 	}
 	if (ret < 0)
-		return makeError(-ret, "could not allocate %llu bytes", static_cast<unsigned long long>(size));
+		return makeError(-ret, "DMA_HEAP_IOCTL_ALLOC of %llu bytes failed", static_cast<unsigned long long>(size));
 	std::shared_ptr<void> accounted;
 	if (!area_.empty()) {
 		// What this process holds, for the sentence of the next refusal.

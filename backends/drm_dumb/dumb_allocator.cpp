@@ -63,7 +63,7 @@ Result<Allocation> DumbAllocator::doAllocate(const AllocationRequest &request)
 	drmIoctl(drm_.get(), DRM_IOCTL_MODE_DESTROY_DUMB, &destroy);
 	UniqueFd fd(dmabuf);
 	if (err)
-		return makeError(err, "PRIME export of a dumb buffer failed");
+		return makeError(err, "PRIME export of a dumb buffer (DRM_IOCTL_PRIME_HANDLE_TO_FD) failed");
 	if (create.pitch != stride)
 		return makeError(ENOTSUP, "the driver gave the dumb buffer pitch %u, not the layout's stride %u",
 				 create.pitch, stride);

@@ -258,7 +258,7 @@ Result<Allocation> GbmAllocator::doAllocate(const AllocationRequest &request)
 		int raw = -1;
 		uint32_t handle = gbm_bo_get_handle_for_plane(bo, i).u32;
 		if (drmPrimeHandleToFD((*device)->fd.get(), handle, DRM_CLOEXEC | DRM_RDWR, &raw))
-			return makeError(errno, "PRIME export of plane %d (GEM handle %u) failed", i, handle);
+			return makeError(errno, "PRIME export of plane %d (GEM handle %u, DRM_IOCTL_PRIME_HANDLE_TO_FD) failed", i, handle);
 		UniqueFd fd(raw);
 		// Planes of one bo are one dma-buf: keep a single descriptor for them.
 		SharedFd shared = (i > 0 && sameFile(fd.get(), a.planeFds[0].get())) ? a.planeFds[0]

@@ -43,7 +43,7 @@ Result<uint32_t> GemHandleTable::acquire(int dmabufFd)
 	uint32_t handle = 0;
 	int ret = import_(dmabufFd, &handle);
 	if (ret < 0)
-		return makeError(-ret, "PRIME import of dma-buf fd %d failed", dmabufFd);
+		return makeError(-ret, "PRIME import of dma-buf fd %d (DRM_IOCTL_PRIME_FD_TO_HANDLE) failed", dmabufFd);
 	unsigned refs = ++refs_[handle];
 	HBM_LOG(logGem, Debug, "dma-buf fd %d -> GEM handle %u (%u users)", dmabufFd, handle, refs);
 	return handle;

@@ -167,7 +167,7 @@ Result<Framebuffer> KmsDevice::addFramebuffer(const Buffer &buffer)
 				       handles, pitches, offsets, modifiers, &id, flags)) {
 		int err = errno;
 		releaseHeld();
-		return makeError(err, "%s (%s) refused a %ux%u %s framebuffer with modifier %s, stride %u",
+		return makeError(err, "%s (%s) refused a %ux%u %s framebuffer with modifier %s, stride %u (DRM_IOCTL_MODE_ADDFB2)",
 				 d_->path.c_str(), d_->driver.c_str(), layout.width, layout.height,
 				 formatName(layout.format).c_str(), modifierName(layout.modifier).c_str(),
 				 pitches[0]);

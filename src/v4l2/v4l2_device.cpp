@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <dirent.h>
+#include <optional>
 #include <fcntl.h>
 #include <unistd.h>
 #include <vector>
@@ -112,9 +113,10 @@ Result<std::shared_ptr<V4l2Device>> V4l2Device::fromFd(int fd)
 Result<std::shared_ptr<V4l2Device>> V4l2Device::adopt(UniqueFd fd, const std::string &path)
 {
 	struct v4l2_capability cap = {};
-	if (int ret = retryingIoctl(fd.get(), VIDIOC_QUERYCAP, &cap); ret < 0)
-		return makeError(-ret == ENOTTY ? ENODEV : -ret, "%s is not a V4L2 device (VIDIOC_QUERYCAP: %s)",
-				 path.c_str(), strerror(-ret));
+	if (int ret = retryingIoctl(fd.get(), VIDIOC_QUERYCAP, &cap); ret == -ENOTTY)
+		return makeError(ENODEV, "%s is not a V4L2 device (VIDIOC_QUERYCAP: %s)", path.c_str(), strerror(-ret));
+	else if (ret < 0)
+		return makeError(-ret, "%s: VIDIOC_QUERYCAP failed", path.c_str());
 	auto d = std::make_unique<Private>();
 	d->fd = std::move(fd);
 	d->path = path;
@@ -130,17 +132,23 @@ Result<std::shared_ptr<V4l2Device>> V4l2Device::openByDriver(const std::string &
 	const uint32_t want = queue == V4l2Queue::Capture ? (V4L2_CAP_VIDEO_CAPTURE | V4L2_CAP_VIDEO_CAPTURE_MPLANE)
 							 : (V4L2_CAP_VIDEO_OUTPUT | V4L2_CAP_VIDEO_OUTPUT_MPLANE);
 	std::string seen;
+	std::optional<Error> unopened; // the first node that could not be asked, and why
 	for (const std::string &node : nodes) {
 		auto dev = open(node);
-		if (!dev)
+		if (!dev) {
+			if (!unopened)
+				unopened = dev.error();
 			continue;
+		}
 		seen += (seen.empty() ? "" : ", ") + node + " (" + (*dev)->driverName() + ")";
 		if ((*dev)->driverName() == driver && ((*dev)->d_->caps & want) && ((*dev)->d_->caps & V4L2_CAP_STREAMING))
 			return dev;
 	}
-	return makeError(ENODEV, "no V4L2 %s device with driver '%s' (found: %s)",
+	// A node that could not be asked may be the one: its failure is the answer then.
+	return makeError(unopened ? unopened->code : ENODEV, "no V4L2 %s device with driver '%s' (found: %s)%s%s",
 			 queue == V4l2Queue::Capture ? "capture" : "output", driver.c_str(),
-			 seen.empty() ? "no /dev/video*" : seen.c_str());
+			 seen.empty() ? "no /dev/video*" : seen.c_str(), unopened ? "; not asked: " : "",
+			 unopened ? unopened->toString().c_str() : "");
 }
 
 V4l2Device::V4l2Device(std::unique_ptr<Private> d) : d_(std::move(d)) {}
@@ -168,22 +176,29 @@ Result<Participant> V4l2Device::participant(V4l2Queue queue, uint32_t width, uin
 	req.type = type;
 	req.memory = V4L2_MEMORY_DMABUF;
 	req.count = 0;
-	if (int ret = retryingIoctl(fd, VIDIOC_REQBUFS, &req); ret < 0 || !(req.capabilities & V4L2_BUF_CAP_SUPPORTS_DMABUF))
+	if (int ret = retryingIoctl(fd, VIDIOC_REQBUFS, &req); ret < 0 && ret != -EINVAL)
+		return makeError(-ret, "%s %s queue (%s): VIDIOC_REQBUFS failed", d_->path.c_str(), qname,
+				 d_->driver.c_str());
+	else if (ret < 0 || !(req.capabilities & V4L2_BUF_CAP_SUPPORTS_DMABUF))
 		return makeError(ret < 0 ? -ret : ENOTSUP, "%s %s queue (%s) cannot import dma-bufs", d_->path.c_str(), qname,
 				 d_->driver.c_str());
 
 	Participant p;
 	struct stat node;
 	if (::fstat(fd, &node) != 0)
-		return makeError(errno, "cannot stat %s", d_->path.c_str());
+		return makeError(errno, "cannot stat %s (fstat)", d_->path.c_str());
 	p.identity = V4l2QueueIdentity{node.st_rdev, queue, d_->driver, d_->card};
 	std::string stride;
 	for (uint32_t index = 0;; ++index) {
 		struct v4l2_fmtdesc desc = {};
 		desc.index = index;
 		desc.type = type;
-		if (retryingIoctl(fd, VIDIOC_ENUM_FMT, &desc) < 0)
+		// EINVAL ends the list; anything else is a failure to ask, not the end.
+		if (int ret = retryingIoctl(fd, VIDIOC_ENUM_FMT, &desc); ret == -EINVAL)
 			break;
+		else if (ret < 0)
+			return makeError(-ret, "%s %s queue (%s): VIDIOC_ENUM_FMT of format %u failed", d_->path.c_str(),
+					 qname, d_->driver.c_str(), index);
 		uint32_t drm = drmFormat(desc.pixelformat);
 		if (!drm || !findFormat(drm))
 			continue;

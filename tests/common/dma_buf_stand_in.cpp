@@ -5,13 +5,14 @@
 #include <cerrno>
 #include <climits>
 #include <cstring>
-#include <dlfcn.h>
 #include <linux/magic.h>
 #include <sys/mman.h>
 #include <sys/statfs.h>
 #include <unistd.h>
 
 #include <string>
+
+#include "fault_injection.hpp"
 
 namespace hbm::test {
 
@@ -34,10 +35,20 @@ bool isStandIn(int fd)
 
 UniqueFd makeDmaBufStandIn(uint64_t size)
 {
+	// The fstatfs that answers is fault_injection.cpp's: a binary must link both.
+	(void)fault::callName(fault::Call::Fstatfs);
 	UniqueFd fd(::memfd_create(kDmaBufStandInName, MFD_CLOEXEC));
 	if (fd && ::ftruncate(fd.get(), off_t(size)) < 0)
 		return UniqueFd();
 	return fd;
+}
+
+void answerForDmaBufStandIn(int fd, struct statfs *buf)
+{
+	if (isStandIn(fd)) {
+		buf->f_type = DMA_BUF_MAGIC;
+		answers.fetch_add(1, std::memory_order_relaxed);
+	}
 }
 
 uint64_t dmaBufStandInAnswers()
@@ -46,16 +57,3 @@ uint64_t dmaBufStandInAnswers()
 }
 
 } // namespace hbm::test
-
-// Interposes libc's fstatfs for this binary (and the static hbm archive linked into it).
-extern "C" int fstatfs(int fd, struct statfs *buf)
-{
-	using Real = int (*)(int, struct statfs *);
-	static const Real real = reinterpret_cast<Real>(::dlsym(RTLD_NEXT, "fstatfs"));
-	const int ret = real(fd, buf);
-	if (ret == 0 && hbm::test::isStandIn(fd)) {
-		buf->f_type = DMA_BUF_MAGIC;
-		hbm::test::answers.fetch_add(1, std::memory_order_relaxed);
-	}
-	return ret;
-}

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The host has no dma-bufs. A test or fuzzer that needs import to get past "is this a
-// dma-buf?" links tests/common/dma_buf_stand_in.cpp, which interposes fstatfs(): a memfd
+// dma-buf?" links tests/common/dma_buf_stand_in.cpp and the interposers of
+// tests/common/fault_injection.cpp (meson: test_interposer_sources), whose fstatfs(): a memfd
 // made by makeDmaBufStandIn() (its name starts with kDmaBufStandInName) is reported on
 // DMA_BUF_MAGIC, exactly what import asks the kernel. Every other fd is answered by the
 // real fstatfs(), so "not a dma-buf" refusals stay real. Nothing in libhbm changes: this is
@@ -9,6 +10,8 @@
 #pragma once
 
 #include <cstdint>
+
+struct statfs;
 
 #include "hbm/unique_fd.hpp"
 
@@ -21,5 +24,9 @@ UniqueFd makeDmaBufStandIn(uint64_t size);
 
 /// How many fstatfs() calls the seam answered as a dma-buf (to prove it was linked).
 uint64_t dmaBufStandInAnswers();
+
+/// For the fstatfs interposer (fault_injection.cpp): marks @buf, which the real fstatfs()
+/// filled for @fd, as a dma-buf's when @fd is a stand-in.
+void answerForDmaBufStandIn(int fd, struct statfs *buf);
 
 } // namespace hbm::test

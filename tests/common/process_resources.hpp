@@ -52,4 +52,20 @@ inline size_t mappingCount()
 	return n;
 }
 
+/// Shared mappings of this process (lines of /proc/self/maps whose permissions end in 's'):
+/// what mapping a memfd or a dma-buf makes. The malloc arenas' private mappings come and go
+/// on their own (under ASan at the first use of a size class), so leak checks that must
+/// not see them count these.
+inline size_t sharedMappingCount()
+{
+	std::ifstream in("/proc/self/maps");
+	std::string line;
+	size_t n = 0;
+	while (std::getline(in, line)) {
+		const size_t perms = line.find(' ');
+		n += perms != std::string::npos && perms + 4 < line.size() && line[perms + 4] == 's';
+	}
+	return n;
+}
+
 } // namespace hbm::test

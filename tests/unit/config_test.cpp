@@ -390,5 +390,5 @@ TEST(Config, OnlyARegularFileIsRead)
 	unsetenv("HBM_CONFIG");
 	ASSERT_FALSE(missing);
 	EXPECT_EQ(missing.error().code, ENOENT);
-	EXPECT_EQ(missing.error().message, "HBM_CONFIG: /nonexistent/hbm.toml cannot be read: No such file or directory");
+	EXPECT_EQ(missing.error().message, "HBM_CONFIG: /nonexistent/hbm.toml cannot be read: open failed: No such file or directory");
 }
