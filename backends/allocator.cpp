@@ -111,13 +111,14 @@ bool verifyWithKernel()
 /// Settles the size of a descriptor fresh from a backend: @size as reported (0: unknown)
 /// is asked of the kernel when unknown or when verifying, as is its type. Returns why the
 /// backend broke its promise, or an empty string.
-std::string checkDescriptor(int fd, uint64_t *size, bool deviceImportable)
+std::string checkDescriptor(int fd, uint64_t *size, bool deviceImportable, bool claimed = false)
 {
 	if (fd < 0)
 		return "no descriptor";
 	if (!*size || verifyWithKernel()) {
 		off_t real = ::lseek(fd, 0, SEEK_END); // a fresh descriptor: its position is ours
-		if (real <= 0 || (*size && uint64_t(real) != *size))
+		// A claimed size is the planes' extent: the real one may be larger (page-rounded).
+		if (real <= 0 || (*size && (claimed ? uint64_t(real) < *size : uint64_t(real) != *size)))
 			return stringf("descriptor of %lld bytes, reported %llu", (long long)real,
 				       (unsigned long long)*size);
 		*size = uint64_t(real);
@@ -168,7 +169,7 @@ Result<Allocation> Allocator::allocate(const AllocationRequest &request)
 	    a.planeFds.size() != a.layout.planes.size())
 		return broken(stringf("%zu planes with %zu descriptors", a.layout.planes.size(),
 				      a.planeFds.size()));
-	std::vector<uint64_t> sizes = std::move(result->planeFdSizes);
+	PlaneArray<uint64_t> sizes = result->planeFdSizes;
 	sizes.resize(a.layout.planes.size()); // none reported: zeros, asked of the kernel
 	uint64_t total = 0; // of the distinct descriptors
 	for (size_t i = 0; i < a.layout.planes.size(); ++i) {
@@ -179,7 +180,8 @@ Result<Allocation> Allocator::allocate(const AllocationRequest &request)
 			++same;
 		if (same < i) {
 			sizes[i] = sizes[same];
-		} else if (std::string why = checkDescriptor(a.planeFds[i].get(), &sizes[i], info_.deviceImportable);
+		} else if (std::string why = checkDescriptor(a.planeFds[i].get(), &sizes[i], info_.deviceImportable,
+							     a.sizesClaimed);
 			   !why.empty()) {
 			return broken(stringf("plane %zu: ", i) + why);
 		} else {
@@ -191,7 +193,9 @@ Result<Allocation> Allocator::allocate(const AllocationRequest &request)
 					      i, (unsigned long long)p.offset, (unsigned long long)p.size,
 					      (unsigned long long)sizes[i]));
 	}
-	result->planeFdSizes = std::move(sizes);
+	result->planeFdSizes = sizes;
+	if (verifyWithKernel())
+		result->sizesClaimed = false; // asked of the kernel just now
 	// Memory committed at allocation was weighed before the kernel was asked (byte
 	// allocators, checkedBytes()); an image allocator's pages come at first use, so its
 	// real size is weighed now, before anyone can touch them.

@@ -190,8 +190,8 @@ Result<std::shared_ptr<Buffer>> allocateImpl(Context::Private &d, const BufferDe
 											   start)
 						 .count()));
 		return BufferFactory::fromCheckedAllocation(std::move(allocation->layout), std::move(allocation->planeFds),
-							    std::move(allocation->planeFdSizes), a.info().deviceImportable,
-							    std::move(provenance));
+							    allocation->planeFdSizes, a.info().deviceImportable,
+							    std::move(provenance), allocation->sizesClaimed);
 	};
 
 	std::string named = options.allocator;
