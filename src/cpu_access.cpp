@@ -58,11 +58,13 @@ Result<CpuAccess> Buffer::beginCpuAccess(CpuAccessMode mode)
 			// the dma-buf have the kernel check their own extent.
 			const int64_t real = fileSize(m.fd.get());
 			if (real < 0)
-				return makeError(int(-real), "cannot find the size of fd %d of the %s buffer", m.fd.get(),
-						 d_->provenance.origin.c_str());
+				return makeError(int(-real), "cannot find the size of fd %d of the %s buffer",
+						 m.fd.get(), d_->provenance.origin.c_str());
 			if (uint64_t(real) < m.size)
-				return makeError(EPROTO, "%s broke its promise: its planes reach byte %llu of a %lld-byte dma-buf",
-						 d_->provenance.origin.c_str(), (unsigned long long)m.size, (long long)real);
+				return makeError(
+					EPROTO,
+					"%s broke its promise: its planes reach byte %llu of a %lld-byte dma-buf",
+					d_->provenance.origin.c_str(), (unsigned long long)m.size, (long long)real);
 			m.size = uint64_t(real);
 			m.sizeClaimed = false;
 		}

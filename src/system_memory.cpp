@@ -83,7 +83,9 @@ uint64_t meminfoBytes(std::string_view field)
 std::string memoryShortfall(uint64_t size, const AllocatorInfo &allocator, const MemoryFacts &facts)
 {
 	// Named only in a refusal: formatting a size is most of an allocation's bookkeeping.
-	auto askedFor = [size] { return byteCount(size) + " asked for"; };
+	auto askedFor = [size] {
+		return byteCount(size) + " asked for";
+	};
 	if (allocator.maxSize && size > allocator.maxSize) {
 		const std::string why = allocator.maxSizeReason.empty() ? "" : " (" + allocator.maxSizeReason + ")";
 		return stringf("%s, more than %s can give: %s%s", askedFor().c_str(), allocator.name.c_str(),

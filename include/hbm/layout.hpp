@@ -23,7 +23,7 @@ struct Layout {
 	uint32_t width = 0;
 	uint32_t height = 0;
 	PlaneArray<PlaneLayout> planes; ///< one to four, inline
-	uint64_t size = 0; ///< bytes to allocate (page-rounded)
+	uint64_t size = 0;              ///< bytes to allocate (page-rounded)
 	bool operator==(const Layout &) const = default;
 };
 
