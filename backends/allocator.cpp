@@ -69,8 +69,9 @@ bool verifyWithKernel()
 /// Settles the size of a descriptor fresh from a backend: @size as reported (0: unknown)
 /// is asked of the kernel when unknown or when verifying, as is its type. Returns why the
 /// backend broke its promise, or an empty string; when the kernel could not be asked,
-/// why, with its errno in @kernelError (no promise was broken then).
-std::string checkDescriptor(int fd, uint64_t *size, bool deviceImportable, int *kernelError)
+/// why, with its errno in @kernelError (no promise was broken then). A @claimed size is
+/// the planes' extent: the real one may be larger (page-rounded).
+std::string checkDescriptor(int fd, uint64_t *size, bool deviceImportable, int *kernelError, bool claimed)
 {
 	if (fd < 0)
 		return "no descriptor";
@@ -80,7 +81,7 @@ std::string checkDescriptor(int fd, uint64_t *size, bool deviceImportable, int *
 			*kernelError = errno;
 			return stringf("cannot size its descriptor (lseek)");
 		}
-		if (real == 0 || (*size && uint64_t(real) != *size))
+		if (real == 0 || (*size && (claimed ? uint64_t(real) < *size : uint64_t(real) != *size)))
 			return stringf("descriptor of %lld bytes, reported %llu", (long long)real,
 				       (unsigned long long)*size);
 		*size = uint64_t(real);
@@ -139,7 +140,7 @@ Result<Allocation> Allocator::allocate(const AllocationRequest &request)
 	    a.planeFds.size() != a.layout.planes.size())
 		return broken(stringf("%zu planes with %zu descriptors", a.layout.planes.size(),
 				      a.planeFds.size()));
-	std::vector<uint64_t> sizes = std::move(result->planeFdSizes);
+	PlaneArray<uint64_t> sizes = result->planeFdSizes;
 	sizes.resize(a.layout.planes.size()); // none reported: zeros, asked of the kernel
 	uint64_t total = 0; // of the distinct descriptors
 	for (size_t i = 0; i < a.layout.planes.size(); ++i) {
@@ -151,7 +152,7 @@ Result<Allocation> Allocator::allocate(const AllocationRequest &request)
 		if (same < i) {
 			sizes[i] = sizes[same];
 		} else if (std::string why = checkDescriptor(a.planeFds[i].get(), &sizes[i], info_.deviceImportable,
-							     &kernelError);
+							     &kernelError, a.sizesClaimed);
 			   !why.empty()) {
 			return kernelError ? unchecked(stringf("plane %zu: ", i) + why) : broken(stringf("plane %zu: ", i) + why);
 		} else {
@@ -163,7 +164,9 @@ Result<Allocation> Allocator::allocate(const AllocationRequest &request)
 					      i, (unsigned long long)p.offset, (unsigned long long)p.size,
 					      (unsigned long long)sizes[i]));
 	}
-	result->planeFdSizes = std::move(sizes);
+	result->planeFdSizes = sizes;
+	if (verifyWithKernel())
+		result->sizesClaimed = false; // asked of the kernel just now
 	// Memory committed at allocation was weighed before the kernel was asked (byte
 	// allocators, checkedBytes()); an image allocator's pages come at first use, so its
 	// real size is weighed now, before anyone can touch them.
@@ -209,7 +212,7 @@ Result<Bytes> ByteAllocator::checkedBytes(const ByteRequest &request)
 		return broken(stringf("offset %llu is not a multiple of %llu", (unsigned long long)b.offset,
 				      (unsigned long long)request.alignment));
 	int kernelError = 0;
-	if (std::string why = checkDescriptor(b.fd.get(), &b.fdSize, info_.deviceImportable, &kernelError); !why.empty())
+	if (std::string why = checkDescriptor(b.fd.get(), &b.fdSize, info_.deviceImportable, &kernelError, false); !why.empty())
 		return kernelError ? makeError(kernelError, "%llu bytes: %s", (unsigned long long)request.size, why.c_str())
 				   : broken(why);
 	uint64_t end;

@@ -9,6 +9,7 @@
 
 #include <hbm/allocator.hpp>
 #include <hbm/layout.hpp>
+#include <hbm/plane_array.hpp>
 #include <hbm/result.hpp>
 #include <hbm/shared_fd.hpp>
 #include <hbm/unique_fd.hpp>
@@ -33,13 +34,18 @@ struct AllocationRequest {
 /// (planes of one allocation share one SharedFd).
 struct Allocation {
 	Layout layout;
-	std::vector<SharedFd> planeFds;
+	PlaneArray<SharedFd> planeFds;
 	/// A backend object the storage depends on (a gbm_bo), released with the buffer.
 	std::shared_ptr<void> keepAlive;
 	/// Each plane descriptor's size, when the backend knows it by construction (the length
 	/// it asked the kernel for); empty, and Allocator::allocate() asks the kernel (lseek).
 	/// HBM_VERIFY_ALLOCATIONS=1 checks every reported size and fd type with the kernel.
-	std::vector<uint64_t> planeFdSizes;
+	PlaneArray<uint64_t> planeFdSizes;
+	/// planeFdSizes are the extent of the backend's own planes (GBM: Mesa's offsets and
+	/// strides), not lengths it asked the kernel for: a lower bound, not asked of the
+	/// kernel per buffer. The first CPU mapping checks it (lseek), and devices importing
+	/// the dma-buf have the kernel check their own extent.
+	bool sizesClaimed = false;
 };
 
 /// The seam every backend implements (wlroots' wlr_allocator, KWin's

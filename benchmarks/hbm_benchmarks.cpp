@@ -404,6 +404,39 @@ BENCHMARK(BM_RegionReplay)
 	->Args({1, 128})->Args({0, 128})->Args({1, 192})->Args({0, 192})
 	->Iterations(3);
 
+/// The same trace with seeds 1 to 20: one seed's end state is a single sample, the mean
+/// over seeds and operations is what a placement policy is judged by.
+void BM_RegionReplaySeeds(benchmark::State &state)
+{
+	const char *algorithm = state.range(0) ? "best-fit" : "first-fit";
+	std::vector<std::vector<hbm::TraceEvent>> traces;
+	for (unsigned seed = 1; seed <= 20; ++seed)
+		traces.push_back(*hbm::parseTrace(hbm::test::syntheticTrace(seed, 20000)));
+	double meanShare = 0, endShare = 0, failures = 0;
+	for (auto _ : state) {
+		meanShare = endShare = failures = 0;
+		for (const auto &events : traces) {
+			auto r = hbm::test::replayOnRegion(events, algorithm, uint64_t(state.range(1)) << 20);
+			if (!r) {
+				state.SkipWithError(r.error().message.c_str());
+				return;
+			}
+			meanShare += r->meanLargestFreeShare / double(traces.size());
+			endShare += (r->freeAtEnd ? double(r->largestFreeAtEnd) / double(r->freeAtEnd) : 1.0) /
+				    double(traces.size());
+			failures += double(r->failures);
+		}
+	}
+	state.SetLabel(algorithm);
+	state.counters["largest_free_share_mean"] = meanShare;
+	state.counters["largest_free_share_end"] = endShare;
+	state.counters["failures"] = failures;
+}
+BENCHMARK(BM_RegionReplaySeeds)
+	->ArgNames({"best_fit", "region_mib"})
+	->Args({1, 128})->Args({0, 128})
+	->Iterations(1);
+
 } // namespace
 
 BENCHMARK_MAIN();

@@ -11,11 +11,14 @@ mkdir -p "$out"
 # the medians.
 common=(--benchmark_repetitions="${REPS:-9}" --benchmark_report_aggregates_only=true --benchmark_out_format=json)
 pure='Negotiate|RegionReplay'
+# FILTER narrows the device benchmarks (a Google Benchmark regex), e.g.
+# FILTER='AllocateVsRaw|Vkms|Share' REPS=9 benchmarks/run.sh
+devices=${FILTER:--$pure}
 ./build/benchmarks/hbm-benchmarks "${common[@]}" --benchmark_filter="$pure" --benchmark_out="$out/host.json" >/dev/null
 if [ -e /dev/dma_heap/system ]; then
-	(cd "$out" && ../benchmarks/hbm-benchmarks "${common[@]}" --benchmark_filter="-$pure" --benchmark_out=devices.json)
+	(cd "$out" && ../benchmarks/hbm-benchmarks "${common[@]}" --benchmark_filter="$devices" --benchmark_out=devices.json)
 else
 	tests/lab/run.sh --timeout 1500 --collect "$out" -- build/benchmarks/hbm-benchmarks "${common[@]}" \
-		--benchmark_filter="-$pure" --benchmark_out=devices.json
+		--benchmark_filter="$devices" --benchmark_out=devices.json
 fi
 python3 benchmarks/ratios.py "$out/devices.json" "$out/host.json"

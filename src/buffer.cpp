@@ -38,12 +38,24 @@ bool sameFile(int a, int b)
 
 } // namespace
 
-Result<std::shared_ptr<Buffer>> BufferFactory::create(Layout layout, std::vector<SharedFd> planeFds,
+namespace {
+
+/// A Buffer with its state: one allocation for both and the reference count
+/// (std::make_shared), which is most of what a small buffer costs in user space.
+struct BufferWithState final : Buffer {
+	Buffer::Private state;
+	BufferWithState() : Buffer(&state) {}
+};
+
+} // namespace
+
+Result<std::shared_ptr<Buffer>> BufferFactory::create(Layout layout, PlaneArray<SharedFd> planeFds,
 						       Provenance provenance)
 {
 	if (planeFds.size() != layout.planes.size())
 		return makeError(EINVAL, "%zu descriptors for %zu planes", planeFds.size(), layout.planes.size());
-	auto d = std::make_unique<Buffer::Private>();
+	auto made = std::make_shared<BufferWithState>();
+	Buffer::Private *d = &made->state;
 	for (SharedFd &fd : planeFds) {
 		auto same = std::find_if(d->memories.begin(), d->memories.end(), [&](const Memory &m) {
 			return m.fd == fd || sameFile(m.fd.get(), fd.get());
@@ -59,7 +71,7 @@ Result<std::shared_ptr<Buffer>> BufferFactory::create(Layout layout, std::vector
 			d->memories.push_back(std::move(m));
 			same = d->memories.end() - 1;
 		}
-		d->planeMemory.push_back(size_t(same - d->memories.begin()));
+		d->planeMemory.push_back(uint8_t(same - d->memories.begin()));
 	}
 	d->layout = std::move(layout);
 	d->participants = std::move(provenance.participants); // the live list; not kept twice
@@ -68,33 +80,32 @@ Result<std::shared_ptr<Buffer>> BufferFactory::create(Layout layout, std::vector
 		d->layout.width, d->layout.height, formatName(d->layout.format).c_str(),
 		modifierName(d->layout.modifier).c_str(), d->layout.planes.size(), d->memories.size(),
 		d->provenance.origin.c_str());
-	return std::make_shared<Buffer>(std::move(d));
+	return std::shared_ptr<Buffer>(std::move(made));
 }
 
-std::shared_ptr<Buffer> BufferFactory::fromCheckedAllocation(Layout layout, std::vector<SharedFd> planeFds,
-							     std::vector<uint64_t> planeFdSizes, bool dmaBuf,
-							     Provenance provenance)
+std::shared_ptr<Buffer> BufferFactory::fromCheckedAllocation(Layout layout, PlaneArray<SharedFd> planeFds,
+							     const PlaneArray<uint64_t> &planeFdSizes, bool dmaBuf,
+							     Provenance provenance, bool sizesClaimed)
 {
-	auto d = std::make_unique<Buffer::Private>();
-	d->memories.reserve(1);
-	d->planeMemory.reserve(planeFds.size());
+	auto made = std::make_shared<BufferWithState>();
+	Buffer::Private *d = &made->state;
 	for (size_t i = 0; i < planeFds.size(); ++i) {
 		size_t m = 0;
 		while (m < d->memories.size() && !(d->memories[m].fd == planeFds[i]))
 			++m;
 		if (m == d->memories.size()) {
-			Memory memory;
-			memory.fd = planeFds[i];
+			Memory &memory = d->memories.emplace_back();
+			memory.fd = std::move(planeFds[i]); // later planes compare with memory.fd
 			memory.size = planeFdSizes[i];
+			memory.sizeClaimed = sizesClaimed;
 			memory.dmaBuf = dmaBuf;
-			d->memories.push_back(std::move(memory));
 		}
-		d->planeMemory.push_back(m);
+		d->planeMemory.push_back(uint8_t(m));
 	}
 	d->layout = std::move(layout);
 	d->participants = std::move(provenance.participants); // the live list; not kept twice
 	d->provenance = std::move(provenance);
-	return std::make_shared<Buffer>(std::move(d));
+	return made;
 }
 
 Capabilities storageCapabilities(const Buffer::Private &buffer)
@@ -117,7 +128,7 @@ Buffer::Private::~Private()
 	trace::recordRelease(provenance.traceId);
 }
 
-Buffer::Buffer(std::unique_ptr<Private> d) : d_(std::move(d)) {}
+Buffer::Buffer(Private *d) : d_(d) {}
 
 std::vector<Participant> Buffer::participants() const
 {
@@ -178,9 +189,9 @@ bool Buffer::deviceImportable() const
 	return std::all_of(d_->memories.begin(), d_->memories.end(), [](const Memory &m) { return m.dmaBuf; });
 }
 
-Result<std::vector<PlaneExport>> Buffer::exportPlanes() const
+Result<PlaneArray<PlaneExport>> Buffer::exportPlanes() const
 {
-	std::vector<PlaneExport> planes;
+	PlaneArray<PlaneExport> planes;
 	for (size_t i = 0; i < d_->layout.planes.size(); ++i) {
 		PlaneExport p;
 		p.fd = planeFd(i).duplicate();

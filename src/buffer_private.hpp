@@ -9,6 +9,7 @@
 
 #include <hbm/buffer.hpp>
 #include <hbm/context.hpp>
+#include <hbm/plane_array.hpp>
 
 #include "constraint_check.hpp"
 #include "mapping.hpp"
@@ -18,7 +19,10 @@ namespace hbm {
 /// One memory object behind a buffer's planes: a dma-buf (or a memfd).
 struct Memory {
 	SharedFd fd;
-	uint64_t size = 0; ///< the descriptor's real size
+	uint64_t size = 0; ///< the descriptor's real size (see sizeClaimed)
+	/// @size is what a backend computed (GBM: the extent of its planes), not yet asked of
+	/// the kernel: the first CPU mapping asks (lseek) before mapping, under the lock.
+	bool sizeClaimed = false;
 	bool dmaBuf = true;
 	Mapping mapping;   ///< made at the first CPU access (under the buffer's lock), kept until destruction
 	bool writable = true; ///< set with the mapping: false when the descriptor was opened O_RDONLY
@@ -40,8 +44,8 @@ struct Provenance {
 struct Buffer::Private {
 	// Fixed when the buffer is made.
 	Layout layout;
-	std::vector<Memory> memories;
-	std::vector<size_t> planeMemory; ///< plane index -> memories index
+	PlaneArray<Memory> memories;
+	PlaneArray<uint8_t> planeMemory; ///< plane index -> memories index
 	Provenance provenance;
 
 	~Private();
@@ -69,13 +73,15 @@ struct BufferFactory {
 
 	/// @planeFds holds one descriptor per plane; planes sharing a SharedFd (or a dma-buf
 	/// inode) share one Memory.
-	static Result<std::shared_ptr<Buffer>> create(Layout layout, std::vector<SharedFd> planeFds, Provenance provenance);
+	static Result<std::shared_ptr<Buffer>> create(Layout layout, PlaneArray<SharedFd> planeFds, Provenance provenance);
 
 	/// From an allocation Allocator::allocate() has checked: its sizes and dma-buf
-	/// status are known, so the kernel is not asked again.
-	static std::shared_ptr<Buffer> fromCheckedAllocation(Layout layout, std::vector<SharedFd> planeFds,
-							     std::vector<uint64_t> planeFdSizes, bool dmaBuf,
-							     Provenance provenance);
+	/// status are known, so the kernel is not asked again. @sizesClaimed: the sizes are
+	/// the backend's word, not the kernel's (Allocation::sizesClaimed), checked with the
+	/// kernel at the first CPU mapping.
+	static std::shared_ptr<Buffer> fromCheckedAllocation(Layout layout, PlaneArray<SharedFd> planeFds,
+							     const PlaneArray<uint64_t> &planeFdSizes, bool dmaBuf,
+							     Provenance provenance, bool sizesClaimed = false);
 };
 
 } // namespace hbm

@@ -150,7 +150,7 @@ namespace {
 /// Context::allocate(), with what the caller knows of the buffer already (the plan and its
 /// participants) going into the Buffer as it is made.
 Result<std::shared_ptr<Buffer>> allocateImpl(Context::Private &d, const BufferDesc &desc, const AllocationOptions &options,
-					     const Provenance &known)
+					     const Provenance *known)
 {
 	auto what = [&] {
 		return stringf("%ux%u %s", desc.width, desc.height, formatName(desc.format).c_str());
@@ -176,7 +176,9 @@ Result<std::shared_ptr<Buffer>> allocateImpl(Context::Private &d, const BufferDe
 		auto allocation = a.allocate(request);
 		if (!allocation)
 			return allocation.error();
-		Provenance provenance = known;
+		Provenance provenance;
+		if (known)
+			provenance = *known;
 		provenance.origin = a.info().name;
 		provenance.contiguous = a.info().contiguous;
 		provenance.cached = a.info().cached;
@@ -190,11 +192,11 @@ Result<std::shared_ptr<Buffer>> allocateImpl(Context::Private &d, const BufferDe
 											   start)
 						 .count()));
 		return BufferFactory::fromCheckedAllocation(std::move(allocation->layout), std::move(allocation->planeFds),
-							    std::move(allocation->planeFdSizes), a.info().deviceImportable,
-							    std::move(provenance));
+							    allocation->planeFdSizes, a.info().deviceImportable,
+							    std::move(provenance), allocation->sizesClaimed);
 	};
 
-	std::string named = options.allocator;
+	std::string_view named = options.allocator;
 	if (named.empty())
 		if (const char *env = std::getenv("HBM_ALLOCATOR"))
 			named = env;
@@ -203,7 +205,7 @@ Result<std::shared_ptr<Buffer>> allocateImpl(Context::Private &d, const BufferDe
 			if (a->info().name == named)
 				return make(*a);
 		const std::string names = joinedBy(d.allocators, [](const auto &a) { return a->info().name; });
-		return makeError(ENOENT, "%s: no allocator named '%s' (here: %s)", what().c_str(), named.c_str(),
+		return makeError(ENOENT, "%s: no allocator named '%s' (here: %s)", what().c_str(), std::string(named).c_str(),
 				 names.c_str());
 	}
 
@@ -234,7 +236,7 @@ Result<std::shared_ptr<Buffer>> allocateImpl(Context::Private &d, const BufferDe
 
 Result<std::shared_ptr<Buffer>> Context::allocate(const BufferDesc &desc, const AllocationOptions &options)
 {
-	return allocateImpl(*d_, desc, options, {});
+	return allocateImpl(*d_, desc, options, nullptr);
 }
 
 Result<Plan> Context::negotiate(const Request &request, const std::vector<Participant> &participants) const
@@ -308,7 +310,7 @@ Result<std::shared_ptr<Buffer>> ContextFactory::allocatePlan(Context &context, c
 	Provenance known;
 	known.plan = plan;
 	known.participants = std::move(participants);
-	auto buffer = allocateImpl(*context.d_, {plan.width(), plan.height(), plan.format()}, optionsFor(plan), known);
+	auto buffer = allocateImpl(*context.d_, {plan.width(), plan.height(), plan.format()}, optionsFor(plan), &known);
 	if (!buffer)
 		return withContext(buffer.error(), "allocating the negotiated plan");
 	// The allocator seam promised the plan's image; the one check confirms that what it

@@ -52,6 +52,22 @@ Result<CpuAccess> Buffer::beginCpuAccess(CpuAccessMode mode)
 		if (rights == O_WRONLY)
 			return makeError(EACCES, "the %s buffer was imported write-only (its fd is O_WRONLY): it cannot be mapped",
 					 d_->provenance.origin.c_str());
+		if (m.sizeClaimed) {
+			// The backend's word (GBM's plane extent) is checked where a wrong one would
+			// hurt: mapping past the real end would fault on first touch. Devices importing
+			// the dma-buf have the kernel check their own extent.
+			const int64_t real = fileSize(m.fd.get());
+			if (real < 0)
+				return makeError(int(-real), "cannot find the size of fd %d of the %s buffer",
+						 m.fd.get(), d_->provenance.origin.c_str());
+			if (uint64_t(real) < m.size)
+				return makeError(
+					EPROTO,
+					"%s broke its promise: its planes reach byte %llu of a %lld-byte dma-buf",
+					d_->provenance.origin.c_str(), (unsigned long long)m.size, (long long)real);
+			m.size = uint64_t(real);
+			m.sizeClaimed = false;
+		}
 		auto mapping = Mapping::map(m.fd.get(), m.size, rights == O_RDWR);
 		if (!mapping)
 			return withContext(mapping.error(), "mapping " + d_->provenance.origin + " buffer");

@@ -78,9 +78,10 @@ Result<std::shared_ptr<Buffer>> importBuffer(const ImportDesc &desc, std::vector
 
 	Layout layout{desc.format, desc.modifier, desc.width, desc.height, {}, 0};
 	layout.planes.reserve(n);
-	std::vector<SharedFd> fds;
-	std::vector<struct stat> stats;
-	std::vector<uint64_t> sizes;
+	// n is 1 to 4 here: plane tables held inline.
+	PlaneArray<SharedFd> fds;
+	PlaneArray<struct stat> stats;
+	PlaneArray<uint64_t> sizes;
 	fds.reserve(n);
 	stats.reserve(n);
 	sizes.reserve(n);

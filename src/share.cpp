@@ -78,44 +78,53 @@ struct Message {
 /// Receives one descriptor's message, respecting what the socket type says a message is.
 Result<void> receiveMessage(int socket, Message *m)
 {
+	// The first recvmsg is the same on every socket type: at most one descriptor's bytes.
+	// SOCK_SEQPACKET, SOCK_DGRAM: one recvmsg is one message, never more; with MSG_TRUNC it
+	// returns the message's real length when that is longer than a descriptor. A stream
+	// ignores MSG_TRUNC and never returns more than asked.
+	auto n = receiveWithFds(socket, m->data, sizeof(m->data), MSG_TRUNC, &m->fds);
+	if (!n)
+		return n.error();
+	m->size = *n;
+	if (m->size == 0 || m->size > sizeof(m->data))
+		return {}; // the peer closed, or a message socket's oversized message: parsing says so
+	WireHeader header = {};
+	if (m->size >= sizeof(header))
+		std::memcpy(&header, m->data, sizeof(header));
+	if (m->size == sizeof(m->data) && header.size == sizeof(m->data))
+		return {}; // a whole descriptor, as its header says: nothing more to read on any socket
+	// Short, or announcing more: whether to read on depends on what a message is here. Asked
+	// only now, so a well-formed descriptor costs no getsockopt().
 	int type = 0;
 	socklen_t length = sizeof(type);
 	if (::getsockopt(socket, SOL_SOCKET, SO_TYPE, &type, &length) < 0)
 		return makeError(errno, "cannot receive a buffer on socket %d: getsockopt(SO_TYPE) failed", socket);
-	if (type != SOCK_STREAM) {
-		// SOCK_SEQPACKET, SOCK_DGRAM: one recvmsg is one message, never more; with MSG_TRUNC
-		// it returns the message's real length when that is longer than a descriptor.
-		auto n = receiveWithFds(socket, m->data, sizeof(m->data), MSG_TRUNC, &m->fds);
-		if (!n)
-			return n.error();
-		m->size = *n;
-		return {};
-	}
+	if (type != SOCK_STREAM)
+		return {}; // the message was all there is
 	// A stream has no boundaries: the header says where a descriptor ends. A sender's
 	// sendmsg() arrives whole, so what the header announces must already be there; what is
 	// not makes a truncated descriptor (and a stream out of step: close it). The bytes past
 	// what this version reads are taken too, counted and dropped.
 	size_t want = sizeof(m->data);
 	for (;;) {
-		uint8_t discard[256];
-		const bool keep = m->size < sizeof(m->data);
-		uint8_t *to = keep ? m->data + m->size : discard;
-		const size_t room = keep ? sizeof(m->data) - m->size : sizeof(discard);
-		auto n = receiveWithFds(socket, to, std::min(room, want - m->size), m->size ? MSG_DONTWAIT : 0, &m->fds);
-		if (!n && m->size && n.error().code == EAGAIN)
-			break;
-		if (!n)
-			return n.error();
-		if (*n == 0)
-			break;
-		m->size += *n;
 		if (m->size >= sizeof(WireHeader)) {
-			WireHeader header;
 			std::memcpy(&header, m->data, sizeof(header));
 			want = std::max<size_t>(header.size, sizeof(header));
 		}
 		if (m->size >= want)
 			break;
+		uint8_t discard[256];
+		const bool keep = m->size < sizeof(m->data);
+		uint8_t *to = keep ? m->data + m->size : discard;
+		const size_t room = keep ? sizeof(m->data) - m->size : sizeof(discard);
+		auto more = receiveWithFds(socket, to, std::min(room, want - m->size), MSG_DONTWAIT, &m->fds);
+		if (!more && more.error().code == EAGAIN)
+			break;
+		if (!more)
+			return more.error();
+		if (*more == 0)
+			break;
+		m->size += *more;
 	}
 	return {};
 }
@@ -166,7 +175,7 @@ Result<void> sendBuffer(int socket, const Buffer &buffer)
 	wire.modifier = layout.modifier;
 	wire.planeCount = uint32_t(layout.planes.size());
 
-	std::vector<int> fds;
+	PlaneArray<int> fds; // distinct descriptors, at most one per plane
 	for (size_t i = 0; i < layout.planes.size(); ++i) {
 		const SharedFd &fd = buffer.planeFd(i);
 		uint32_t index = 0;
@@ -180,7 +189,7 @@ Result<void> sendBuffer(int socket, const Buffer &buffer)
 	}
 	wire.fdCount = uint32_t(fds.size());
 
-	ssize_t n = sendWithFds(socket, &wire, sizeof(wire), fds, MSG_NOSIGNAL);
+	ssize_t n = sendWithFds(socket, &wire, sizeof(wire), std::span<const int>(fds.data(), fds.size()), MSG_NOSIGNAL);
 	if (n < 0)
 		return makeError(int(-n), "sendmsg of a buffer descriptor on socket %d failed", socket);
 	if (size_t(n) != sizeof(wire))

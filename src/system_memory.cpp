@@ -82,19 +82,22 @@ uint64_t meminfoBytes(std::string_view field)
 
 std::string memoryShortfall(uint64_t size, const AllocatorInfo &allocator, const MemoryFacts &facts)
 {
-	const std::string asked = byteCount(size) + " asked for";
+	// Named only in a refusal: formatting a size is most of an allocation's bookkeeping.
+	auto askedFor = [size] {
+		return byteCount(size) + " asked for";
+	};
 	if (allocator.maxSize && size > allocator.maxSize) {
 		const std::string why = allocator.maxSizeReason.empty() ? "" : " (" + allocator.maxSizeReason + ")";
-		return stringf("%s, more than %s can give: %s%s", asked.c_str(), allocator.name.c_str(),
+		return stringf("%s, more than %s can give: %s%s", askedFor().c_str(), allocator.name.c_str(),
 			       byteCount(allocator.maxSize).c_str(), why.c_str());
 	}
 	if (facts.total && size > facts.total)
-		return stringf("%s, more than this machine's RAM: %s (MemTotal in /proc/meminfo)", asked.c_str(),
+		return stringf("%s, more than this machine's RAM: %s (MemTotal in /proc/meminfo)", askedFor().c_str(),
 			       byteCount(facts.total).c_str());
 	if (allocator.memoryCommit == MemoryCommit::AtAllocation && facts.available && size > facts.available)
 		return stringf("%s, more than the %s available now (MemAvailable in /proc/meminfo): %s takes its pages "
 			       "at allocation, and asking the kernel would leave this process to the OOM killer",
-			       asked.c_str(), byteCount(facts.available).c_str(), allocator.name.c_str());
+			       askedFor().c_str(), byteCount(facts.available).c_str(), allocator.name.c_str());
 	return {};
 }
 

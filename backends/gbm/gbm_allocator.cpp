@@ -110,7 +110,11 @@ FormatSet capabilitiesFromPlanes(const std::vector<PlaneFormats> &planes)
 	return out;
 }
 
-GbmAllocator::GbmAllocator(AllocatorInfo info, UniqueFd fd) : Allocator(std::move(info)), fd_(std::move(fd)) {}
+GbmAllocator::GbmAllocator(AllocatorInfo info, UniqueFd fd)
+	: Allocator(std::move(info)), fd_(std::move(fd)),
+	  formatSupported_(new std::atomic<uint8_t>[knownFormats().size()]())
+{
+}
 
 GbmAllocator::~GbmAllocator() = default;
 
@@ -173,7 +177,15 @@ Result<Allocation> GbmAllocator::doAllocate(const AllocationRequest &request)
 	struct gbm_device *gbm = (*device)->gbm;
 	// The planes said which formats the display takes; whether the driver renders them is
 	// asked now, the first time it matters (a GBM device at probe would load a driver).
-	if (!gbm_device_is_format_supported(gbm, request.format, GBM_BO_USE_RENDERING))
+	const FormatInfo *info = findFormat(request.format);
+	std::atomic<uint8_t> *supported = info ? &formatSupported_[size_t(info - knownFormats().data())] : nullptr;
+	uint8_t known = supported ? supported->load(std::memory_order_relaxed) : 0;
+	if (known == 0) {
+		known = gbm_device_is_format_supported(gbm, request.format, GBM_BO_USE_RENDERING) ? 1 : 2;
+		if (supported)
+			supported->store(known, std::memory_order_relaxed);
+	}
+	if (known == 2)
 		return makeError(ENOTSUP, "Mesa GBM (%s) on %s cannot make %s", gbm_device_get_backend_name(gbm),
 				 info_.drmDevice.c_str(), formatName(request.format).c_str());
 	const uint32_t flags = gbmFlags(request.usage);
@@ -248,7 +260,6 @@ Result<Allocation> GbmAllocator::doAllocate(const AllocationRequest &request)
 	a.layout.height = request.height;
 	a.layout.format = request.format;
 	a.layout.modifier = modifier;
-	const FormatInfo *info = findFormat(request.format);
 	const int planes = gbm_bo_get_plane_count(bo);
 	if (planes < 1 || planes > 4)
 		return makeError(EPROTO, "Mesa GBM reported %d planes", planes);
@@ -274,6 +285,17 @@ Result<Allocation> GbmAllocator::doAllocate(const AllocationRequest &request)
 	a.layout.size = 0;
 	for (const PlaneLayout &p : a.layout.planes)
 		a.layout.size = std::max(a.layout.size, p.offset + p.size);
+	// GBM does not say how big a bo is: each descriptor is claimed to reach as far as the
+	// planes in it, and not asked of the kernel per buffer (an lseek per allocation was
+	// most of what hbm added to Mesa's own path). The first CPU mapping checks the claim.
+	for (int i = 0; i < planes; ++i) {
+		uint64_t extent = 0;
+		for (int j = 0; j < planes; ++j)
+			if (a.planeFds[j] == a.planeFds[i])
+				extent = std::max(extent, a.layout.planes[j].offset + a.layout.planes[j].size);
+		a.planeFdSizes.push_back(extent);
+	}
+	a.sizesClaimed = true;
 	return a;
 }
 

@@ -71,6 +71,9 @@ private:
 	/// bo whose modifier it cannot name, as kms_swrast does): later LINEAR-only requests
 	/// go straight to GBM_BO_USE_LINEAR instead of allocating twice.
 	std::atomic<bool> linearListRefused_{false};
+	/// gbm_device_is_format_supported() per known format (index in knownFormats()), asked
+	/// once per allocator: 0 not asked yet, 1 yes, 2 no. The driver's answer does not change.
+	std::unique_ptr<std::atomic<uint8_t>[]> formatSupported_;
 };
 
 } // namespace hbm::gbm

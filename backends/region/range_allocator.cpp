@@ -38,7 +38,7 @@ std::optional<uint64_t> RangeAllocator::allocate(uint64_t size, uint64_t alignme
 	if (it == free_.end())
 		return std::nullopt;
 	const uint64_t offset = it->first, length = it->second;
-	const uint64_t start = *alignUp(offset, alignment); // fits() said it exists
+	const uint64_t start = place(offset, length, size, alignment);
 	free_.erase(it);
 	// What the alignment skipped at the front, and the tail, stay free. Every range lies
 	// inside [0, capacity): these sums cannot wrap.
@@ -83,6 +83,28 @@ uint64_t RangeAllocator::largestFree() const
 	for (const auto &[offset, length] : free_)
 		largest = std::max(largest, length);
 	return largest;
+}
+
+uint64_t RangeAllocator::place(uint64_t offset, uint64_t, uint64_t, uint64_t alignment) const
+{
+	return *alignUp(offset, alignment); // choose() found it fits: the aligned start exists
+}
+
+uint64_t BestFit::place(uint64_t offset, uint64_t length, uint64_t size, uint64_t alignment) const
+{
+	const uint64_t end = offset + length; // inside [0, capacity): no wrap
+	const bool interior = offset > 0 && end < capacity();
+	// Centre in the upper half: 2 * offset + length > capacity, without overflow.
+	bool top = offset > capacity() - end;
+	const uint64_t remnant = length - size;
+	if (interior && remnant && remnant < size / 2 + size % 2) // 2 * remnant < size
+		top = !top;
+	if (top) {
+		const uint64_t start = (end - size) & ~(alignment - 1);
+		if (start >= offset)
+			return start;
+	}
+	return RangeAllocator::place(offset, length, size, alignment);
 }
 
 std::map<uint64_t, uint64_t>::iterator BestFit::choose(uint64_t size, uint64_t alignment)

@@ -34,6 +34,9 @@ public:
 protected:
 	/// The free range (offset, length) to carve from, or free_.end().
 	virtual std::map<uint64_t, uint64_t>::iterator choose(uint64_t size, uint64_t alignment) = 0;
+	/// Where in the chosen free range [@offset, @offset + @length) the @size bytes start:
+	/// by default its lowest aligned address.
+	virtual uint64_t place(uint64_t offset, uint64_t length, uint64_t size, uint64_t alignment) const;
 	static bool fits(uint64_t offset, uint64_t length, uint64_t size, uint64_t alignment);
 
 	std::map<uint64_t, uint64_t> free_; ///< offset -> length, coalesced
@@ -44,7 +47,14 @@ private:
 	uint64_t freeBytes_;
 };
 
-/// Takes the smallest free range that fits: keeps large ranges whole.
+/// Takes the smallest free range that fits: keeps large ranges whole. Inside it, buffers
+/// gather at the region's two ends, so that free space collects in the middle, where
+/// released neighbours merge: a range whose centre lies in the upper half is filled from
+/// its top, one in the lower half from its bottom. When what would be left of a range
+/// between two buffers is less than half the buffer, the buffer goes to the middle side
+/// instead (the remnant stays by the edge). An empty region fills from 0. Replaying the
+/// video trace at its peak size this keeps the largest free range at 90% of free space
+/// on average over 20 seeds, against 83% for bottom-up best-fit (README, Benchmarks).
 class BestFit final : public RangeAllocator
 {
 public:
@@ -53,6 +63,7 @@ public:
 
 protected:
 	std::map<uint64_t, uint64_t>::iterator choose(uint64_t size, uint64_t alignment) override;
+	uint64_t place(uint64_t offset, uint64_t length, uint64_t size, uint64_t alignment) const override;
 };
 
 /// Takes the lowest free range that fits: the classic, for comparison.

@@ -103,7 +103,7 @@ public:
 	const std::optional<Plan> &plan() const;
 
 	/// Every plane as a descriptor of the caller's own (dup'd, close-on-exec).
-	Result<std::vector<PlaneExport>> exportPlanes() const;
+	Result<PlaneArray<PlaneExport>> exportPlanes() const;
 
 	/// Brackets CPU access with DMA_BUF_IOCTL_SYNC: start now, end when the returned
 	/// object is destroyed or ended. The mapping is made on first use and kept. Access
@@ -123,14 +123,16 @@ public:
 	/// false on timeout; @timeoutMs < 0 waits forever.
 	Result<bool> waitIdle(CpuAccessMode mode, int timeoutMs) const;
 
-	/// Defined inside the library only: a Buffer cannot be made outside it.
+	/// Defined inside the library only: a Buffer cannot be made outside it. The library
+	/// makes a Buffer, its Private and their reference count in one allocation: @d lives
+	/// exactly as long as the Buffer.
 	struct Private;
-	explicit Buffer(std::unique_ptr<Private> d);
+	explicit Buffer(Private *d);
 
 private:
 	friend class CpuAccess;
 	friend struct BufferFactory;
-	std::unique_ptr<Private> d_;
+	Private *d_;
 };
 
 /// The CPU's view of a buffer between sync start and end. Move-only, one owner at a time

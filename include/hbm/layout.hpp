@@ -2,9 +2,9 @@
 #pragma once
 
 #include <cstdint>
-#include <vector>
 
 #include <hbm/export.h>
+#include <hbm/plane_array.hpp>
 #include <hbm/result.hpp>
 
 namespace hbm {
@@ -22,8 +22,8 @@ struct Layout {
 	uint64_t modifier = 0;
 	uint32_t width = 0;
 	uint32_t height = 0;
-	std::vector<PlaneLayout> planes;
-	uint64_t size = 0; ///< bytes to allocate (page-rounded)
+	PlaneArray<PlaneLayout> planes; ///< one to four, inline
+	uint64_t size = 0;              ///< bytes to allocate (page-rounded)
 	bool operator==(const Layout &) const = default;
 };
 

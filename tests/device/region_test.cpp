@@ -4,6 +4,8 @@
 // Regions are carved as bytes: past 256 MiB from the system heap, never more than the heap
 // or the RAM could give.
 #include <cerrno>
+#include <algorithm>
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -114,8 +116,8 @@ TEST(Region, CarvedAsBytesFromCmaAndPast256MiBFromSystem)
 	ASSERT_TRUE(fromCma) << fromCma.error().toString();
 	EXPECT_EQ(::lseek((*fromCma)->planeFd(0).get(), 0, SEEK_END), off_t(40) << 20);
 
-	// 32 MiB, then four 64 MiB buffers: the last ends at 288 MiB, past what a 4096-wide
-	// R8 image could describe.
+	// 32 MiB, then four 64 MiB buffers: the highest ends past 256 MiB (best-fit fills the
+	// region from both ends), past what a 4096-wide R8 image could describe.
 	AllocationOptions big;
 	big.allocator = "region:big";
 	auto first = (*ctx)->allocate({4096, 2048, DRM_FORMAT_XRGB8888}, big);
@@ -127,7 +129,9 @@ TEST(Region, CarvedAsBytesFromCmaAndPast256MiBFromSystem)
 		buffers.push_back(*b);
 	}
 	EXPECT_FALSE((*ctx)->allocate({4096, 4096, DRM_FORMAT_XRGB8888}, big)) << "300 MiB hold no sixth";
-	Buffer &last = *buffers.back();
+	Buffer &last = **std::max_element(buffers.begin(), buffers.end(), [](const auto &a, const auto &b) {
+		return a->layout().planes[0].offset < b->layout().planes[0].offset;
+	});
 	const PlaneLayout &plane = last.layout().planes[0];
 	EXPECT_GT(plane.offset + plane.size, 256ull << 20);
 	EXPECT_LE(plane.offset + plane.size, uint64_t(::lseek(last.planeFd(0).get(), 0, SEEK_END)));
