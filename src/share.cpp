@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <algorithm>
 #include <cstring>
+#include <poll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <vector>
@@ -73,7 +74,16 @@ struct Message {
 	uint8_t data[sizeof(WireDescriptor)];
 	size_t size = 0;
 	std::vector<UniqueFd> fds;
+	bool stream = false;
 };
+
+/// Whether the peer of the connected @socket has gone: on SOCK_SEQPACKET a 0-byte record
+/// and the end of the connection both read as 0 bytes, and only this tells them apart.
+bool peerHungUp(int socket)
+{
+	struct pollfd p = {socket, POLLRDHUP, 0};
+	return ::poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLRDHUP));
+}
 
 /// Receives one descriptor's message, respecting what the socket type says a message is.
 Result<void> receiveMessage(int socket, Message *m)
@@ -82,7 +92,8 @@ Result<void> receiveMessage(int socket, Message *m)
 	socklen_t length = sizeof(type);
 	if (::getsockopt(socket, SOL_SOCKET, SO_TYPE, &type, &length) < 0)
 		return makeError(errno, "cannot receive a buffer on socket %d: getsockopt(SO_TYPE) failed", socket);
-	if (type != SOCK_STREAM) {
+	m->stream = type == SOCK_STREAM;
+	if (!m->stream) {
 		// SOCK_SEQPACKET, SOCK_DGRAM: one recvmsg is one message, never more; with MSG_TRUNC
 		// it returns the message's real length when that is longer than a descriptor.
 		auto n = receiveWithFds(socket, m->data, sizeof(m->data), MSG_TRUNC, &m->fds);
@@ -226,7 +237,8 @@ Result<std::shared_ptr<Buffer>> receiveBuffer(int socket)
 	Message m;
 	if (auto received = receiveMessage(socket, &m); !received)
 		return received.error();
-	if (m.size == 0)
+	// 0 bytes with fds, or while the peer is there, is an empty record: a malformed message.
+	if (m.size == 0 && (m.stream || (m.fds.empty() && peerHungUp(socket))))
 		return makeError(ECONNRESET, "the peer closed socket %d", socket);
 	auto wire = parseWireDescriptor(m.data, m.size, m.fds.size());
 	if (!wire)
