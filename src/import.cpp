@@ -111,19 +111,21 @@ Result<std::shared_ptr<Buffer>> importBuffer(const ImportDesc &desc, std::vector
 			const uint64_t blocks = ((uint64_t(desc.width) + pf.hsub - 1) / pf.hsub + pf.blockWidth - 1) /
 						pf.blockWidth;
 			const uint64_t rowBytes = blocks * pf.bytesPerBlock;
-			if (linearish && p.stride < rowBytes)
+			// Every layout's rows are at least a row of pixels apart (the kernel's
+			// framebuffer_check() asks the same of every modifier).
+			if (p.stride < rowBytes)
 				return makeError(EINVAL, "%s: plane %zu: stride %u is smaller than a row (%llu bytes)",
 						 describe().c_str(), i, p.stride, (unsigned long long)rowBytes);
 			const uint64_t rows = (uint64_t(desc.height) + pf.vsub - 1) / pf.vsub;
-			if (__builtin_mul_overflow(uint64_t(p.stride), rows, &plane.size))
-				return makeError(EOVERFLOW, "%s: plane %zu: stride %u x %llu rows overflows",
-						 describe().c_str(), i, p.stride, (unsigned long long)rows);
+			// 32-bit strides times at most 65536 rows: 64 bits always hold it.
+			plane.size = uint64_t(p.stride) * rows;
 		} else if (p.offset < uint64_t(realSize)) {
 			plane.size = uint64_t(realSize) - p.offset; // an auxiliary plane: to the end
 		}
+		// A description that fits no buffer is EINVAL, whichever number is at fault.
 		uint64_t end;
 		if (__builtin_add_overflow(p.offset, plane.size, &end))
-			return makeError(EOVERFLOW, "%s: plane %zu: offset %llu + %llu bytes overflows",
+			return makeError(EINVAL, "%s: plane %zu: offset %llu + %llu bytes overflows",
 					 describe().c_str(), i, (unsigned long long)p.offset, (unsigned long long)plane.size);
 		if (end > uint64_t(realSize) || p.offset >= uint64_t(realSize))
 			return makeError(EINVAL, "%s: plane %zu: offset %llu + %llu bytes runs past the end of its %lld-byte dma-buf",

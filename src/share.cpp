@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <algorithm>
 #include <cstring>
+#include <poll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <vector>
@@ -73,7 +74,16 @@ struct Message {
 	uint8_t data[sizeof(WireDescriptor)];
 	size_t size = 0;
 	std::vector<UniqueFd> fds;
+	bool stream = false;
 };
+
+/// Whether the peer of the connected @socket has gone: on SOCK_SEQPACKET a 0-byte record
+/// and the end of the connection both read as 0 bytes, and only this tells them apart.
+bool peerHungUp(int socket)
+{
+	struct pollfd p = {socket, POLLRDHUP, 0};
+	return ::poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLRDHUP));
+}
 
 /// Receives one descriptor's message, respecting what the socket type says a message is.
 Result<void> receiveMessage(int socket, Message *m)
@@ -86,21 +96,23 @@ Result<void> receiveMessage(int socket, Message *m)
 	if (!n)
 		return n.error();
 	m->size = *n;
-	if (m->size == 0 || m->size > sizeof(m->data))
-		return {}; // the peer closed, or a message socket's oversized message: parsing says so
+	if (m->size > sizeof(m->data))
+		return {}; // a message socket's oversized message: parsing says so
 	WireHeader header = {};
 	if (m->size >= sizeof(header))
 		std::memcpy(&header, m->data, sizeof(header));
 	if (m->size == sizeof(m->data) && header.size == sizeof(m->data))
 		return {}; // a whole descriptor, as its header says: nothing more to read on any socket
-	// Short, or announcing more: whether to read on depends on what a message is here. Asked
-	// only now, so a well-formed descriptor costs no getsockopt().
+	// Short (or nothing: the end of a stream, or an empty record), or announcing more: what
+	// follows depends on what a message is here. Asked only now, so a well-formed
+	// descriptor costs no getsockopt().
 	int type = 0;
 	socklen_t length = sizeof(type);
 	if (::getsockopt(socket, SOL_SOCKET, SO_TYPE, &type, &length) < 0)
 		return makeError(errno, "cannot receive a buffer on socket %d: getsockopt(SO_TYPE) failed", socket);
-	if (type != SOCK_STREAM)
-		return {}; // the message was all there is
+	m->stream = type == SOCK_STREAM;
+	if (!m->stream || m->size == 0)
+		return {}; // the message was all there is, or the stream has ended
 	// A stream has no boundaries: the header says where a descriptor ends. A sender's
 	// sendmsg() arrives whole, so what the header announces must already be there; what is
 	// not makes a truncated descriptor (and a stream out of step: close it). The bytes past
@@ -235,7 +247,8 @@ Result<std::shared_ptr<Buffer>> receiveBuffer(int socket)
 	Message m;
 	if (auto received = receiveMessage(socket, &m); !received)
 		return received.error();
-	if (m.size == 0)
+	// 0 bytes with fds, or while the peer is there, is an empty record: a malformed message.
+	if (m.size == 0 && (m.stream || (m.fds.empty() && peerHungUp(socket))))
 		return makeError(ECONNRESET, "the peer closed socket %d", socket);
 	auto wire = parseWireDescriptor(m.data, m.size, m.fds.size());
 	if (!wire)

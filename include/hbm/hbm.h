@@ -78,6 +78,7 @@ enum hbm_cpu_access_mode {
 	HBM_CPU_READ_WRITE = 3,
 };
 
+/* Bits of these: any other bit is refused with -EINVAL, as unknown flags are. */
 enum hbm_usage {
 	HBM_USAGE_SCANOUT = 1u << 0,
 	HBM_USAGE_RENDER = 1u << 1,
@@ -436,6 +437,7 @@ HBM_EXPORT int hbm_buffer_is_device_importable(const struct hbm_buffer *buffer);
 
 HBM_EXPORT int hbm_buffer_begin_cpu_access(struct hbm_buffer *buffer, enum hbm_cpu_access_mode mode,
 					   struct hbm_cpu_access **out);
+/* Plane @plane's bytes; NULL, with *@size 0, for a NULL access or a plane it does not have. */
 HBM_EXPORT void *hbm_cpu_access_plane_data(const struct hbm_cpu_access *access, uint32_t plane, size_t *size);
 /* Ends the access (DMA_BUF_IOCTL_SYNC end when it was the outermost) and frees it. */
 HBM_EXPORT int hbm_cpu_access_end(struct hbm_cpu_access *access);

@@ -20,7 +20,7 @@ HBM_EXPORT Result<void> sendBuffer(int socket, const Buffer &buffer);
 /// version, size, plane and fd counts) and the planes against the dma-bufs' real sizes
 /// (Buffer::import); on any refusal every received fd is closed. EPROTO: not a well-formed
 /// descriptor; EINVAL: a well-formed one describing an impossible buffer (as import says);
-/// EMFILE: this process is out of descriptors.
+/// EMFILE: this process is out of descriptors; ECONNRESET: the peer closed the connection.
 HBM_EXPORT Result<std::shared_ptr<Buffer>> receiveBuffer(int socket);
 
 /// Version of the descriptor this hbm writes and reads.

@@ -67,6 +67,8 @@ int hbm_buffer_allocate(struct hbm_context *ctx, uint32_t width, uint32_t height
 		return fail(EINVAL, "hbm_buffer_allocate: ctx and out must not be NULL");
 	if (modifier_count && !modifiers)
 		return fail(EINVAL, "hbm_buffer_allocate: modifier_count is set but modifiers is NULL");
+	if (int err = checkUsage("hbm_buffer_allocate", usage))
+		return err;
 	hbm::AllocationOptions options;
 	if (allocator)
 		options.allocator = allocator;
@@ -85,6 +87,9 @@ int hbm_buffer_import(uint32_t width, uint32_t height, uint32_t format, uint64_t
 {
 	if (!out || (plane_count && !planes))
 		return fail(EINVAL, "hbm_buffer_import: out and planes must not be NULL");
+	// Before the array is read: @plane_count says how long the caller's array is.
+	if (plane_count > 4)
+		return fail(EINVAL, "hbm_buffer_import: plane_count %u: a buffer has 1 to 4 planes", plane_count);
 	hbm::ImportDesc desc{width, height, format, modifier, {}};
 	for (uint32_t i = 0; i < plane_count; ++i)
 		desc.planes.push_back({planes[i].fd, planes[i].offset, planes[i].stride});
@@ -193,8 +198,11 @@ int hbm_buffer_begin_cpu_access(struct hbm_buffer *buffer, enum hbm_cpu_access_m
 
 void *hbm_cpu_access_plane_data(const struct hbm_cpu_access *access, uint32_t plane, size_t *size)
 {
-	if (!access)
+	if (!access) {
+		if (size)
+			*size = 0;
 		return nullptr;
+	}
 	auto span = access->access.plane(plane);
 	if (size)
 		*size = span.size();

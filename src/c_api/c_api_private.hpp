@@ -94,6 +94,9 @@ void unrefPooled(hbm_buffer *view);
 /// DRM device: ENODEV (the kernel's answer to the ioctl is ENOTTY).
 Result<std::shared_ptr<KmsDevice>> kmsDeviceOf(int fd, const char *function);
 
+/// 0, or -EINVAL after recording why: usage bits outside enum hbm_usage, as unknown flags.
+int checkUsage(const char *function, uint32_t usage);
+
 /// Reads @in into @out (fields past in->size zero) and checks what every request needs.
 int readRequest(const char *function, const hbm_request *in, hbm::Request *out);
 

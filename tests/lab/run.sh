@@ -70,7 +70,7 @@ done
 	echo 'export HOME=/root LANG=C.UTF-8 HBM_LAB=1'
 	while IFS='=' read -r name _; do
 		printf 'export %s=%q\n' "$name" "${!name}"
-	done < <(env | grep -E '^(HBM_|GTEST_)[A-Za-z0-9_]*=' | grep -vE '^HBM_LAB(=|_)')
+	done < <(env | grep -E '^(HBM_|GTEST_|ASAN_|UBSAN_|LSAN_|TSAN_)[A-Za-z0-9_]*=' | grep -vE '^HBM_LAB(=|_)')
 	printf 'cd %q || exit 125\n' "$share"
 	printf '%q ' "$cmd" "${args[@]+"${args[@]}"}"
 	echo '2>&1 | tee output.log'
