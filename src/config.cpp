@@ -335,8 +335,10 @@ Result<uint32_t> alignmentValue(const toml::node &node, const std::string &key, 
 {
 	const auto *i = node.as_integer();
 	int64_t v = i ? i->get() : 0;
-	if (v <= 0 || v > (1 << 30) || (v & (v - 1)))
-		return where.at(node, key + " must be a power of two (1 to 2^30), not " + found(node));
+	// What negotiation accepts of a participant (validateConstraints): a larger one would be
+	// taken here and refused at every negotiation.
+	if (v <= 0 || v > int64_t(kMaxAlignment) || (v & (v - 1)))
+		return where.at(node, key + " must be a power of two (1 to 2^24), not " + found(node));
 	return uint32_t(v);
 }
 

@@ -155,7 +155,7 @@ TEST(Config, ValuesAreTakenOnlyAsTheirOwnType)
 	expectError("[participant.c]\nformats = [\"NV12\"]\nimplicit_modifier = 1\n", "hbm.toml:3:21:",
 		    "implicit_modifier must be true or false, not an integer (1)");
 	expectError("[participant.c]\nformats = [\"NV12\"]\nstride_alignment = 64.0\n", "hbm.toml:3:20:",
-		    "stride_alignment must be a power of two (1 to 2^30), not a floating-point number (64.0)");
+		    "stride_alignment must be a power of two (1 to 2^24), not a floating-point number (64.0)");
 	expectError("[participant.c]\nformats = [\"NV12\"]\nmax_width = 1e3\n", "hbm.toml:3:13:",
 		    "max_width must be 1 to 65536, not a floating-point number");
 	expectError("[heap.reserved]\nmemory_end = true\n", "hbm.toml:2:14:", "memory_end must be a number or a size string like \"4G\", not a boolean (true)");
@@ -288,6 +288,20 @@ TEST(Config, TableHeaderWithoutANameIsRefusedBeforeTomlPlusPlus)
 	auto config = parseConfig("a = [\n[1],\n]\n[ heap.x ]\n[kind.\"[&\"]\nallocators = ['[&']\n", "hbm.toml");
 	ASSERT_FALSE(config);
 	EXPECT_NE(config.error().message.find("hbm.toml:1:5: unknown section 'a'"), std::string::npos) << config.error().message;
+}
+
+// Found by fuzz_config's invariant (an accepted participant passes validateConstraints;
+// tests/fuzz/crashes/config/alignment-2-30-accepted-negotiation-refuses): alignments up to
+// 2^30 were accepted, and every negotiation with such a participant or rule was refused.
+TEST(Config, AlignmentsAreWhatNegotiationAccepts)
+{
+	expectError("[participant.c]\nformats = [\"NV12\"]\nstride_alignment = 1073741824\n", "hbm.toml:3:20:",
+		    "stride_alignment must be a power of two (1 to 2^24), not an integer (1073741824)");
+	expectError("[device.d]\nmatch.drm_driver = \"x\"\noffset_alignment = 33554432\n", "hbm.toml:3:20:",
+		    "offset_alignment must be a power of two (1 to 2^24)");
+	auto largest = parseConfig("[participant.c]\nformats = [\"NV12\"]\nstride_alignment = 16777216\n", "hbm.toml");
+	ASSERT_TRUE(largest) << largest.error().message;
+	EXPECT_EQ(largest->participants.at(0).constraints.strideAlignment, kMaxAlignment);
 }
 
 // Found by fuzz_config (tests/fuzz/crashes/config/toml-assertion-brace-as-array-element):
