@@ -314,7 +314,7 @@ TEST(Config, BraceInsideAnArrayIsRefusedBeforeTomlPlusPlus)
 	expectError("x = [1, }]\n", "hbm.toml:1:9:", "a '}' inside an array");
 	expectError("x = [ # c\n }]\n", "hbm.toml:2:2:", "a '}' inside an array");
 	expectError("x = [[[[[[[[}[\x01" "0]]n'\n", "hbm.toml:1:13:", "a '}' inside an array");
-	expectError("", "HBM_CONFIG_OVERRIDE:1:23: statement 2 'kind.k.allocators=[}]': ", "a '}' inside an array",
+	expectError("", "HBM_CONFIG_OVERRIDE:1:39: statement 2 'kind.k.allocators=[}]': ", "a '}' inside an array",
 		    "heap.r.cached=true;kind.k.allocators=[}]");
 	// Where TOML has them, braces and brackets nest as ever.
 	auto config = parseConfig("[participant.c]\nformats = [\"NV12\", # }\n\"}\"]\n", "hbm.toml");
