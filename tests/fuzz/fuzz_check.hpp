@@ -37,7 +37,10 @@ inline std::string unprintable(std::string_view s)
 		}
 		// UTF-8: the lead byte says how many continuation bytes follow (RFC 3629: no
 		// overlong forms, nothing above U+10FFFF, no surrogates).
-		const size_t n = c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : 0;
+		const size_t n = c >= 0xc2 && c <= 0xdf ? 1
+			       : c >= 0xe0 && c <= 0xef ? 2
+			       : c >= 0xf0 && c <= 0xf4 ? 3
+							: 0;
 		if (n == 0 || i + n >= s.size())
 			return "raw byte " + std::to_string(c) + " at " + std::to_string(i);
 		const unsigned char c1 = s[i + 1];

@@ -55,7 +55,8 @@ void checkName(const std::string &name, const char *what)
 void checkAlignment(uint64_t v, const char *what)
 {
 	if (!powerOfTwo(v) || v > kMaxAlignment)
-		fail(what, "accepted alignment " + std::to_string(v) + " that participants refuse (powers of two 1 to 2^24)");
+		fail(what,
+		     "accepted alignment " + std::to_string(v) + " that participants refuse (powers of two 1 to 2^24)");
 }
 
 void checkFormats(const std::vector<uint32_t> &formats, const char *what)
@@ -121,7 +122,8 @@ void checkRefused(const Error &error, std::string_view text, std::string_view ov
 {
 	checkRefusal(error);
 	if (error.code != EINVAL)
-		fail("config refusal", "errno " + std::to_string(error.code) + " (EINVAL documented): " + error.message);
+		fail("config refusal",
+		     "errno " + std::to_string(error.code) + " (EINVAL documented): " + error.message);
 	const bool file = startsWith(error.message, std::string(kOrigin) + ":");
 	const bool over = startsWith(error.message, "HBM_CONFIG_OVERRIDE:");
 	if (!file && !over)
@@ -144,7 +146,8 @@ std::string digest(const Config &c)
 		       std::to_string(r.strideAlignment) + std::to_string(r.offsetAlignment) +
 		       std::to_string(r.formats.size());
 	for (const Participant &p : c.participants)
-		out += "p" + p.name() + p.constraints.formats.toString() + std::to_string(p.constraints.strideAlignment);
+		out += "p" + p.name() + p.constraints.formats.toString() +
+		       std::to_string(p.constraints.strideAlignment);
 	for (const KindConfig &k : c.kinds)
 		out += "k" + k.name + std::to_string(k.allocators.size());
 	for (const RegionConfig &r : c.regions)

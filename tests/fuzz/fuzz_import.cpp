@@ -33,8 +33,8 @@ namespace {
 
 struct Fds {
 	std::vector<UniqueFd> owned;
-	std::vector<int> numbers;        ///< per plane, what import is given
-	std::vector<bool> standIn;       ///< per plane
+	std::vector<int> numbers;  ///< per plane, what import is given
+	std::vector<bool> standIn; ///< per plane
 };
 
 UniqueFd make(ImportFd kind, uint64_t size, std::vector<UniqueFd> *keep)
@@ -42,8 +42,7 @@ UniqueFd make(ImportFd kind, uint64_t size, std::vector<UniqueFd> *keep)
 	int pair[2];
 	switch (kind) {
 	case ImportFd::StandIn:
-	case ImportFd::SameAsLast:
-		return test::makeDmaBufStandIn(size);
+	case ImportFd::SameAsLast: return test::makeDmaBufStandIn(size);
 	case ImportFd::Memfd: {
 		UniqueFd fd(::memfd_create("fuzz-not-a-dma-buf", MFD_CLOEXEC));
 		if (fd && ::ftruncate(fd.get(), off_t(size)) < 0)
@@ -56,8 +55,7 @@ UniqueFd make(ImportFd kind, uint64_t size, std::vector<UniqueFd> *keep)
 		keep->emplace_back(pair[1]);
 		return UniqueFd(pair[0]);
 	case ImportFd::DevNull:
-	default:
-		return UniqueFd(::open("/dev/null", O_RDWR | O_CLOEXEC));
+	default: return UniqueFd(::open("/dev/null", O_RDWR | O_CLOEXEC));
 	}
 }
 
@@ -108,7 +106,8 @@ void checkAccepted(const Buffer &buffer, const ImportInput &in, const Fds &fds)
 	if (in.width == 0 || in.height == 0 || in.width > kMaxDimension || in.height > kMaxDimension)
 		fail("import", "accepted a size outside 1 to 65536");
 	const bool linearish = in.modifier == DRM_FORMAT_MOD_LINEAR || in.modifier == DRM_FORMAT_MOD_INVALID;
-	if (linearish ? l.planes.size() != info->planeCount : (l.planes.size() < info->planeCount || l.planes.size() > 4))
+	if (linearish ? l.planes.size() != info->planeCount
+		      : (l.planes.size() < info->planeCount || l.planes.size() > 4))
 		fail("import", "accepted " + std::to_string(l.planes.size()) + " planes of " + info->name);
 	for (size_t i = 0; i < l.planes.size(); ++i) {
 		const std::string which = "plane " + std::to_string(i);

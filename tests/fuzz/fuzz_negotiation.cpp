@@ -99,7 +99,8 @@ Built build(const NegotiationInput &in)
 	b.physicalTop = in.physicalTop == 1 ? systemRamTop() : powerOf(in.physicalTop);
 	for (const AllocatorInput &a : in.allocators) {
 		const std::string name = kAllocatorNames[a.name % kAllocatorNameCount];
-		if (std::any_of(b.allocators.begin(), b.allocators.end(), [&](const AllocatorInfo &i) { return i.name == name; }))
+		if (std::any_of(b.allocators.begin(), b.allocators.end(),
+				[&](const AllocatorInfo &i) { return i.name == name; }))
 			continue; // names are unique, as the registry makes them
 		AllocatorInfo info;
 		info.name = name;
@@ -118,14 +119,12 @@ Built build(const NegotiationInput &in)
 		Participant part;
 		const unsigned number = p.identity >> 2;
 		switch (p.identity & 3) {
-		case 0:
-			part.identity = DeclaredIdentity{"device" + std::to_string(number)};
-			break;
+		case 0: part.identity = DeclaredIdentity{"device" + std::to_string(number)}; break;
 		case 1:
 		case 2:
 			part.identity = KmsPlaneIdentity{deviceOf(1), 30 + number,
-							 (p.identity & 3) == 1 ? PlaneType::Primary : PlaneType::Cursor, 1,
-							 "vkms"};
+							 (p.identity & 3) == 1 ? PlaneType::Primary : PlaneType::Cursor,
+							 1, "vkms"};
 			break;
 		default:
 			part.identity = V4l2QueueIdentity{makedev(81, number), V4l2Queue::Capture, "vivid", "vivid"};
@@ -172,10 +171,8 @@ bool namesWhoSetIt(RejectReason reason)
 	case RejectReason::OffsetAlignment:
 	case RejectReason::CachingConflict:
 	case RejectReason::AllocatorsConflict:
-	case RejectReason::DevicesConflict:
-		return true;
-	default:
-		return false;
+	case RejectReason::DevicesConflict: return true;
+	default: return false;
 	}
 }
 
@@ -191,8 +188,8 @@ void checkRefused(const Error &error)
 		if (j.reason == RejectReason::None)
 			fail("refusal", "a rejection without a reason: " + error.message);
 		if (namesWhoSetIt(j.reason) && j.setBy.empty())
-			fail("refusal", std::string(rejectReasonName(j.reason)) + " names nobody who set the limit: " +
-						error.message);
+			fail("refusal", std::string(rejectReasonName(j.reason)) +
+						" names nobody who set the limit: " + error.message);
 		checkSentence(j.why(), "a rejection's why()");
 		if (!j.subject().empty())
 			checkSentence(j.subject(), "a rejection's subject()");
@@ -215,11 +212,13 @@ void checkLayout(const Layout &l, const Built &b, const Plan &plan)
 		const PlaneFormat &pf = info->planes[i];
 		for (const Participant &part : b.participants) {
 			if (p.stride % part.constraints.strideAlignment)
-				fail("plan layout", planeName(i) + " stride " + std::to_string(p.stride) + " is not a multiple of " +
-							    part.name() + "'s " + std::to_string(part.constraints.strideAlignment));
+				fail("plan layout", planeName(i) + " stride " + std::to_string(p.stride) +
+							    " is not a multiple of " + part.name() + "'s " +
+							    std::to_string(part.constraints.strideAlignment));
 			if (p.offset % part.constraints.offsetAlignment)
-				fail("plan layout", planeName(i) + " offset " + std::to_string(p.offset) + " is not a multiple of " +
-							    part.name() + "'s " + std::to_string(part.constraints.offsetAlignment));
+				fail("plan layout", planeName(i) + " offset " + std::to_string(p.offset) +
+							    " is not a multiple of " + part.name() + "'s " +
+							    std::to_string(part.constraints.offsetAlignment));
 			if (part.constraints.maxStride && p.stride > part.constraints.maxStride)
 				fail("plan layout", planeName(i) + " stride above " + part.name() + "'s max_stride");
 			if (part.constraints.planesAtStart && i == 0 && p.offset != 0)
@@ -274,7 +273,8 @@ void checkPlan(const Plan &plan, const Built &b)
 		if (want.localTo && want.localTo != a.drmDeviceId)
 			fail("plan", who + " needs memory of its own device");
 		if (!want.allowedAllocators.empty() &&
-		    std::find(want.allowedAllocators.begin(), want.allowedAllocators.end(), a.name) == want.allowedAllocators.end())
+		    std::find(want.allowedAllocators.begin(), want.allowedAllocators.end(), a.name) ==
+			    want.allowedAllocators.end())
 			fail("plan", who + " does not allow the allocator");
 		if (c.planesAtStart && a.subAllocates)
 			fail("plan", who + " needs plane 0 at the start; the allocator sub-allocates");
@@ -301,11 +301,13 @@ void checkPlan(const Plan &plan, const Built &b)
 		layout = std::move(*made);
 		checkLayout(*layout, b, plan);
 		if (a.maxSize && layout->size > a.maxSize)
-			fail("plan", what + ": " + std::to_string(layout->size) + " bytes, above the allocator's maximum");
+			fail("plan",
+			     what + ": " + std::to_string(layout->size) + " bytes, above the allocator's maximum");
 	}
 	Candidate candidate{plan.width(), plan.height(), plan.format(), plan.modifier(), layout ? &*layout : nullptr};
 	if (auto rejected = checkCandidate(*combined, capabilitiesOf(a), candidate, b.physicalTop))
-		fail("plan", "checkCandidate() refuses the chosen candidate: " + rejected->subject() + ": " + rejected->why());
+		fail("plan",
+		     "checkCandidate() refuses the chosen candidate: " + rejected->subject() + ": " + rejected->why());
 
 	// Allocated at the seam: the buffer's layout is the plan's. Only linear layouts (a
 	// byte allocator makes no other), not too big, and only when the plan did not rely on a

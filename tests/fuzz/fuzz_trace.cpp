@@ -59,8 +59,9 @@ std::string written(const std::vector<TraceEvent> &events, bool withPid)
 	for (const TraceEvent &e : events) {
 		std::string pid = withPid ? std::to_string(e.pid) + " " : "";
 		if (e.allocate)
-			out += stringf("a %s%" PRIu64 " %" PRIu64 " %u %u 0x%08x %" PRIu64 " %s %" PRIu64 "\n", pid.c_str(),
-				       e.id, e.timeUs, e.width, e.height, e.format, e.size, e.allocator.c_str(), e.latencyNs);
+			out += stringf("a %s%" PRIu64 " %" PRIu64 " %u %u 0x%08x %" PRIu64 " %s %" PRIu64 "\n",
+				       pid.c_str(), e.id, e.timeUs, e.width, e.height, e.format, e.size,
+				       e.allocator.c_str(), e.latencyNs);
 		else
 			out += stringf("f %s%" PRIu64 " %" PRIu64 "\n", pid.c_str(), e.id, e.timeUs);
 	}

@@ -24,13 +24,13 @@
 namespace hbm::fuzz {
 
 enum class ImportFd : uint8_t {
-	StandIn,   ///< a memfd the test seam reports as a dma-buf (tests/common/dma_buf_stand_in.hpp)
-	SameAsLast,///< the previous plane's fd (a stand-in for plane 0)
-	Memfd,     ///< a plain memfd: not a dma-buf
+	StandIn,    ///< a memfd the test seam reports as a dma-buf (tests/common/dma_buf_stand_in.hpp)
+	SameAsLast, ///< the previous plane's fd (a stand-in for plane 0)
+	Memfd,      ///< a plain memfd: not a dma-buf
 	Pipe,
 	DevNull,
-	Negative,  ///< -1
-	NotOpen,   ///< a number no descriptor has
+	Negative, ///< -1
+	NotOpen,  ///< a number no descriptor has
 	Count
 };
 
@@ -41,8 +41,8 @@ inline constexpr uint64_t kModifiers[] = {
 	I915_FORMAT_MOD_Y_TILED_CCS,
 	DRM_FORMAT_MOD_ARM_AFBC(AFBC_FORMAT_MOD_BLOCK_SIZE_16x16),
 	DRM_FORMAT_MOD_BROADCOM_VC4_T_TILED,
-	1,              // vendor NONE, not LINEAR or INVALID: reserved
-	0x7full << 56,  // an unknown vendor
+	1,             // vendor NONE, not LINEAR or INVALID: reserved
+	0x7full << 56, // an unknown vendor
 };
 inline constexpr size_t kModifierCount = sizeof(kModifiers) / sizeof(kModifiers[0]);
 

@@ -80,8 +80,10 @@ int main(int argc, char **argv)
 		in = of(*layout, false);
 		in.planes.push_back(in.planes.back());
 		write(base + "-plane-extra", in);
-		for (auto [kind, name] : {std::pair{ImportFd::Memfd, "memfd"}, {ImportFd::Pipe, "pipe"},
-					  {ImportFd::DevNull, "dev-null"}, {ImportFd::Negative, "negative-fd"},
+		for (auto [kind, name] : {std::pair{ImportFd::Memfd, "memfd"},
+					  {ImportFd::Pipe, "pipe"},
+					  {ImportFd::DevNull, "dev-null"},
+					  {ImportFd::Negative, "negative-fd"},
 					  {ImportFd::NotOpen, "closed-fd"}}) {
 			in = of(*layout, true);
 			in.planes[0].fd = importFdSpec(kind, layout->size);
@@ -120,7 +122,10 @@ int main(int argc, char **argv)
 	unknown.format = fourcc_code('N', 'V', '1', '3');
 	write("unknown-format-nv13", unknown);
 	write("no-planes", ImportInput{64, 64, DRM_FORMAT_XRGB8888, DRM_FORMAT_MOD_LINEAR, {}});
-	write("zero-size", ImportInput{0, 0, DRM_FORMAT_XRGB8888, DRM_FORMAT_MOD_LINEAR,
+	write("zero-size", ImportInput{0,
+				       0,
+				       DRM_FORMAT_XRGB8888,
+				       DRM_FORMAT_MOD_LINEAR,
 				       {{importFdSpec(ImportFd::StandIn, 4096), 0, 0}}});
 	return ok ? 0 : 1;
 }

@@ -42,8 +42,11 @@ inline constexpr const char *kAllocatorNames[] = {"dma-heap:system", "dma-heap:r
 inline constexpr size_t kAllocatorNameCount = sizeof(kAllocatorNames) / sizeof(kAllocatorNames[0]);
 
 inline constexpr uint64_t kModifierChoices[] = {
-	DRM_FORMAT_MOD_LINEAR,   DRM_FORMAT_MOD_INVALID, I915_FORMAT_MOD_X_TILED,
-	I915_FORMAT_MOD_Y_TILED, DRM_FORMAT_MOD_ARM_AFBC(AFBC_FORMAT_MOD_BLOCK_SIZE_16x16),
+	DRM_FORMAT_MOD_LINEAR,
+	DRM_FORMAT_MOD_INVALID,
+	I915_FORMAT_MOD_X_TILED,
+	I915_FORMAT_MOD_Y_TILED,
+	DRM_FORMAT_MOD_ARM_AFBC(AFBC_FORMAT_MOD_BLOCK_SIZE_16x16),
 	DRM_FORMAT_MOD_BROADCOM_VC4_T_TILED,
 };
 inline constexpr size_t kModifierChoiceCount = sizeof(kModifierChoices) / sizeof(kModifierChoices[0]);

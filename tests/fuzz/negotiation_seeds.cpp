@@ -37,7 +37,7 @@ uint8_t named(const char *name)
 }
 
 const std::vector<PairInput> kLinearRgbYuv = {pair(DRM_FORMAT_XRGB8888), pair(DRM_FORMAT_ARGB8888),
-					       pair(DRM_FORMAT_NV12), pair(DRM_FORMAT_YUV420)};
+					      pair(DRM_FORMAT_NV12), pair(DRM_FORMAT_YUV420)};
 
 /// This machine in the lab: the system heap, a CMA heap, udmabuf, memfd.
 std::vector<AllocatorInput> machine()
@@ -83,7 +83,7 @@ int main(int argc, char **argv)
 	write("no-participants", {640, 480, 0, {argb, xrgb}, machine(), {}});
 
 	ParticipantInput camera = declared(1, {pair(DRM_FORMAT_NV12)});
-	camera.addressLimit = 32; // 4 GiB
+	camera.addressLimit = 32;   // 4 GiB
 	camera.strideAlignment = 7; // 128
 	write("camera-32-bit-ram-below", {1280, 720, 30, {nv12}, machine(), {camera}});
 	write("camera-32-bit-ram-above", {1280, 720, 33, {nv12}, machine(), {camera}});
@@ -128,17 +128,20 @@ int main(int argc, char **argv)
 
 	// GBM offers tiled layouts: preferred to linear when every participant takes them.
 	std::vector<AllocatorInput> gbm = machine();
-	gbm.push_back({named("gbm:v3d"), Cached | Importable, 0, 0,
+	gbm.push_back({named("gbm:v3d"),
+		       Cached | Importable,
+		       0,
+		       0,
 		       {pair(DRM_FORMAT_XRGB8888), pair(DRM_FORMAT_XRGB8888, DRM_FORMAT_MOD_BROADCOM_VC4_T_TILED),
 			pair(DRM_FORMAT_XRGB8888, DRM_FORMAT_MOD_INVALID)}});
-	ParticipantInput v3d = declared(5, {pair(DRM_FORMAT_XRGB8888),
-					    pair(DRM_FORMAT_XRGB8888, DRM_FORMAT_MOD_BROADCOM_VC4_T_TILED)});
+	ParticipantInput v3d = declared(
+		5, {pair(DRM_FORMAT_XRGB8888), pair(DRM_FORMAT_XRGB8888, DRM_FORMAT_MOD_BROADCOM_VC4_T_TILED)});
 	write("gbm-tiled-preferred", {1920, 1080, 0, {xrgb}, gbm, {v3d}});
 	write("gbm-tiled-with-linear-display", {1920, 1080, 0, {xrgb}, gbm, {v3d, display}});
 
 	// A region sub-allocates one dma-buf: a device needing plane 0 at its start refuses it.
-	std::vector<AllocatorInput> region = {{named("region:video"), Contiguous | Cached | Importable | SubAllocates, 13,
-					       0, kLinearRgbYuv}};
+	std::vector<AllocatorInput> region = {
+		{named("region:video"), Contiguous | Cached | Importable | SubAllocates, 13, 0, kLinearRgbYuv}};
 	write("region-and-planes-at-start", {640, 480, 0, {xrgb}, region, {primary}});
 	write("region-size-limit", {4096, 4096, 0, {xrgb}, region, {}});
 

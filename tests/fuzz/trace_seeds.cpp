@@ -26,7 +26,8 @@ void record(trace::Recorder &r, int frames)
 {
 	std::vector<uint64_t> swapchain, video;
 	for (int i = 0; i < 3; ++i)
-		swapchain.push_back(r.recordAllocate(1920, 1080, DRM_FORMAT_XRGB8888, 8294400, "dma-heap:system", 41000));
+		swapchain.push_back(
+			r.recordAllocate(1920, 1080, DRM_FORMAT_XRGB8888, 8294400, "dma-heap:system", 41000));
 	const uint64_t cursor = r.recordAllocate(64, 64, DRM_FORMAT_ARGB8888, 16384, "dumb:vkms", 9000);
 	for (int i = 0; i < frames; ++i) {
 		video.push_back(r.recordAllocate(1280, 720, DRM_FORMAT_NV12, 1384448, "region:video", 3000));
@@ -86,7 +87,8 @@ int main(int argc, char **argv)
 	const std::string alloc = " 10 64 64 0x34325258 16384 dma-heap:system 5000\n";
 	bool ok = write(dir + "/recorded-one-process", readAll(one)) &&
 		  write(dir + "/recorded-two-processes", readAll(two)) &&
-		  write(dir + "/version-1", "hbm-trace 1\na 1 10 1920 1080 0x3231564e 3110400 dma-heap:system 5000\nf 1 20\n") &&
+		  write(dir + "/version-1",
+			"hbm-trace 1\na 1 10 1920 1080 0x3231564e 3110400 dma-heap:system 5000\nf 1 20\n") &&
 		  write(dir + "/id-reused-after-release", "hbm-trace 1\na 1" + alloc + "f 1 20\na 1" + alloc) &&
 		  write(dir + "/bad-header", "trace 2\n") &&
 		  write(dir + "/short-allocation", "hbm-trace 1\na 1 10\n") &&
@@ -95,8 +97,7 @@ int main(int argc, char **argv)
 		  write(dir + "/released-twice", "hbm-trace 1\na 1" + alloc + "f 1 20\nf 1 30\n") &&
 		  write(dir + "/allocated-while-live", "hbm-trace 1\na 1" + alloc + "a 1" + alloc) &&
 		  write(dir + "/release-of-another-process", "hbm-trace 2\na 100 1" + alloc + "f 200 1 20\n") &&
-		  write(dir + "/release-without-pid", "hbm-trace 2\nf 1 20\n") &&
-		  write(dir + "/empty", "");
+		  write(dir + "/release-without-pid", "hbm-trace 2\nf 1 20\n") && write(dir + "/empty", "");
 	std::remove(one.c_str());
 	std::remove(two.c_str());
 	::rmdir(tmp);
