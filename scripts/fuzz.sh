@@ -15,7 +15,7 @@ builddir=${HBM_FUZZ_BUILDDIR:-build-fuzz}
 	-Db_sanitize=address,undefined -Db_lundef=false -Dtests=false -Dexamples=false -Dlab=disabled \
 	-Dbuildtype=debugoptimized >/dev/null
 # The fuzzers alone (not the tools and benchmarks the same build dir could make).
-ninja -C "$builddir" $(ninja -C "$builddir" -t targets all | sed -n 's|^\(tests/fuzz/hbm-fuzz-[^:]*\): .*|\1|p' | grep -v '\.p/')
+ninja -C "$builddir" fuzzers
 
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1
 export HBM_FUZZ_OUT=$PWD/$builddir/fuzz-out

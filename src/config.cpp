@@ -5,6 +5,7 @@
 #include <hbm/config.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -35,32 +36,6 @@
 namespace hbm {
 
 namespace {
-
-/// @s between @quote marks, control characters escaped, so that a message stays one line.
-std::string quoted(std::string_view s, char quote = '"')
-{
-	std::string out(1, quote);
-	for (unsigned char c : s) {
-		if (c < 0x20 || c == 0x7f)
-			out += stringf("\\x%02x", c);
-		else if (c == quote || c == '\\')
-			out += {'\\', char(c)};
-		else
-			out += char(c);
-	}
-	return out + quote;
-}
-
-/// @s for a message: quoted, escaped, and cut after 64 bytes (a key can be a megabyte long).
-std::string shown(std::string_view s)
-{
-	if (s.size() <= 64)
-		return quoted(s, '\'');
-	size_t cut = 61;
-	while (cut && (s[cut] & 0xc0) == 0x80) // not inside a UTF-8 sequence
-		--cut;
-	return quoted(std::string(s.substr(0, cut)) + "...", '\'');
-}
 
 /// How many code points @s has: toml++ counts columns in code points.
 size_t codePoints(std::string_view s)
@@ -145,7 +120,9 @@ std::optional<TomlFault> tomlPlusPlusHazard(std::string_view text)
 {
 	enum class In { Code, Comment, Basic, BasicEscape, Literal, MultiBasic, Escape, LineEnding, MultiLiteral };
 	In in = In::Code;
-	unsigned line = 1, column = 0, depth = 0, parts = 0;
+	unsigned line = 1, column = 0, parts = 0;
+	std::string open; // the brackets open around here, innermost last
+	size_t scannedTo = 0; // bytes before this were looked at by a value's scan (below)
 	bool lineStart = true;
 	auto isBlank = [](char c) { return c == ' ' || c == '\t'; };
 	auto isSpace = [&](char c) { return isBlank(c) || c == '\r' || c == '\n'; };
@@ -161,7 +138,23 @@ std::optional<TomlFault> tomlPlusPlusHazard(std::string_view text)
 		case In::Code:
 			if (c >= 0x80)
 				return TomlFault{line, column, "a non-ASCII character outside a string or comment"};
-			if (c == '[' && depth == 0 && lineStart) {
+			// toml++ 3.3 classifies a value that begins with a digit or sign by scanning up
+			// to 127 code points ahead to a value terminator, quotes included: a non-ASCII
+			// character in that reach is #295's __builtin_unreachable() (`x = 0["é`). In TOML
+			// such a value is a number or date, ASCII up to a terminator: refusing is exact.
+			if ((std::isdigit(c) || c == '+' || c == '-') &&
+			    (i == 0 || !(std::isalnum(static_cast<unsigned char>(text[i - 1])) || text[i - 1] == '_' ||
+					 text[i - 1] == '-' || text[i - 1] == '+' || text[i - 1] == '.' || text[i - 1] == ':'))) {
+				size_t j = std::max(i + 1, scannedTo);
+				for (const size_t reach = i + 4 * 128; j < text.size() && j < reach; ++j) {
+					if (std::string_view(" \t\r\n]},#").find(text[j]) != std::string_view::npos)
+						break;
+					if (static_cast<unsigned char>(text[j]) >= 0x80)
+						return TomlFault{line, column, "a value beginning with a digit or sign runs into a non-ASCII character"};
+				}
+				scannedTo = j;
+			}
+			if (c == '[' && open.empty() && lineStart) {
 				size_t j = i + 1;
 				if (j < text.size() && text[j] == '[')
 					++j;
@@ -179,7 +172,7 @@ std::optional<TomlFault> tomlPlusPlusHazard(std::string_view text)
 				return TomlFault{line, column, "a dotted key of more than 16 parts"};
 			if (std::string_view("=[]{},#\n").find(char(c)) != std::string_view::npos)
 				parts = 0;
-			if ((c == '[' || c == '{') && depth == kMaxNesting)
+			if ((c == '[' || c == '{') && open.size() == kMaxNesting)
 				return TomlFault{line, column, "arrays or tables nested more than 16 deep"};
 			if (c == '#')
 				in = In::Comment;
@@ -189,10 +182,15 @@ std::optional<TomlFault> tomlPlusPlusHazard(std::string_view text)
 					i += 2;
 					column += 2;
 				}
-			} else if (c == '[' || c == '{')
-				++depth;
-			else if ((c == ']' || c == '}') && depth)
-				--depth;
+			} else if (c == '[' || c == '{') {
+				open += char(c);
+			} else if ((c == ']' || c == '}') && !open.empty()) {
+				// toml++ 3.3 takes a '}' where an array element belongs for the start of a
+				// value and asserts it is not (undefined behaviour without assertions).
+				if (c == '}' && open.back() == '[')
+					return TomlFault{line, column, "a '}' inside an array, where a value or ']' belongs"};
+				open.pop_back();
+			}
 			lineStart = lineStart && isSpace(c);
 			break;
 		case In::Comment:
@@ -262,7 +260,8 @@ std::string found(const toml::node &node)
 				--cut;
 			shown = shown.substr(0, cut) + "...";
 		}
-		out += " (" + shown + ")";
+		// toml++ writes a string as TOML would (a literal string keeps its tabs as they are).
+		out += " (" + printable(shown) + ")";
 	}
 	return out;
 }
@@ -336,8 +335,10 @@ Result<uint32_t> alignmentValue(const toml::node &node, const std::string &key, 
 {
 	const auto *i = node.as_integer();
 	int64_t v = i ? i->get() : 0;
-	if (v <= 0 || v > (1 << 30) || (v & (v - 1)))
-		return where.at(node, key + " must be a power of two (1 to 2^30), not " + found(node));
+	// What negotiation accepts of a participant (validateConstraints): a larger one would be
+	// taken here and refused at every negotiation.
+	if (v <= 0 || v > int64_t(kMaxAlignment) || (v & (v - 1)))
+		return where.at(node, key + " must be a power of two (1 to 2^24), not " + found(node));
 	return uint32_t(v);
 }
 
@@ -679,7 +680,8 @@ Result<Config> parseConfig(std::string_view text, std::string_view origin, std::
 		std::string what(e.description());
 		if (size_t nl = what.find("saw '\\n'"); inOverride && nl != what.npos)
 			what.replace(nl, 8, "saw the end of the statement"); // the line break is ours
-		return where.at(src.begin.line, src.begin.column, what, inOverride);
+		// toml++ quotes what it saw as it is: a control or stray byte of the text.
+		return where.at(src.begin.line, src.begin.column, printable(what), inOverride);
 	}
 	return fromTable(root, where);
 }

@@ -53,4 +53,78 @@ std::string byteCount(uint64_t bytes)
 	return stringf("%llu bytes", (unsigned long long)bytes);
 }
 
+namespace {
+
+/// The length of the well-formed UTF-8 sequence (RFC 3629) starting at @s[i], of two to
+/// four bytes; 0 if none starts there.
+size_t utf8Sequence(std::string_view s, size_t i)
+{
+	const unsigned char c = s[i];
+	const size_t n = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+	if (n == 0 || i + n > s.size())
+		return 0;
+	const unsigned char c1 = s[i + 1];
+	// No overlong forms, no surrogates, nothing above U+10FFFF.
+	const unsigned char lo = c == 0xe0 ? 0xa0 : c == 0xf0 ? 0x90 : 0x80;
+	const unsigned char hi = c == 0xed ? 0x9f : c == 0xf4 ? 0x8f : 0xbf;
+	if (c1 < lo || c1 > hi)
+		return 0;
+	for (size_t k = 2; k < n; ++k)
+		if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+/// @s with what quoted() escapes escaped; @quote 0: only what is not printable.
+std::string escaped(std::string_view s, char quote)
+{
+	std::string out;
+	for (size_t i = 0; i < s.size();) {
+		const unsigned char c = s[i];
+		if (c >= 0x80) {
+			if (size_t n = utf8Sequence(s, i)) {
+				out.append(s.substr(i, n));
+				i += n;
+				continue;
+			}
+			out += stringf("\\x%02x", c);
+		} else if (c < 0x20 || c == 0x7f) {
+			out += stringf("\\x%02x", c);
+		} else if (quote && (c == static_cast<unsigned char>(quote) || c == '\\')) {
+			out += {'\\', char(c)};
+		} else {
+			out += char(c);
+		}
+		++i;
+	}
+	return out;
+}
+
+} // namespace
+
+std::string quoted(std::string_view s, char quote)
+{
+	return quote + escaped(s, quote) + quote;
+}
+
+std::string printable(std::string_view s)
+{
+	return escaped(s, 0);
+}
+
+bool isPrintable(std::string_view s)
+{
+	return escaped(s, 0).size() == s.size();
+}
+
+std::string shown(std::string_view s)
+{
+	if (s.size() <= 64)
+		return quoted(s, '\'');
+	size_t cut = 61;
+	while (cut && (s[cut] & 0xc0) == 0x80) // not inside a UTF-8 sequence
+		--cut;
+	return quoted(std::string(s.substr(0, cut)) + "...", '\'');
+}
+
 } // namespace hbm

@@ -4,6 +4,7 @@
 #include <cstdarg>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace hbm {
@@ -31,5 +32,20 @@ std::string hex(uint64_t value);
 /// A size for a sentence: "64 MiB" when a whole number of MiB, "972.5 MiB (1019756544
 /// bytes)" above 1 MiB, else "4096 bytes".
 std::string byteCount(uint64_t bytes);
+
+/// @s between @quote marks for a sentence: control bytes, bytes that are not well-formed
+/// UTF-8 (an input's raw bytes) and the quote and backslash escaped ("\\x01", "\\xff",
+/// "\\'"), so that a message stays one printable line whatever it quotes.
+std::string quoted(std::string_view s, char quote = '"');
+
+/// @s with control bytes and bytes that are not well-formed UTF-8 escaped as in quoted(),
+/// no marks added: a sentence from elsewhere (a library's error) made one printable line.
+std::string printable(std::string_view s);
+
+/// Whether @s is printable() as it is: no control byte, well-formed UTF-8.
+bool isPrintable(std::string_view s);
+
+/// quoted() with '\'' marks, cut after 64 bytes with "..." (a value can be a megabyte long).
+std::string shown(std::string_view s);
 
 } // namespace hbm

@@ -4,6 +4,7 @@
 #include <hbm/trace.hpp>
 
 #include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -175,6 +176,25 @@ void recordRelease(uint64_t id)
 
 } // namespace trace
 
+namespace {
+
+/// A field of a record as its number: decimal digits only (no sign, no spaces, nothing
+/// after), or with @hex "0x" and hex digits; false if it is not one or does not fit @T.
+template<typename T>
+bool numberField(const std::string &field, T *out, bool hex = false)
+{
+	const char *begin = field.data(), *end = field.data() + field.size();
+	if (hex) {
+		if (field.size() < 3 || field[0] != '0' || (field[1] != 'x' && field[1] != 'X'))
+			return false;
+		begin += 2;
+	}
+	auto [ptr, ec] = std::from_chars(begin, end, *out, hex ? 16 : 10);
+	return ec == std::errc() && ptr == end && begin != end;
+}
+
+} // namespace
+
 Result<std::vector<TraceEvent>> parseTrace(std::string_view text)
 {
 	std::vector<TraceEvent> events;
@@ -191,41 +211,72 @@ Result<std::vector<TraceEvent>> parseTrace(std::string_view text)
 		++number;
 		if (number == 1) {
 			if (line != "hbm-trace 1" && line != "hbm-trace 2")
-				return makeError(EINVAL, "trace line 1: expected 'hbm-trace 2' (or 1), found '%s'", line.c_str());
+				return makeError(EINVAL, "trace line 1: expected 'hbm-trace 2' (or 1), found %s", shown(line).c_str());
 			withPid = line == "hbm-trace 2";
 			continue;
 		}
 		if (line.empty())
 			continue;
-		std::istringstream fields(line);
-		std::string kind;
+		// Fields are separated by blanks; each is read whole, so "64x" or "-1" is no
+		// number and nothing may follow the last field.
+		std::istringstream split(line);
+		std::vector<std::string> fields;
+		for (std::string field; split >> field;)
+			fields.push_back(field);
+		const std::string kind = fields.empty() ? "" : fields[0];
 		TraceEvent e;
-		fields >> kind;
 		const char *pid = withPid ? "PID " : "";
-		if (withPid && (kind == "a" || kind == "f"))
-			fields >> e.pid;
+		const size_t first = withPid ? 2 : 1; // the ID field
+		auto bad = [&](const char *name, size_t i) {
+			return makeError(EINVAL, "trace line %zu: %s %s is not a%s number%s", number, name, shown(fields[i]).c_str(),
+					 std::strcmp(name, "FOURCC") == 0 ? " hex" : "",
+					 std::strcmp(name, "FOURCC") == 0 ? " (0x3231564e)" : " (decimal digits, in range)");
+		};
 		if (kind == "a") {
-			std::string fourcc;
-			fields >> e.id >> e.timeUs >> e.width >> e.height >> fourcc >> e.size >> e.allocator >> e.latencyNs;
-			e.format = uint32_t(std::strtoul(fourcc.c_str(), nullptr, 16));
-			if (!fields || e.size == 0)
+			if (fields.size() != first + 8)
 				return makeError(EINVAL,
 						 "trace line %zu: an allocation needs %sID TIME WIDTH HEIGHT FOURCC SIZE ALLOCATOR LATENCY",
 						 number, pid);
+			if (withPid && !numberField(fields[1], &e.pid))
+				return bad("PID", 1);
+			if (!numberField(fields[first], &e.id))
+				return bad("ID", first);
+			if (!numberField(fields[first + 1], &e.timeUs))
+				return bad("TIME", first + 1);
+			if (!numberField(fields[first + 2], &e.width))
+				return bad("WIDTH", first + 2);
+			if (!numberField(fields[first + 3], &e.height))
+				return bad("HEIGHT", first + 3);
+			if (!numberField(fields[first + 4], &e.format, true))
+				return bad("FOURCC", first + 4);
+			if (!numberField(fields[first + 5], &e.size) || e.size == 0)
+				return makeError(EINVAL, "trace line %zu: SIZE %s is not a number of bytes above 0", number,
+						 shown(fields[first + 5]).c_str());
+			e.allocator = fields[first + 6];
+			if (!isPrintable(e.allocator))
+				return makeError(EINVAL, "trace line %zu: ALLOCATOR %s holds a control byte or is not UTF-8",
+						 number, shown(e.allocator).c_str());
+			if (!numberField(fields[first + 7], &e.latencyNs))
+				return bad("LATENCY", first + 7);
 			if (!live.emplace(e.pid, e.id).second)
 				return makeError(EINVAL, "trace line %zu: allocation %s is already live", number,
 						 idName(e).c_str());
 		} else if (kind == "f") {
 			e.allocate = false;
-			fields >> e.id >> e.timeUs;
-			if (!fields)
+			if (fields.size() != first + 2)
 				return makeError(EINVAL, "trace line %zu: a release needs %sID TIME", number, pid);
+			if (withPid && !numberField(fields[1], &e.pid))
+				return bad("PID", 1);
+			if (!numberField(fields[first], &e.id))
+				return bad("ID", first);
+			if (!numberField(fields[first + 1], &e.timeUs))
+				return bad("TIME", first + 1);
 			if (!live.erase({e.pid, e.id}))
 				return makeError(EINVAL,
 						 "trace line %zu: release of %s, which is not live (never allocated, or released already)",
 						 number, idName(e).c_str());
 		} else {
-			return makeError(EINVAL, "trace line %zu: unknown event '%s' (a, f)", number, kind.c_str());
+			return makeError(EINVAL, "trace line %zu: unknown event %s (a, f)", number, shown(kind).c_str());
 		}
 		events.push_back(std::move(e));
 	}

@@ -23,6 +23,7 @@
 #include <hbm/share.hpp>
 
 #include "common/process_resources.hpp"
+#include "fuzz_check.hpp"
 #include "share_wire.hpp"
 #include "wire_input.hpp"
 
@@ -30,12 +31,6 @@ using namespace hbm;
 using namespace hbm::fuzz;
 
 namespace {
-
-[[noreturn]] void fail(const char *what, const std::string &detail)
-{
-	std::fprintf(stderr, "fuzz_wire: %s: %s\n", what, detail.c_str());
-	std::abort();
-}
 
 /// The fds @spec asks for: the one to send, and what keeps its other end alive meanwhile.
 void makeFd(uint8_t spec, std::vector<UniqueFd> *send, std::vector<UniqueFd> *keep)
@@ -80,17 +75,6 @@ void sendPart(int socket, const uint8_t *data, size_t size, const std::vector<Un
 	for (const UniqueFd &fd : fds)
 		numbers.push_back(fd.get());
 	(void)sendWithFds(socket, data, size, numbers, MSG_NOSIGNAL | MSG_DONTWAIT);
-}
-
-void checkRefusal(const Error &error)
-{
-	if (error.code <= 0)
-		fail("refusal without an errno", error.message);
-	if (error.message.empty())
-		fail("refusal without a sentence", std::to_string(error.code));
-	for (unsigned char c : error.message)
-		if (c < 0x20 || c == 0x7f)
-			fail("unprintable byte in a sentence", error.message);
 }
 
 void run(const WireInput &in)

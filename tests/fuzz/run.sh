@@ -18,9 +18,11 @@ regressions)
 	;;
 fuzz)
 	seconds=$4
+	# Texts (a configuration, a trace) need room; binary inputs are small.
+	case $name in config | trace) max_len=4096 ;; *) max_len=512 ;; esac
 	mkdir -p "$out/corpus/$name" "$out/crashes/$name"
 	status=0
-	"$fuzzer" -max_total_time="$seconds" -max_len=512 -timeout=10 -print_final_stats=1 \
+	"$fuzzer" -max_total_time="$seconds" -max_len=$max_len -timeout=10 -print_final_stats=1 \
 		-artifact_prefix="$out/crashes/$name/" "$out/corpus/$name" "$seeds" || status=$?
 	if [ "$status" -ne 0 ]; then
 		echo "fuzz-$name: found a crash: keep it as tests/fuzz/crashes/$name/<what-it-is>" \

@@ -155,7 +155,7 @@ TEST(Config, ValuesAreTakenOnlyAsTheirOwnType)
 	expectError("[participant.c]\nformats = [\"NV12\"]\nimplicit_modifier = 1\n", "hbm.toml:3:21:",
 		    "implicit_modifier must be true or false, not an integer (1)");
 	expectError("[participant.c]\nformats = [\"NV12\"]\nstride_alignment = 64.0\n", "hbm.toml:3:20:",
-		    "stride_alignment must be a power of two (1 to 2^30), not a floating-point number (64.0)");
+		    "stride_alignment must be a power of two (1 to 2^24), not a floating-point number (64.0)");
 	expectError("[participant.c]\nformats = [\"NV12\"]\nmax_width = 1e3\n", "hbm.toml:3:13:",
 		    "max_width must be 1 to 65536, not a floating-point number");
 	expectError("[heap.reserved]\nmemory_end = true\n", "hbm.toml:2:14:", "memory_end must be a number or a size string like \"4G\", not a boolean (true)");
@@ -190,6 +190,33 @@ TEST(Config, SizesAreNeverNegativeGarbledOrOverflowing)
 	EXPECT_EQ(config->heaps[1].memoryEnd, 16384u);
 	EXPECT_EQ(config->heaps[2].memoryEnd, 17179869183ull << 30);
 	EXPECT_EQ(config->heaps[3].memoryEnd, UINT64_MAX);
+}
+
+// Found by fuzz_config (tests/fuzz/crashes/config/): an override statement was quoted with
+// control bytes escaped but raw bytes of another encoding kept, so the sentence was not
+// UTF-8. Valid UTF-8 in a quoted statement stays as it is.
+TEST(Config, OverrideStatementsAreQuotedPrintably)
+{
+	auto raw = parseConfig("", "hbm.toml", "heap.r\xff.cached=true");
+	ASSERT_FALSE(raw);
+	EXPECT_EQ(raw.error().message.rfind("HBM_CONFIG_OVERRIDE:1:7: statement 1 'heap.r\\xff.cached=true': ", 0), 0u)
+		<< raw.error().message;
+	auto cut = parseConfig("", "hbm.toml", "heap.r.cached=\"\xe2\x82\"");
+	ASSERT_FALSE(cut);
+	EXPECT_NE(cut.error().message.find("'heap.r.cached=\"\\xe2\\x82\"'"), std::string::npos) << cut.error().message;
+	auto text = parseConfig("", "hbm.toml", "heap.r.cached=\"\xc3\xa9\"");
+	ASSERT_FALSE(text);
+	EXPECT_NE(text.error().message.find("'heap.r.cached=\"\xc3\xa9\"'"), std::string::npos) << text.error().message;
+	// A value shown in a message: toml++ writes a string with a tab in it as it is.
+	auto tabs = parseConfig("[device]\nx = \"a\\tb\"\n", "hbm.toml");
+	ASSERT_FALSE(tabs);
+	EXPECT_NE(tabs.error().message.find("must be a table, not a string ('a\\x09b')"), std::string::npos)
+		<< tabs.error().message;
+	// toml++'s own description quotes what it saw, here the end of the statement.
+	auto seen = parseConfig("", "hbm.toml", "heap.r.cached=t");
+	ASSERT_FALSE(seen);
+	EXPECT_EQ(seen.error().message.find('\n'), std::string::npos) << seen.error().message;
+	EXPECT_NE(seen.error().message.find("saw 't\\x0a'"), std::string::npos) << seen.error().message;
 }
 
 TEST(Config, OverrideFaultsNameTheStatement)
@@ -261,6 +288,57 @@ TEST(Config, TableHeaderWithoutANameIsRefusedBeforeTomlPlusPlus)
 	auto config = parseConfig("a = [\n[1],\n]\n[ heap.x ]\n[kind.\"[&\"]\nallocators = ['[&']\n", "hbm.toml");
 	ASSERT_FALSE(config);
 	EXPECT_NE(config.error().message.find("hbm.toml:1:5: unknown section 'a'"), std::string::npos) << config.error().message;
+}
+
+// Found by fuzz_config's invariant (an accepted participant passes validateConstraints;
+// tests/fuzz/crashes/config/alignment-2-30-accepted-negotiation-refuses): alignments up to
+// 2^30 were accepted, and every negotiation with such a participant or rule was refused.
+TEST(Config, AlignmentsAreWhatNegotiationAccepts)
+{
+	expectError("[participant.c]\nformats = [\"NV12\"]\nstride_alignment = 1073741824\n", "hbm.toml:3:20:",
+		    "stride_alignment must be a power of two (1 to 2^24), not an integer (1073741824)");
+	expectError("[device.d]\nmatch.drm_driver = \"x\"\noffset_alignment = 33554432\n", "hbm.toml:3:20:",
+		    "offset_alignment must be a power of two (1 to 2^24)");
+	auto largest = parseConfig("[participant.c]\nformats = [\"NV12\"]\nstride_alignment = 16777216\n", "hbm.toml");
+	ASSERT_TRUE(largest) << largest.error().message;
+	EXPECT_EQ(largest->participants.at(0).constraints.strideAlignment, kMaxAlignment);
+}
+
+// Found by fuzz_config (tests/fuzz/crashes/config/toml-assertion-brace-as-array-element):
+// toml++ 3.3's parse_array() hands a '}' where an element belongs to parse_value(), which
+// asserts it is no value terminator — an abort here, undefined behaviour (an assumption)
+// in a build without assertions. A '}' can close only an inline table, never an array.
+TEST(Config, BraceInsideAnArrayIsRefusedBeforeTomlPlusPlus)
+{
+	expectError("x = [}]\n", "hbm.toml:1:6:", "a '}' inside an array");
+	expectError("x = [1, }]\n", "hbm.toml:1:9:", "a '}' inside an array");
+	expectError("x = [ # c\n }]\n", "hbm.toml:2:2:", "a '}' inside an array");
+	expectError("x = [[[[[[[[}[\x01" "0]]n'\n", "hbm.toml:1:13:", "a '}' inside an array");
+	expectError("", "HBM_CONFIG_OVERRIDE:1:39: statement 2 'kind.k.allocators=[}]': ", "a '}' inside an array",
+		    "heap.r.cached=true;kind.k.allocators=[}]");
+	// Where TOML has them, braces and brackets nest as ever.
+	auto config = parseConfig("[participant.c]\nformats = [\"NV12\", # }\n\"}\"]\n", "hbm.toml");
+	ASSERT_FALSE(config);
+	EXPECT_NE(config.error().message.find("unknown format '}'"), std::string::npos) << config.error().message;
+	EXPECT_TRUE(parseConfig("device.d = { match = { drm_driver = \"x\" }, formats = [\"NV12\"] }\n", "hbm.toml"));
+}
+
+// Found by fuzz_config (tests/fuzz/crashes/config/toml-unreachable-scanning-a-number-into-a-string):
+// toml++ 3.3 scans a value that begins with a digit or sign up to 127 code points ahead,
+// over quotes, asking is_value_terminator() of each — #295's __builtin_unreachable() for
+// a non-ASCII one, though the guard saw it inside a string.
+TEST(Config, NonAsciiInReachOfANumbersScanIsRefusedBeforeTomlPlusPlus)
+{
+	expectError("[participant.c]\nformats = 0[\"NV12\xcc\xaa\"]\n", "hbm.toml:2:11:",
+		    "a value beginning with a digit or sign runs into a non-ASCII character");
+	expectError("[heap.r]\nmemory_end = -1\"\xc2\xa1\"\n", "hbm.toml:2:14:", "runs into a non-ASCII character");
+	expectError("[heap.r]\nmemory_end = 1979-05-27 0\"\xc2\xa1\"\n", "hbm.toml:2:25:", "runs into a non-ASCII character");
+	// Numbers next to text where TOML allows it are taken as ever.
+	auto config = parseConfig("[participant.\"cam\xc3\xa9ra\"]\nformats = [\"NV12\"]\nmax_width = 1920 # \xc2\xa1\n"
+				  "max_height = 1080# \xc2\xa1\nstride_alignment = 64\n[heap.\"r\xc3\xa9\"]\nmemory_end = 4096\n",
+				  "hbm.toml");
+	ASSERT_TRUE(config) << config.error().message;
+	EXPECT_EQ(config->participants.at(0).constraints.maxHeight, 1080u);
 }
 
 // marzer/tomlplusplus#295: a code point whose 1018-wide block holds non-ASCII whitespace

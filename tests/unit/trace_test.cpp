@@ -41,6 +41,57 @@ TEST(Trace, ParsesAndNamesBadLines)
 	EXPECT_NE(kind.error().message.find("unknown event 'x'"), std::string::npos);
 }
 
+// Found by fuzz_trace (tests/fuzz/crashes/trace/): the header line and an unknown event
+// were echoed raw, so a control byte or a stray byte of another encoding reached the
+// terminal or log that shows the error.
+TEST(Trace, RefusalsQuoteTheInputPrintably)
+{
+	auto control = parseTrace(std::string("\x01\0\0\0\n", 5));
+	ASSERT_FALSE(control);
+	EXPECT_EQ(control.error().message, "trace line 1: expected 'hbm-trace 2' (or 1), found '\\x01\\x00\\x00\\x00'");
+	auto crlf = parseTrace("hbm-trace 2\r\n");
+	ASSERT_FALSE(crlf);
+	EXPECT_NE(crlf.error().message.find("found 'hbm-trace 2\\x0d'"), std::string::npos) << crlf.error().message;
+	auto raw = parseTrace("hbm-trace 2\n\xff\xfe\xc3\xa9 1 2\n");
+	ASSERT_FALSE(raw);
+	EXPECT_EQ(raw.error().message, "trace line 2: unknown event '\\xff\\xfe\xc3\xa9' (a, f)") << "valid UTF-8 (é) stays";
+	auto longLine = parseTrace(std::string(100000, 'x') + "\n");
+	ASSERT_FALSE(longLine);
+	EXPECT_LT(longLine.error().message.size(), 200u) << "a long line is cut, not echoed whole";
+}
+
+// Found by fuzz_trace (tests/fuzz/crashes/trace/): fields were read by istream, so a
+// FOURCC of garbage read as 0, "64hbm" as 64 and the rest as the next field, "-1" wrapped,
+// anything after the last field was ignored and an allocator name could hold NUL bytes —
+// accepted traces that did not say what their text said, and did not read back the same.
+TEST(Trace, EveryFieldIsReadWholeOrRefused)
+{
+	auto refused = [](const std::string &record, const std::string &what) {
+		auto events = parseTrace("hbm-trace 2\n" + record + "\n");
+		ASSERT_FALSE(events) << record;
+		EXPECT_EQ(events.error().code, EINVAL);
+		EXPECT_EQ(events.error().message.rfind("trace line 2: ", 0), 0u) << events.error().message;
+		EXPECT_NE(events.error().message.find(what), std::string::npos) << events.error().message;
+	};
+	refused("a 1 2 10 64 64 hbm-trace 2 dma-heap:system 5000", "FOURCC 'hbm-trace' is not a hex number");
+	refused("a 1 2 10 64 64hbm 0x34325258 16384 dma-heap:system 5000", "HEIGHT '64hbm' is not a number");
+	refused("a 1 2 10 64x 64 0x34325258 16384 dma-heap:system 5000", "WIDTH '64x' is not a number");
+	refused("a 1 -1 10 64 64 0x34325258 16384 dma-heap:system 5000", "ID '-1' is not a number");
+	refused("a 1 2 10 4294967296 64 0x34325258 16384 dma-heap:system 5000", "WIDTH '4294967296' is not a number");
+	refused("a 1 2 10 64 64 0x134325258 16384 dma-heap:system 5000", "FOURCC '0x134325258'");
+	refused("a 1 2 10 64 64 0x34325258 16384 dma-heap:system 5000 extra", "an allocation needs PID ID");
+	refused("a 1 2 10 64 64 0x34325258 0 dma-heap:system 5000", "SIZE '0' is not a number of bytes above 0");
+	refused("a 1 2 10 64 64 0x34325258 16384 dma-heap:sys\x01tem 5000", "ALLOCATOR 'dma-heap:sys\\x01tem' holds a control byte");
+	refused("a 1 2 10 64 64 0x34325258 16384 " + std::string(4, '\0') + " 5000", "ALLOCATOR '\\x00\\x00\\x00\\x00'");
+	refused("f 1 2 +20", "TIME '+20' is not a number");
+	refused("f 1 2 20 30", "a release needs PID ID TIME");
+
+	auto ok = parseTrace("hbm-trace 2\na 7 1 10 64 64 0X34325258 16384 region:cam\xc3\xa9ra 5000\nf 7 1 20\n");
+	ASSERT_TRUE(ok) << ok.error().message;
+	EXPECT_EQ((*ok)[0].format, DRM_FORMAT_XRGB8888);
+	EXPECT_EQ((*ok)[0].allocator, "region:cam\xc3\xa9ra") << "a region's name may be any text";
+}
+
 TEST(Trace, EveryReleaseNamesALiveAllocation)
 {
 	const std::string alloc = " 10 64 64 0x34325258 16384 dma-heap:system 5000\n";
