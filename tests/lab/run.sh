@@ -5,7 +5,7 @@
 #   run.sh [--timeout SECONDS] [--collect DIR] [--] COMMAND [ARGS...]
 #
 # The command starts in a fresh run directory shared read-write with the host (its files
-# are copied to DIR with --collect). HBM_* and GTEST_* variables are passed through;
+# are copied to DIR with --collect). HBM_*, GTEST_* and the sanitizers' *SAN_OPTIONS are passed through;
 # HBM_LAB=1 tells tests that a missing device is a failure, not a skip.
 # HBM_LAB_KERNEL_ARGS adds to the guest's kernel command line (e.g. drm.debug=0x14).
 # A guest that reports no status (kernel panic, hang, qemu failure) is a failure.

@@ -39,14 +39,14 @@ TEST(ClaimedSize, PastTheRealEndIsRefusedAtTheFirstMapping)
 {
 	auto buffer = claimed(4096, 8192);
 	ASSERT_TRUE(buffer);
-	const size_t mappingsBefore = test::mappingCount();
+	const size_t mappingsBefore = test::sharedMappingCount();
 	auto access = buffer->beginCpuAccess(CpuAccessMode::Read);
 	ASSERT_FALSE(access) << "planes past the descriptor's end were mapped";
 	EXPECT_EQ(access.error().code, EPROTO);
 	EXPECT_NE(access.error().message.find("gbm:test broke its promise: its planes reach byte 8192 of a 4096-byte dma-buf"),
 		  std::string::npos)
 		<< access.error().message;
-	EXPECT_EQ(test::mappingCount(), mappingsBefore) << "a refused access left a mapping";
+	EXPECT_EQ(test::sharedMappingCount(), mappingsBefore) << "a refused access left a mapping";
 }
 
 TEST(ClaimedSize, WithinTheRealEndMapsAndIsUsable)
