@@ -232,17 +232,23 @@ Result<std::vector<TraceEvent>> parseTrace(std::string_view text)
 					 std::strcmp(name, "FOURCC") == 0 ? " hex" : "",
 					 std::strcmp(name, "FOURCC") == 0 ? " (0x3231564e)" : " (decimal digits, in range)");
 		};
-		if (kind == "a") {
-			if (fields.size() != first + 8)
-				return makeError(EINVAL,
-						 "trace line %zu: an allocation needs %sID TIME WIDTH HEIGHT FOURCC SIZE ALLOCATOR LATENCY",
-						 number, pid);
+		// PID (version 2), ID and TIME open every event.
+		auto readOpening = [&]() -> Result<void> {
 			if (withPid && !numberField(fields[1], &e.pid))
 				return bad("PID", 1);
 			if (!numberField(fields[first], &e.id))
 				return bad("ID", first);
 			if (!numberField(fields[first + 1], &e.timeUs))
 				return bad("TIME", first + 1);
+			return {};
+		};
+		if (kind == "a") {
+			if (fields.size() != first + 8)
+				return makeError(EINVAL,
+						 "trace line %zu: an allocation needs %sID TIME WIDTH HEIGHT FOURCC SIZE ALLOCATOR LATENCY",
+						 number, pid);
+			if (auto opening = readOpening(); !opening)
+				return opening.error();
 			if (!numberField(fields[first + 2], &e.width))
 				return bad("WIDTH", first + 2);
 			if (!numberField(fields[first + 3], &e.height))
@@ -265,12 +271,8 @@ Result<std::vector<TraceEvent>> parseTrace(std::string_view text)
 			e.allocate = false;
 			if (fields.size() != first + 2)
 				return makeError(EINVAL, "trace line %zu: a release needs %sID TIME", number, pid);
-			if (withPid && !numberField(fields[1], &e.pid))
-				return bad("PID", 1);
-			if (!numberField(fields[first], &e.id))
-				return bad("ID", first);
-			if (!numberField(fields[first + 1], &e.timeUs))
-				return bad("TIME", first + 1);
+			if (auto opening = readOpening(); !opening)
+				return opening.error();
 			if (!live.erase({e.pid, e.id}))
 				return makeError(EINVAL,
 						 "trace line %zu: release of %s, which is not live (never allocated, or released already)",

@@ -24,6 +24,7 @@
 #include <hbm/v4l2.hpp>
 
 #include "common/fault_sweep.hpp"
+#include "common/fault_sweep_checks.hpp"
 #include "device_test.hpp"
 
 using namespace hbm;
@@ -65,43 +66,6 @@ SweepOptions labOptions()
 	SweepOptions o;
 	o.counters.push_back({"GEM handles", lowestFreeGemHandles});
 	return o;
-}
-
-::testing::AssertionResult clean(const SweepReport &report)
-{
-	std::printf(
-		"sweep: %llu calls (%s); %llu faulted runs, %llu faults injected, %llu errors, %zu distinct sentences\n",
-		(unsigned long long)report.calls, report.summary.c_str(), (unsigned long long)report.runs,
-		(unsigned long long)report.injected, (unsigned long long)report.errors, report.sentences.size());
-	if (std::getenv("HBM_FAULT_SENTENCES"))
-		for (const auto &[sentence, fault] : report.sentences)
-			std::printf("  %s\n    <- %s\n", sentence.c_str(), fault.c_str());
-	if (report.runs == 0)
-		return ::testing::AssertionFailure() << "nothing was swept";
-	if (report.problems.empty())
-		return ::testing::AssertionSuccess();
-	auto failure = ::testing::AssertionFailure() << report.problems.size() << " problems:";
-	for (const std::string &p : report.problems)
-		failure << "\n  " << p;
-	return failure;
-}
-
-Result<void> writeAndRead(Buffer &buffer)
-{
-	{
-		auto w = buffer.beginCpuAccess(CpuAccessMode::Write);
-		if (!w)
-			return w.error();
-		w->plane(0)[0] = 0x5a;
-		if (auto done = w->end(); !done)
-			return done.error();
-	}
-	auto r = buffer.beginCpuAccess(CpuAccessMode::Read);
-	if (!r)
-		return r.error();
-	if (r->plane(0)[0] != 0x5a)
-		return Error{EIO, "the byte written is not read back"};
-	return r->end();
 }
 
 Result<void> allocateAndDrop(const std::string &allocator)

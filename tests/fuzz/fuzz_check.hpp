@@ -125,4 +125,14 @@ inline bool writeSeed(const std::string &path, const std::vector<uint8_t> &bytes
 	return true;
 }
 
+/// The directory a seed writer (hbm-fuzz-NAME-seeds DIRECTORY) was given, or null after
+/// saying how to call it.
+inline const char *seedDirectory(int argc, char **argv)
+{
+	if (argc == 2)
+		return argv[1];
+	std::fprintf(stderr, "usage: %s DIRECTORY\n", argv[0]);
+	return nullptr;
+}
+
 } // namespace hbm::fuzz

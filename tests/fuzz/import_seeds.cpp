@@ -37,11 +37,10 @@ ImportInput of(const Layout &layout, bool fdPerPlane)
 
 int main(int argc, char **argv)
 {
-	if (argc != 2) {
-		std::fprintf(stderr, "usage: %s DIRECTORY\n", argv[0]);
+	const char *directory = seedDirectory(argc, argv);
+	if (!directory)
 		return 2;
-	}
-	const std::string dir = argv[1];
+	const std::string dir = directory;
 	bool ok = true;
 	auto write = [&](const std::string &name, const ImportInput &in) {
 		ok &= writeSeed(dir + "/" + name, encodeImportInput(in));

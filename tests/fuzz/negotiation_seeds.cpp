@@ -62,11 +62,10 @@ ParticipantInput declared(uint8_t number, std::vector<PairInput> pairs)
 
 int main(int argc, char **argv)
 {
-	if (argc != 2) {
-		std::fprintf(stderr, "usage: %s DIRECTORY\n", argv[0]);
+	const char *directory = seedDirectory(argc, argv);
+	if (!directory)
 		return 2;
-	}
-	const std::string dir = argv[1];
+	const std::string dir = directory;
 	bool ok = true;
 	auto write = [&](const char *name, const NegotiationInput &in) {
 		ok &= writeSeed(dir + "/" + name, encodeNegotiationInput(in));

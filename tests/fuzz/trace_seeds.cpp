@@ -58,11 +58,10 @@ bool write(const std::string &path, const std::string &text)
 
 int main(int argc, char **argv)
 {
-	if (argc != 2) {
-		std::fprintf(stderr, "usage: %s DIRECTORY\n", argv[0]);
+	const char *directory = fuzz::seedDirectory(argc, argv);
+	if (!directory)
 		return 2;
-	}
-	const std::string dir = argv[1];
+	const std::string dir = directory;
 	char tmp[] = "/tmp/hbm-trace-seeds-XXXXXX";
 	if (!::mkdtemp(tmp))
 		return 1;

@@ -17,6 +17,7 @@
 #include "backends/memfd/memfd.hpp"
 #include "common/importable_memfd.hpp"
 #include "context_private.hpp"
+#include "fuzz_check.hpp"
 #include "wire_input.hpp"
 
 using namespace hbm;
@@ -56,24 +57,17 @@ std::vector<uint8_t> wireBytes(const Buffer &buffer)
 
 bool write(const std::string &path, const WireInput &in)
 {
-	std::vector<uint8_t> bytes = encodeWireInput(in);
-	FILE *f = std::fopen(path.c_str(), "wb");
-	if (!f || std::fwrite(bytes.data(), 1, bytes.size(), f) != bytes.size() || std::fclose(f) != 0) {
-		std::perror(path.c_str());
-		return false;
-	}
-	return true;
+	return fuzz::writeSeed(path, encodeWireInput(in));
 }
 
 } // namespace
 
 int main(int argc, char **argv)
 {
-	if (argc != 2) {
-		std::fprintf(stderr, "usage: %s DIRECTORY\n", argv[0]);
+	const char *directory = seedDirectory(argc, argv);
+	if (!directory)
 		return 2;
-	}
-	const std::string dir = argv[1];
+	const std::string dir = directory;
 	std::vector<std::unique_ptr<Allocator>> list;
 	list.push_back(std::make_unique<test::ImportableMemfd>());
 	list.push_back(memfd::MemfdAllocator::create());

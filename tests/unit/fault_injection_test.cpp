@@ -29,6 +29,7 @@
 #include "common/dma_buf_stand_in.hpp"
 #include "common/fake_heap.hpp"
 #include "common/fault_sweep.hpp"
+#include "common/fault_sweep_checks.hpp"
 #include "context_private.hpp"
 #include "trace.hpp"
 
@@ -39,25 +40,6 @@ using namespace hbm::test::fault;
 namespace {
 
 constexpr uint32_t kWidth = 64, kHeight = 32; // XRGB8888: 8 KiB
-
-::testing::AssertionResult clean(const SweepReport &report)
-{
-	std::printf(
-		"sweep: %llu calls (%s); %llu faulted runs, %llu faults injected, %llu errors, %zu distinct sentences\n",
-		(unsigned long long)report.calls, report.summary.c_str(), (unsigned long long)report.runs,
-		(unsigned long long)report.injected, (unsigned long long)report.errors, report.sentences.size());
-	if (std::getenv("HBM_FAULT_SENTENCES"))
-		for (const auto &[sentence, fault] : report.sentences)
-			std::printf("  %s\n    <- %s\n", sentence.c_str(), fault.c_str());
-	if (report.runs == 0)
-		return ::testing::AssertionFailure() << "nothing was swept";
-	if (report.problems.empty())
-		return ::testing::AssertionSuccess();
-	auto failure = ::testing::AssertionFailure() << report.problems.size() << " problems:";
-	for (const std::string &p : report.problems)
-		failure << "\n  " << p;
-	return failure;
-}
 
 std::shared_ptr<Context> memfdContext()
 {
@@ -72,24 +54,6 @@ AllocationOptions cpuOnly(const std::string &allocator)
 	o.allocator = allocator;
 	o.allowCpuOnly = true;
 	return o;
-}
-
-Result<void> writeAndRead(Buffer &buffer)
-{
-	{
-		auto w = buffer.beginCpuAccess(CpuAccessMode::Write);
-		if (!w)
-			return w.error();
-		w->plane(0)[0] = 0x5a;
-		if (auto done = w->end(); !done)
-			return done.error();
-	}
-	auto r = buffer.beginCpuAccess(CpuAccessMode::Read);
-	if (!r)
-		return r.error();
-	if (r->plane(0)[0] != 0x5a)
-		return Error{EIO, "the byte written is not read back"};
-	return r->end();
 }
 
 std::string tempPath(const char *what)
