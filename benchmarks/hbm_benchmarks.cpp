@@ -17,6 +17,7 @@
 #include <linux/dma-heap.h>
 #include <xf86drm.h>
 
+#include <hbm-test/display.hpp>
 #include <hbm/hbm.hpp>
 #include <hbm-test/replay.hpp>
 #include <hbm-test/synthetic_trace.hpp>
@@ -71,22 +72,6 @@ void sideBySide(benchmark::State &state, Baseline baseline, Hbm hbm)
 	state.counters["ratio"] = base > 0 ? mine / base : 0;
 }
 
-std::string vkmsCard()
-{
-	for (int i = 0; i < 8; ++i) {
-		std::string path = "/dev/dri/card" + std::to_string(i);
-		hbm::UniqueFd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC));
-		if (!fd)
-			continue;
-		drmVersionPtr v = drmGetVersion(fd.get());
-		bool vkms = v && std::string(v->name) == "vkms";
-		drmFreeVersion(v);
-		if (vkms)
-			return path;
-	}
-	return {};
-}
-
 // --- allocation: hbm vs the raw heap ioctl --------------------------------------------
 
 void BM_AllocateVsRawHeapIoctl(benchmark::State &state)
@@ -137,7 +122,7 @@ void BM_VkmsAllocateVsMesaGbm(benchmark::State &state)
 		for (const hbm::AllocatorInfo &a : context()->allocators())
 			if (a.kind == kind && a.drmDriver == "vkms")
 				name = a.name;
-	std::string card = vkmsCard();
+	std::string card = hbm::test::cardForDriver("vkms");
 	hbm::UniqueFd fd(card.empty() ? -1 : ::open(card.c_str(), O_RDWR | O_CLOEXEC));
 	if (fd && drmIsMaster(fd.get()))
 		drmDropMaster(fd.get());

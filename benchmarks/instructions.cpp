@@ -38,6 +38,7 @@
 #include <linux/dma-heap.h>
 #include <xf86drm.h>
 
+#include <hbm-test/display.hpp>
 #include <hbm/hbm.hpp>
 
 #include "backends/allocator.hpp"
@@ -122,22 +123,6 @@ struct Mode {
 	const char *label = "round trip"; ///< what one operation is, without the export variant
 	std::function<void()> cleanup = [] {};
 };
-
-std::string vkmsCard()
-{
-	for (int i = 0; i < 8; ++i) {
-		std::string path = "/dev/dri/card" + std::to_string(i);
-		hbm::UniqueFd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC));
-		if (!fd)
-			continue;
-		drmVersionPtr v = drmGetVersion(fd.get());
-		bool vkms = v && std::string_view(v->name) == "vkms";
-		drmFreeVersion(v);
-		if (vkms)
-			return path;
-	}
-	return {};
-}
 
 int run(const char *modeName, const Mode &mode, int iterations, std::string_view side)
 {
@@ -230,7 +215,7 @@ int main(int argc, char **argv)
 		for (const hbm::AllocatorInfo &a : ctx->allocators())
 			if (a.kind == hbm::AllocatorKind::Gbm && a.drmDriver == "vkms")
 				options.allocator = a.name;
-		std::string path = vkmsCard();
+		std::string path = hbm::test::cardForDriver("vkms");
 		card = hbm::UniqueFd(path.empty() ? -1 : ::open(path.c_str(), O_RDWR | O_CLOEXEC));
 		if (card && drmIsMaster(card.get()))
 			drmDropMaster(card.get());

@@ -3,6 +3,7 @@
 #include <hbm-test/display.hpp>
 
 #include <cerrno>
+#include <fcntl.h>
 #include <poll.h>
 
 #include <drm_fourcc.h>
@@ -10,6 +11,7 @@
 #include <hbm/format.hpp>
 #include <hbm/unique_fd.hpp>
 
+#include "device_nodes.hpp"
 #include "error.hpp"
 #include "kms/drm_objects.hpp"
 #include "kms/kms_device_private.hpp"
@@ -333,6 +335,21 @@ Result<void> Display::captureWriteback(const Framebuffer &target, int timeoutMs)
 size_t gemHandleCount(const KmsDevice &device)
 {
 	return KmsDevice::Private::of(device).gem->size();
+}
+
+std::string cardForDriver(std::string_view driver)
+{
+	for (const std::string &card : deviceNodes("/dev/dri", "card")) {
+		UniqueFd fd(::open(card.c_str(), O_RDWR | O_CLOEXEC));
+		if (!fd)
+			continue;
+		drmVersionPtr v = drmGetVersion(fd.get());
+		const bool match = v && v->name && std::string_view(v->name) == driver;
+		drmFreeVersion(v);
+		if (match)
+			return card;
+	}
+	return {};
 }
 
 } // namespace hbm::test

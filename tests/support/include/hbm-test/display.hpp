@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include <hbm/format_set.hpp>
 #include <hbm/kms.hpp>
@@ -52,5 +53,8 @@ private:
 
 /// Number of GEM handles @device holds on its fd (for leak checks).
 size_t gemHandleCount(const KmsDevice &device);
+
+/// The first /dev/dri/card* whose DRM driver is @driver ("vkms"), or "" when none is.
+std::string cardForDriver(std::string_view driver);
 
 } // namespace hbm::test
