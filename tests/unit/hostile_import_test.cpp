@@ -25,6 +25,7 @@
 #include <hbm/hbm.h>
 
 #include "common/dma_buf_stand_in.hpp"
+#include "common/fds_of_every_kind.hpp"
 #include "common/process_resources.hpp"
 
 using namespace hbm;
@@ -42,7 +43,9 @@ constexpr uint64_t kNv12LumaSize = 704ull * 479;
 constexpr uint64_t kNv12Size = kNv12LumaSize + 704ull * 240;
 
 /// Every kind of descriptor a row may name, opened for one TEST and closed after it.
-struct Fds {
+struct Fds : test::FdsOfEveryKind {
+	Fds() { closed = numberJustClosed(); }
+
 	UniqueFd standIn = test::makeDmaBufStandIn(16384); // 64x64 XRGB8888, 256-byte stride
 	UniqueFd otherStandIn = test::makeDmaBufStandIn(16384);
 	UniqueFd small = test::makeDmaBufStandIn(100);
@@ -51,49 +54,13 @@ struct Fds {
 	UniqueFd nv12 = test::makeDmaBufStandIn(kNv12Size);
 	UniqueFd yuv = test::makeDmaBufStandIn(17); // 3x3 YUV420: 9 + 4 + 4 bytes
 	UniqueFd ccs = test::makeDmaBufStandIn(16384 + 4096);
-	UniqueFd memfd{::memfd_create("not-a-dma-buf", MFD_CLOEXEC)};
-	UniqueFd pipeRead, pipeWrite, socket, peer;
-	UniqueFd devNull{::open("/dev/null", O_RDWR | O_CLOEXEC)};
-	UniqueFd directory{::open("/tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
-	UniqueFd path{::open("/dev/null", O_PATH | O_CLOEXEC)};
-	UniqueFd regular{::open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)};
-	UniqueFd event{::eventfd(0, EFD_CLOEXEC)};
-	UniqueFd timer{::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC)};
-	UniqueFd epoll{::epoll_create1(EPOLL_CLOEXEC)};
-	UniqueFd inotify{::inotify_init1(IN_CLOEXEC)};
-	UniqueFd signal;
-	int closed = -1;
-
-	Fds()
-	{
-		int p[2];
-		if (::pipe2(p, O_CLOEXEC) == 0) {
-			pipeRead = UniqueFd(p[0]);
-			pipeWrite = UniqueFd(p[1]);
-		}
-		if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) == 0) {
-			socket = UniqueFd(p[0]);
-			peer = UniqueFd(p[1]);
-		}
-		sigset_t set;
-		sigemptyset(&set);
-		sigaddset(&set, SIGUSR2);
-		signal = UniqueFd(::signalfd(-1, &set, SFD_CLOEXEC));
-		if (memfd) {
-			EXPECT_EQ(::ftruncate(memfd.get(), 1 << 20), 0);
-		}
-		closed = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-		::close(closed);
-	}
 
 	bool complete() const
 	{
-		for (const UniqueFd *fd : {&standIn, &otherStandIn, &small, &empty, &wide, &nv12, &yuv, &ccs, &memfd,
-					   &pipeRead, &pipeWrite, &socket, &devNull, &directory, &path, &regular, &event,
-					   &timer, &epoll, &inotify, &signal})
+		for (const UniqueFd *fd : {&standIn, &otherStandIn, &small, &empty, &wide, &nv12, &yuv, &ccs})
 			if (!*fd)
 				return false;
-		return true;
+		return FdsOfEveryKind::complete();
 	}
 };
 

@@ -21,27 +21,16 @@
 #include "share_wire.hpp"
 
 #include "common/dma_buf_stand_in.hpp"
+#include "common/fds_of_every_kind.hpp"
 #include "common/process_resources.hpp"
+#include "common/valid_wire.hpp"
 
 using namespace hbm;
+using test::validWire;
 
 namespace {
 
 using Bytes = std::vector<uint8_t>;
-
-WireDescriptor validWire()
-{
-	WireDescriptor w = {};
-	w.header = {kWireMagic, kShareVersion, sizeof(WireDescriptor)};
-	w.width = 64;
-	w.height = 64;
-	w.format = DRM_FORMAT_XRGB8888;
-	w.modifier = DRM_FORMAT_MOD_LINEAR;
-	w.planeCount = 1;
-	w.fdCount = 1;
-	w.planes[0] = {0, 256, 0};
-	return w;
-}
 
 Bytes bytesOf(const WireDescriptor &w, size_t size = sizeof(WireDescriptor))
 {
@@ -74,36 +63,20 @@ Bytes nv12Wire(bool twoFds, const std::function<void(WireDescriptor &)> &change 
 }
 
 /// The descriptors a row may attach, made once per TEST.
-struct Fds {
+struct Fds : test::FdsOfEveryKind {
+	Fds() { closed = numberJustClosed(); }
+
 	UniqueFd standIn = test::makeDmaBufStandIn(16384);
 	UniqueFd otherStandIn = test::makeDmaBufStandIn(16384);
 	UniqueFd nv12 = test::makeDmaBufStandIn(6144);
 	UniqueFd small = test::makeDmaBufStandIn(100);
-	UniqueFd memfd{::memfd_create("not-a-dma-buf", MFD_CLOEXEC)};
-	UniqueFd pipeRead, pipeWrite, socket, peer;
-	UniqueFd devNull{::open("/dev/null", O_RDWR | O_CLOEXEC)};
-	UniqueFd directory{::open("/tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
-	UniqueFd event{::eventfd(0, EFD_CLOEXEC)};
 
-	Fds()
-	{
-		int p[2];
-		if (::pipe2(p, O_CLOEXEC) == 0) {
-			pipeRead = UniqueFd(p[0]);
-			pipeWrite = UniqueFd(p[1]);
-		}
-		if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) == 0) {
-			socket = UniqueFd(p[0]);
-			peer = UniqueFd(p[1]);
-		}
-	}
 	bool complete() const
 	{
-		for (const UniqueFd *fd : {&standIn, &otherStandIn, &nv12, &small, &memfd, &pipeRead, &socket, &devNull,
-					   &directory, &event})
+		for (const UniqueFd *fd : {&standIn, &otherStandIn, &nv12, &small})
 			if (!*fd)
 				return false;
-		return true;
+		return FdsOfEveryKind::complete();
 	}
 };
 

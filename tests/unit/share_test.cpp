@@ -18,23 +18,12 @@
 #include "share_wire.hpp"
 
 #include "common/process_resources.hpp"
+#include "common/valid_wire.hpp"
 
 using namespace hbm;
+using test::validWire;
 
 namespace {
-
-WireDescriptor validWire()
-{
-	WireDescriptor w = {};
-	w.header = {kWireMagic, kShareVersion, sizeof(WireDescriptor)};
-	w.width = 64;
-	w.height = 64;
-	w.format = DRM_FORMAT_XRGB8888;
-	w.planeCount = 1;
-	w.fdCount = 1;
-	w.planes[0] = {0, 256, 0};
-	return w;
-}
 
 void expectParseError(const void *data, size_t size, size_t fds, const std::string &text, int code = EPROTO)
 {
