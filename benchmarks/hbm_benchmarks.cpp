@@ -22,6 +22,8 @@
 #include <hbm-test/replay.hpp>
 #include <hbm-test/synthetic_trace.hpp>
 
+#include "bare_share.hpp"
+
 #include "dma_buf.hpp"
 
 namespace {
@@ -229,30 +231,7 @@ void BM_ShareVsBareScmRights(benchmark::State &state)
 	const int fd = (*buffer)->planeFd(0).get();
 	sideBySide(
 		state,
-		[&]() -> const char * {
-			char payload[104] = {};
-			struct iovec iov = {payload, sizeof(payload)};
-			alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-			struct msghdr msg = {};
-			msg.msg_iov = &iov;
-			msg.msg_iovlen = 1;
-			msg.msg_control = control;
-			msg.msg_controllen = sizeof(control);
-			struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-			c->cmsg_level = SOL_SOCKET;
-			c->cmsg_type = SCM_RIGHTS;
-			c->cmsg_len = CMSG_LEN(sizeof(int));
-			std::memcpy(CMSG_DATA(c), &fd, sizeof(int));
-			if (::sendmsg(a.get(), &msg, 0) < 0)
-				return "sendmsg failed";
-			msg.msg_controllen = sizeof(control);
-			if (::recvmsg(b.get(), &msg, MSG_CMSG_CLOEXEC) < 0)
-				return "recvmsg failed";
-			int received;
-			std::memcpy(&received, CMSG_DATA(CMSG_FIRSTHDR(&msg)), sizeof(int));
-			::close(received);
-			return nullptr;
-		},
+		[&]() -> const char * { return hbm::bench::bareScmRightsRoundTrip(a.get(), b.get(), fd); },
 		[&]() -> const char * {
 			if (!hbm::sendBuffer(a.get(), **buffer))
 				return "sendBuffer failed";

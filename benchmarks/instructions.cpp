@@ -39,6 +39,8 @@
 #include <xf86drm.h>
 
 #include <hbm-test/display.hpp>
+
+#include "bare_share.hpp"
 #include <hbm/hbm.hpp>
 
 #include "backends/allocator.hpp"
@@ -247,29 +249,7 @@ int main(int argc, char **argv)
 		mode.exportVariant = false;
 		mode.hbm = [](bool) { return hbm::sendBuffer(sv[0], *shared) && hbm::receiveBuffer(sv[1]); };
 		mode.raw = [](bool) {
-			const int fd = shared->planeFd(0).get();
-			char payload[104] = {};
-			struct iovec iov = {payload, sizeof(payload)};
-			alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-			struct msghdr msg = {};
-			msg.msg_iov = &iov;
-			msg.msg_iovlen = 1;
-			msg.msg_control = control;
-			msg.msg_controllen = sizeof(control);
-			struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-			c->cmsg_level = SOL_SOCKET;
-			c->cmsg_type = SCM_RIGHTS;
-			c->cmsg_len = CMSG_LEN(sizeof(int));
-			std::memcpy(CMSG_DATA(c), &fd, sizeof(int));
-			if (::sendmsg(sv[0], &msg, 0) < 0)
-				return false;
-			msg.msg_controllen = sizeof(control);
-			if (::recvmsg(sv[1], &msg, MSG_CMSG_CLOEXEC) < 0)
-				return false;
-			int received;
-			std::memcpy(&received, CMSG_DATA(CMSG_FIRSTHDR(&msg)), sizeof(int));
-			::close(received);
-			return true;
+			return hbm::bench::bareScmRightsRoundTrip(sv[0], sv[1], shared->planeFd(0).get()) == nullptr;
 		};
 	} else if (modeName != "stand-in") {
 		std::fprintf(stderr, "hbm-instructions: unknown mode '%s' (stand-in, dma-heap, gbm, share)\n",
