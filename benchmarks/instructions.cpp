@@ -39,11 +39,10 @@
 #include <xf86drm.h>
 
 #include <hbm-test/display.hpp>
-
-#include "bare_share.hpp"
 #include <hbm/hbm.hpp>
 
 #include "backends/allocator.hpp"
+#include "bare_share.hpp"
 #include "context_private.hpp"
 #include "backends/shared_memory.hpp"
 
