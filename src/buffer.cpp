@@ -228,13 +228,12 @@ Result<PlaneArray<PlaneExport>> Buffer::exportPlanes() const
 {
 	PlaneArray<PlaneExport> planes;
 	for (size_t i = 0; i < d_->layout.planes.size(); ++i) {
-		PlaneExport p;
+		PlaneExport &p = planes.emplace_back(); // in place: no PlaneExport moved per plane
 		p.fd = planeFd(i).duplicate();
 		if (!p.fd)
 			return makeError(errno, "cannot duplicate the descriptor of plane %zu", i);
 		p.offset = d_->layout.planes[i].offset;
 		p.stride = d_->layout.planes[i].stride;
-		planes.push_back(std::move(p));
 	}
 	return planes;
 }

@@ -90,7 +90,8 @@ public:
 	T &emplace_back(Args &&...args)
 	{
 		size_t i = grow();
-		items_[i] = T{std::forward<Args>(args)...};
+		if constexpr (sizeof...(Args) != 0) // a slot past size() is already T{}
+			items_[i] = T{std::forward<Args>(args)...};
 		return items_[i];
 	}
 	/// Room is always there: kept so that code written for std::vector reads the same.
