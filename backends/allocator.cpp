@@ -49,8 +49,13 @@ FormatSet linearFormats()
 Allocation singleFdAllocation(Layout layout, SharedFd fd, uint64_t fdSize)
 {
 	Allocation a;
-	a.planeFds.assign(layout.planes.size(), fd);
-	a.planeFdSizes.assign(layout.planes.size(), fdSize);
+	const size_t planes = layout.planes.size();
+	// The last plane takes @fd itself: one reference count change per further plane only.
+	for (size_t i = 0; i + 1 < planes; ++i)
+		a.planeFds.push_back(fd);
+	if (planes)
+		a.planeFds.push_back(std::move(fd));
+	a.planeFdSizes.assign(planes, fdSize);
 	a.layout = std::move(layout);
 	return a;
 }
