@@ -160,7 +160,8 @@ Capabilities storageCapabilities(const Buffer::Private &buffer)
 
 Buffer::Private::~Private()
 {
-	trace::recordRelease(provenance.traceId);
+	if (provenance.traceId) // recorded only under HBM_TRACE
+		trace::recordRelease(provenance.traceId);
 }
 
 Buffer::Buffer(Private *d) : d_(d) {}
