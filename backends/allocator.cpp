@@ -49,8 +49,13 @@ FormatSet linearFormats()
 Allocation singleFdAllocation(Layout layout, SharedFd fd, uint64_t fdSize)
 {
 	Allocation a;
-	a.planeFds.assign(layout.planes.size(), fd);
-	a.planeFdSizes.assign(layout.planes.size(), fdSize);
+	const size_t planes = layout.planes.size();
+	// The last plane takes @fd itself: one reference count change per further plane only.
+	for (size_t i = 0; i + 1 < planes; ++i)
+		a.planeFds.push_back(fd);
+	if (planes)
+		a.planeFds.push_back(std::move(fd));
+	a.planeFdSizes.assign(planes, fdSize);
 	a.layout = std::move(layout);
 	return a;
 }
@@ -100,35 +105,39 @@ std::string checkDescriptor(int fd, uint64_t *size, bool deviceImportable, int *
 	return {};
 }
 
-} // namespace
-
-Result<Allocation> Allocator::allocate(const AllocationRequest &request)
+/// Whether @info's allocator declares a modifier of @request for its format.
+Result<void> acceptable(const AllocatorInfo &info, const AllocationRequest &request)
 {
 	// Built only when a message needs it: naming a format costs libdrm allocations.
 	auto what = [&] {
 		return stringf("%ux%u %s", request.width, request.height, formatName(request.format).c_str());
 	};
 	bool anyModifier = std::any_of(request.modifiers.begin(), request.modifiers.end(),
-				       [&](uint64_t m) { return info_.formats.contains(request.format, m); });
+				       [&](uint64_t m) { return info.formats.contains(request.format, m); });
 	if (!anyModifier) {
 		const std::string asked = joinedBy(request.modifiers, modifierName);
-		return makeError(ENOTSUP, "%s cannot make %s with modifier %s", info_.name.c_str(),
+		return makeError(ENOTSUP, "%s cannot make %s with modifier %s", info.name.c_str(),
 				 what().c_str(), asked.empty() ? "(none given)" : asked.c_str());
 	}
+	return {};
+}
 
-	auto result = doAllocate(request);
-	if (!result)
-		return withContext(result.error(), info_.name);
-
+/// What every backend promises, checked on @a fresh from @info's backend (its sizes
+/// settled in place).
+Result<void> keptPromises(const AllocatorInfo &info, const AllocationRequest &request, Allocation &a)
+{
+	// Built only when a message needs it: naming a format costs libdrm allocations.
+	auto what = [&] {
+		return stringf("%ux%u %s", request.width, request.height, formatName(request.format).c_str());
+	};
 	// What every backend promises. A broken promise is this project's bug, reported as such.
-	const Allocation &a = *result;
 	auto broken = [&](const std::string &why) {
-		return makeError(EPROTO, "%s broke its promise for %s: %s", info_.name.c_str(),
+		return makeError(EPROTO, "%s broke its promise for %s: %s", info.name.c_str(),
 				 what().c_str(), why.c_str());
 	};
 	int kernelError = 0;
 	auto unchecked = [&](const std::string &why) {
-		return makeError(kernelError, "%s: %s: %s", info_.name.c_str(), what().c_str(), why.c_str());
+		return makeError(kernelError, "%s: %s: %s", info.name.c_str(), what().c_str(), why.c_str());
 	};
 	if (a.layout.width != request.width || a.layout.height != request.height ||
 	    a.layout.format != request.format)
@@ -140,7 +149,7 @@ Result<Allocation> Allocator::allocate(const AllocationRequest &request)
 	    a.planeFds.size() != a.layout.planes.size())
 		return broken(stringf("%zu planes with %zu descriptors", a.layout.planes.size(),
 				      a.planeFds.size()));
-	PlaneArray<uint64_t> sizes = result->planeFdSizes;
+	PlaneArray<uint64_t> sizes = a.planeFdSizes;
 	sizes.resize(a.layout.planes.size()); // none reported: zeros, asked of the kernel
 	uint64_t total = 0; // of the distinct descriptors
 	for (size_t i = 0; i < a.layout.planes.size(); ++i) {
@@ -151,7 +160,7 @@ Result<Allocation> Allocator::allocate(const AllocationRequest &request)
 			++same;
 		if (same < i) {
 			sizes[i] = sizes[same];
-		} else if (std::string why = checkDescriptor(a.planeFds[i].get(), &sizes[i], info_.deviceImportable,
+		} else if (std::string why = checkDescriptor(a.planeFds[i].get(), &sizes[i], info.deviceImportable,
 							     &kernelError, a.sizesClaimed);
 			   !why.empty()) {
 			return kernelError ? unchecked(stringf("plane %zu: ", i) + why) : broken(stringf("plane %zu: ", i) + why);
@@ -164,15 +173,33 @@ Result<Allocation> Allocator::allocate(const AllocationRequest &request)
 					      i, (unsigned long long)p.offset, (unsigned long long)p.size,
 					      (unsigned long long)sizes[i]));
 	}
-	result->planeFdSizes = sizes;
+	a.planeFdSizes = sizes;
 	if (verifyWithKernel())
-		result->sizesClaimed = false; // asked of the kernel just now
+		a.sizesClaimed = false; // asked of the kernel just now
 	// Memory committed at allocation was weighed before the kernel was asked (byte
 	// allocators, checkedBytes()); an image allocator's pages come at first use, so its
 	// real size is weighed now, before anyone can touch them.
-	if (info_.memoryCommit != MemoryCommit::AtAllocation)
-		if (std::string why = memoryShortfall(total, info_); !why.empty())
-			return makeError(ENOMEM, "%s: %s", info_.name.c_str(), why.c_str());
+	if (info.memoryCommit != MemoryCommit::AtAllocation)
+		if (std::string why = memoryShortfall(total, info); !why.empty())
+			return makeError(ENOMEM, "%s: %s", info.name.c_str(), why.c_str());
+	return {};
+}
+
+
+} // namespace
+
+Result<Allocation> Allocator::allocate(const AllocationRequest &request)
+{
+	// One Result, returned by name on every path: the allocation is made in the caller's
+	// slot (NRVO) rather than moved out of a local on its way back.
+	Result<void> accepted = acceptable(info_, request);
+	Result<Allocation> result = accepted ? doAllocate(request) : Result<Allocation>(accepted.error());
+	if (!result) {
+		if (accepted)
+			result = withContext(result.error(), info_.name);
+	} else if (Result<void> kept = keptPromises(info_, request, *result); !kept) {
+		result = kept.error();
+	}
 	return result;
 }
 

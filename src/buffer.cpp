@@ -14,6 +14,7 @@
 
 #include <hbm/format.hpp>
 
+#include "backends/allocator.hpp"
 #include "buffer_private.hpp"
 #include "dma_buf.hpp"
 #include "error.hpp"
@@ -83,12 +84,12 @@ Result<std::shared_ptr<Buffer>> BufferFactory::create(Layout layout, PlaneArray<
 	return std::shared_ptr<Buffer>(std::move(made));
 }
 
-std::shared_ptr<Buffer> BufferFactory::fromCheckedAllocation(Layout layout, PlaneArray<SharedFd> planeFds,
-							     const PlaneArray<uint64_t> &planeFdSizes, bool dmaBuf,
-							     Provenance provenance, bool sizesClaimed)
+namespace {
+
+/// The memories of a checked allocation: one per distinct SharedFd of @planeFds (moved from).
+void adoptPlanes(Buffer::Private *d, PlaneArray<SharedFd> &planeFds, const PlaneArray<uint64_t> &planeFdSizes,
+		 bool dmaBuf, bool sizesClaimed)
 {
-	auto made = std::make_shared<BufferWithState>();
-	Buffer::Private *d = &made->state;
 	for (size_t i = 0; i < planeFds.size(); ++i) {
 		size_t m = 0;
 		while (m < d->memories.size() && !(d->memories[m].fd == planeFds[i]))
@@ -102,9 +103,43 @@ std::shared_ptr<Buffer> BufferFactory::fromCheckedAllocation(Layout layout, Plan
 		}
 		d->planeMemory.push_back(uint8_t(m));
 	}
+}
+
+} // namespace
+
+std::shared_ptr<Buffer> BufferFactory::fromCheckedAllocation(Layout layout, PlaneArray<SharedFd> planeFds,
+							     const PlaneArray<uint64_t> &planeFdSizes, bool dmaBuf,
+							     Provenance provenance, bool sizesClaimed)
+{
+	auto made = std::make_shared<BufferWithState>();
+	Buffer::Private *d = &made->state;
+	adoptPlanes(d, planeFds, planeFdSizes, dmaBuf, sizesClaimed);
 	d->layout = std::move(layout);
 	d->participants = std::move(provenance.participants); // the live list; not kept twice
 	d->provenance = std::move(provenance);
+	return made;
+}
+
+std::shared_ptr<Buffer> BufferFactory::fromAllocation(Allocation &allocation, const AllocatorInfo &allocator,
+						      Provenance *known, uint64_t traceId)
+{
+	auto made = std::make_shared<BufferWithState>();
+	Buffer::Private *d = &made->state;
+	adoptPlanes(d, allocation.planeFds, allocation.planeFdSizes, allocator.deviceImportable,
+		    allocation.sizesClaimed);
+	d->layout = allocation.layout;
+	Provenance &p = d->provenance;
+	if (known) {
+		p.plan = std::move(known->plan);
+		d->participants = std::move(known->participants); // the live list; not kept twice
+	}
+	p.origin = allocator.name;
+	p.contiguous = allocator.contiguous;
+	p.cached = allocator.cached;
+	p.device = allocator.drmDeviceId;
+	p.memoryEnd = allocator.memoryEnd;
+	p.keepAlive = std::move(allocation.keepAlive);
+	p.traceId = traceId;
 	return made;
 }
 
@@ -125,7 +160,8 @@ Capabilities storageCapabilities(const Buffer::Private &buffer)
 
 Buffer::Private::~Private()
 {
-	trace::recordRelease(provenance.traceId);
+	if (provenance.traceId) // recorded only under HBM_TRACE
+		trace::recordRelease(provenance.traceId);
 }
 
 Buffer::Buffer(Private *d) : d_(d) {}
@@ -193,13 +229,12 @@ Result<PlaneArray<PlaneExport>> Buffer::exportPlanes() const
 {
 	PlaneArray<PlaneExport> planes;
 	for (size_t i = 0; i < d_->layout.planes.size(); ++i) {
-		PlaneExport p;
+		PlaneExport &p = planes.emplace_back(); // in place: no PlaneExport moved per plane
 		p.fd = planeFd(i).duplicate();
 		if (!p.fd)
 			return makeError(errno, "cannot duplicate the descriptor of plane %zu", i);
 		p.offset = d_->layout.planes[i].offset;
 		p.stride = d_->layout.planes[i].stride;
-		planes.push_back(std::move(p));
 	}
 	return planes;
 }

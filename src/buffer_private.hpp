@@ -16,6 +16,8 @@
 
 namespace hbm {
 
+struct Allocation;
+
 /// One memory object behind a buffer's planes: a dma-buf (or a memfd).
 struct Memory {
 	SharedFd fd;
@@ -82,6 +84,12 @@ struct BufferFactory {
 	static std::shared_ptr<Buffer> fromCheckedAllocation(Layout layout, PlaneArray<SharedFd> planeFds,
 							     const PlaneArray<uint64_t> &planeFdSizes, bool dmaBuf,
 							     Provenance provenance, bool sizesClaimed = false);
+
+	/// fromCheckedAllocation() for an allocator's own result, with the provenance written
+	/// in place: @allocator's facts, the plan and participants of @known (moved from; may
+	/// be null) and @traceId. @allocation is moved from.
+	static std::shared_ptr<Buffer> fromAllocation(Allocation &allocation, const AllocatorInfo &allocator,
+						      Provenance *known, uint64_t traceId);
 };
 
 } // namespace hbm

@@ -150,7 +150,7 @@ namespace {
 /// Context::allocate(), with what the caller knows of the buffer already (the plan and its
 /// participants) going into the Buffer as it is made.
 Result<std::shared_ptr<Buffer>> allocateImpl(Context::Private &d, const BufferDesc &desc, const AllocationOptions &options,
-					     const Provenance *known)
+					     Provenance *known)
 {
 	auto what = [&] {
 		return stringf("%ux%u %s", desc.width, desc.height, formatName(desc.format).c_str());
@@ -176,24 +176,15 @@ Result<std::shared_ptr<Buffer>> allocateImpl(Context::Private &d, const BufferDe
 		auto allocation = a.allocate(request);
 		if (!allocation)
 			return allocation.error();
-		Provenance provenance;
-		if (known)
-			provenance = *known;
-		provenance.origin = a.info().name;
-		provenance.contiguous = a.info().contiguous;
-		provenance.cached = a.info().cached;
-		provenance.device = a.info().drmDeviceId;
-		provenance.memoryEnd = a.info().memoryEnd;
-		provenance.keepAlive = std::move(allocation->keepAlive);
+		uint64_t traceId = 0;
 		if (trace::enabled())
-			provenance.traceId = trace::recordAllocate(
+			traceId = trace::recordAllocate(
 				desc.width, desc.height, desc.format, allocation->layout.size, a.info().name,
 				uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() -
 											   start)
 						 .count()));
-		return BufferFactory::fromCheckedAllocation(std::move(allocation->layout), std::move(allocation->planeFds),
-							    allocation->planeFdSizes, a.info().deviceImportable,
-							    std::move(provenance), allocation->sizesClaimed);
+		// Built in place: the provenance is the allocator's facts and what the caller knew.
+		return BufferFactory::fromAllocation(*allocation, a.info(), known, traceId);
 	};
 
 	std::string_view named = options.allocator;

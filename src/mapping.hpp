@@ -17,7 +17,11 @@ class Mapping
 {
 public:
 	Mapping() = default;
-	~Mapping() { reset(); }
+	~Mapping()
+	{
+		if (addr_) // most buffers are never mapped
+			reset();
+	}
 	Mapping(Mapping &&other) noexcept : addr_(other.addr_), size_(other.size_)
 	{
 		other.addr_ = nullptr;

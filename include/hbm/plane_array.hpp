@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <initializer_list>
+#include <type_traits>
 #include <utility>
 
 namespace hbm {
@@ -29,6 +30,42 @@ public:
 	}
 	/// @count copies of @value.
 	PlaneArray(size_t count, const T &value) { assign(count, value); }
+	// Trivial tables (layouts, sizes) copy as a block. Others (descriptors) copy or move
+	// only their live elements, those past size() being always T{}: a buffer's tables are
+	// moved several times on their way out of an allocator.
+	static constexpr bool kTrivial = std::is_trivially_copyable_v<T>;
+	PlaneArray(const PlaneArray &) requires kTrivial = default;
+	PlaneArray(PlaneArray &&) requires kTrivial = default;
+	PlaneArray &operator=(const PlaneArray &) requires kTrivial = default;
+	PlaneArray &operator=(PlaneArray &&) requires kTrivial = default;
+	PlaneArray(const PlaneArray &other) requires(!kTrivial) : size_(other.size_)
+	{
+		for (size_t i = 0; i < size_; ++i)
+			items_[i] = other.items_[i];
+	}
+	PlaneArray(PlaneArray &&other) noexcept requires(!kTrivial) : size_(other.size_)
+	{
+		for (size_t i = 0; i < size_; ++i)
+			items_[i] = std::move(other.items_[i]);
+	}
+	PlaneArray &operator=(const PlaneArray &other) requires(!kTrivial)
+	{
+		if (this != &other) {
+			for (size_t i = 0; i < other.size_; ++i)
+				items_[i] = other.items_[i];
+			resize(other.size_);
+		}
+		return *this;
+	}
+	PlaneArray &operator=(PlaneArray &&other) noexcept requires(!kTrivial)
+	{
+		if (this != &other) {
+			for (size_t i = 0; i < other.size_; ++i)
+				items_[i] = std::move(other.items_[i]);
+			resize(other.size_);
+		}
+		return *this;
+	}
 
 	size_t size() const { return size_; }
 	bool empty() const { return size_ == 0; }
@@ -53,7 +90,8 @@ public:
 	T &emplace_back(Args &&...args)
 	{
 		size_t i = grow();
-		items_[i] = T{std::forward<Args>(args)...};
+		if constexpr (sizeof...(Args) != 0) // a slot past size() is already T{}
+			items_[i] = T{std::forward<Args>(args)...};
 		return items_[i];
 	}
 	/// Room is always there: kept so that code written for std::vector reads the same.

@@ -33,7 +33,9 @@ template<typename T>
 class [[nodiscard]] Result
 {
 public:
-	Result(T value) : v_(std::move(value)) {}
+	// Two overloads rather than one by value: a returned value is moved once, not twice.
+	Result(T &&value) : v_(std::move(value)) {}
+	Result(const T &value) : v_(value) {}
 	Result(Error error) : v_(std::move(error)) { assert(std::get<Error>(v_).code > 0); }
 
 	bool ok() const { return v_.index() == 0; }

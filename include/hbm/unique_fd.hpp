@@ -12,7 +12,11 @@ class HBM_EXPORT UniqueFd
 public:
 	UniqueFd() = default;
 	explicit UniqueFd(int fd) : fd_(fd) {}
-	~UniqueFd() { reset(); }
+	~UniqueFd()
+	{
+		if (fd_ >= 0) // moved-from and empty descriptors are most of those destroyed
+			reset();
+	}
 
 	UniqueFd(UniqueFd &&other) noexcept : fd_(other.release()) {}
 	UniqueFd &operator=(UniqueFd &&other) noexcept
