@@ -19,6 +19,20 @@
 
 #include "check.h"
 
+/* The request most rows start from: 64x64 in the one format @xrgb points at. */
+static struct hbm_request xrgb_request(const uint32_t *xrgb)
+{
+	struct hbm_request request;
+
+	memset(&request, 0, sizeof(request));
+	request.size = sizeof(request);
+	request.width = 64;
+	request.height = 64;
+	request.formats = xrgb;
+	request.format_count = 1;
+	return request;
+}
+
 static int row;
 
 /* CHECK that names the catalogue's row. */
@@ -291,12 +305,7 @@ static void requests(struct hbm_context *ctx)
 	struct hbm_plan_info plan;
 	struct hbm_lease *lease = NULL;
 
-	memset(&request, 0, sizeof(request));
-	request.size = sizeof(request);
-	request.width = 64;
-	request.height = 64;
-	request.formats = &xrgb;
-	request.format_count = 1;
+	request = xrgb_request(&xrgb);
 	row = 28;
 	ROW_CHECK(hbm_description_create(NULL, &request, &description) == -EINVAL);
 	ROW_CHECK(hbm_description_create(ctx, NULL, &description) == -EINVAL);
@@ -467,12 +476,7 @@ static void errors_and_log(void)
 	const uint32_t xrgb = DRM_FORMAT_XRGB8888;
 	const char *sentence;
 
-	memset(&request, 0, sizeof(request));
-	request.size = sizeof(request);
-	request.width = 64;
-	request.height = 64;
-	request.formats = &xrgb;
-	request.format_count = 1;
+	request = xrgb_request(&xrgb);
 	CHECK(hbm_description_create(ctx, &request, &description) == -ENODEV); /* one rejection */
 	sentence = hbm_last_error();
 	row = 47; /* reading the state never changes it */
@@ -540,12 +544,7 @@ static void with_dma_buf_memory(struct hbm_context *ctx, const char *allocator)
 	struct hbm_lease *lease = NULL;
 	struct hbm_buffer *buffer = NULL;
 
-	memset(&request, 0, sizeof(request));
-	request.size = sizeof(request);
-	request.width = 64;
-	request.height = 64;
-	request.formats = &xrgb;
-	request.format_count = 1;
+	request = xrgb_request(&xrgb);
 	CHECK(hbm_description_create(ctx, &request, &description) == 0);
 	if (!description)
 		return;
