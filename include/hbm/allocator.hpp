@@ -34,7 +34,8 @@ enum class MemoryCommit {
 	OnFirstUse,
 	/// Pages are allocated and pinned by the allocation itself (the system dma-heap,
 	/// udmabuf): a request above MemAvailable is refused too. Requests under 1/1024 of
-	/// RAM are not compared with it (reading /proc/meminfo costs more than they do).
+	/// RAM are not compared with it, nor those that free RAM (one sysinfo()) covers with
+	/// 1/32 of RAM to spare: reading /proc/meminfo costs more than they do.
 	AtAllocation,
 	/// Memory reserved at boot or start (a CMA heap, a region): bounded by maxSize; when
 	/// the area is full the kernel or the region refuses cleanly, naming what is free.
