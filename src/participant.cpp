@@ -31,6 +31,20 @@ struct NameOf {
 		return stringf("%s %s queue (%u:%u)", v.driver.c_str(),
 			       v.queue == V4l2Queue::Capture ? "capture" : "output", major(v.device), minor(v.device));
 	}
+	std::string operator()(const EglDisplayIdentity &e) const
+	{
+		if (!e.device)
+			return "EGL display (device unknown)";
+		return stringf("%s EGL display (%u:%u)", e.driver.empty() ? "unknown-driver" : e.driver.c_str(),
+			       major(e.device), minor(e.device));
+	}
+	std::string operator()(const WaylandTrancheIdentity &w) const
+	{
+		if (!w.mainDevice)
+			return "Wayland compositor formats (v3, device unknown)";
+		return stringf("Wayland compositor %stranche %u for (%u:%u)", w.scanout ? "scanout " : "", w.index,
+			       major(w.targetDevice), minor(w.targetDevice));
+	}
 };
 
 } // namespace

@@ -238,6 +238,8 @@ enum hbm_participant_kind {
 	HBM_PARTICIPANT_DECLARED = 0,   /* from configuration or from the caller */
 	HBM_PARTICIPANT_KMS_PLANE = 1,
 	HBM_PARTICIPANT_V4L2_QUEUE = 2,
+	HBM_PARTICIPANT_EGL_DISPLAY = 3,     /* a renderer: libhbm-egl */
+	HBM_PARTICIPANT_WAYLAND_TRANCHE = 4, /* a compositor's feedback tranche: libhbm-wayland */
 };
 
 enum hbm_plane_type { /* DRM_PLANE_TYPE_* */
@@ -293,6 +295,10 @@ struct hbm_participant_info {
 	uint32_t plane_type;     /* enum hbm_plane_type */
 	uint32_t possible_crtcs; /* KMS planes: bits of CRTC indices */
 	uint32_t v4l2_queue;     /* enum hbm_v4l2_queue */
+	/* Wayland tranches (@device is the compositor's main device, 0 for v3 formats): */
+	uint64_t target_device;  /* the tranche's target device */
+	uint32_t tranche_index;  /* position in the feedback, most preferred first */
+	uint32_t tranche_flags;  /* zwp_linux_dmabuf_feedback_v1 tranche flags (1: scanout) */
 };
 HBM_EXPORT int hbm_participant_get_info(const struct hbm_participant *participant,
 					struct hbm_participant_info *out);

@@ -41,6 +41,23 @@ struct V4l2QueueIdentity {
 	bool operator==(const V4l2QueueIdentity &) const = default;
 };
 
+/// A renderer reached through EGL: an EGL display on one DRM device.
+struct EglDisplayIdentity {
+	dev_t device = 0;   ///< the DRM device of the display (EGL_EXT_device_drm), 0 unknown
+	std::string driver; ///< the DRM driver ("vkms"), "" unknown
+	bool operator==(const EglDisplayIdentity &) const = default;
+};
+
+/// One tranche of a Wayland compositor's linux-dmabuf feedback (v4), or its whole format
+/// list (v3, where @mainDevice is unknown).
+struct WaylandTrancheIdentity {
+	dev_t mainDevice = 0;   ///< the compositor's main device (its renderer); 0: unknown (v3)
+	dev_t targetDevice = 0; ///< the device this tranche's buffers go to; 0: unknown (v3)
+	bool scanout = false;   ///< ZWP_LINUX_DMABUF_FEEDBACK_V1_TRANCHE_FLAGS_SCANOUT
+	uint32_t index = 0;     ///< the tranche's position in the feedback, most preferred first
+	bool operator==(const WaylandTrancheIdentity &) const = default;
+};
+
 /// A device known only from configuration (`[participant.NAME]`) or from the caller.
 struct DeclaredIdentity {
 	std::string name;
@@ -48,9 +65,11 @@ struct DeclaredIdentity {
 };
 
 /// Who a participant is. Its display name is derived from this, never parsed back.
-using ParticipantIdentity = std::variant<DeclaredIdentity, KmsPlaneIdentity, V4l2QueueIdentity>;
+using ParticipantIdentity = std::variant<DeclaredIdentity, KmsPlaneIdentity, V4l2QueueIdentity,
+					 EglDisplayIdentity, WaylandTrancheIdentity>;
 
-/// "vkms primary plane 31 (226:1)", "vivid capture queue (81:0)", "panel (declared)".
+/// "vkms primary plane 31 (226:1)", "vivid capture queue (81:0)", "panel (declared)",
+/// "vkms EGL display (226:1)", "Wayland compositor tranche 0 for (226:1)".
 HBM_EXPORT std::string identityName(const ParticipantIdentity &identity);
 
 /// A device or endpoint that will touch the buffer for one use, and its constraints.
@@ -63,7 +82,8 @@ struct Participant {
 
 	/// Derived from the identity (const: assigning to it would change nothing).
 	const std::string name() const { return identityName(identity); }
-	/// The DRM driver of a KMS plane, "" otherwise.
+	/// The DRM driver of a KMS plane, "" otherwise (configuration's `drm_driver` rules match
+	/// display planes only).
 	HBM_EXPORT std::string drmDriver() const;
 	/// The card name of a V4L2 queue, "" otherwise.
 	HBM_EXPORT std::string v4l2Card() const;

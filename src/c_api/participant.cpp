@@ -7,6 +7,8 @@
 
 #include <hbm/v4l2.hpp>
 
+#include <hbm/c_interop.hpp>
+
 #include "c_api_private.hpp"
 #include "error.hpp"
 #include "string_format.hpp"
@@ -32,10 +34,7 @@ const char *planeTypeName(hbm::PlaneType type)
 
 int give(hbm::Participant participant, struct hbm_participant **out)
 {
-	auto *p = new hbm_participant;
-	p->name = participant.name();
-	p->participant = std::move(participant);
-	*out = p;
+	*out = hbm::interop::wrapParticipant(std::move(participant));
 	return 0;
 }
 
@@ -193,6 +192,16 @@ int hbm_participant_get_info(const struct hbm_participant *participant, struct h
 		info.driver = queue->driver.c_str();
 		info.device = queue->device;
 		info.v4l2_queue = queue->queue == hbm::V4l2Queue::Capture ? HBM_V4L2_CAPTURE : HBM_V4L2_OUTPUT;
+	} else if (const auto *egl = std::get_if<hbm::EglDisplayIdentity>(&p.identity)) {
+		info.kind = HBM_PARTICIPANT_EGL_DISPLAY;
+		info.driver = egl->driver.c_str();
+		info.device = egl->device;
+	} else if (const auto *tranche = std::get_if<hbm::WaylandTrancheIdentity>(&p.identity)) {
+		info.kind = HBM_PARTICIPANT_WAYLAND_TRANCHE;
+		info.device = tranche->mainDevice;
+		info.target_device = tranche->targetDevice;
+		info.tranche_index = tranche->index;
+		info.tranche_flags = tranche->scanout ? 1u : 0u;
 	} else {
 		info.kind = HBM_PARTICIPANT_DECLARED;
 	}
