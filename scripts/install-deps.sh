@@ -7,6 +7,10 @@ packages=(
 	build-essential meson ninja-build pkg-config python3
 	libdrm-dev libgbm-dev libpng-dev libtomlplusplus-dev
 	libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev
+	# libhbm-wayland and libhbm-egl
+	libwayland-dev wayland-protocols libegl-dev libgles-dev
+	# the real compositors the lab runs hbm's clients against (and sway's seat daemon)
+	weston sway seatd
 	# the fuzzers: clang's libFuzzer and sanitizer runtimes
 	clang libclang-rt-14-dev
 	# the lab: a kernel we build, booted under qemu with a busybox initramfs
