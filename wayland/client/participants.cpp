@@ -34,6 +34,8 @@ Result<MainDeviceInfo> lookUpDrmDevice(dev_t device)
 {
 	const char *dir = "/dev/dri";
 	DIR *d = opendir(dir);
+	if (!d && errno == ENOENT)
+		return Error{ENODEV, "DRM device " + deviceName(device) + " does not exist here: this machine has no /dev/dri", nullptr};
 	if (!d)
 		return Error{errno, std::string("cannot list ") + dir + " to find DRM device " + deviceName(device), nullptr};
 	std::string node;

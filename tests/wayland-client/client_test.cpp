@@ -1,0 +1,514 @@
+// SPDX-License-Identifier: MIT
+// The client side of libhbm-wayland over a real Wayland connection to a scripted
+// linux-dmabuf compositor (scripted_server.hpp): what it parses, what it refuses, what it
+// leaks (nothing), and how many wl_buffers it makes.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include <sys/sysmacros.h>
+
+#include <drm_fourcc.h>
+#include <wayland-client.h>
+
+#include <hbm/refusal.hpp>
+#include <hbm/wayland/client.hpp>
+
+#include "../common/dma_buf_stand_in.hpp"
+#include "../common/process_resources.hpp"
+#include "scripted_server.hpp"
+
+using namespace hbm;
+using namespace hbm::wayland;
+using hbm::test::ScriptedFeedback;
+using hbm::test::ScriptedServer;
+using hbm::test::ServerScript;
+
+namespace {
+
+const dev_t kVkms = makedev(226, 1); // what Weston and sway announce on the lab's vkms
+const dev_t kOther = makedev(226, 129);
+constexpr uint64_t kInvalid = DRM_FORMAT_MOD_INVALID;
+constexpr uint64_t kLinear = DRM_FORMAT_MOD_LINEAR;
+
+/// 43 formats, INVALID only: the shape of Weston 10's feedback on vkms (LAB.md).
+ScriptedFeedback westonLike()
+{
+	ScriptedFeedback f;
+	for (uint32_t i = 0; i < 43; ++i)
+		f.table.push_back({DRM_FORMAT_XRGB8888 + i, kInvalid});
+	f.table[0].format = DRM_FORMAT_XRGB8888;
+	f.table[1].format = DRM_FORMAT_ARGB8888;
+	f.mainDevice = kVkms;
+	ScriptedFeedback::Tranche t{kVkms, {}, 0};
+	for (uint16_t i = 0; i < 43; ++i)
+		t.indices.push_back(i);
+	f.tranches.push_back(t);
+	return f;
+}
+
+/// sway 1.7 on vkms: INVALID and LINEAR, one tranche.
+ScriptedFeedback swayLike()
+{
+	ScriptedFeedback f;
+	f.table = {{DRM_FORMAT_XRGB8888, kInvalid}, {DRM_FORMAT_XRGB8888, kLinear}, {DRM_FORMAT_ARGB8888, kInvalid},
+		   {DRM_FORMAT_ARGB8888, kLinear}};
+	f.mainDevice = kVkms;
+	f.tranches.push_back({kVkms, {0, 1, 2, 3}, 0});
+	return f;
+}
+
+std::shared_ptr<Context> hostContext()
+{
+	ContextOptions options;
+	options.probe = false;
+	options.readConfiguration = false;
+	auto context = Context::create(options);
+	EXPECT_TRUE(context) << (context ? "" : context.error().message);
+	return context ? *context : nullptr;
+}
+
+/// A connection to a scripted compositor, torn down in order.
+struct Connection {
+	ScriptedServer server;
+	wl_display *display;
+	explicit Connection(ServerScript script) : server(std::move(script)), display(server.connect()) {}
+	~Connection()
+	{
+		if (display)
+			wl_display_disconnect(display);
+	}
+};
+
+/// A linear XRGB8888 buffer in a dma-buf stand-in (the host has no dma-buf).
+std::shared_ptr<Buffer> standInBuffer(uint32_t width, uint32_t height)
+{
+	ImportDesc desc;
+	desc.width = width;
+	desc.height = height;
+	desc.format = DRM_FORMAT_XRGB8888;
+	desc.modifier = kLinear;
+	UniqueFd memory = hbm::test::makeDmaBufStandIn(uint64_t(width) * 4 * height);
+	desc.planes.push_back({memory.get(), 0, width * 4}); // import keeps a duplicate
+	auto buffer = Buffer::import(desc);
+	EXPECT_TRUE(buffer) << (buffer ? "" : buffer.error().message);
+	return buffer ? *buffer : nullptr;
+}
+
+/// Waits until both ends are idle: the client has what was sent, and the server has
+/// finished sending it (libwayland closes the duplicates of fds it sent after the write).
+void settle(Connection &c)
+{
+	ASSERT_GE(wl_display_roundtrip(c.display), 0);
+	c.server.run([] {});
+}
+
+/// Mappings of a format table (the scripted server names its memfds so) in this process.
+size_t formatTableMappings()
+{
+	std::ifstream in("/proc/self/maps");
+	std::string line;
+	size_t n = 0;
+	while (std::getline(in, line))
+		n += line.find("scripted-format-table") != std::string::npos;
+	return n;
+}
+
+} // namespace
+
+TEST(WaylandClient, V4WestonLikeFeedbackParsedExactly)
+{
+	ServerScript script;
+	script.defaultFeedback = westonLike();
+	Connection c(script);
+	ASSERT_NE(c.display, nullptr);
+	settle(c);
+	size_t fds = hbm::test::openFdCount();
+	{
+		auto client = DmabufClient::create(c.display, hostContext());
+		ASSERT_TRUE(client) << client.error().message;
+		EXPECT_EQ((*client)->version(), 4u);
+		const Feedback &f = (*client)->feedback();
+		EXPECT_EQ(f.mainDevice, kVkms);
+		ASSERT_EQ(f.tranches.size(), 1u);
+		EXPECT_EQ(f.tranches[0].targetDevice, kVkms);
+		EXPECT_EQ(f.tranches[0].flags, 0u);
+		EXPECT_EQ(f.tranches[0].formats.formatCount(), 43u);
+		EXPECT_TRUE(f.tranches[0].formats.contains(DRM_FORMAT_XRGB8888, kInvalid));
+		EXPECT_FALSE(f.tranches[0].formats.contains(DRM_FORMAT_XRGB8888, kLinear));
+
+		auto participants = (*client)->participants();
+		ASSERT_EQ(participants.size(), 1u);
+		auto *id = std::get_if<WaylandTrancheIdentity>(&participants[0].identity);
+		ASSERT_NE(id, nullptr);
+		EXPECT_EQ(*id, (WaylandTrancheIdentity{kVkms, kVkms, false, 0}));
+		EXPECT_NE(participants[0].source.find("linux-dmabuf v4 default feedback, tranche 0"), std::string::npos)
+			<< participants[0].source;
+		if ((*client)->mainDevice().kernelDriver.empty()) {
+			// The host has no 226:1: the documented fallback, said in the source.
+			EXPECT_EQ(participants[0].constraints.placement.localTo, 0u);
+			EXPECT_NE(participants[0].source.find("not found here"), std::string::npos) << participants[0].source;
+		} else {
+			EXPECT_EQ((*client)->mainDevice().kernelDriver, "vkms");
+			EXPECT_EQ(participants[0].constraints.placement.localTo, kVkms);
+		}
+	}
+	settle(c);
+	EXPECT_EQ(hbm::test::openFdCount(), fds) << hbm::test::openFdList();
+	EXPECT_EQ(formatTableMappings(), 0u);
+}
+
+TEST(WaylandClient, V4SwayLikeFeedbackAndScanoutTranche)
+{
+	ServerScript script;
+	script.defaultFeedback = swayLike();
+	script.defaultFeedback.tranches.insert(script.defaultFeedback.tranches.begin(),
+					       ScriptedFeedback::Tranche{kOther, {1}, 1});
+	Connection c(script);
+	auto client = DmabufClient::create(c.display, hostContext());
+	ASSERT_TRUE(client) << client.error().message;
+	const Feedback &f = (*client)->feedback();
+	ASSERT_EQ(f.tranches.size(), 2u);
+	EXPECT_TRUE(f.tranches[0].scanout());
+	EXPECT_EQ(f.tranches[0].targetDevice, kOther);
+	EXPECT_EQ(f.tranches[0].formats.formatCount(), 1u);
+	EXPECT_TRUE(f.tranches[0].formats.contains(DRM_FORMAT_XRGB8888, kLinear));
+	EXPECT_FALSE(f.tranches[1].scanout());
+	EXPECT_TRUE(f.tranches[1].formats.contains(DRM_FORMAT_ARGB8888, kLinear));
+	EXPECT_TRUE(f.tranches[1].formats.contains(DRM_FORMAT_ARGB8888, kInvalid));
+	auto participants = (*client)->participants();
+	ASSERT_EQ(participants.size(), 2u);
+	EXPECT_EQ(std::get<WaylandTrancheIdentity>(participants[0].identity),
+		  (WaylandTrancheIdentity{kVkms, kOther, true, 0}));
+	EXPECT_EQ(std::get<WaylandTrancheIdentity>(participants[1].identity),
+		  (WaylandTrancheIdentity{kVkms, kVkms, false, 1}));
+	EXPECT_NE(participants[0].source.find("scanout"), std::string::npos);
+}
+
+TEST(WaylandClient, V3FormatListIsOneTrancheWithNoDevice)
+{
+	ServerScript script;
+	script.version = 3;
+	script.v3Pairs = {{DRM_FORMAT_XRGB8888, kInvalid}, {DRM_FORMAT_XRGB8888, kLinear}};
+	Connection c(script);
+	auto client = DmabufClient::create(c.display, hostContext());
+	ASSERT_TRUE(client) << client.error().message;
+	EXPECT_EQ((*client)->version(), 3u);
+	const Feedback &f = (*client)->feedback();
+	EXPECT_EQ(f.mainDevice, 0u);
+	ASSERT_EQ(f.tranches.size(), 1u);
+	EXPECT_EQ(f.tranches[0].formats.formatCount(), 1u);
+	EXPECT_TRUE(f.tranches[0].formats.contains(DRM_FORMAT_XRGB8888, kLinear));
+	auto participants = (*client)->participants();
+	ASSERT_EQ(participants.size(), 1u);
+	// The host context has no DRM allocator: nothing to assume, and that is said.
+	EXPECT_NE(participants[0].source.find("v3 names no device"), std::string::npos) << participants[0].source;
+	EXPECT_EQ(participants[0].constraints.placement.localTo, 0u);
+}
+
+TEST(WaylandClient, CapsTheVersionAtTheCallersMaximum)
+{
+	ServerScript script;
+	script.defaultFeedback = westonLike();
+	script.v3Pairs = {{DRM_FORMAT_XRGB8888, kInvalid}};
+	Connection c(script);
+	DmabufClient::Options options;
+	options.maxVersion = 3;
+	auto client = DmabufClient::create(c.display, hostContext(), options);
+	ASSERT_TRUE(client) << client.error().message;
+	EXPECT_EQ((*client)->version(), 3u);
+	ASSERT_EQ((*client)->feedback().tranches.size(), 1u);
+	EXPECT_EQ((*client)->feedback().tranches[0].formats.formatCount(), 1u);
+}
+
+TEST(WaylandClient, V3AssumedMainDeviceIsSaid)
+{
+	Feedback f;
+	f.version = 3;
+	f.origin = "v3 format list";
+	f.tranches.push_back(Tranche{0, 0, {}});
+	f.tranches[0].formats.add(DRM_FORMAT_XRGB8888, kInvalid);
+	auto p = participantsFor(f, MainDeviceInfo{"vkms", "/dev/dri/card1"}, kVkms);
+	ASSERT_EQ(p.size(), 1u);
+	EXPECT_NE(p[0].source.find("(226:1) is taken for the compositor's renderer"), std::string::npos) << p[0].source;
+	// vkms's renderer (kms_swrast) only uses its own memory, and its implicit layout is linear.
+	EXPECT_EQ(p[0].constraints.placement.localTo, kVkms);
+	EXPECT_TRUE(p[0].constraints.formats.contains(DRM_FORMAT_XRGB8888, kLinear));
+}
+
+TEST(WaylandClient, RendererQuirkGivesEveryTrancheTheMainDevicesPlacement)
+{
+	Feedback f;
+	f.version = 4;
+	f.origin = "default feedback";
+	f.mainDevice = kVkms;
+	f.tranches.push_back(Tranche{kOther, 1, {}});
+	f.tranches.push_back(Tranche{kVkms, 0, {}});
+	for (auto &t : f.tranches)
+		t.formats.add(DRM_FORMAT_XRGB8888, kInvalid);
+	auto p = participantsFor(f, MainDeviceInfo{"vkms", "/dev/dri/card1"});
+	ASSERT_EQ(p.size(), 2u);
+	for (auto &one : p) {
+		EXPECT_EQ(one.constraints.placement.localTo, kVkms);
+		EXPECT_NE(one.source.find("uses only its own device's memory"), std::string::npos) << one.source;
+	}
+	// A driver the table does not list: no placement.
+	auto q = participantsFor(f, MainDeviceInfo{"i915", "/dev/dri/card0"});
+	EXPECT_EQ(q[0].constraints.placement.localTo, 0u);
+}
+
+// Issue 9, 5b: with the renderer table's constraint a client's buffer comes from vkms;
+// without it the same request takes the system heap, which Weston's kms_swrast cannot draw.
+TEST(WaylandClient, TheDeviceLocalConstraintIsWhatKeepsHeapMemoryFromWeston)
+{
+	Feedback weston{4, kVkms, {{kVkms, 0, FormatSet({DRM_FORMAT_XRGB8888, DRM_FORMAT_ARGB8888}, {kInvalid})}},
+			"default feedback"};
+	auto parts = participantsFor(weston, MainDeviceInfo{"vkms", "/dev/dri/card1"});
+	ASSERT_EQ(parts.size(), 1u);
+	AllocatorInfo heap{"dma-heap:system", AllocatorKind::DmaHeap, FormatSet({DRM_FORMAT_XRGB8888}, {kLinear})};
+	heap.deviceImportable = true;
+	AllocatorInfo dumb{"dumb:vkms", AllocatorKind::DrmDumb, FormatSet({DRM_FORMAT_XRGB8888}, {kLinear})};
+	dumb.deviceImportable = true;
+	dumb.drmDeviceId = kVkms;
+	dumb.drmDriver = "vkms";
+	Request request{640, 480, {DRM_FORMAT_XRGB8888}};
+
+	auto kept = negotiate(request, parts, {heap, dumb});
+	ASSERT_TRUE(kept) << kept.error().message;
+	EXPECT_EQ(kept->allocator(), "dumb:vkms");
+
+	Participant unconstrained = parts[0];
+	unconstrained.constraints.placement.localTo = 0;
+	auto risky = negotiate(request, {unconstrained}, {heap, dumb});
+	ASSERT_TRUE(risky) << risky.error().message;
+	EXPECT_EQ(risky->allocator(), "dma-heap:system");
+
+	auto refused = negotiate(request, parts, {heap});
+	ASSERT_FALSE(refused);
+	ASSERT_TRUE(refused.error().refusal);
+	EXPECT_EQ(refused.error().refusal->reason(), RejectReason::NotDeviceLocal);
+}
+
+struct BadFeedbackCase {
+	const char *name;
+	std::function<void(ScriptedFeedback &)> spoil;
+	const char *expected;
+};
+
+class WaylandClientBadFeedback : public ::testing::TestWithParam<BadFeedbackCase>
+{
+};
+
+TEST_P(WaylandClientBadFeedback, IsAClearErrorAndLeaksNothing)
+{
+	ServerScript script;
+	script.defaultFeedback = westonLike();
+	GetParam().spoil(script.defaultFeedback);
+	Connection c(script);
+	settle(c);
+	size_t fds = hbm::test::openFdCount();
+	{
+		auto client = DmabufClient::create(c.display, hostContext());
+		ASSERT_FALSE(client);
+		EXPECT_EQ(client.error().code, EPROTO);
+		EXPECT_NE(client.error().message.find(GetParam().expected), std::string::npos) << client.error().message;
+	}
+	settle(c);
+	EXPECT_EQ(hbm::test::openFdCount(), fds) << hbm::test::openFdList();
+	EXPECT_EQ(formatTableMappings(), 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+	All, WaylandClientBadFeedback,
+	::testing::Values(
+		BadFeedbackCase{"TableFdTooSmall", [](ScriptedFeedback &f) { f.fileSize = 100; },
+				"announced as 688 bytes, but its fd holds only 100"},
+		BadFeedbackCase{"OddTableSize", [](ScriptedFeedback &f) { f.announcedSize = 40; },
+				"40 bytes is not a whole number of 16-byte entries"},
+		BadFeedbackCase{"IndexOutOfRange", [](ScriptedFeedback &f) { f.tranches[0].indices.push_back(43); },
+				"index 43 is outside the 43-entry format table"},
+		BadFeedbackCase{"NoTable", [](ScriptedFeedback &f) { f.sendTable = false; },
+				"tranche_formats before any valid format_table"},
+		BadFeedbackCase{"ShortMainDevice", [](ScriptedFeedback &f) { f.mainDeviceBytes = {1, 2, 3}; },
+				"main_device is 3 bytes, not a dev_t"},
+		BadFeedbackCase{"NoMainDevice", [](ScriptedFeedback &f) { f.sendMainDevice = false; },
+				"without a main_device event"},
+		BadFeedbackCase{"NoTranche", [](ScriptedFeedback &f) { f.tranches.clear(); }, "without a tranche"}),
+	[](const auto &param) { return std::string(param.param.name); });
+
+TEST(WaylandClient, MainDeviceMissingHereIsANamedError)
+{
+	auto info = lookUpDrmDevice(makedev(226, 250));
+	ASSERT_FALSE(info);
+	EXPECT_EQ(info.error().code, ENODEV);
+	EXPECT_NE(info.error().message.find("226:250"), std::string::npos) << info.error().message;
+}
+
+TEST(WaylandClient, NoDmabufGlobalIsENOENT)
+{
+	ServerScript script;
+	script.version = 0;
+	Connection c(script);
+	auto client = DmabufClient::create(c.display, hostContext());
+	ASSERT_FALSE(client);
+	EXPECT_EQ(client.error().code, ENOENT);
+}
+
+TEST(WaylandClient, FeedbackChangeReachesTheListenerAndDropsBuffers)
+{
+	ServerScript script;
+	script.defaultFeedback = swayLike();
+	Connection c(script);
+	auto client = DmabufClient::create(c.display, hostContext());
+	ASSERT_TRUE(client) << client.error().message;
+	std::vector<Result<Feedback>> heard;
+	(*client)->setFeedbackListener([&](const Result<Feedback> &f) { heard.push_back(f); });
+
+	auto buffer = standInBuffer(64, 64);
+	ASSERT_TRUE(buffer);
+	EXPECT_TRUE((*client)->acceptable(*buffer));
+
+	// The compositor stops taking XRGB8888 (LINEAR and INVALID): new feedback.
+	ScriptedFeedback changed = swayLike();
+	changed.tranches[0].indices = {2, 3};
+	c.server.resendDefault(changed);
+	ASSERT_GE(wl_display_roundtrip(c.display), 0);
+	ASSERT_EQ(heard.size(), 1u);
+	ASSERT_TRUE(heard[0]);
+	EXPECT_EQ(heard[0]->tranches[0].formats.formatCount(), 1u);
+	EXPECT_FALSE((*client)->feedback().tranches[0].formats.containsFormat(DRM_FORMAT_XRGB8888));
+	auto still = (*client)->acceptable(*buffer);
+	EXPECT_FALSE(still);
+
+	// A malformed change is reported and the feedback in force stays.
+	ScriptedFeedback bad = swayLike();
+	bad.tranches[0].indices = {9};
+	c.server.resendDefault(bad);
+	ASSERT_GE(wl_display_roundtrip(c.display), 0);
+	ASSERT_EQ(heard.size(), 2u);
+	EXPECT_FALSE(heard[1]);
+	EXPECT_EQ((*client)->feedback().tranches[0].formats.formatCount(), 1u);
+}
+
+TEST(WaylandClient, OneWlBufferPerBufferImmediate)
+{
+	ServerScript script;
+	script.defaultFeedback = swayLike();
+	Connection c(script);
+	auto client = DmabufClient::create(c.display, hostContext());
+	ASSERT_TRUE(client) << client.error().message;
+	settle(c);
+	size_t fds = hbm::test::openFdCount();
+	{
+		auto buffer = standInBuffer(64, 32);
+		ASSERT_TRUE(buffer);
+		auto first = (*client)->wlBuffer(buffer);
+		ASSERT_TRUE(first) << first.error().message;
+		for (int frame = 0; frame < 100; ++frame) {
+			auto again = (*client)->wlBuffer(buffer);
+			ASSERT_TRUE(again);
+			EXPECT_EQ(*again, *first);
+		}
+		EXPECT_EQ((*client)->wlBuffersCreated(), 1u);
+		ASSERT_GE(wl_display_roundtrip(c.display), 0);
+		auto received = c.server.received();
+		ASSERT_EQ(received.size(), 1u);
+		EXPECT_TRUE(received[0].immediate);
+		EXPECT_EQ(received[0].width, 64);
+		EXPECT_EQ(received[0].height, 32);
+		EXPECT_EQ(received[0].format, DRM_FORMAT_XRGB8888);
+		ASSERT_EQ(received[0].planes.size(), 1u);
+		EXPECT_EQ(received[0].planes[0].stride, 256u);
+		EXPECT_EQ(received[0].planes[0].offset, 0u);
+		EXPECT_EQ(received[0].planes[0].modifier, kLinear);
+		EXPECT_EQ(c.server.liveBuffers(), 1u);
+	}
+	// The Buffer is gone: its wl_buffer goes at the next wlBuffer() call or with the client.
+	auto other = standInBuffer(16, 16);
+	ASSERT_TRUE((*client)->wlBuffer(other));
+	EXPECT_EQ((*client)->wlBuffersCreated(), 2u);
+	ASSERT_GE(wl_display_roundtrip(c.display), 0);
+	EXPECT_EQ(c.server.liveBuffers(), 1u);
+	other.reset();
+	client->reset();
+	ASSERT_GE(wl_display_roundtrip(c.display), 0);
+	EXPECT_EQ(c.server.liveBuffers(), 0u);
+	EXPECT_EQ(hbm::test::openFdCount(), fds) << hbm::test::openFdList();
+}
+
+TEST(WaylandClient, LinearGoesAsInvalidOnlyToAnInvalidOnlyKmsSwrastCompositor)
+{
+	// On the host 226:1 is unknown and the buffer goes as LINEAR; in the lab it is vkms.
+	ServerScript script;
+	script.defaultFeedback = westonLike();
+	Connection c(script);
+	auto client = DmabufClient::create(c.display, hostContext());
+	ASSERT_TRUE(client) << client.error().message;
+	auto buffer = standInBuffer(8, 8);
+	ASSERT_TRUE((*client)->wlBuffer(buffer));
+	auto received = c.server.received();
+	ASSERT_EQ(received.size(), 1u);
+	bool vkms = (*client)->mainDevice().kernelDriver == "vkms";
+	EXPECT_EQ(received[0].planes[0].modifier, vkms ? kInvalid : kLinear);
+}
+
+TEST(WaylandClient, CreateAndItsFailedEvent)
+{
+	ServerScript script;
+	script.defaultFeedback = swayLike();
+	Connection c(script);
+	auto client = DmabufClient::create(c.display, hostContext());
+	ASSERT_TRUE(client) << client.error().message;
+	auto buffer = standInBuffer(32, 32);
+	auto made = (*client)->wlBuffer(buffer, false);
+	ASSERT_TRUE(made) << made.error().message;
+	EXPECT_NE(*made, nullptr);
+	EXPECT_EQ((*client)->wlBuffersCreated(), 1u);
+	EXPECT_FALSE(c.server.received()[0].immediate);
+
+	c.server.run([&] { c.server.script.failCreate = true; });
+	settle(c);
+	size_t fds = hbm::test::openFdCount();
+	auto refused = (*client)->wlBuffer(standInBuffer(32, 32), false);
+	ASSERT_FALSE(refused);
+	EXPECT_NE(refused.error().message.find("`failed`"), std::string::npos) << refused.error().message;
+	EXPECT_EQ((*client)->wlBuffersCreated(), 1u);
+	settle(c);
+	EXPECT_EQ(hbm::test::openFdCount(), fds) << hbm::test::openFdList();
+}
+
+TEST(WaylandClient, SurfaceFeedback)
+{
+	ServerScript script;
+	script.defaultFeedback = westonLike();
+	script.surfaceFeedback = swayLike();
+	script.surfaceFeedback.tranches.insert(script.surfaceFeedback.tranches.begin(),
+					       ScriptedFeedback::Tranche{kOther, {0}, 1});
+	Connection c(script);
+	auto client = DmabufClient::create(c.display, hostContext());
+	ASSERT_TRUE(client) << client.error().message;
+	wl_registry *registry = wl_display_get_registry(c.display);
+	wl_compositor *compositor = nullptr;
+	const wl_registry_listener listener = {
+		[](void *data, wl_registry *r, uint32_t name, const char *interface, uint32_t) {
+			if (std::string(interface) == "wl_compositor")
+				*static_cast<wl_compositor **>(data) =
+					static_cast<wl_compositor *>(wl_registry_bind(r, name, &wl_compositor_interface, 4));
+		},
+		[](void *, wl_registry *, uint32_t) {}};
+	wl_registry_add_listener(registry, &listener, &compositor);
+	ASSERT_GE(wl_display_roundtrip(c.display), 0);
+	ASSERT_NE(compositor, nullptr);
+	wl_surface *surface = wl_compositor_create_surface(compositor);
+	auto f = (*client)->surfaceFeedback(surface);
+	ASSERT_TRUE(f) << f.error().message;
+	ASSERT_EQ(f->tranches.size(), 2u);
+	EXPECT_TRUE(f->tranches[0].scanout());
+	EXPECT_NE(f->origin.find("feedback of wl_surface@"), std::string::npos);
+	// The default feedback is untouched.
+	EXPECT_EQ((*client)->feedback().tranches.size(), 1u);
+	client->reset();
+	wl_surface_destroy(surface);
+	wl_compositor_destroy(compositor);
+	wl_registry_destroy(registry);
+}
