@@ -99,7 +99,8 @@ struct CachedBuffer {
 	wl_buffer *proxy = nullptr;
 };
 
-struct DmabufClient::Private {
+// Hidden: the class is exported, its private half is not.
+struct __attribute__((visibility("hidden"))) DmabufClient::Private {
 	wl_display *display = nullptr;
 	std::shared_ptr<Context> context;
 	Options options;
@@ -242,7 +243,7 @@ void onGlobalRemove(void *, wl_registry *, uint32_t) {}
 
 const wl_registry_listener kRegistryListener = {onGlobal, onGlobalRemove};
 
-Result<void> roundtrip(wl_display *display, wl_event_queue *queue, const char *what)
+Result<void> roundtripQueue(wl_display *display, wl_event_queue *queue, const char *what)
 {
 	if (wl_display_roundtrip_queue(display, queue) < 0)
 		return Error{wl_display_get_error(display) ? wl_display_get_error(display) : EPIPE,
@@ -254,7 +255,7 @@ Result<void> roundtrip(wl_display *display, wl_event_queue *queue, const char *w
 Result<Feedback> awaitFeedback(wl_display *display, wl_event_queue *queue, FeedbackState &state)
 {
 	for (int i = 0; i < 4 && !state.latest; ++i)
-		if (auto r = roundtrip(display, queue, "reading linux-dmabuf feedback"); !r)
+		if (auto r = roundtripQueue(display, queue, "reading linux-dmabuf feedback"); !r)
 			return r.error();
 	if (!state.latest)
 		return Error{ETIMEDOUT, "the compositor sent no complete feedback (no `done`) after 4 roundtrips", nullptr};
@@ -351,7 +352,7 @@ Result<std::unique_ptr<DmabufClient>> DmabufClient::create(wl_display *display, 
 	wl_proxy_wrapper_destroy(wrapper);
 	Binding binding;
 	wl_registry_add_listener(registry, &kRegistryListener, &binding);
-	auto listed = roundtrip(display, d->queue, "listing globals");
+	auto listed = roundtripQueue(display, d->queue, "listing globals");
 	if (listed && !binding.name) {
 		wl_registry_destroy(registry);
 		return Error{ENOENT, "the compositor offers no zwp_linux_dmabuf_v1", nullptr};
@@ -375,7 +376,7 @@ Result<std::unique_ptr<DmabufClient>> DmabufClient::create(wl_display *display, 
 		d->v3.origin = "v3 format list";
 		d->v3.tranches.push_back(Tranche{});
 		zwp_linux_dmabuf_v1_add_listener(d->dmabuf, &kDmabufListener, d.get());
-		if (auto r = roundtrip(display, d->queue, "reading the v3 format list"); !r)
+		if (auto r = roundtripQueue(display, d->queue, "reading the v3 format list"); !r)
 			return r.error();
 		d->feedback = d->v3;
 	} else {
@@ -395,6 +396,14 @@ Result<std::unique_ptr<DmabufClient>> DmabufClient::create(wl_display *display, 
 	}
 	wl_proxy_set_queue(reinterpret_cast<wl_proxy *>(d->dmabuf), nullptr);
 	return std::unique_ptr<DmabufClient>(new DmabufClient(std::move(d)));
+}
+
+Result<void> DmabufClient::roundtrip()
+{
+	if (wl_display_roundtrip(d_->display) < 0)
+		return Error{wl_display_get_error(d_->display) ? wl_display_get_error(d_->display) : EPIPE,
+			     "the Wayland connection failed during a roundtrip", nullptr};
+	return {};
 }
 
 uint32_t DmabufClient::version() const { return d_->version; }
@@ -546,7 +555,7 @@ Result<wl_buffer *> DmabufClient::wlBuffer(const std::shared_ptr<Buffer> &buffer
 		zwp_linux_buffer_params_v1_add_listener(params, &kParamsListener, &answer);
 		zwp_linux_buffer_params_v1_create(params, int32_t(buffer->width()), int32_t(buffer->height()), buffer->format(), 0);
 		for (int i = 0; i < 4 && !answer.buffer && !answer.failed; ++i)
-			if (auto r = roundtrip(d_->display, d_->queue, "waiting for created or failed"); !r) {
+			if (auto r = roundtripQueue(d_->display, d_->queue, "waiting for created or failed"); !r) {
 				zwp_linux_buffer_params_v1_destroy(params);
 				return r.error();
 			}

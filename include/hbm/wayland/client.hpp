@@ -106,6 +106,9 @@ public:
 	DmabufClient(const DmabufClient &) = delete;
 	DmabufClient &operator=(const DmabufClient &) = delete;
 
+	/// wl_display_roundtrip() on the default queue, where feedback changes are read.
+	Result<void> roundtrip();
+
 	uint32_t version() const;
 	/// The feedback in force: the last complete and valid default feedback.
 	const Feedback &feedback() const;

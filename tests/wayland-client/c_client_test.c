@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: MIT */
+/* hbm-wayland-client.h from C, against the scripted compositor (c_rig.h). */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <drm_fourcc.h>
+
+#include <hbm/hbm-wayland-client.h>
+
+#include "../abi/check.h"
+#include "c_rig.h"
+
+#define DEV(major, minor) ((((uint64_t)(major)) << 8) | (uint64_t)(minor)) /* small numbers only */
+
+static int heard, heard_status = 1;
+
+static void on_feedback(struct hbm_wl_client *client, int status, void *data)
+{
+	(void)client;
+	heard++;
+	heard_status = status;
+	CHECK(data == &heard);
+}
+
+static struct hbm_buffer *stand_in(uint32_t width, uint32_t height)
+{
+	int fd = rig_stand_in((uint64_t)width * 4 * height);
+	struct hbm_plane_import plane = {fd, width * 4, 0};
+	struct hbm_buffer *buffer = NULL;
+	CHECK(hbm_buffer_import(width, height, DRM_FORMAT_XRGB8888, DRM_FORMAT_MOD_LINEAR, &plane, 1, &buffer) == 0);
+	close(fd);
+	return buffer;
+}
+
+int main(void)
+{
+	struct wl_display *display = rig_connect();
+	CHECK(display != NULL);
+	struct hbm_context_options context_options = {.size = sizeof(context_options), .flags = 0};
+	struct hbm_context *ctx = NULL;
+	CHECK(hbm_context_create_with_options(&context_options, &ctx) == 0);
+	int fds_before = rig_open_fds();
+
+	/* Bad options: a size from the future, a size too small, no out. */
+	struct hbm_wl_client *client = NULL;
+	struct hbm_wl_client_options big = {.size = sizeof(big) + 8};
+	CHECK(hbm_wl_client_create(display, ctx, &big, &client) == -E2BIG && client == NULL);
+	struct hbm_wl_client_options small = {.size = 4};
+	CHECK(hbm_wl_client_create(display, ctx, &small, &client) == -EINVAL);
+	CHECK(hbm_wl_client_create(display, ctx, NULL, NULL) == -EINVAL);
+	CHECK(hbm_wl_client_create(display, NULL, NULL, &client) == -EINVAL);
+
+	struct hbm_wl_client_options options = {.size = sizeof(options), .max_version = 4};
+	CHECK(hbm_wl_client_create(display, ctx, &options, &client) == 0);
+	CHECK(client != NULL);
+
+	struct hbm_wl_feedback_info info = {.size = sizeof(info)};
+	CHECK(hbm_wl_client_get_feedback(client, &info) == 0);
+	CHECK(info.version == 4);
+	CHECK(info.main_device == DEV(226, 1));
+	CHECK(info.tranche_count == 2);
+
+	struct hbm_wl_tranche_info tranche = {.size = sizeof(tranche)};
+	CHECK(hbm_wl_client_get_tranche(client, 0, &tranche) == 0);
+	CHECK(tranche.flags == HBM_WL_TRANCHE_SCANOUT);
+	CHECK(tranche.target_device == DEV(226, 129));
+	CHECK(tranche.pair_count == 1);
+	uint32_t format = 0;
+	uint64_t modifier = 0;
+	CHECK(hbm_wl_client_get_tranche_pair(client, 0, 0, &format, &modifier) == 0);
+	CHECK(format == DRM_FORMAT_XRGB8888 && modifier == DRM_FORMAT_MOD_LINEAR);
+	CHECK(hbm_wl_client_get_tranche_pair(client, 0, 1, &format, &modifier) == -ERANGE);
+	CHECK(hbm_wl_client_get_tranche(client, 1, &tranche) == 0);
+	CHECK(tranche.flags == 0 && tranche.target_device == DEV(226, 1) && tranche.pair_count == 4);
+	CHECK(hbm_wl_client_get_tranche(client, 2, &tranche) == -ERANGE);
+	CHECK(strstr(hbm_last_error(), "tranche 2") != NULL);
+
+	struct hbm_participant *participant = NULL;
+	CHECK(hbm_wl_client_get_participant(client, 0, &participant) == 0);
+	CHECK(participant != NULL);
+	hbm_participant_destroy(participant);
+
+	/* The host context has memfd only, which no compositor can import: refused, per tranche. */
+	uint32_t formats[] = {DRM_FORMAT_XRGB8888};
+	struct hbm_request request = {.size = sizeof(request), .width = 64, .height = 64, .formats = formats,
+				      .format_count = 1};
+	struct hbm_buffer *allocated = NULL;
+	CHECK(hbm_wl_client_allocate(client, &request, NULL, 0, &allocated) < 0);
+	CHECK(allocated == NULL);
+	CHECK(strstr(hbm_last_error(), "no tranche of the compositor's feedback can be met") != NULL);
+
+	/* One wl_buffer per buffer. */
+	struct hbm_buffer *buffer = stand_in(64, 64);
+	struct wl_buffer *first = NULL, *again = NULL;
+	CHECK(hbm_wl_client_get_wl_buffer(client, buffer, 0, &first) == 0 && first != NULL);
+	for (int frame = 0; frame < 100; ++frame)
+		CHECK(hbm_wl_client_get_wl_buffer(client, buffer, 0, &again) == 0 && again == first);
+	CHECK(hbm_wl_client_get_wl_buffers_created(client) == 1);
+	CHECK(hbm_wl_client_get_wl_buffer(client, buffer, 0x80, &again) == -EINVAL);
+	struct hbm_buffer *async = stand_in(32, 32);
+	CHECK(hbm_wl_client_get_wl_buffer(client, async, HBM_WL_BUFFER_ASYNC, &again) == 0 && again != first);
+	CHECK(hbm_wl_client_get_wl_buffers_created(client) == 2);
+	CHECK(rig_received_count() == 2);
+	CHECK(rig_received_modifier(0) == DRM_FORMAT_MOD_LINEAR);
+
+	/* Feedback change: XRGB8888 goes; the buffer is then one to drop. */
+	CHECK(hbm_wl_client_check_buffer(client, buffer) == 0);
+	CHECK(hbm_wl_client_set_feedback_listener(client, on_feedback, &heard) == 0);
+	rig_drop_xrgb();
+	CHECK(hbm_wl_client_roundtrip(client) == 0);
+	CHECK(heard == 1 && heard_status == 0);
+	CHECK(hbm_wl_client_get_feedback(client, &info) == 0 && info.tranche_count == 1);
+	CHECK(hbm_wl_client_check_buffer(client, buffer) < 0);
+	CHECK(strstr(hbm_last_error(), "no longer suits") != NULL);
+
+	hbm_buffer_unref(async);
+	hbm_buffer_unref(buffer);
+	hbm_wl_client_destroy(client);
+	hbm_wl_client_destroy(NULL);
+	CHECK(rig_live_buffers() == 0);
+	CHECK(rig_open_fds() == fds_before);
+	hbm_context_destroy(ctx);
+	rig_disconnect();
+
+	printf("%d checks passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
