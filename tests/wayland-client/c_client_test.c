@@ -58,13 +58,13 @@ int main(void)
 	struct hbm_wl_feedback_info info = {.size = sizeof(info)};
 	CHECK(hbm_wl_client_get_feedback(client, &info) == 0);
 	CHECK(info.version == 4);
-	CHECK(info.main_device == DEV(226, 1));
+	CHECK(info.main_device == DEV(226, 200));
 	CHECK(info.tranche_count == 2);
 
 	struct hbm_wl_tranche_info tranche = {.size = sizeof(tranche)};
 	CHECK(hbm_wl_client_get_tranche(client, 0, &tranche) == 0);
 	CHECK(tranche.flags == HBM_WL_TRANCHE_SCANOUT);
-	CHECK(tranche.target_device == DEV(226, 129));
+	CHECK(tranche.target_device == DEV(226, 201));
 	CHECK(tranche.pair_count == 1);
 	uint32_t format = 0;
 	uint64_t modifier = 0;
@@ -72,7 +72,7 @@ int main(void)
 	CHECK(format == DRM_FORMAT_XRGB8888 && modifier == DRM_FORMAT_MOD_LINEAR);
 	CHECK(hbm_wl_client_get_tranche_pair(client, 0, 1, &format, &modifier) == -ERANGE);
 	CHECK(hbm_wl_client_get_tranche(client, 1, &tranche) == 0);
-	CHECK(tranche.flags == 0 && tranche.target_device == DEV(226, 1) && tranche.pair_count == 4);
+	CHECK(tranche.flags == 0 && tranche.target_device == DEV(226, 200) && tranche.pair_count == 4);
 	CHECK(hbm_wl_client_get_tranche(client, 2, &tranche) == -ERANGE);
 	CHECK(strstr(hbm_last_error(), "tranche 2") != NULL);
 

@@ -19,17 +19,18 @@ using hbm::test::ScriptedFeedback;
 std::unique_ptr<hbm::test::ScriptedServer> server;
 wl_display *display = nullptr;
 
+/// On devices neither the host nor the lab has, so the test means the same in both.
 ScriptedFeedback feedback(bool withXrgb)
 {
 	ScriptedFeedback f;
 	f.table = {{DRM_FORMAT_XRGB8888, DRM_FORMAT_MOD_INVALID}, {DRM_FORMAT_XRGB8888, DRM_FORMAT_MOD_LINEAR},
 		   {DRM_FORMAT_ARGB8888, DRM_FORMAT_MOD_INVALID}, {DRM_FORMAT_ARGB8888, DRM_FORMAT_MOD_LINEAR}};
-	f.mainDevice = makedev(226, 1);
+	f.mainDevice = makedev(226, 200);
 	if (withXrgb) {
-		f.tranches.push_back({makedev(226, 129), {1}, 1});
-		f.tranches.push_back({makedev(226, 1), {0, 1, 2, 3}, 0});
+		f.tranches.push_back({makedev(226, 201), {1}, 1});
+		f.tranches.push_back({makedev(226, 200), {0, 1, 2, 3}, 0});
 	} else {
-		f.tranches.push_back({makedev(226, 1), {2, 3}, 0});
+		f.tranches.push_back({makedev(226, 200), {2, 3}, 0});
 	}
 	return f;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The scripted compositor (scripted_server.hpp) for the C test: sway-shaped feedback on
- * 226:1 (XRGB8888 and ARGB8888, INVALID and LINEAR) plus a scanout tranche first. */
+ * 226:200, a device neither host nor lab has (XRGB8888 and ARGB8888, INVALID and LINEAR),
+ * plus a scanout tranche for 226:201 first. */
 #ifndef HBM_TEST_C_RIG_H
 #define HBM_TEST_C_RIG_H
 #include <stdint.h>

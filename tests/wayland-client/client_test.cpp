@@ -12,6 +12,7 @@
 #include <wayland-client.h>
 
 #include <hbm/refusal.hpp>
+#include <hbm/renderer.hpp>
 #include <hbm/wayland/client.hpp>
 
 #include "../common/dma_buf_stand_in.hpp"
@@ -47,16 +48,20 @@ ScriptedFeedback westonLike()
 	return f;
 }
 
-/// sway 1.7 on vkms: INVALID and LINEAR, one tranche.
-ScriptedFeedback swayLike()
+/// sway 1.7 on vkms: INVALID and LINEAR, one tranche (on @device: 226:1 by default).
+ScriptedFeedback swayLike(dev_t device = kVkms)
 {
 	ScriptedFeedback f;
 	f.table = {{DRM_FORMAT_XRGB8888, kInvalid}, {DRM_FORMAT_XRGB8888, kLinear}, {DRM_FORMAT_ARGB8888, kInvalid},
 		   {DRM_FORMAT_ARGB8888, kLinear}};
-	f.mainDevice = kVkms;
-	f.tranches.push_back({kVkms, {0, 1, 2, 3}, 0});
+	f.mainDevice = device;
+	f.tranches.push_back({device, {0, 1, 2, 3}, 0});
 	return f;
 }
+
+/// A device neither the host nor the lab has: feedback on it means the same in both (the
+/// renderer is unknown, so a memfd stand-in is acceptable memory).
+const dev_t kAbsent = makedev(226, 200);
 
 std::shared_ptr<Context> hostContext()
 {
@@ -149,8 +154,18 @@ TEST(WaylandClient, V4WestonLikeFeedbackParsedExactly)
 			EXPECT_EQ(participants[0].constraints.placement.localTo, 0u);
 			EXPECT_NE(participants[0].source.find("not found here"), std::string::npos) << participants[0].source;
 		} else {
-			EXPECT_EQ((*client)->mainDevice().kernelDriver, "vkms");
-			EXPECT_EQ(participants[0].constraints.placement.localTo, kVkms);
+			// The lab: 226:1 is a real card, and the renderer table decides.
+			bool local = findRendererQuirk((*client)->mainDevice().kernelDriver, "") != nullptr;
+			EXPECT_EQ(participants[0].constraints.placement.localTo, local ? kVkms : 0u)
+				<< (*client)->mainDevice().kernelDriver;
+			if (local) {
+				// Memory not made by the card is what kms_swrast cannot draw: refused.
+				auto foreign = standInBuffer(16, 16);
+				auto refused = (*client)->acceptable(*foreign);
+				ASSERT_FALSE(refused);
+				ASSERT_TRUE(refused.error().refusal);
+				EXPECT_EQ(refused.error().refusal->reason(), RejectReason::NotDeviceLocal);
+			}
 		}
 	}
 	settle(c);
@@ -357,7 +372,7 @@ TEST(WaylandClient, NoDmabufGlobalIsENOENT)
 TEST(WaylandClient, FeedbackChangeReachesTheListenerAndDropsBuffers)
 {
 	ServerScript script;
-	script.defaultFeedback = swayLike();
+	script.defaultFeedback = swayLike(kAbsent);
 	Connection c(script);
 	auto client = DmabufClient::create(c.display, hostContext());
 	ASSERT_TRUE(client) << client.error().message;
@@ -369,7 +384,7 @@ TEST(WaylandClient, FeedbackChangeReachesTheListenerAndDropsBuffers)
 	EXPECT_TRUE((*client)->acceptable(*buffer));
 
 	// The compositor stops taking XRGB8888 (LINEAR and INVALID): new feedback.
-	ScriptedFeedback changed = swayLike();
+	ScriptedFeedback changed = swayLike(kAbsent);
 	changed.tranches[0].indices = {2, 3};
 	c.server.resendDefault(changed);
 	ASSERT_GE(wl_display_roundtrip(c.display), 0);
@@ -381,7 +396,7 @@ TEST(WaylandClient, FeedbackChangeReachesTheListenerAndDropsBuffers)
 	EXPECT_FALSE(still);
 
 	// A malformed change is reported and the feedback in force stays.
-	ScriptedFeedback bad = swayLike();
+	ScriptedFeedback bad = swayLike(kAbsent);
 	bad.tranches[0].indices = {9};
 	c.server.resendDefault(bad);
 	ASSERT_GE(wl_display_roundtrip(c.display), 0);
@@ -438,7 +453,8 @@ TEST(WaylandClient, OneWlBufferPerBufferImmediate)
 
 TEST(WaylandClient, LinearGoesAsInvalidOnlyToAnInvalidOnlyKmsSwrastCompositor)
 {
-	// On the host 226:1 is unknown and the buffer goes as LINEAR; in the lab it is vkms.
+	// On the host 226:1 is unknown and the buffer goes as LINEAR; in the lab it is a card
+	// whose renderer (kms_swrast) reads implicit as linear, and LINEAR goes as INVALID.
 	ServerScript script;
 	script.defaultFeedback = westonLike();
 	Connection c(script);
@@ -448,8 +464,11 @@ TEST(WaylandClient, LinearGoesAsInvalidOnlyToAnInvalidOnlyKmsSwrastCompositor)
 	ASSERT_TRUE((*client)->wlBuffer(buffer));
 	auto received = c.server.received();
 	ASSERT_EQ(received.size(), 1u);
-	bool vkms = (*client)->mainDevice().kernelDriver == "vkms";
-	EXPECT_EQ(received[0].planes[0].modifier, vkms ? kInvalid : kLinear);
+	const RendererQuirk *quirk = (*client)->mainDevice().kernelDriver.empty()
+					     ? nullptr
+					     : findRendererQuirk((*client)->mainDevice().kernelDriver, "");
+	EXPECT_EQ(received[0].planes[0].modifier, quirk && quirk->implicitIsLinear ? kInvalid : kLinear)
+		<< (*client)->mainDevice().kernelDriver;
 }
 
 TEST(WaylandClient, CreateAndItsFailedEvent)
