@@ -4,6 +4,7 @@
 // leaks (nothing), and how many wl_buffers it makes.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <fstream>
 
 #include <sys/sysmacros.h>
@@ -57,6 +58,13 @@ ScriptedFeedback swayLike(dev_t device = kVkms)
 	f.mainDevice = device;
 	f.tranches.push_back({device, {0, 1, 2, 3}, 0});
 	return f;
+}
+
+/// In the lab (HBM_LAB=1) 226:1 must be a real card: the branches for it may not be skipped.
+bool inLab()
+{
+	const char *lab = std::getenv("HBM_LAB");
+	return lab && std::string(lab) == "1";
 }
 
 /// A device neither the host nor the lab has: feedback on it means the same in both (the
@@ -149,6 +157,9 @@ TEST(WaylandClient, V4WestonLikeFeedbackParsedExactly)
 		EXPECT_EQ(*id, (WaylandTrancheIdentity{kVkms, kVkms, false, 0}));
 		EXPECT_NE(participants[0].source.find("linux-dmabuf v4 default feedback, tranche 0"), std::string::npos)
 			<< participants[0].source;
+		if (inLab()) {
+			ASSERT_EQ((*client)->mainDevice().kernelDriver, "vkms") << "226:1 in the lab";
+		}
 		if ((*client)->mainDevice().kernelDriver.empty()) {
 			// The host has no 226:1: the documented fallback, said in the source.
 			EXPECT_EQ(participants[0].constraints.placement.localTo, 0u);
@@ -219,6 +230,29 @@ TEST(WaylandClient, V3FormatListIsOneTrancheWithNoDevice)
 	// The host context has no DRM allocator: nothing to assume, and that is said.
 	EXPECT_NE(participants[0].source.find("v3 names no device"), std::string::npos) << participants[0].source;
 	EXPECT_EQ(participants[0].constraints.placement.localTo, 0u);
+}
+
+TEST(WaylandClient, V3TakesTheCallersMainDevice)
+{
+	ServerScript script;
+	script.version = 3;
+	script.v3Pairs = {{DRM_FORMAT_XRGB8888, kInvalid}};
+	Connection c(script);
+	DmabufClient::Options options;
+	options.v3MainDevice = kVkms;
+	auto client = DmabufClient::create(c.display, hostContext(), options);
+	ASSERT_TRUE(client) << client.error().message;
+	auto participants = (*client)->participants();
+	ASSERT_EQ(participants.size(), 1u);
+	EXPECT_NE(participants[0].source.find("(226:1) is taken for the compositor's renderer"), std::string::npos)
+		<< participants[0].source;
+	// Host: no 226:1, so no placement. Lab: 226:1 is the vkms card, looked up as for v4.
+	const std::string &driver = (*client)->mainDevice().kernelDriver;
+	if (inLab()) {
+		ASSERT_EQ(driver, "vkms") << "226:1 in the lab";
+	}
+	bool local = !driver.empty() && findRendererQuirk(driver, "");
+	EXPECT_EQ(participants[0].constraints.placement.localTo, local ? kVkms : 0u) << driver;
 }
 
 TEST(WaylandClient, CapsTheVersionAtTheCallersMaximum)
@@ -464,6 +498,9 @@ TEST(WaylandClient, LinearGoesAsInvalidOnlyToAnInvalidOnlyKmsSwrastCompositor)
 	ASSERT_TRUE((*client)->wlBuffer(buffer));
 	auto received = c.server.received();
 	ASSERT_EQ(received.size(), 1u);
+	if (inLab()) {
+		ASSERT_EQ((*client)->mainDevice().kernelDriver, "vkms") << "226:1 in the lab";
+	}
 	const RendererQuirk *quirk = (*client)->mainDevice().kernelDriver.empty()
 					     ? nullptr
 					     : findRendererQuirk((*client)->mainDevice().kernelDriver, "");

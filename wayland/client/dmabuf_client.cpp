@@ -379,6 +379,10 @@ Result<std::unique_ptr<DmabufClient>> DmabufClient::create(wl_display *display, 
 		if (auto r = roundtripQueue(display, d->queue, "reading the v3 format list"); !r)
 			return r.error();
 		d->feedback = d->v3;
+		// v3 names no device: the one taken for the renderer is looked up as v4's would be.
+		if (dev_t assumed = d->assumedMainDevice())
+			if (auto info = lookUpDrmDevice(assumed))
+				d->main = *info;
 	} else {
 		d->defaultFeedback = std::make_unique<FeedbackState>();
 		FeedbackState &s = *d->defaultFeedback;
