@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: MIT
+#include <hbm/egl/display.hpp>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include <drm_fourcc.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <xf86drm.h>
+
+#include <hbm/renderer.hpp>
+#include <hbm/unique_fd.hpp>
+
+#include "egl_support.hpp"
+
+namespace hbm::egl {
+
+using detail::displayHas;
+using detail::eglFailure;
+using detail::failure;
+using detail::proc;
+
+namespace {
+
+/// The DRM device file EGL names for @display, or "" when it names none (a software
+/// device, or no EGL_EXT_device_query).
+std::string deviceFile(EGLDisplay display)
+{
+	if (!displayHas(EGL_NO_DISPLAY, "EGL_EXT_device_query"))
+		return {};
+	auto queryDisplay = proc<PFNEGLQUERYDISPLAYATTRIBEXTPROC>("eglQueryDisplayAttribEXT");
+	auto queryString = proc<PFNEGLQUERYDEVICESTRINGEXTPROC>("eglQueryDeviceStringEXT");
+	if (!queryDisplay || !queryString)
+		return {};
+	EGLAttrib attrib = 0;
+	if (!queryDisplay(display, EGL_DEVICE_EXT, &attrib) || !attrib)
+		return {};
+	auto device = reinterpret_cast<EGLDeviceEXT>(attrib);
+	if (!detail::hasExtension(queryString(device, EGL_EXTENSIONS), "EGL_EXT_device_drm"))
+		return {};
+	const char *file = queryString(device, EGL_DRM_DEVICE_FILE_EXT);
+	return file ? file : "";
+}
+
+} // namespace
+
+Result<DisplayInfo> queryDisplay(EGLDisplay display)
+{
+	if (display == EGL_NO_DISPLAY)
+		return failure(EINVAL, "queryDisplay: no EGL display (EGL_NO_DISPLAY)");
+	if (!eglQueryString(display, EGL_EXTENSIONS))
+		return eglFailure("eglQueryString(EGL_EXTENSIONS) of the display (is it initialised?)");
+	DisplayInfo info;
+	if (displayHas(display, "EGL_MESA_query_driver")) {
+		if (auto driverName = proc<PFNEGLGETDISPLAYDRIVERNAMEPROC>("eglGetDisplayDriverName"))
+			if (const char *name = driverName(display))
+				info.mesaDriver = name;
+	}
+	info.deviceFile = deviceFile(display);
+	if (info.deviceFile.empty())
+		return info;
+	// Opened only to ask its number and driver name; closed on return.
+	UniqueFd fd(open(info.deviceFile.c_str(), O_RDWR | O_CLOEXEC));
+	if (!fd.isValid())
+		return failure(errno, "the EGL display's device " + info.deviceFile + " cannot be opened: " +
+					      std::strerror(errno));
+	struct stat st {};
+	if (fstat(fd.get(), &st) != 0 || !S_ISCHR(st.st_mode))
+		return failure(ENODEV, "the EGL display's device " + info.deviceFile + " is not a character device");
+	info.device = st.st_rdev;
+	std::unique_ptr<drmVersion, decltype(&drmFreeVersion)> version(drmGetVersion(fd.get()), drmFreeVersion);
+	if (version && version->name)
+		info.kernelDriver.assign(version->name, size_t(version->name_len));
+	return info;
+}
+
+Result<Participant> displayParticipant(EGLDisplay display, const ParticipantOptions &options)
+{
+	auto info = queryDisplay(display);
+	if (!info)
+		return info.error();
+	if (!displayHas(display, "EGL_EXT_image_dma_buf_import"))
+		return failure(ENOTSUP, "the EGL display lacks EGL_EXT_image_dma_buf_import: it cannot import dma-bufs");
+	if (!displayHas(display, "EGL_EXT_image_dma_buf_import_modifiers"))
+		return failure(ENOTSUP, "the EGL display lacks EGL_EXT_image_dma_buf_import_modifiers: it cannot say "
+					"which formats it imports (eglQueryDmaBufFormatsEXT)");
+	auto queryFormats = proc<PFNEGLQUERYDMABUFFORMATSEXTPROC>("eglQueryDmaBufFormatsEXT");
+	auto queryModifiers = proc<PFNEGLQUERYDMABUFMODIFIERSEXTPROC>("eglQueryDmaBufModifiersEXT");
+	if (!queryFormats || !queryModifiers)
+		return failure(ENOTSUP, "EGL_EXT_image_dma_buf_import_modifiers is listed but its entry points are missing");
+
+	EGLint count = 0;
+	if (!queryFormats(display, 0, nullptr, &count))
+		return eglFailure("eglQueryDmaBufFormatsEXT");
+	std::vector<EGLint> formats(size_t(std::max(count, 0)));
+	if (count > 0 && !queryFormats(display, count, formats.data(), &count))
+		return eglFailure("eglQueryDmaBufFormatsEXT");
+	formats.resize(size_t(std::max(count, 0)));
+
+	FormatSet set;
+	size_t externalOnly = 0;
+	for (EGLint format : formats) {
+		EGLint n = 0;
+		if (!queryModifiers(display, format, 0, nullptr, nullptr, &n))
+			return eglFailure("eglQueryDmaBufModifiersEXT");
+		if (n <= 0) {
+			// No modifiers: the display imports the format with an implicit layout, and a
+			// linear one passed as implicit (importBuffer() does). wlroots' render/egl.c
+			// makes the same assumption ("linear is supported if the driver doesn't
+			// explicitly say otherwise"); sway advertises INVALID + LINEAR on kms_swrast.
+			set.add(uint32_t(format), DRM_FORMAT_MOD_INVALID);
+			set.add(uint32_t(format), DRM_FORMAT_MOD_LINEAR);
+			continue;
+		}
+		std::vector<EGLuint64KHR> modifiers(static_cast<size_t>(n));
+		std::vector<EGLBoolean> external(static_cast<size_t>(n));
+		if (!queryModifiers(display, format, n, modifiers.data(), external.data(), &n))
+			return eglFailure("eglQueryDmaBufModifiersEXT");
+		for (EGLint i = 0; i < n && i < EGLint(modifiers.size()); ++i) {
+			if (external[size_t(i)] && options.use == DisplayUse::Rendering) {
+				++externalOnly;
+				continue;
+			}
+			set.add(uint32_t(format), modifiers[size_t(i)]);
+		}
+	}
+
+	Participant p;
+	p.identity = EglDisplayIdentity{info->device, info->kernelDriver};
+	p.constraints.formats = std::move(set);
+	const char *use = options.use == DisplayUse::Rendering ? "rendering" : "sampling";
+	p.source = std::string("eglQueryDmaBufFormatsEXT/ModifiersEXT of the EGL display") +
+		   (info->deviceFile.empty() ? "" : " on " + info->deviceFile) +
+		   (info->mesaDriver.empty() ? "" : " (Mesa " + info->mesaDriver + ")") + ", for " + use;
+	if (externalOnly)
+		p.source += "; " + std::to_string(externalOnly) + " external-only pairs left out";
+
+	const RendererLocality locality = rendererLocality(options.config, info->kernelDriver, info->mesaDriver);
+	if (locality.deviceLocal) {
+		if (!info->device)
+			return failure(ENODEV, "the EGL display's renderer (" + info->mesaDriver +
+						       ") uses only its own device's memory, and EGL names no DRM device "
+						       "(EGL_EXT_device_drm): no buffer would be safe to give it");
+		p.constraints.placement.localTo = info->device;
+		p.source += "; uses only its own device's memory: " + locality.reason + " (" + locality.source + ")";
+	}
+	return p;
+}
+
+} // namespace hbm::egl
