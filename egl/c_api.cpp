@@ -85,13 +85,15 @@ int hbm_egl_display_participant(EGLDisplay display, const struct hbm_egl_partici
 	std::shared_ptr<hbm::Context> context;
 	if (options) {
 		if (int err = checkSize<hbm_egl_participant_options>("struct hbm_egl_participant_options", options->size,
-								     offsetof(hbm_egl_participant_options, context) + sizeof(void *)))
+								     offsetof(hbm_egl_participant_options, drm_fd) + sizeof(const int *)))
 			return err;
 		if (options->use > HBM_EGL_USE_RENDERING)
 			return fail(EINVAL, "hbm_egl_participant_options.use is " + std::to_string(options->use) +
 						    ": HBM_EGL_USE_SAMPLING (0) or HBM_EGL_USE_RENDERING (1)");
 		o.use = options->use == HBM_EGL_USE_RENDERING ? hbm::egl::DisplayUse::Rendering
 							      : hbm::egl::DisplayUse::Sampling;
+		if (options->drm_fd)
+			o.drmFd = *options->drm_fd;
 		if (options->context) {
 			context = hbm::interop::contextOf(options->context);
 			o.config = &context->config();

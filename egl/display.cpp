@@ -25,29 +25,46 @@ using detail::proc;
 
 namespace {
 
-/// The DRM device file EGL names for @display, or "" when it names none (a software
+struct DeviceFiles {
+	std::string primary; ///< EGL_DRM_DEVICE_FILE_EXT
+	std::string render;  ///< EGL_DRM_RENDER_NODE_FILE_EXT, "" when none
+};
+
+/// The DRM device files EGL names for @display; empty when it names none (a software
 /// device, or no EGL_EXT_device_query).
-std::string deviceFile(EGLDisplay display)
+DeviceFiles deviceFiles(EGLDisplay display)
 {
+	DeviceFiles out;
 	if (!displayHas(EGL_NO_DISPLAY, "EGL_EXT_device_query"))
-		return {};
+		return out;
 	auto queryDisplay = proc<PFNEGLQUERYDISPLAYATTRIBEXTPROC>("eglQueryDisplayAttribEXT");
 	auto queryString = proc<PFNEGLQUERYDEVICESTRINGEXTPROC>("eglQueryDeviceStringEXT");
 	if (!queryDisplay || !queryString)
-		return {};
+		return out;
 	EGLAttrib attrib = 0;
 	if (!queryDisplay(display, EGL_DEVICE_EXT, &attrib) || !attrib)
-		return {};
+		return out;
 	auto device = reinterpret_cast<EGLDeviceEXT>(attrib);
-	if (!detail::hasExtension(queryString(device, EGL_EXTENSIONS), "EGL_EXT_device_drm"))
-		return {};
-	const char *file = queryString(device, EGL_DRM_DEVICE_FILE_EXT);
-	return file ? file : "";
+	const char *extensions = queryString(device, EGL_EXTENSIONS);
+	if (!detail::hasExtension(extensions, "EGL_EXT_device_drm"))
+		return out;
+	if (const char *file = queryString(device, EGL_DRM_DEVICE_FILE_EXT))
+		out.primary = file;
+	if (detail::hasExtension(extensions, "EGL_EXT_device_drm_render_node"))
+		if (const char *file = queryString(device, EGL_DRM_RENDER_NODE_FILE_EXT))
+			out.render = file;
+	return out;
+}
+
+std::string driverName(int fd)
+{
+	std::unique_ptr<drmVersion, decltype(&drmFreeVersion)> version(drmGetVersion(fd), drmFreeVersion);
+	return version && version->name ? std::string(version->name, size_t(version->name_len)) : std::string();
 }
 
 } // namespace
 
-Result<DisplayInfo> queryDisplay(EGLDisplay display)
+Result<DisplayInfo> queryDisplay(EGLDisplay display, int drmFd)
 {
 	if (display == EGL_NO_DISPLAY)
 		return failure(EINVAL, "queryDisplay: no EGL display (EGL_NO_DISPLAY)");
@@ -55,31 +72,39 @@ Result<DisplayInfo> queryDisplay(EGLDisplay display)
 		return eglFailure("eglQueryString(EGL_EXTENSIONS) of the display (is it initialised?)");
 	DisplayInfo info;
 	if (displayHas(display, "EGL_MESA_query_driver")) {
-		if (auto driverName = proc<PFNEGLGETDISPLAYDRIVERNAMEPROC>("eglGetDisplayDriverName"))
-			if (const char *name = driverName(display))
-				info.mesaDriver = name;
+		if (auto name = proc<PFNEGLGETDISPLAYDRIVERNAMEPROC>("eglGetDisplayDriverName"))
+			if (const char *driver = name(display))
+				info.mesaDriver = driver;
 	}
-	info.deviceFile = deviceFile(display);
+	const DeviceFiles files = deviceFiles(display);
+	info.deviceFile = files.primary;
 	if (info.deviceFile.empty())
 		return info;
-	// Opened only to ask its number and driver name; closed on return.
-	UniqueFd fd(open(info.deviceFile.c_str(), O_RDWR | O_CLOEXEC));
-	if (!fd.isValid())
-		return failure(errno, "the EGL display's device " + info.deviceFile + " cannot be opened: " +
-					      std::strerror(errno));
 	struct stat st {};
-	if (fstat(fd.get(), &st) != 0 || !S_ISCHR(st.st_mode))
+	if (stat(info.deviceFile.c_str(), &st) != 0 || !S_ISCHR(st.st_mode))
 		return failure(ENODEV, "the EGL display's device " + info.deviceFile + " is not a character device");
 	info.device = st.st_rdev;
-	std::unique_ptr<drmVersion, decltype(&drmFreeVersion)> version(drmGetVersion(fd.get()), drmFreeVersion);
-	if (version && version->name)
-		info.kernelDriver.assign(version->name, size_t(version->name_len));
+
+	// The driver's name: from the caller's fd of the device if it gave one; else from the
+	// render node; the primary node is opened only when there is neither (opening one that
+	// has no DRM master makes the opener master until it closes it).
+	struct stat fdStat {};
+	if (drmFd >= 0 && fstat(drmFd, &fdStat) == 0 && S_ISCHR(fdStat.st_mode) && fdStat.st_rdev == info.device) {
+		info.kernelDriver = driverName(drmFd);
+		return info;
+	}
+	const std::string &path = files.render.empty() ? files.primary : files.render;
+	UniqueFd fd(open(path.c_str(), O_RDWR | O_CLOEXEC));
+	if (!fd.isValid())
+		return failure(errno, "the EGL display's device " + path + " cannot be opened to read its driver's name: " +
+					      std::strerror(errno));
+	info.kernelDriver = driverName(fd.get());
 	return info;
 }
 
 Result<Participant> displayParticipant(EGLDisplay display, const ParticipantOptions &options)
 {
-	auto info = queryDisplay(display);
+	auto info = queryDisplay(display, options.drmFd);
 	if (!info)
 		return info.error();
 	if (!displayHas(display, "EGL_EXT_image_dma_buf_import"))

@@ -52,6 +52,9 @@ struct hbm_egl_participant_options {
 	/* Whose configuration ([renderer.NAME] rules) overrides the built-in renderer table;
 	 * NULL: the table alone. */
 	struct hbm_context *context;
+	/* The caller's fd of the display's DRM device (the one given to gbm_create_device),
+	 * read for its driver's name; NULL: hbm opens the device's node to ask. */
+	const int *drm_fd;
 };
 
 /* @display (initialised) as a participant: its dma-buf formats and modifiers for the use,

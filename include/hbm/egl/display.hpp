@@ -31,14 +31,19 @@ struct DisplayInfo {
 };
 
 /// The display's device (EGL_EXT_device_query + EGL_EXT_device_drm) and drivers. What the
-/// display cannot tell is left empty, never guessed.
-HBM_EXPORT Result<DisplayInfo> queryDisplay(EGLDisplay display);
+/// display cannot tell is left empty, never guessed. The kernel driver's name is read
+/// (DRM_IOCTL_VERSION) from @drmFd when it is the display's device (the fd given to
+/// gbm_create_device), else from the device's render node, else from its primary node,
+/// opened and closed here.
+HBM_EXPORT Result<DisplayInfo> queryDisplay(EGLDisplay display, int drmFd = -1);
 
 struct ParticipantOptions {
 	DisplayUse use = DisplayUse::Sampling;
 	/// Configuration whose `[renderer.NAME]` rules override the built-in renderer table
 	/// (hbm::rendererLocality()); null: the table alone.
 	const Config *config = nullptr;
+	/// The caller's fd of the display's DRM device, if it has one (queryDisplay()); -1: none.
+	int drmFd = -1;
 };
 
 /// The display as a participant: the (format, modifier) pairs of eglQueryDmaBufFormatsEXT
