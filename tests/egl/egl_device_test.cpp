@@ -317,6 +317,11 @@ TEST(EglVkms, DisplayIsAParticipantLocalToItsDevice)
 	REQUIRE_VKMS_EGL();
 	auto info = hbm::egl::queryDisplay(vkmsEgl().display);
 	ASSERT_TRUE(info) << info.error().toString();
+	// The same from the caller's fd of the card, which spares opening the node.
+	auto fromFd = hbm::egl::queryDisplay(vkmsEgl().display, vkmsEgl().card.get());
+	ASSERT_TRUE(fromFd) << fromFd.error().toString();
+	EXPECT_EQ(fromFd->kernelDriver, "vkms");
+	EXPECT_EQ(fromFd->device, info->device);
 	EXPECT_EQ(info->device, vkmsEgl().device) << info->deviceFile;
 	EXPECT_EQ(info->kernelDriver, "vkms");
 	EXPECT_EQ(info->mesaDriver, "kms_swrast");
