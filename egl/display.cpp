@@ -95,9 +95,11 @@ Result<DisplayInfo> queryDisplay(EGLDisplay display, int drmFd)
 	}
 	const std::string &path = files.render.empty() ? files.primary : files.render;
 	UniqueFd fd(open(path.c_str(), O_RDWR | O_CLOEXEC));
-	if (!fd.isValid())
-		return failure(errno, "the EGL display's device " + path + " cannot be opened to read its driver's name: " +
-					      std::strerror(errno));
+	if (!fd.isValid()) {
+		const int error = errno;
+		return failure(error, "the EGL display's device " + path + " cannot be opened to read its driver's name: " +
+					      std::strerror(error));
+	}
 	info.kernelDriver = driverName(fd.get());
 	return info;
 }

@@ -423,6 +423,39 @@ TEST(EglVkms, SystemHeapMemoryIsRefusedByNegotiationNotHandedToTheRenderer)
 	EXPECT_EQ(attached.error().refusal->reason(), hbm::RejectReason::NotDeviceLocal) << attached.error().message;
 }
 
+TEST(EglVkms, YuvHintsReachEglAndABadOneIsNamed)
+{
+	REQUIRE_VKMS_EGL();
+	const size_t fdsBefore = openFdCount();
+	{
+		auto ctx = vkmsContext();
+		ASSERT_TRUE(ctx);
+		auto participant = hbm::egl::displayParticipant(vkmsEgl().display);
+		ASSERT_TRUE(participant) << participant.error().toString();
+		auto plan = ctx->negotiate(request(), {*participant});
+		ASSERT_TRUE(plan) << plan.error().toString();
+		auto buffer = ctx->allocate(*plan);
+		ASSERT_TRUE(buffer) << buffer.error().toString();
+
+		hbm::egl::ImageOptions hints;
+		hints.colorSpace = EGL_ITU_REC709_EXT;
+		hints.sampleRange = EGL_YUV_NARROW_RANGE_EXT;
+		hints.chromaHorizontalSiting = EGL_YUV_CHROMA_SITING_0_EXT;
+		hints.chromaVerticalSiting = EGL_YUV_CHROMA_SITING_0_5_EXT;
+		auto image = hbm::egl::importBuffer(vkmsEgl().display, **buffer, hints);
+		EXPECT_TRUE(image) << image.error().toString();
+
+		// Mesa checks hint values whatever the format: a wrong one proves the hint is passed,
+		// and the error names EGL's.
+		hints.colorSpace = 0x1234;
+		auto refused = hbm::egl::importBuffer(vkmsEgl().display, **buffer, hints);
+		ASSERT_FALSE(refused);
+		EXPECT_NE(refused.error().message.find("EGL_BAD_ATTRIBUTE"), std::string::npos) << refused.error().message;
+		std::printf("bad hint: %s\n", refused.error().toString().c_str());
+	}
+	EXPECT_EQ(openFdCount(), fdsBefore) << "descriptors leaked";
+}
+
 TEST(EglVkms, ExportsAnImageOfAGbmBoIntoHbm)
 {
 	REQUIRE_VKMS_EGL();
