@@ -10,6 +10,7 @@
 
 #include <hbm/unique_fd.hpp>
 
+#include "dma_buf_attribs.hpp"
 #include "egl_support.hpp"
 
 namespace hbm::egl {
@@ -68,21 +69,6 @@ Image Image::adopt(EGLDisplay display, EGLImageKHR image)
 
 namespace {
 
-struct PlaneAttribs {
-	EGLint fd, offset, pitch, modLo, modHi;
-};
-
-constexpr std::array<PlaneAttribs, 4> kPlaneAttribs = {{
-	{EGL_DMA_BUF_PLANE0_FD_EXT, EGL_DMA_BUF_PLANE0_OFFSET_EXT, EGL_DMA_BUF_PLANE0_PITCH_EXT,
-	 EGL_DMA_BUF_PLANE0_MODIFIER_LO_EXT, EGL_DMA_BUF_PLANE0_MODIFIER_HI_EXT},
-	{EGL_DMA_BUF_PLANE1_FD_EXT, EGL_DMA_BUF_PLANE1_OFFSET_EXT, EGL_DMA_BUF_PLANE1_PITCH_EXT,
-	 EGL_DMA_BUF_PLANE1_MODIFIER_LO_EXT, EGL_DMA_BUF_PLANE1_MODIFIER_HI_EXT},
-	{EGL_DMA_BUF_PLANE2_FD_EXT, EGL_DMA_BUF_PLANE2_OFFSET_EXT, EGL_DMA_BUF_PLANE2_PITCH_EXT,
-	 EGL_DMA_BUF_PLANE2_MODIFIER_LO_EXT, EGL_DMA_BUF_PLANE2_MODIFIER_HI_EXT},
-	{EGL_DMA_BUF_PLANE3_FD_EXT, EGL_DMA_BUF_PLANE3_OFFSET_EXT, EGL_DMA_BUF_PLANE3_PITCH_EXT,
-	 EGL_DMA_BUF_PLANE3_MODIFIER_LO_EXT, EGL_DMA_BUF_PLANE3_MODIFIER_HI_EXT},
-}};
-
 constexpr const char *kImport = "EGL_EXT_image_dma_buf_import";
 constexpr const char *kModifiers = "EGL_EXT_image_dma_buf_import_modifiers";
 constexpr const char *kExport = "EGL_MESA_image_dma_buf_export";
@@ -102,56 +88,24 @@ Result<Image> importBuffer(EGLDisplay display, const Buffer &buffer, const Image
 	if (!create)
 		return failure(ENOTSUP, "eglCreateImageKHR is missing (EGL_KHR_image_base)");
 
-	const bool modifiersExt = detail::hasExtension(extensions, kModifiers);
-	const uint64_t modifier = buffer.modifier();
-	if (!modifiersExt && modifier != DRM_FORMAT_MOD_INVALID && modifier != DRM_FORMAT_MOD_LINEAR)
-		return failure(ENOTSUP, std::string("the buffer has an explicit modifier and the EGL display lacks ") +
-						kModifiers + " to pass it");
-	// DRM_FORMAT_MOD_INVALID is "implicit": say nothing and the driver infers the layout.
-	// LINEAR is passed only to a display that lists it for the format; one that lists no
-	// modifiers takes linear buffers as implicit ones (as wlroots' render/egl.c imports
-	// them), and Mesa refuses a modifier its driver did not list.
-	const bool passModifier = modifiersExt && modifier != DRM_FORMAT_MOD_INVALID &&
-				  (modifier != DRM_FORMAT_MOD_LINEAR || detail::listsModifier(display, buffer.format(), modifier));
-	const size_t planes = buffer.planeCount();
-	if (planes == 0 || planes > kPlaneAttribs.size())
-		return failure(EINVAL, "importBuffer: the buffer has " + std::to_string(planes) + " planes");
-	if (planes == 4 && !modifiersExt)
-		return failure(ENOTSUP, std::string("a four-plane buffer needs ") + kModifiers + " (plane 3 attributes)");
-
-	std::vector<EGLint> attribs = {
-		EGL_WIDTH, EGLint(buffer.width()),
-		EGL_HEIGHT, EGLint(buffer.height()),
-		EGL_LINUX_DRM_FOURCC_EXT, EGLint(buffer.format()),
-	};
-	const Layout &layout = buffer.layout();
-	for (size_t i = 0; i < planes; ++i) {
-		const PlaneAttribs &a = kPlaneAttribs[i];
-		const PlaneLayout &p = layout.planes[i];
-		if (p.offset > uint64_t(INT32_MAX))
-			return failure(EOVERFLOW, "plane " + std::to_string(i) + "'s offset does not fit EGL's EGLint");
-		attribs.insert(attribs.end(), {a.fd, buffer.planeFd(i).get(), a.offset, EGLint(p.offset),
-					       a.pitch, EGLint(p.stride)});
-		if (passModifier)
-			attribs.insert(attribs.end(), {a.modLo, EGLint(modifier & 0xffffffffu), a.modHi,
-						       EGLint(modifier >> 32)});
+	detail::DmaBufImage desc{buffer.width(), buffer.height(), buffer.format(), buffer.modifier(), {}};
+	for (size_t i = 0; i < buffer.planeCount(); ++i) {
+		const PlaneLayout &p = buffer.layout().planes[i];
+		desc.planes.push_back({buffer.planeFd(i).get(), p.offset, p.stride});
 	}
-	const std::pair<EGLint, EGLint> hints[] = {
-		{EGL_YUV_COLOR_SPACE_HINT_EXT, options.colorSpace},
-		{EGL_SAMPLE_RANGE_HINT_EXT, options.sampleRange},
-		{EGL_YUV_CHROMA_HORIZONTAL_SITING_HINT_EXT, options.chromaHorizontalSiting},
-		{EGL_YUV_CHROMA_VERTICAL_SITING_HINT_EXT, options.chromaVerticalSiting},
-	};
-	for (const auto &[name, value] : hints)
-		if (value)
-			attribs.insert(attribs.end(), {name, value});
-	attribs.push_back(EGL_NONE);
+	detail::DmaBufImportAbility ability;
+	ability.modifiers = detail::hasExtension(extensions, kModifiers);
+	ability.listsLinear = ability.modifiers && buffer.modifier() == DRM_FORMAT_MOD_LINEAR &&
+			      detail::listsModifier(display, buffer.format(), DRM_FORMAT_MOD_LINEAR);
+	auto attribs = detail::dmaBufImageAttribs(desc, ability, options);
+	if (!attribs)
+		return attribs.error();
 
 	// The fds stay the Buffer's: EGL takes its own references to the dma-bufs.
-	EGLImageKHR image = create(display, EGL_NO_CONTEXT, EGL_LINUX_DMA_BUF_EXT, nullptr, attribs.data());
+	EGLImageKHR image = create(display, EGL_NO_CONTEXT, EGL_LINUX_DMA_BUF_EXT, nullptr, attribs->data());
 	if (image == EGL_NO_IMAGE_KHR)
 		return eglFailure("eglCreateImageKHR(EGL_LINUX_DMA_BUF_EXT, " + std::to_string(buffer.width()) + "x" +
-				  std::to_string(buffer.height()) + ", " + std::to_string(planes) + " planes)");
+				  std::to_string(buffer.height()) + ", " + std::to_string(buffer.planeCount()) + " planes)");
 	return Image::adopt(display, image);
 }
 
