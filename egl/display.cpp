@@ -8,7 +8,10 @@
 
 #include <drm_fourcc.h>
 #include <fcntl.h>
+#include <climits>
+#include <cstdlib>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <xf86drm.h>
 
 #include <hbm/renderer.hpp>
@@ -157,6 +160,13 @@ Result<Participant> displayParticipant(EGLDisplay display, const ParticipantOpti
 
 	Participant p;
 	p.identity = EglDisplayIdentity{info->device, info->kernelDriver};
+	if (info->device) {
+		// As KMS planes name theirs, so that `[device.NAME] match.sysfs_path` rules apply.
+		const std::string dir = "/sys/dev/char/" + std::to_string(major(info->device)) + ":" +
+					std::to_string(minor(info->device)) + "/device";
+		char resolved[PATH_MAX];
+		p.sysfsPath = realpath(dir.c_str(), resolved) ? resolved : dir;
+	}
 	p.constraints.formats = std::move(set);
 	const char *use = options.use == DisplayUse::Rendering ? "rendering" : "sampling";
 	p.source = std::string("eglQueryDmaBufFormatsEXT/ModifiersEXT of the EGL display") +

@@ -26,6 +26,7 @@
 #include <gtest/gtest.h>
 #include <xf86drm.h>
 
+#include <hbm/config.hpp>
 #include <hbm/context.hpp>
 #include <hbm/egl/display.hpp>
 #include <hbm/egl/image.hpp>
@@ -331,11 +332,23 @@ TEST(EglVkms, DisplayIsAParticipantLocalToItsDevice)
 	EXPECT_EQ(p->name(), "vkms EGL display (" + std::to_string(major(vkmsEgl().device)) + ":" +
 				     std::to_string(minor(vkmsEgl().device)) + ")");
 	EXPECT_EQ(p->constraints.placement.localTo, vkmsEgl().device);
+	EXPECT_EQ(p->sysfsPath.rfind("/sys/devices/", 0), 0u) << p->sysfsPath;
 	EXPECT_NE(p->source.find("MAP_DUMB"), std::string::npos) << p->source;
 	// LAB.md: 43 formats, no modifiers: implicit layouts, and linear ones as implicit.
 	EXPECT_EQ(p->constraints.formats.modifiers(DRM_FORMAT_XRGB8888).size(), 2u) << p->constraints.formats.toString();
 	EXPECT_TRUE(p->constraints.formats.contains(DRM_FORMAT_XRGB8888, DRM_FORMAT_MOD_INVALID));
 	EXPECT_TRUE(p->constraints.formats.contains(DRM_FORMAT_XRGB8888, DRM_FORMAT_MOD_LINEAR));
+	// Configuration turns the table's entry off for this display, without a rebuild.
+	auto config = hbm::parseConfig("[renderer.fixed]\nmatch.mesa_driver = \"kms_swrast\"\ndevice_local = false\n",
+				       "test.toml");
+	ASSERT_TRUE(config) << config.error().toString();
+	hbm::egl::ParticipantOptions overridden;
+	overridden.config = &*config;
+	auto free = hbm::egl::displayParticipant(vkmsEgl().display, overridden);
+	ASSERT_TRUE(free) << free.error().toString();
+	EXPECT_EQ(free->constraints.placement.localTo, 0u);
+	EXPECT_EQ(free->constraints.formats, hbm::egl::displayParticipant(vkmsEgl().display)->constraints.formats);
+
 	std::printf("participant: %s; %zu formats, %zu pairs\nsource: %s\n", p->name().c_str(),
 		    p->constraints.formats.formatCount(), p->constraints.formats.pairCount(), p->source.c_str());
 }

@@ -50,7 +50,8 @@ struct ParticipantOptions {
 /// and eglQueryDmaBufModifiersEXT for @options.use (a format with no modifiers is taken
 /// with DRM_FORMAT_MOD_INVALID and LINEAR: implicit layouts, and linear ones imported as
 /// implicit, as wlroots assumes), identity {device, kernel driver},
-/// and placement.localTo = the device when the renderer can use only its own device's
+/// Participant::sysfsPath (the device's sysfs directory, which `[device.NAME]
+/// match.sysfs_path` rules match), and placement.localTo = the device when the renderer can use only its own device's
 /// memory (the renderer table or configuration; Participant::source says why). A display
 /// without EGL_EXT_image_dma_buf_import_modifiers (the format query) is refused with
 /// ENOTSUP naming it; one whose renderer must use its own memory but whose device EGL
