@@ -56,7 +56,11 @@ int main(int argc, char **argv)
 
 	// 2. The display introduces itself: the formats it imports for rendering, its device,
 	//    and, if its renderer can use only its own device's memory, that constraint.
-	auto participant = hbm::egl::displayParticipant(display, {hbm::egl::DisplayUse::Rendering});
+	//    Given our fd of the card, hbm asks it the driver's name instead of opening the node.
+	hbm::egl::ParticipantOptions participantOptions;
+	participantOptions.use = hbm::egl::DisplayUse::Rendering;
+	participantOptions.drmFd = card.get();
+	auto participant = hbm::egl::displayParticipant(display, participantOptions);
 	if (!participant) {
 		std::fprintf(stderr, "%s\n", participant.error().toString().c_str());
 		return 1;
