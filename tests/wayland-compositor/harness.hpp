@@ -5,6 +5,8 @@
 #pragma once
 
 #include <condition_variable>
+#include <cstring>
+#include <fcntl.h>
 #include <functional>
 #include <future>
 #include <memory>
@@ -20,6 +22,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <drm_fourcc.h>
 #include <gtest/gtest.h>
 #include <wayland-client.h>
 #include <wayland-server.h>
@@ -314,5 +317,77 @@ struct Connection {
 	std::unique_ptr<Server> server;
 	std::unique_ptr<Client> client;
 };
+
+// --- Requests as a raw client sends them ---------------------------------------
+
+/// One plane as a client adds it.
+struct Plane {
+	int fd;
+	uint32_t index;
+	uint32_t offset;
+	uint32_t stride;
+	uint64_t modifier;
+};
+
+inline void add(zwp_linux_buffer_params_v1 *params, const Plane &p)
+{
+	zwp_linux_buffer_params_v1_add(params, p.fd, p.index, p.offset, p.stride, uint32_t(p.modifier >> 32),
+				       uint32_t(p.modifier));
+}
+
+enum class How { Create, CreateImmed };
+
+/// What the server answered.
+struct Answer {
+	bool created = false;     ///< `created` (create) or a live connection (create_immed)
+	bool failed = false;      ///< `failed`
+	std::optional<uint32_t> error; ///< a protocol error of zwp_linux_buffer_params_v1
+	std::string errorInterface;
+};
+
+struct Request {
+	std::vector<Plane> planes;
+	int32_t width = 64;
+	int32_t height = 64;
+	uint32_t format = DRM_FORMAT_XRGB8888;
+	uint32_t flags = 0;
+};
+
+inline Answer send(Client &c, const Request &r, How how)
+{
+	Answer a;
+	zwp_linux_buffer_params_v1 *params = zwp_linux_dmabuf_v1_create_params(c.dmabuf());
+	static const zwp_linux_buffer_params_v1_listener listener = {
+		.created =
+			[](void *data, zwp_linux_buffer_params_v1 *, wl_buffer *buffer) {
+				static_cast<Answer *>(data)->created = true;
+				wl_buffer_destroy(buffer);
+			},
+		.failed = [](void *data, zwp_linux_buffer_params_v1 *) { static_cast<Answer *>(data)->failed = true; },
+	};
+	zwp_linux_buffer_params_v1_add_listener(params, &listener, &a);
+	for (const Plane &p : r.planes)
+		add(params, p);
+	wl_buffer *immed = nullptr;
+	if (how == How::Create)
+		zwp_linux_buffer_params_v1_create(params, r.width, r.height, r.format, r.flags);
+	else
+		immed = zwp_linux_buffer_params_v1_create_immed(params, r.width, r.height, r.format, r.flags);
+	if (c.roundtrip() < 0) {
+		auto e = c.protocolError();
+		if (e) {
+			a.errorInterface = e->first;
+			a.error = e->second;
+		}
+		return a;
+	}
+	if (how == How::CreateImmed) {
+		a.created = true;
+		wl_buffer_destroy(immed);
+	}
+	zwp_linux_buffer_params_v1_destroy(params);
+	EXPECT_EQ(c.roundtrip(), 0);
+	return a;
+}
 
 } // namespace hbm::test

@@ -12,6 +12,7 @@
 #include <drm_fourcc.h>
 #include <gtest/gtest.h>
 
+#include <hbm/refusal.hpp>
 #include <hbm/wayland/compositor.hpp>
 
 #include "../common/dma_buf_stand_in.hpp"
@@ -74,76 +75,6 @@ wayland::LinuxDmabufOptions options(uint32_t version = 4)
 	o.version = version;
 	o.feedback = feedback();
 	return o;
-}
-
-/// One plane as a client adds it.
-struct Plane {
-	int fd;
-	uint32_t index;
-	uint32_t offset;
-	uint32_t stride;
-	uint64_t modifier;
-};
-
-void add(zwp_linux_buffer_params_v1 *params, const Plane &p)
-{
-	zwp_linux_buffer_params_v1_add(params, p.fd, p.index, p.offset, p.stride, uint32_t(p.modifier >> 32),
-				       uint32_t(p.modifier));
-}
-
-enum class How { Create, CreateImmed };
-
-/// What the server answered.
-struct Answer {
-	bool created = false;     ///< `created` (create) or a live connection (create_immed)
-	bool failed = false;      ///< `failed`
-	std::optional<uint32_t> error; ///< a protocol error of zwp_linux_buffer_params_v1
-	std::string errorInterface;
-};
-
-struct Request {
-	std::vector<Plane> planes;
-	int32_t width = 64;
-	int32_t height = 64;
-	uint32_t format = XR24;
-	uint32_t flags = 0;
-};
-
-Answer send(Client &c, const Request &r, How how)
-{
-	Answer a;
-	zwp_linux_buffer_params_v1 *params = zwp_linux_dmabuf_v1_create_params(c.dmabuf());
-	static const zwp_linux_buffer_params_v1_listener listener = {
-		.created =
-			[](void *data, zwp_linux_buffer_params_v1 *, wl_buffer *buffer) {
-				static_cast<Answer *>(data)->created = true;
-				wl_buffer_destroy(buffer);
-			},
-		.failed = [](void *data, zwp_linux_buffer_params_v1 *) { static_cast<Answer *>(data)->failed = true; },
-	};
-	zwp_linux_buffer_params_v1_add_listener(params, &listener, &a);
-	for (const Plane &p : r.planes)
-		add(params, p);
-	wl_buffer *immed = nullptr;
-	if (how == How::Create)
-		zwp_linux_buffer_params_v1_create(params, r.width, r.height, r.format, r.flags);
-	else
-		immed = zwp_linux_buffer_params_v1_create_immed(params, r.width, r.height, r.format, r.flags);
-	if (c.roundtrip() < 0) {
-		auto e = c.protocolError();
-		if (e) {
-			a.errorInterface = e->first;
-			a.error = e->second;
-		}
-		return a;
-	}
-	if (how == How::CreateImmed) {
-		a.created = true;
-		wl_buffer_destroy(immed);
-	}
-	zwp_linux_buffer_params_v1_destroy(params);
-	EXPECT_EQ(c.roundtrip(), 0);
-	return a;
 }
 
 /// Runs @request on a fresh server and client, checking that the process holds the same
@@ -351,6 +282,14 @@ TEST_F(Malformed, ValidBuffersBecomeBuffersThatGoWithTheirWlBuffer)
 		conn.server->run([&] { found = wayland::LinuxDmabuf::bufferOf(created[2].resource); });
 		EXPECT_EQ(found, held);
 		found.reset();
+		// A renderer that samples only its own device's memory (kms_swrast, LAB.md) is
+		// refused this client memory by the core's one check, as data.
+		Participant local = renderer();
+		local.constraints.placement.localTo = kRenderDevice;
+		auto attached = held->attach(local);
+		ASSERT_FALSE(attached);
+		ASSERT_TRUE(attached.error().refusal) << attached.error().message;
+		EXPECT_EQ(attached.error().refusal->reason(), RejectReason::NotDeviceLocal) << attached.error().message;
 		held.reset();
 		wl_buffer_destroy(kept);
 		ASSERT_EQ(conn.client->roundtrip(), 0);
