@@ -86,7 +86,13 @@ Answer answer(const Request &request, How how)
 	{
 		Connection conn(options(), 4);
 		EXPECT_NE(conn.client->dmabuf(), nullptr);
+		const size_t connected = openFdCount();
 		a = send(*conn.client, request, how);
+		// Still connected (`failed`, or created and destroyed): the running server holds
+		// none of the descriptors the client sent.
+		if (!a.error) {
+			EXPECT_EQ(openFdCount(), connected) << "descriptors now:" << openFdList();
+		}
 	}
 	EXPECT_EQ(openFdCount(), before) << "descriptors now:" << openFdList();
 	return a;
