@@ -427,10 +427,20 @@ TEST(Feedback, SurfaceFeedbackFollowsWhatTheCompositorSets)
 		ASSERT_EQ(conn.client->roundtrip(), 0);
 		EXPECT_EQ(later.mainDevice, kOtherDevice);
 
+		// A pair only the surface's feedback offers is accepted while it is offered.
+		UniqueFd rg16 = makeDmaBufStandIn(64 * 64 * 2);
+		Participant rgb565 = other;
+		rgb565.constraints.formats = FormatSet({DRM_FORMAT_RGB565}, {LINEAR});
+		auto rgb565Feedback = wayland::Feedback::fromParticipants(rgb565);
+		ASSERT_TRUE(rgb565Feedback);
+		conn.server->run([&] { EXPECT_TRUE(conn.server->dmabuf().setSurfaceFeedback(serverSurface, *rgb565Feedback)); });
+		const Request rg16Request{{{rg16.get(), 0, 0, 128, LINEAR}}, 64, 64, DRM_FORMAT_RGB565};
+		EXPECT_TRUE(send(*conn.client, rg16Request, How::Create).created);
+
 		// Back to the default.
 		conn.server->run([&] { EXPECT_TRUE(conn.server->dmabuf().setSurfaceFeedback(serverSurface, std::nullopt)); });
 		ASSERT_EQ(conn.client->roundtrip(), 0);
-		EXPECT_EQ(parsed.dones, 3);
+		EXPECT_EQ(parsed.dones, 4);
 		EXPECT_EQ(parsed.mainDevice, kRenderDevice);
 
 		// Not a surface: refused by name.
@@ -446,7 +456,11 @@ TEST(Feedback, SurfaceFeedbackFollowsWhatTheCompositorSets)
 		zwp_linux_dmabuf_feedback_v1_destroy(fb);
 		zwp_linux_dmabuf_feedback_v1_destroy(fb2);
 		ASSERT_EQ(conn.client->roundtrip(), 0);
-		EXPECT_EQ(parsed.dones, 3);
+		EXPECT_EQ(parsed.dones, 4);
+
+		// No feedback offers RGB565 any more: refused as not advertised (ends the client).
+		EXPECT_EQ(send(*conn.client, rg16Request, How::Create).error,
+			  uint32_t(ZWP_LINUX_BUFFER_PARAMS_V1_ERROR_INVALID_FORMAT));
 	}
 	EXPECT_EQ(openFdCount(), before) << "descriptors now:" << openFdList();
 }

@@ -96,6 +96,17 @@ struct __attribute__((visibility("hidden"))) LinuxDmabuf::Private {
 	static void bind(wl_client *client, void *data, uint32_t version, uint32_t id);
 	void sendFeedback(wl_resource *resource, const Feedback &feedback);
 	Surface &surfaceState(wl_resource *surface);
+	/// Whether some feedback offers the pair: the default, or a surface's own (a client
+	/// following its surface's feedback must not be refused what it was told).
+	bool advertised(uint32_t format, uint64_t modifier) const
+	{
+		if (options.feedback.formats().contains(format, modifier))
+			return true;
+		for (const auto &[surface, s] : surfaces)
+			if (s->feedback && s->feedback->formats().contains(format, modifier))
+				return true;
+		return false;
+	}
 	void create(wl_resource *paramsResource, Params &p, uint32_t bufferId, int32_t width, int32_t height,
 		    uint32_t format, uint32_t flags);
 };
@@ -371,7 +382,7 @@ void Private::create(wl_resource *paramsResource, Params &p, uint32_t bufferId, 
 		return postError(paramsResource, ZWP_LINUX_BUFFER_PARAMS_V1_ERROR_INCOMPLETE, "no plane was added");
 
 	const uint64_t modifier = planes[0].modifier;
-	if (!options.feedback.formats().contains(format, modifier))
+	if (!advertised(format, modifier))
 		return postError(paramsResource, ZWP_LINUX_BUFFER_PARAMS_V1_ERROR_INVALID_FORMAT,
 				 "format " + formatName(format) + " with modifier " + modifierName(modifier) +
 					 " was not advertised");

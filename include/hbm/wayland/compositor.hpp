@@ -105,7 +105,8 @@ struct LinuxDmabufOptions {
 	/// Highest version offered: 1 to 4. Feedback (get_default_feedback,
 	/// get_surface_feedback) exists from 4; format+modifier events are sent below 4.
 	uint32_t version = 4;
-	/// What every client is told, and the only (format, modifier) pairs accepted.
+	/// What every client is told. A buffer's (format, modifier) must be in it or in the
+	/// feedback set for some surface (setSurfaceFeedback()).
 	Feedback feedback;
 	/// Called for each valid buffer, once its wl_buffer exists. May be empty.
 	std::function<void(const CreatedBuffer &)> bufferCreated;
