@@ -204,6 +204,8 @@ TEST_F(Malformed, EveryCaseGetsTheErrorTheProtocolNames)
 			 return Request{{{f.nv12.get(), 0, 0, 128, Y_TILED}, {f.nv12b.get(), 1, 4096, 128, Y_TILED}}, 64, 32, NV12};
 		 },
 		 std::nullopt},
+		{"unknown flag 8", [](Fixture &f) { return Request{{{f.xr24.get(), 0, 0, 256, LINEAR}}, 64, 64, XR24, 8}; },
+		 ZWP_LINUX_BUFFER_PARAMS_V1_ERROR_INVALID_FORMAT},
 		{"interlaced", [](Fixture &f) { return Request{{{f.xr24.get(), 0, 0, 256, LINEAR}}, 64, 64, XR24, 2}; },
 		 std::nullopt},
 	};

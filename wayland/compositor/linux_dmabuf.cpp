@@ -129,6 +129,13 @@ void bufferResourceDestroyed(wl_resource *resource)
 	delete static_cast<BufferHolder *>(wl_resource_get_user_data(resource));
 }
 
+std::string hex(uint32_t value)
+{
+	char text[16];
+	std::snprintf(text, sizeof(text), "%x", value);
+	return text;
+}
+
 void postError(wl_resource *resource, uint32_t code, const std::string &message)
 {
 	wl_resource_post_error(resource, code, "%s", message.c_str());
@@ -387,6 +394,12 @@ void Private::create(wl_resource *paramsResource, Params &p, uint32_t bufferId, 
 				 "format " + formatName(format) + " with modifier " + modifierName(modifier) +
 					 " was not advertised");
 
+	// Bits the protocol does not define are a client bug (wlroots 0.15 answers the same).
+	constexpr uint32_t kKnownFlags = BufferFlagYInvert | BufferFlagInterlaced | BufferFlagBottomFirst;
+	if (flags & ~kKnownFlags)
+		return postError(paramsResource, ZWP_LINUX_BUFFER_PARAMS_V1_ERROR_INVALID_FORMAT,
+				 "unknown flags 0x" + hex(flags & ~kKnownFlags));
+
 	// Non-positive sizes become values import refuses as bad dimensions (no second check).
 	ImportDesc desc;
 	desc.width = width > 0 ? uint32_t(width) : 0;
@@ -409,7 +422,7 @@ void Private::create(wl_resource *paramsResource, Params &p, uint32_t bufferId, 
 	// Interlaced content is not something hbm's users composite (wlroots 0.15 refuses every
 	// flag; Weston's GL renderer refuses interlaced): only y_invert is taken.
 	if (flags & ~uint32_t(BufferFlagYInvert))
-		return failed("flags 0x" + std::to_string(flags) + " are not supported (only y_invert)");
+		return failed("flags 0x" + hex(flags) + " are not supported (only y_invert)");
 
 	wl_client *client = wl_resource_get_client(paramsResource);
 	wl_resource *wlBuffer = wl_resource_create(client, &wl_buffer_interface, 1, bufferId);
