@@ -209,7 +209,13 @@ public:
 	}
 	~Client()
 	{
-		// Proxies go with the display; the server sees the hangup.
+		// Proxies are the client's memory (disconnecting frees none); the server sees the
+		// hangup.
+		if (dmabuf_)
+			zwp_linux_dmabuf_v1_destroy(dmabuf_);
+		if (compositor_)
+			wl_compositor_destroy(compositor_);
+		wl_registry_destroy(registry_);
 		wl_display_disconnect(display_);
 	}
 
@@ -379,6 +385,10 @@ inline Answer send(Client &c, const Request &r, How how)
 			a.errorInterface = e->first;
 			a.error = e->second;
 		}
+		// The connection is dead: this only frees the proxies.
+		if (immed)
+			wl_buffer_destroy(immed);
+		zwp_linux_buffer_params_v1_destroy(params);
 		return a;
 	}
 	if (how == How::CreateImmed) {

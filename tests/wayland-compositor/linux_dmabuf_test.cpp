@@ -235,12 +235,20 @@ TEST_F(Malformed, ParamsUsedTwice)
 		SCOPED_TRACE(how == How::Create ? "create twice" : "create_immed, then add");
 		Connection conn(options(), 4);
 		zwp_linux_buffer_params_v1 *params = zwp_linux_dmabuf_v1_create_params(conn.client->dmabuf());
+		wl_buffer *immed = nullptr;
 		add(params, {xr24.get(), 0, 0, 256, LINEAR});
 		if (how == How::Create) {
+			// The first succeeds (its wl_buffer taken and destroyed), the second is refused.
+			static const zwp_linux_buffer_params_v1_listener listener = {
+				.created = [](void *, zwp_linux_buffer_params_v1 *, wl_buffer *b) { wl_buffer_destroy(b); },
+				.failed = [](void *, zwp_linux_buffer_params_v1 *) { ADD_FAILURE() << "first create failed"; },
+			};
+			zwp_linux_buffer_params_v1_add_listener(params, &listener, nullptr);
 			zwp_linux_buffer_params_v1_create(params, 64, 64, XR24, 0);
+			EXPECT_EQ(conn.client->roundtrip(), 0);
 			zwp_linux_buffer_params_v1_create(params, 64, 64, XR24, 0);
 		} else {
-			zwp_linux_buffer_params_v1_create_immed(params, 64, 64, XR24, 0);
+			immed = zwp_linux_buffer_params_v1_create_immed(params, 64, 64, XR24, 0);
 			add(params, {xr24.get(), 1, 0, 256, LINEAR});
 		}
 		EXPECT_EQ(conn.client->roundtrip(), -1);
@@ -248,6 +256,9 @@ TEST_F(Malformed, ParamsUsedTwice)
 		ASSERT_TRUE(e);
 		EXPECT_EQ(e->first, "zwp_linux_buffer_params_v1");
 		EXPECT_EQ(e->second, uint32_t(ZWP_LINUX_BUFFER_PARAMS_V1_ERROR_ALREADY_USED));
+		if (immed)
+			wl_buffer_destroy(immed);
+		zwp_linux_buffer_params_v1_destroy(params);
 	}
 	EXPECT_EQ(openFdCount(), before) << "descriptors now:" << openFdList();
 }
