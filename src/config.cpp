@@ -587,6 +587,42 @@ Result<RegionConfig> parseRegion(const std::string &name, const toml::table &t, 
 	return region;
 }
 
+Result<RendererRule> parseRenderer(const std::string &name, const toml::table &t, const Where &where)
+{
+	RendererRule r;
+	r.name = name;
+	bool decided = false;
+	for (const auto &[key, value] : t) {
+		std::string k(key.str());
+		if (k == "device_local") {
+			TRY_ASSIGN(r.deviceLocal, boolValue(value, k, where));
+			decided = true;
+		} else if (k == "match") {
+			Error error;
+			const toml::table *m = sectionTable(value, "renderer." + name + ".match", where, &error);
+			if (!m)
+				return error;
+			for (const auto &[mkey, mvalue] : *m) {
+				std::string mk(mkey.str());
+				std::string *slot = mk == "drm_driver" ? &r.drmDriver : mk == "mesa_driver" ? &r.mesaDriver : nullptr;
+				if (!slot)
+					return where.at(mvalue, "renderer." + name + ".match: unknown key " + shown(mk) +
+								       " (drm_driver, mesa_driver)");
+				TRY_ASSIGN(*slot, stringValue(mvalue, mk, where));
+				if (slot->empty())
+					return where.at(mvalue, "renderer." + name + ".match." + mk + " is empty");
+			}
+		} else {
+			return where.at(value, "renderer." + name + ": unknown key " + shown(k) + " (match, device_local)");
+		}
+	}
+	if (r.drmDriver.empty() && r.mesaDriver.empty())
+		return where.at(t, "renderer." + name + " matches nothing: give match.drm_driver or match.mesa_driver");
+	if (!decided)
+		return where.at(t, "renderer." + name + " needs device_local = true or false");
+	return r;
+}
+
 Result<Config> fromTable(const toml::table &root, const Where &where)
 {
 	Config config;
@@ -594,8 +630,9 @@ Result<Config> fromTable(const toml::table &root, const Where &where)
 	for (const auto &[key, value] : root) {
 		std::string section(key.str());
 		if (section != "heap" && section != "device" && section != "participant" && section != "kind" &&
-		    section != "region")
-			return where.at(value, "unknown section " + shown(section) + " (heap, device, participant, kind, region)");
+		    section != "region" && section != "renderer")
+			return where.at(value, "unknown section " + shown(section) +
+						       " (heap, device, participant, kind, region, renderer)");
 		Error error;
 		const toml::table *t = sectionTable(value, section, where, &error);
 		if (!t)
@@ -638,6 +675,11 @@ Result<Config> fromTable(const toml::table &root, const Where &where)
 				if (!r)
 					return r.error();
 				config.regions.push_back(std::move(*r));
+			} else if (section == "renderer") {
+				auto r = parseRenderer(name, *e, where);
+				if (!r)
+					return r.error();
+				config.renderers.push_back(std::move(*r));
 			}
 		}
 	}

@@ -37,44 +37,152 @@ std::string describeFd(int fd)
 	return target;
 }
 
-Result<void> checkModifier(uint64_t modifier)
+/// A vendor hbm knows nothing of (libdrm names none), or a reserved value of vendor NONE.
+bool unknownModifier(uint64_t modifier)
 {
 	if (modifier == DRM_FORMAT_MOD_INVALID || modifier == DRM_FORMAT_MOD_LINEAR)
-		return {};
-	const uint64_t vendor = modifier >> 56;
+		return false;
+	if ((modifier >> 56) == DRM_FORMAT_MOD_VENDOR_NONE)
+		return true;
 	std::unique_ptr<char, decltype(&std::free)> vendorName(drmGetFormatModifierVendor(modifier), std::free);
-	if (vendor == DRM_FORMAT_MOD_VENDOR_NONE)
-		return makeError(EINVAL, "modifier 0x%016llx is reserved: vendor NONE has only LINEAR and INVALID",
-				 (unsigned long long)modifier);
-	if (!vendorName)
-		return makeError(EINVAL, "modifier 0x%016llx has an unknown vendor (0x%02llx)",
-				 (unsigned long long)modifier, (unsigned long long)vendor);
-	return {};
+	return !vendorName;
+}
+
+/// The one place an import fault becomes a sentence (the words import always used).
+Error faultError(ImportFault fault, int code = EINVAL)
+{
+	const FormatInfo *info = findFormat(fault.format);
+	const char *name = info ? info->name : "";
+	const std::string what = stringf("import of %ux%u %s", fault.width, fault.height, name);
+	const int i = fault.plane;
+	Error e;
+	switch (fault.kind) {
+	case ImportFaultKind::UnknownFormat:
+		e = makeError(code, "import: unknown format %s", formatName(fault.format).c_str());
+		break;
+	case ImportFaultKind::BadDimensions:
+		e = makeError(code, "%s: width and height must be 1 to %llu", what.c_str(), (unsigned long long)fault.limit);
+		break;
+	case ImportFaultKind::WrongPlaneCount:
+		if (fault.modifier == DRM_FORMAT_MOD_LINEAR || fault.modifier == DRM_FORMAT_MOD_INVALID)
+			e = makeError(code, "%s: %s has %llu plane%s, %llu given", what.c_str(), name,
+				      (unsigned long long)fault.limit, fault.limit == 1 ? "" : "s",
+				      (unsigned long long)fault.value);
+		else
+			e = makeError(code, "%s: %s with modifier %s takes %llu to 4 planes, %llu given", what.c_str(), name,
+				      modifierName(fault.modifier).c_str(), (unsigned long long)fault.limit,
+				      (unsigned long long)fault.value);
+		break;
+	case ImportFaultKind::UnknownModifier:
+		if ((fault.modifier >> 56) == DRM_FORMAT_MOD_VENDOR_NONE)
+			e = makeError(code, "%s: modifier 0x%016llx is reserved: vendor NONE has only LINEAR and INVALID",
+				      what.c_str(), (unsigned long long)fault.modifier);
+		else
+			e = makeError(code, "%s: modifier 0x%016llx has an unknown vendor (0x%02llx)", what.c_str(),
+				      (unsigned long long)fault.modifier, (unsigned long long)(fault.modifier >> 56));
+		break;
+	case ImportFaultKind::FdNotOpen:
+		e = makeError(code, "%s: plane %d: fd %d is not open", what.c_str(), i, fault.fd);
+		break;
+	case ImportFaultKind::NotDmaBuf:
+		e = makeError(code, "%s: plane %d: fd %d is not a dma-buf (it is %s)", what.c_str(), i, fault.fd,
+			      fault.fdTarget.c_str());
+		break;
+	case ImportFaultKind::StrideBelowRow:
+		e = makeError(code, "%s: plane %d: stride %llu is smaller than a row (%llu bytes)", what.c_str(), i,
+			      (unsigned long long)fault.value, (unsigned long long)fault.limit);
+		break;
+	case ImportFaultKind::PlaneOverflows:
+		e = makeError(code, "%s: plane %d: offset %llu + %llu bytes overflows", what.c_str(), i,
+			      (unsigned long long)fault.offset, (unsigned long long)fault.value);
+		break;
+	case ImportFaultKind::PlanePastEnd:
+		e = makeError(code, "%s: plane %d: offset %llu + %llu bytes runs past the end of its %lld-byte dma-buf",
+			      what.c_str(), i, (unsigned long long)fault.offset, (unsigned long long)fault.value,
+			      (long long)fault.limit);
+		break;
+	case ImportFaultKind::PlanesSplit:
+		e = makeError(code, "%s: planes 0 and %d are different buffers; modifier %s keeps every plane in one",
+			      what.c_str(), i, modifierName(fault.modifier).c_str());
+		break;
+	case ImportFaultKind::SystemCall:
+		if (fault.call == "fstatfs")
+			e = makeError(code, "%s: plane %d: cannot tell whether fd %d is a dma-buf (fstatfs failed)",
+				      what.c_str(), i, fault.fd);
+		else if (fault.call == "lseek")
+			e = makeError(code, "%s: plane %d: cannot size fd %d (lseek)", what.c_str(), i, fault.fd);
+		else if (fault.call == "fstat")
+			e = makeError(code, "%s: plane %d: fstat of fd %d failed", what.c_str(), i, fault.fd);
+		else
+			e = makeError(code, "%s: plane %d: cannot duplicate fd %d", what.c_str(), i, fault.fd);
+		break;
+	}
+	e.importFault = std::make_shared<const ImportFault>(std::move(fault));
+	return e;
 }
 
 } // namespace
 
+const char *importFaultKindName(ImportFaultKind kind)
+{
+	switch (kind) {
+	case ImportFaultKind::UnknownFormat: return "unknown format";
+	case ImportFaultKind::BadDimensions: return "bad dimensions";
+	case ImportFaultKind::WrongPlaneCount: return "wrong plane count";
+	case ImportFaultKind::UnknownModifier: return "unknown modifier";
+	case ImportFaultKind::FdNotOpen: return "fd not open";
+	case ImportFaultKind::NotDmaBuf: return "not a dma-buf";
+	case ImportFaultKind::StrideBelowRow: return "stride below a row";
+	case ImportFaultKind::PlaneOverflows: return "plane overflows";
+	case ImportFaultKind::PlanePastEnd: return "plane past the end";
+	case ImportFaultKind::PlanesSplit: return "planes split";
+	case ImportFaultKind::SystemCall: return "system call failed";
+	}
+	return "?";
+}
+
 Result<std::shared_ptr<Buffer>> importBuffer(const ImportDesc &desc, std::vector<UniqueFd> *adopt)
 {
+	// The request's own values go into every fault; each check adds what it found.
+	auto fault = [&](ImportFaultKind kind, int plane = -1) {
+		ImportFault f;
+		f.kind = kind;
+		f.format = desc.format;
+		f.modifier = desc.modifier;
+		f.width = desc.width;
+		f.height = desc.height;
+		f.plane = plane;
+		if (plane >= 0) {
+			f.fd = desc.planes[size_t(plane)].fd;
+			f.offset = desc.planes[size_t(plane)].offset;
+		}
+		return f;
+	};
 	const FormatInfo *info = findFormat(desc.format);
 	if (!info)
-		return makeError(EINVAL, "import: unknown format %s", formatName(desc.format).c_str());
-	// Built only for an error message: formatting is not free on the receive path.
-	auto describe = [&] { return stringf("import of %ux%u %s", desc.width, desc.height, info->name); };
-	if (desc.width == 0 || desc.height == 0 || desc.width > kMaxDimension || desc.height > kMaxDimension)
-		return makeError(EINVAL, "%s: width and height must be 1 to %u", describe().c_str(), kMaxDimension);
-	if (auto ok = checkModifier(desc.modifier); !ok)
-		return withContext(ok.error(), describe());
+		return faultError(fault(ImportFaultKind::UnknownFormat));
+	if (desc.width == 0 || desc.height == 0 || desc.width > kMaxDimension || desc.height > kMaxDimension) {
+		ImportFault f = fault(ImportFaultKind::BadDimensions);
+		f.limit = kMaxDimension;
+		return faultError(std::move(f));
+	}
+	if (unknownModifier(desc.modifier))
+		return faultError(fault(ImportFaultKind::UnknownModifier));
 
 	const bool linearish = desc.modifier == DRM_FORMAT_MOD_LINEAR || desc.modifier == DRM_FORMAT_MOD_INVALID;
 	const size_t n = desc.planes.size();
-	if (linearish && n != info->planeCount)
-		return makeError(EINVAL, "%s: %s has %u plane%s, %zu given", describe().c_str(), info->name,
-				 info->planeCount, info->planeCount == 1 ? "" : "s", n);
-	if (!linearish && (n < info->planeCount || n > 4))
-		return makeError(EINVAL, "%s: %s with modifier %s takes %u to 4 planes, %zu given",
-				 describe().c_str(), info->name, modifierName(desc.modifier).c_str(),
-				 info->planeCount, n);
+	if ((linearish && n != info->planeCount) || (!linearish && (n < info->planeCount || n > 4))) {
+		ImportFault f = fault(ImportFaultKind::WrongPlaneCount);
+		f.value = n;
+		f.limit = info->planeCount;
+		return faultError(std::move(f));
+	}
+	// A system call about plane @i failed with @code.
+	auto callFailed = [&](size_t i, const char *call, int code) {
+		ImportFault f = fault(ImportFaultKind::SystemCall, int(i));
+		f.call = call;
+		return faultError(std::move(f), code);
+	};
 
 	Layout layout{desc.format, desc.modifier, desc.width, desc.height, {}, 0};
 	layout.planes.reserve(n);
@@ -89,21 +197,22 @@ Result<std::shared_ptr<Buffer>> importBuffer(const ImportDesc &desc, std::vector
 		const PlaneImport &p = desc.planes[i];
 		const int dmaBuf = p.fd < 0 ? -EBADF : isDmaBuf(p.fd);
 		if (dmaBuf == -EBADF)
-			return makeError(EBADF, "%s: plane %zu: fd %d is not open", describe().c_str(), i, p.fd);
+			return faultError(fault(ImportFaultKind::FdNotOpen, int(i)), EBADF);
 		if (dmaBuf < 0)
-			return makeError(-dmaBuf, "%s: plane %zu: cannot tell whether fd %d is a dma-buf (fstatfs failed)",
-					 describe().c_str(), i, p.fd);
-		if (dmaBuf == 0)
-			return makeError(EINVAL, "%s: plane %zu: fd %d is not a dma-buf (it is %s)", describe().c_str(), i,
-					 p.fd, describeFd(p.fd).c_str());
+			return callFailed(i, "fstatfs", -dmaBuf);
+		if (dmaBuf == 0) {
+			ImportFault f = fault(ImportFaultKind::NotDmaBuf, int(i));
+			f.fdTarget = describeFd(p.fd);
+			return faultError(std::move(f));
+		}
 		// Which dma-buf it is matters only to compare planes: one plane needs no fstat.
 		struct stat st = {};
 		if (n > 1 && ::fstat(p.fd, &st) < 0)
-			return makeError(errno, "%s: plane %zu: fstat of fd %d failed", describe().c_str(), i, p.fd);
+			return callFailed(i, "fstat", errno);
 		// A dma-buf's size is what SEEK_END reports; its file position means nothing.
 		off_t realSize = ::lseek(p.fd, 0, SEEK_END);
 		if (realSize < 0)
-			return makeError(errno, "%s: plane %zu: cannot size fd %d (lseek)", describe().c_str(), i, p.fd);
+			return callFailed(i, "lseek", errno);
 
 		PlaneLayout plane{p.offset, p.stride, 0};
 		if (i < info->planeCount) {
@@ -113,9 +222,12 @@ Result<std::shared_ptr<Buffer>> importBuffer(const ImportDesc &desc, std::vector
 			const uint64_t rowBytes = blocks * pf.bytesPerBlock;
 			// Every layout's rows are at least a row of pixels apart (the kernel's
 			// framebuffer_check() asks the same of every modifier).
-			if (p.stride < rowBytes)
-				return makeError(EINVAL, "%s: plane %zu: stride %u is smaller than a row (%llu bytes)",
-						 describe().c_str(), i, p.stride, (unsigned long long)rowBytes);
+			if (p.stride < rowBytes) {
+				ImportFault f = fault(ImportFaultKind::StrideBelowRow, int(i));
+				f.value = p.stride;
+				f.limit = rowBytes;
+				return faultError(std::move(f));
+			}
 			const uint64_t rows = (uint64_t(desc.height) + pf.vsub - 1) / pf.vsub;
 			// 32-bit strides times at most 65536 rows: 64 bits always hold it.
 			plane.size = uint64_t(p.stride) * rows;
@@ -124,18 +236,21 @@ Result<std::shared_ptr<Buffer>> importBuffer(const ImportDesc &desc, std::vector
 		}
 		// A description that fits no buffer is EINVAL, whichever number is at fault.
 		uint64_t end;
-		if (__builtin_add_overflow(p.offset, plane.size, &end))
-			return makeError(EINVAL, "%s: plane %zu: offset %llu + %llu bytes overflows",
-					 describe().c_str(), i, (unsigned long long)p.offset, (unsigned long long)plane.size);
-		if (end > uint64_t(realSize) || p.offset >= uint64_t(realSize))
-			return makeError(EINVAL, "%s: plane %zu: offset %llu + %llu bytes runs past the end of its %lld-byte dma-buf",
-					 describe().c_str(), i, (unsigned long long)p.offset,
-					 (unsigned long long)plane.size, (long long)realSize);
+		if (__builtin_add_overflow(p.offset, plane.size, &end)) {
+			ImportFault f = fault(ImportFaultKind::PlaneOverflows, int(i));
+			f.value = plane.size;
+			return faultError(std::move(f));
+		}
+		if (end > uint64_t(realSize) || p.offset >= uint64_t(realSize)) {
+			ImportFault f = fault(ImportFaultKind::PlanePastEnd, int(i));
+			f.value = plane.size;
+			f.limit = uint64_t(realSize);
+			return faultError(std::move(f));
+		}
 
 		// Planes of a vendor layout (tiles, compression data) live in one buffer.
 		if (!linearish && i > 0 && (st.st_ino != stats[0].st_ino || st.st_dev != stats[0].st_dev))
-			return makeError(EINVAL, "%s: planes 0 and %zu are different buffers; modifier %s keeps every plane in one",
-					 describe().c_str(), i, modifierName(desc.modifier).c_str());
+			return faultError(fault(ImportFaultKind::PlanesSplit, int(i)));
 
 		// Planes of one dma-buf share one descriptor of ours.
 		SharedFd fd;
@@ -151,7 +266,7 @@ Result<std::shared_ptr<Buffer>> importBuffer(const ImportDesc &desc, std::vector
 		if (!fd) {
 			UniqueFd dup(::fcntl(p.fd, F_DUPFD_CLOEXEC, 0));
 			if (!dup)
-				return makeError(errno, "%s: plane %zu: cannot duplicate fd %d", describe().c_str(), i, p.fd);
+				return callFailed(i, "fcntl(F_DUPFD_CLOEXEC)", errno);
 			fd = SharedFd(std::move(dup));
 		}
 		sizes.push_back(uint64_t(realSize));

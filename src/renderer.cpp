@@ -43,4 +43,30 @@ const RendererQuirk *findRendererQuirk(std::string_view kernelDriver, std::strin
 	return nullptr;
 }
 
+RendererLocality rendererLocality(const Config *config, std::string_view kernelDriver, std::string_view mesaDriver)
+{
+	if (config) {
+		for (const RendererRule &rule : config->renderers) {
+			if (!rule.drmDriver.empty() && rule.drmDriver != kernelDriver)
+				continue;
+			if (!rule.mesaDriver.empty() && rule.mesaDriver != mesaDriver)
+				continue;
+			if (rule.drmDriver.empty() && rule.mesaDriver.empty())
+				continue; // the parser refuses such a rule; a hand-made one matches nothing
+			RendererLocality out;
+			out.deviceLocal = rule.deviceLocal;
+			out.reason = rule.deviceLocal ? "declared device-local by configuration" : "";
+			out.source = "configuration " + config->origin + " [renderer." + rule.name + "]";
+			return out;
+		}
+	}
+	RendererLocality out;
+	if (const RendererQuirk *quirk = findRendererQuirk(kernelDriver, mesaDriver)) {
+		out.deviceLocal = true;
+		out.reason = quirk->reason;
+		out.source = quirk->source;
+	}
+	return out;
+}
+
 } // namespace hbm

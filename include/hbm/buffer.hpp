@@ -9,6 +9,7 @@
 #include <vector>
 
 #include <hbm/export.h>
+#include <hbm/import_fault.hpp>
 #include <hbm/layout.hpp>
 #include <hbm/negotiation.hpp>
 #include <hbm/participant.hpp>
@@ -69,7 +70,8 @@ class HBM_EXPORT Buffer : public std::enable_shared_from_this<Buffer>
 public:
 	/// Wraps dma-bufs made elsewhere. Everything is checked before it is trusted: each fd
 	/// is an open dma-buf, the plane count suits the format and modifier, strides hold a
-	/// row, and every plane lies inside its dma-buf's real size (no overflow).
+	/// row, and every plane lies inside its dma-buf's real size (no overflow). A refused
+	/// layout's Error carries the fault as data (Error::importFault).
 	static Result<std::shared_ptr<Buffer>> import(const ImportDesc &desc);
 
 	~Buffer();

@@ -34,6 +34,16 @@ struct DeviceRule {
 	std::vector<uint32_t> formats; ///< if set, the participant takes only these
 };
 
+/// Overrides the renderer table (hbm::rendererLocality()) for renderers it matches:
+/// `[renderer.NAME] match.drm_driver = "vkms"`, `match.mesa_driver = "kms_swrast"`,
+/// `device_local = true|false`. Every match key given must be equal; at least one is.
+struct RendererRule {
+	std::string name;
+	std::string drmDriver;  ///< match.drm_driver: the DRM kernel driver of the renderer's device
+	std::string mesaDriver; ///< match.mesa_driver: Mesa's driver name (EGL_MESA_query_driver)
+	bool deviceLocal = false; ///< the renderer can use only memory its own device made
+};
+
 /// An ordered list of allocators for a class of memory: `[kind.NAME] allocators = […]`.
 struct KindConfig {
 	std::string name;
@@ -56,6 +66,7 @@ struct Config {
 	std::vector<Participant> participants; ///< `[participant.NAME]`: devices that cannot be probed
 	std::vector<KindConfig> kinds;
 	std::vector<RegionConfig> regions; ///< allocators named "region:NAME"
+	std::vector<RendererRule> renderers; ///< `[renderer.NAME]`, in file order
 };
 
 /// Parses configuration text. @origin names it in errors ("/etc/hbm/hbm.toml:12:5: …").

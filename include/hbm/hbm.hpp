@@ -11,6 +11,7 @@
 #include <hbm/format.hpp>
 #include <hbm/format_set.hpp>
 #include <hbm/heap.hpp>
+#include <hbm/import_fault.hpp>
 #include <hbm/kms.hpp>
 #include <hbm/layout.hpp>
 #include <hbm/log.hpp>

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include <hbm/config.hpp>
 #include <hbm/export.h>
 
 namespace hbm {
@@ -28,5 +29,19 @@ struct RendererQuirk {
 /// @mesaDriver ("" when unknown, as for a Wayland client guessing its compositor's
 /// renderer); null when nothing restricts it.
 HBM_EXPORT const RendererQuirk *findRendererQuirk(std::string_view kernelDriver, std::string_view mesaDriver);
+
+/// Whether a renderer can use only memory its own DRM device made, and on whose word.
+struct RendererLocality {
+	bool deviceLocal = false;
+	std::string reason; ///< why (empty when not device-local by the table)
+	std::string source; ///< the table's source, or "configuration FILE [renderer.NAME]"
+};
+
+/// The answer for a renderer on a DRM device of @kernelDriver whose Mesa driver is
+/// @mesaDriver: the first of @config's `[renderer.NAME]` rules that matches decides (so a
+/// measured driver is added, or a table entry turned off, without a rebuild); else the
+/// built-in table (findRendererQuirk()). @config may be null.
+HBM_EXPORT RendererLocality rendererLocality(const Config *config, std::string_view kernelDriver,
+					     std::string_view mesaDriver);
 
 } // namespace hbm

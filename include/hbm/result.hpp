@@ -12,6 +12,7 @@
 namespace hbm {
 
 struct Refusal;
+struct ImportFault;
 
 /// Why something failed: a positive errno value and a sentence a user can act on, naming
 /// what was wrong (the argument, the device, the heap) and, where known, what would work.
@@ -21,6 +22,9 @@ struct HBM_EXPORT Error {
 	/// For a refused negotiation, attach or check: every rejection as data (reason code,
 	/// who set the limit, the values); @message is rendered from it. Null otherwise.
 	std::shared_ptr<const Refusal> refusal;
+	/// For a layout Buffer::import() (or receiveBuffer()) refused: what was wrong, as data
+	/// (include/hbm/import_fault.hpp); @message is rendered from it. Null otherwise.
+	std::shared_ptr<const ImportFault> importFault;
 
 	/// "message (ENOENT: No such file or directory)": the errno's name and strerror()'s
 	/// text, or hbm's meaning where that text says something else (E2BIG: "larger than a

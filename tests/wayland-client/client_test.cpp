@@ -15,6 +15,7 @@
 #include <hbm/refusal.hpp>
 #include <hbm/renderer.hpp>
 #include <hbm/wayland/client.hpp>
+#include <hbm/wayland/compositor.hpp> // both sides in one program: no name clashes
 
 #include "../common/dma_buf_stand_in.hpp"
 #include "../common/process_resources.hpp"
@@ -141,7 +142,7 @@ TEST(WaylandClient, V4WestonLikeFeedbackParsedExactly)
 		auto client = DmabufClient::create(c.display, hostContext());
 		ASSERT_TRUE(client) << client.error().message;
 		EXPECT_EQ((*client)->version(), 4u);
-		const Feedback &f = (*client)->feedback();
+		const DmabufFeedback &f = (*client)->feedback();
 		EXPECT_EQ(f.mainDevice, kVkms);
 		ASSERT_EQ(f.tranches.size(), 1u);
 		EXPECT_EQ(f.tranches[0].targetDevice, kVkms);
@@ -193,7 +194,7 @@ TEST(WaylandClient, V4SwayLikeFeedbackAndScanoutTranche)
 	Connection c(script);
 	auto client = DmabufClient::create(c.display, hostContext());
 	ASSERT_TRUE(client) << client.error().message;
-	const Feedback &f = (*client)->feedback();
+	const DmabufFeedback &f = (*client)->feedback();
 	ASSERT_EQ(f.tranches.size(), 2u);
 	EXPECT_TRUE(f.tranches[0].scanout());
 	EXPECT_EQ(f.tranches[0].targetDevice, kOther);
@@ -220,7 +221,7 @@ TEST(WaylandClient, V3FormatListIsOneTrancheWithNoDevice)
 	auto client = DmabufClient::create(c.display, hostContext());
 	ASSERT_TRUE(client) << client.error().message;
 	EXPECT_EQ((*client)->version(), 3u);
-	const Feedback &f = (*client)->feedback();
+	const DmabufFeedback &f = (*client)->feedback();
 	EXPECT_EQ(f.mainDevice, 0u);
 	ASSERT_EQ(f.tranches.size(), 1u);
 	EXPECT_EQ(f.tranches[0].formats.formatCount(), 1u);
@@ -272,7 +273,7 @@ TEST(WaylandClient, CapsTheVersionAtTheCallersMaximum)
 
 TEST(WaylandClient, V3AssumedMainDeviceIsSaid)
 {
-	Feedback f;
+	DmabufFeedback f;
 	f.version = 3;
 	f.origin = "v3 format list";
 	f.tranches.push_back(Tranche{0, 0, {}});
@@ -287,7 +288,7 @@ TEST(WaylandClient, V3AssumedMainDeviceIsSaid)
 
 TEST(WaylandClient, RendererQuirkGivesEveryTrancheTheMainDevicesPlacement)
 {
-	Feedback f;
+	DmabufFeedback f;
 	f.version = 4;
 	f.origin = "default feedback";
 	f.mainDevice = kVkms;
@@ -310,7 +311,7 @@ TEST(WaylandClient, RendererQuirkGivesEveryTrancheTheMainDevicesPlacement)
 // without it the same request takes the system heap, which Weston's kms_swrast cannot draw.
 TEST(WaylandClient, TheDeviceLocalConstraintIsWhatKeepsHeapMemoryFromWeston)
 {
-	Feedback weston{4, kVkms, {{kVkms, 0, FormatSet({DRM_FORMAT_XRGB8888, DRM_FORMAT_ARGB8888}, {kInvalid})}},
+	DmabufFeedback weston{4, kVkms, {{kVkms, 0, FormatSet({DRM_FORMAT_XRGB8888, DRM_FORMAT_ARGB8888}, {kInvalid})}},
 			"default feedback"};
 	auto parts = participantsFor(weston, MainDeviceInfo{"vkms", "/dev/dri/card1"});
 	ASSERT_EQ(parts.size(), 1u);
@@ -410,8 +411,8 @@ TEST(WaylandClient, FeedbackChangeReachesTheListenerAndDropsBuffers)
 	Connection c(script);
 	auto client = DmabufClient::create(c.display, hostContext());
 	ASSERT_TRUE(client) << client.error().message;
-	std::vector<Result<Feedback>> heard;
-	(*client)->setFeedbackListener([&](const Result<Feedback> &f) { heard.push_back(f); });
+	std::vector<Result<DmabufFeedback>> heard;
+	(*client)->setFeedbackListener([&](const Result<DmabufFeedback> &f) { heard.push_back(f); });
 
 	auto buffer = standInBuffer(64, 64);
 	ASSERT_TRUE(buffer);

@@ -113,7 +113,7 @@ int hbm_wl_client_get_feedback(const hbm_wl_client *client, hbm_wl_feedback_info
 		return fail(EINVAL, "hbm_wl_client_get_feedback: the client is NULL");
 	if (int r = checkSize(out, sizeof(hbm_wl_feedback_info), "hbm_wl_feedback_info"))
 		return r;
-	const Feedback &f = client->client->feedback();
+	const DmabufFeedback &f = client->client->feedback();
 	writeOut(out, hbm_wl_feedback_info{sizeof(*out), f.version, uint64_t(f.mainDevice), uint32_t(f.tranches.size())});
 	return 0;
 }
@@ -242,7 +242,7 @@ int hbm_wl_client_set_feedback_listener(hbm_wl_client *client, hbm_wl_feedback_f
 		client->client->setFeedbackListener({});
 		return 0;
 	}
-	client->client->setFeedbackListener([client](const Result<Feedback> &f) {
+	client->client->setFeedbackListener([client](const Result<DmabufFeedback> &f) {
 		client->func(client, f ? 0 : interop::recordError(f.error()), client->data);
 	});
 	return 0;

@@ -33,10 +33,10 @@ struct TableEntry {
 };
 static_assert(sizeof(TableEntry) == 16);
 
-/// Feedback as it arrives, event by event, until `done`. The first fault is kept and
+/// DmabufFeedback as it arrives, event by event, until `done`. The first fault is kept and
 /// reported at `done`; later events of the same batch are then ignored.
 struct PendingFeedback {
-	Feedback feedback;
+	DmabufFeedback feedback;
 	std::vector<TableEntry> table; ///< a copy: the mapping is gone once read
 	bool haveTable = false;
 	Tranche tranche;
@@ -89,7 +89,7 @@ struct FeedbackState {
 	DmabufClient::Private *client = nullptr;
 	zwp_linux_dmabuf_feedback_v1 *proxy = nullptr;
 	PendingFeedback pending;
-	std::optional<Result<Feedback>> latest; ///< the last batch, whole
+	std::optional<Result<DmabufFeedback>> latest; ///< the last batch, whole
 	DmabufClient::FeedbackListener listener;
 	bool isDefault = false;
 };
@@ -107,8 +107,8 @@ struct __attribute__((visibility("hidden"))) DmabufClient::Private {
 	wl_event_queue *queue = nullptr; ///< private: binding, roundtrips, asynchronous create
 	zwp_linux_dmabuf_v1 *dmabuf = nullptr;
 	uint32_t version = 0;
-	Feedback feedback;   ///< in force
-	Feedback v3;         ///< the v3 format list as it arrives
+	DmabufFeedback feedback;   ///< in force
+	DmabufFeedback v3;         ///< the v3 format list as it arrives
 	MainDeviceInfo main;
 	std::unique_ptr<FeedbackState> defaultFeedback;
 	std::vector<std::unique_ptr<FeedbackState>> surfaceFeedbacks;
@@ -118,7 +118,7 @@ struct __attribute__((visibility("hidden"))) DmabufClient::Private {
 
 	~Private();
 	dev_t assumedMainDevice() const;
-	void adopt(const Feedback &f);
+	void adopt(const DmabufFeedback &f);
 	void purgeExpired();
 };
 
@@ -148,8 +148,8 @@ void onFeedbackDone(void *data, zwp_linux_dmabuf_feedback_v1 *)
 		p.failWith(Error{EPROTO, "feedback ended without a main_device event", nullptr});
 	if (!p.fault && p.feedback.tranches.empty())
 		p.failWith(Error{EPROTO, "feedback ended without a tranche", nullptr});
-	Result<Feedback> result = p.fault ? Result<Feedback>(Error{p.fault->code, p.feedback.origin + ": " + p.fault->message, nullptr})
-					  : Result<Feedback>(p.feedback);
+	Result<DmabufFeedback> result = p.fault ? Result<DmabufFeedback>(Error{p.fault->code, p.feedback.origin + ": " + p.fault->message, nullptr})
+					  : Result<DmabufFeedback>(p.feedback);
 	// The table and main device carry over to the next batch unless it sends new ones.
 	p.feedback.tranches.clear();
 	p.tranche = Tranche{};
@@ -252,7 +252,7 @@ Result<void> roundtripQueue(wl_display *display, wl_event_queue *queue, const ch
 }
 
 /// Reads feedback on @state's private-queue proxy until its first `done`.
-Result<Feedback> awaitFeedback(wl_display *display, wl_event_queue *queue, FeedbackState &state)
+Result<DmabufFeedback> awaitFeedback(wl_display *display, wl_event_queue *queue, FeedbackState &state)
 {
 	for (int i = 0; i < 4 && !state.latest; ++i)
 		if (auto r = roundtripQueue(display, queue, "reading linux-dmabuf feedback"); !r)
@@ -295,7 +295,7 @@ dev_t DmabufClient::Private::assumedMainDevice() const
 	return only;
 }
 
-void DmabufClient::Private::adopt(const Feedback &f)
+void DmabufClient::Private::adopt(const DmabufFeedback &f)
 {
 	if (f.mainDevice != feedback.mainDevice || main.kernelDriver.empty()) {
 		auto info = f.mainDevice ? lookUpDrmDevice(f.mainDevice) : Result<MainDeviceInfo>(MainDeviceInfo{});
@@ -411,7 +411,7 @@ Result<void> DmabufClient::roundtrip()
 }
 
 uint32_t DmabufClient::version() const { return d_->version; }
-const Feedback &DmabufClient::feedback() const { return d_->feedback; }
+const DmabufFeedback &DmabufClient::feedback() const { return d_->feedback; }
 const MainDeviceInfo &DmabufClient::mainDevice() const { return d_->main; }
 
 std::vector<Participant> DmabufClient::participants() const
@@ -423,14 +423,14 @@ void DmabufClient::setFeedbackListener(FeedbackListener listener)
 {
 	d_->listener = std::move(listener);
 	if (d_->defaultFeedback)
-		d_->defaultFeedback->listener = [this](const Result<Feedback> &f) {
+		d_->defaultFeedback->listener = [this](const Result<DmabufFeedback> &f) {
 			// Adopted feedback reaches d_->listener through adopt(); a malformed one here.
 			if (!f && d_->listener)
 				d_->listener(f);
 		};
 }
 
-Result<Feedback> DmabufClient::surfaceFeedback(wl_surface *surface, FeedbackListener listener)
+Result<DmabufFeedback> DmabufClient::surfaceFeedback(wl_surface *surface, FeedbackListener listener)
 {
 	if (!surface)
 		return Error{EINVAL, "surfaceFeedback: the wl_surface is null", nullptr};

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Feedback → participants, and negotiation over tranches: the pure half of the client side.
+// DmabufFeedback → participants, and negotiation over tranches: the pure half of the client side.
 #include <hbm/wayland/client.hpp>
 
 #include <algorithm>
@@ -61,7 +61,7 @@ Result<MainDeviceInfo> lookUpDrmDevice(dev_t device)
 	return info;
 }
 
-std::vector<Participant> participantsFor(const Feedback &feedback, const MainDeviceInfo &mainDevice,
+std::vector<Participant> participantsFor(const DmabufFeedback &feedback, const MainDeviceInfo &mainDevice,
 					 dev_t assumedMainDevice)
 {
 	dev_t renderer = feedback.mainDevice ? feedback.mainDevice : assumedMainDevice;

@@ -41,15 +41,16 @@ struct Tranche {
 	bool operator==(const Tranche &) const = default;
 };
 
-/// What a compositor takes, as it said it: v4 feedback (default or for one surface), or the
+/// What a compositor takes, as it said it to this client (the compositor side's own
+/// hbm::wayland::Feedback is what a compositor builds to send): v4 feedback (default or for one surface), or the
 /// v3 format list as a single tranche with no device.
-struct Feedback {
+struct DmabufFeedback {
 	uint32_t version = 0;   ///< of the zwp_linux_dmabuf_v1 bound (3 or 4)
 	dev_t mainDevice = 0;   ///< the compositor's renderer device; 0: unknown (v3)
 	std::vector<Tranche> tranches;
 	/// "default feedback", "feedback of wl_surface@12", "v3 format list": for sources.
 	std::string origin;
-	bool operator==(const Feedback &) const = default;
+	bool operator==(const DmabufFeedback &) const = default;
 };
 
 /// The facts about the compositor's main device a client cannot learn from the protocol.
@@ -71,7 +72,7 @@ HBM_EXPORT Result<MainDeviceInfo> lookUpDrmDevice(dev_t device);
 /// linear, LINEAR joins each INVALID (the buffer is then sent as INVALID: see wlBuffer()).
 /// v3 names no device: @assumedMainDevice (0: none) is taken for it, with that said in the
 /// participant's source, so it shows in the plan's trace.
-HBM_EXPORT std::vector<Participant> participantsFor(const Feedback &feedback, const MainDeviceInfo &mainDevice,
+HBM_EXPORT std::vector<Participant> participantsFor(const DmabufFeedback &feedback, const MainDeviceInfo &mainDevice,
 						   dev_t assumedMainDevice = 0);
 
 /// Tries @feedback's tranches in order: the first for which @context negotiates a plan
@@ -111,7 +112,7 @@ public:
 
 	uint32_t version() const;
 	/// The feedback in force: the last complete and valid default feedback.
-	const Feedback &feedback() const;
+	const DmabufFeedback &feedback() const;
 	/// The compositor's main device as looked up (empty for v3 or an unknown device).
 	const MainDeviceInfo &mainDevice() const;
 	/// participantsFor() of the feedback in force.
@@ -120,12 +121,12 @@ public:
 	/// Called on the default queue when new default feedback has arrived whole (after its
 	/// `done`), with the new feedback; a malformed one is reported with its error instead
 	/// and the feedback in force stays.
-	using FeedbackListener = std::function<void(const Result<Feedback> &)>;
+	using FeedbackListener = std::function<void(const Result<DmabufFeedback> &)>;
 	void setFeedbackListener(FeedbackListener listener);
 
-	/// Feedback for @surface (v4 get_surface_feedback), read with a roundtrip; later
+	/// DmabufFeedback for @surface (v4 get_surface_feedback), read with a roundtrip; later
 	/// changes for it reach @listener. v3: the format list, as feedback() is.
-	Result<Feedback> surfaceFeedback(wl_surface *surface, FeedbackListener listener = {});
+	Result<DmabufFeedback> surfaceFeedback(wl_surface *surface, FeedbackListener listener = {});
 
 	/// A plan for @request that the compositor (the first tranche that can) and @own accept.
 	Result<Plan> negotiate(const Request &request, const std::vector<Participant> &own = {}) const;

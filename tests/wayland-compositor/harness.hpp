@@ -1,0 +1,403 @@
+// SPDX-License-Identifier: MIT
+// A real wl_display with hbm's linux-dmabuf global, served on a thread of the test process,
+// and a raw client speaking the generated protocol to it over a socketpair: malformed
+// requests are the point, so no helper library stands between the test and the wire.
+#pragma once
+
+#include <condition_variable>
+#include <cstring>
+#include <fcntl.h>
+#include <functional>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <drm_fourcc.h>
+#include <gtest/gtest.h>
+#include <wayland-client.h>
+#include <wayland-server.h>
+
+#include <hbm/wayland/compositor.hpp>
+
+#include "linux-dmabuf-unstable-v1-client-protocol.h"
+
+namespace hbm::test {
+
+/// The server side: a wl_display with a minimal wl_compositor (surfaces only) and hbm's
+/// zwp_linux_dmabuf_v1, dispatched on its own thread. Calls into the display go through
+/// run(), which executes on that thread.
+class Server
+{
+public:
+	Server(wayland::LinuxDmabufOptions options, int clientFd)
+	{
+		display_ = wl_display_create();
+		wakeFd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		wake_ = wl_event_loop_add_fd(wl_display_get_event_loop(display_), wakeFd_, WL_EVENT_READABLE,
+				     [](int fd, uint32_t, void *data) {
+					     uint64_t n;
+					     (void)!::read(fd, &n, sizeof(n));
+					     static_cast<Server *>(data)->runTasks();
+					     return 0;
+				     },
+				     this);
+		compositor_ = wl_global_create(display_, &wl_compositor_interface, 4, this, bindCompositor);
+		options.bufferCreated = [this](const wayland::CreatedBuffer &b) {
+			std::lock_guard lock(mutex_);
+			created_.push_back({b.resource, b.buffer, b.flags});
+		};
+		auto dmabuf = wayland::LinuxDmabuf::create(display_, std::move(options));
+		if (!dmabuf) {
+			ADD_FAILURE() << dmabuf.error().message;
+			return;
+		}
+		dmabuf_ = std::move(*dmabuf);
+		client_ = wl_client_create(display_, clientFd);
+		thread_ = std::thread([this] { wl_display_run(display_); });
+	}
+
+	~Server()
+	{
+		if (thread_.joinable()) {
+			run([this] { wl_display_terminate(display_); });
+			thread_.join();
+		}
+		dmabuf_.reset();
+		// The loop dups the fd of a source and keeps it until the source is removed.
+		wl_event_source_remove(wake_);
+		wl_display_destroy_clients(display_);
+		wl_global_destroy(compositor_);
+		wl_display_destroy(display_);
+		::close(wakeFd_);
+	}
+
+	/// Runs @task on the display's thread and waits for it.
+	void run(std::function<void()> task)
+	{
+		std::packaged_task<void()> packaged(std::move(task));
+		auto done = packaged.get_future();
+		{
+			std::lock_guard lock(mutex_);
+			tasks_.push_back(std::move(packaged));
+		}
+		const uint64_t one = 1;
+		(void)!::write(wakeFd_, &one, sizeof(one));
+		done.wait();
+	}
+
+	wayland::LinuxDmabuf &dmabuf() { return *dmabuf_; }
+
+	struct Created {
+		wl_resource *resource;
+		std::weak_ptr<Buffer> buffer;
+		uint32_t flags;
+	};
+	std::vector<Created> created()
+	{
+		std::lock_guard lock(mutex_);
+		return created_;
+	}
+	/// The wl_surface resources clients made, in order.
+	std::vector<wl_resource *> surfaces()
+	{
+		std::lock_guard lock(mutex_);
+		return surfaces_;
+	}
+
+private:
+	void runTasks()
+	{
+		std::vector<std::packaged_task<void()>> tasks;
+		{
+			std::lock_guard lock(mutex_);
+			tasks.swap(tasks_);
+		}
+		for (auto &t : tasks)
+			t();
+	}
+
+	static void bindCompositor(wl_client *client, void *data, uint32_t version, uint32_t id)
+	{
+		static const struct wl_compositor_interface impl = {
+			.create_surface =
+				[](wl_client *c, wl_resource *r, uint32_t surfaceId) {
+					auto *self = static_cast<Server *>(wl_resource_get_user_data(r));
+					wl_resource *s = wl_resource_create(c, &wl_surface_interface,
+									    wl_resource_get_version(r), surfaceId);
+					static const struct wl_surface_interface surfaceImpl = {
+						.destroy = [](wl_client *, wl_resource *res) { wl_resource_destroy(res); },
+					};
+					wl_resource_set_implementation(s, &surfaceImpl, nullptr, nullptr);
+					std::lock_guard lock(self->mutex_);
+					self->surfaces_.push_back(s);
+				},
+			.create_region = nullptr,
+		};
+		wl_resource *r = wl_resource_create(client, &wl_compositor_interface, int(version), id);
+		wl_resource_set_implementation(r, &impl, data, nullptr);
+	}
+
+	wl_display *display_ = nullptr;
+	wl_global *compositor_ = nullptr;
+	wl_client *client_ = nullptr;
+	int wakeFd_ = -1;
+	wl_event_source *wake_ = nullptr;
+	std::unique_ptr<wayland::LinuxDmabuf> dmabuf_;
+	std::thread thread_;
+	std::mutex mutex_;
+	std::vector<std::packaged_task<void()>> tasks_;
+	std::vector<Created> created_;
+	std::vector<wl_resource *> surfaces_;
+};
+
+/// Feedback as a client parses it off the wire.
+struct ParsedFeedback {
+	std::vector<wayland::FormatTableEntry> table;
+	dev_t mainDevice = 0;
+	std::vector<wayland::FeedbackTranche> tranches;
+	int dones = 0;
+	uint64_t tableSeals = 0;
+	wayland::FeedbackTranche pending;
+};
+
+/// The raw client: binds zwp_linux_dmabuf_v1 at @version and wl_compositor.
+class Client
+{
+public:
+	explicit Client(int fd, uint32_t version) : version_(version)
+	{
+		display_ = wl_display_connect_to_fd(fd);
+		registry_ = wl_display_get_registry(display_);
+		static const wl_registry_listener listener = {
+			.global =
+				[](void *data, wl_registry *registry, uint32_t name, const char *interface, uint32_t) {
+					auto *self = static_cast<Client *>(data);
+					if (std::string(interface) == zwp_linux_dmabuf_v1_interface.name)
+						self->dmabuf_ = static_cast<zwp_linux_dmabuf_v1 *>(wl_registry_bind(
+							registry, name, &zwp_linux_dmabuf_v1_interface, self->version_));
+					if (std::string(interface) == wl_compositor_interface.name)
+						self->compositor_ = static_cast<wl_compositor *>(
+							wl_registry_bind(registry, name, &wl_compositor_interface, 4));
+				},
+			.global_remove = [](void *, wl_registry *, uint32_t) {},
+		};
+		wl_registry_add_listener(registry_, &listener, this);
+		static const zwp_linux_dmabuf_v1_listener dmabufListener = {
+			.format = [](void *data, zwp_linux_dmabuf_v1 *,
+				     uint32_t format) { static_cast<Client *>(data)->formatEvents.push_back(format); },
+			.modifier =
+				[](void *data, zwp_linux_dmabuf_v1 *, uint32_t format, uint32_t hi, uint32_t lo) {
+					static_cast<Client *>(data)->modifierEvents.push_back(
+						{format, (uint64_t(hi) << 32) | lo});
+				},
+		};
+		wl_display_roundtrip(display_);
+		if (dmabuf_) {
+			zwp_linux_dmabuf_v1_add_listener(dmabuf_, &dmabufListener, this);
+			wl_display_roundtrip(display_);
+		}
+	}
+	~Client()
+	{
+		// Proxies are the client's memory (disconnecting frees none); the server sees the
+		// hangup.
+		if (dmabuf_)
+			zwp_linux_dmabuf_v1_destroy(dmabuf_);
+		if (compositor_)
+			wl_compositor_destroy(compositor_);
+		wl_registry_destroy(registry_);
+		wl_display_disconnect(display_);
+	}
+
+	wl_display *display() { return display_; }
+	zwp_linux_dmabuf_v1 *dmabuf() { return dmabuf_; }
+	wl_compositor *compositor() { return compositor_; }
+
+	/// 0, or -1 when the connection died (a protocol error).
+	int roundtrip() { return wl_display_roundtrip(display_) < 0 ? -1 : 0; }
+
+	/// The protocol error that ended the connection: {interface name, code}, or nullopt.
+	std::optional<std::pair<std::string, uint32_t>> protocolError()
+	{
+		if (wl_display_get_error(display_) != EPROTO)
+			return std::nullopt;
+		const wl_interface *interface = nullptr;
+		uint32_t id = 0;
+		const uint32_t code = wl_display_get_protocol_error(display_, &interface, &id);
+		return std::make_pair(std::string(interface ? interface->name : "?"), code);
+	}
+
+	/// Listens to @feedback into @out.
+	static void listen(zwp_linux_dmabuf_feedback_v1 *feedback, ParsedFeedback *out)
+	{
+		static const zwp_linux_dmabuf_feedback_v1_listener listener = {
+			.done = [](void *data, zwp_linux_dmabuf_feedback_v1 *) { ++static_cast<ParsedFeedback *>(data)->dones; },
+			.format_table =
+				[](void *data, zwp_linux_dmabuf_feedback_v1 *, int32_t fd, uint32_t size) {
+					auto *f = static_cast<ParsedFeedback *>(data);
+					f->table.clear();
+					f->tranches.clear();
+					f->tableSeals = uint64_t(::fcntl(fd, F_GET_SEALS));
+					void *map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+					if (map != MAP_FAILED) {
+						struct Wire {
+							uint32_t format, padding;
+							uint64_t modifier;
+						};
+						auto *w = static_cast<const Wire *>(map);
+						for (size_t i = 0; i < size / sizeof(Wire); ++i)
+							f->table.push_back({w[i].format, w[i].modifier});
+						::munmap(map, size);
+					}
+					::close(fd);
+				},
+			.main_device =
+				[](void *data, zwp_linux_dmabuf_feedback_v1 *, wl_array *device) {
+					auto *f = static_cast<ParsedFeedback *>(data);
+					if (device->size == sizeof(dev_t))
+						std::memcpy(&f->mainDevice, device->data, sizeof(dev_t));
+				},
+			.tranche_done =
+				[](void *data, zwp_linux_dmabuf_feedback_v1 *) {
+					auto *f = static_cast<ParsedFeedback *>(data);
+					f->tranches.push_back(std::move(f->pending));
+					f->pending = {};
+				},
+			.tranche_target_device =
+				[](void *data, zwp_linux_dmabuf_feedback_v1 *, wl_array *device) {
+					auto *f = static_cast<ParsedFeedback *>(data);
+					if (device->size == sizeof(dev_t))
+						std::memcpy(&f->pending.targetDevice, device->data, sizeof(dev_t));
+				},
+			.tranche_formats =
+				[](void *data, zwp_linux_dmabuf_feedback_v1 *, wl_array *indices) {
+					auto *f = static_cast<ParsedFeedback *>(data);
+					const auto *i = static_cast<const uint16_t *>(indices->data);
+					f->pending.indices.assign(i, i + indices->size / sizeof(uint16_t));
+				},
+			.tranche_flags =
+				[](void *data, zwp_linux_dmabuf_feedback_v1 *, uint32_t flags) {
+					static_cast<ParsedFeedback *>(data)->pending.scanout =
+						flags & ZWP_LINUX_DMABUF_FEEDBACK_V1_TRANCHE_FLAGS_SCANOUT;
+				},
+		};
+		zwp_linux_dmabuf_feedback_v1_add_listener(feedback, &listener, out);
+	}
+
+	std::vector<uint32_t> formatEvents;
+	std::vector<wayland::FormatTableEntry> modifierEvents;
+
+private:
+	uint32_t version_;
+	wl_display *display_ = nullptr;
+	wl_registry *registry_ = nullptr;
+	zwp_linux_dmabuf_v1 *dmabuf_ = nullptr;
+	wl_compositor *compositor_ = nullptr;
+};
+
+/// A server and a connected client, made and torn down together.
+struct Connection {
+	Connection(wayland::LinuxDmabufOptions options, uint32_t version)
+	{
+		int fds[2];
+		if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0)
+			ADD_FAILURE() << "socketpair failed";
+		server = std::make_unique<Server>(std::move(options), fds[0]);
+		client = std::make_unique<Client>(fds[1], version);
+	}
+	~Connection()
+	{
+		client.reset();
+		server.reset();
+	}
+	std::unique_ptr<Server> server;
+	std::unique_ptr<Client> client;
+};
+
+// --- Requests as a raw client sends them ---------------------------------------
+
+/// One plane as a client adds it.
+struct Plane {
+	int fd;
+	uint32_t index;
+	uint32_t offset;
+	uint32_t stride;
+	uint64_t modifier;
+};
+
+inline void add(zwp_linux_buffer_params_v1 *params, const Plane &p)
+{
+	zwp_linux_buffer_params_v1_add(params, p.fd, p.index, p.offset, p.stride, uint32_t(p.modifier >> 32),
+				       uint32_t(p.modifier));
+}
+
+enum class How { Create, CreateImmed };
+
+/// What the server answered.
+struct Answer {
+	bool created = false;     ///< `created` (create) or a live connection (create_immed)
+	bool failed = false;      ///< `failed`
+	std::optional<uint32_t> error; ///< a protocol error of zwp_linux_buffer_params_v1
+	std::string errorInterface;
+};
+
+struct Request {
+	std::vector<Plane> planes;
+	int32_t width = 64;
+	int32_t height = 64;
+	uint32_t format = DRM_FORMAT_XRGB8888;
+	uint32_t flags = 0;
+};
+
+inline Answer send(Client &c, const Request &r, How how)
+{
+	Answer a;
+	zwp_linux_buffer_params_v1 *params = zwp_linux_dmabuf_v1_create_params(c.dmabuf());
+	static const zwp_linux_buffer_params_v1_listener listener = {
+		.created =
+			[](void *data, zwp_linux_buffer_params_v1 *, wl_buffer *buffer) {
+				static_cast<Answer *>(data)->created = true;
+				wl_buffer_destroy(buffer);
+			},
+		.failed = [](void *data, zwp_linux_buffer_params_v1 *) { static_cast<Answer *>(data)->failed = true; },
+	};
+	zwp_linux_buffer_params_v1_add_listener(params, &listener, &a);
+	for (const Plane &p : r.planes)
+		add(params, p);
+	wl_buffer *immed = nullptr;
+	if (how == How::Create)
+		zwp_linux_buffer_params_v1_create(params, r.width, r.height, r.format, r.flags);
+	else
+		immed = zwp_linux_buffer_params_v1_create_immed(params, r.width, r.height, r.format, r.flags);
+	if (c.roundtrip() < 0) {
+		auto e = c.protocolError();
+		if (e) {
+			a.errorInterface = e->first;
+			a.error = e->second;
+		}
+		// The connection is dead: this only frees the proxies.
+		if (immed)
+			wl_buffer_destroy(immed);
+		zwp_linux_buffer_params_v1_destroy(params);
+		return a;
+	}
+	if (how == How::CreateImmed) {
+		a.created = true;
+		wl_buffer_destroy(immed);
+	}
+	zwp_linux_buffer_params_v1_destroy(params);
+	EXPECT_EQ(c.roundtrip(), 0);
+	return a;
+}
+
+} // namespace hbm::test
