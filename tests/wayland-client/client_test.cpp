@@ -307,6 +307,27 @@ TEST(WaylandClient, RendererQuirkGivesEveryTrancheTheMainDevicesPlacement)
 	EXPECT_EQ(q[0].constraints.placement.localTo, 0u);
 }
 
+TEST(WaylandClient, ConfigurationOverridesTheRendererTable)
+{
+	DmabufFeedback f;
+	f.version = 4;
+	f.origin = "default feedback";
+	f.mainDevice = kVkms;
+	f.tranches.push_back(Tranche{kVkms, 0, {}});
+	f.tranches[0].formats.add(DRM_FORMAT_XRGB8888, kInvalid);
+	Config off;
+	off.renderers.push_back(RendererRule{"vkms-fixed", "vkms", "", false});
+	auto p = participantsFor(f, MainDeviceInfo{"vkms", "/dev/dri/card1"}, 0, &off);
+	ASSERT_EQ(p.size(), 1u);
+	EXPECT_EQ(p[0].constraints.placement.localTo, 0u);
+	EXPECT_FALSE(p[0].constraints.formats.contains(DRM_FORMAT_XRGB8888, kLinear));
+	Config on;
+	on.renderers.push_back(RendererRule{"measured", "i915", "", true});
+	auto q = participantsFor(f, MainDeviceInfo{"i915", "/dev/dri/card0"}, 0, &on);
+	EXPECT_EQ(q[0].constraints.placement.localTo, kVkms);
+	EXPECT_NE(q[0].source.find("uses only its own device's memory"), std::string::npos) << q[0].source;
+}
+
 // Issue 9, 5b: with the renderer table's constraint a client's buffer comes from vkms;
 // without it the same request takes the system heap, which Weston's kms_swrast cannot draw.
 TEST(WaylandClient, TheDeviceLocalConstraintIsWhatKeepsHeapMemoryFromWeston)

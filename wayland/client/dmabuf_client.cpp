@@ -416,7 +416,8 @@ const MainDeviceInfo &DmabufClient::mainDevice() const { return d_->main; }
 
 std::vector<Participant> DmabufClient::participants() const
 {
-	return participantsFor(d_->feedback, d_->main, d_->feedback.mainDevice ? 0 : d_->assumedMainDevice());
+	return participantsFor(d_->feedback, d_->main, d_->feedback.mainDevice ? 0 : d_->assumedMainDevice(),
+			       &d_->context->config());
 }
 
 void DmabufClient::setFeedbackListener(FeedbackListener listener)

@@ -62,7 +62,7 @@ Result<MainDeviceInfo> lookUpDrmDevice(dev_t device)
 }
 
 std::vector<Participant> participantsFor(const DmabufFeedback &feedback, const MainDeviceInfo &mainDevice,
-					 dev_t assumedMainDevice)
+					 dev_t assumedMainDevice, const Config *config)
 {
 	dev_t renderer = feedback.mainDevice ? feedback.mainDevice : assumedMainDevice;
 	std::string rendererNote;
@@ -75,12 +75,16 @@ std::vector<Participant> participantsFor(const DmabufFeedback &feedback, const M
 		rendererNote = "; main device (" + deviceName(renderer) +
 			       ") not found here: what memory its renderer can use is unknown";
 
-	const RendererQuirk *quirk =
-		renderer && !mainDevice.kernelDriver.empty() ? findRendererQuirk(mainDevice.kernelDriver, "") : nullptr;
-	if (quirk)
+	// Whether the renderer uses only its own memory: configuration first, then the table.
+	bool known = renderer && !mainDevice.kernelDriver.empty();
+	RendererLocality locality = known ? rendererLocality(config, mainDevice.kernelDriver, "") : RendererLocality{};
+	// Its implicit layout, which only the table knows.
+	const RendererQuirk *quirk = known ? findRendererQuirk(mainDevice.kernelDriver, "") : nullptr;
+	bool implicitIsLinear = locality.deviceLocal && quirk && quirk->implicitIsLinear;
+	if (locality.deviceLocal)
 		rendererNote += "; the compositor's renderer on " + mainDevice.kernelDriver + " (" + deviceName(renderer) +
 				") uses only its own device's memory, and composites any buffer not on a plane: " +
-				std::string(quirk->reason) + " [" + std::string(quirk->source) + "]";
+				locality.reason + " [" + locality.source + "]";
 
 	std::vector<Participant> out;
 	for (size_t i = 0; i < feedback.tranches.size(); ++i) {
@@ -88,13 +92,13 @@ std::vector<Participant> participantsFor(const DmabufFeedback &feedback, const M
 		Participant p;
 		p.identity = WaylandTrancheIdentity{feedback.mainDevice, t.targetDevice, t.scanout(), uint32_t(i)};
 		p.constraints.formats = t.formats;
-		if (quirk && quirk->implicitIsLinear) {
+		if (implicitIsLinear) {
 			// Linear memory sent as INVALID is what this renderer reads anyway.
 			for (const FormatSet::Entry &e : t.formats.entries())
 				if (std::find(e.modifiers.begin(), e.modifiers.end(), DRM_FORMAT_MOD_INVALID) != e.modifiers.end())
 					p.constraints.formats.add(e.format, DRM_FORMAT_MOD_LINEAR);
 		}
-		if (quirk)
+		if (locality.deviceLocal)
 			p.constraints.placement.localTo = renderer;
 		p.source = "linux-dmabuf v" + std::to_string(feedback.version) + " " + feedback.origin;
 		if (feedback.mainDevice)

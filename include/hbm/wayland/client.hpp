@@ -15,6 +15,7 @@
 #include <sys/types.h>
 
 #include <hbm/buffer.hpp>
+#include <hbm/config.hpp>
 #include <hbm/context.hpp>
 #include <hbm/export.h>
 #include <hbm/format_set.hpp>
@@ -66,14 +67,15 @@ HBM_EXPORT Result<MainDeviceInfo> lookUpDrmDevice(dev_t device);
 
 /// @feedback as participants, one per tranche (WaylandTrancheIdentity), in its order.
 /// The compositor composites a buffer with its renderer whenever the buffer is not on a
-/// plane, so the renderer's placement applies to every tranche: when the renderer table
-/// (hbm/renderer.hpp) says the renderer on @mainDevice uses only its own memory, each
+/// plane, so the renderer's placement applies to every tranche: when rendererLocality()
+/// (hbm/renderer.hpp: @config's [renderer.NAME] rules, else the built-in table; @config
+/// may be null) says the renderer on @mainDevice uses only its own memory, each
 /// participant gets placement.localTo = the main device, and where its implicit layout is
 /// linear, LINEAR joins each INVALID (the buffer is then sent as INVALID: see wlBuffer()).
 /// v3 names no device: @assumedMainDevice (0: none) is taken for it, with that said in the
 /// participant's source, so it shows in the plan's trace.
 HBM_EXPORT std::vector<Participant> participantsFor(const DmabufFeedback &feedback, const MainDeviceInfo &mainDevice,
-						   dev_t assumedMainDevice = 0);
+						   dev_t assumedMainDevice = 0, const Config *config = nullptr);
 
 /// Tries @feedback's tranches in order: the first for which @context negotiates a plan
 /// for @request with @own (the client's devices) and that tranche's participant. A
