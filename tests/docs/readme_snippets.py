@@ -14,9 +14,11 @@ Extraction rule:
     C   (-std=c11):   #include <hbm/hbm.h>, <drm_fourcc.h>, <stdio.h>, <string.h>
   (drm_fourcc.h because hbm's formats are DRM fourccs, DRM_FORMAT_*), and followed by an
   empty main() so that the result links.
-- Every block is linked with libhbm, so what it calls must also be exported.
+- Every block is linked with libhbm (and libhbm-wayland, libhbm-egl and their dependencies when
+  built: --lib and --link), so what it calls must also be exported.
 
-Usage: readme_snippets.py README.md --cxx=CMD… --cc=CMD… --include=DIR… --lib=libhbm.so
+Usage: readme_snippets.py README.md --cxx=CMD… --cc=CMD… --include=DIR… --lib=libhbm.so…
+       [--link=-lwayland-client…]
 The exit status is 1 if any block fails to compile or link; the compiler's messages name
 the block by the line of README.md it starts on.
 """
@@ -86,12 +88,13 @@ def main():
     parser.add_argument('--cxx', action='append', required=True, help='C++ compiler command, one word per option')
     parser.add_argument('--cc', action='append', required=True, help='C compiler command, one word per option')
     parser.add_argument('--include', action='append', default=[], help='include directory')
-    parser.add_argument('--lib', required=True, help='the hbm shared library to link')
+    parser.add_argument('--lib', action='append', required=True, help='an hbm shared library to link')
+    parser.add_argument('--link', action='append', default=[], help='a further linker argument')
     args = parser.parse_args()
     args.readme = os.path.normpath(args.readme)
 
     compilers = {'c++': args.cxx, 'c': args.cc}
-    lib = os.path.abspath(args.lib)
+    libs = [os.path.abspath(lib) for lib in args.lib]
     failed = 0
     count = 0
     with tempfile.TemporaryDirectory(prefix='hbm-readme-') as tmp:
@@ -102,7 +105,8 @@ def main():
                 f.write(source(args.readme, language, start, code))
             command = compilers[language] + [STANDARD[language], '-Wall', '-Wno-unused'] + ERRORS[language]
             command += [f'-I{d}' for d in args.include]
-            command += [name, lib, f'-Wl,-rpath,{os.path.dirname(lib)}', '-o', name + '.out']
+            command += [name] + libs + [f'-Wl,-rpath,{os.path.dirname(lib)}' for lib in libs] + args.link
+            command += ['-o', name + '.out']
             result = subprocess.run(command, capture_output=True, text=True)
             if result.returncode != 0:
                 failed += 1
