@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// libhbm-egl without a device: the renderer table and its configuration override (pure),
-// EGL error names, bad input, and Mesa's surfaceless display where the host has one.
+// libhbm-egl without a device (the renderer table and its configuration are tested in
+// tests/unit/config_test.cpp): EGL error names, bad input, and Mesa's surfaceless display where the host has one.
 
 #include <cerrno>
 #include <cstdlib>
@@ -16,87 +16,6 @@
 #include <hbm/renderer.hpp>
 
 namespace {
-
-hbm::Config parsed(const std::string &text)
-{
-	auto config = hbm::parseConfig(text, "hbm.toml");
-	EXPECT_TRUE(config) << config.error().toString();
-	return config ? *config : hbm::Config{};
-}
-
-void expectError(const std::string &text, const std::string &where, const std::string &what)
-{
-	auto config = hbm::parseConfig(text, "hbm.toml");
-	ASSERT_FALSE(config) << text;
-	EXPECT_EQ(config.error().code, EINVAL);
-	EXPECT_NE(config.error().message.find(where), std::string::npos) << config.error().message;
-	EXPECT_NE(config.error().message.find(what), std::string::npos) << config.error().message;
-}
-
-TEST(RendererRules, Parse)
-{
-	auto config = parsed("[renderer.panfrost-measured]\nmatch.drm_driver = \"panfrost\"\n"
-			     "match.mesa_driver = \"kms_swrast\"\ndevice_local = true\n"
-			     "[renderer.vgem-off]\nmatch.drm_driver = \"vgem\"\ndevice_local = false\n");
-	ASSERT_EQ(config.renderers.size(), 2u);
-	EXPECT_EQ(config.renderers[0].name, "panfrost-measured");
-	EXPECT_EQ(config.renderers[0].drmDriver, "panfrost");
-	EXPECT_EQ(config.renderers[0].mesaDriver, "kms_swrast");
-	EXPECT_TRUE(config.renderers[0].deviceLocal);
-	EXPECT_EQ(config.renderers[1].drmDriver, "vgem");
-	EXPECT_EQ(config.renderers[1].mesaDriver, "");
-	EXPECT_FALSE(config.renderers[1].deviceLocal);
-}
-
-TEST(RendererRules, ParseErrorsNameLineAndColumn)
-{
-	expectError("[renderer.a]\nmatch.drm_driver = \"vkms\"\ndevice_local = 1\n", "hbm.toml:3:16:", "device_local");
-	expectError("[renderer.a]\nmatch.gpu = \"x\"\ndevice_local = true\n", "hbm.toml:2:", "unknown key 'gpu'");
-	expectError("[renderer.a]\ndevice_local = true\n", "hbm.toml:1:", "matches nothing");
-	expectError("[renderer.a]\nmatch.drm_driver = \"vkms\"\n", "hbm.toml:1:", "needs device_local");
-	expectError("[renderer.a]\nmatch.mesa_driver = \"\"\ndevice_local = true\n", "hbm.toml:2:", "is empty");
-	expectError("[renderer.a]\nlocal = true\n", "hbm.toml:2:", "unknown key 'local'");
-}
-
-TEST(RendererRules, OneLineOverride)
-{
-	auto config = hbm::parseConfig("", "hbm.toml",
-				       "renderer.x.match.drm_driver=\"vkms\";renderer.x.device_local=false");
-	ASSERT_TRUE(config) << config.error().toString();
-	ASSERT_EQ(config->renderers.size(), 1u);
-	EXPECT_FALSE(hbm::rendererLocality(&*config, "vkms", "kms_swrast").deviceLocal);
-}
-
-TEST(RendererLocality, TableWithoutConfiguration)
-{
-	auto swrast = hbm::rendererLocality(nullptr, "vkms", "kms_swrast");
-	EXPECT_TRUE(swrast.deviceLocal);
-	EXPECT_NE(swrast.reason.find("MAP_DUMB"), std::string::npos);
-	EXPECT_NE(swrast.source.find("drm_gem.c"), std::string::npos);
-	EXPECT_TRUE(hbm::rendererLocality(nullptr, "vgem", "").deviceLocal);
-	// A hardware driver on a device the table knows is not kms_swrast: no restriction.
-	EXPECT_FALSE(hbm::rendererLocality(nullptr, "vkms", "iris").deviceLocal);
-	EXPECT_FALSE(hbm::rendererLocality(nullptr, "amdgpu", "radeonsi").deviceLocal);
-}
-
-TEST(RendererLocality, ConfigurationAddsAndTurnsOff)
-{
-	auto config = parsed("[renderer.measured]\nmatch.drm_driver = \"cirrus\"\ndevice_local = true\n"
-			     "[renderer.off]\nmatch.mesa_driver = \"kms_swrast\"\ndevice_local = false\n");
-	auto cirrus = hbm::rendererLocality(&config, "cirrus", "");
-	EXPECT_TRUE(cirrus.deviceLocal);
-	EXPECT_EQ(cirrus.source, "configuration hbm.toml [renderer.measured]");
-	auto off = hbm::rendererLocality(&config, "vkms", "kms_swrast");
-	EXPECT_FALSE(off.deviceLocal);
-	EXPECT_EQ(off.source, "configuration hbm.toml [renderer.off]");
-	// Rules that do not match leave the table in force.
-	EXPECT_TRUE(hbm::rendererLocality(&config, "vgem", "").deviceLocal);
-	// Every match key given must be equal.
-	auto both = parsed("[renderer.b]\nmatch.drm_driver = \"vkms\"\nmatch.mesa_driver = \"iris\"\ndevice_local = true\n");
-	EXPECT_EQ(hbm::rendererLocality(&both, "vkms", "kms_swrast").source.find("renderer.b"), std::string::npos);
-	EXPECT_TRUE(hbm::rendererLocality(&both, "vkms", "iris").deviceLocal);
-	EXPECT_FALSE(hbm::rendererLocality(&both, "amdgpu", "iris").deviceLocal);
-}
 
 TEST(EglErrors, NamesEglErrors)
 {
