@@ -18,10 +18,13 @@ constexpr std::string_view kMapDumbSource =
 // Mesa loads kms_swrast for a KMS device it has no hardware driver for (Mesa's loader; on
 // these drivers with MESA_LOADER_DRIVER_OVERRIDE=kms_swrast, as the lab's compositors run).
 // Each kernel driver here was measured; others are added when measured, or by configuration.
+// kms_swrast draws into dumb buffers only, and dumb buffers are linear: its implicit layout is
+// linear (Mesa src/gallium/winsys/sw/kms-dri/kms_dri_sw_winsys.c creates every displaytarget
+// with DRM_IOCTL_MODE_CREATE_DUMB and a plain pitch).
 constexpr RendererQuirk kQuirks[] = {
-	{"kms_swrast", "", kMapDumbReason, kMapDumbSource},
-	{"", "vkms", kMapDumbReason, kMapDumbSource},
-	{"", "vgem", kMapDumbReason, kMapDumbSource},
+	{"kms_swrast", "", kMapDumbReason, kMapDumbSource, true},
+	{"", "vkms", kMapDumbReason, kMapDumbSource, true},
+	{"", "vgem", kMapDumbReason, kMapDumbSource, true},
 };
 
 } // namespace

@@ -18,6 +18,10 @@ struct RendererQuirk {
 	std::string_view kernelDriver; ///< the DRM kernel driver ("vkms"), or "" for any
 	std::string_view reason;       ///< why only its own memory works
 	std::string_view source;       ///< where that was established
+	/// Its implicit layout (DRM_FORMAT_MOD_INVALID) is linear: it has no tiling, so a
+	/// linear buffer handed over without a modifier is read as what it is. A compositor on
+	/// it that lists only INVALID takes linear memory sent as INVALID.
+	bool implicitIsLinear = false;
 };
 
 /// The table's entry for a renderer on a DRM device of @kernelDriver whose Mesa driver is
