@@ -13,8 +13,8 @@
 // --check-plane reads the vkms card's planes back (root only) after the last frame and
 // exits non-zero unless the last frame's pattern is on screen, pixel for pixel.
 //
-// The feedback is parsed here until libhbm-wayland's client API (wl-client) lands; the
-// renderer rule comes from hbm's one table (findRendererQuirk).
+// libhbm-wayland reads the feedback, makes the participants (local to the compositor's
+// main device where hbm's renderer table says so) and the wl_buffers.
 #include <algorithm>
 #include <chrono>
 #include <cinttypes>
@@ -38,11 +38,10 @@
 
 #include <hbm/hbm.hpp>
 #include <hbm/pool.hpp>
-#include <hbm/renderer.hpp>
+#include <hbm/wayland/client.hpp>
 
 #include <wayland-client.h>
 
-#include "linux-dmabuf-unstable-v1-client-protocol.h"
 #include "plane_readback.hpp"
 #include "xdg-shell-client-protocol.h"
 
@@ -88,155 +87,22 @@ unsigned openFdCount()
 	return n;
 }
 
-// One tranche of linux-dmabuf feedback as the protocol sends it.
-struct Tranche {
-	dev_t target = 0;
-	bool scanout = false;
-	std::vector<std::pair<uint32_t, uint64_t>> pairs;
-};
-
-struct Feedback {
-	dev_t mainDevice = 0;
-	std::vector<std::pair<uint32_t, uint64_t>> table;
-	std::vector<Tranche> tranches;
-	Tranche pending;
-	bool done = false;
-	std::string error;
-};
-
-dev_t devFromArray(const wl_array *a)
-{
-	dev_t d = 0;
-	if (a->size == sizeof(d))
-		memcpy(&d, a->data, sizeof(d));
-	return d;
-}
-
-void fbDone(void *data, zwp_linux_dmabuf_feedback_v1 *) { static_cast<Feedback *>(data)->done = true; }
-
-void fbFormatTable(void *data, zwp_linux_dmabuf_feedback_v1 *, int32_t fd, uint32_t size)
-{
-	auto *fb = static_cast<Feedback *>(data);
-	hbm::UniqueFd owned(fd);
-	// Each entry: u32 format, u32 padding, u64 modifier (linux-dmabuf-unstable-v1.xml).
-	void *map = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, owned.get(), 0);
-	if (map == MAP_FAILED) {
-		fb->error = std::string("cannot map the format table: ") + strerror(errno);
-		return;
-	}
-	fb->table.clear();
-	for (uint32_t off = 0; off + 16 <= size; off += 16) {
-		uint32_t format;
-		uint64_t modifier;
-		memcpy(&format, static_cast<char *>(map) + off, 4);
-		memcpy(&modifier, static_cast<char *>(map) + off + 8, 8);
-		fb->table.emplace_back(format, modifier);
-	}
-	munmap(map, size);
-}
-
-void fbMainDevice(void *data, zwp_linux_dmabuf_feedback_v1 *, wl_array *device)
-{
-	static_cast<Feedback *>(data)->mainDevice = devFromArray(device);
-}
-
-void fbTrancheDone(void *data, zwp_linux_dmabuf_feedback_v1 *)
-{
-	auto *fb = static_cast<Feedback *>(data);
-	fb->tranches.push_back(std::move(fb->pending));
-	fb->pending = {};
-}
-
-void fbTrancheTarget(void *data, zwp_linux_dmabuf_feedback_v1 *, wl_array *device)
-{
-	static_cast<Feedback *>(data)->pending.target = devFromArray(device);
-}
-
-void fbTrancheFormats(void *data, zwp_linux_dmabuf_feedback_v1 *, wl_array *indices)
-{
-	auto *fb = static_cast<Feedback *>(data);
-	const auto *idx = static_cast<const uint16_t *>(indices->data);
-	for (size_t i = 0; i < indices->size / sizeof(uint16_t); ++i) {
-		if (idx[i] >= fb->table.size()) {
-			fb->error = "a tranche names format table entry " + std::to_string(idx[i]) +
-				    " past the table's " + std::to_string(fb->table.size());
-			continue;
-		}
-		// sway 1.7 names the same pair more than once in a tranche: keep the first.
-		auto &pairs = fb->pending.pairs;
-		if (std::find(pairs.begin(), pairs.end(), fb->table[idx[i]]) == pairs.end())
-			pairs.push_back(fb->table[idx[i]]);
-	}
-}
-
-void fbTrancheFlags(void *data, zwp_linux_dmabuf_feedback_v1 *, uint32_t flags)
-{
-	static_cast<Feedback *>(data)->pending.scanout = flags & ZWP_LINUX_DMABUF_FEEDBACK_V1_TRANCHE_FLAGS_SCANOUT;
-}
-
-const zwp_linux_dmabuf_feedback_v1_listener feedbackListener = {
-	fbDone, fbFormatTable, fbMainDevice, fbTrancheDone, fbTrancheTarget, fbTrancheFormats, fbTrancheFlags,
-};
-
-// The DRM node of a device number and its kernel driver's name.
-struct DrmNode {
-	std::string path;
-	std::string driver;
-};
-
-std::optional<DrmNode> findDrmNode(dev_t device)
-{
-	for (int minor = 0; minor < 64; ++minor) {
-		const std::string path = "/dev/dri/card" + std::to_string(minor);
-		struct stat st;
-		if (stat(path.c_str(), &st) != 0 || st.st_rdev != device)
-			continue;
-		hbm::UniqueFd fd(open(path.c_str(), O_RDWR | O_CLOEXEC));
-		if (!fd)
-			return DrmNode{path, ""};
-		drmVersionPtr v = drmGetVersion(fd.get());
-		DrmNode node{path, v ? v->name : ""};
-		drmFreeVersion(v);
-		return node;
-	}
-	return std::nullopt;
-}
-
 std::string devName(dev_t d) { return std::to_string(major(d)) + ":" + std::to_string(minor(d)); }
 
-// Each tranche becomes a participant taking exactly its pairs. When the compositor's
-// renderer (its main device) can sample only its own memory, every tranche says so: a buffer
-// on a plane today is composited tomorrow (a window moved, an overlay lost).
-std::vector<hbm::Participant> participantsFrom(const Feedback &fb, const std::string &mainDriver)
-{
-	const hbm::RendererQuirk *quirk = hbm::findRendererQuirk(mainDriver, "");
-	std::vector<hbm::Participant> out;
-	for (size_t i = 0; i < fb.tranches.size(); ++i) {
-		const Tranche &t = fb.tranches[i];
-		hbm::Participant p;
-		p.identity = hbm::WaylandTrancheIdentity{fb.mainDevice, t.target, t.scanout, uint32_t(i)};
-		p.source = "linux-dmabuf v4 default feedback";
-		for (auto [format, modifier] : t.pairs)
-			p.constraints.formats.add(format, modifier);
-		if (quirk) {
-			p.constraints.placement.localTo = fb.mainDevice;
-			p.source += "; renderer on " + mainDriver + ": " + std::string(quirk->reason) + " (" +
-				    std::string(quirk->source) + ")";
-		}
-		out.push_back(std::move(p));
-	}
-	return out;
-}
-
-void printFeedback(const Feedback &fb)
+void printFeedback(const hbm::wayland::Feedback &fb)
 {
 	printf("feedback: main device %s, %zu tranches\n", devName(fb.mainDevice).c_str(), fb.tranches.size());
 	for (size_t i = 0; i < fb.tranches.size(); ++i) {
-		const Tranche &t = fb.tranches[i];
-		printf("tranche %zu: target %s scanout %s pairs %zu\n", i, devName(t.target).c_str(),
-		       t.scanout ? "yes" : "no", t.pairs.size());
-		for (auto [format, modifier] : t.pairs)
-			printf("tranche %zu pair 0x%08" PRIx32 " 0x%016" PRIx64 "\n", i, format, modifier);
+		const hbm::wayland::Tranche &t = fb.tranches[i];
+		size_t pairs = 0;
+		for (const auto &e : t.formats.entries())
+			pairs += e.modifiers.size();
+		printf("tranche %zu: target %s scanout %s pairs %zu\n", i, devName(t.targetDevice).c_str(),
+		       t.scanout() ? "yes" : "no", pairs);
+		// FormatSet keeps formats sorted: compare-feedback.py compares sets, not order.
+		for (const auto &e : t.formats.entries())
+			for (uint64_t modifier : e.modifiers)
+				printf("tranche %zu pair 0x%08" PRIx32 " 0x%016" PRIx64 "\n", i, e.format, modifier);
 	}
 }
 
@@ -245,7 +111,7 @@ struct Client {
 	wl_display *display = nullptr;
 	wl_compositor *compositor = nullptr;
 	xdg_wm_base *wmBase = nullptr;
-	zwp_linux_dmabuf_v1 *dmabuf = nullptr;
+	uint32_t dmabufVersion = 0; // offered; libhbm-wayland binds it
 	wl_shm *shm = nullptr;
 	wl_surface *surface = nullptr;
 	xdg_surface *xdgSurface = nullptr;
@@ -266,9 +132,8 @@ void registryGlobal(void *data, wl_registry *registry, uint32_t name, const char
 		c->compositor = static_cast<wl_compositor *>(wl_registry_bind(registry, name, &wl_compositor_interface, 4));
 	else if (!strcmp(interface, xdg_wm_base_interface.name))
 		c->wmBase = static_cast<xdg_wm_base *>(wl_registry_bind(registry, name, &xdg_wm_base_interface, 1));
-	else if (!strcmp(interface, zwp_linux_dmabuf_v1_interface.name) && version >= 4)
-		c->dmabuf = static_cast<zwp_linux_dmabuf_v1 *>(
-			wl_registry_bind(registry, name, &zwp_linux_dmabuf_v1_interface, 4));
+	else if (!strcmp(interface, "zwp_linux_dmabuf_v1"))
+		c->dmabufVersion = version;
 	else if (!strcmp(interface, wl_shm_interface.name))
 		c->shm = static_cast<wl_shm *>(wl_registry_bind(registry, name, &wl_shm_interface, 1));
 }
@@ -312,9 +177,10 @@ struct Slot {
 	uint8_t *shmData = nullptr;            // wl_shm path
 	size_t shmSize = 0;
 	uint32_t stride = 0;
+	bool ownsWlBuffer = true;
 	~Slot()
 	{
-		if (wlBuffer)
+		if (wlBuffer && ownsWlBuffer)
 			wl_buffer_destroy(wlBuffer);
 		if (shmData)
 			munmap(shmData, shmSize);
@@ -383,34 +249,33 @@ int main(int argc, char **argv)
 	wl_display_roundtrip(c.display);
 	if (!c.compositor || !c.wmBase)
 		return fail("the compositor lacks wl_compositor or xdg_wm_base");
-	if (!opt.shm && !c.dmabuf)
+	if (!opt.shm && c.dmabufVersion < 4)
 		return fail("the compositor offers no zwp_linux_dmabuf_v1 version 4 (feedback); see docs/compositors.md");
 	if (opt.shm && !c.shm)
 		return fail("the compositor offers no wl_shm");
 	xdg_wm_base_add_listener(c.wmBase, &wmListener, &c);
 
-	// Feedback → participants → plan.
-	Feedback fb;
+	// Feedback → participants → plan, by libhbm-wayland.
 	std::optional<hbm::Plan> plan;
 	std::shared_ptr<hbm::Context> context;
-	DrmNode mainNode;
+	std::unique_ptr<hbm::wayland::DmabufClient> dmabuf;
+	std::string mainNode;
 	if (!opt.shm) {
-		zwp_linux_dmabuf_feedback_v1 *feedback = zwp_linux_dmabuf_v1_get_default_feedback(c.dmabuf);
-		zwp_linux_dmabuf_feedback_v1_add_listener(feedback, &feedbackListener, &fb);
-		while (!fb.done && wl_display_dispatch(c.display) >= 0) {
-		}
-		zwp_linux_dmabuf_feedback_v1_destroy(feedback);
-		if (!fb.done)
-			return fail("the connection closed before the feedback was done");
-		if (!fb.error.empty())
-			return fail("bad feedback: " + fb.error);
+		auto ctx = hbm::Context::create();
+		if (!ctx)
+			return fail("hbm context: " + ctx.error().toString());
+		context = *ctx;
+		auto client = hbm::wayland::DmabufClient::create(c.display, context);
+		if (!client)
+			return fail("linux-dmabuf: " + client.error().toString());
+		dmabuf = std::move(*client);
+		const auto &main = dmabuf->mainDevice();
 		if (opt.printFeedback)
-			printFeedback(fb);
-		if (auto node = findDrmNode(fb.mainDevice))
-			mainNode = *node;
-		printf("compositor main device %s: %s (driver %s)\n", devName(fb.mainDevice).c_str(),
-		       mainNode.path.empty() ? "no node" : mainNode.path.c_str(),
-		       mainNode.driver.empty() ? "unknown" : mainNode.driver.c_str());
+			printFeedback(dmabuf->feedback());
+		mainNode = main.node;
+		printf("compositor main device %s: %s (driver %s), linux-dmabuf v%u\n",
+		       devName(dmabuf->feedback().mainDevice).c_str(), main.node.empty() ? "no node" : main.node.c_str(),
+		       main.kernelDriver.empty() ? "unknown" : main.kernelDriver.c_str(), dmabuf->version());
 	}
 
 	c.surface = wl_compositor_create_surface(c.compositor);
@@ -438,16 +303,12 @@ int main(int argc, char **argv)
 	std::shared_ptr<hbm::BufferPool> pool;
 	const unsigned fdsBefore = openFdCount();
 	if (!opt.shm) {
-		auto ctx = hbm::Context::create();
-		if (!ctx)
-			return fail("hbm context: " + ctx.error().toString());
-		context = *ctx;
 		hbm::Request request;
 		request.width = width;
 		request.height = height;
 		request.formats = {DRM_FORMAT_XRGB8888, DRM_FORMAT_ARGB8888};
 		request.usage = hbm::UsageTexture | hbm::UsageCpuWrite | (opt.fullscreen ? uint32_t(hbm::UsageScanout) : 0u);
-		auto negotiated = context->negotiate(request, participantsFrom(fb, mainNode.driver));
+		auto negotiated = dmabuf->negotiate(request);
 		if (!negotiated)
 			return fail("negotiation: " + negotiated.error().toString());
 		plan = *negotiated;
@@ -518,27 +379,18 @@ int main(int argc, char **argv)
 			++c.wlBuffersCreated;
 			return true;
 		}
-		const hbm::Buffer &buffer = *slot.lease;
-		auto planes = buffer.exportPlanes();
-		if (!planes) {
-			c.failure = "export: " + planes.error().toString();
+		auto made = dmabuf->wlBuffer(slot.lease.buffer());
+		if (!made) {
+			c.failure = "wl_buffer: " + made.error().toString();
 			return false;
 		}
-		zwp_linux_buffer_params_v1 *params = zwp_linux_dmabuf_v1_create_params(c.dmabuf);
-		const uint64_t mod = buffer.modifier();
-		for (size_t i = 0; i < planes->size(); ++i) {
-			const hbm::PlaneExport &pe = (*planes)[i];
-			zwp_linux_buffer_params_v1_add(params, pe.fd.get(), uint32_t(i), uint32_t(pe.offset), pe.stride,
-						       uint32_t(mod >> 32), uint32_t(mod));
-		}
-		// The request copies the fds into the message: ours close when planes goes.
-		slot.wlBuffer = zwp_linux_buffer_params_v1_create_immed(params, int32_t(width), int32_t(height),
-									 buffer.format(), 0);
-		zwp_linux_buffer_params_v1_destroy(params);
+		slot.wlBuffer = *made;
+		slot.ownsWlBuffer = false; // libhbm-wayland's: destroyed with the buffer
 		wl_buffer_add_listener(slot.wlBuffer, &bufferListener, &slot);
-		++c.wlBuffersCreated;
 		return true;
 	};
+	// wl_buffers made: libhbm-wayland's counter for dma-bufs, ours for wl_shm.
+	auto wlBuffersMade = [&]() -> uint64_t { return dmabuf ? dmabuf->wlBuffersCreated() : c.wlBuffersCreated; };
 
 	auto draw = [&](Slot &slot, uint32_t frame) -> bool {
 		if (opt.shm) {
@@ -560,7 +412,8 @@ int main(int argc, char **argv)
 
 	using Clock = std::chrono::steady_clock;
 	Clock::time_point warmStart;
-	unsigned wlBuffersAtWarm = 0, fdsAtWarm = 0;
+	uint64_t wlBuffersAtWarm = 0;
+	unsigned fdsAtWarm = 0;
 	size_t poolAtWarm = 0;
 	for (uint32_t frame = 0; frame < opt.frames && c.failure.empty() && !c.closed;) {
 		while (!c.frameDone) {
@@ -578,7 +431,7 @@ int main(int argc, char **argv)
 		Slot &slot = *free;
 		if (frame == opt.warmup) {
 			warmStart = Clock::now();
-			wlBuffersAtWarm = c.wlBuffersCreated;
+			wlBuffersAtWarm = wlBuffersMade();
 			fdsAtWarm = openFdCount();
 			poolAtWarm = pool ? pool->size() : 0;
 		}
@@ -605,18 +458,18 @@ int main(int argc, char **argv)
 	const unsigned measured = opt.frames - opt.warmup;
 	printf("frames: %u after %u warm-up in %.3f s: %.2f fps (%s)\n", measured, opt.warmup, seconds,
 	       measured / seconds, opt.shm ? "wl_shm" : "hbm dma-buf");
-	printf("after warm-up: wl_buffers created %u, dma-bufs created %zu, fds opened %d over %u frames\n",
-	       c.wlBuffersCreated - wlBuffersAtWarm, pool ? pool->size() - poolAtWarm : 0,
+	printf("after warm-up: wl_buffers created %" PRIu64 ", dma-bufs created %zu, fds opened %d over %u frames\n",
+	       wlBuffersMade() - wlBuffersAtWarm, pool ? pool->size() - poolAtWarm : 0,
 	       int(openFdCount()) - int(fdsAtWarm), measured);
-	printf("totals: wl_buffers %u, pool buffers %zu, fds held beyond start %d\n", c.wlBuffersCreated,
+	printf("totals: wl_buffers %" PRIu64 ", pool buffers %zu, fds held beyond start %d\n", wlBuffersMade(),
 	       pool ? pool->size() : 0, int(openFdCount()) - int(fdsBefore));
 
 	int status = 0;
 	if (opt.checkPlane) {
-		if (mainNode.path.empty())
+		if (mainNode.empty())
 			return fail("--check-plane needs the compositor's main device node (dma-buf mode)");
 		const uint32_t last = opt.frames - 1;
-		auto found = hbm::lab::findOnPlanes(mainNode.path, width, height,
+		auto found = hbm::lab::findOnPlanes(mainNode, width, height,
 						    [last](uint32_t x, uint32_t y) { return patternPixel(x, y, last); },
 						    5000);
 		printf("readback: %s\n", found.description.c_str());
@@ -627,6 +480,7 @@ int main(int argc, char **argv)
 
 	slots.clear();
 	pool.reset();
+	dmabuf.reset();
 	xdg_toplevel_destroy(c.toplevel);
 	xdg_surface_destroy(c.xdgSurface);
 	wl_surface_destroy(c.surface);

@@ -9,8 +9,10 @@
 #
 # COMPOSITOR is weston or sway; with several, the command runs once per compositor, one after
 # the other, in the same boot. The command sees HBM_COMPOSITOR (weston|sway), HBM_VKMS_CARD
-# (/dev/dri/cardN), HBM_COMPOSITOR_LOG and WAYLAND_DISPLAY/XDG_RUNTIME_DIR. Logs go to the
+# (/dev/dri/cardN), HBM_COMPOSITOR_LOG, HBM_COMPOSITOR_PID and WAYLAND_DISPLAY/XDG_RUNTIME_DIR. Logs go to the
 # current directory (the run's share): weston.log, sway.log, seatd.log.
+# HBM_COMPOSITOR_WRAP prefixes the compositor's command (e.g. "gdb -batch -ex run -ex bt
+# --args" to get a backtrace of a crash into the output).
 # Exit status: the first failing command's, or 70 when a compositor does not start, dies or
 # logs a crash (its log is printed).
 set -uo pipefail
@@ -80,11 +82,17 @@ start_weston() {
 	mkdir -p -m 0700 "$XDG_RUNTIME_DIR"
 	comp_log=$logdir/weston.log
 	: >"$comp_log"
+	# No close animation: with kms_swrast, Weston 10 fading out a window whose client has
+	# gone (its dma-buf wl_buffer destroyed, so its EGLImage too) draws from memory that is
+	# no longer mapped, and llvmpipe faults (docs/compositors.md). HBM_WESTON_CLOSE_ANIMATION=fade
+	# brings the crash back.
+	printf '[shell]\nclose-animation=%s\n' "${HBM_WESTON_CLOSE_ANIMATION:-none}" >"$XDG_RUNTIME_DIR/weston.ini"
 	# kms_swrast: GBM's EGL device is then the vkms card and Weston offers linux-dmabuf v4
 	# (LAB.md). --debug lets weston-screenshooter take screenshots.
-	MESA_LOADER_DRIVER_OVERRIDE=kms_swrast weston --backend=drm-backend.so \
+	MESA_LOADER_DRIVER_OVERRIDE=kms_swrast ${HBM_COMPOSITOR_WRAP:-} weston --backend=drm-backend.so \
 		--drm-device="$(basename "$card")" --tty=1 --continue-without-input --idle-time=0 \
-		--shell=desktop-shell.so --socket=hbm-weston --debug --log="$comp_log" &
+		--shell=desktop-shell.so --socket=hbm-weston --debug --log="$comp_log" \
+		--config="$XDG_RUNTIME_DIR/weston.ini" &
 	comp_pid=$!
 	export WAYLAND_DISPLAY=hbm-weston
 	wait_for_socket "$XDG_RUNTIME_DIR/hbm-weston"
@@ -159,7 +167,7 @@ for comp in "${list[@]}"; do
 		status=70
 		continue
 	fi
-	export HBM_COMPOSITOR_LOG=$comp_log
+	export HBM_COMPOSITOR_LOG=$comp_log HBM_COMPOSITOR_PID=$comp_pid
 	say "$comp up on $card, socket $XDG_RUNTIME_DIR/$WAYLAND_DISPLAY after $(echo "$(date +%s.%N) - $started" | bc | cut -c1-5)s"
 	timeout --kill-after=5 "$timeout" "$@"
 	rc=$?
