@@ -22,8 +22,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <dirent.h>
-#include <fcntl.h>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -34,7 +32,6 @@
 #include <vector>
 
 #include <drm_fourcc.h>
-#include <xf86drm.h>
 
 #include <hbm/hbm.hpp>
 #include <hbm/pool.hpp>

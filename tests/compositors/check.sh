@@ -63,5 +63,9 @@ if [ "$bench_runs" -gt 0 ]; then
 	done
 	"$here/bench-summary.py" "$comp" "$bench_runs" || failures=$((failures + 1))
 fi
+# A compositor can fall over after a client has gone (Weston's close animation on
+# kms_swrast did: docs/compositors.md): one more client shows it still serves.
+step "still serving a new client after the others left"
+check survivor "$client" --shm --size 64x64 --frames 3 --warmup 1
 echo "=== $comp: $failures failure(s)"
 [ $failures -eq 0 ]

@@ -141,13 +141,23 @@ compositor_healthy() {
 	return 0
 }
 
+# SIGTERM, then SIGKILL after 20 s: a compositor still starting up (sway under TCG) may not
+# get to its event loop to handle the first.
+stop_process() {
+	local pid=$1 deadline=$(($(date +%s) + 20))
+	kill "$pid" 2>/dev/null || return 0
+	while kill -0 "$pid" 2>/dev/null && [ "$(date +%s)" -lt "$deadline" ]; do
+		sleep 0.1
+	done
+	kill -0 "$pid" 2>/dev/null && { say "pid $pid ignored SIGTERM for 20 s: SIGKILL"; kill -9 "$pid"; }
+	wait "$pid" 2>/dev/null
+}
+
 stop_compositor() {
-	[ -n "$comp_pid" ] && kill "$comp_pid" 2>/dev/null && wait "$comp_pid" 2>/dev/null
+	[ -n "$comp_pid" ] && stop_process "$comp_pid"
 	comp_pid=
-	if [ -n "$seatd_pid" ]; then
-		kill "$seatd_pid" 2>/dev/null && wait "$seatd_pid" 2>/dev/null
-		seatd_pid=
-	fi
+	[ -n "$seatd_pid" ] && stop_process "$seatd_pid"
+	seatd_pid=
 }
 trap stop_compositor EXIT
 
