@@ -25,6 +25,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -86,7 +88,11 @@ unsigned openFdCount()
 
 std::string devName(dev_t d) { return std::to_string(major(d)) + ":" + std::to_string(minor(d)); }
 
-void printFeedback(const hbm::wayland::Feedback &fb)
+// The feedback type as DmabufClient::feedback() returns it (named Feedback, later
+// DmabufFeedback, in libhbm-wayland's client API).
+using ClientFeedback = std::remove_cvref_t<decltype(std::declval<const hbm::wayland::DmabufClient &>().feedback())>;
+
+void printFeedback(const ClientFeedback &fb)
 {
 	printf("feedback: main device %s, %zu tranches\n", devName(fb.mainDevice).c_str(), fb.tranches.size());
 	for (size_t i = 0; i < fb.tranches.size(); ++i) {
