@@ -22,4 +22,16 @@ if [ "$status" = 77 ]; then
 	status=$?
 fi
 ls "$out"/*.png 2>/dev/null || true
+
+# A Wayland client's hbm buffers on Weston (docs/compositors.md): always in the lab guest,
+# where Weston runs on the vkms card; the client checks its pattern on the KMS plane.
+if [ -x ./build/examples/hbm-wayland-client ]; then
+	echo "demo: a Wayland client's hbm buffers on Weston, in the lab guest"
+	set +e
+	tests/lab/run.sh --timeout 600 --collect "$out" -- tests/lab/compositors/session.sh weston -- \
+		./build/examples/hbm-wayland-client --fullscreen --frames 30 --check-plane
+	weston_status=$?
+	set -e
+	[ "$status" != 0 ] || status=$weston_status
+fi
 exit "$status"
