@@ -177,7 +177,7 @@ const std::optional<Plan> &Buffer::plan() const
 	return d_->provenance.plan;
 }
 
-Result<void> Buffer::attach(const Participant &participant)
+Result<void> Buffer::check(const Participant &participant) const
 {
 	auto combined = combineConstraints({participant});
 	if (!combined)
@@ -192,6 +192,13 @@ Result<void> Buffer::attach(const Participant &participant)
 						    {std::move(*rejected)},
 						    "negotiate a new buffer with it attached before allocation"});
 	}
+	return {};
+}
+
+Result<void> Buffer::attach(const Participant &participant)
+{
+	if (auto checked = check(participant); !checked)
+		return checked;
 	std::lock_guard lock(d_->mutex);
 	d_->participants.push_back(participant);
 	return {};

@@ -95,9 +95,12 @@ public:
 	/// False for memory no device can import (memfd).
 	bool deviceImportable() const;
 
-	/// Adds a device that will touch the buffer as it is: the participant is checked
-	/// against the storage (format, modifier, alignment, size, placement) by the same rule
-	/// negotiation uses; a refusal carries the rejection (Error::refusal) and changes nothing.
+	/// Whether @participant could use the buffer as it is: checked against the storage
+	/// (format, modifier, alignment, size, placement) by the same rule negotiation uses; a
+	/// refusal carries the rejection (Error::refusal). Records nothing.
+	Result<void> check(const Participant &participant) const;
+	/// Adds a device that will touch the buffer as it is: check(), then the participant is
+	/// recorded; a refusal changes nothing.
 	Result<void> attach(const Participant &participant);
 	/// The participants the buffer was negotiated for, and those attached since.
 	std::vector<Participant> participants() const;

@@ -77,7 +77,7 @@ HBM_EXPORT int hbm_wl_client_get_participant(const struct hbm_wl_client *client,
  * names each tranche's reason. */
 HBM_EXPORT int hbm_wl_client_allocate(struct hbm_wl_client *client, const struct hbm_request *request,
 				      struct hbm_participant *const *own, uint32_t own_count, struct hbm_buffer **out);
-/* 0 when @buffer suits the feedback in force (a tranche's participant is attached to it);
+/* 0 when @buffer suits the feedback in force (some tranche's participant could use it);
  * a negative errno, with the reason recorded, when it is one to drop. */
 HBM_EXPORT int hbm_wl_client_check_buffer(const struct hbm_wl_client *client, struct hbm_buffer *buffer);
 

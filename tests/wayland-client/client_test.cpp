@@ -474,7 +474,10 @@ TEST(WaylandClient, FeedbackChangeReachesTheListenerAndDropsBuffers)
 
 	auto buffer = standInBuffer(64, 64);
 	ASSERT_TRUE(buffer);
+	const size_t participantsBefore = buffer->participants().size();
 	EXPECT_TRUE((*client)->acceptable(*buffer));
+	EXPECT_TRUE((*client)->acceptable(*buffer));
+	EXPECT_EQ(buffer->participants().size(), participantsBefore) << "acceptable() records nothing";
 
 	// The compositor stops taking XRGB8888 (LINEAR and INVALID): new feedback.
 	ScriptedFeedback changed = swayLike(kAbsent);

@@ -468,13 +468,13 @@ Result<std::shared_ptr<Buffer>> DmabufClient::allocate(const Request &request, c
 	return d_->context->allocate(*plan);
 }
 
-Result<void> DmabufClient::acceptable(Buffer &buffer) const
+Result<void> DmabufClient::acceptable(const Buffer &buffer) const
 {
 	std::string why;
 	std::shared_ptr<const Refusal> first;
 	int code = EINVAL;
 	for (const Participant &tranche : participants()) {
-		auto attached = buffer.attach(tranche);
+		auto attached = buffer.check(tranche);
 		if (attached)
 			return {};
 		if (!first) {

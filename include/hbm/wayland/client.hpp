@@ -134,11 +134,10 @@ public:
 	Result<Plan> negotiate(const Request &request, const std::vector<Participant> &own = {}) const;
 	/// negotiate() and the buffer, from the plan's allocator.
 	Result<std::shared_ptr<Buffer>> allocate(const Request &request, const std::vector<Participant> &own = {});
-	/// Whether @buffer suits the feedback in force: the first tranche's participant that
-	/// Buffer::attach() accepts is attached (the compositor will touch the buffer); a
-	/// refusal lists each tranche's reason. After a feedback change, a buffer refused here
-	/// is one to drop.
-	Result<void> acceptable(Buffer &buffer) const;
+	/// Whether @buffer suits the feedback in force: some tranche's participant passes
+	/// Buffer::check() (nothing is recorded on the buffer); a refusal lists each tranche's
+	/// reason. After a feedback change, a buffer refused here is one to drop.
+	Result<void> acceptable(const Buffer &buffer) const;
 
 	/// The wl_buffer of @buffer, made once (create_immed, or create and its created /
 	/// failed events on a private queue when @immediate is false or the compositor has
