@@ -14,6 +14,7 @@
 #include <sys/sysmacros.h>
 #include <xf86drm.h>
 
+#include <hbm/drm_device.hpp>
 #include <hbm/renderer.hpp>
 #include <hbm/unique_fd.hpp>
 
@@ -97,13 +98,14 @@ Result<DisplayInfo> queryDisplay(EGLDisplay display, int drmFd)
 		return info;
 	}
 	const std::string &path = files.render.empty() ? files.primary : files.render;
-	UniqueFd fd(open(path.c_str(), O_RDWR | O_CLOEXEC));
-	if (!fd.isValid()) {
-		const int error = errno;
-		return failure(error, "the EGL display's device " + path + " cannot be opened to read its driver's name: " +
-					      std::strerror(error));
-	}
-	info.kernelDriver = driverName(fd.get());
+	struct stat nodeStat {};
+	if (stat(path.c_str(), &nodeStat) != 0 || !S_ISCHR(nodeStat.st_mode))
+		return failure(ENODEV, "the EGL display's device " + path + " is not a character device");
+	auto found = findDrmDevice(nodeStat.st_rdev);
+	if (!found)
+		return failure(found.error().code, "the EGL display's device cannot tell its driver's name: " +
+							   found.error().message);
+	info.kernelDriver = found->driver;
 	return info;
 }
 

@@ -9,6 +9,11 @@
 
 #include <xf86drm.h>
 
+#include <sys/sysmacros.h>
+
+#include <hbm/drm_device.hpp>
+
+#include "device_nodes.hpp"
 #include "error.hpp"
 #include "string_format.hpp"
 
@@ -66,6 +71,22 @@ Result<DrmNode> adoptDrmNode(int fd)
 	if (!dup)
 		return makeError(errno, "%s: cannot duplicate it (is it open?)", name.c_str());
 	return describe(std::move(dup), path.empty() ? name : path, name);
+}
+
+Result<DrmDeviceName> findDrmDevice(dev_t device)
+{
+	const std::string number = stringf("%u:%u", major(device), minor(device));
+	for (const std::string &path : deviceNodes("/dev/dri", "")) {
+		struct stat st;
+		if (::stat(path.c_str(), &st) != 0 || !S_ISCHR(st.st_mode) || st.st_rdev != device)
+			continue;
+		auto node = openDrmNode(path, DrmMaster::Drop);
+		if (!node)
+			return makeError(node.error().code, "DRM device %s (%s): %s", number.c_str(), path.c_str(),
+					 node.error().message.c_str());
+		return DrmDeviceName{path, node->driver};
+	}
+	return makeError(ENODEV, "DRM device %s has no node in /dev/dri on this machine", number.c_str());
 }
 
 } // namespace hbm

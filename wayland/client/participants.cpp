@@ -15,6 +15,7 @@
 
 #include <drm_fourcc.h>
 
+#include <hbm/drm_device.hpp>
 #include <hbm/refusal.hpp>
 #include <hbm/renderer.hpp>
 #include <hbm/unique_fd.hpp>
@@ -32,33 +33,10 @@ std::string deviceName(dev_t device)
 
 Result<MainDeviceInfo> lookUpDrmDevice(dev_t device)
 {
-	const char *dir = "/dev/dri";
-	DIR *d = opendir(dir);
-	if (!d && errno == ENOENT)
-		return Error{ENODEV, "DRM device " + deviceName(device) + " does not exist here: this machine has no /dev/dri", nullptr};
-	if (!d)
-		return Error{errno, std::string("cannot list ") + dir + " to find DRM device " + deviceName(device), nullptr};
-	std::string node;
-	while (dirent *e = readdir(d)) {
-		std::string path = std::string(dir) + "/" + e->d_name;
-		struct stat st;
-		if (e->d_name[0] == '.' || stat(path.c_str(), &st) != 0 || !S_ISCHR(st.st_mode) || st.st_rdev != device)
-			continue;
-		node = path;
-		break;
-	}
-	closedir(d);
-	if (node.empty())
-		return Error{ENODEV, "DRM device " + deviceName(device) + " has no node in /dev/dri on this machine", nullptr};
-	UniqueFd fd(open(node.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
-	if (!fd)
-		return Error{errno, "cannot open " + node + " (DRM device " + deviceName(device) + ") to read its driver", nullptr};
-	drmVersionPtr version = drmGetVersion(fd.get());
-	if (!version)
-		return Error{ENODEV, node + " (DRM device " + deviceName(device) + ") does not answer DRM_IOCTL_VERSION", nullptr};
-	MainDeviceInfo info{std::string(version->name, version->name_len), node};
-	drmFreeVersion(version);
-	return info;
+	auto found = findDrmDevice(device);
+	if (!found)
+		return found.error();
+	return MainDeviceInfo{found->driver, found->node};
 }
 
 std::vector<Participant> participantsFor(const DmabufFeedback &feedback, const MainDeviceInfo &mainDevice,

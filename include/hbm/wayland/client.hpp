@@ -60,9 +60,9 @@ struct MainDeviceInfo {
 	std::string node;         ///< the node it was read from ("/dev/dri/card1")
 };
 
-/// The kernel driver of DRM device @device, read with DRM_IOCTL_VERSION on the /dev/dri
-/// node whose st_rdev it is (opened read-only for that, and closed). ENODEV when no such
-/// node exists (the compositor named a device this machine does not have).
+/// The kernel driver of DRM device @device: hbm::findDrmDevice() (which never leaves the
+/// client DRM master), as MainDeviceInfo. ENODEV when no such node exists (the compositor
+/// named a device this machine does not have).
 HBM_EXPORT Result<MainDeviceInfo> lookUpDrmDevice(dev_t device);
 
 /// @feedback as participants, one per tranche (WaylandTrancheIdentity), in its order.
