@@ -440,6 +440,11 @@ HBM_EXPORT int hbm_buffer_get_plane(const struct hbm_buffer *buffer, uint32_t pl
 /* Returns a new descriptor (the caller's to close) for @plane, or -errno. */
 HBM_EXPORT int hbm_buffer_export_plane_fd(const struct hbm_buffer *buffer, uint32_t plane);
 HBM_EXPORT int hbm_buffer_is_device_importable(const struct hbm_buffer *buffer);
+/* 0 if @participant could use @buffer as it is (format, modifier, alignment, size,
+ * placement: the rule negotiation uses), else -EINVAL with the refusal recorded
+ * (hbm_last_reason(), hbm_last_rejection()). Records nothing on the buffer: what a
+ * compositor asks of a client's buffer before its renderer touches it. */
+HBM_EXPORT int hbm_buffer_check(const struct hbm_buffer *buffer, const struct hbm_participant *participant);
 
 HBM_EXPORT int hbm_buffer_begin_cpu_access(struct hbm_buffer *buffer, enum hbm_cpu_access_mode mode,
 					   struct hbm_cpu_access **out);

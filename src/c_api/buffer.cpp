@@ -182,6 +182,14 @@ int hbm_buffer_is_device_importable(const struct hbm_buffer *buffer)
 	return buffer && buffer->buffer->deviceImportable();
 }
 
+int hbm_buffer_check(const struct hbm_buffer *buffer, const struct hbm_participant *participant)
+{
+	if (!buffer || !buffer->buffer || !participant)
+		return fail(EINVAL, "hbm_buffer_check: buffer and participant must not be NULL");
+	auto checked = buffer->buffer->check(participant->participant);
+	return checked ? 0 : fail(checked.error());
+}
+
 int hbm_buffer_begin_cpu_access(struct hbm_buffer *buffer, enum hbm_cpu_access_mode mode,
 				struct hbm_cpu_access **out)
 {

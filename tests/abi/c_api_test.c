@@ -290,6 +290,25 @@ static void check_user_data_and_log(void)
 
 	CHECK(hbm_buffer_allocate(ctx, 16, 16, DRM_FORMAT_XRGB8888, "memfd", NULL, 0, 0, &buffer) == 0);
 	CHECK(hbm_buffer_get_user_data(buffer) == NULL);
+	{
+		/* A participant is checked against the buffer as it is, and nothing is recorded. */
+		uint32_t nv12 = DRM_FORMAT_NV12, xrgb = DRM_FORMAT_XRGB8888;
+		uint64_t linear = DRM_FORMAT_MOD_LINEAR;
+		struct hbm_participant *decoder = NULL, *cpu = NULL;
+		CHECK(hbm_participant_create_for_formats("decoder", &nv12, &linear, 1, &decoder) == 0);
+		CHECK(hbm_participant_create_for_formats("gpu", &xrgb, &linear, 1, &cpu) == 0);
+		/* memfd memory: no device can import it, which the check names first. */
+		CHECK(hbm_buffer_check(buffer, decoder) == -EINVAL);
+		CHECK(hbm_last_reason() == HBM_REASON_CPU_ONLY);
+		CONTAINS(hbm_last_error(), "decoder (declared) cannot use this memfd buffer");
+		CHECK(hbm_last_rejection_count() == 1);
+		CHECK(hbm_buffer_check(buffer, cpu) == -EINVAL);
+		CONTAINS(hbm_last_error(), "gpu (declared)");
+		CHECK(hbm_buffer_check(NULL, cpu) == -EINVAL);
+		CHECK(hbm_buffer_check(buffer, NULL) == -EINVAL);
+		hbm_participant_destroy(decoder);
+		hbm_participant_destroy(cpu);
+	}
 	hbm_buffer_set_user_data(buffer, &zero, count_destroy);
 	CHECK(hbm_buffer_get_user_data(buffer) == &zero);
 	hbm_buffer_ref(buffer);
