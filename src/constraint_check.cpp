@@ -80,6 +80,19 @@ Result<Combined> combineConstraints(const std::vector<Participant> &participants
 		tighten(c.maxWidth, pc.maxWidth, out.setBy.maxWidth, p.identity);
 		tighten(c.maxHeight, pc.maxHeight, out.setBy.maxHeight, p.identity);
 		tighten(c.maxStride, pc.maxStride, out.setBy.maxStride, p.identity);
+		for (const Layout &fixed : pc.fixedLayouts) {
+			auto same = std::find_if(c.fixedLayouts.begin(), c.fixedLayouts.end(),
+						 [&](const Layout &l) { return l.format == fixed.format; });
+			if (same == c.fixedLayouts.end()) {
+				c.fixedLayouts.push_back(fixed);
+				out.setBy.fixedLayouts.push_back({p.identity});
+				continue;
+			}
+			out.setBy.fixedLayouts[size_t(same - c.fixedLayouts.begin())].push_back(p.identity);
+			if (*same != fixed &&
+			    std::find(out.layoutsConflict.begin(), out.layoutsConflict.end(), fixed.format) == out.layoutsConflict.end())
+				out.layoutsConflict.push_back(fixed.format);
+		}
 		if (pc.planesAtStart) {
 			c.planesAtStart = true;
 			out.setBy.planesAtStart.push_back(p.identity);
@@ -141,6 +154,51 @@ Capabilities capabilitiesOf(const AllocatorInfo &info)
 	return c;
 }
 
+const Layout *fixedLayout(const Combined &combined, uint32_t format)
+{
+	for (const Layout &l : combined.constraints.fixedLayouts)
+		if (l.format == format)
+			return &l;
+	return nullptr;
+}
+
+namespace {
+
+/// Whether @layout is the one @combined fixed for its format (if any): the first difference.
+std::optional<Rejection> checkFixedLayout(const Combined &combined, const Candidate &candidate)
+{
+	const Layout *fixed = fixedLayout(combined, candidate.format);
+	if (!fixed)
+		return std::nullopt;
+	const auto &who = combined.setBy.fixedLayouts[size_t(fixed - combined.constraints.fixedLayouts.data())];
+	if (std::find(combined.layoutsConflict.begin(), combined.layoutsConflict.end(), candidate.format) !=
+	    combined.layoutsConflict.end())
+		return rejection(RejectReason::LayoutsConflict, who);
+	auto dims = [](uint64_t w, uint64_t h) { return w << 32 | h; };
+	if (candidate.width != fixed->width || candidate.height != fixed->height)
+		return rejection(RejectReason::FixedSize, who, dims(candidate.width, candidate.height),
+				 dims(fixed->width, fixed->height));
+	const Layout *l = candidate.layout;
+	if (!l) // a layout the allocator chooses (GBM, a modifier): checked once it exists
+		return std::nullopt;
+	for (size_t i = 0; i < fixed->planes.size() && i < l->planes.size(); ++i) {
+		std::optional<Rejection> r;
+		if (l->planes[i].stride != fixed->planes[i].stride)
+			r = rejection(RejectReason::FixedStride, who, l->planes[i].stride, fixed->planes[i].stride);
+		else if (l->planes[i].offset != fixed->planes[i].offset)
+			r = rejection(RejectReason::FixedOffset, who, l->planes[i].offset, fixed->planes[i].offset);
+		if (r) {
+			r->plane = uint32_t(i);
+			return r;
+		}
+	}
+	if (l->size < fixed->size)
+		return rejection(RejectReason::FixedTooSmall, who, l->size, fixed->size);
+	return std::nullopt;
+}
+
+} // namespace
+
 std::optional<Rejection> checkSize(const Combined &combined, uint32_t width, uint32_t height)
 {
 	const Constraints &c = combined.constraints;
@@ -201,6 +259,8 @@ std::optional<Rejection> checkCandidate(const Combined &combined, const Capabili
 	}
 	if (auto size = checkSize(combined, candidate.width, candidate.height))
 		return reject(*size);
+	if (auto fixed = checkFixedLayout(combined, candidate))
+		return reject(*fixed);
 	if (const Layout *l = candidate.layout) {
 		for (size_t i = 0; i < l->planes.size(); ++i) {
 			const PlaneLayout &p = l->planes[i];

@@ -26,7 +26,11 @@ struct Combined {
 	struct {
 		std::vector<ParticipantIdentity> maxWidth, maxHeight, maxStride, addressLimit, cached, planesAtStart,
 			contiguous, localTo, strideAlignment, offsetAlignment, allowedAllocators;
+		/// Who fixed constraints.fixedLayouts[i]; for a format fixed differently by
+		/// several, every one of them (and the layout is in layoutsConflict).
+		std::vector<std::vector<ParticipantIdentity>> fixedLayouts;
 	} setBy;
+	std::vector<uint32_t> layoutsConflict; ///< formats participants fixed differently
 	std::vector<std::string> trace;
 };
 
@@ -62,6 +66,9 @@ struct Candidate {
 	uint64_t modifier = 0;
 	const Layout *layout = nullptr;
 };
+
+/// The layout a participant fixed for @format (Constraints::fixedLayouts), or nullptr.
+const Layout *fixedLayout(const Combined &combined, uint32_t format);
 
 /// The size limits alone (no allocator or format changes them).
 std::optional<Rejection> checkSize(const Combined &combined, uint32_t width, uint32_t height);

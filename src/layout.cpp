@@ -47,6 +47,9 @@ Result<Layout> linearLayout(uint32_t fourcc, uint32_t width, uint32_t height, co
 		if (a == 0 || (a & (a - 1)) != 0)
 			return makeError(EINVAL, "alignment %u is not a power of two", a);
 
+	if (rules.fixed && rules.fixed->format == fourcc && rules.fixed->width == width && rules.fixed->height == height)
+		return *rules.fixed;
+
 	const PlaneFormat &base = info->planes[0];
 	uint64_t rowBytes = uint64_t(divRoundUp(width, base.blockWidth)) * base.bytesPerBlock;
 

@@ -22,6 +22,20 @@ namespace hbm {
 
 namespace {
 
+/// "plane 0: stride 640 at 0, plane 1: stride 640 at 307200; 462848 bytes".
+std::string describeLayout(const Layout &layout)
+{
+	std::vector<std::string> planes;
+	for (size_t i = 0; i < layout.planes.size(); ++i)
+		planes.push_back(stringf("plane %zu: stride %u at %llu", i, layout.planes[i].stride,
+					 (unsigned long long)layout.planes[i].offset));
+	return joined(planes) + stringf("; %llu bytes", (unsigned long long)layout.size);
+}
+
+} // namespace
+
+namespace {
+
 /// Modifier preference among those everyone accepts: a vendor layout first (it is why a
 /// driver offers one), LINEAR next, the implicit INVALID last.
 uint64_t pickModifier(const std::vector<uint64_t> &modifiers)
@@ -113,6 +127,14 @@ Result<Plan> negotiate(const Request &request, const std::vector<Participant> &p
 		return refusalError(ENODEV, Refusal{what, {r}, advice({}, *combined, allocators, false)});
 	}
 
+	// A format whose layout a participant fixed is laid out that way, or not at all.
+	auto rulesFor = [&](uint32_t format) {
+		LinearRules rules = linear;
+		if (const Layout *fixed = fixedLayout(*combined, format))
+			rules.fixed = *fixed;
+		return rules;
+	};
+
 	std::vector<Rejection> tried;
 	bool formatFailed = true;
 	for (uint32_t format : request.formats) {
@@ -160,7 +182,7 @@ Result<Plan> negotiate(const Request &request, const std::vector<Participant> &p
 			Candidate candidate{request.width, request.height, format, modifier, nullptr};
 			std::optional<Layout> layout;
 			if (modifier == DRM_FORMAT_MOD_LINEAR && !usable.empty()) {
-				auto made = linearLayout(format, request.width, request.height, linear);
+				auto made = linearLayout(format, request.width, request.height, rulesFor(format));
 				if (!made) {
 					Rejection r;
 					r.reason = RejectReason::LayoutImpossible;
@@ -200,7 +222,14 @@ Result<Plan> negotiate(const Request &request, const std::vector<Participant> &p
 						 : "RAM ends at " + hex(physicalTop)) +
 					", below the limit " + hex(c.placement.addressLimit) + " of " + joined(by, " and "));
 		}
-		return PlanBuilder::make(request.width, request.height, request.usage, format, modifier, linear, c.placement,
+		const LinearRules rules = rulesFor(format);
+		if (rules.fixed)
+			trace.push_back("laid out as " +
+					joinedBy(combined->setBy.fixedLayouts[size_t(fixedLayout(*combined, format) -
+										   c.fixedLayouts.data())],
+						 [](const ParticipantIdentity &id) { return identityName(id); }, " and ") +
+					" fixed it: " + describeLayout(*rules.fixed));
+		return PlanBuilder::make(request.width, request.height, request.usage, format, modifier, rules, c.placement,
 					 a.name, std::move(trace));
 	}
 

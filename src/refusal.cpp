@@ -64,6 +64,11 @@ const char *rejectReasonName(RejectReason reason)
 	case RejectReason::NotAttached: return "not-attached";
 	case RejectReason::NoDmaBufMemory: return "no-dma-buf-memory";
 	case RejectReason::OutOfMemory: return "out-of-memory";
+	case RejectReason::FixedSize: return "fixed-size";
+	case RejectReason::FixedStride: return "fixed-stride";
+	case RejectReason::FixedOffset: return "fixed-offset";
+	case RejectReason::FixedTooSmall: return "fixed-too-small";
+	case RejectReason::LayoutsConflict: return "layouts-conflict";
 	}
 	return "unknown";
 }
@@ -133,6 +138,17 @@ std::string Rejection::why() const
 	case RejectReason::NoDmaBufMemory: return "CPU-only memory, all of it: no allocator here makes dma-bufs";
 	case RejectReason::OutOfMemory:
 		return stringf("%llu bytes asked, %llu free", v, l);
+	case RejectReason::FixedSize:
+		return stringf("%llux%llu, but %s lays this format out itself, at %llux%llu only", v >> 32, v & 0xffffffffu,
+			       who.c_str(), l >> 32, l & 0xffffffffu);
+	case RejectReason::FixedStride:
+		return stringf("plane %u stride %llu, but %s writes rows %llu bytes apart", plane, v, who.c_str(), l);
+	case RejectReason::FixedOffset:
+		return stringf("plane %u at offset %llu, but %s puts it at %llu", plane, v, who.c_str(), l);
+	case RejectReason::FixedTooSmall:
+		return stringf("%llu bytes, fewer than the %llu %s fills", v, l, who.c_str());
+	case RejectReason::LayoutsConflict:
+		return who + " each lay this format out their own way: no buffer has both layouts";
 	}
 	return "unknown reason";
 }

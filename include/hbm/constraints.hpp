@@ -10,6 +10,7 @@
 
 #include <hbm/export.h>
 #include <hbm/format_set.hpp>
+#include <hbm/layout.hpp>
 
 namespace hbm {
 
@@ -42,6 +43,11 @@ struct Constraints {
 	/// The device reads a buffer only from the start of its dma-buf: plane 0 must be at
 	/// offset 0 (vkms on 6.12 adds framebuffer offsets twice).
 	bool planesAtStart = false;
+	/// Layouts the device decides itself, at most one per format: a V4L2 driver's
+	/// bytesperline and sizeimage (VIDIOC_TRY_FMT) at one size, when it will not take a
+	/// stride of the caller's. A buffer of such a format must be that size, with the same
+	/// plane offsets and strides, and at least as large; other formats are unaffected.
+	std::vector<Layout> fixedLayouts;
 	Placement placement;
 };
 

@@ -120,6 +120,12 @@ enum hbm_reason {
 	HBM_REASON_NOT_ATTACHED = 24,         /* set_by is not attached */
 	HBM_REASON_NO_DMA_BUF_MEMORY = 25,    /* this machine offers no device-importable memory */
 	HBM_REASON_OUT_OF_MEMORY = 26,        /* value bytes asked, limit free */
+	/* set_by fixed the format's layout itself (a V4L2 driver's bytesperline, sizeimage): */
+	HBM_REASON_FIXED_SIZE = 27,           /* another size: value/limit width << 32 | height */
+	HBM_REASON_FIXED_STRIDE = 28,         /* plane's stride value, the fixed one limit */
+	HBM_REASON_FIXED_OFFSET = 29,         /* plane's offset value, the fixed one limit */
+	HBM_REASON_FIXED_TOO_SMALL = 30,      /* value bytes, fewer than the device writes (limit) */
+	HBM_REASON_LAYOUTS_CONFLICT = 31,     /* set_by fix different layouts for one format */
 };
 
 /* A short stable name: "format-not-taken"; "unknown" for a value this library lacks. */

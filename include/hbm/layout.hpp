@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 
 #include <hbm/export.h>
 #include <hbm/plane_array.hpp>
@@ -32,6 +33,9 @@ struct LinearRules {
 	uint32_t strideAlignment = 64;  ///< of plane 0's stride; other planes follow from it
 	uint32_t offsetAlignment = 64;  ///< of each plane's offset
 	uint32_t sizeAlignment = 4096;  ///< of the whole allocation
+	/// A layout a device fixed (Constraints::fixedLayouts): linearLayout() returns it as
+	/// it is for its format and size, instead of computing one.
+	std::optional<Layout> fixed;
 };
 
 /// Maximum width or height hbm lays out (KMS and V4L2 use 16-bit sizes at most).
@@ -41,6 +45,7 @@ inline constexpr uint32_t kMaxDimension = 1u << 16;
 /// planes packed one after another. Chroma strides follow plane 0 in the ratio V4L2 and
 /// KMS expect (NV12: same stride; YUV420: half). Refuses unknown formats, zero or
 /// oversized dimensions and layouts whose size overflows, naming the value at fault.
+/// @rules.fixed, when it is for @fourcc at @width x @height, is the answer.
 HBM_EXPORT Result<Layout> linearLayout(uint32_t fourcc, uint32_t width, uint32_t height,
 				       const LinearRules &rules = {});
 

@@ -40,6 +40,12 @@ enum class RejectReason : uint32_t {
 	NotAttached = 24,        ///< the participant is not attached
 	NoDmaBufMemory = 25,     ///< this machine offers no device-importable memory at all
 	OutOfMemory = 26,        ///< the allocator had too little memory (value: asked, limit: free)
+	// A participant fixed the format's layout (Constraints::fixedLayouts; a V4L2 driver):
+	FixedSize = 27,          ///< another image size (value, limit: width << 32 | height)
+	FixedStride = 28,        ///< plane's stride (value) is not the fixed one (limit)
+	FixedOffset = 29,        ///< plane's offset (value) is not the fixed one (limit)
+	FixedTooSmall = 30,      ///< fewer bytes (value) than the device writes (limit: sizeimage)
+	LayoutsConflict = 31,    ///< participants fix different layouts for one format
 };
 
 /// A short stable name: "format-not-taken", "not-contiguous" …

@@ -334,3 +334,65 @@ TEST(Negotiation, AVendorLayoutBeatsAnEarlierAllocatorsLinear)
 	ASSERT_TRUE(plain);
 	EXPECT_EQ(plain->allocator(), "dma-heap:system") << "with LINEAR only, rank order decides";
 }
+
+namespace {
+
+/// A V4L2 queue that writes NV12 640x480 rows 640 bytes apart, chroma right after luma,
+/// 460800 bytes (vicodec's answer to VIDIOC_TRY_FMT), and takes XRGB8888 at any stride.
+Participant decoderQueue(uint32_t stride = 640)
+{
+	Participant p = participant("decoder", FormatSet({DRM_FORMAT_NV12, DRM_FORMAT_XRGB8888}, {kLinear}));
+	Layout fixed{DRM_FORMAT_NV12, kLinear, 640, 480, {}, 462848};
+	fixed.planes.push_back({0, stride, uint64_t(stride) * 480});
+	fixed.planes.push_back({uint64_t(stride) * 480, stride, uint64_t(stride) * 240});
+	p.constraints.fixedLayouts.push_back(fixed);
+	return p;
+}
+
+} // namespace
+
+// A driver's own layout (bytesperline, packed planes) is what hbm allocates — not hbm's
+// 64-byte-aligned plane offsets — and the plan's trace says who fixed it.
+TEST(Negotiation, ALayoutTheDeviceFixedIsTheLayoutPlanned)
+{
+	auto plan = negotiate({640, 480, {DRM_FORMAT_NV12}}, {decoderQueue()}, kMachine);
+	ASSERT_TRUE(plan) << plan.error().message;
+	ASSERT_TRUE(plan->linear().fixed);
+	auto layout = linearLayout(DRM_FORMAT_NV12, 640, 480, plan->linear());
+	ASSERT_TRUE(layout);
+	EXPECT_EQ(*layout, *plan->linear().fixed);
+	EXPECT_EQ(layout->planes[1].offset, 307200u);
+	EXPECT_NE(traceOf(*plan).find("laid out as decoder (declared) fixed it: plane 0: stride 640 at 0, plane 1: stride 640 at 307200; 462848 bytes"),
+		  std::string::npos) << traceOf(*plan);
+
+	// A format the queue does not fix is laid out by hbm as before.
+	auto rgb = negotiate({640, 480, {DRM_FORMAT_XRGB8888}}, {decoderQueue()}, kMachine);
+	ASSERT_TRUE(rgb);
+	EXPECT_FALSE(rgb->linear().fixed);
+}
+
+// Another size, an alignment another device needs, and two devices fixing different
+// layouts: each is refused as data naming the device and both values.
+TEST(Negotiation, AFixedLayoutOthersCannotTakeIsRefusedNamingWhoFixedIt)
+{
+	auto other = negotiate({320, 240, {DRM_FORMAT_NV12}}, {decoderQueue()}, kMachine);
+	ASSERT_FALSE(other);
+	ASSERT_TRUE(other.error().refusal);
+	EXPECT_EQ(other.error().refusal->reason(), RejectReason::FixedSize);
+	EXPECT_NE(other.error().message.find("320x240, but decoder (declared) lays this format out itself, at 640x480 only"),
+		  std::string::npos) << other.error().message;
+
+	Participant display = participant("display", FormatSet({DRM_FORMAT_NV12}, {kLinear}));
+	display.constraints.strideAlignment = 256;
+	auto aligned = negotiate({640, 480, {DRM_FORMAT_NV12}}, {decoderQueue(), display}, kMachine);
+	ASSERT_FALSE(aligned);
+	EXPECT_EQ(aligned.error().refusal->reason(), RejectReason::StrideAlignment);
+	EXPECT_NE(aligned.error().message.find("plane 0 stride 640 is not a multiple of 256, which display (declared) needs"),
+		  std::string::npos) << aligned.error().message;
+
+	auto twoWays = negotiate({640, 480, {DRM_FORMAT_NV12}}, {decoderQueue(), decoderQueue(704)}, kMachine);
+	ASSERT_FALSE(twoWays);
+	EXPECT_EQ(twoWays.error().refusal->reason(), RejectReason::LayoutsConflict);
+	EXPECT_NE(twoWays.error().message.find("decoder (declared) and decoder (declared) each lay this format out their own way"),
+		  std::string::npos) << twoWays.error().message;
+}
