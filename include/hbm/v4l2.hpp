@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include <hbm/layout.hpp>
 #include <hbm/participant.hpp>
 #include <hbm/export.h>
 #include <hbm/result.hpp>
@@ -36,9 +37,33 @@ public:
 
 	/// @queue as a participant for @width x @height: the formats of VIDIOC_ENUM_FMT that
 	/// map to DRM fourccs (linear), and a refusal if the queue cannot import dma-bufs
-	/// (no V4L2_BUF_CAP_SUPPORTS_DMABUF). The driver's own stride for the first format
-	/// (VIDIOC_TRY_FMT) is named in the participant's source.
+	/// (no V4L2_BUF_CAP_SUPPORTS_DMABUF). Each format's layout is asked of the driver
+	/// (VIDIOC_TRY_FMT, which changes nothing): a driver that keeps a wider bytesperline
+	/// than its own takes hbm's strides; one that does not fixes the layout, which becomes
+	/// Constraints::fixedLayouts (its bytesperline, the planes packed as the single-planar
+	/// API packs them, at least sizeimage bytes, at the size the driver would use). Formats
+	/// with one memory plane per colour plane (NV12M …) need one dma-buf per plane, which
+	/// hbm does not allocate: they are left out and the source says so.
 	Result<Participant> participant(V4l2Queue queue, uint32_t width, uint32_t height) const;
+
+	/// The format @queue has now (VIDIOC_G_FMT): a decoder's CAPTURE format once its
+	/// source-change event said the stream's size is known.
+	struct Format {
+		uint32_t v4l2Format = 0; ///< V4L2_PIX_FMT_*
+		uint32_t drmFormat = 0;  ///< 0 when hbm has no mapping
+		uint32_t width = 0;      ///< the coded size the buffers must hold
+		uint32_t height = 0;
+		uint32_t bytesPerLine = 0; ///< of the first memory plane
+		uint32_t sizeImage = 0;    ///< bytes of the first memory plane
+		uint32_t memoryPlanes = 1; ///< dma-bufs per buffer
+	};
+	Result<Format> format(V4l2Queue queue) const;
+
+	/// Sets @queue to @layout's format, size and stride (VIDIOC_S_FMT) and checks that the
+	/// driver kept all three and needs no more than @layout.size bytes. A driver that
+	/// would change any is refused (EINVAL) naming the queue, what was asked and what it
+	/// chose; nothing is streamed then.
+	Result<Format> setFormat(V4l2Queue queue, const Layout &layout);
 
 	/// The DRM fourcc of V4L2 pixel format @v4l2 (0 if hbm has no mapping), and back.
 	static uint32_t drmFormat(uint32_t v4l2);

@@ -164,6 +164,86 @@ bool V4l2Device::multiplanar(V4l2Queue queue) const
 	return d_->caps & (queue == V4l2Queue::Capture ? V4L2_CAP_VIDEO_CAPTURE_MPLANE : V4L2_CAP_VIDEO_OUTPUT_MPLANE);
 }
 
+namespace {
+
+/// A V4L2 pixel format's four characters ("NV12", "XR24"): V4L2 fourccs name memory byte
+/// order, so DRM's names for the same code would mislead.
+std::string fourccName(uint32_t v4l2)
+{
+	std::string out;
+	for (int i = 0; i < 4; ++i) {
+		const char c = char((v4l2 >> (8 * i)) & 0xff);
+		out += (c >= 0x20 && c < 0x7f) ? c : '?';
+	}
+	return out;
+}
+
+/// What the driver would do with one format (VIDIOC_TRY_FMT: nothing is changed).
+struct Tried {
+	uint32_t width = 0, height = 0;
+	uint32_t bytesPerLine = 0; ///< of memory plane 0
+	uint32_t sizeImage = 0;    ///< of memory plane 0
+	uint32_t memoryPlanes = 1;
+};
+
+/// TRY_FMT of @pixelformat at @width x @height asking for @bytesPerLine (0: the driver's
+/// own); nullopt when the driver answers with another format (it has no such format).
+std::optional<Tried> tryFormat(int fd, uint32_t type, bool mplane, uint32_t pixelformat, uint32_t width,
+			       uint32_t height, uint32_t bytesPerLine)
+{
+	struct v4l2_format fmt = {};
+	fmt.type = type;
+	if (mplane) {
+		fmt.fmt.pix_mp.width = width;
+		fmt.fmt.pix_mp.height = height;
+		fmt.fmt.pix_mp.pixelformat = pixelformat;
+		fmt.fmt.pix_mp.field = V4L2_FIELD_NONE;
+		fmt.fmt.pix_mp.num_planes = 1;
+		fmt.fmt.pix_mp.plane_fmt[0].bytesperline = bytesPerLine;
+	} else {
+		fmt.fmt.pix.width = width;
+		fmt.fmt.pix.height = height;
+		fmt.fmt.pix.pixelformat = pixelformat;
+		fmt.fmt.pix.field = V4L2_FIELD_NONE;
+		fmt.fmt.pix.bytesperline = bytesPerLine;
+	}
+	if (retryingIoctl(fd, VIDIOC_TRY_FMT, &fmt) != 0)
+		return std::nullopt;
+	if (mplane) {
+		if (fmt.fmt.pix_mp.pixelformat != pixelformat)
+			return std::nullopt;
+		return Tried{fmt.fmt.pix_mp.width, fmt.fmt.pix_mp.height, fmt.fmt.pix_mp.plane_fmt[0].bytesperline,
+			     fmt.fmt.pix_mp.plane_fmt[0].sizeimage, fmt.fmt.pix_mp.num_planes};
+	}
+	if (fmt.fmt.pix.pixelformat != pixelformat)
+		return std::nullopt;
+	return Tried{fmt.fmt.pix.width, fmt.fmt.pix.height, fmt.fmt.pix.bytesperline, fmt.fmt.pix.sizeimage, 1};
+}
+
+/// The layout a driver's answer implies for DRM format @drm: planes packed one after
+/// another (as the single-planar API packs them), chroma strides derived from
+/// @tried.bytesPerLine, at least sizeimage bytes; nullopt when hbm's layout arithmetic
+/// cannot give that stride or the planes would need more bytes than the driver fills.
+std::optional<Layout> packedLayout(uint32_t drm, const Tried &tried)
+{
+	if (!tried.bytesPerLine || !tried.width || !tried.height)
+		return std::nullopt;
+	LinearRules rules;
+	rules.strideAlignment = std::min<uint32_t>(tried.bytesPerLine & (~tried.bytesPerLine + 1), kMaxAlignment);
+	rules.offsetAlignment = 1;
+	auto layout = linearLayout(drm, tried.width, tried.height, rules);
+	if (!layout || layout->planes[0].stride != tried.bytesPerLine)
+		return std::nullopt;
+	const PlaneLayout &last = layout->planes[layout->planes.size() - 1];
+	if (last.offset + last.size > tried.sizeImage)
+		return std::nullopt;
+	const uint64_t page = 4096;
+	layout->size = std::max<uint64_t>(layout->size, (uint64_t(tried.sizeImage) + page - 1) / page * page);
+	return *layout;
+}
+
+} // namespace
+
 Result<Participant> V4l2Device::participant(V4l2Queue queue, uint32_t width, uint32_t height) const
 {
 	const bool mplane = multiplanar(queue);
@@ -188,7 +268,7 @@ Result<Participant> V4l2Device::participant(V4l2Queue queue, uint32_t width, uin
 	if (::fstat(fd, &node) != 0)
 		return makeError(errno, "cannot stat %s (fstat)", d_->path.c_str());
 	p.identity = V4l2QueueIdentity{node.st_rdev, queue, d_->driver, d_->card};
-	std::string stride;
+	std::vector<std::string> learnt, leftOut;
 	for (uint32_t index = 0;; ++index) {
 		struct v4l2_fmtdesc desc = {};
 		desc.index = index;
@@ -199,35 +279,120 @@ Result<Participant> V4l2Device::participant(V4l2Queue queue, uint32_t width, uin
 		else if (ret < 0)
 			return makeError(-ret, "%s %s queue (%s): VIDIOC_ENUM_FMT of format %u failed", d_->path.c_str(),
 					 qname, d_->driver.c_str(), index);
-		uint32_t drm = drmFormat(desc.pixelformat);
+		const uint32_t drm = drmFormat(desc.pixelformat);
 		if (!drm || !findFormat(drm))
 			continue;
-		p.constraints.formats.add(drm, DRM_FORMAT_MOD_LINEAR);
-		if (!stride.empty())
+		const std::string name = fourccName(desc.pixelformat);
+		auto own = tryFormat(fd, type, mplane, desc.pixelformat, width, height, 0);
+		if (!own) {
+			leftOut.push_back(name + " (VIDIOC_TRY_FMT refused it)");
 			continue;
-		// What the driver would choose for the first format it shares with hbm.
-		struct v4l2_format fmt = {};
-		fmt.type = type;
-		if (mplane) {
-			fmt.fmt.pix_mp.width = width;
-			fmt.fmt.pix_mp.height = height;
-			fmt.fmt.pix_mp.pixelformat = desc.pixelformat;
-		} else {
-			fmt.fmt.pix.width = width;
-			fmt.fmt.pix.height = height;
-			fmt.fmt.pix.pixelformat = desc.pixelformat;
 		}
-		if (retryingIoctl(fd, VIDIOC_TRY_FMT, &fmt) == 0)
-			stride = stringf("; its %s stride at %ux%u is %u", formatName(drm).c_str(),
-					 mplane ? fmt.fmt.pix_mp.width : fmt.fmt.pix.width,
-					 mplane ? fmt.fmt.pix_mp.height : fmt.fmt.pix.height,
-					 mplane ? fmt.fmt.pix_mp.plane_fmt[0].bytesperline : fmt.fmt.pix.bytesperline);
+		if (own->memoryPlanes != 1) {
+			leftOut.push_back(stringf("%s (%u dma-bufs a buffer)", name.c_str(), own->memoryPlanes));
+			continue;
+		}
+		// A wider stride kept means the driver takes the caller's; its alignment is what
+		// it makes of one byte more than its own.
+		const uint32_t wider = (own->bytesPerLine + 64) / 64 * 64;
+		auto padded = tryFormat(fd, type, mplane, desc.pixelformat, width, height, wider);
+		if (padded && padded->bytesPerLine == wider && padded->width == own->width) {
+			auto plusOne = tryFormat(fd, type, mplane, desc.pixelformat, width, height, own->bytesPerLine + 1);
+			const uint32_t got = plusOne ? plusOne->bytesPerLine : wider;
+			const uint32_t alignment = std::min<uint32_t>(got & (~got + 1), kMaxAlignment);
+			p.constraints.strideAlignment = std::max(p.constraints.strideAlignment, alignment);
+			p.constraints.formats.add(drm, DRM_FORMAT_MOD_LINEAR);
+			learnt.push_back(stringf("%s any stride from %u, a multiple of %u", name.c_str(), own->bytesPerLine,
+						 alignment));
+			continue;
+		}
+		auto fixed = packedLayout(drm, *own);
+		if (!fixed) {
+			leftOut.push_back(stringf("%s (bytesperline %u, sizeimage %u: not a layout hbm can make)", name.c_str(),
+						  own->bytesPerLine, own->sizeImage));
+			continue;
+		}
+		p.constraints.formats.add(drm, DRM_FORMAT_MOD_LINEAR);
+		learnt.push_back(stringf("%s fixed at %ux%u, bytesperline %u, sizeimage %u", name.c_str(), own->width,
+					 own->height, own->bytesPerLine, own->sizeImage));
+		p.constraints.fixedLayouts.push_back(std::move(*fixed));
 	}
 	if (p.constraints.formats.empty())
-		return makeError(ENOTSUP, "%s %s queue (%s) offers no format hbm can lay out", d_->path.c_str(), qname,
-				 d_->driver.c_str());
-	p.source = "VIDIOC_ENUM_FMT of " + d_->path + " (" + d_->card + "), DMABUF import" + stride;
+		return makeError(ENOTSUP, "%s %s queue (%s) offers no format hbm can lay out%s%s", d_->path.c_str(), qname,
+				 d_->driver.c_str(), leftOut.empty() ? "" : "; left out: ", joined(leftOut).c_str());
+	p.source = "VIDIOC_ENUM_FMT and VIDIOC_TRY_FMT of " + d_->path + " (" + d_->card + ", " +
+		   (mplane ? "multi-planar" : "single-planar") + "), DMABUF import; " + joined(learnt, "; ") +
+		   (leftOut.empty() ? "" : "; left out: " + joined(leftOut));
 	return p;
+}
+
+Result<V4l2Device::Format> V4l2Device::format(V4l2Queue queue) const
+{
+	const bool mplane = multiplanar(queue);
+	struct v4l2_format fmt = {};
+	fmt.type = bufType(queue, mplane);
+	if (int ret = retryingIoctl(d_->fd.get(), VIDIOC_G_FMT, &fmt); ret < 0)
+		return makeError(-ret, "%s %s queue (%s): VIDIOC_G_FMT failed", d_->path.c_str(),
+				 queue == V4l2Queue::Capture ? "capture" : "output", d_->driver.c_str());
+	Format out;
+	if (mplane) {
+		out.v4l2Format = fmt.fmt.pix_mp.pixelformat;
+		out.width = fmt.fmt.pix_mp.width;
+		out.height = fmt.fmt.pix_mp.height;
+		out.bytesPerLine = fmt.fmt.pix_mp.plane_fmt[0].bytesperline;
+		out.sizeImage = fmt.fmt.pix_mp.plane_fmt[0].sizeimage;
+		out.memoryPlanes = fmt.fmt.pix_mp.num_planes;
+	} else {
+		out.v4l2Format = fmt.fmt.pix.pixelformat;
+		out.width = fmt.fmt.pix.width;
+		out.height = fmt.fmt.pix.height;
+		out.bytesPerLine = fmt.fmt.pix.bytesperline;
+		out.sizeImage = fmt.fmt.pix.sizeimage;
+	}
+	out.drmFormat = drmFormat(out.v4l2Format);
+	return out;
+}
+
+Result<V4l2Device::Format> V4l2Device::setFormat(V4l2Queue queue, const Layout &layout)
+{
+	const bool mplane = multiplanar(queue);
+	const char *qname = queue == V4l2Queue::Capture ? "capture" : "output";
+	const uint32_t pixelformat = v4l2Format(layout.format);
+	if (!pixelformat || layout.planes.empty())
+		return makeError(EINVAL, "%s %s queue (%s): %s has no V4L2 pixel format", d_->path.c_str(), qname,
+				 d_->driver.c_str(), formatName(layout.format).c_str());
+	struct v4l2_format fmt = {};
+	fmt.type = bufType(queue, mplane);
+	if (mplane) {
+		fmt.fmt.pix_mp.width = layout.width;
+		fmt.fmt.pix_mp.height = layout.height;
+		fmt.fmt.pix_mp.pixelformat = pixelformat;
+		fmt.fmt.pix_mp.field = V4L2_FIELD_NONE;
+		fmt.fmt.pix_mp.num_planes = 1;
+		fmt.fmt.pix_mp.plane_fmt[0].bytesperline = layout.planes[0].stride;
+	} else {
+		fmt.fmt.pix.width = layout.width;
+		fmt.fmt.pix.height = layout.height;
+		fmt.fmt.pix.pixelformat = pixelformat;
+		fmt.fmt.pix.field = V4L2_FIELD_NONE;
+		fmt.fmt.pix.bytesperline = layout.planes[0].stride;
+	}
+	if (int ret = retryingIoctl(d_->fd.get(), VIDIOC_S_FMT, &fmt); ret < 0)
+		return makeError(-ret, "%s %s queue (%s): VIDIOC_S_FMT of %s %ux%u failed", d_->path.c_str(), qname,
+				 d_->driver.c_str(), formatName(layout.format).c_str(), layout.width, layout.height);
+	auto got = format(queue);
+	if (!got)
+		return got.error();
+	if (got->v4l2Format != pixelformat || got->width != layout.width || got->height != layout.height ||
+	    got->bytesPerLine != layout.planes[0].stride || got->sizeImage > layout.size || got->memoryPlanes != 1)
+		return makeError(EINVAL,
+				 "%s %s queue (%s) does not take the buffer's layout: asked %s %ux%u, %u bytes a row, "
+				 "%llu bytes; it chose %s %ux%u, %u bytes a row, %u bytes in %u dma-buf(s)",
+				 d_->path.c_str(), qname, d_->driver.c_str(), fourccName(pixelformat).c_str(), layout.width,
+				 layout.height, layout.planes[0].stride, (unsigned long long)layout.size,
+				 fourccName(got->v4l2Format).c_str(), got->width, got->height, got->bytesPerLine,
+				 got->sizeImage, got->memoryPlanes);
+	return got;
 }
 
 } // namespace hbm

@@ -13,6 +13,7 @@
 #include <hbm/hbm.hpp>
 
 #include "device_test.hpp"
+#include <hbm-test/video.hpp>
 
 using namespace hbm;
 using namespace hbm::test;
@@ -147,4 +148,129 @@ TEST(V4l2, VividFillsTheBufferVkmsScansTheSameBufferOut)
 			differ += (row[x] & 0x00ffffffu) != written[size_t(y) * layout.width + x];
 	}
 	EXPECT_EQ(differ, 0u) << "the display showed something other than what the camera wrote";
+}
+
+namespace {
+
+/// vicodec's stateful FWHT decoder, found as a player finds it: by its OUTPUT format.
+Result<std::shared_ptr<V4l2Device>> fwhtDecoder()
+{
+	return openVideoByFormat(V4l2Queue::Output, V4L2_PIX_FMT_FWHT);
+}
+
+const Layout *fixedFor(const Participant &p, uint32_t format)
+{
+	for (const Layout &l : p.constraints.fixedLayouts)
+		if (l.format == format)
+			return &l;
+	return nullptr;
+}
+
+} // namespace
+
+// vicodec writes rows width x bytes-per-pixel apart whatever the caller asks: its layout is
+// learnt by VIDIOC_TRY_FMT and becomes a constraint, not prose.
+TEST(V4l2, ADecoderThatFixesItsStrideGivesFixedLayouts)
+{
+	auto decoder = fwhtDecoder();
+	HBM_REQUIRE_DEVICE(decoder.ok(), decoder ? "" : decoder.error().message);
+	auto queue = (*decoder)->participant(V4l2Queue::Capture, 640, 480);
+	ASSERT_TRUE(queue) << queue.error().toString();
+	const Layout *nv12 = fixedFor(*queue, DRM_FORMAT_NV12);
+	ASSERT_NE(nv12, nullptr) << queue->source;
+	ASSERT_EQ(nv12->planes.size(), 2u);
+	EXPECT_EQ(nv12->planes[0].stride, 640u);
+	EXPECT_EQ(nv12->planes[1].stride, 640u);
+	EXPECT_EQ(nv12->planes[1].offset, 640u * 480) << "V4L2 packs the chroma right after the luma";
+	EXPECT_GE(nv12->size, 460800u) << "at least sizeimage";
+	const Layout *xrgb = fixedFor(*queue, DRM_FORMAT_XRGB8888);
+	ASSERT_NE(xrgb, nullptr) << queue->source;
+	EXPECT_EQ(xrgb->planes[0].stride, 2560u);
+	EXPECT_NE(queue->source.find("NV12 fixed at 640x480, bytesperline 640, sizeimage 460800"), std::string::npos)
+		<< queue->source;
+	EXPECT_NE(queue->source.find((*decoder)->multiplanar(V4l2Queue::Capture) ? "multi-planar" : "single-planar"),
+		  std::string::npos);
+}
+
+// vivid keeps a wider bytesperline: it takes hbm's strides, and no layout is fixed.
+TEST(V4l2, ACameraThatTakesTheCallersStrideFixesNothing)
+{
+	auto vivid = V4l2Device::openByDriver("vivid", V4l2Queue::Capture);
+	HBM_REQUIRE_DEVICE(vivid.ok(), vivid ? "" : vivid.error().message);
+	auto camera = (*vivid)->participant(V4l2Queue::Capture, 1280, 720);
+	ASSERT_TRUE(camera) << camera.error().toString();
+	EXPECT_EQ(fixedFor(*camera, DRM_FORMAT_XRGB8888), nullptr) << camera->source;
+	EXPECT_NE(camera->source.find("any stride from 5120"), std::string::npos) << camera->source;
+}
+
+// A buffer laid out by hbm for the display alone (stride 2752 for 680 pixels) is refused
+// when the decoder's queue is attached, naming the queue and both strides; and the queue
+// itself refuses that layout at VIDIOC_S_FMT, naming what it chose instead.
+TEST(V4l2, AQueueThatCannotTakeTheNegotiatedLayoutIsRefusedNamingIt)
+{
+	auto decoder = fwhtDecoder();
+	HBM_REQUIRE_DEVICE(decoder.ok(), decoder ? "" : decoder.error().message);
+	auto described = context()->describe({680, 480, {DRM_FORMAT_XRGB8888}, UsageScanout});
+	ASSERT_TRUE(described);
+	auto made = (*described)->allocate();
+	ASSERT_TRUE(made) << made.error().toString();
+	const Layout &layout = (*made)->layout();
+	ASSERT_NE(layout.planes[0].stride, 2720u) << "hbm's own stride is aligned to 64";
+
+	auto queue = (*decoder)->participant(V4l2Queue::Capture, 680, 480);
+	ASSERT_TRUE(queue) << queue.error().toString();
+	auto check = (*made)->check(*queue);
+	ASSERT_FALSE(check);
+	ASSERT_TRUE(check.error().refusal);
+	EXPECT_EQ(check.error().refusal->reason(), RejectReason::FixedStride);
+	EXPECT_NE(check.error().message.find("plane 0 stride " + std::to_string(layout.planes[0].stride) + ", but vicodec capture queue"),
+		  std::string::npos) << check.error().message;
+	EXPECT_NE(check.error().message.find("writes rows 2720 bytes apart"), std::string::npos) << check.error().message;
+
+	auto set = (*decoder)->setFormat(V4l2Queue::Capture, layout);
+	ASSERT_FALSE(set);
+	EXPECT_EQ(set.error().code, EINVAL);
+	EXPECT_NE(set.error().message.find("capture queue (vicodec) does not take the buffer's layout"), std::string::npos)
+		<< set.error().message;
+	EXPECT_NE(set.error().message.find("2720 bytes a row"), std::string::npos) << set.error().message;
+}
+
+// Negotiated for the decoder and the display together, the buffer has the decoder's layout
+// and the queue takes it as it is.
+TEST(V4l2, NegotiatedForDecoderAndDisplayTheQueueTakesTheBuffer)
+{
+	auto decoder = fwhtDecoder();
+	HBM_REQUIRE_DEVICE(decoder.ok(), decoder ? "" : decoder.error().message);
+	auto display = Display::openByDriver("vkms");
+	HBM_REQUIRE_DEVICE(display.ok(), display ? "" : display.error().message);
+	auto primary = planeParticipant((*display)->device(), PlaneType::Primary);
+	ASSERT_TRUE(primary);
+	auto queue = (*decoder)->participant(V4l2Queue::Capture, 680, 480);
+	ASSERT_TRUE(queue) << queue.error().toString();
+	auto plan = context()->negotiate({680, 480, {DRM_FORMAT_XRGB8888}, UsageScanout}, {*queue, *primary});
+	ASSERT_TRUE(plan) << plan.error().toString();
+	auto made = context()->allocate(*plan);
+	ASSERT_TRUE(made) << made.error().toString();
+	EXPECT_EQ((*made)->layout().planes[0].stride, 2720u);
+	auto set = (*decoder)->setFormat(V4l2Queue::Capture, (*made)->layout());
+	ASSERT_TRUE(set) << set.error().toString();
+	EXPECT_EQ(set->bytesPerLine, 2720u);
+	auto fb = (*display)->device().addFramebuffer(**made);
+	EXPECT_TRUE(fb) << fb.error().toString();
+}
+
+// vicodec decodes nothing narrower than 640 pixels: a 600-wide buffer is refused as such,
+// saying the size the queue would use.
+TEST(V4l2, ASizeTheDecoderWouldChangeIsRefusedWithTheSizeItUses)
+{
+	auto decoder = fwhtDecoder();
+	HBM_REQUIRE_DEVICE(decoder.ok(), decoder ? "" : decoder.error().message);
+	auto queue = (*decoder)->participant(V4l2Queue::Capture, 600, 480);
+	ASSERT_TRUE(queue) << queue.error().toString();
+	auto plan = context()->negotiate({600, 480, {DRM_FORMAT_XRGB8888}, 0}, {*queue});
+	ASSERT_FALSE(plan);
+	ASSERT_TRUE(plan.error().refusal);
+	EXPECT_EQ(plan.error().refusal->reason(), RejectReason::FixedSize);
+	EXPECT_NE(plan.error().message.find("600x480, but vicodec capture queue"), std::string::npos) << plan.error().message;
+	EXPECT_NE(plan.error().message.find("at 640x480 only"), std::string::npos) << plan.error().message;
 }

@@ -179,9 +179,25 @@ Result<void> Display::showOnPrimary(const Framebuffer &fb)
 	modeBlob_ = blob;
 	crtc_ = crtc;
 	connector_ = connector->connector_id;
+	primary_ = primary;
+	width_ = w;
+	height_ = h;
 	HBM_LOG(logDisplay, Info, "%s: framebuffer %u on plane %u, CRTC %u, %s %ux%u", device_->path().c_str(),
 		fb.id(), primary, crtc, cname.c_str(), w, h);
 	return {};
+}
+
+Result<void> Display::flip(const Framebuffer &fb)
+{
+	if (!primary_ || fb.width() != width_ || fb.height() != height_)
+		return showOnPrimary(fb);
+	drm::AtomicReq req(drmModeAtomicAlloc());
+	if (!req)
+		return makeError(ENOMEM, "cannot allocate an atomic request");
+	auto planeProps = drm::objectProperties(device_->fd(), primary_, DRM_MODE_OBJECT_PLANE);
+	if (auto r = addProperty(req.get(), planeProps, primary_, "plane", "FB_ID", fb.id()); !r)
+		return withContext(r.error(), device_->path());
+	return commit(*device_, req.get(), stringf("flipping to framebuffer %u", fb.id()));
 }
 
 namespace {

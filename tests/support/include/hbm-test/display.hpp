@@ -34,6 +34,11 @@ public:
 	/// that CRTC's primary plane, in one blocking atomic commit.
 	Result<void> showOnPrimary(const Framebuffer &fb);
 
+	/// Shows @fb on the primary plane lit by showOnPrimary() in a blocking atomic commit
+	/// without a modeset: when it returns the previous framebuffer is off the screen (the
+	/// commit waited for the flip). A framebuffer of another size lights the mode again.
+	Result<void> flip(const Framebuffer &fb);
+
 	/// Formats the writeback connector can write (empty if there is none).
 	FormatSet writebackFormats() const;
 
@@ -49,6 +54,8 @@ private:
 	uint32_t crtc_ = 0;
 	uint32_t connector_ = 0; ///< the display connector on that CRTC
 	uint32_t modeBlob_ = 0;
+	uint32_t primary_ = 0; ///< the plane showOnPrimary() used, and the size it lit
+	uint32_t width_ = 0, height_ = 0;
 };
 
 /// Number of GEM handles @device holds on its fd (for leak checks).
