@@ -129,8 +129,9 @@ Result<std::shared_ptr<V4l2Device>> V4l2Device::adopt(UniqueFd fd, const std::st
 Result<std::shared_ptr<V4l2Device>> V4l2Device::openByDriver(const std::string &driver, V4l2Queue queue)
 {
 	const std::vector<std::string> nodes = deviceNodes("/dev", "video");
-	const uint32_t want = queue == V4l2Queue::Capture ? (V4L2_CAP_VIDEO_CAPTURE | V4L2_CAP_VIDEO_CAPTURE_MPLANE)
-							 : (V4L2_CAP_VIDEO_OUTPUT | V4L2_CAP_VIDEO_OUTPUT_MPLANE);
+	const uint32_t want = (queue == V4l2Queue::Capture ? (V4L2_CAP_VIDEO_CAPTURE | V4L2_CAP_VIDEO_CAPTURE_MPLANE)
+							  : (V4L2_CAP_VIDEO_OUTPUT | V4L2_CAP_VIDEO_OUTPUT_MPLANE)) |
+			      V4L2_CAP_VIDEO_M2M | V4L2_CAP_VIDEO_M2M_MPLANE;
 	std::string seen;
 	std::optional<Error> unopened; // the first node that could not be asked, and why
 	for (const std::string &node : nodes) {
@@ -161,7 +162,9 @@ const std::string &V4l2Device::cardName() const { return d_->card; }
 
 bool V4l2Device::multiplanar(V4l2Queue queue) const
 {
-	return d_->caps & (queue == V4l2Queue::Capture ? V4L2_CAP_VIDEO_CAPTURE_MPLANE : V4L2_CAP_VIDEO_OUTPUT_MPLANE);
+	// A memory-to-memory device (a codec) says so for both queues at once.
+	return d_->caps & ((queue == V4l2Queue::Capture ? V4L2_CAP_VIDEO_CAPTURE_MPLANE : V4L2_CAP_VIDEO_OUTPUT_MPLANE) |
+			   V4L2_CAP_VIDEO_M2M_MPLANE);
 }
 
 namespace {

@@ -6,11 +6,13 @@
 #   - the copy baseline on vkms (the reference path through the display).
 # Any mismatch, stall, copy, or a buffer written while on screen fails the run.
 #
-#   player_in_lab.sh PLAYER [--no-resize]
+#   player_in_lab.sh PLAYER single-planar|multi-planar
+# The second argument is the V4L2 API the decoder must be using (vicodec.multiplanar=1 on
+# the kernel command line switches it): the plan's trace must name it.
 set -uo pipefail
 player=$1
+api=$2
 resize=(--resize-at 6)
-[ "${2:-}" = --no-resize ] && resize=()
 status=0
 
 run() {
@@ -39,5 +41,7 @@ case "$summary" in
 esac
 grep -q "laid out as vicodec capture queue" plan-vkms-zero-copy.log ||
 	{ echo "FAIL: the plan does not say the decoder fixed the layout"; status=1; }
+grep -q "(vicodec, $api)" plan-vkms-zero-copy.log ||
+	{ echo "FAIL: the decoder's queue is not $api: $(grep -o '(vicodec, [a-z-]*)' plan-vkms-zero-copy.log | head -n 1)"; status=1; }
 run vkms-copy --display vkms --frames 12 "${resize[@]}" --verify --copy
 exit $status
