@@ -1,15 +1,13 @@
 // SPDX-License-Identifier: MIT
-// KMS planes as participants: formats from IN_FORMATS, size limits, IOMMU detection, and
-// the driver quirks that shape the memory a plane can scan out.
+// KMS planes as participants: formats from IN_FORMATS, size limits, the IOMMU (src/iommu.cpp),
+// and the driver quirks that shape the memory a plane can scan out.
 #include <cerrno>
-#include <climits>
-#include <cstdlib>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 
 #include <drm_fourcc.h>
 
 #include "error.hpp"
+#include "iommu.hpp"
 #include "kms_device_private.hpp"
 #include "string_format.hpp"
 
@@ -58,14 +56,6 @@ constexpr DriverQuirkEntry kDriverQuirks[] = {
 	dmaHelpers("zynqmp-dpsub", "drivers/gpu/drm/xlnx/zynqmp_kms.c:404"),
 };
 
-std::string cardSysfsDir(int fd)
-{
-	struct stat st;
-	if (::fstat(fd, &st) < 0)
-		return {};
-	return stringf("/sys/dev/char/%u:%u/device", major(st.st_rdev), minor(st.st_rdev));
-}
-
 } // namespace
 
 const DriverQuirkEntry *findDriverQuirk(const std::string &driver, DriverQuirk quirk)
@@ -78,9 +68,8 @@ const DriverQuirkEntry *findDriverQuirk(const std::string &driver, DriverQuirk q
 
 bool KmsDevice::behindIommu() const
 {
-	std::string dir = cardSysfsDir(d_->fd.get());
 	struct stat st;
-	return !dir.empty() && ::stat((dir + "/iommu_group").c_str(), &st) == 0;
+	return ::fstat(d_->fd.get(), &st) == 0 && iommuOf(sysfsDeviceOf(st.st_rdev)).translated;
 }
 
 Result<std::vector<Participant>> KmsDevice::planeParticipants() const
@@ -93,16 +82,13 @@ Result<std::vector<Participant>> KmsDevice::planeParticipants() const
 	uint64_t cursorW = 0, cursorH = 0;
 	drmGetCap(fd, DRM_CAP_CURSOR_WIDTH, &cursorW);
 	drmGetCap(fd, DRM_CAP_CURSOR_HEIGHT, &cursorH);
-	const bool iommu = behindIommu();
 	const DriverQuirkEntry *dmaHelpers = findDriverQuirk(d_->driver, DriverQuirk::DmaHelpers);
-	const bool contiguous = !iommu && dmaHelpers;
 	const DriverQuirkEntry *offsetsTwice = findDriverQuirk(d_->driver, DriverQuirk::ReadsOffsetsTwice);
 	struct stat node;
 	if (::fstat(fd, &node) != 0)
 		return makeError(errno, "cannot stat %s", d_->path.c_str());
-	char resolved[PATH_MAX];
-	const std::string device = cardSysfsDir(fd);
-	const std::string sysfsPath = ::realpath(device.c_str(), resolved) ? resolved : device;
+	const std::string sysfsPath = sysfsDeviceOf(node.st_rdev);
+	const IommuState iommu = iommuOf(sysfsPath);
 
 	std::vector<Participant> out;
 	for (uint32_t i = 0; i < planes->count_planes; ++i) {
@@ -141,13 +127,13 @@ Result<std::vector<Participant>> KmsDevice::planeParticipants() const
 			c.maxWidth = res->max_width;
 			c.maxHeight = res->max_height;
 		}
-		c.placement.contiguous = contiguous;
 		c.planesAtStart = offsetsTwice != nullptr;
 		if (offsetsTwice)
 			p.source += stringf(", reads buffers only from offset 0 (%s %s)", d_->driver.c_str(), offsetsTwice->reason);
-		p.source += iommu ? ", behind an IOMMU"
-				  : contiguous ? stringf(", no IOMMU and %s %s: needs contiguous memory", d_->driver.c_str(), dmaHelpers->reason)
-					       : ", no IOMMU (" + d_->driver + " needs none)";
+		if (dmaHelpers)
+			p.source += "; " + d_->driver + " " + dmaHelpers->reason + ": " + contiguousUnlessIommu(c.placement, iommu);
+		else
+			p.source += "; " + iommu.why + " (" + d_->driver + " is not known to need contiguous memory)";
 		out.push_back(std::move(p));
 	}
 	return out;
