@@ -47,6 +47,7 @@ Result<std::shared_ptr<KmsDevice>> KmsDevice::Private::make(DrmNode node)
 	d->fd = std::move(node.fd);
 	d->path = node.path;
 	d->driver = node.driver;
+	d->device = node.device;
 	HBM_LOG(logKms, Info, "opened %s (%s)", node.name.c_str(), d->driver.c_str());
 	return std::shared_ptr<KmsDevice>(new KmsDevice(std::move(d)));
 }
@@ -152,7 +153,17 @@ Result<Framebuffer> KmsDevice::addFramebuffer(const Buffer &buffer)
 			auto handle = d_->gem->acquire(fd.get());
 			if (!handle) {
 				releaseHeld();
-				return withContext(handle.error(), stringf("%s, plane %zu", d_->path.c_str(), i));
+				// A device that imports only its own memory is the likely cause: say so, on
+				// what was learnt already (no probe here, on a failure path).
+				const ForeignImportFinding foreign =
+					foreignImportFinding(d_->fd.get(), d_->device, d_->driver, false);
+				if (foreign.ownMemoryOnly)
+					return makeError(handle.error().code,
+							 "%s (%s) cannot scan out this %s buffer: it %s, and the PRIME import of plane %zu (DRM_IOCTL_PRIME_FD_TO_HANDLE) failed: %s; allocate on %s itself (its plane participant asks for that)",
+							 d_->path.c_str(), d_->driver.c_str(), buffer.origin().c_str(),
+							 foreign.sentence.c_str(), i, strerror(handle.error().code),
+							 d_->driver.c_str());
+				return withContext(handle.error(), stringf("%s (%s), plane %zu", d_->path.c_str(), d_->driver.c_str(), i));
 			}
 			handles[i] = *handle;
 			held.push_back(*handle);

@@ -7,6 +7,7 @@
 #include <drm_fourcc.h>
 
 #include "error.hpp"
+#include "import_probe.hpp"
 #include "iommu.hpp"
 #include "kms_device_private.hpp"
 #include "string_format.hpp"
@@ -31,6 +32,10 @@ constexpr DriverQuirkEntry kDriverQuirks[] = {
 	// fb->offsets[i] — then adds fb->offsets[0] again.
 	{"vkms", DriverQuirk::ReadsOffsetsTwice, "adds framebuffer offsets twice",
 	 "drivers/gpu/drm/vkms/vkms_plane.c:117,128, vkms_formats.c:14, drm_gem_framebuffer_helper.c:375"},
+	// What the import probe finds on 6.12, for when it cannot be made (no foreign exporter).
+	{"virtio_gpu", DriverQuirk::ImportsOwnMemoryOnly,
+	 "imports no dma-buf it did not make (virtgpu_gem_prime_import_sg_table() returns -ENODEV)",
+	 "drivers/gpu/drm/virtio/virtgpu_prime.c:187-211, Linux 6.12"},
 	dmaHelpers("arcpgu", "drivers/gpu/drm/tiny/arcpgu.c:374"),
 	dmaHelpers("aspeed-gfx-drm", "drivers/gpu/drm/aspeed/aspeed_gfx_drv.c:248"),
 	dmaHelpers("atmel-hlcdc", "drivers/gpu/drm/atmel-hlcdc/atmel_hlcdc_dc.c:842"),
@@ -66,6 +71,20 @@ const DriverQuirkEntry *findDriverQuirk(const std::string &driver, DriverQuirk q
 	return nullptr;
 }
 
+ForeignImportFinding foreignImportFinding(int fd, dev_t device, const std::string &driver, bool probe)
+{
+	const ImportProbe found = probe ? foreignImportOf(fd, device) : knownForeignImport(device);
+	if (found.answer == ForeignImport::Importable)
+		return {false, "imports foreign dma-bufs (probed: " + found.how + ")"};
+	if (found.answer == ForeignImport::OwnMemoryOnly)
+		return {true, "imports only its own memory (probed: " + found.how + ")"};
+	const std::string notProbed = probe ? "not probed: " + found.how : "not probed yet";
+	if (const DriverQuirkEntry *quirk = findDriverQuirk(driver, DriverQuirk::ImportsOwnMemoryOnly))
+		return {true, stringf("imports only its own memory (%s %s, %s; %s)", driver.c_str(), quirk->reason,
+				      quirk->source, notProbed.c_str())};
+	return {false, "foreign dma-bufs assumed importable (" + notProbed + ")"};
+}
+
 bool KmsDevice::behindIommu() const
 {
 	struct stat st;
@@ -89,6 +108,7 @@ Result<std::vector<Participant>> KmsDevice::planeParticipants() const
 		return makeError(errno, "cannot stat %s", d_->path.c_str());
 	const std::string sysfsPath = sysfsDeviceOf(node.st_rdev);
 	const IommuState iommu = iommuOf(sysfsPath);
+	const ForeignImportFinding foreign = foreignImportFinding(fd, node.st_rdev, d_->driver, true);
 
 	std::vector<Participant> out;
 	for (uint32_t i = 0; i < planes->count_planes; ++i) {
@@ -130,6 +150,9 @@ Result<std::vector<Participant>> KmsDevice::planeParticipants() const
 		c.planesAtStart = offsetsTwice != nullptr;
 		if (offsetsTwice)
 			p.source += stringf(", reads buffers only from offset 0 (%s %s)", d_->driver.c_str(), offsetsTwice->reason);
+		if (foreign.ownMemoryOnly)
+			c.placement.localTo = node.st_rdev;
+		p.source += "; " + foreign.sentence;
 		if (dmaHelpers)
 			p.source += "; " + d_->driver + " " + dmaHelpers->reason + ": " + contiguousUnlessIommu(c.placement, iommu);
 		else

@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: MIT
+// The import probe with fakes at its seams: what a refusal means, that the handle it makes
+// is closed at once, that its foreign buffer is released on every path, and what it says
+// when there is nothing to probe with.
+#include <cerrno>
+#include <gtest/gtest.h>
+#include <sys/mman.h>
+
+#include "common/process_resources.hpp"
+#include "kms/import_probe.hpp"
+
+using namespace hbm;
+
+namespace {
+
+/// A stand-in page: a memfd (the fake import never looks at it).
+Result<ForeignPage> fakePage()
+{
+	return ForeignPage{UniqueFd(::memfd_create("hbm-foreign-page", MFD_CLOEXEC)), "dma-heap:fake"};
+}
+
+struct FakeDrm {
+	int importError = 0; ///< what the fake PRIME import fails with (0: it works)
+	std::vector<uint32_t> closed;
+	PrimeImportFn import()
+	{
+		return [this](int, uint32_t *handle) {
+			if (importError)
+				return -importError;
+			*handle = 77;
+			return 0;
+		};
+	}
+	GemCloseFn close()
+	{
+		return [this](uint32_t handle) { closed.push_back(handle); };
+	}
+};
+
+} // namespace
+
+TEST(ImportProbe, AnImportThatWorksIsClosedAtOnce)
+{
+	FakeDrm drm;
+	const size_t fds = hbm::test::openFdCount();
+	ImportProbe probe = probeForeignImport(drm.import(), drm.close(), fakePage);
+	EXPECT_EQ(probe.answer, ForeignImport::Importable);
+	EXPECT_EQ(probe.how, "PRIME import of a one-page dma-heap:fake buffer worked");
+	EXPECT_EQ(drm.closed, std::vector<uint32_t>{77});
+	EXPECT_EQ(hbm::test::openFdCount(), fds) << "the foreign page was not released";
+}
+
+TEST(ImportProbe, ARefusalMeansOwnMemoryOnly)
+{
+	FakeDrm drm;
+	drm.importError = ENODEV; // virtgpu_gem_prime_import_sg_table()
+	const size_t fds = hbm::test::openFdCount();
+	ImportProbe probe = probeForeignImport(drm.import(), drm.close(), fakePage);
+	EXPECT_EQ(probe.answer, ForeignImport::OwnMemoryOnly);
+	EXPECT_EQ(probe.error, ENODEV);
+	EXPECT_EQ(probe.how, "PRIME import of a one-page dma-heap:fake buffer refused with ENODEV (No such device)");
+	EXPECT_TRUE(drm.closed.empty()) << "no handle was made, none is closed";
+	EXPECT_EQ(hbm::test::openFdCount(), fds);
+}
+
+TEST(ImportProbe, FailuresOfTheMachineSayNothingOfTheDevice)
+{
+	for (int error : {ENOMEM, EINTR, EAGAIN, EMFILE, ENFILE, EACCES, EPERM, EBADF})
+		EXPECT_EQ(classifyImportError(error), ForeignImport::Unknown) << strerrorname_np(error);
+	for (int error : {ENODEV, EOPNOTSUPP, ENOSYS, EINVAL})
+		EXPECT_EQ(classifyImportError(error), ForeignImport::OwnMemoryOnly) << strerrorname_np(error);
+	EXPECT_EQ(classifyImportError(0), ForeignImport::Importable);
+
+	FakeDrm drm;
+	drm.importError = ENOMEM;
+	EXPECT_EQ(probeForeignImport(drm.import(), drm.close(), fakePage).answer, ForeignImport::Unknown);
+}
+
+TEST(ImportProbe, NoForeignExporterIsUnknownAndSaysWhy)
+{
+	FakeDrm drm;
+	bool imported = false;
+	ImportProbe probe = probeForeignImport(
+		[&](int, uint32_t *) {
+			imported = true;
+			return 0;
+		},
+		drm.close(), [] { return Result<ForeignPage>(Error{ENODEV, "/dev/dma_heap/system: No such file or directory; cannot open /dev/udmabuf"}); });
+	EXPECT_EQ(probe.answer, ForeignImport::Unknown);
+	EXPECT_FALSE(imported);
+	EXPECT_EQ(probe.how, "no foreign exporter to probe with (/dev/dma_heap/system: No such file or directory; cannot open /dev/udmabuf)");
+}
+
+TEST(ImportProbe, OnTheHostThereIsNothingToProbeWith)
+{
+	// The host has neither a dma-heap nor udmabuf (LAB.md); in the lab there is a page.
+	const size_t fds = hbm::test::openFdCount();
+	{
+		auto page = makeForeignPage();
+		if (page) {
+			EXPECT_TRUE(page->exporter == "dma-heap:system" || page->exporter == "udmabuf") << page->exporter;
+			EXPECT_TRUE(page->fd.isValid());
+		} else {
+			EXPECT_EQ(page.error().code, ENODEV);
+			EXPECT_NE(page.error().message.find("/dev/dma_heap/system"), std::string::npos) << page.error().message;
+			EXPECT_NE(page.error().message.find("udmabuf"), std::string::npos) << page.error().message;
+		}
+	}
+	EXPECT_EQ(hbm::test::openFdCount(), fds);
+}
