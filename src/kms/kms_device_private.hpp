@@ -22,6 +22,7 @@ struct __attribute__((visibility("hidden"))) KmsDevice::Private {
 	std::string path;
 	std::string driver;
 	dev_t device = 0; ///< st_rdev of the node
+	bool fbModifiers = false; ///< DRM_CAP_ADDFB2_MODIFIERS: ADDFB2 takes DRM_MODE_FB_MODIFIERS
 	std::unique_ptr<GemHandleTable> gem;
 
 	/// A KmsDevice on @node (opened or adopted by src/drm_node.hpp, master settled).
