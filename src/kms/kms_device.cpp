@@ -47,6 +47,8 @@ Result<std::shared_ptr<KmsDevice>> KmsDevice::Private::make(DrmNode node)
 	d->fd = std::move(node.fd);
 	d->path = node.path;
 	d->driver = node.driver;
+	uint64_t modifiers = 0;
+	d->addfb2Modifiers = drmGetCap(d->fd.get(), DRM_CAP_ADDFB2_MODIFIERS, &modifiers) == 0 && modifiers;
 	HBM_LOG(logKms, Info, "opened %s (%s)", node.name.c_str(), d->driver.c_str());
 	return std::shared_ptr<KmsDevice>(new KmsDevice(std::move(d)));
 }
@@ -161,7 +163,12 @@ Result<Framebuffer> KmsDevice::addFramebuffer(const Buffer &buffer)
 		offsets[i] = static_cast<uint32_t>(layout.planes[i].offset);
 		modifiers[i] = layout.modifier;
 	}
-	uint32_t flags = layout.modifier != DRM_FORMAT_MOD_INVALID ? DRM_MODE_FB_MODIFIERS : 0;
+	// A driver without modifiers (virtio_gpu: no IN_FORMATS) refuses any framebuffer that
+	// names one (drivers/gpu/drm/drm_framebuffer.c:293, Linux 6.12); its implicit layout
+	// is linear, so LINEAR goes without the flag, as wlroots does (backend/drm/fb.c).
+	const bool named = layout.modifier != DRM_FORMAT_MOD_INVALID &&
+			   (d_->addfb2Modifiers || layout.modifier != DRM_FORMAT_MOD_LINEAR);
+	uint32_t flags = named ? DRM_MODE_FB_MODIFIERS : 0;
 	uint32_t id = 0;
 	if (drmModeAddFB2WithModifiers(d_->fd.get(), layout.width, layout.height, layout.format,
 				       handles, pitches, offsets, modifiers, &id, flags)) {

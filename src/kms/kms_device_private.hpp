@@ -21,6 +21,7 @@ struct __attribute__((visibility("hidden"))) KmsDevice::Private {
 	std::string path;
 	std::string driver;
 	std::unique_ptr<GemHandleTable> gem;
+	bool addfb2Modifiers = false; ///< DRM_CAP_ADDFB2_MODIFIERS: ADDFB2 takes modifiers
 
 	/// A KmsDevice on @node (opened or adopted by src/drm_node.hpp, master settled).
 	static Result<std::shared_ptr<KmsDevice>> make(DrmNode node);
