@@ -49,7 +49,7 @@ Result<std::shared_ptr<KmsDevice>> KmsDevice::Private::make(DrmNode node)
 	d->driver = node.driver;
 	d->device = node.device;
 	uint64_t modifiers = 0;
-	d->fbModifiers = drmGetCap(d->fd.get(), DRM_CAP_ADDFB2_MODIFIERS, &modifiers) == 0 && modifiers;
+	d->addfb2Modifiers = drmGetCap(d->fd.get(), DRM_CAP_ADDFB2_MODIFIERS, &modifiers) == 0 && modifiers;
 	HBM_LOG(logKms, Info, "opened %s (%s)", node.name.c_str(), d->driver.c_str());
 	return std::shared_ptr<KmsDevice>(new KmsDevice(std::move(d)));
 }
@@ -131,13 +131,13 @@ Result<Framebuffer> KmsDevice::addFramebuffer(const Buffer &buffer)
 				 d_->path.c_str(), d_->driver.c_str(), offsetsTwice->reason, buffer.origin().c_str(),
 				 (unsigned long long)layout.planes[0].offset);
 
-	// A driver without modifiers (virtio_gpu: mode_config.fb_modifiers_not_supported) refuses
-	// the DRM_MODE_FB_MODIFIERS flag, even with LINEAR (drm_internal_framebuffer_create(),
-	// drivers/gpu/drm/drm_framebuffer.c:293, Linux 6.12); a linear buffer is what it takes
-	// without one. A vendor layout it cannot be told about is refused before anything is made.
-	const bool sayModifier = layout.modifier != DRM_FORMAT_MOD_INVALID &&
-				 (d_->fbModifiers || layout.modifier != DRM_FORMAT_MOD_LINEAR);
-	if (sayModifier && !d_->fbModifiers)
+	// A driver without modifiers (virtio_gpu: no IN_FORMATS) refuses any framebuffer that
+	// names one (drivers/gpu/drm/drm_framebuffer.c:293, Linux 6.12); its implicit layout
+	// is linear, so LINEAR goes without the flag, as wlroots does (backend/drm/fb.c). A
+	// vendor layout it cannot be told about is refused before anything is imported.
+	const bool named = layout.modifier != DRM_FORMAT_MOD_INVALID &&
+			   (d_->addfb2Modifiers || layout.modifier != DRM_FORMAT_MOD_LINEAR);
+	if (named && !d_->addfb2Modifiers)
 		return makeError(EINVAL, "%s (%s) takes no modifiers (DRM_CAP_ADDFB2_MODIFIERS is 0): it cannot scan out a buffer with modifier %s",
 				 d_->path.c_str(), d_->driver.c_str(), modifierName(layout.modifier).c_str());
 	uint32_t handles[4] = {}, pitches[4] = {}, offsets[4] = {};
@@ -183,7 +183,7 @@ Result<Framebuffer> KmsDevice::addFramebuffer(const Buffer &buffer)
 		offsets[i] = static_cast<uint32_t>(layout.planes[i].offset);
 		modifiers[i] = layout.modifier;
 	}
-	uint32_t flags = sayModifier ? DRM_MODE_FB_MODIFIERS : 0;
+	uint32_t flags = named ? DRM_MODE_FB_MODIFIERS : 0;
 	uint32_t id = 0;
 	if (drmModeAddFB2WithModifiers(d_->fd.get(), layout.width, layout.height, layout.format,
 				       handles, pitches, offsets, modifiers, &id, flags)) {

@@ -22,8 +22,8 @@ struct __attribute__((visibility("hidden"))) KmsDevice::Private {
 	std::string path;
 	std::string driver;
 	dev_t device = 0; ///< st_rdev of the node
-	bool fbModifiers = false; ///< DRM_CAP_ADDFB2_MODIFIERS: ADDFB2 takes DRM_MODE_FB_MODIFIERS
 	std::unique_ptr<GemHandleTable> gem;
+	bool addfb2Modifiers = false; ///< DRM_CAP_ADDFB2_MODIFIERS: ADDFB2 takes modifiers
 
 	/// A KmsDevice on @node (opened or adopted by src/drm_node.hpp, master settled).
 	static Result<std::shared_ptr<KmsDevice>> make(DrmNode node);
