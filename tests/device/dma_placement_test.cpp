@@ -19,6 +19,7 @@
 #include <xf86drm.h>
 
 #include <hbm/hbm.hpp>
+#include <hbm-test/screendump.hpp>
 
 #include "device_test.hpp"
 #include "kms/import_probe.hpp"
@@ -114,18 +115,29 @@ TEST_P(DmaPlacement, OneRuleDecidesFromTheProbeAndTheCmaCountersAgree)
 		  << plan->allocator() << ", CMA alloc_pages_success +" << moved << " for a "
 		  << (*buffer)->layout().size << "-byte buffer\n  " << plan->trace()[0] << "\n";
 
-	// Usable: shown on the display it was planned for.
+	// Usable: shown on the display it was planned for, and read back — vkms through its
+	// writeback, cirrus (no writeback) by qemu's screendump.
 	{
 		auto write = (*buffer)->beginCpuAccess(CpuAccessMode::Write);
 		ASSERT_TRUE(write) << write.error().toString();
 		ASSERT_TRUE(writeTestPattern(*write, (*buffer)->layout()));
+	}
+	if (GetParam() == "vkms") {
+		EXPECT_TRUE(displaysTestPattern(**buffer));
+		return;
 	}
 	auto display = Display::openByDriver(GetParam());
 	ASSERT_TRUE(display) << display.error().toString();
 	auto fb = (*display)->device().addFramebuffer(**buffer);
 	ASSERT_TRUE(fb) << fb.error().toString();
 	auto shown = (*display)->showOnPrimary(*fb);
-	EXPECT_TRUE(shown) << shown.error().toString();
+	ASSERT_TRUE(shown) << shown.error().toString();
+	auto screen = screendump("cirrus");
+	ASSERT_TRUE(screen) << "cannot read the display back: " << screen.error().toString();
+	auto read = (*buffer)->beginCpuAccess(CpuAccessMode::Read);
+	ASSERT_TRUE(read) << read.error().toString();
+	auto same = compareWithScreen(*read, (*buffer)->layout(), *screen);
+	EXPECT_TRUE(same) << same.error().message;
 }
 
 TEST_P(DmaPlacement, ImportsForeignMemoryAsProbed)

@@ -3,7 +3,7 @@
 // refuses every foreign dma-buf (virtgpu_gem_prime_import_sg_table() returns -ENODEV) while
 // its own buffers import elsewhere. Its plane participant is local to it, the plan
 // allocates on it, the buffer is shown there and, imported by vkms (which takes foreign
-// memory), read back through vkms's writeback; a heap buffer given to it anyway is refused
+// memory), read back through vkms's writeback (and qemu's screendump of virtio-gpu's own); a heap buffer given to it anyway is refused
 // by name, leaving nothing behind. virtio-gpu is in the lab's iommu machine only.
 #include <gtest/gtest.h>
 
@@ -12,6 +12,7 @@
 #include <xf86drmMode.h>
 
 #include <hbm/hbm.hpp>
+#include <hbm-test/screendump.hpp>
 
 #include "device_test.hpp"
 #include "kms/import_probe.hpp"
@@ -90,7 +91,15 @@ TEST_F(VirtioGpu, PlanAllocatesOnItShowsItAndVkmsImportsIt)
 	auto fb = (*display)->device().addFramebuffer(**buffer);
 	ASSERT_TRUE(fb) << fb.error().toString();
 	auto shown = (*display)->showOnPrimary(*fb);
-	EXPECT_TRUE(shown) << shown.error().toString();
+	ASSERT_TRUE(shown) << shown.error().toString();
+	auto screen = screendump("virtio");
+	ASSERT_TRUE(screen) << "cannot read the display back: " << screen.error().toString();
+	{
+		auto read = (*buffer)->beginCpuAccess(CpuAccessMode::Read);
+		ASSERT_TRUE(read) << read.error().toString();
+		auto same = compareWithScreen(*read, (*buffer)->layout(), *screen);
+		EXPECT_TRUE(same) << same.error().message;
+	}
 
 	// vkms takes memory made elsewhere: virtio_gpu's buffer shows there too, exactly.
 	auto vkms = KmsDevice::openByDriver("vkms");
@@ -123,4 +132,5 @@ TEST_F(VirtioGpu, AForeignBufferIsRefusedByNameAndLeavesNothing)
 	EXPECT_EQ(openFdCount(), fds);
 	EXPECT_EQ(framebufferCount(*device_), fbs) << "a framebuffer was left behind";
 	RecordProperty("refusal", fb.error().toString());
+	std::cout << "refused: " << fb.error().toString() << "\n";
 }
