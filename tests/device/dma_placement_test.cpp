@@ -208,3 +208,23 @@ TEST_P(DmaPlacement, ProbeNeedsNoMasterAndNoAuthentication)
 }
 
 INSTANTIATE_TEST_SUITE_P(Lab, DmaPlacement, ::testing::Values("cirrus", "vkms"), paramName);
+
+// The same rule for a V4L2 queue: the IOMMU question is asked of any participant with a
+// sysfs directory. vivid is a platform device, in no IOMMU group in either machine.
+TEST(DmaPlacementV4l2, RuleDecidesForAVideoQueueToo)
+{
+	auto vivid = V4l2Device::openByDriver("vivid", V4l2Queue::Capture);
+	HBM_REQUIRE_DEVICE(vivid.ok(), vivid ? "" : vivid.error().message);
+	auto camera = (*vivid)->participant(V4l2Queue::Capture, 640, 480);
+	ASSERT_TRUE(camera) << camera.error().toString();
+	EXPECT_EQ(camera->sysfsPath.rfind("/sys/devices/", 0), 0u) << camera->sysfsPath;
+	auto ctx = contextWith("[device.camera]\nmatch.v4l2_card = \"" + camera->v4l2Card() +
+			       "\"\ncontiguous_without_iommu = true\n");
+	ASSERT_TRUE(ctx);
+	auto ruled = ctx->withRules({*camera});
+	EXPECT_TRUE(ruled[0].constraints.placement.contiguous);
+	EXPECT_NE(ruled[0].source.find("rule 'camera' of lab.toml: contiguous unless an IOMMU maps it: no iommu_group in " +
+				       camera->sysfsPath + ", so contiguous"),
+		  std::string::npos)
+		<< ruled[0].source;
+}
