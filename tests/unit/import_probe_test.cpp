@@ -5,9 +5,11 @@
 #include <cerrno>
 #include <gtest/gtest.h>
 #include <sys/mman.h>
+#include <sys/sysmacros.h>
 
 #include "common/process_resources.hpp"
 #include "kms/import_probe.hpp"
+#include "kms/kms_device_private.hpp"
 
 using namespace hbm;
 
@@ -107,4 +109,29 @@ TEST(ImportProbe, OnTheHostThereIsNothingToProbeWith)
 		}
 	}
 	EXPECT_EQ(hbm::test::openFdCount(), fds);
+}
+
+// When the probe cannot answer, the quirk table does (virtio_gpu, with its kernel source),
+// and otherwise foreign memory is assumed importable; each says it was not probed.
+TEST(ImportProbe, UnansweredProbeFallsBackToTheQuirkTableThenToAssumingImport)
+{
+	// No DRM fd on the host: the import fails with EBADF (or there is no page to import),
+	// which says nothing of the device and is not kept.
+	const ForeignImportFinding virtio = foreignImportFinding(-1, makedev(226, 250), "virtio_gpu", true);
+	EXPECT_TRUE(virtio.ownMemoryOnly);
+	EXPECT_EQ(virtio.sentence.rfind("imports only its own memory (virtio_gpu imports no dma-buf it did not make "
+					"(virtgpu_gem_prime_import_sg_table() returns -ENODEV), "
+					"drivers/gpu/drm/virtio/virtgpu_prime.c:187-211, Linux 6.12; not probed: ",
+					0),
+		  0u)
+		<< virtio.sentence;
+	EXPECT_EQ(knownForeignImport(makedev(226, 250)).answer, ForeignImport::Unknown) << "an unanswered probe was kept";
+
+	const ForeignImportFinding other = foreignImportFinding(-1, makedev(226, 251), "cirrus", true);
+	EXPECT_FALSE(other.ownMemoryOnly);
+	EXPECT_EQ(other.sentence.rfind("foreign dma-bufs assumed importable (not probed: ", 0), 0u) << other.sentence;
+
+	// Without probing (addFramebuffer's failure path): the same table, "not probed yet".
+	EXPECT_NE(foreignImportFinding(-1, makedev(226, 252), "virtio_gpu", false).sentence.find("not probed yet"),
+		  std::string::npos);
 }
