@@ -506,15 +506,24 @@ Result<DeviceRule> parseRule(const std::string &name, const toml::table &t, cons
 			}
 			continue;
 		}
+		if (k == "contiguous_without_iommu") {
+			TRY_ASSIGN(r.contiguousWithoutIommu, boolValue(value, k, where));
+			continue;
+		}
 		auto known = constraintKey(k, value, where, apply);
 		if (!known)
 			return known.error();
 		if (!*known)
 			return where.at(value, "device." + name + ": unknown key " + shown(k) +
-						       " (match, contiguous, address_limit, stride_alignment, offset_alignment, formats)");
+						       " (match, contiguous, contiguous_without_iommu, address_limit, stride_alignment, offset_alignment, formats)");
 	}
 	if (r.drmDriver.empty() && r.sysfsPath.empty() && r.v4l2Card.empty())
 		return where.at(t, "device." + name + " matches nothing: give match.drm_driver, match.sysfs_path or match.v4l2_card");
+	// Two answers to one question: `contiguous` decides whatever the IOMMU, the other asks it.
+	if (r.contiguous && r.contiguousWithoutIommu)
+		return where.at(*t.get("contiguous_without_iommu"),
+				"device." + name + " gives both contiguous and contiguous_without_iommu = true: keep "
+				"contiguous to decide whatever the IOMMU, or contiguous_without_iommu to let the IOMMU decide");
 	return r;
 }
 

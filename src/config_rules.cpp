@@ -5,6 +5,7 @@
 #include <hbm/config.hpp>
 
 #include "context_private.hpp"
+#include "iommu.hpp"
 #include "string_format.hpp"
 
 namespace hbm {
@@ -24,6 +25,8 @@ std::vector<Participant> applyRules(const Config &config, std::vector<Participan
 				c.placement.contiguous = *rule.contiguous;
 				what += *rule.contiguous ? " contiguous" : " scattered allowed";
 			}
+			if (rule.contiguousWithoutIommu)
+				what += " " + contiguousUnlessIommu(c.placement, iommuOf(p.sysfsPath));
 			if (rule.addressLimit && (!c.placement.addressLimit || rule.addressLimit < c.placement.addressLimit)) {
 				c.placement.addressLimit = rule.addressLimit;
 				what += stringf(" address limit 0x%llx", (unsigned long long)rule.addressLimit);

@@ -46,14 +46,17 @@ Result<Allocation> DumbAllocator::doAllocate(const AllocationRequest &request)
 	if (rows > UINT32_MAX)
 		return makeError(EOVERFLOW, "%llu rows do not fit a dumb buffer", (unsigned long long)rows);
 
-	// One byte per "pixel" and the stride as width: the kernel's pitch is then the stride.
+	// The stride as width in "pixels" of 32 bits, or of 8 when it is not a multiple of 4:
+	// the kernel's pitch is then the stride. 32 where it can be, because virtio_gpu makes
+	// dumb buffers of 32 bits per pixel only (EINVAL otherwise,
+	// drivers/gpu/drm/virtio/virtgpu_gem.c:71, Linux 6.12).
 	struct drm_mode_create_dumb create = {};
-	create.width = stride;
+	create.bpp = stride % 4 == 0 ? 32 : 8;
+	create.width = stride / (create.bpp / 8);
 	create.height = static_cast<uint32_t>(rows);
-	create.bpp = 8;
 	if (drmIoctl(drm_.get(), DRM_IOCTL_MODE_CREATE_DUMB, &create))
-		return makeError(errno, "DRM_IOCTL_MODE_CREATE_DUMB of %ux%u bytes failed", create.width,
-				 create.height);
+		return makeError(errno, "DRM_IOCTL_MODE_CREATE_DUMB of %ux%u pixels of %u bits failed", create.width,
+				 create.height, create.bpp);
 
 	int dmabuf = -1;
 	int err = drmPrimeHandleToFD(drm_.get(), create.handle, DRM_CLOEXEC | DRM_RDWR, &dmabuf) ? errno : 0;

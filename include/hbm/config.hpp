@@ -28,6 +28,11 @@ struct DeviceRule {
 	std::string sysfsPath;  ///< match.sysfs_path (prefix of the device's sysfs path)
 	std::string v4l2Card;   ///< match.v4l2_card
 	std::optional<bool> contiguous;
+	/// contiguous_without_iommu: the device does DMA, so it needs physically contiguous
+	/// memory unless an IOMMU maps it — decided per matching participant from its sysfs
+	/// directory (an `iommu_group` that translates: scattered allowed; none: contiguous).
+	/// Not together with `contiguous`, which decides regardless.
+	bool contiguousWithoutIommu = false;
 	uint64_t addressLimit = 0;
 	uint32_t strideAlignment = 1;
 	uint32_t offsetAlignment = 1;
@@ -73,7 +78,8 @@ struct Config {
 /// @override is the one-line form (HBM_CONFIG_OVERRIDE): TOML statements separated by
 /// ';' (one inside a string is the string's), applied over the file, e.g.
 /// `kind.scanout.allocators=["dma-heap:reserved"];device.panel.match.drm_driver="sun4i-drm";
-/// device.panel.contiguous=true`. Unknown keys, wrong types and bad values are errors with
+/// device.panel.contiguous=true` (or `device.panel.contiguous_without_iommu=true`: contiguous
+/// only where the probe finds no IOMMU). Unknown keys, wrong types and bad values are errors with
 /// line and column, for the override its column and the statement ("HBM_CONFIG_OVERRIDE:1:66:
 /// statement 2 'heap.reserved.cached=1': …"). A fault in either refuses the whole
 /// configuration: nothing is half-applied. A pure function of its input.

@@ -85,17 +85,24 @@ public:
 	const std::string &driverName() const;
 
 	/// Imports every dma-buf of @buffer and creates a framebuffer with all its planes,
-	/// offsets, strides and modifier (ADDFB2). CPU-only (memfd) buffers are refused.
+	/// offsets, strides and modifier (ADDFB2). CPU-only (memfd) buffers are refused; a
+	/// buffer the device cannot import (foreign memory on a device that takes only its
+	/// own) is refused naming the device and what was learnt of it, leaving nothing made.
 	Result<Framebuffer> addFramebuffer(const Buffer &buffer);
 
 	/// Every plane of the device as a participant: formats and modifiers from its
 	/// IN_FORMATS blob, the device's largest framebuffer (the cursor size for cursor
-	/// planes), and whether it needs physically contiguous memory — true for display
+	/// planes), whether it needs physically contiguous memory — true for display
 	/// drivers built on DRM's DMA helpers when no IOMMU maps the device
-	/// (/sys/class/drm/cardN/device/iommu_group).
+	/// (/sys/class/drm/cardN/device/iommu_group) — and whether it can use memory made
+	/// elsewhere: the first call in a process PRIME-imports a one-page foreign dma-buf
+	/// (system heap or udmabuf) and closes it at once, needing no DRM master; a device
+	/// that refuses it (virtio-gpu on Linux 6.12) gets placement.localTo = its own device
+	/// number. Each participant's source says what was found and how.
 	Result<std::vector<Participant>> planeParticipants() const;
 
-	/// Whether an IOMMU translates this device's DMA.
+	/// Whether an IOMMU translates this device's DMA (an iommu_group whose domain is not
+	/// identity or blocked).
 	bool behindIommu() const;
 
 	struct Private;

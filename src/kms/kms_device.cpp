@@ -47,6 +47,9 @@ Result<std::shared_ptr<KmsDevice>> KmsDevice::Private::make(DrmNode node)
 	d->fd = std::move(node.fd);
 	d->path = node.path;
 	d->driver = node.driver;
+	d->device = node.device;
+	uint64_t modifiers = 0;
+	d->addfb2Modifiers = drmGetCap(d->fd.get(), DRM_CAP_ADDFB2_MODIFIERS, &modifiers) == 0 && modifiers;
 	HBM_LOG(logKms, Info, "opened %s (%s)", node.name.c_str(), d->driver.c_str());
 	return std::shared_ptr<KmsDevice>(new KmsDevice(std::move(d)));
 }
@@ -128,6 +131,15 @@ Result<Framebuffer> KmsDevice::addFramebuffer(const Buffer &buffer)
 				 d_->path.c_str(), d_->driver.c_str(), offsetsTwice->reason, buffer.origin().c_str(),
 				 (unsigned long long)layout.planes[0].offset);
 
+	// A driver without modifiers (virtio_gpu: no IN_FORMATS) refuses any framebuffer that
+	// names one (drivers/gpu/drm/drm_framebuffer.c:293, Linux 6.12); its implicit layout
+	// is linear, so LINEAR goes without the flag, as wlroots does (backend/drm/fb.c). A
+	// vendor layout it cannot be told about is refused before anything is imported.
+	const bool named = layout.modifier != DRM_FORMAT_MOD_INVALID &&
+			   (d_->addfb2Modifiers || layout.modifier != DRM_FORMAT_MOD_LINEAR);
+	if (named && !d_->addfb2Modifiers)
+		return makeError(EINVAL, "%s (%s) takes no modifiers (DRM_CAP_ADDFB2_MODIFIERS is 0): it cannot scan out a buffer with modifier %s",
+				 d_->path.c_str(), d_->driver.c_str(), modifierName(layout.modifier).c_str());
 	uint32_t handles[4] = {}, pitches[4] = {}, offsets[4] = {};
 	uint64_t modifiers[4] = {};
 	std::vector<uint32_t> held; // one reference per distinct dma-buf
@@ -152,7 +164,17 @@ Result<Framebuffer> KmsDevice::addFramebuffer(const Buffer &buffer)
 			auto handle = d_->gem->acquire(fd.get());
 			if (!handle) {
 				releaseHeld();
-				return withContext(handle.error(), stringf("%s, plane %zu", d_->path.c_str(), i));
+				// A device that imports only its own memory is the likely cause: say so, on
+				// what was learnt already (no probe here, on a failure path).
+				const ForeignImportFinding foreign =
+					foreignImportFinding(d_->fd.get(), d_->device, d_->driver, false);
+				if (foreign.ownMemoryOnly)
+					return makeError(handle.error().code,
+							 "%s (%s) cannot scan out this %s buffer: it %s, and the PRIME import of plane %zu (DRM_IOCTL_PRIME_FD_TO_HANDLE) failed: %s; allocate on %s itself (its plane participant asks for that)",
+							 d_->path.c_str(), d_->driver.c_str(), buffer.origin().c_str(),
+							 foreign.sentence.c_str(), i, strerror(handle.error().code),
+							 d_->driver.c_str());
+				return withContext(handle.error(), stringf("%s (%s), plane %zu", d_->path.c_str(), d_->driver.c_str(), i));
 			}
 			handles[i] = *handle;
 			held.push_back(*handle);
@@ -161,7 +183,7 @@ Result<Framebuffer> KmsDevice::addFramebuffer(const Buffer &buffer)
 		offsets[i] = static_cast<uint32_t>(layout.planes[i].offset);
 		modifiers[i] = layout.modifier;
 	}
-	uint32_t flags = layout.modifier != DRM_FORMAT_MOD_INVALID ? DRM_MODE_FB_MODIFIERS : 0;
+	uint32_t flags = named ? DRM_MODE_FB_MODIFIERS : 0;
 	uint32_t id = 0;
 	if (drmModeAddFB2WithModifiers(d_->fd.get(), layout.width, layout.height, layout.format,
 				       handles, pitches, offsets, modifiers, &id, flags)) {

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <sys/types.h>
 
 #include <hbm/kms.hpp>
 #include <hbm/unique_fd.hpp>
@@ -20,7 +21,9 @@ struct __attribute__((visibility("hidden"))) KmsDevice::Private {
 	UniqueFd fd;
 	std::string path;
 	std::string driver;
+	dev_t device = 0; ///< st_rdev of the node
 	std::unique_ptr<GemHandleTable> gem;
+	bool addfb2Modifiers = false; ///< DRM_CAP_ADDFB2_MODIFIERS: ADDFB2 takes modifiers
 
 	/// A KmsDevice on @node (opened or adopted by src/drm_node.hpp, master settled).
 	static Result<std::shared_ptr<KmsDevice>> make(DrmNode node);
@@ -36,6 +39,9 @@ enum class DriverQuirk {
 	DmaHelpers,
 	/// Adds framebuffer offsets twice: only a buffer at offset 0 of its dma-buf shows.
 	ReadsOffsetsTwice,
+	/// Imports no dma-buf it did not make. Used only when the import probe
+	/// (src/kms/import_probe.hpp) cannot answer: the probe is what decides.
+	ImportsOwnMemoryOnly,
 };
 
 struct DriverQuirkEntry {
@@ -47,5 +53,17 @@ struct DriverQuirkEntry {
 
 /// The entry for @quirk of @driver, or nullptr if the driver does not have it.
 const DriverQuirkEntry *findDriverQuirk(const std::string &driver, DriverQuirk quirk);
+
+/// Whether a KMS device can scan out memory another exporter made, and on whose word.
+struct ForeignImportFinding {
+	bool ownMemoryOnly = false; ///< only the device's own (dumb, GBM) buffers will do
+	std::string sentence;       ///< for participants' sources and errors: what, and how it was learnt
+};
+
+/// The finding for @device (its node open at @fd, driver @driver): the import probe's
+/// answer (made now if @probe and not made before in this process, else only if kept),
+/// else the quirk table's ImportsOwnMemoryOnly, else foreign memory assumed importable —
+/// each saying so.
+ForeignImportFinding foreignImportFinding(int fd, dev_t device, const std::string &driver, bool probe);
 
 } // namespace hbm

@@ -1,15 +1,14 @@
 // SPDX-License-Identifier: MIT
-// KMS planes as participants: formats from IN_FORMATS, size limits, IOMMU detection, and
-// the driver quirks that shape the memory a plane can scan out.
+// KMS planes as participants: formats from IN_FORMATS, size limits, the IOMMU (src/iommu.cpp),
+// and the driver quirks that shape the memory a plane can scan out.
 #include <cerrno>
-#include <climits>
-#include <cstdlib>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 
 #include <drm_fourcc.h>
 
 #include "error.hpp"
+#include "import_probe.hpp"
+#include "iommu.hpp"
 #include "kms_device_private.hpp"
 #include "string_format.hpp"
 
@@ -33,6 +32,10 @@ constexpr DriverQuirkEntry kDriverQuirks[] = {
 	// fb->offsets[i] — then adds fb->offsets[0] again.
 	{"vkms", DriverQuirk::ReadsOffsetsTwice, "adds framebuffer offsets twice",
 	 "drivers/gpu/drm/vkms/vkms_plane.c:117,128, vkms_formats.c:14, drm_gem_framebuffer_helper.c:375"},
+	// What the import probe finds on 6.12, for when it cannot be made (no foreign exporter).
+	{"virtio_gpu", DriverQuirk::ImportsOwnMemoryOnly,
+	 "imports no dma-buf it did not make (virtgpu_gem_prime_import_sg_table() returns -ENODEV)",
+	 "drivers/gpu/drm/virtio/virtgpu_prime.c:187-211, Linux 6.12"},
 	dmaHelpers("arcpgu", "drivers/gpu/drm/tiny/arcpgu.c:374"),
 	dmaHelpers("aspeed-gfx-drm", "drivers/gpu/drm/aspeed/aspeed_gfx_drv.c:248"),
 	dmaHelpers("atmel-hlcdc", "drivers/gpu/drm/atmel-hlcdc/atmel_hlcdc_dc.c:842"),
@@ -58,14 +61,6 @@ constexpr DriverQuirkEntry kDriverQuirks[] = {
 	dmaHelpers("zynqmp-dpsub", "drivers/gpu/drm/xlnx/zynqmp_kms.c:404"),
 };
 
-std::string cardSysfsDir(int fd)
-{
-	struct stat st;
-	if (::fstat(fd, &st) < 0)
-		return {};
-	return stringf("/sys/dev/char/%u:%u/device", major(st.st_rdev), minor(st.st_rdev));
-}
-
 } // namespace
 
 const DriverQuirkEntry *findDriverQuirk(const std::string &driver, DriverQuirk quirk)
@@ -76,11 +71,24 @@ const DriverQuirkEntry *findDriverQuirk(const std::string &driver, DriverQuirk q
 	return nullptr;
 }
 
+ForeignImportFinding foreignImportFinding(int fd, dev_t device, const std::string &driver, bool probe)
+{
+	const ImportProbe found = probe ? foreignImportOf(fd, device) : knownForeignImport(device);
+	if (found.answer == ForeignImport::Importable)
+		return {false, "imports foreign dma-bufs (probed: " + found.how + ")"};
+	if (found.answer == ForeignImport::OwnMemoryOnly)
+		return {true, "imports only its own memory (probed: " + found.how + ")"};
+	const std::string notProbed = probe ? "not probed: " + found.how : "not probed yet";
+	if (const DriverQuirkEntry *quirk = findDriverQuirk(driver, DriverQuirk::ImportsOwnMemoryOnly))
+		return {true, stringf("imports only its own memory (%s %s, %s; %s)", driver.c_str(), quirk->reason,
+				      quirk->source, notProbed.c_str())};
+	return {false, "foreign dma-bufs assumed importable (" + notProbed + ")"};
+}
+
 bool KmsDevice::behindIommu() const
 {
-	std::string dir = cardSysfsDir(d_->fd.get());
 	struct stat st;
-	return !dir.empty() && ::stat((dir + "/iommu_group").c_str(), &st) == 0;
+	return ::fstat(d_->fd.get(), &st) == 0 && iommuOf(sysfsDeviceOf(st.st_rdev)).translated;
 }
 
 Result<std::vector<Participant>> KmsDevice::planeParticipants() const
@@ -93,16 +101,14 @@ Result<std::vector<Participant>> KmsDevice::planeParticipants() const
 	uint64_t cursorW = 0, cursorH = 0;
 	drmGetCap(fd, DRM_CAP_CURSOR_WIDTH, &cursorW);
 	drmGetCap(fd, DRM_CAP_CURSOR_HEIGHT, &cursorH);
-	const bool iommu = behindIommu();
 	const DriverQuirkEntry *dmaHelpers = findDriverQuirk(d_->driver, DriverQuirk::DmaHelpers);
-	const bool contiguous = !iommu && dmaHelpers;
 	const DriverQuirkEntry *offsetsTwice = findDriverQuirk(d_->driver, DriverQuirk::ReadsOffsetsTwice);
 	struct stat node;
 	if (::fstat(fd, &node) != 0)
 		return makeError(errno, "cannot stat %s", d_->path.c_str());
-	char resolved[PATH_MAX];
-	const std::string device = cardSysfsDir(fd);
-	const std::string sysfsPath = ::realpath(device.c_str(), resolved) ? resolved : device;
+	const std::string sysfsPath = sysfsDeviceOf(node.st_rdev);
+	const IommuState iommu = iommuOf(sysfsPath);
+	const ForeignImportFinding foreign = foreignImportFinding(fd, node.st_rdev, d_->driver, true);
 
 	std::vector<Participant> out;
 	for (uint32_t i = 0; i < planes->count_planes; ++i) {
@@ -141,13 +147,16 @@ Result<std::vector<Participant>> KmsDevice::planeParticipants() const
 			c.maxWidth = res->max_width;
 			c.maxHeight = res->max_height;
 		}
-		c.placement.contiguous = contiguous;
 		c.planesAtStart = offsetsTwice != nullptr;
 		if (offsetsTwice)
 			p.source += stringf(", reads buffers only from offset 0 (%s %s)", d_->driver.c_str(), offsetsTwice->reason);
-		p.source += iommu ? ", behind an IOMMU"
-				  : contiguous ? stringf(", no IOMMU and %s %s: needs contiguous memory", d_->driver.c_str(), dmaHelpers->reason)
-					       : ", no IOMMU (" + d_->driver + " needs none)";
+		if (foreign.ownMemoryOnly)
+			c.placement.localTo = node.st_rdev;
+		p.source += "; " + foreign.sentence;
+		if (dmaHelpers)
+			p.source += "; " + d_->driver + " " + dmaHelpers->reason + ": " + contiguousUnlessIommu(c.placement, iommu);
+		else
+			p.source += "; " + iommu.why + " (" + d_->driver + " is not known to need contiguous memory)";
 		out.push_back(std::move(p));
 	}
 	return out;

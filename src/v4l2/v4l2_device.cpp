@@ -20,6 +20,7 @@
 
 #include "device_nodes.hpp"
 #include "error.hpp"
+#include "iommu.hpp"
 #include "kernel_ioctl.hpp"
 #include "string_format.hpp"
 
@@ -271,6 +272,9 @@ Result<Participant> V4l2Device::participant(V4l2Queue queue, uint32_t width, uin
 	if (::fstat(fd, &node) != 0)
 		return makeError(errno, "cannot stat %s (fstat)", d_->path.c_str());
 	p.identity = V4l2QueueIdentity{node.st_rdev, queue, d_->driver, d_->card};
+	// As KMS planes name theirs: `[device.RULE]` match.sysfs_path and contiguous_without_iommu
+	// read it.
+	p.sysfsPath = sysfsDeviceOf(node.st_rdev);
 	std::vector<std::string> learnt, leftOut;
 	for (uint32_t index = 0;; ++index) {
 		struct v4l2_fmtdesc desc = {};

@@ -79,17 +79,24 @@ inline std::shared_ptr<Context> context()
 }
 
 /// The allocator a test parameter names: "system" (dma-heap), "cma" (a contiguous
-/// dma-heap), "udmabuf", "dumb" and "gbm" (on vkms). Empty if this machine lacks it.
+/// dma-heap), "udmabuf", "dumb" and "gbm" (on vkms), "DRIVER-dumb" and "DRIVER-gbm" (on
+/// the card of DRM driver DRIVER: "vgem-dumb", "cirrus-gbm"). Empty if this machine lacks it.
 inline std::string allocatorFor(const std::string &key)
 {
 	if (!context())
 		return {};
+	auto onDriver = [&](const AllocatorInfo &a, const char *suffix, AllocatorKind kind) {
+		const std::string s(suffix);
+		return a.kind == kind && key.size() > s.size() && key.compare(key.size() - s.size(), s.size(), s) == 0 &&
+		       a.drmDriver == key.substr(0, key.size() - s.size());
+	};
 	for (const AllocatorInfo &a : context()->allocators()) {
 		bool match = (key == "system" && a.name == "dma-heap:system") ||
 			     (key == "cma" && a.kind == AllocatorKind::DmaHeap && a.contiguous) ||
 			     (key == "udmabuf" && a.kind == AllocatorKind::Udmabuf) ||
 			     (key == "dumb" && a.kind == AllocatorKind::DrmDumb && a.drmDriver == "vkms") ||
-			     (key == "gbm" && a.kind == AllocatorKind::Gbm && a.drmDriver == "vkms");
+			     (key == "gbm" && a.kind == AllocatorKind::Gbm && a.drmDriver == "vkms") ||
+			     onDriver(a, "-dumb", AllocatorKind::DrmDumb) || onDriver(a, "-gbm", AllocatorKind::Gbm);
 		if (match)
 			return a.name;
 	}

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 // The vertical slice, from every allocator: a buffer written by the CPU between sync start
-// and end, imported into vkms, scanned out on the primary plane and read back through the
-// writeback connector, pixel for pixel.
+// and end, imported into a display, scanned out on the primary plane and read back pixel
+// for pixel — on vkms through its writeback connector, on cirrus (qemu's cirrus-vga, a
+// driver written by others, without writeback) by qemu's own screendump of the display.
+#include <algorithm>
 #include <cstring>
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -11,9 +13,11 @@
 #include <xf86drmMode.h>
 
 #include <hbm/buffer.hpp>
+#include <hbm/format.hpp>
 #include <hbm/kms.hpp>
 #include <hbm-test/display.hpp>
 #include <hbm-test/pattern.hpp>
+#include <hbm-test/screendump.hpp>
 
 #include "device_test.hpp"
 #include "dma_buf.hpp"
@@ -100,6 +104,125 @@ TEST_P(Scanout, WritebackCaptureEqualsWhatTheCpuWrote)
 }
 
 INSTANTIATE_TEST_SUITE_P(All, Scanout, ::testing::ValuesIn(kAllAllocators), paramName);
+
+namespace {
+
+/// What cirrus scans out, from LAB.md: heap, udmabuf and vgem memory it imports, its own
+/// dumb buffers and GBM bos on its card.
+const std::string kCirrusSources[] = {"system", "cma", "udmabuf", "vgem-dumb", "cirrus-dumb", "cirrus-gbm"};
+
+/// The formats of @plane the test pattern can write, in the pattern's order.
+std::vector<uint32_t> patternFormatsOf(const Participant &plane)
+{
+	std::vector<uint32_t> out;
+	for (uint32_t f : {DRM_FORMAT_XRGB8888, DRM_FORMAT_ARGB8888, DRM_FORMAT_XBGR8888, DRM_FORMAT_ABGR8888})
+		if (plane.constraints.formats.containsFormat(f))
+			out.push_back(f);
+	return out;
+}
+
+} // namespace
+
+/// The allocator the parameter names and cirrus as a display, read back by screendump.
+/// Everything cirrus-specific is learnt from its plane as hbm probes it: the formats from
+/// IN_FORMATS, the size limits; only the oracle (qemu device "cirrus") is picked by name.
+class CirrusScanout : public ::testing::TestWithParam<std::string>
+{
+protected:
+	void SetUp() override
+	{
+		allocator_ = allocatorFor(GetParam());
+		const std::string vgem = cardForDriver("vgem");
+		if (allocator_.empty() && GetParam() == "vgem-dumb" && !vgem.empty()) {
+			// The device is here; hbm leaves it out, and its probe note says so.
+			std::string note;
+			for (const std::string &n : context()->probeNotes())
+				if (n.find(vgem) != std::string::npos)
+					note = n;
+			GTEST_SKIP() << "hbm makes no dumb buffers on vgem (" << note
+				     << "): DRM_CAP_DUMB_BUFFER is EOPNOTSUPP on drivers without KMS "
+					"(drivers/gpu/drm/drm_ioctl.c:258), though vgem has CREATE_DUMB "
+					"(DRM_GEM_SHMEM_DRIVER_OPS, drivers/gpu/drm/vgem/vgem_drv.c:119)";
+		}
+		HBM_REQUIRE_DEVICE(!allocator_.empty(), "no " + GetParam() + " allocator");
+		warmUp(allocator_);
+		auto display = Display::openByDriver("cirrus");
+		HBM_REQUIRE_DEVICE(display.ok(), display ? "" : display.error().message);
+		display_ = std::move(*display);
+		auto primary = planeParticipant(display_->device(), PlaneType::Primary);
+		ASSERT_TRUE(primary) << display_->device().path() << " (cirrus) has no primary plane";
+		primary_ = *primary;
+	}
+	std::string allocator_;
+	std::unique_ptr<Display> display_;
+	Participant primary_;
+};
+
+TEST_P(CirrusScanout, ScreendumpEqualsWhatTheCpuWrote)
+{
+	KmsDevice &cirrus = display_->device();
+	const std::vector<uint32_t> formats = patternFormatsOf(primary_);
+	ASSERT_FALSE(formats.empty()) << "the primary plane of " << cirrus.path()
+				      << " takes no 32-bit RGB format: " << primary_.constraints.formats.toString();
+	// Only this allocator: the plane's constraints, narrowed by the test to the parameter.
+	Participant plane = primary_;
+	plane.constraints.placement.allowedAllocators = {allocator_};
+	size_t fdsBefore = openFdCount();
+	std::string fdsBeforeList = openFdList();
+	// 800 wide: a 3200-byte pitch that cirrus scans out as it is; 1024 wide: 4096 bytes,
+	// above its 4088-byte pitch limit, so it converts to 24 bits per pixel while copying
+	// into its video memory (drivers/gpu/drm/tiny/cirrus.c:149). Both must show exactly.
+	for (const BufferDesc size : {BufferDesc{800, 600, 0}, BufferDesc{1024, 768, 0}}) {
+		SCOPED_TRACE(std::to_string(size.width) + "x" + std::to_string(size.height));
+		ASSERT_LE(size.width, plane.constraints.maxWidth);
+		ASSERT_LE(size.height, plane.constraints.maxHeight);
+		auto plan = context()->negotiate({size.width, size.height, formats, UsageScanout | UsageCpuWrite}, {plane});
+		ASSERT_TRUE(plan) << plan.error().toString();
+		ASSERT_EQ(plan->allocator(), allocator_);
+		auto shown = context()->allocate(*plan);
+		ASSERT_TRUE(shown) << shown.error().toString();
+		DmaBufSyncCounters before = dmaBufSyncCounters();
+		{
+			auto access = (*shown)->beginCpuAccess(CpuAccessMode::Write);
+			ASSERT_TRUE(access) << access.error().toString();
+			ASSERT_TRUE(writeTestPattern(*access, (*shown)->layout()));
+		}
+		DmaBufSyncCounters after = dmaBufSyncCounters();
+		ASSERT_EQ(after.starts - before.starts, 1u) << "CPU write not bracketed by sync start";
+		ASSERT_EQ(after.ends - before.ends, 1u) << "CPU write not bracketed by sync end";
+
+		auto fb = cirrus.addFramebuffer(**shown);
+		ASSERT_TRUE(fb) << fb.error().toString();
+		auto lit = display_->showOnPrimary(*fb);
+		ASSERT_TRUE(lit) << lit.error().toString();
+
+		auto screen = screendump("cirrus");
+		ASSERT_TRUE(screen) << "cannot read the display back: " << screen.error().toString();
+		auto read = (*shown)->beginCpuAccess(CpuAccessMode::Read);
+		ASSERT_TRUE(read) << read.error().toString();
+		auto same = compareWithScreen(*read, (*shown)->layout(), *screen);
+		EXPECT_TRUE(same) << allocator_ << ", " << formatName((*shown)->layout().format) << " stride "
+				  << (*shown)->layout().planes[0].stride << ": " << same.error().message;
+		// The buffer still holds what the CPU wrote: the screen shows the pattern itself.
+		auto intact = verifyTestPattern(*read, (*shown)->layout());
+		EXPECT_TRUE(intact) << intact.error().message;
+
+		// The comparison can fail: read with a stride one cache line short, it must.
+		Layout skewed = (*shown)->layout();
+		skewed.planes[0].stride -= 64;
+		EXPECT_FALSE(compareWithScreen(*read, skewed, *screen)) << "a wrong stride went unnoticed";
+	}
+	EXPECT_EQ(gemHandleCount(cirrus), 0u) << "GEM handles outlived their framebuffers";
+	EXPECT_EQ(openFdCount(), fdsBefore) << "a descriptor leaked; open now:" << openFdList()
+					    << " before:" << fdsBeforeList;
+}
+
+INSTANTIATE_TEST_SUITE_P(All, CirrusScanout, ::testing::ValuesIn(kCirrusSources),
+			 [](const ::testing::TestParamInfo<std::string> &param) {
+				 std::string name = param.param;
+				 std::replace(name.begin(), name.end(), '-', '_');
+				 return name;
+			 });
 
 /// A system-heap buffer source and vkms as hbm opens it.
 class Kms : public VkmsPlanes

@@ -80,6 +80,8 @@ void checkAccepted(const Config &config)
 		checkName(r.name, "device rule");
 		if (r.drmDriver.empty() && r.sysfsPath.empty() && r.v4l2Card.empty())
 			fail("device rule", r.name + " matches nothing, and was accepted");
+		if (r.contiguous && r.contiguousWithoutIommu)
+			fail("device rule", r.name + " has both contiguous and contiguous_without_iommu, and was accepted");
 		checkAlignment(r.strideAlignment, "device rule stride_alignment");
 		checkAlignment(r.offsetAlignment, "device rule offset_alignment");
 		checkFormats(r.formats, "device rule formats");
@@ -144,7 +146,7 @@ std::string digest(const Config &c)
 	for (const DeviceRule &r : c.rules)
 		out += "d" + r.name + r.drmDriver + r.sysfsPath + r.v4l2Card + std::to_string(r.addressLimit) +
 		       std::to_string(r.strideAlignment) + std::to_string(r.offsetAlignment) +
-		       std::to_string(r.formats.size());
+		       std::to_string(r.formats.size()) + std::to_string(r.contiguousWithoutIommu);
 	for (const Participant &p : c.participants)
 		out += "p" + p.name() + p.constraints.formats.toString() +
 		       std::to_string(p.constraints.strideAlignment);

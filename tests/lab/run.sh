@@ -2,28 +2,51 @@
 # Runs one host-built command as root inside the lab guest (the project's kernel under
 # qemu/TCG) and exits with the command's status. Its output streams to stdout.
 #
-#   run.sh [--timeout SECONDS] [--collect DIR] [--] COMMAND [ARGS...]
+#   run.sh [--timeout SECONDS] [--collect DIR] [--machine default|iommu] [--] COMMAND [ARGS...]
 #
 # The command starts in a fresh run directory shared read-write with the host (its files
 # are copied to DIR with --collect). HBM_*, GTEST_* and the sanitizers' *SAN_OPTIONS are passed through;
 # HBM_LAB=1 tells tests that a missing device is a failure, not a skip.
 # HBM_LAB_KERNEL_ARGS adds to the guest's kernel command line (e.g. drm.debug=0x14).
 # A guest that reports no status (kernel panic, hang, qemu failure) is a failure.
+#
+# Machines (--machine, or HBM_LAB_MACHINE):
+#   default  the pc machine: vkms and vgem (kernel), a cirrus-vga (qemu id "cirrus").
+#   iommu    q35 with an emulated Intel IOMMU and behind it a cirrus-vga (id "cirrus") and a
+#            virtio-gpu-pci (id "virtio"): both get /sys/class/drm/cardN/device/iommu_group;
+#            vkms, vgem and the V4L2 test drivers (platform devices) get none.
+# Screendumps: qemu's QMP socket lives in a host-only directory; tests/lab/screendump-service.py
+# answers the guest's requests, left in $HBM_LAB_SCREENDUMP_DIR (a directory of the share),
+# with qemu's `screendump` of a display device (tests/support/screendump.cpp is the guest side).
 set -euo pipefail
 source "$(dirname "$0")/lab-env.sh"
 
 timeout=${HBM_LAB_TIMEOUT:-600}
 collect=
+machine=${HBM_LAB_MACHINE:-default}
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--timeout) timeout=$2; shift 2 ;;
 	--collect) collect=$2; shift 2 ;;
+	--machine) machine=$2; shift 2 ;;
 	--) shift; break ;;
 	-*) lab_die "unknown option $1" ;;
 	*) break ;;
 	esac
 done
-[ $# -gt 0 ] || lab_die "usage: run.sh [--timeout S] [--collect DIR] [--] COMMAND [ARGS...]"
+[ $# -gt 0 ] || lab_die "usage: run.sh [--timeout S] [--collect DIR] [--machine default|iommu] [--] COMMAND [ARGS...]"
+case "$machine" in
+default)
+	machine_args=(-vga none -device cirrus-vga,id=cirrus)
+	;;
+iommu)
+	# The IOMMU comes first: qemu wants it created before the PCI devices it translates.
+	# intremap=off: interrupt remapping would need a split irqchip (KVM only).
+	machine_args=(-M q35 -device intel-iommu,intremap=off -vga none -device cirrus-vga,id=cirrus
+		-device virtio-gpu-pci,iommu_platform=on,disable-legacy=on,id=virtio)
+	;;
+*) lab_die "unknown machine '$machine' (default, iommu)" ;;
+esac
 command -v qemu-system-x86_64 >/dev/null || lab_die "qemu-system-x86_64 is missing: apt-get install qemu-system-x86"
 
 kernel=$("$HBM_LAB_DIR/build-kernel.sh")
@@ -32,7 +55,18 @@ initramfs=$("$HBM_LAB_DIR/build-initramfs.sh")
 # The share must not live under /tmp: the guest mounts a fresh tmpfs there.
 mkdir -p "$HBM_LAB_CACHE/runs"
 share=$(mktemp -d "$HBM_LAB_CACHE/runs/run.XXXXXX")
-trap 'rm -rf "$share"' EXIT
+# qemu's QMP socket: host-only (the guest sees neither the host's /tmp nor this directory),
+# and short, for the 108-byte limit of a socket path.
+monitor_dir=$(mktemp -d /tmp/hbm-lab-qmp.XXXXXX)
+service_pid=
+cleanup() {
+	if [ -n "$service_pid" ]; then
+		kill "$service_pid" 2>/dev/null || true
+		wait "$service_pid" 2>/dev/null || true
+	fi
+	rm -rf "$share" "$monitor_dir"
+}
+trap cleanup EXIT
 case "$share" in *[[:space:]]*) lab_die "run directory '$share' contains white space" ;; esac
 
 # Resolve the command on the host, where PATH and relative paths mean what the caller meant.
@@ -68,6 +102,8 @@ done
 	echo '#!/bin/bash'
 	echo 'export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 	echo 'export HOME=/root LANG=C.UTF-8 HBM_LAB=1'
+	# Named explicitly: the host's own HBM_LAB_* settings are not the guest's business.
+	printf 'export HBM_LAB_SCREENDUMP_DIR=%q HBM_LAB_MACHINE=%q\n' "$share/screendump" "$machine"
 	while IFS='=' read -r name _; do
 		printf 'export %s=%q\n' "$name" "${!name}"
 	done < <(env | grep -E '^(HBM_|GTEST_|ASAN_|UBSAN_|LSAN_|TSAN_)[A-Za-z0-9_]*=' | grep -vE '^HBM_LAB(=|_)')
@@ -93,12 +129,19 @@ cmdline="console=ttyS0 quiet loglevel=3 panic=-1 cma=64M"
 cmdline+=" vkms.enable_writeback=1 vkms.enable_overlay=1 vkms.enable_cursor=1"
 cmdline+=" rdinit=/init hbm.share=$share${extra_dir:+ hbm.extra=$extra_dir} ${HBM_LAB_KERNEL_ARGS:-}"
 
-echo "lab: running $(basename "$cmd") in the guest (timeout ${timeout}s)"
+# The screendump service, started before qemu so that it is ready before the guest runs
+# anything; it connects to the socket at the first request.
+mkdir "$share/screendump"
+python3 "$HBM_LAB_DIR/screendump-service.py" --qmp "$monitor_dir/qmp.sock" --dir "$share/screendump" &
+service_pid=$!
+
+echo "lab: running $(basename "$cmd") in the $machine guest (timeout ${timeout}s)"
 start=$(date +%s)
 set +e
 timeout --kill-after=10 "$timeout" qemu-system-x86_64 \
-	-accel tcg,thread=multi -cpu max -smp 2 -m 1024 \
-	-display none -vga none -nic none -serial stdio -monitor none -no-reboot \
+	-accel tcg,thread=multi -cpu max -smp 2 -m 1024 "${machine_args[@]}" \
+	-display none -nic none -serial stdio -monitor none -no-reboot \
+	-qmp "unix:$monitor_dir/qmp.sock,server=on,wait=off" \
 	-kernel "$kernel" -initrd "$initramfs" -append "$cmdline" \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 	-virtfs "local,path=$share,mount_tag=share,security_model=none,multidevs=remap" \

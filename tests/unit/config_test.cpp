@@ -549,3 +549,35 @@ TEST(RendererLocality, ConfigurationAddsAndTurnsOff)
 	EXPECT_FALSE(hbm::rendererLocality(&both, "amdgpu", "iris").deviceLocal);
 }
 
+
+TEST(Config, ContiguousWithoutIommuIsParsedAndChecked)
+{
+	auto config = parseConfig("[device.cirrus]\nmatch.drm_driver = \"cirrus\"\ncontiguous_without_iommu = true\n", "hbm.toml");
+	ASSERT_TRUE(config) << config.error().message;
+	ASSERT_EQ(config->rules.size(), 1u);
+	EXPECT_TRUE(config->rules[0].contiguousWithoutIommu);
+	EXPECT_FALSE(config->rules[0].contiguous) << "the IOMMU decides, not the rule";
+
+	// The one-line override can say it, and take it back.
+	auto over = parseConfig("", "hbm.toml",
+				"device.c.match.drm_driver=\"cirrus\";device.c.contiguous_without_iommu=true");
+	ASSERT_TRUE(over) << over.error().message;
+	EXPECT_TRUE(over->rules[0].contiguousWithoutIommu);
+	auto off = parseConfig("[device.cirrus]\nmatch.drm_driver = \"cirrus\"\ncontiguous_without_iommu = true\n",
+			       "hbm.toml", "device.cirrus.contiguous_without_iommu=false");
+	ASSERT_TRUE(off) << off.error().message;
+	EXPECT_FALSE(off->rules[0].contiguousWithoutIommu);
+
+	expectError("[device.x]\nmatch.drm_driver = \"cirrus\"\ncontiguous_without_iommu = 1\n", "hbm.toml:3:28:",
+		    "contiguous_without_iommu must be true or false, not an integer (1)");
+	expectError("[device.x]\nmatch.drm_driver = \"cirrus\"\ncontiguous_without_iommu = \"yes\"\n", "hbm.toml:3:28:",
+		    "contiguous_without_iommu must be true or false, not a string");
+	expectError("[device.x]\ncontiguous_without_iommu = true\n", "hbm.toml:1:", "device.x matches nothing");
+	expectError("[device.x]\nmatch.drm_driver = \"cirrus\"\ncontiguous = true\ncontiguous_without_iommu = true\n",
+		    "hbm.toml:4:28:", "device.x gives both contiguous and contiguous_without_iommu = true");
+	expectError("[device.x]\nmatch.drm_driver = \"cirrus\"\ncontiguous_without_mmu = true\n", "hbm.toml:3:",
+		    "unknown key 'contiguous_without_mmu' (match, contiguous, contiguous_without_iommu,");
+	// Declared participants have no sysfs directory to ask: the key is a device rule's.
+	expectError("[participant.c]\nformats = [\"NV12\"]\ncontiguous_without_iommu = true\n", "hbm.toml:3:",
+		    "participant.c: unknown key 'contiguous_without_iommu'");
+}

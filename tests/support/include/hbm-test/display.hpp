@@ -13,9 +13,11 @@
 namespace hbm::test {
 
 /// The display a test or demo drives as a compositor would: a KMS device opened as DRM
-/// master, with the atomic and writeback client capabilities, that shows framebuffers and
-/// reads back what the CRTC composes through the writeback connector (vkms has one with
-/// enable_writeback=1). Master is only to be had when no compositor runs on the device.
+/// master, with the atomic and writeback client capabilities, that shows framebuffers and,
+/// where the device has a writeback connector (vkms with enable_writeback=1), reads back
+/// what the CRTC composes. Any atomic driver works without one (cirrus, virtio_gpu: the
+/// lab reads those back with qemu's screendump, <hbm-test/screendump.hpp>).
+/// Master is only to be had when no compositor runs on the device.
 class Display
 {
 public:
