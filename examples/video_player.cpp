@@ -5,12 +5,14 @@
 // to the decoder only after the display has let go of it. When the stream changes size
 // (the decoder's source-change event), the player negotiates again.
 //
-//   hbm-video-player [--display DRIVER] [--frames N] [--resize-at K] [--copy] [--verify]
+//   hbm-video-player [--display DRIVER] [--frames N] [--resize-at K] [--copy]
+//                    [--verify [--screendump QEMU-ID]]
 //
 // The stream is made first with vicodec's FWHT encoder (N frames at 640x480, from frame K
 // on at 800x600). --copy is the baseline the benchmark compares against: the decoder
 // writes its own (MMAP) buffers and the CPU copies each frame into a scanout buffer.
-// --verify compares every displayed frame, read back from the display (vkms writeback),
+// --verify compares every displayed frame, read back from the display (vkms writeback; in
+// the lab, with --screendump, qemu's screendump of its display device, e.g. "cirrus"),
 // with a reference decode into the decoder's own buffers, pixel for pixel.
 // The last line is the summary: "frames=… fps=… cpu_us_per_frame=… copies=… …".
 //
@@ -33,6 +35,7 @@
 
 #include <hbm/hbm.hpp>
 #include <hbm-test/display.hpp>
+#include <hbm-test/screendump.hpp>
 #include <hbm-test/video.hpp>
 
 using namespace hbm;
@@ -48,6 +51,7 @@ struct Options {
 	uint32_t resizeAt = 0; ///< 0: one size
 	bool copy = false;
 	bool verify = false;
+	std::string screendump; ///< qemu's id of the display device, to read it back by (lab)
 };
 
 int fail(const char *what, const Error &error)
@@ -69,21 +73,36 @@ double cpuSeconds()
 	return double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
-/// Reads back what the display shows and compares it with @expected.
-Result<size_t> mismatchesOnScreen(test::Display &display, Context &context, const test::Frame &expected)
+/// Reads back what the display shows — through vkms's writeback connector, or qemu's
+/// screendump of its cirrus-vga in the lab — and counts the pixels that differ from @expected.
+Result<size_t> mismatchesOnScreen(test::Display &display, Context &context, const test::Frame &expected,
+				   const std::string &qemuDevice)
 {
+	size_t differ = 0;
+	if (!qemuDevice.empty()) {
+		auto screen = test::screendump(qemuDevice);
+		if (!screen)
+			return screen.error();
+		if (screen->width != expected.width || screen->height != expected.height)
+			return Error{EIO, "the screen shows " + std::to_string(screen->width) + "x" +
+						  std::to_string(screen->height) + ", not the frame's size"};
+		for (uint32_t y = 0; y < expected.height; ++y)
+			for (uint32_t x = 0; x < expected.width; ++x)
+				differ += screen->pixel(x, y) != (expected.pixels[size_t(y) * expected.width + x] & 0xffffffu);
+		return differ;
+	}
 	auto capture = context.allocate({expected.width, expected.height, DRM_FORMAT_XRGB8888});
 	if (!capture)
 		return capture.error();
 	auto target = display.device().addFramebuffer(**capture);
 	if (!target)
 		return target.error();
-	if (auto done = display.captureWriteback(*target); !done)
+	if (auto done = display.captureWriteback(*target); !done) // fails naming a display without one
+
 		return done.error();
 	auto read = (*capture)->beginCpuAccess(CpuAccessMode::Read);
 	if (!read)
 		return read.error();
-	size_t differ = 0;
 	const uint32_t stride = (*capture)->layout().planes[0].stride;
 	for (uint32_t y = 0; y < expected.height; ++y) {
 		auto *row = reinterpret_cast<const uint32_t *>(read->plane(0).data() + size_t(y) * stride);
@@ -110,8 +129,10 @@ int main(int argc, char **argv)
 			opt.copy = true;
 		else if (a == "--verify")
 			opt.verify = true;
+		else if (a == "--screendump" && i + 1 < argc)
+			opt.screendump = argv[++i];
 		else {
-			std::fprintf(stderr, "usage: hbm-video-player [--display DRIVER] [--frames N] [--resize-at K] [--copy] [--verify]\n");
+			std::fprintf(stderr, "usage: hbm-video-player [--display DRIVER] [--frames N] [--resize-at K] [--copy] [--verify [--screendump QEMU-ID]]\n");
 			return 2;
 		}
 	}
@@ -290,7 +311,7 @@ int main(int argc, char **argv)
 		if (previous.lease)
 			(void)previous.lease.release();
 		if (opt.verify && shown < reference.size()) {
-			auto differ = mismatchesOnScreen(**display, **context, reference[shown]);
+			auto differ = mismatchesOnScreen(**display, **context, reference[shown], opt.screendump);
 			if (!differ)
 				return differ.error();
 			if (*differ)

@@ -3,7 +3,8 @@
 # into hbm buffers shown on a display, every frame read back from the display and compared
 # with a reference decode into the decoder's own buffers. Runs examples/video_player.cpp:
 #   - zero-copy on vkms, with the stream changing size mid-way (the player renegotiates);
-#   - the copy baseline on vkms (the reference path through the display).
+#   - the copy baseline on vkms (the reference path through the display);
+#   - zero-copy on cirrus, read back by qemu's screendump (tests/lab/run.sh's service).
 # Any mismatch, stall, copy, or a buffer written while on screen fails the run.
 #
 #   player_in_lab.sh PLAYER single-planar|multi-planar
@@ -44,4 +45,10 @@ grep -q "laid out as vicodec capture queue" plan-vkms-zero-copy.log ||
 grep -q "(vicodec, $api)" plan-vkms-zero-copy.log ||
 	{ echo "FAIL: the decoder's queue is not $api: $(grep -o '(vicodec, [a-z-]*)' plan-vkms-zero-copy.log | head -n 1)"; status=1; }
 run vkms-copy --display vkms --frames 12 "${resize[@]}" --verify --copy
+# cirrus (a second display driver, qemu's cirrus-vga): read back by qemu's screendump.
+run cirrus-zero-copy --display cirrus --frames 12 "${resize[@]}" --verify --screendump cirrus
+case "$summary" in
+*" copies=0 "*" written_while_shown=0 "*) ;;
+*) echo "FAIL cirrus-zero-copy: summary '$summary' is not zero-copy"; status=1 ;;
+esac
 exit $status
