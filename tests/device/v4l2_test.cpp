@@ -274,3 +274,67 @@ TEST(V4l2, ASizeTheDecoderWouldChangeIsRefusedWithTheSizeItUses)
 	EXPECT_NE(plan.error().message.find("600x480, but vicodec capture queue"), std::string::npos) << plan.error().message;
 	EXPECT_NE(plan.error().message.find("at 640x480 only"), std::string::npos) << plan.error().message;
 }
+
+// visl, a stateless decoder skeleton with a CAPTURE_MPLANE queue: its NV12 layout is learnt
+// through the multi-planar API, the buffer hbm lays out that way is imported by DMABUF, and
+// visl fills it (a test pattern where a real decoder would put the picture).
+TEST(V4l2, VislCaptureMplaneFillsABufferLaidOutAsItSays)
+{
+	auto visl = V4l2Device::openByDriver("visl", V4l2Queue::Capture);
+	HBM_REQUIRE_DEVICE(visl.ok(), visl ? "" : visl.error().message);
+	ASSERT_TRUE((*visl)->multiplanar(V4l2Queue::Capture)) << "visl speaks the multi-planar API";
+	VideoQueue bitstream(**visl, V4l2Queue::Output), frames(**visl, V4l2Queue::Capture);
+	ASSERT_TRUE(bitstream.setFormat(V4L2_PIX_FMT_FWHT_STATELESS, 640, 480));
+
+	auto queue = (*visl)->participant(V4l2Queue::Capture, 640, 480);
+	ASSERT_TRUE(queue) << queue.error().toString();
+	EXPECT_NE(queue->source.find("multi-planar"), std::string::npos) << queue->source;
+	const Layout *fixed = fixedFor(*queue, DRM_FORMAT_NV12);
+	ASSERT_NE(fixed, nullptr) << queue->source;
+	auto plan = context()->negotiate({640, 480, {DRM_FORMAT_NV12}, 0}, {*queue});
+	ASSERT_TRUE(plan) << plan.error().toString();
+	auto made = context()->allocate(*plan);
+	ASSERT_TRUE(made) << made.error().toString();
+	const Layout &layout = (*made)->layout();
+	EXPECT_EQ(layout.planes[1].offset, fixed->planes[1].offset);
+	{
+		auto cpu = (*made)->beginCpuAccess(CpuAccessMode::Write);
+		ASSERT_TRUE(cpu);
+		for (size_t i : {0, 1})
+			std::memset(cpu->plane(i).data(), 0, cpu->plane(i).size());
+	}
+	auto set = (*visl)->setFormat(V4l2Queue::Capture, layout);
+	ASSERT_TRUE(set) << set.error().toString();
+
+	// One (empty) bitstream buffer in, one frame out: visl runs without a request.
+	auto inputs = bitstream.request(1, V4L2_MEMORY_MMAP);
+	ASSERT_TRUE(inputs) << inputs.error().toString();
+	ASSERT_TRUE(bitstream.queueMmap(0, 1024));
+	auto outputs = frames.request(1, V4L2_MEMORY_DMABUF);
+	ASSERT_TRUE(outputs) << outputs.error().toString();
+	ASSERT_TRUE(frames.queueDmabuf(0, (*made)->planeFd(0).get(), uint32_t(layout.size)));
+	ASSERT_TRUE(bitstream.streamOn());
+	ASSERT_TRUE(frames.streamOn());
+	struct pollfd pfd = {(*visl)->fd(), POLLIN, 0};
+	ASSERT_EQ(::poll(&pfd, 1, 10000), 1) << "visl produced no frame";
+	auto done = frames.dequeue();
+	ASSERT_TRUE(done) << done.error().toString();
+	EXPECT_FALSE(done->flags & V4L2_BUF_FLAG_ERROR);
+	EXPECT_GE(done->bytesUsed, 640u * 480 * 3 / 2);
+
+	// visl drew into hbm's buffer: many distinct luma values, and chroma where hbm put it.
+	auto cpu = (*made)->beginCpuAccess(CpuAccessMode::Read);
+	ASSERT_TRUE(cpu);
+	std::vector<bool> seen(256);
+	size_t distinct = 0, chromaSet = 0;
+	for (uint32_t y = 0; y < 480; ++y)
+		for (uint32_t x = 0; x < 640; ++x) {
+			const uint8_t v = cpu->plane(0).data()[size_t(y) * layout.planes[0].stride + x];
+			distinct += !seen[v];
+			seen[v] = true;
+		}
+	for (uint8_t c : cpu->plane(1))
+		chromaSet += c != 0;
+	EXPECT_GE(distinct, 6u) << "visl did not draw its colour bars (8 luma levels) into the buffer";
+	EXPECT_GT(chromaSet, size_t(640) * 240 / 2) << "the chroma plane is not where visl wrote it";
+}
