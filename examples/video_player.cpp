@@ -35,6 +35,7 @@
 
 #include <hbm/hbm.hpp>
 #include <hbm-test/display.hpp>
+#include <hbm-test/pattern.hpp>
 #include <hbm-test/screendump.hpp>
 #include <hbm-test/video.hpp>
 
@@ -73,12 +74,13 @@ double cpuSeconds()
 	return double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
-/// Reads back what the display shows — through vkms's writeback connector, or qemu's
-/// screendump of its cirrus-vga in the lab — and counts the pixels that differ from @expected.
-Result<size_t> mismatchesOnScreen(test::Display &display, Context &context, const test::Frame &expected,
-				   const std::string &qemuDevice)
+/// Reads back what the display shows — through vkms's writeback connector, or with
+/// @qemuDevice qemu's screendump of it in the lab — and compares it with @expected.
+Result<test::PixelDiff> compareOnScreen(test::Display &display, Context &context, const test::Frame &expected,
+					const std::string &qemuDevice)
 {
-	size_t differ = 0;
+	test::PixelDiff diff;
+	auto want = [&](uint32_t x, uint32_t y) { return expected.pixels[size_t(y) * expected.width + x] & 0xffffffu; };
 	if (!qemuDevice.empty()) {
 		auto screen = test::screendump(qemuDevice);
 		if (!screen)
@@ -88,8 +90,8 @@ Result<size_t> mismatchesOnScreen(test::Display &display, Context &context, cons
 						  std::to_string(screen->height) + ", not the frame's size"};
 		for (uint32_t y = 0; y < expected.height; ++y)
 			for (uint32_t x = 0; x < expected.width; ++x)
-				differ += screen->pixel(x, y) != (expected.pixels[size_t(y) * expected.width + x] & 0xffffffu);
-		return differ;
+				diff.add(x, y, screen->pixel(x, y), want(x, y));
+		return diff;
 	}
 	auto capture = context.allocate({expected.width, expected.height, DRM_FORMAT_XRGB8888});
 	if (!capture)
@@ -98,7 +100,6 @@ Result<size_t> mismatchesOnScreen(test::Display &display, Context &context, cons
 	if (!target)
 		return target.error();
 	if (auto done = display.captureWriteback(*target); !done) // fails naming a display without one
-
 		return done.error();
 	auto read = (*capture)->beginCpuAccess(CpuAccessMode::Read);
 	if (!read)
@@ -107,9 +108,9 @@ Result<size_t> mismatchesOnScreen(test::Display &display, Context &context, cons
 	for (uint32_t y = 0; y < expected.height; ++y) {
 		auto *row = reinterpret_cast<const uint32_t *>(read->plane(0).data() + size_t(y) * stride);
 		for (uint32_t x = 0; x < expected.width; ++x)
-			differ += (row[x] & 0xffffffu) != (expected.pixels[size_t(y) * expected.width + x] & 0xffffffu);
+			diff.add(x, y, row[x] & 0xffffffu, want(x, y));
 	}
-	return differ;
+	return diff;
 }
 
 } // namespace
@@ -311,12 +312,13 @@ int main(int argc, char **argv)
 		if (previous.lease)
 			(void)previous.lease.release();
 		if (opt.verify && shown < reference.size()) {
-			auto differ = mismatchesOnScreen(**display, **context, reference[shown], opt.screendump);
-			if (!differ)
-				return differ.error();
-			if (*differ)
-				std::fprintf(stderr, "frame %zu: %zu pixels differ from the reference decode\n", shown, *differ);
-			mismatched += *differ != 0;
+			auto diff = compareOnScreen(**display, **context, reference[shown], opt.screendump);
+			if (!diff)
+				return diff.error();
+			if (auto same = diff->result("differ from the reference decode", "expected"); !same) {
+				std::fprintf(stderr, "frame %zu: %s\n", shown, same.error().message.c_str());
+				++mismatched;
+			}
 		}
 		++shown;
 		if (!opt.copy && pool) {

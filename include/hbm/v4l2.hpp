@@ -59,6 +59,12 @@ public:
 	};
 	Result<Format> format(V4l2Queue queue) const;
 
+	/// Sets @queue's format as V4L2 names it (VIDIOC_S_FMT of @v4l2Format at @width x
+	/// @height; @sizeImage for a coded format, 0: the driver's choice): a decoder's OUTPUT
+	/// (bitstream) queue. What the driver chose, unchecked.
+	Result<Format> setPixelFormat(V4l2Queue queue, uint32_t v4l2Format, uint32_t width, uint32_t height,
+				      uint32_t sizeImage = 0);
+
 	/// Sets @queue to @layout's format, size and stride (VIDIOC_S_FMT) and checks that the
 	/// driver kept all three and needs no more than @layout.size bytes. A driver that
 	/// would change any is refused (EINVAL) naming the queue, what was asked and what it

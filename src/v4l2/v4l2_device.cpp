@@ -182,18 +182,10 @@ std::string fourccName(uint32_t v4l2)
 	return out;
 }
 
-/// What the driver would do with one format (VIDIOC_TRY_FMT: nothing is changed).
-struct Tried {
-	uint32_t width = 0, height = 0;
-	uint32_t bytesPerLine = 0; ///< of memory plane 0
-	uint32_t sizeImage = 0;    ///< of memory plane 0
-	uint32_t memoryPlanes = 1;
-};
-
-/// TRY_FMT of @pixelformat at @width x @height asking for @bytesPerLine (0: the driver's
-/// own); nullopt when the driver answers with another format (it has no such format).
-std::optional<Tried> tryFormat(int fd, uint32_t type, bool mplane, uint32_t pixelformat, uint32_t width,
-			       uint32_t height, uint32_t bytesPerLine)
+/// A v4l2_format asking for @pixelformat at @width x @height, @bytesPerLine (0: the
+/// driver's own) and @sizeImage (0: its choice) of one memory plane, over either API.
+struct v4l2_format formatRequest(uint32_t type, bool mplane, uint32_t pixelformat, uint32_t width, uint32_t height,
+				 uint32_t bytesPerLine, uint32_t sizeImage)
 {
 	struct v4l2_format fmt = {};
 	fmt.type = type;
@@ -204,24 +196,54 @@ std::optional<Tried> tryFormat(int fd, uint32_t type, bool mplane, uint32_t pixe
 		fmt.fmt.pix_mp.field = V4L2_FIELD_NONE;
 		fmt.fmt.pix_mp.num_planes = 1;
 		fmt.fmt.pix_mp.plane_fmt[0].bytesperline = bytesPerLine;
+		fmt.fmt.pix_mp.plane_fmt[0].sizeimage = sizeImage;
 	} else {
 		fmt.fmt.pix.width = width;
 		fmt.fmt.pix.height = height;
 		fmt.fmt.pix.pixelformat = pixelformat;
 		fmt.fmt.pix.field = V4L2_FIELD_NONE;
 		fmt.fmt.pix.bytesperline = bytesPerLine;
+		fmt.fmt.pix.sizeimage = sizeImage;
 	}
+	return fmt;
+}
+
+/// What @fmt says, over either API.
+V4l2Device::Format formatOf(const struct v4l2_format &fmt, bool mplane)
+{
+	V4l2Device::Format out;
+	if (mplane) {
+		out.v4l2Format = fmt.fmt.pix_mp.pixelformat;
+		out.width = fmt.fmt.pix_mp.width;
+		out.height = fmt.fmt.pix_mp.height;
+		out.bytesPerLine = fmt.fmt.pix_mp.plane_fmt[0].bytesperline;
+		out.sizeImage = fmt.fmt.pix_mp.plane_fmt[0].sizeimage;
+		out.memoryPlanes = fmt.fmt.pix_mp.num_planes;
+	} else {
+		out.v4l2Format = fmt.fmt.pix.pixelformat;
+		out.width = fmt.fmt.pix.width;
+		out.height = fmt.fmt.pix.height;
+		out.bytesPerLine = fmt.fmt.pix.bytesperline;
+		out.sizeImage = fmt.fmt.pix.sizeimage;
+	}
+	out.drmFormat = V4l2Device::drmFormat(out.v4l2Format);
+	return out;
+}
+
+using Tried = V4l2Device::Format;
+
+/// What the driver would do with @pixelformat (VIDIOC_TRY_FMT: nothing is changed);
+/// nullopt when it answers with another format (it has no such format).
+std::optional<Tried> tryFormat(int fd, uint32_t type, bool mplane, uint32_t pixelformat, uint32_t width,
+			       uint32_t height, uint32_t bytesPerLine)
+{
+	struct v4l2_format fmt = formatRequest(type, mplane, pixelformat, width, height, bytesPerLine, 0);
 	if (retryingIoctl(fd, VIDIOC_TRY_FMT, &fmt) != 0)
 		return std::nullopt;
-	if (mplane) {
-		if (fmt.fmt.pix_mp.pixelformat != pixelformat)
-			return std::nullopt;
-		return Tried{fmt.fmt.pix_mp.width, fmt.fmt.pix_mp.height, fmt.fmt.pix_mp.plane_fmt[0].bytesperline,
-			     fmt.fmt.pix_mp.plane_fmt[0].sizeimage, fmt.fmt.pix_mp.num_planes};
-	}
-	if (fmt.fmt.pix.pixelformat != pixelformat)
+	Tried tried = formatOf(fmt, mplane);
+	if (tried.v4l2Format != pixelformat)
 		return std::nullopt;
-	return Tried{fmt.fmt.pix.width, fmt.fmt.pix.height, fmt.fmt.pix.bytesperline, fmt.fmt.pix.sizeimage, 1};
+	return tried;
 }
 
 /// The layout a driver's answer implies for DRM format @drm: planes packed one after
@@ -341,23 +363,19 @@ Result<V4l2Device::Format> V4l2Device::format(V4l2Queue queue) const
 	if (int ret = retryingIoctl(d_->fd.get(), VIDIOC_G_FMT, &fmt); ret < 0)
 		return makeError(-ret, "%s %s queue (%s): VIDIOC_G_FMT failed", d_->path.c_str(),
 				 queue == V4l2Queue::Capture ? "capture" : "output", d_->driver.c_str());
-	Format out;
-	if (mplane) {
-		out.v4l2Format = fmt.fmt.pix_mp.pixelformat;
-		out.width = fmt.fmt.pix_mp.width;
-		out.height = fmt.fmt.pix_mp.height;
-		out.bytesPerLine = fmt.fmt.pix_mp.plane_fmt[0].bytesperline;
-		out.sizeImage = fmt.fmt.pix_mp.plane_fmt[0].sizeimage;
-		out.memoryPlanes = fmt.fmt.pix_mp.num_planes;
-	} else {
-		out.v4l2Format = fmt.fmt.pix.pixelformat;
-		out.width = fmt.fmt.pix.width;
-		out.height = fmt.fmt.pix.height;
-		out.bytesPerLine = fmt.fmt.pix.bytesperline;
-		out.sizeImage = fmt.fmt.pix.sizeimage;
-	}
-	out.drmFormat = drmFormat(out.v4l2Format);
-	return out;
+	return formatOf(fmt, mplane);
+}
+
+Result<V4l2Device::Format> V4l2Device::setPixelFormat(V4l2Queue queue, uint32_t v4l2Format, uint32_t width,
+						      uint32_t height, uint32_t sizeImage)
+{
+	const bool mplane = multiplanar(queue);
+	struct v4l2_format fmt = formatRequest(bufType(queue, mplane), mplane, v4l2Format, width, height, 0, sizeImage);
+	if (int ret = retryingIoctl(d_->fd.get(), VIDIOC_S_FMT, &fmt); ret < 0)
+		return makeError(-ret, "%s %s queue (%s): VIDIOC_S_FMT of %s %ux%u failed", d_->path.c_str(),
+				 queue == V4l2Queue::Capture ? "capture" : "output", d_->driver.c_str(),
+				 fourccName(v4l2Format).c_str(), width, height);
+	return formatOf(fmt, mplane);
 }
 
 Result<V4l2Device::Format> V4l2Device::setFormat(V4l2Queue queue, const Layout &layout)
@@ -368,28 +386,13 @@ Result<V4l2Device::Format> V4l2Device::setFormat(V4l2Queue queue, const Layout &
 	if (!pixelformat || layout.planes.empty())
 		return makeError(EINVAL, "%s %s queue (%s): %s has no V4L2 pixel format", d_->path.c_str(), qname,
 				 d_->driver.c_str(), formatName(layout.format).c_str());
-	struct v4l2_format fmt = {};
-	fmt.type = bufType(queue, mplane);
-	if (mplane) {
-		fmt.fmt.pix_mp.width = layout.width;
-		fmt.fmt.pix_mp.height = layout.height;
-		fmt.fmt.pix_mp.pixelformat = pixelformat;
-		fmt.fmt.pix_mp.field = V4L2_FIELD_NONE;
-		fmt.fmt.pix_mp.num_planes = 1;
-		fmt.fmt.pix_mp.plane_fmt[0].bytesperline = layout.planes[0].stride;
-	} else {
-		fmt.fmt.pix.width = layout.width;
-		fmt.fmt.pix.height = layout.height;
-		fmt.fmt.pix.pixelformat = pixelformat;
-		fmt.fmt.pix.field = V4L2_FIELD_NONE;
-		fmt.fmt.pix.bytesperline = layout.planes[0].stride;
-	}
+	struct v4l2_format fmt =
+		formatRequest(bufType(queue, mplane), mplane, pixelformat, layout.width, layout.height, layout.planes[0].stride, 0);
 	if (int ret = retryingIoctl(d_->fd.get(), VIDIOC_S_FMT, &fmt); ret < 0)
 		return makeError(-ret, "%s %s queue (%s): VIDIOC_S_FMT of %s %ux%u failed", d_->path.c_str(), qname,
 				 d_->driver.c_str(), formatName(layout.format).c_str(), layout.width, layout.height);
-	auto got = format(queue);
-	if (!got)
-		return got.error();
+	const Format chosen = formatOf(fmt, mplane);
+	const Format *got = &chosen;
 	if (got->v4l2Format != pixelformat || got->width != layout.width || got->height != layout.height ||
 	    got->bytesPerLine != layout.planes[0].stride || got->sizeImage > layout.size || got->memoryPlanes != 1)
 		return makeError(EINVAL,
@@ -399,7 +402,7 @@ Result<V4l2Device::Format> V4l2Device::setFormat(V4l2Queue queue, const Layout &
 				 layout.height, layout.planes[0].stride, (unsigned long long)layout.size,
 				 fourccName(got->v4l2Format).c_str(), got->width, got->height, got->bytesPerLine,
 				 got->sizeImage, got->memoryPlanes);
-	return got;
+	return chosen;
 }
 
 } // namespace hbm

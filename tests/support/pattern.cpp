@@ -78,27 +78,22 @@ Result<void> verifyTestPattern(const CpuAccess &access, const Layout &layout)
 		return c.error();
 	const uint8_t *base = access.plane(0).data();
 	const uint32_t stride = layout.planes[0].stride;
-	uint64_t wrong = 0;
-	uint32_t firstX = 0, firstY = 0, firstGot = 0, firstWant = 0;
+	PixelDiff diff;
 	for (uint32_t y = 0; y < layout.height; ++y) {
 		auto *row = reinterpret_cast<const uint32_t *>(base + uint64_t(y) * stride);
-		for (uint32_t x = 0; x < layout.width; ++x) {
-			uint32_t want = expected(*c, x, y, layout.width, layout.height);
-			uint32_t got = row[x] & 0x00ffffffu;
-			if (got != want && wrong++ == 0) {
-				firstX = x;
-				firstY = y;
-				firstGot = got;
-				firstWant = want;
-			}
-		}
+		for (uint32_t x = 0; x < layout.width; ++x)
+			diff.add(x, y, row[x] & 0x00ffffffu, expected(*c, x, y, layout.width, layout.height));
 	}
-	if (wrong)
-		return makeError(EIO, "%llu of %llu pixels differ from the test pattern; first at (%u,%u): 0x%06x, expected 0x%06x",
-				 static_cast<unsigned long long>(wrong),
-				 static_cast<unsigned long long>(uint64_t(layout.width) * layout.height),
-				 firstX, firstY, firstGot, firstWant);
-	return {};
+	return diff.result("differ from the test pattern", "expected");
+}
+
+Result<void> PixelDiff::result(const char *what, const char *wantIs) const
+{
+	if (!wrong)
+		return {};
+	return makeError(EIO, "%llu of %llu pixels %s; first at (%u,%u): 0x%06x, %s 0x%06x",
+			 static_cast<unsigned long long>(wrong), static_cast<unsigned long long>(total), what, x, y, got,
+			 wantIs, want);
 }
 
 } // namespace hbm::test

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The guest side of the lab's screendump service (tests/lab/screendump-service.py says the
 // protocol): a request file in the shared directory, an answer file back, a PPM parsed.
+#include <hbm-test/pattern.hpp>
 #include <hbm-test/screendump.hpp>
 
 #include <atomic>
@@ -211,29 +212,15 @@ Result<void> compareWithScreen(const CpuAccess &access, const Layout &layout, co
 	const uint32_t stride = layout.planes[0].stride;
 	if (plane.size() < uint64_t(stride) * layout.height)
 		return makeError(EINVAL, "access does not cover a %ux%u image", layout.width, layout.height);
-	uint64_t wrong = 0;
-	uint32_t firstX = 0, firstY = 0, firstGot = 0, firstWant = 0;
+	PixelDiff diff;
 	for (uint32_t y = 0; y < layout.height; ++y) {
 		const auto *row = reinterpret_cast<const uint32_t *>(plane.data() + uint64_t(y) * stride);
 		for (uint32_t x = 0; x < layout.width; ++x) {
 			const uint32_t p = row[x];
-			const uint32_t want = ((p >> r) & 0xff) << 16 | ((p >> g) & 0xff) << 8 | ((p >> b) & 0xff);
-			const uint32_t got = screen.pixel(x, y);
-			if (got != want && wrong++ == 0) {
-				firstX = x;
-				firstY = y;
-				firstGot = got;
-				firstWant = want;
-			}
+			diff.add(x, y, screen.pixel(x, y), ((p >> r) & 0xff) << 16 | ((p >> g) & 0xff) << 8 | ((p >> b) & 0xff));
 		}
 	}
-	if (wrong)
-		return makeError(EIO, "%llu of %llu pixels on the screen differ from the buffer; first at (%u,%u): "
-				 "0x%06x, the buffer holds 0x%06x",
-				 static_cast<unsigned long long>(wrong),
-				 static_cast<unsigned long long>(uint64_t(layout.width) * layout.height), firstX, firstY,
-				 firstGot, firstWant);
-	return {};
+	return diff.result("on the screen differ from the buffer", "the buffer holds");
 }
 
 } // namespace hbm::test

@@ -42,8 +42,8 @@ const char *queueName(uint32_t type)
 
 } // namespace
 
-VideoQueue::VideoQueue(const V4l2Device &device, hbm::V4l2Queue which)
-	: fd_(device.fd()), type_(bufType(which, device.multiplanar(which))), mplane_(device.multiplanar(which))
+VideoQueue::VideoQueue(V4l2Device &device, hbm::V4l2Queue which)
+	: device_(device), which_(which), fd_(device.fd()), type_(bufType(which, device.multiplanar(which))), mplane_(device.multiplanar(which))
 {
 }
 
@@ -66,41 +66,7 @@ void VideoQueue::unmapAll()
 Result<V4l2Device::Format> VideoQueue::setFormat(uint32_t pixelformat, uint32_t width, uint32_t height,
 						 uint32_t sizeImage)
 {
-	struct v4l2_format fmt = {};
-	fmt.type = type_;
-	if (mplane_) {
-		fmt.fmt.pix_mp.width = width;
-		fmt.fmt.pix_mp.height = height;
-		fmt.fmt.pix_mp.pixelformat = pixelformat;
-		fmt.fmt.pix_mp.field = V4L2_FIELD_NONE;
-		fmt.fmt.pix_mp.num_planes = 1;
-		fmt.fmt.pix_mp.plane_fmt[0].sizeimage = sizeImage;
-	} else {
-		fmt.fmt.pix.width = width;
-		fmt.fmt.pix.height = height;
-		fmt.fmt.pix.pixelformat = pixelformat;
-		fmt.fmt.pix.field = V4L2_FIELD_NONE;
-		fmt.fmt.pix.sizeimage = sizeImage;
-	}
-	if (int ret = retryingIoctl(fd_, VIDIOC_S_FMT, &fmt); ret < 0)
-		return makeError(-ret, "VIDIOC_S_FMT of the %s queue failed", queueName(type_));
-	V4l2Device::Format out;
-	if (mplane_) {
-		out.v4l2Format = fmt.fmt.pix_mp.pixelformat;
-		out.width = fmt.fmt.pix_mp.width;
-		out.height = fmt.fmt.pix_mp.height;
-		out.bytesPerLine = fmt.fmt.pix_mp.plane_fmt[0].bytesperline;
-		out.sizeImage = fmt.fmt.pix_mp.plane_fmt[0].sizeimage;
-		out.memoryPlanes = fmt.fmt.pix_mp.num_planes;
-	} else {
-		out.v4l2Format = fmt.fmt.pix.pixelformat;
-		out.width = fmt.fmt.pix.width;
-		out.height = fmt.fmt.pix.height;
-		out.bytesPerLine = fmt.fmt.pix.bytesperline;
-		out.sizeImage = fmt.fmt.pix.sizeimage;
-	}
-	out.drmFormat = V4l2Device::drmFormat(out.v4l2Format);
-	return out;
+	return device_.setPixelFormat(which_, pixelformat, width, height, sizeImage);
 }
 
 Result<uint32_t> VideoQueue::request(uint32_t count, uint32_t memory)
@@ -357,7 +323,7 @@ Result<std::vector<uint8_t>> encodeFwht(const std::vector<Frame> &frames)
 	return stream;
 }
 
-StatefulDecoder::StatefulDecoder(const V4l2Device &device, const std::vector<uint8_t> &stream)
+StatefulDecoder::StatefulDecoder(V4l2Device &device, const std::vector<uint8_t> &stream)
 	: device_(device), stream_(stream), bitstream_(device, hbm::V4l2Queue::Output),
 	  capture_(device, hbm::V4l2Queue::Capture)
 {

@@ -19,13 +19,12 @@ namespace hbm::test {
 class VideoQueue
 {
 public:
-	VideoQueue(const V4l2Device &device, hbm::V4l2Queue which);
+	VideoQueue(V4l2Device &device, hbm::V4l2Queue which);
 	~VideoQueue();
 	VideoQueue(const VideoQueue &) = delete;
 	VideoQueue &operator=(const VideoQueue &) = delete;
 
-	/// VIDIOC_S_FMT of @pixelformat at @width x @height (@sizeImage for coded formats, 0:
-	/// the driver's choice); what the driver chose.
+	/// V4l2Device::setPixelFormat() of this queue.
 	Result<V4l2Device::Format> setFormat(uint32_t pixelformat, uint32_t width, uint32_t height, uint32_t sizeImage = 0);
 	/// VIDIOC_REQBUFS of @count buffers of @memory (V4L2_MEMORY_MMAP: also mapped); the
 	/// count the driver gave. 0 frees them.
@@ -56,6 +55,8 @@ private:
 	};
 	void unmapAll();
 
+	V4l2Device &device_;
+	hbm::V4l2Queue which_;
 	int fd_;
 	uint32_t type_;
 	bool mplane_;
@@ -72,7 +73,7 @@ private:
 class StatefulDecoder
 {
 public:
-	StatefulDecoder(const V4l2Device &device, const std::vector<uint8_t> &stream);
+	StatefulDecoder(V4l2Device &device, const std::vector<uint8_t> &stream);
 	Result<void> start();
 
 	enum class Step { Frame, SourceChange, End };
@@ -88,7 +89,7 @@ public:
 	const V4l2Device &device() const { return device_; }
 
 private:
-	const V4l2Device &device_;
+	V4l2Device &device_;
 	const std::vector<uint8_t> &stream_;
 	VideoQueue bitstream_, capture_;
 	uint32_t inputs_ = 0, nextInput_ = 0, freeInputs_ = 0;
