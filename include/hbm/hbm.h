@@ -274,6 +274,11 @@ HBM_EXPORT int hbm_participant_create_for_kms_plane_type(int drm_fd, enum hbm_pl
 /* Queue @queue of the V4L2 device @v4l2_fd (borrowed) for
  * @width x @height: the formats VIDIOC_ENUM_FMT lists that have DRM fourccs. Refused if
  * the queue cannot import dma-bufs. */
+/* Sets queue @queue of the V4L2 device @v4l2_fd (borrowed) to @buffer's format, size and
+ * stride (VIDIOC_S_FMT) and checks the driver kept them and needs no more bytes than the
+ * buffer has: then the buffer can be queued by V4L2_MEMORY_DMABUF. -EINVAL naming the
+ * queue, what was asked and what the driver chose when it would change any. */
+HBM_EXPORT int hbm_v4l2_set_format(int v4l2_fd, enum hbm_v4l2_queue queue, const struct hbm_buffer *buffer);
 HBM_EXPORT int hbm_participant_create_for_v4l2(int v4l2_fd, enum hbm_v4l2_queue queue, uint32_t width, uint32_t height,
 					       struct hbm_participant **out);
 /* The participant `[participant.NAME]` of @ctx's configuration. -ENOENT lists those declared. */

@@ -6,8 +6,10 @@
 #include <drm_fourcc.h>
 
 #include <hbm/share.hpp>
+#include <hbm/v4l2.hpp>
 
 #include "c_api_private.hpp"
+#include "error.hpp"
 
 // hbm_buffer_allocate() passes usage bits straight through: the two enums must agree.
 static_assert(uint32_t(HBM_USAGE_SCANOUT) == uint32_t(hbm::UsageScanout) && uint32_t(HBM_USAGE_RENDER) == uint32_t(hbm::UsageRender) &&
@@ -188,6 +190,21 @@ int hbm_buffer_check(const struct hbm_buffer *buffer, const struct hbm_participa
 		return fail(EINVAL, "hbm_buffer_check: buffer and participant must not be NULL");
 	auto checked = buffer->buffer->check(participant->participant);
 	return checked ? 0 : fail(checked.error());
+}
+
+int hbm_v4l2_set_format(int v4l2_fd, enum hbm_v4l2_queue queue, const struct hbm_buffer *buffer)
+{
+	static const char *const function = "hbm_v4l2_set_format";
+	if (!buffer || !buffer->buffer)
+		return fail(EINVAL, "%s: buffer must not be NULL", function);
+	if (queue != HBM_V4L2_CAPTURE && queue != HBM_V4L2_OUTPUT)
+		return fail(EINVAL, "%s: %u is not a queue (HBM_V4L2_CAPTURE, HBM_V4L2_OUTPUT)", function, uint32_t(queue));
+	auto device = hbm::V4l2Device::fromFd(v4l2_fd);
+	if (!device)
+		return fail(hbm::withContext(device.error(), function));
+	auto set = (*device)->setFormat(queue == HBM_V4L2_CAPTURE ? hbm::V4l2Queue::Capture : hbm::V4l2Queue::Output,
+					buffer->buffer->layout());
+	return set ? 0 : fail(hbm::withContext(set.error(), function));
 }
 
 int hbm_buffer_begin_cpu_access(struct hbm_buffer *buffer, enum hbm_cpu_access_mode mode,

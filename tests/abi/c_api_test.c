@@ -4,13 +4,18 @@
  * extensible structs, participants, descriptions, pools and leases, user data and the log
  * handler — and what bad input gets. Device-only steps run where a dma-buf allocator
  * exists (the lab). */
+/* POSIX for O_CLOEXEC and the struct timespec linux/videodev2.h uses. */
+#define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
+
+#include <linux/videodev2.h>
 
 #include <drm_fourcc.h>
 #include <hbm/hbm.h>
@@ -339,6 +344,77 @@ static void check_user_data_and_log(void)
 	CHECK(hbm_kms_remove_framebuffer(NULL, 1) == -EINVAL);
 }
 
+/* vicodec's stateful decoder (its OUTPUT queue takes FWHT), or -1. */
+static int open_fwht_decoder(void)
+{
+	for (int i = 0; i < 32; ++i) {
+		char path[32];
+		snprintf(path, sizeof(path), "/dev/video%d", i);
+		int fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		struct v4l2_fmtdesc desc;
+		memset(&desc, 0, sizeof(desc));
+		desc.type = V4L2_BUF_TYPE_VIDEO_OUTPUT;
+		if (ioctl(fd, VIDIOC_ENUM_FMT, &desc) == 0 && desc.pixelformat == V4L2_PIX_FMT_FWHT)
+			return fd;
+		close(fd);
+	}
+	return -1;
+}
+
+/* A decoder that fixes its layout (the lab's vicodec): a buffer hbm laid out alone is
+ * refused by the check and by the queue, naming both; one negotiated with the queue's
+ * participant is taken as it is. */
+static void check_v4l2_layouts(struct hbm_context *ctx, const char *allocator)
+{
+	const uint32_t xrgb = DRM_FORMAT_XRGB8888;
+	struct hbm_participant *queue = NULL;
+	struct hbm_buffer *alone = NULL, *negotiated = NULL;
+	struct hbm_description *description = NULL;
+	struct hbm_request request = {0};
+	int fd = open_fwht_decoder();
+	if (fd < 0) {
+		printf("c-api: no vicodec decoder here, V4L2 steps not run (the lab runs them)\n");
+		CHECK(getenv("HBM_LAB") == NULL || strcmp(getenv("HBM_LAB"), "1") != 0);
+		return;
+	}
+	CHECK(hbm_participant_create_for_v4l2(fd, HBM_V4L2_CAPTURE, 680, 480, &queue) == 0);
+	CHECK(hbm_buffer_allocate(ctx, 680, 480, xrgb, allocator, NULL, 0, HBM_USAGE_CPU_WRITE, &alone) == 0);
+	if (queue && alone) {
+		CHECK(hbm_buffer_check(alone, queue) == -EINVAL);
+		CHECK(hbm_last_reason() == HBM_REASON_FIXED_STRIDE);
+		CONTAINS(hbm_last_error(), "writes rows 2720 bytes apart");
+		CHECK(hbm_v4l2_set_format(fd, HBM_V4L2_CAPTURE, alone) == -EINVAL);
+		CONTAINS(hbm_last_error(), "does not take the buffer's layout");
+	}
+	request.size = sizeof(request);
+	request.width = 680;
+	request.height = 480;
+	request.formats = &xrgb;
+	request.format_count = 1;
+	CHECK(hbm_description_create(ctx, &request, &description) == 0);
+	if (description && queue) {
+		CHECK(hbm_description_attach(description, queue) == 0);
+		CHECK(hbm_description_allocate(description, &negotiated) == 0);
+	}
+	if (negotiated) {
+		CHECK(hbm_buffer_check(negotiated, queue) == 0);
+		CHECK(hbm_v4l2_set_format(fd, HBM_V4L2_CAPTURE, negotiated) == 0);
+	}
+	CHECK(hbm_v4l2_set_format(fd, HBM_V4L2_CAPTURE, NULL) == -EINVAL);
+	CHECK(hbm_v4l2_set_format(-1, HBM_V4L2_CAPTURE, negotiated ? negotiated : alone) == -EBADF);
+	if (negotiated)
+		hbm_buffer_unref(negotiated);
+	if (description)
+		hbm_description_destroy(description);
+	if (alone)
+		hbm_buffer_unref(alone);
+	if (queue)
+		hbm_participant_destroy(queue);
+	close(fd);
+}
+
 /* Descriptions, plans, refusals, pools and leases on dma-buf memory (the lab). */
 static void check_descriptions_and_pools(struct hbm_context *ctx)
 {
@@ -546,6 +622,7 @@ int main(void)
 		hbm_buffer_unref(imported);
 		hbm_buffer_unref(buffer);
 		check_descriptions_and_pools(ctx);
+		check_v4l2_layouts(ctx, dmabuf_allocator);
 	} else {
 		printf("c-api: no dma-heap here, device steps not run (the lab runs them)\n");
 	}
