@@ -197,13 +197,11 @@ int hbm_v4l2_set_format(int v4l2_fd, enum hbm_v4l2_queue queue, const struct hbm
 	static const char *const function = "hbm_v4l2_set_format";
 	if (!buffer || !buffer->buffer)
 		return fail(EINVAL, "%s: buffer must not be NULL", function);
-	if (queue != HBM_V4L2_CAPTURE && queue != HBM_V4L2_OUTPUT)
-		return fail(EINVAL, "%s: %u is not a queue (HBM_V4L2_CAPTURE, HBM_V4L2_OUTPUT)", function, uint32_t(queue));
-	auto device = hbm::V4l2Device::fromFd(v4l2_fd);
-	if (!device)
-		return fail(hbm::withContext(device.error(), function));
-	auto set = (*device)->setFormat(queue == HBM_V4L2_CAPTURE ? hbm::V4l2Queue::Capture : hbm::V4l2Queue::Output,
-					buffer->buffer->layout());
+	std::shared_ptr<hbm::V4l2Device> device;
+	hbm::V4l2Queue which;
+	if (int err = v4l2QueueOf(function, v4l2_fd, queue, device, which))
+		return err;
+	auto set = device->setFormat(which, buffer->buffer->layout());
 	return set ? 0 : fail(hbm::withContext(set.error(), function));
 }
 

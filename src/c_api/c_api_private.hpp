@@ -18,6 +18,7 @@
 #include <hbm/hbm.h>
 #include <hbm/kms.hpp>
 #include <hbm/pool.hpp>
+#include <hbm/v4l2.hpp>
 
 namespace hbm::capi {
 
@@ -82,6 +83,11 @@ struct PoolBuffers {
 int fail(const Error &error);
 /// Records a failure that is not a refusal.
 int fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/// Queue @queue of the V4L2 device @fd (borrowed, duplicated) for @function: 0 with
+/// @device and @which set, or fail()'s -errno (an unknown queue, a bad or non-V4L2 fd).
+int v4l2QueueOf(const char *function, int fd, enum hbm_v4l2_queue queue, std::shared_ptr<V4l2Device> &device,
+		V4l2Queue &which);
 
 /// A new view of @buffer with one reference.
 hbm_buffer *wrap(std::shared_ptr<Buffer> buffer);

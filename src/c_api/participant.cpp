@@ -78,6 +78,23 @@ T tighter(T a, T b)
 
 } // namespace
 
+namespace hbm::capi {
+
+int v4l2QueueOf(const char *function, int fd, enum hbm_v4l2_queue queue, std::shared_ptr<V4l2Device> &device,
+		V4l2Queue &which)
+{
+	if (queue != HBM_V4L2_CAPTURE && queue != HBM_V4L2_OUTPUT)
+		return fail(EINVAL, "%s: %u is not a queue (HBM_V4L2_CAPTURE, HBM_V4L2_OUTPUT)", function, uint32_t(queue));
+	auto opened = V4l2Device::fromFd(fd);
+	if (!opened)
+		return fail(withContext(opened.error(), function));
+	device = std::move(*opened);
+	which = queue == HBM_V4L2_CAPTURE ? V4l2Queue::Capture : V4l2Queue::Output;
+	return 0;
+}
+
+} // namespace hbm::capi
+
 extern "C" {
 
 int hbm_participant_create_for_kms_plane(int drm_fd, uint32_t plane_id, struct hbm_participant **out)
@@ -123,13 +140,11 @@ int hbm_participant_create_for_v4l2(int v4l2_fd, enum hbm_v4l2_queue queue, uint
 	static const char *const function = "hbm_participant_create_for_v4l2";
 	if (!out)
 		return fail(EINVAL, "%s: out is NULL", function);
-	if (queue != HBM_V4L2_CAPTURE && queue != HBM_V4L2_OUTPUT)
-		return fail(EINVAL, "%s: %u is not a queue (HBM_V4L2_CAPTURE, HBM_V4L2_OUTPUT)", function, uint32_t(queue));
-	auto device = hbm::V4l2Device::fromFd(v4l2_fd);
-	if (!device)
-		return fail(hbm::withContext(device.error(), function));
-	auto participant = (*device)->participant(queue == HBM_V4L2_CAPTURE ? hbm::V4l2Queue::Capture : hbm::V4l2Queue::Output,
-						  width, height);
+	std::shared_ptr<hbm::V4l2Device> device;
+	hbm::V4l2Queue which;
+	if (int err = v4l2QueueOf(function, v4l2_fd, queue, device, which))
+		return err;
+	auto participant = device->participant(which, width, height);
 	if (!participant)
 		return fail(hbm::withContext(participant.error(), function));
 	return give(std::move(*participant), out);
