@@ -222,20 +222,6 @@ Result<std::shared_ptr<V4l2Device>> openVideoByFormat(hbm::V4l2Queue queue, uint
 			 seen.empty() ? "no /dev/video*" : seen.c_str());
 }
 
-Result<uint32_t> takeEvent(const V4l2Device &device, int timeoutMs)
-{
-	struct pollfd pfd = {device.fd(), POLLPRI, 0};
-	int n = ::poll(&pfd, 1, timeoutMs);
-	if (n < 0)
-		return makeError(errno, "poll of %s failed", device.path().c_str());
-	if (n == 0)
-		return makeError(ETIMEDOUT, "%s sent no event within %d ms", device.path().c_str(), timeoutMs);
-	struct v4l2_event ev = {};
-	if (int ret = retryingIoctl(device.fd(), VIDIOC_DQEVENT, &ev); ret < 0)
-		return makeError(-ret, "VIDIOC_DQEVENT of %s failed", device.path().c_str());
-	return ev.type;
-}
-
 namespace {
 
 Result<void> subscribe(const V4l2Device &device, uint32_t type)

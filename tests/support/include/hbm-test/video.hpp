@@ -121,8 +121,5 @@ Result<std::vector<Frame>> decodeFwhtReference(const std::vector<uint8_t> &strea
 /// queue: a stateful FWHT decoder).
 Result<std::shared_ptr<V4l2Device>> openVideoByFormat(hbm::V4l2Queue queue, uint32_t pixelformat);
 
-/// Waits up to @timeoutMs for an event of @device and takes it: V4L2_EVENT_* type, or
-/// ETIMEDOUT.
-Result<uint32_t> takeEvent(const V4l2Device &device, int timeoutMs);
 
 } // namespace hbm::test
