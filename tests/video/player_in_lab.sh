@@ -21,7 +21,7 @@ run() {
 	shift
 	echo "== $name: $*"
 	local out
-	out=$(timeout 240 "$player" "$@" 2>&1)
+	out=$(timeout -k 10 240 "$player" "$@" 2>&1)
 	local rc=$?
 	echo "$out" | grep -v '^plan: ' | tail -n 20
 	echo "$out" | grep '^plan: ' | head -n 40 >"plan-$name.log"
