@@ -127,14 +127,6 @@ Result<Plan> negotiate(const Request &request, const std::vector<Participant> &p
 		return refusalError(ENODEV, Refusal{what, {r}, advice({}, *combined, allocators, false)});
 	}
 
-	// A format whose layout a participant fixed is laid out that way, or not at all.
-	auto rulesFor = [&](uint32_t format) {
-		LinearRules rules = linear;
-		if (const Layout *fixed = fixedLayout(*combined, format))
-			rules.fixed = *fixed;
-		return rules;
-	};
-
 	std::vector<Rejection> tried;
 	bool formatFailed = true;
 	for (uint32_t format : request.formats) {
@@ -158,6 +150,11 @@ Result<Plan> negotiate(const Request &request, const std::vector<Participant> &p
 			continue;
 		}
 		formatFailed = false;
+		// A format whose layout a participant fixed is laid out that way, or not at all.
+		const Layout *fixed = fixedLayout(*combined, format);
+		LinearRules rules = linear;
+		if (fixed)
+			rules.fixed = *fixed;
 
 		// Every allocator is asked; the best modifier class wins (a vendor layout, then
 		// LINEAR, then the implicit one), and among equals the first in rank order.
@@ -182,7 +179,7 @@ Result<Plan> negotiate(const Request &request, const std::vector<Participant> &p
 			Candidate candidate{request.width, request.height, format, modifier, nullptr};
 			std::optional<Layout> layout;
 			if (modifier == DRM_FORMAT_MOD_LINEAR && !usable.empty()) {
-				auto made = linearLayout(format, request.width, request.height, rulesFor(format));
+				auto made = linearLayout(format, request.width, request.height, rules);
 				if (!made) {
 					Rejection r;
 					r.reason = RejectReason::LayoutImpossible;
@@ -222,13 +219,11 @@ Result<Plan> negotiate(const Request &request, const std::vector<Participant> &p
 						 : "RAM ends at " + hex(physicalTop)) +
 					", below the limit " + hex(c.placement.addressLimit) + " of " + joined(by, " and "));
 		}
-		const LinearRules rules = rulesFor(format);
-		if (rules.fixed)
+		if (fixed)
 			trace.push_back("laid out as " +
-					joinedBy(combined->setBy.fixedLayouts[size_t(fixedLayout(*combined, format) -
-										   c.fixedLayouts.data())],
+					joinedBy(combined->setBy.fixedLayouts[size_t(fixed - c.fixedLayouts.data())],
 						 [](const ParticipantIdentity &id) { return identityName(id); }, " and ") +
-					" fixed it: " + describeLayout(*rules.fixed));
+					" fixed it: " + describeLayout(*fixed));
 		return PlanBuilder::make(request.width, request.height, request.usage, format, modifier, rules, c.placement,
 					 a.name, std::move(trace));
 	}
