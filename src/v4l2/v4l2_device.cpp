@@ -19,6 +19,7 @@
 #include <hbm/unique_fd.hpp>
 
 #include "device_nodes.hpp"
+#include "v4l2_private.hpp"
 #include "error.hpp"
 #include "iommu.hpp"
 #include "kernel_ioctl.hpp"
@@ -127,30 +128,38 @@ Result<std::shared_ptr<V4l2Device>> V4l2Device::adopt(UniqueFd fd, const std::st
 	return std::shared_ptr<V4l2Device>(new V4l2Device(std::move(d)));
 }
 
-Result<std::shared_ptr<V4l2Device>> V4l2Device::openByDriver(const std::string &driver, V4l2Queue queue)
+Result<std::shared_ptr<V4l2Device>> firstV4l2Device(const std::function<bool(const V4l2Device &)> &wanted,
+						    const std::string &what)
 {
-	const std::vector<std::string> nodes = deviceNodes("/dev", "video");
-	const uint32_t want = (queue == V4l2Queue::Capture ? (V4L2_CAP_VIDEO_CAPTURE | V4L2_CAP_VIDEO_CAPTURE_MPLANE)
-							  : (V4L2_CAP_VIDEO_OUTPUT | V4L2_CAP_VIDEO_OUTPUT_MPLANE)) |
-			      V4L2_CAP_VIDEO_M2M | V4L2_CAP_VIDEO_M2M_MPLANE;
 	std::string seen;
 	std::optional<Error> unopened; // the first node that could not be asked, and why
-	for (const std::string &node : nodes) {
-		auto dev = open(node);
+	for (const std::string &node : deviceNodes("/dev", "video")) {
+		auto dev = V4l2Device::open(node);
 		if (!dev) {
 			if (!unopened)
 				unopened = dev.error();
 			continue;
 		}
 		seen += (seen.empty() ? "" : ", ") + node + " (" + (*dev)->driverName() + ")";
-		if ((*dev)->driverName() == driver && ((*dev)->d_->caps & want) && ((*dev)->d_->caps & V4L2_CAP_STREAMING))
+		if (wanted(**dev))
 			return dev;
 	}
 	// A node that could not be asked may be the one: its failure is the answer then.
-	return makeError(unopened ? unopened->code : ENODEV, "no V4L2 %s device with driver '%s' (found: %s)%s%s",
-			 queue == V4l2Queue::Capture ? "capture" : "output", driver.c_str(),
+	return makeError(unopened ? unopened->code : ENODEV, "no V4L2 %s (found: %s)%s%s", what.c_str(),
 			 seen.empty() ? "no /dev/video*" : seen.c_str(), unopened ? "; not asked: " : "",
 			 unopened ? unopened->toString().c_str() : "");
+}
+
+Result<std::shared_ptr<V4l2Device>> V4l2Device::openByDriver(const std::string &driver, V4l2Queue queue)
+{
+	const uint32_t want = (queue == V4l2Queue::Capture ? (V4L2_CAP_VIDEO_CAPTURE | V4L2_CAP_VIDEO_CAPTURE_MPLANE)
+							  : (V4L2_CAP_VIDEO_OUTPUT | V4L2_CAP_VIDEO_OUTPUT_MPLANE)) |
+			      V4L2_CAP_VIDEO_M2M | V4L2_CAP_VIDEO_M2M_MPLANE;
+	return firstV4l2Device(
+		[&](const V4l2Device &dev) {
+			return dev.driverName() == driver && (dev.d_->caps & want) && (dev.d_->caps & V4L2_CAP_STREAMING);
+		},
+		stringf("%s device with driver '%s'", queue == V4l2Queue::Capture ? "capture" : "output", driver.c_str()));
 }
 
 V4l2Device::V4l2Device(std::unique_ptr<Private> d) : d_(std::move(d)) {}

@@ -12,7 +12,7 @@
 
 #include <linux/videodev2.h>
 
-#include "device_nodes.hpp"
+#include "v4l2/v4l2_private.hpp"
 #include "error.hpp"
 #include "kernel_ioctl.hpp"
 #include "string_format.hpp"
@@ -200,26 +200,21 @@ Frame movingPicture(uint32_t width, uint32_t height, uint32_t index)
 
 Result<std::shared_ptr<V4l2Device>> openVideoByFormat(hbm::V4l2Queue queue, uint32_t pixelformat)
 {
-	std::string seen;
-	for (const std::string &node : deviceNodes("/dev", "video")) {
-		auto dev = V4l2Device::open(node);
-		if (!dev)
-			continue;
-		seen += (seen.empty() ? "" : ", ") + node + " (" + (*dev)->driverName() + ")";
-		const uint32_t type = bufType(queue, (*dev)->multiplanar(queue));
-		for (uint32_t i = 0;; ++i) {
-			struct v4l2_fmtdesc desc = {};
-			desc.index = i;
-			desc.type = type;
-			if (retryingIoctl((*dev)->fd(), VIDIOC_ENUM_FMT, &desc) != 0)
-				break;
-			if (desc.pixelformat == pixelformat)
-				return dev;
-		}
-	}
-	return makeError(ENODEV, "no V4L2 device whose %s queue takes %.4s (found: %s)",
-			 queue == hbm::V4l2Queue::Capture ? "capture" : "output", reinterpret_cast<const char *>(&pixelformat),
-			 seen.empty() ? "no /dev/video*" : seen.c_str());
+	return firstV4l2Device(
+		[&](const V4l2Device &dev) {
+			const uint32_t type = bufType(queue, dev.multiplanar(queue));
+			for (uint32_t i = 0;; ++i) {
+				struct v4l2_fmtdesc desc = {};
+				desc.index = i;
+				desc.type = type;
+				if (retryingIoctl(dev.fd(), VIDIOC_ENUM_FMT, &desc) != 0)
+					return false;
+				if (desc.pixelformat == pixelformat)
+					return true;
+			}
+		},
+		stringf("device whose %s queue takes %.4s", queue == hbm::V4l2Queue::Capture ? "capture" : "output",
+			reinterpret_cast<const char *>(&pixelformat)));
 }
 
 namespace {
