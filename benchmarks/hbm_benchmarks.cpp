@@ -25,6 +25,7 @@
 #include "bare_share.hpp"
 
 #include "dma_buf.hpp"
+#include "negotiation_private.hpp"
 
 namespace {
 
@@ -319,7 +320,7 @@ void BM_PoolVsFreshAllocation(benchmark::State &state)
 		state.SkipWithError("no dma-heap:system plan");
 		return;
 	}
-	auto pool = hbm::BufferPool::create(context(), *plan, 2);
+	auto pool = hbm::BufferPool::create(context(), {1920, 1080, {format}}, {}, 2);
 	// Fill the pool first: what is measured is reuse, not the pool's first allocation
 	// (which, averaged into the loop, made an 8 MiB pool look 40x slower than it is).
 	if (!(*pool)->acquire()) {

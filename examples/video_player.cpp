@@ -231,15 +231,12 @@ int main(int argc, char **argv)
 				return queue.error();
 			participants.push_back(std::move(*queue));
 		}
-		auto plan = (*context)->negotiate(request, participants);
-		if (!plan)
-			return plan.error();
-		for (const std::string &line : plan->trace())
-			std::printf("plan: %s\n", line.c_str());
-		auto made = BufferPool::create(*context, *plan, kPoolSize);
+		auto made = BufferPool::create(*context, request, participants, kPoolSize);
 		if (!made)
 			return made.error();
 		pool = *made;
+		for (const std::string &line : pool->plan().trace())
+			std::printf("plan: %s\n", line.c_str());
 		if (opt.copy) {
 			// The decoder's own buffers, XBGR32 (XRGB8888 in DRM's words).
 			auto set = frames.setFormat(V4L2_PIX_FMT_XBGR32, now->width, now->height);

@@ -320,7 +320,9 @@ int main(int argc, char **argv)
 		       plan->placement().localTo ? devName(plan->placement().localTo).c_str() : "any");
 		for (const auto &line : plan->trace())
 			printf("trace: %s\n", line.c_str());
-		auto p = hbm::BufferPool::create(context, *plan, opt.buffers);
+		// The pool negotiates again for the participants the plan was made for (the tranche
+		// that could be served), and checks every buffer it makes against them.
+		auto p = hbm::BufferPool::create(context, request, plan->participants(), opt.buffers);
 		if (!p)
 			return fail("pool: " + p.error().toString());
 		pool = *p;

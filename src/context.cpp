@@ -14,8 +14,8 @@
 #include "backends/region/region_allocator.hpp"
 #include "buffer_private.hpp"
 #include "description_private.hpp"
-#include "plan_builder.hpp"
 #include "context_private.hpp"
+#include "negotiation_private.hpp"
 #include "error.hpp"
 #include "hbm_config.h"
 #include "log.hpp"
@@ -32,7 +32,8 @@ LogCategory logContext("context");
 } // namespace
 
 struct Context::Private {
-	std::vector<std::unique_ptr<Allocator>> allocators;
+	/// Shared with the plans negotiated from them: a plan names its allocator by handle.
+	std::vector<std::shared_ptr<Allocator>> allocators;
 	std::vector<std::string> notes;
 	Config config;
 };
@@ -41,7 +42,8 @@ std::shared_ptr<Context> ContextFactory::create(std::vector<std::unique_ptr<Allo
 						std::vector<std::string> notes)
 {
 	auto d = std::make_unique<Context::Private>();
-	d->allocators = std::move(allocators);
+	for (auto &a : allocators)
+		d->allocators.push_back(std::move(a));
 	d->notes = std::move(notes);
 	return std::shared_ptr<Context>(new Context(std::move(d)));
 }
@@ -147,10 +149,26 @@ std::vector<std::string> Context::probeNotes() const
 
 namespace {
 
-/// Context::allocate(), with what the caller knows of the buffer already (the plan and its
-/// participants) going into the Buffer as it is made.
-Result<std::shared_ptr<Buffer>> allocateImpl(Context::Private &d, const BufferDesc &desc, const AllocationOptions &options,
-					     Provenance *known)
+/// One allocation from @a, traced, built into a Buffer with what the caller knew of it
+/// (the plan and its participants, moved from @known; may be null).
+Result<std::shared_ptr<Buffer>> allocateFrom(Allocator &a, const AllocationRequest &request, Provenance *known)
+{
+	const auto start = trace::enabled() ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
+	auto allocation = a.allocate(request);
+	if (!allocation)
+		return allocation.error();
+	uint64_t traceId = 0;
+	if (trace::enabled())
+		traceId = trace::recordAllocate(
+			request.width, request.height, request.format, allocation->layout.size, a.info().name,
+			uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
+					 .count()));
+	// Built in place: the provenance is the allocator's facts and what the caller knew.
+	return BufferFactory::fromAllocation(*allocation, a.info(), known, traceId);
+}
+
+/// Context::allocate() without a plan.
+Result<std::shared_ptr<Buffer>> allocateImpl(Context::Private &d, const BufferDesc &desc, const AllocationOptions &options)
 {
 	auto what = [&] {
 		return stringf("%ux%u %s", desc.width, desc.height, formatName(desc.format).c_str());
@@ -170,22 +188,7 @@ Result<std::shared_ptr<Buffer>> allocateImpl(Context::Private &d, const BufferDe
 	request.modifiers = options.modifiers; // a view: options outlive the request
 	request.linear = options.linear;
 	request.usage = options.usage;
-
-	auto make = [&](Allocator &a) -> Result<std::shared_ptr<Buffer>> {
-		const auto start = trace::enabled() ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
-		auto allocation = a.allocate(request);
-		if (!allocation)
-			return allocation.error();
-		uint64_t traceId = 0;
-		if (trace::enabled())
-			traceId = trace::recordAllocate(
-				desc.width, desc.height, desc.format, allocation->layout.size, a.info().name,
-				uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() -
-											   start)
-						 .count()));
-		// Built in place: the provenance is the allocator's facts and what the caller knew.
-		return BufferFactory::fromAllocation(*allocation, a.info(), known, traceId);
-	};
+	auto make = [&](Allocator &a) { return allocateFrom(a, request, nullptr); };
 
 	std::string_view named = options.allocator;
 	if (named.empty())
@@ -227,12 +230,13 @@ Result<std::shared_ptr<Buffer>> allocateImpl(Context::Private &d, const BufferDe
 
 Result<std::shared_ptr<Buffer>> Context::allocate(const BufferDesc &desc, const AllocationOptions &options)
 {
-	return allocateImpl(*d_, desc, options, nullptr);
+	return allocateImpl(*d_, desc, options);
 }
 
 Result<Plan> Context::negotiate(const Request &request, const std::vector<Participant> &participants) const
 {
 	std::vector<AllocatorInfo> candidates = allocators();
+	std::vector<std::shared_ptr<Allocator>> handles = d_->allocators; // parallel to candidates
 	std::string kindNote;
 	if (!request.kind.empty()) {
 		auto kind = std::find_if(d_->config.kinds.begin(), d_->config.kinds.end(),
@@ -249,14 +253,17 @@ Result<Plan> Context::negotiate(const Request &request, const std::vector<Partic
 		} else {
 			// The kind's allocators, in its order; those this machine lacks are noted.
 			std::vector<AllocatorInfo> ordered;
+			std::vector<std::shared_ptr<Allocator>> orderedHandles;
 			std::vector<std::string> missing;
 			for (const std::string &name : kind->allocators) {
 				auto a = std::find_if(candidates.begin(), candidates.end(),
 						      [&](const AllocatorInfo &x) { return x.name == name; });
-				if (a == candidates.end())
+				if (a == candidates.end()) {
 					missing.push_back(name);
-				else
+				} else {
 					ordered.push_back(*a);
+					orderedHandles.push_back(handles[size_t(a - candidates.begin())]);
+				}
 			}
 			if (ordered.empty()) {
 				const std::string lacking = joined(missing);
@@ -265,59 +272,54 @@ Result<Plan> Context::negotiate(const Request &request, const std::vector<Partic
 						 request.kind.c_str(), d_->config.origin.c_str(), lacking.c_str(), present.c_str());
 			}
 			candidates = std::move(ordered);
+			handles = std::move(orderedHandles);
 			kindNote = "kind '" + request.kind + "' of " + d_->config.origin + ": allocators in its order";
 			for (const std::string &m : missing)
 				kindNote += "; " + m + " is not present here";
 		}
 	}
 	auto plan = hbm::negotiate(request, withRules(participants), candidates, systemRamTop());
-	if (plan && !kindNote.empty())
+	if (!plan)
+		return plan;
+	PlanBuilder::bind(*plan, handles[PlanBuilder::state(*plan)->allocatorIndex], participants);
+	if (!kindNote.empty())
 		PlanBuilder::prependTrace(*plan, kindNote);
 	return plan;
 }
 
-namespace {
-
-AllocationOptions optionsFor(const Plan &plan)
-{
-	AllocationOptions options;
-	options.allocator = plan.allocator().empty() ? std::string("(none: an empty plan)") : plan.allocator();
-	options.modifiers = {plan.modifier()};
-	options.linear = plan.linear();
-	options.usage = plan.usage();
-	return options;
-}
-
-} // namespace
-
 Result<std::shared_ptr<Buffer>> Context::allocate(const Plan &plan)
 {
-	return ContextFactory::allocatePlan(*this, plan, {});
+	return allocatePlan(plan);
 }
 
-Result<std::shared_ptr<Buffer>> ContextFactory::allocatePlan(Context &context, const Plan &plan,
-							     std::vector<Participant> participants)
+Result<std::shared_ptr<Buffer>> allocatePlan(const Plan &plan)
 {
+	const PlanState *state = PlanBuilder::state(plan);
+	if (!state || !state->allocator)
+		return makeError(EINVAL, "an empty plan: only a context's negotiation makes one an allocator accepts");
+	AllocationRequest request;
+	request.width = plan.width();
+	request.height = plan.height();
+	request.format = plan.format();
+	const uint64_t modifier = plan.modifier();
+	request.modifiers = {&modifier, 1};
+	request.linear = plan.linear();
+	request.usage = plan.usage();
 	Provenance known;
 	known.plan = plan;
-	known.participants = std::move(participants);
-	auto buffer = allocateImpl(*context.d_, {plan.width(), plan.height(), plan.format()}, optionsFor(plan), &known);
+	known.participants = plan.participants();
+	auto buffer = allocateFrom(*state->allocator, request, &known);
 	if (!buffer)
 		return withContext(buffer.error(), "allocating the negotiated plan");
 	// The allocator seam promised the plan's image; the one check confirms that what it
-	// laid out (GBM chooses its own strides) suits every participant.
+	// laid out (GBM chooses its own strides) suits every participant the plan was made for.
 	const Buffer::Private &made = BufferFactory::state(**buffer);
-	if (!made.participants.empty()) {
-		auto combined = combineConstraints(context.withRules(made.participants));
-		if (!combined)
-			return combined.error();
-		const Layout &l = made.layout;
-		Candidate candidate{l.width, l.height, l.format, l.modifier, &l};
-		if (auto rejected = checkCandidate(*combined, storageCapabilities(made), candidate, systemRamTop()))
-			return refusalError(EPROTO, Refusal{plan.allocator() + " made a buffer the participants cannot use",
-							    {std::move(*rejected)},
-							    "report this: the allocator broke the plan"});
-	}
+	const Layout &l = made.layout;
+	Candidate candidate{l.width, l.height, l.format, l.modifier, &l};
+	if (auto rejected = checkCandidate(state->combined, storageCapabilities(made), candidate, state->physicalTop))
+		return refusalError(EPROTO, Refusal{plan.allocator() + " made a buffer the participants cannot use",
+						    {std::move(*rejected)},
+						    "report this: the allocator broke the plan"});
 	return buffer;
 }
 

@@ -14,12 +14,13 @@ struct ContextFactory {
 	/// A context over exactly these allocators, in this order (tests: fakes at the seam).
 	static std::shared_ptr<Context> create(std::vector<std::unique_ptr<Allocator>> allocators,
 					       std::vector<std::string> notes = {});
-
-	/// Allocates @plan for @participants (BufferDescription::allocate()), and checks what
-	/// the allocator laid out against them.
-	static Result<std::shared_ptr<Buffer>> allocatePlan(Context &context, const Plan &plan,
-							    std::vector<Participant> participants);
 };
+
+/// Storage for @plan from the allocator it is bound to, and the one check of what that
+/// allocator laid out against the participants the plan was made for (EPROTO when it
+/// broke the plan). Every path from a plan to storage comes here: Context::allocate(),
+/// BufferDescription::allocate(), BufferPool, the C ABI and the Wayland client through them.
+Result<std::shared_ptr<Buffer>> allocatePlan(const Plan &plan);
 
 /// This machine's allocators in preference order, and notes on devices left out.
 std::vector<std::unique_ptr<Allocator>> probeAllocators(std::vector<std::string> *notes);

@@ -95,7 +95,7 @@ Result<std::shared_ptr<Buffer>> BufferDescription::allocate()
 	std::lock_guard lock(d_->mutex);
 	if (d_->buffer)
 		return d_->buffer;
-	auto made = ContextFactory::allocatePlan(*d_->context, d_->plan, d_->participants);
+	auto made = allocatePlan(d_->plan);
 	if (!made)
 		return made.error();
 	d_->buffer = std::move(*made);

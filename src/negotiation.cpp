@@ -2,7 +2,7 @@
 // Negotiation: the participants' constraints are combined, then each requested format
 // (in the caller's order) is tried against each allocator (in rank order) until one can
 // honour everything. Every rejection is kept as data, so a refusal explains itself.
-#include <hbm/negotiation.hpp>
+#include "negotiation_private.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -15,7 +15,6 @@
 
 #include "constraint_check.hpp"
 #include "error.hpp"
-#include "plan_builder.hpp"
 #include "string_format.hpp"
 
 namespace hbm {
@@ -90,6 +89,23 @@ std::string advice(const std::vector<Rejection> &tried, const Combined &combined
 
 } // namespace
 
+const std::vector<Participant> &Plan::participants() const
+{
+	static const std::vector<Participant> kNone;
+	return state_ ? state_->participants : kNone;
+}
+
+const Constraints &Plan::constraints() const
+{
+	static const Constraints kNone;
+	return state_ ? state_->combined.constraints : kNone;
+}
+
+const Layout *Plan::layout() const
+{
+	return state_ && state_->layout ? &*state_->layout : nullptr;
+}
+
 Result<Plan> negotiate(const Request &request, const std::vector<Participant> &participants,
 		       const std::vector<AllocatorInfo> &allocators, uint64_t physicalTop)
 {
@@ -161,6 +177,7 @@ Result<Plan> negotiate(const Request &request, const std::vector<Participant> &p
 		struct Accepted {
 			const AllocatorInfo *allocator;
 			uint64_t modifier;
+			std::optional<Layout> layout;
 		};
 		std::optional<Accepted> best;
 		auto rankOf = [](uint64_t m) {
@@ -198,7 +215,7 @@ Result<Plan> negotiate(const Request &request, const std::vector<Participant> &p
 			if (best)
 				trace.push_back("preferred " + modifierName(modifier) + " from " + a.name + " to " +
 						modifierName(best->modifier) + " from " + best->allocator->name);
-			best = Accepted{&a, modifier};
+			best = Accepted{&a, modifier, std::move(layout)};
 			if (rankOf(modifier) == 0)
 				break;
 		}
@@ -224,8 +241,15 @@ Result<Plan> negotiate(const Request &request, const std::vector<Participant> &p
 					joinedBy(combined->setBy.fixedLayouts[size_t(fixed - c.fixedLayouts.data())],
 						 [](const ParticipantIdentity &id) { return identityName(id); }, " and ") +
 					" fixed it: " + describeLayout(*fixed));
-		return PlanBuilder::make(request.width, request.height, request.usage, format, modifier, rules, c.placement,
-					 a.name, std::move(trace));
+		Placement placement = c.placement;
+		auto state = std::make_shared<PlanState>();
+		state->participants = participants;
+		state->combined = std::move(*combined);
+		state->layout = std::move(best->layout);
+		state->allocatorIndex = size_t(&a - allocators.data());
+		state->physicalTop = physicalTop;
+		return PlanBuilder::make(request.width, request.height, request.usage, format, modifier, rules,
+					 placement, a.name, std::move(trace), std::move(state));
 	}
 
 	std::string fix = advice(tried, *combined, allocators, formatFailed);

@@ -7,6 +7,7 @@
 
 #include <hbm/context.hpp>
 
+#include "context_private.hpp"
 #include "error.hpp"
 #include "log.hpp"
 
@@ -17,8 +18,7 @@ LogCategory logPool("pool");
 }
 
 struct BufferPool::State {
-	std::shared_ptr<Context> context;
-	Plan plan;
+	Plan plan; ///< bound to its allocator: the pool needs no context after creation
 	size_t maxBuffers = 0;
 	mutable std::mutex mutex;
 	struct Slot {
@@ -28,18 +28,18 @@ struct BufferPool::State {
 	std::vector<Slot> slots; ///< guarded by mutex
 };
 
-Result<std::shared_ptr<BufferPool>> BufferPool::create(std::shared_ptr<Context> context, const Plan &plan,
-						       size_t maxBuffers)
+Result<std::shared_ptr<BufferPool>> BufferPool::create(std::shared_ptr<Context> context, const Request &request,
+						       const std::vector<Participant> &participants, size_t maxBuffers)
 {
 	if (!context)
 		return makeError(EINVAL, "a buffer pool needs a context");
 	if (maxBuffers == 0)
 		return makeError(EINVAL, "a buffer pool needs room for at least one buffer");
-	if (plan.allocator().empty())
-		return makeError(EINVAL, "a buffer pool needs a negotiated plan (this one is empty)");
+	auto plan = context->negotiate(request, participants);
+	if (!plan)
+		return plan.error();
 	auto state = std::make_shared<State>();
-	state->context = std::move(context);
-	state->plan = plan;
+	state->plan = std::move(*plan);
 	state->maxBuffers = maxBuffers;
 	return std::shared_ptr<BufferPool>(new BufferPool(std::move(state)));
 }
@@ -78,7 +78,7 @@ Result<Lease> BufferPool::acquire()
 			return makeError(EBUSY,
 					 "all %zu buffers of the pool are in use: %zu leased, %zu still referenced after their lease (CPU access, framebuffer, copies), %zu held by devices (fences pending)",
 					 state_->slots.size(), leased, referenced, fenced);
-		auto made = state_->context->allocate(state_->plan);
+		auto made = allocatePlan(state_->plan);
 		if (!made)
 			return withContext(made.error(), "growing the buffer pool");
 		state_->slots.push_back({std::move(*made), false});

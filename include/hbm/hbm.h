@@ -475,7 +475,8 @@ HBM_EXPORT int hbm_buffer_receive(int socket, struct hbm_buffer **out);
 
 /* ---- Pools and leases (a swapchain) ----------------------------------------------------- */
 
-/* A pool of at most @max_buffers buffers of @description's plan as it stands. */
+/* A pool of at most @max_buffers buffers for @description's request and participants as
+ * they stand: negotiated now, and every buffer it makes is checked against them. */
 HBM_EXPORT int hbm_pool_create(struct hbm_description *description, uint32_t max_buffers,
 			       struct hbm_pool **out);
 /* The same for @request negotiated with @participants (none: any device-importable layout). */

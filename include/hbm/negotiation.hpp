@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -26,9 +27,16 @@ struct Request {
 	std::string kind;
 };
 
+struct PlanState;
+
 /// The negotiated result: one layout and placement every participant accepts, the
-/// allocator to make it, and how it was chosen. Only negotiation makes one: a caller can
-/// read a plan and hand it back, not forge or edit it.
+/// allocator to make it, and how it was chosen. Only a Context negotiates one (and so only
+/// a context's allocators can be in it): a caller can read a plan and hand it back, not
+/// forge or edit it. A plan carries what it was negotiated for — the participants, their
+/// combined constraints and the allocator itself — so whatever turns it into storage
+/// (Context::allocate(), a BufferPool, BufferDescription::allocate(), the Wayland client,
+/// the C ABI) checks what the allocator really made against them. Copies are cheap and
+/// share one immutable state.
 class HBM_EXPORT Plan
 {
 public:
@@ -49,6 +57,19 @@ public:
 	/// One line per decision, for logs and `hbm plan`.
 	const std::vector<std::string> &trace() const { return trace_; }
 
+	/// The participants it was negotiated for, as they were given (the configuration's
+	/// device rules apply on top of them).
+	const std::vector<Participant> &participants() const;
+	/// Their constraints combined, with the configuration's rules: what the allocation is
+	/// checked against.
+	const Constraints &constraints() const;
+	/// The layout hbm computed, where it lays the image out itself (memory from a heap,
+	/// udmabuf or a region; a layout a participant fixed); null where the allocator lays it
+	/// out (GBM, dumb buffers): that layout is checked when it is made.
+	const Layout *layout() const;
+	/// No negotiation made it.
+	bool empty() const { return state_ == nullptr; }
+
 private:
 	friend struct PlanBuilder;
 	uint32_t width_ = 0;
@@ -60,15 +81,7 @@ private:
 	Placement placement_;
 	std::string allocator_;
 	std::vector<std::string> trace_;
+	std::shared_ptr<const PlanState> state_;
 };
-
-/// Picks format, modifier, alignment and allocator for @request from what the
-/// @participants accept and the @allocators declare (a pure function: no device is
-/// touched). A refusal carries every rejection as data (Error::refusal): the reason, the
-/// participants that set the limit, the values — and a sentence naming them and the fix.
-/// @physicalTop is the highest physical address of system RAM (0: unknown), which decides
-/// whether memory from a scattered heap can honour an address limit.
-HBM_EXPORT Result<Plan> negotiate(const Request &request, const std::vector<Participant> &participants,
-				  const std::vector<AllocatorInfo> &allocators, uint64_t physicalTop = 0);
 
 } // namespace hbm

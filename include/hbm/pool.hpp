@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <vector>
 
 #include <hbm/buffer.hpp>
 #include <hbm/export.h>
@@ -48,13 +49,17 @@ private:
 
 /// Recycles buffers of one plan (a swapchain): acquire() hands out a Lease. Thread-safe.
 /// Destroying the pool with leases out is allowed: each leased buffer lives until its
-/// lease goes.
+/// lease goes. A pool is made from what a description holds — the request and the
+/// participants — and negotiates its plan itself: every buffer it makes is checked
+/// against them, and each carries them (Buffer::participants()).
 class HBM_EXPORT BufferPool
 {
 public:
-	/// A pool of at most @maxBuffers buffers made from @plan.
-	static Result<std::shared_ptr<BufferPool>> create(std::shared_ptr<Context> context, const Plan &plan,
-							  size_t maxBuffers);
+	/// A pool of at most @maxBuffers buffers of @request, for @participants: @context
+	/// negotiates the plan now (a refusal is its Error::refusal), and buffers are made
+	/// from it as they are needed.
+	static Result<std::shared_ptr<BufferPool>> create(std::shared_ptr<Context> context, const Request &request,
+							  const std::vector<Participant> &participants, size_t maxBuffers);
 	~BufferPool();
 	BufferPool(const BufferPool &) = delete;
 	BufferPool &operator=(const BufferPool &) = delete;

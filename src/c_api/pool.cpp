@@ -53,10 +53,10 @@ hbm_buffer *viewFor(PoolBuffers &buffers, const std::shared_ptr<PoolBuffers> &ow
 	return view;
 }
 
-int createPool(const char *function, std::shared_ptr<Context> context, const Plan &plan, uint32_t maxBuffers,
-	       hbm_pool **out)
+int createPool(const char *function, std::shared_ptr<Context> context, const hbm::Request &request,
+	       const std::vector<hbm::Participant> &participants, uint32_t maxBuffers, hbm_pool **out)
 {
-	auto pool = BufferPool::create(std::move(context), plan, maxBuffers);
+	auto pool = BufferPool::create(std::move(context), request, participants, maxBuffers);
 	if (!pool)
 		return fail(withContext(pool.error(), function));
 	*out = new hbm_pool{std::move(*pool), std::make_shared<PoolBuffers>()};
@@ -92,7 +92,8 @@ int hbm_pool_create(struct hbm_description *description, uint32_t max_buffers, s
 {
 	if (!description || !out)
 		return fail(EINVAL, "hbm_pool_create: description and out must not be NULL");
-	return createPool("hbm_pool_create", description->context, description->description->plan(), max_buffers, out);
+	const hbm::BufferDescription &d = *description->description;
+	return createPool("hbm_pool_create", description->context, d.request(), d.participants(), max_buffers, out);
 }
 
 int hbm_pool_create_for_request(struct hbm_context *ctx, const struct hbm_request *request,
@@ -111,10 +112,7 @@ int hbm_pool_create_for_request(struct hbm_context *ctx, const struct hbm_reques
 			return fail(EINVAL, "%s: participant %u is NULL", function, i);
 		all.push_back(participants[i]->participant);
 	}
-	auto plan = ctx->context->negotiate(r, all);
-	if (!plan)
-		return fail(plan.error());
-	return createPool(function, ctx->context, *plan, max_buffers, out);
+	return createPool(function, ctx->context, r, all, max_buffers, out);
 }
 
 void hbm_pool_destroy(struct hbm_pool *pool)

@@ -10,6 +10,7 @@
 #include <hbm/hbm.hpp>
 
 #include "device_test.hpp"
+#include "negotiation_private.hpp"
 #include "system_memory.hpp"
 
 using namespace hbm;

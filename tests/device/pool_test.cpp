@@ -22,10 +22,8 @@ TEST(Pool, RecyclesReleasedBuffersButNotOnesDevicesHold)
 	HBM_REQUIRE_DEVICE(!allocatorFor("system").empty(), "no system dma-heap");
 	SwSyncTimeline timeline;
 	HBM_REQUIRE_DEVICE(timeline.isValid(), "no sw_sync timeline");
-	auto plan = context()->negotiate({1920, 1080, {DRM_FORMAT_XRGB8888}}, {});
-	ASSERT_TRUE(plan) << plan.error().message;
-	auto pool = BufferPool::create(context(), *plan, 2);
-	ASSERT_TRUE(pool);
+	auto pool = BufferPool::create(context(), {1920, 1080, {DRM_FORMAT_XRGB8888}}, {}, 2);
+	ASSERT_TRUE(pool) << pool.error().message;
 
 	Buffer *first = nullptr;
 	{
@@ -71,10 +69,8 @@ TEST(Pool, RecyclesReleasedBuffersButNotOnesDevicesHold)
 TEST(Pool, ASlotReturnsOnlyWhenEverythingMadeFromTheLeaseIsGone)
 {
 	HBM_REQUIRE_DEVICE(!allocatorFor("system").empty(), "no system dma-heap");
-	auto plan = context()->negotiate({256, 256, {DRM_FORMAT_XRGB8888}}, {});
-	ASSERT_TRUE(plan) << plan.error().message;
-	auto pool = BufferPool::create(context(), *plan, 1);
-	ASSERT_TRUE(pool);
+	auto pool = BufferPool::create(context(), {256, 256, {DRM_FORMAT_XRGB8888}}, {}, 1);
+	ASSERT_TRUE(pool) << pool.error().message;
 
 	auto lease = (*pool)->acquire();
 	ASSERT_TRUE(lease);
@@ -99,12 +95,13 @@ TEST(Pool, ASlotReturnsOnlyWhenEverythingMadeFromTheLeaseIsGone)
 TEST(Pool, MisuseIsRefusedOrHarmless)
 {
 	HBM_REQUIRE_DEVICE(!allocatorFor("system").empty(), "no system dma-heap");
-	auto plan = context()->negotiate({64, 64, {DRM_FORMAT_XRGB8888}}, {});
-	ASSERT_TRUE(plan) << plan.error().message;
-	EXPECT_FALSE(BufferPool::create(context(), Plan(), 2)) << "an empty plan makes no pool";
+	EXPECT_FALSE(BufferPool::create(context(), {64, 64, {DRM_FORMAT_XRGB8888}}, {}, 0)) << "a pool of no buffers";
+	auto noContext = BufferPool::create(nullptr, {64, 64, {DRM_FORMAT_XRGB8888}}, {}, 2);
+	ASSERT_FALSE(noContext);
+	EXPECT_EQ(noContext.error().code, EINVAL);
 
-	auto pool = BufferPool::create(context(), *plan, 2);
-	ASSERT_TRUE(pool);
+	auto pool = BufferPool::create(context(), {64, 64, {DRM_FORMAT_XRGB8888}}, {}, 2);
+	ASSERT_TRUE(pool) << pool.error().message;
 	auto lease = (*pool)->acquire();
 	ASSERT_TRUE(lease);
 	ASSERT_TRUE(lease->release());

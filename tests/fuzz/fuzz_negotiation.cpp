@@ -23,7 +23,7 @@
 
 #include <hbm/buffer.hpp>
 #include <hbm/format.hpp>
-#include <hbm/negotiation.hpp>
+#include "negotiation_private.hpp"
 
 #include "backends/allocator.hpp"
 #include "buffer_private.hpp"

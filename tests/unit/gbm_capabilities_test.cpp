@@ -9,7 +9,7 @@
 #if HBM_HAVE_GBM
 #include <drm_fourcc.h>
 
-#include <hbm/negotiation.hpp>
+#include "negotiation_private.hpp"
 
 #include "backends/gbm/gbm_allocator.hpp"
 #include "common/allocation_request.hpp"

@@ -11,7 +11,7 @@
 
 #include <hbm/config.hpp>
 #include <hbm/context.hpp>
-#include <hbm/negotiation.hpp>
+#include "negotiation_private.hpp"
 
 #include "context_private.hpp"
 #include "iommu.hpp"

@@ -8,7 +8,7 @@
 #include <drm_fourcc.h>
 
 #include <hbm/context.hpp>
-#include <hbm/negotiation.hpp>
+#include "negotiation_private.hpp"
 
 #include "system_memory.hpp"
 

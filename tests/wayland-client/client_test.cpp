@@ -373,28 +373,12 @@ TEST(WaylandClient, TheDeviceLocalConstraintIsWhatKeepsHeapMemoryFromWeston)
 	DmabufFeedback weston{4, kVkms, {{kVkms, 0, recorded}}, "default feedback"};
 	auto parts = participantsFor(weston, MainDeviceInfo{"vkms", "/dev/dri/card1"});
 	ASSERT_EQ(parts.size(), 1u);
-	AllocatorInfo heap{"dma-heap:system", AllocatorKind::DmaHeap, FormatSet({DRM_FORMAT_XRGB8888}, {kLinear})};
-	heap.deviceImportable = true;
-	AllocatorInfo dumb{"dumb:vkms", AllocatorKind::DrmDumb, FormatSet({DRM_FORMAT_XRGB8888}, {kLinear})};
-	dumb.deviceImportable = true;
-	dumb.drmDeviceId = kVkms;
-	dumb.drmDriver = "vkms";
-	Request request{640, 480, {DRM_FORMAT_XRGB8888}};
-
-	auto kept = negotiate(request, parts, {heap, dumb});
-	ASSERT_TRUE(kept) << kept.error().message;
-	EXPECT_EQ(kept->allocator(), "dumb:vkms");
-
-	Participant unconstrained = parts[0];
-	unconstrained.constraints.placement.localTo = 0;
-	auto risky = negotiate(request, {unconstrained}, {heap, dumb});
-	ASSERT_TRUE(risky) << risky.error().message;
-	EXPECT_EQ(risky->allocator(), "dma-heap:system");
-
-	auto refused = negotiate(request, parts, {heap});
-	ASSERT_FALSE(refused);
-	ASSERT_TRUE(refused.error().refusal);
-	EXPECT_EQ(refused.error().refusal->reason(), RejectReason::NotDeviceLocal);
+	// What keeps heap memory away is the participant's placement: memory local to the
+	// vkms card. What negotiation makes of it over allocator facts is pinned in
+	// tests/unit/negotiation_test.cpp (DeviceLocalMemoryComesFromThatDevicesAllocator), which only a
+	// context's allocators reach here: the free negotiate() is not public API.
+	EXPECT_EQ(parts[0].constraints.placement.localTo, kVkms);
+	EXPECT_TRUE(parts[0].constraints.formats.contains(DRM_FORMAT_XRGB8888, kInvalid));
 }
 
 struct BadFeedbackCase {
