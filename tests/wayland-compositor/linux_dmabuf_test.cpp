@@ -282,6 +282,32 @@ TEST_F(Malformed, UnadvertisedPairIsFailedBeforeVersionThreeAndFatalFrom)
 	}
 }
 
+TEST_F(Malformed, BadDimensionsNameWhatTheClientSent)
+{
+	struct Size {
+		int32_t width, height;
+		const char *message;
+	};
+	const Size sizes[] = {
+		{-5, 0, "import of -5x0 XRGB8888: width and height must be 1 to 65536"},
+		{-5, 64, "import of -5x64 XRGB8888: width and height must be 1 to 65536"},
+		{64, -2147483647 - 1, "import of 64x-2147483648 XRGB8888: width and height must be 1 to 65536"},
+		{70000, 1, "import of 70000x1 XRGB8888: width and height must be 1 to 65536"},
+	};
+	for (const Size &size : sizes) {
+		for (How how : {How::Create, How::CreateImmed}) {
+			SCOPED_TRACE(std::to_string(size.width) + "x" + std::to_string(size.height) +
+				     (how == How::Create ? " (create)" : " (create_immed)"));
+			const Answer a = answer(Request{{{xr24.get(), 0, 0, 256, LINEAR}}, size.width, size.height}, how);
+			EXPECT_FALSE(a.created);
+			EXPECT_FALSE(a.failed);
+			EXPECT_EQ(a.error, uint32_t(ZWP_LINUX_BUFFER_PARAMS_V1_ERROR_INVALID_DIMENSIONS));
+			EXPECT_EQ(a.errorInterface, "zwp_linux_buffer_params_v1");
+			EXPECT_EQ(a.errorMessage, size.message);
+		}
+	}
+}
+
 TEST_F(Malformed, ParamsUsedTwice)
 {
 	const size_t before = openFdCount();

@@ -66,6 +66,21 @@ std::optional<uint32_t> faultToError(const Error &error)
 	return std::nullopt;
 }
 
+/// The sentence of the protocol error for a layout Buffer::import() refused: import's own,
+/// except that bad dimensions name the width and height the client sent. create() hands
+/// import 0 for a non-positive size, so that the one dimension rule stays import's; the
+/// client must still read its own -5, not that 0. Rendered from the fault's values, in
+/// import's words, rather than by editing import's sentence.
+std::string protocolMessage(const Error &error, int32_t width, int32_t height)
+{
+	if (!error.importFault || error.importFault->kind != ImportFaultKind::BadDimensions)
+		return error.message;
+	const ImportFault &f = *error.importFault;
+	const FormatInfo *info = findFormat(f.format);
+	return "import of " + std::to_string(width) + "x" + std::to_string(height) + " " + (info ? info->name : "") +
+	       ": width and height must be 1 to " + std::to_string(f.limit);
+}
+
 } // namespace
 
 // Hidden: the class is exported, its insides are not.
@@ -420,7 +435,8 @@ void Private::create(wl_resource *paramsResource, Params &p, uint32_t bufferId, 
 		return postError(paramsResource, ZWP_LINUX_BUFFER_PARAMS_V1_ERROR_INVALID_FORMAT,
 				 "unknown flags 0x" + hex(flags & ~kKnownFlags));
 
-	// Non-positive sizes become values import refuses as bad dimensions (no second check).
+	// Non-positive sizes become values import refuses as bad dimensions (no second check;
+	// protocolMessage() puts the client's own values back into the sentence).
 	ImportDesc desc;
 	desc.width = width > 0 ? uint32_t(width) : 0;
 	desc.height = height > 0 ? uint32_t(height) : 0;
@@ -431,7 +447,7 @@ void Private::create(wl_resource *paramsResource, Params &p, uint32_t bufferId, 
 	auto buffer = Buffer::import(desc);
 	if (!buffer) {
 		if (auto code = faultToError(buffer.error()))
-			return postError(paramsResource, *code, buffer.error().message);
+			return postError(paramsResource, *code, protocolMessage(buffer.error(), width, height));
 		return failed(buffer.error().message);
 	}
 	// Interlaced content is not something hbm's users composite (wlroots 0.15 refuses every
