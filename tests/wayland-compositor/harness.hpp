@@ -5,6 +5,8 @@
 #pragma once
 
 #include <condition_variable>
+#include <cstdarg>
+#include <cstdio>
 #include <cstring>
 #include <fcntl.h>
 #include <functional>
@@ -305,6 +307,46 @@ private:
 	wl_compositor *compositor_ = nullptr;
 };
 
+/// What libwayland-client logged since the last clear. A protocol error's message reaches
+/// the client only there ("iface@id: error code: message"); wl_display_get_protocol_error()
+/// returns the code alone. Lines are still printed, as the default handler does.
+inline std::string &clientLog()
+{
+	static std::string log;
+	return log;
+}
+
+__attribute__((format(printf, 1, 0))) inline void logClientLine(const char *format, va_list args)
+{
+	char line[1024];
+	std::vsnprintf(line, sizeof(line), format, args);
+	clientLog() += line;
+	std::fputs(line, stderr);
+}
+
+/// Installs the capturing handler (once per process; clients log on the test's thread).
+inline void captureClientLog()
+{
+	static const bool installed = (wl_log_set_handler_client(logClientLine), true);
+	(void)installed;
+}
+
+/// The message of the last protocol error in clientLog(), or "".
+inline std::string loggedProtocolErrorMessage()
+{
+	const std::string &log = clientLog();
+	const size_t error = log.find(": error ");
+	if (error == std::string::npos)
+		return "";
+	const size_t begin = log.find(": ", error + 1);
+	if (begin == std::string::npos)
+		return "";
+	std::string message = log.substr(begin + 2);
+	if (!message.empty() && message.back() == '\n')
+		message.pop_back();
+	return message;
+}
+
 /// A server and a connected client, made and torn down together.
 struct Connection {
 	Connection(wayland::LinuxDmabufOptions options, uint32_t version)
@@ -349,6 +391,7 @@ struct Answer {
 	bool failed = false;      ///< `failed`
 	std::optional<uint32_t> error; ///< a protocol error of zwp_linux_buffer_params_v1
 	std::string errorInterface;
+	std::string errorMessage; ///< the protocol error's message, as the client received it
 };
 
 struct Request {
@@ -379,11 +422,14 @@ inline Answer send(Client &c, const Request &r, How how)
 		zwp_linux_buffer_params_v1_create(params, r.width, r.height, r.format, r.flags);
 	else
 		immed = zwp_linux_buffer_params_v1_create_immed(params, r.width, r.height, r.format, r.flags);
+	captureClientLog();
+	clientLog().clear();
 	if (c.roundtrip() < 0) {
 		auto e = c.protocolError();
 		if (e) {
 			a.errorInterface = e->first;
 			a.error = e->second;
+			a.errorMessage = loggedProtocolErrorMessage();
 		}
 		// The connection is dead: this only frees the proxies.
 		if (immed)

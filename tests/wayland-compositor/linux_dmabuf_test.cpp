@@ -77,14 +77,15 @@ wayland::LinuxDmabufOptions options(uint32_t version = 4)
 	return o;
 }
 
-/// Runs @request on a fresh server and client, checking that the process holds the same
-/// descriptors after as before (the server's params, the Buffer, the wl_buffer: all gone).
-Answer answer(const Request &request, How how)
+/// Runs @request on a fresh server and a client bound at @version, checking that the process
+/// holds the same descriptors after as before (the server's params, the Buffer, the
+/// wl_buffer: all gone).
+Answer answer(const Request &request, How how, uint32_t version = 4)
 {
 	const size_t before = openFdCount();
 	Answer a;
 	{
-		Connection conn(options(), 4);
+		Connection conn(options(), version);
 		EXPECT_NE(conn.client->dmabuf(), nullptr);
 		const size_t connected = openFdCount();
 		a = send(*conn.client, request, how);
@@ -224,6 +225,85 @@ TEST_F(Malformed, EveryCaseGetsTheErrorTheProtocolNames)
 			} else {
 				EXPECT_EQ(a.error, uint32_t(ZWP_LINUX_BUFFER_PARAMS_V1_ERROR_INVALID_WL_BUFFER));
 			}
+		}
+	}
+}
+
+TEST_F(Malformed, UnadvertisedPairIsFailedBeforeVersionThreeAndFatalFrom)
+{
+	struct Pair {
+		const char *what;
+		Request request;
+		const char *message;
+	};
+	const Pair unadvertised[] = {
+		{"format not advertised", Request{{{xr24.get(), 0, 0, 128, LINEAR}}, 64, 64, DRM_FORMAT_RGB565},
+		 "format RGB565 (RG16) with modifier LINEAR was not advertised"},
+		{"modifier not advertised", Request{{{xr24.get(), 0, 0, 256, I915_FORMAT_MOD_X_TILED}}},
+		 "format XRGB8888 (XR24) with modifier INTEL_X_TILED was not advertised"},
+	};
+	const Request advertised{{{xr24.get(), 0, 0, 256, LINEAR}}};
+	for (uint32_t version = 1; version <= 4; ++version) {
+		for (How how : {How::Create, How::CreateImmed}) {
+			if (how == How::CreateImmed && version < ZWP_LINUX_BUFFER_PARAMS_V1_CREATE_IMMED_SINCE_VERSION)
+				continue;
+			const std::string request = how == How::Create ? "create" : "create_immed";
+			// What every version was told it can have is made: only the pair decides.
+			{
+				SCOPED_TRACE("version " + std::to_string(version) + ", advertised pair (" + request + ")");
+				const Answer a = answer(advertised, how, version);
+				EXPECT_TRUE(a.created);
+				EXPECT_EQ(a.error, std::nullopt) << a.errorMessage;
+			}
+			for (const Pair &pair : unadvertised) {
+				SCOPED_TRACE("version " + std::to_string(version) + ", " + pair.what + " (" + request + ")");
+				const Answer a = answer(pair.request, how, version);
+				EXPECT_FALSE(a.created);
+				if (version >= 3) {
+					// Sent every pair (the modifier event): a client bug, fatal.
+					EXPECT_FALSE(a.failed);
+					EXPECT_EQ(a.error, uint32_t(ZWP_LINUX_BUFFER_PARAMS_V1_ERROR_INVALID_FORMAT));
+					EXPECT_EQ(a.errorInterface, "zwp_linux_buffer_params_v1");
+					EXPECT_EQ(a.errorMessage, pair.message);
+				} else if (how == How::Create) {
+					// Never sent a modifier: `failed`, and the client lives on (answer()'s
+					// send() makes one more roundtrip on the same connection).
+					EXPECT_TRUE(a.failed);
+					EXPECT_EQ(a.error, std::nullopt) << a.errorMessage;
+				} else {
+					// create_immed's failure path, as for an import that failed.
+					EXPECT_FALSE(a.failed);
+					EXPECT_EQ(a.error, uint32_t(ZWP_LINUX_BUFFER_PARAMS_V1_ERROR_INVALID_WL_BUFFER));
+					EXPECT_EQ(a.errorInterface, "zwp_linux_buffer_params_v1");
+					EXPECT_EQ(a.errorMessage, pair.message);
+				}
+			}
+		}
+	}
+}
+
+TEST_F(Malformed, BadDimensionsNameWhatTheClientSent)
+{
+	struct Size {
+		int32_t width, height;
+		const char *message;
+	};
+	const Size sizes[] = {
+		{-5, 0, "import of -5x0 XRGB8888: width and height must be 1 to 65536"},
+		{-5, 64, "import of -5x64 XRGB8888: width and height must be 1 to 65536"},
+		{64, -2147483647 - 1, "import of 64x-2147483648 XRGB8888: width and height must be 1 to 65536"},
+		{70000, 1, "import of 70000x1 XRGB8888: width and height must be 1 to 65536"},
+	};
+	for (const Size &size : sizes) {
+		for (How how : {How::Create, How::CreateImmed}) {
+			SCOPED_TRACE(std::to_string(size.width) + "x" + std::to_string(size.height) +
+				     (how == How::Create ? " (create)" : " (create_immed)"));
+			const Answer a = answer(Request{{{xr24.get(), 0, 0, 256, LINEAR}}, size.width, size.height}, how);
+			EXPECT_FALSE(a.created);
+			EXPECT_FALSE(a.failed);
+			EXPECT_EQ(a.error, uint32_t(ZWP_LINUX_BUFFER_PARAMS_V1_ERROR_INVALID_DIMENSIONS));
+			EXPECT_EQ(a.errorInterface, "zwp_linux_buffer_params_v1");
+			EXPECT_EQ(a.errorMessage, size.message);
 		}
 	}
 }

@@ -66,6 +66,21 @@ std::optional<uint32_t> faultToError(const Error &error)
 	return std::nullopt;
 }
 
+/// The sentence of the protocol error for a layout Buffer::import() refused: import's own,
+/// except that bad dimensions name the width and height the client sent. create() hands
+/// import 0 for a non-positive size, so that the one dimension rule stays import's; the
+/// client must still read its own -5, not that 0. Rendered from the fault's values, in
+/// import's words, rather than by editing import's sentence.
+std::string protocolMessage(const Error &error, int32_t width, int32_t height)
+{
+	if (!error.importFault || error.importFault->kind != ImportFaultKind::BadDimensions)
+		return error.message;
+	const ImportFault &f = *error.importFault;
+	const FormatInfo *info = findFormat(f.format);
+	return "import of " + std::to_string(width) + "x" + std::to_string(height) + " " + (info ? info->name : "") +
+	       ": width and height must be 1 to " + std::to_string(f.limit);
+}
+
 } // namespace
 
 // Hidden: the class is exported, its insides are not.
@@ -388,11 +403,31 @@ void Private::create(wl_resource *paramsResource, Params &p, uint32_t bufferId, 
 	if (n == 0)
 		return postError(paramsResource, ZWP_LINUX_BUFFER_PARAMS_V1_ERROR_INCOMPLETE, "no plane was added");
 
+	// A refusal that is no client bug with a code of its own gets the protocol's failure
+	// path: `failed` for create, INVALID_WL_BUFFER for create_immed.
+	auto failed = [&](const std::string &why) {
+		if (immed)
+			return postError(paramsResource, ZWP_LINUX_BUFFER_PARAMS_V1_ERROR_INVALID_WL_BUFFER, why);
+		zwp_linux_buffer_params_v1_send_failed(paramsResource);
+	};
+
 	const uint64_t modifier = planes[0].modifier;
-	if (!advertised(format, modifier))
-		return postError(paramsResource, ZWP_LINUX_BUFFER_PARAMS_V1_ERROR_INVALID_FORMAT,
-				 "format " + formatName(format) + " with modifier " + modifierName(modifier) +
-					 " was not advertised");
+	if (!advertised(format, modifier)) {
+		const std::string why = "format " + formatName(format) + " with modifier " + modifierName(modifier) +
+					" was not advertised";
+		// Decided here, by version. 1 and 2: `failed`, as clients that were sent formats but
+		// never a modifier are not to blame for one. 4: fatal, as `add` says ("Starting from
+		// version 4, the invalid_format protocol error is sent if the format + modifier pair
+		// was not advertised as supported"). 3: fatal too, resting on the `modifier` event
+		// (since 3): "A roundtrip after binding guarantees that the client has received all
+		// supported format-modifier pairs." Any other pair is then a "bad format" argument
+		// error, which `create` and `create_immed` let be INVALID_FORMAT, not one of the
+		// "import errors in the server that are not obvious client bugs". `add`'s sentence
+		// makes the error mandatory from 4; it does not forbid it at 3.
+		if (wl_resource_get_version(paramsResource) >= ZWP_LINUX_DMABUF_V1_MODIFIER_SINCE_VERSION)
+			return postError(paramsResource, ZWP_LINUX_BUFFER_PARAMS_V1_ERROR_INVALID_FORMAT, why);
+		return failed(why);
+	}
 
 	// Bits the protocol does not define are a client bug (wlroots 0.15 answers the same).
 	constexpr uint32_t kKnownFlags = BufferFlagYInvert | BufferFlagInterlaced | BufferFlagBottomFirst;
@@ -400,7 +435,8 @@ void Private::create(wl_resource *paramsResource, Params &p, uint32_t bufferId, 
 		return postError(paramsResource, ZWP_LINUX_BUFFER_PARAMS_V1_ERROR_INVALID_FORMAT,
 				 "unknown flags 0x" + hex(flags & ~kKnownFlags));
 
-	// Non-positive sizes become values import refuses as bad dimensions (no second check).
+	// Non-positive sizes become values import refuses as bad dimensions (no second check;
+	// protocolMessage() puts the client's own values back into the sentence).
 	ImportDesc desc;
 	desc.width = width > 0 ? uint32_t(width) : 0;
 	desc.height = height > 0 ? uint32_t(height) : 0;
@@ -409,14 +445,9 @@ void Private::create(wl_resource *paramsResource, Params &p, uint32_t bufferId, 
 	for (uint32_t i = 0; i < n; ++i)
 		desc.planes.push_back({planes[i].fd.get(), planes[i].offset, planes[i].stride});
 	auto buffer = Buffer::import(desc);
-	auto failed = [&](const std::string &why) {
-		if (immed)
-			return postError(paramsResource, ZWP_LINUX_BUFFER_PARAMS_V1_ERROR_INVALID_WL_BUFFER, why);
-		zwp_linux_buffer_params_v1_send_failed(paramsResource);
-	};
 	if (!buffer) {
 		if (auto code = faultToError(buffer.error()))
-			return postError(paramsResource, *code, buffer.error().message);
+			return postError(paramsResource, *code, protocolMessage(buffer.error(), width, height));
 		return failed(buffer.error().message);
 	}
 	// Interlaced content is not something hbm's users composite (wlroots 0.15 refuses every
