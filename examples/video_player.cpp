@@ -176,7 +176,7 @@ int main(int argc, char **argv)
 	test::VideoQueue &frames = decoder.capture();
 
 	// The display side: the primary plane as a participant.
-	auto planes = kms.planeParticipants();
+	auto planes = kms.planeParticipants(**context);
 	if (!planes)
 		return fail("display planes", planes.error());
 	const Participant *primary = findPlane(*planes, PlaneType::Primary);

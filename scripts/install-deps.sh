@@ -15,6 +15,8 @@ packages=(
 	clang libclang-rt-14-dev
 	# the lab: a kernel we build, booted under qemu with a busybox initramfs
 	qemu-system-x86 busybox-static cpio xz-utils linux-source-6.12
+	# the lab test that watches what an embedded context opens
+	strace
 	# Mesa's kms_swrast: GBM on vkms in the guest (libgbm1 does not pull it in)
 	libgl1-mesa-dri
 	flex bison bc libelf-dev

@@ -323,6 +323,26 @@ Result<std::shared_ptr<Buffer>> allocatePlan(const Plan &plan)
 	return buffer;
 }
 
+Result<ForeignPage> foreignPageOf(const Context &context)
+{
+	for (const auto &a : context.d_->allocators) {
+		const AllocatorInfo &info = a->info();
+		auto *bytes = dynamic_cast<ByteAllocator *>(a.get());
+		if (!bytes || !info.deviceImportable || info.drmDeviceId || info.subAllocates)
+			continue;
+		auto page = bytes->allocateBytes({4096, 4096});
+		if (!page) {
+			HBM_LOG(logContext, Debug, "no probe page from %s: %s", info.name.c_str(),
+				page.error().message.c_str());
+			continue;
+		}
+		return ForeignPage{std::move(page->fd), info.name};
+	}
+	const std::string names = joinedBy(context.d_->allocators, [](const auto &a) { return a->info().name; });
+	return makeError(ENODEV, "the context has no dma-heap or udmabuf to make a foreign page with (it has: %s)",
+			 names.c_str());
+}
+
 Result<FormatSet> Context::allocatorFormats(const std::string &name) const
 {
 	std::vector<std::string> names;

@@ -7,6 +7,7 @@
 #include <hbm/context.hpp>
 
 #include "backends/allocator.hpp"
+#include "kms/import_probe.hpp"
 
 namespace hbm {
 
@@ -15,6 +16,12 @@ struct ContextFactory {
 	static std::shared_ptr<Context> create(std::vector<std::unique_ptr<Allocator>> allocators,
 					       std::vector<std::string> notes = {});
 };
+
+/// A one-page buffer for the foreign-import probe from @context's first allocator of
+/// foreign memory: a byte allocator of its own buffers (a dma-heap, udmabuf), not a DRM
+/// device's and not a region. ENODEV naming what the context holds when it has none: a
+/// context given only a compositor's DRM fd has nothing to probe with, and opens nothing.
+Result<ForeignPage> foreignPageOf(const Context &context);
 
 /// Storage for @plan from the allocator it is bound to, and the one check of what that
 /// allocator laid out against the participants the plan was made for (EPROTO when it

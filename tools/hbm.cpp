@@ -189,7 +189,7 @@ int info(hbm::Context &ctx, bool asJson)
 					   {"error", why.empty() ? dev.error().toString() : why}});
 			continue;
 		}
-		auto planes = (*dev)->planeParticipants();
+		auto planes = (*dev)->planeParticipants(ctx);
 		json planeList = json::array();
 		if (planes)
 			for (const hbm::Participant &p : *planes)
@@ -331,7 +331,7 @@ int parsePlanArgs(hbm::Context &ctx, int argc, char **argv, PlanArgs *out,
 			auto dev = hbm::KmsDevice::openByDriver(driver);
 			if (!dev)
 				return fail(dev.error().message, out->json);
-			auto planes = (*dev)->planeParticipants();
+			auto planes = (*dev)->planeParticipants(ctx);
 			if (!planes)
 				return fail(planes.error().message, out->json);
 			const hbm::PlaneType kind = type == "cursor"    ? hbm::PlaneType::Cursor

@@ -92,6 +92,7 @@ public:
 
 private:
 	friend struct ContextFactory;
+	friend Result<struct ForeignPage> foreignPageOf(const Context &context);
 	friend class BufferDescription;
 	explicit Context(std::unique_ptr<Private> d);
 	std::unique_ptr<Private> d_;

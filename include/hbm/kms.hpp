@@ -14,6 +14,7 @@
 namespace hbm {
 
 class Buffer;
+class Context;
 class KmsDevice;
 
 /// A KMS framebuffer made from a Buffer (PRIME import + ADDFB2). Removing it releases its
@@ -92,14 +93,21 @@ public:
 
 	/// Every plane of the device as a participant: formats and modifiers from its
 	/// IN_FORMATS blob, the device's largest framebuffer (the cursor size for cursor
-	/// planes), whether it needs physically contiguous memory — true for display
-	/// drivers built on DRM's DMA helpers when no IOMMU maps the device
+	/// planes), whether it needs physically contiguous memory — true for display drivers
+	/// built on DRM's DMA helpers when no IOMMU maps the device
 	/// (/sys/class/drm/cardN/device/iommu_group) — and whether it can use memory made
-	/// elsewhere: the first call in a process PRIME-imports a one-page foreign dma-buf
-	/// (system heap or udmabuf) and closes it at once, needing no DRM master; a device
-	/// that refuses it (virtio-gpu on Linux 6.12) gets placement.localTo = its own device
-	/// number. Each participant's source says what was found and how.
+	/// elsewhere. This one opens and allocates nothing: whether the device imports foreign
+	/// memory comes from what this process learnt before, else the driver quirk table (a
+	/// device that imports only its own memory, virtio-gpu on Linux 6.12, gets
+	/// placement.localTo = its own device number), else it is assumed. Each participant's
+	/// source says which.
 	Result<std::vector<Participant>> planeParticipants() const;
+	/// The same, learning foreign import by trying it, once per device and process: a
+	/// one-page buffer from one of @context's allocators of foreign memory (a dma-heap or
+	/// udmabuf, in the context's order) is PRIME-imported and closed at once, needing no
+	/// DRM master. A context with none (a compositor's, given only its DRM fd) probes
+	/// nothing, and the source says so.
+	Result<std::vector<Participant>> planeParticipants(const Context &context) const;
 
 	/// Whether an IOMMU translates this device's DMA (an iommu_group whose domain is not
 	/// identity or blocked).

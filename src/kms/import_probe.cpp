@@ -11,8 +11,6 @@
 
 #include <xf86drm.h>
 
-#include "backends/dma_heap/dma_heap.hpp"
-#include "backends/udmabuf/udmabuf_allocator.hpp"
 #include "error.hpp"
 #include "log.hpp"
 #include "string_format.hpp"
@@ -23,37 +21,11 @@ namespace {
 
 LogCategory logProbe("kms");
 
-constexpr uint64_t kPage = 4096;
 
 std::mutex cacheMutex;
 std::map<dev_t, ImportProbe> cache; // conclusive answers only
 
 } // namespace
-
-Result<ForeignPage> makeForeignPage()
-{
-	std::string tried;
-	// The system heap: one ioctl on a node that is open already on most machines that have it.
-	if (UniqueFd heap(::open("/dev/dma_heap/system", O_RDONLY | O_CLOEXEC)); heap) {
-		const int fd = dma_heap::allocIoctl(heap.get(), kPage);
-		if (fd >= 0)
-			return ForeignPage{UniqueFd(fd), "dma-heap:system"};
-		tried = stringf("/dev/dma_heap/system: DMA_HEAP_IOCTL_ALLOC: %s", strerror(-fd));
-	} else {
-		tried = stringf("/dev/dma_heap/system: %s", strerror(errno));
-	}
-	auto udmabuf = udmabuf::UdmabufAllocator::create();
-	if (!udmabuf)
-		return makeError(ENODEV, "%s; %s", tried.c_str(), udmabuf.error().message.c_str());
-	auto bytes = (*udmabuf)->allocateBytes({kPage, 1});
-	if (!bytes)
-		return makeError(ENODEV, "%s; udmabuf: %s", tried.c_str(), bytes.error().message.c_str());
-	// The only owner of the descriptor: take it out of the SharedFd without a dup.
-	UniqueFd fd(::fcntl(bytes->fd.get(), F_DUPFD_CLOEXEC, 3));
-	if (!fd)
-		return makeError(errno, "%s; udmabuf: cannot duplicate its dma-buf", tried.c_str());
-	return ForeignPage{std::move(fd), "udmabuf"};
-}
 
 ForeignImport classifyImportError(int error)
 {
@@ -99,12 +71,12 @@ ImportProbe probeForeignImport(const PrimeImportFn &import, const GemCloseFn &cl
 	const char *name = ret ? strerrorname_np(-ret) : nullptr;
 	probe.how = ret == 0 ? what + " worked"
 			     : what + stringf(" refused with %s (%s)", name ? name : "an unnamed errno", strerror(-ret));
-	page->fd.reset();
+	page->fd = SharedFd();
 	probe.microseconds = elapsed();
 	return probe;
 }
 
-ImportProbe foreignImportOf(int drmFd, dev_t device)
+ImportProbe foreignImportOf(int drmFd, dev_t device, const ForeignPageFn &makePage)
 {
 	{
 		std::lock_guard lock(cacheMutex);
@@ -113,7 +85,7 @@ ImportProbe foreignImportOf(int drmFd, dev_t device)
 	}
 	ImportProbe probe = probeForeignImport(
 		[drmFd](int dmabufFd, uint32_t *handle) { return drmPrimeFDToHandle(drmFd, dmabufFd, handle) ? -errno : 0; },
-		[drmFd](uint32_t handle) { drmCloseBufferHandle(drmFd, handle); }, makeForeignPage);
+		[drmFd](uint32_t handle) { drmCloseBufferHandle(drmFd, handle); }, makePage);
 	HBM_LOG(logProbe, Debug, "foreign import on DRM device %u:%u: %s, in %llu us", major(device), minor(device),
 		probe.how.c_str(), (unsigned long long)probe.microseconds);
 	if (probe.answer != ForeignImport::Unknown) {

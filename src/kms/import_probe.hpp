@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include <hbm/result.hpp>
+#include <hbm/shared_fd.hpp>
 #include <hbm/unique_fd.hpp>
 
 namespace hbm {
@@ -32,17 +33,15 @@ struct ImportProbe {
 	uint64_t microseconds = 0; ///< what the probe cost, foreign buffer included
 };
 
-/// A one-page dma-buf from an exporter that is not a DRM device, and its name.
+/// A one-page dma-buf from an exporter that is not a DRM device, and its name. One page,
+/// so that it is contiguous whatever the exporter: a device that needs contiguous memory
+/// (DRM's DMA helpers refuse a scattered import, drm_gem_dma_prime_import_sg_table()) is
+/// not taken for one that imports nothing. It comes from an allocator the caller's context
+/// holds (foreignPageOf()), never from a device hbm opens for the purpose.
 struct ForeignPage {
-	UniqueFd fd;
-	std::string exporter; ///< "dma-heap:system", "udmabuf"
+	SharedFd fd;
+	std::string exporter; ///< the allocator's name: "dma-heap:system", "udmabuf"
 };
-
-/// A one-page dma-buf from the system dma-heap, else udmabuf: what this machine has. One
-/// page, so that it is contiguous whatever the exporter: a device that needs contiguous
-/// memory (DRM's DMA helpers refuse a scattered import, drm_gem_dma_prime_import_sg_table())
-/// is not taken for one that imports nothing. ENODEV: neither exists here.
-Result<ForeignPage> makeForeignPage();
 
 /// What a failed PRIME import's @error says of the device: a refusal of foreign memory
 /// (ENODEV from virtgpu_gem_prime_import_sg_table(), EOPNOTSUPP, ENOSYS, EINVAL …), or
@@ -62,11 +61,12 @@ using ForeignPageFn = std::function<Result<ForeignPage>()>;
 /// never asks for master to probe.
 ImportProbe probeForeignImport(const PrimeImportFn &import, const GemCloseFn &close, const ForeignPageFn &makePage);
 
-/// The probe on @drmFd, the node of @device, made once per device and process: a
-/// conclusive answer (Importable or OwnMemoryOnly) is kept for @device; Unknown is asked
-/// again next time. The GEM handle it makes is a new object's, closed before it returns,
-/// so a caller's handles on a shared (adopted) file are never touched.
-ImportProbe foreignImportOf(int drmFd, dev_t device);
+/// The probe on @drmFd, the node of @device, with a page from @makePage, made once per
+/// device and process: a conclusive answer (Importable or OwnMemoryOnly) is kept for
+/// @device; Unknown is asked again next time. The GEM handle it makes is a new object's,
+/// closed before it returns, so a caller's handles on a shared (adopted) file are never
+/// touched.
+ImportProbe foreignImportOf(int drmFd, dev_t device, const ForeignPageFn &makePage);
 
 /// The kept answer for @device, if it was probed (Unknown otherwise); probes nothing.
 ImportProbe knownForeignImport(dev_t device);

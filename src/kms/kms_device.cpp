@@ -167,7 +167,7 @@ Result<Framebuffer> KmsDevice::addFramebuffer(const Buffer &buffer)
 				// A device that imports only its own memory is the likely cause: say so, on
 				// what was learnt already (no probe here, on a failure path).
 				const ForeignImportFinding foreign =
-					foreignImportFinding(d_->fd.get(), d_->device, d_->driver, false);
+					foreignImportFinding(d_->fd.get(), d_->device, d_->driver, nullptr);
 				if (foreign.ownMemoryOnly)
 					return makeError(handle.error().code,
 							 "%s (%s) cannot scan out this %s buffer: it %s, and the PRIME import of plane %zu (DRM_IOCTL_PRIME_FD_TO_HANDLE) failed: %s; allocate on %s itself (its plane participant asks for that)",

@@ -13,6 +13,7 @@
 
 #include "drm_objects.hpp"
 #include "gem_handle_table.hpp"
+#include "import_probe.hpp"
 
 namespace hbm {
 
@@ -61,9 +62,10 @@ struct ForeignImportFinding {
 };
 
 /// The finding for @device (its node open at @fd, driver @driver): the import probe's
-/// answer (made now if @probe and not made before in this process, else only if kept),
-/// else the quirk table's ImportsOwnMemoryOnly, else foreign memory assumed importable —
-/// each saying so.
-ForeignImportFinding foreignImportFinding(int fd, dev_t device, const std::string &driver, bool probe);
+/// answer (made now with a page from @makePage if it is not null and no answer was kept in
+/// this process, else only if kept), else the quirk table's ImportsOwnMemoryOnly, else
+/// foreign memory assumed importable — each saying so.
+ForeignImportFinding foreignImportFinding(int fd, dev_t device, const std::string &driver,
+					  const ForeignPageFn *makePage);
 
 } // namespace hbm

@@ -9,6 +9,7 @@
 #include "error.hpp"
 #include "import_probe.hpp"
 #include "iommu.hpp"
+#include "context_private.hpp"
 #include "kms_device_private.hpp"
 #include "string_format.hpp"
 
@@ -71,9 +72,11 @@ const DriverQuirkEntry *findDriverQuirk(const std::string &driver, DriverQuirk q
 	return nullptr;
 }
 
-ForeignImportFinding foreignImportFinding(int fd, dev_t device, const std::string &driver, bool probe)
+ForeignImportFinding foreignImportFinding(int fd, dev_t device, const std::string &driver,
+					  const ForeignPageFn *makePage)
 {
-	const ImportProbe found = probe ? foreignImportOf(fd, device) : knownForeignImport(device);
+	const bool probe = makePage != nullptr;
+	const ImportProbe found = probe ? foreignImportOf(fd, device, *makePage) : knownForeignImport(device);
 	if (found.answer == ForeignImport::Importable)
 		return {false, "imports foreign dma-bufs (probed: " + found.how + ")"};
 	if (found.answer == ForeignImport::OwnMemoryOnly)
@@ -91,7 +94,10 @@ bool KmsDevice::behindIommu() const
 	return ::fstat(d_->fd.get(), &st) == 0 && iommuOf(sysfsDeviceOf(st.st_rdev)).translated;
 }
 
-Result<std::vector<Participant>> KmsDevice::planeParticipants() const
+namespace {
+
+/// planeParticipants(), probing foreign import with pages from @makePage when it is not null.
+Result<std::vector<Participant>> planesOf(const KmsDevice::Private *d_, const ForeignPageFn *makePage)
 {
 	int fd = d_->fd.get();
 	drm::Resources res(drmModeGetResources(fd));
@@ -108,7 +114,7 @@ Result<std::vector<Participant>> KmsDevice::planeParticipants() const
 		return makeError(errno, "cannot stat %s", d_->path.c_str());
 	const std::string sysfsPath = sysfsDeviceOf(node.st_rdev);
 	const IommuState iommu = iommuOf(sysfsPath);
-	const ForeignImportFinding foreign = foreignImportFinding(fd, node.st_rdev, d_->driver, true);
+	const ForeignImportFinding foreign = foreignImportFinding(fd, node.st_rdev, d_->driver, makePage);
 
 	std::vector<Participant> out;
 	for (uint32_t i = 0; i < planes->count_planes; ++i) {
@@ -160,6 +166,19 @@ Result<std::vector<Participant>> KmsDevice::planeParticipants() const
 		out.push_back(std::move(p));
 	}
 	return out;
+}
+
+} // namespace
+
+Result<std::vector<Participant>> KmsDevice::planeParticipants() const
+{
+	return planesOf(d_.get(), nullptr);
+}
+
+Result<std::vector<Participant>> KmsDevice::planeParticipants(const Context &context) const
+{
+	const ForeignPageFn makePage = [&context] { return foreignPageOf(context); };
+	return planesOf(d_.get(), &makePage);
 }
 
 } // namespace hbm

@@ -170,10 +170,11 @@ private:
 	UniqueFd fd_;
 };
 
-/// The first plane of @type of @vkms as a participant; nullopt if there is none.
+/// The first plane of @type of @vkms as a participant, foreign import probed with the
+/// probing context's pages; nullopt if there is none.
 inline std::optional<Participant> planeParticipant(const KmsDevice &vkms, PlaneType type)
 {
-	auto planes = vkms.planeParticipants();
+	auto planes = vkms.planeParticipants(*context());
 	if (!planes)
 		return std::nullopt;
 	const Participant *p = findPlane(*planes, type);

@@ -21,6 +21,7 @@
 #include <hbm/hbm.hpp>
 #include <hbm-test/screendump.hpp>
 
+#include "context_private.hpp"
 #include "device_test.hpp"
 #include "kms/import_probe.hpp"
 
@@ -155,7 +156,7 @@ TEST_P(DmaPlacement, ImportsForeignMemoryAsProbed)
 	for (int i = 0; i < 21; ++i) {
 		ImportProbe probe = probeForeignImport(
 			[fd](int dmabuf, uint32_t *handle) { return drmPrimeFDToHandle(fd, dmabuf, handle) ? -errno : 0; },
-			[fd](uint32_t handle) { drmCloseBufferHandle(fd, handle); }, makeForeignPage);
+			[fd](uint32_t handle) { drmCloseBufferHandle(fd, handle); }, [] { return foreignPageOf(*context()); });
 		ASSERT_EQ(probe.answer, ForeignImport::Importable) << probe.how;
 		us.push_back(probe.microseconds);
 	}
@@ -197,7 +198,7 @@ TEST_P(DmaPlacement, ProbeNeedsNoMasterAndNoAuthentication)
 			::_exit(14);
 		ImportProbe probe = probeForeignImport(
 			[fd](int dmabuf, uint32_t *handle) { return drmPrimeFDToHandle(fd, dmabuf, handle) ? -errno : 0; },
-			[fd](uint32_t handle) { drmCloseBufferHandle(fd, handle); }, makeForeignPage);
+			[fd](uint32_t handle) { drmCloseBufferHandle(fd, handle); }, [] { return foreignPageOf(*context()); });
 		::_exit(probe.answer == ForeignImport::Importable ? 0 : 20 + int(probe.answer));
 	}
 	int status = 0;

@@ -10,6 +10,10 @@
 #include "common/process_resources.hpp"
 #include "kms/import_probe.hpp"
 #include "kms/kms_device_private.hpp"
+#include "backends/memfd/memfd.hpp"
+#include "common/dma_buf_stand_in.hpp"
+#include "common/fake_heap.hpp"
+#include "context_private.hpp"
 
 using namespace hbm;
 
@@ -18,7 +22,7 @@ namespace {
 /// A stand-in page: a memfd (the fake import never looks at it).
 Result<ForeignPage> fakePage()
 {
-	return ForeignPage{UniqueFd(::memfd_create("hbm-foreign-page", MFD_CLOEXEC)), "dma-heap:fake"};
+	return ForeignPage{SharedFd(UniqueFd(::memfd_create("hbm-foreign-page", MFD_CLOEXEC))), "dma-heap:fake"};
 }
 
 struct FakeDrm {
@@ -93,20 +97,34 @@ TEST(ImportProbe, NoForeignExporterIsUnknownAndSaysWhy)
 	EXPECT_EQ(probe.how, "no foreign exporter to probe with (/dev/dma_heap/system: No such file or directory; cannot open /dev/udmabuf)");
 }
 
-TEST(ImportProbe, OnTheHostThereIsNothingToProbeWith)
+// The probe's page comes from an allocator the caller's context holds, never from a device
+// hbm opens for it: a compositor's context, given only its DRM fd, has nothing to probe with.
+TEST(ImportProbe, ThePageComesFromTheContextsOwnAllocators)
 {
-	// The host has neither a dma-heap nor udmabuf (LAB.md); in the lab there is a page.
 	const size_t fds = hbm::test::openFdCount();
 	{
-		auto page = makeForeignPage();
-		if (page) {
-			EXPECT_TRUE(page->exporter == "dma-heap:system" || page->exporter == "udmabuf") << page->exporter;
-			EXPECT_TRUE(page->fd.isValid());
-		} else {
-			EXPECT_EQ(page.error().code, ENODEV);
-			EXPECT_NE(page.error().message.find("/dev/dma_heap/system"), std::string::npos) << page.error().message;
-			EXPECT_NE(page.error().message.find("udmabuf"), std::string::npos) << page.error().message;
-		}
+		std::vector<std::unique_ptr<Allocator>> cpuOnly;
+		cpuOnly.push_back(memfd::MemfdAllocator::create());
+		auto none = foreignPageOf(*ContextFactory::create(std::move(cpuOnly)));
+		ASSERT_FALSE(none);
+		EXPECT_EQ(none.error().code, ENODEV);
+		EXPECT_NE(none.error().message.find("the context has no dma-heap or udmabuf to make a foreign page with (it has: memfd)"),
+			  std::string::npos)
+			<< none.error().message;
+
+		std::vector<std::unique_ptr<Allocator>> withHeap;
+		withHeap.push_back(memfd::MemfdAllocator::create());
+		auto heap = std::make_unique<test::FakeHeap>(true);
+		test::FakeHeap *raw = heap.get();
+		// Its bytes are what import takes for a dma-buf (the host has none).
+		raw->lie = [](Bytes &b) { b.fd = SharedFd(test::makeDmaBufStandIn(b.fdSize)); };
+		withHeap.push_back(std::move(heap));
+		auto ctx = ContextFactory::create(std::move(withHeap));
+		auto page = foreignPageOf(*ctx);
+		ASSERT_TRUE(page) << page.error().message;
+		EXPECT_EQ(page->exporter, "dma-heap:fake");
+		EXPECT_TRUE(page->fd.isValid());
+		EXPECT_EQ(raw->asked, std::vector<uint64_t>{4096}) << "one page";
 	}
 	EXPECT_EQ(hbm::test::openFdCount(), fds);
 }
@@ -115,9 +133,9 @@ TEST(ImportProbe, OnTheHostThereIsNothingToProbeWith)
 // and otherwise foreign memory is assumed importable; each says it was not probed.
 TEST(ImportProbe, UnansweredProbeFallsBackToTheQuirkTableThenToAssumingImport)
 {
-	// No DRM fd on the host: the import fails with EBADF (or there is no page to import),
-	// which says nothing of the device and is not kept.
-	const ForeignImportFinding virtio = foreignImportFinding(-1, makedev(226, 250), "virtio_gpu", true);
+	// No DRM fd: the import fails with EBADF, which says nothing of the device and is not kept.
+	const ForeignPageFn probeWith = fakePage;
+	const ForeignImportFinding virtio = foreignImportFinding(-1, makedev(226, 250), "virtio_gpu", &probeWith);
 	EXPECT_TRUE(virtio.ownMemoryOnly);
 	EXPECT_EQ(virtio.sentence.rfind("imports only its own memory (virtio_gpu imports no dma-buf it did not make "
 					"(virtgpu_gem_prime_import_sg_table() returns -ENODEV), "
@@ -127,11 +145,11 @@ TEST(ImportProbe, UnansweredProbeFallsBackToTheQuirkTableThenToAssumingImport)
 		<< virtio.sentence;
 	EXPECT_EQ(knownForeignImport(makedev(226, 250)).answer, ForeignImport::Unknown) << "an unanswered probe was kept";
 
-	const ForeignImportFinding other = foreignImportFinding(-1, makedev(226, 251), "cirrus", true);
+	const ForeignImportFinding other = foreignImportFinding(-1, makedev(226, 251), "cirrus", &probeWith);
 	EXPECT_FALSE(other.ownMemoryOnly);
 	EXPECT_EQ(other.sentence.rfind("foreign dma-bufs assumed importable (not probed: ", 0), 0u) << other.sentence;
 
 	// Without probing (addFramebuffer's failure path): the same table, "not probed yet".
-	EXPECT_NE(foreignImportFinding(-1, makedev(226, 252), "virtio_gpu", false).sentence.find("not probed yet"),
+	EXPECT_NE(foreignImportFinding(-1, makedev(226, 252), "virtio_gpu", nullptr).sentence.find("not probed yet"),
 		  std::string::npos);
 }
