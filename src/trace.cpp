@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "error.hpp"
+#include "log.hpp"
 #include "string_format.hpp"
 #include "trace.hpp"
 
@@ -30,6 +31,8 @@ namespace trace {
 namespace {
 
 constexpr char kHeader[] = "hbm-trace 2\n";
+
+LogCategory logTrace("trace");
 
 /// Microseconds of CLOCK_MONOTONIC: one clock for every process recording to the file.
 uint64_t nowUs()
@@ -91,7 +94,9 @@ void Recorder::fail(Error error)
 	std::lock_guard lock(failureLock_);
 	if (failed_.load(std::memory_order_relaxed))
 		return;
-	std::fprintf(stderr, "hbm: %s\n", error.toString().c_str());
+	// Through the log, like every other message: a compositor's handler gets it, and a
+	// program that set none hears nothing it did not ask for (HBM_LOG=trace:error shows it).
+	HBM_LOG(logTrace, Error, "%s", error.toString().c_str());
 	failure_ = std::move(error);
 	failed_.store(true, std::memory_order_release);
 }

@@ -29,8 +29,8 @@ public:
 				const std::string &allocator, uint64_t latencyNs);
 	/// Records the release of @traceId, if this process recorded its allocation.
 	void recordRelease(uint64_t traceId);
-	/// Why recording stopped or a record was lost (the first such failure, also printed
-	/// to stderr), or null.
+	/// Why recording stopped or a record was lost (the first such failure, also logged at
+	/// error in category "trace"), or null.
 	const Error *failure() const;
 
 private:

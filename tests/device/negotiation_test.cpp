@@ -140,3 +140,56 @@ TEST_F(Negotiate, IncompatiblePairIsRefused)
 	EXPECT_NE(disjoint.error().message.find("NV12 (NV12): " + primary_.name() + " does not take it"),
 		  std::string::npos) << disjoint.error().message;
 }
+
+// Mesa GBM lays the image out itself: on vkms a 640-pixel LINEAR row gets a 2560-byte
+// stride, whatever alignment the plan asked for. The plan carries its participants, so
+// every path from it to storage refuses what GBM really made, as data, and leaks nothing.
+TEST(PlanChecks, RealGbmStrideThatTheParticipantsForbidIsRefusedOnEveryPath)
+{
+	const std::string gbm = allocatorFor("gbm");
+	HBM_REQUIRE_DEVICE(!gbm.empty(), "no GBM allocator on vkms");
+	Participant strict;
+	strict.identity = DeclaredIdentity{"4 KiB-stride scanner"};
+	strict.source = "declared by the test";
+	strict.constraints.formats = FormatSet({DRM_FORMAT_XRGB8888}, {DRM_FORMAT_MOD_LINEAR});
+	strict.constraints.strideAlignment = 4096;
+	strict.constraints.placement.allowedAllocators = {gbm};
+	const Request request{640, 480, {DRM_FORMAT_XRGB8888}};
+
+	auto expectRefused = [&](const Error &e, const char *path) {
+		EXPECT_EQ(e.code, EPROTO) << path << ": " << e.message;
+		ASSERT_TRUE(e.refusal) << path << ": " << e.message;
+		const Rejection &r = e.refusal->rejections.at(0);
+		EXPECT_EQ(r.reason, RejectReason::StrideAlignment) << path << ": " << e.message;
+		EXPECT_EQ(r.limit, 4096u) << path;
+		EXPECT_NE(r.value % 4096, 0u) << path << ": GBM's own stride";
+		std::cout << path << ": " << e.message << "\n";
+	};
+	const size_t fds = openFdCount();
+	auto plan = context()->negotiate(request, {strict});
+	ASSERT_TRUE(plan) << plan.error().message;
+	EXPECT_EQ(plan->allocator(), gbm);
+	ASSERT_NE(plan->layout(), nullptr);
+	EXPECT_EQ(plan->layout()->planes[0].stride % 4096, 0u) << "the plan asked for 4096";
+	{
+		auto buffer = context()->allocate(*plan);
+		ASSERT_FALSE(buffer) << "GBM's stride " << (*buffer)->layout().planes[0].stride << " was taken";
+		expectRefused(buffer.error(), "Context::allocate(plan)");
+	}
+	{
+		auto description = context()->describe(request);
+		ASSERT_TRUE(description);
+		ASSERT_TRUE((*description)->attach(strict));
+		auto buffer = (*description)->allocate();
+		ASSERT_FALSE(buffer);
+		expectRefused(buffer.error(), "BufferDescription::allocate()");
+	}
+	{
+		auto pool = BufferPool::create(context(), request, {strict}, 2);
+		ASSERT_TRUE(pool) << pool.error().message;
+		auto lease = (*pool)->acquire();
+		ASSERT_FALSE(lease);
+		expectRefused(lease.error(), "BufferPool::acquire()");
+	}
+	EXPECT_EQ(openFdCount(), fds) << "a refused GBM buffer leaked";
+}

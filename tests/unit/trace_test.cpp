@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
+#include <cstdio>
 #include <fstream>
 #include <gtest/gtest.h>
 #include <random>
 #include <set>
 #include <sstream>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,6 +16,7 @@
 #include <hbm-test/replay.hpp>
 #include <hbm-test/synthetic_trace.hpp>
 
+#include "log.hpp"
 #include "trace.hpp"
 
 using namespace hbm;
@@ -183,7 +186,30 @@ TEST(Trace, ProcessesRecordingTogetherKeepEveryRecord)
 	// A file holding something else (a version 1 trace) is left alone.
 	const std::string old = "hbm-trace 1\na 1 10 64 64 0x34325258 16384 dma-heap:system 5000\n";
 	std::ofstream(path, std::ios::trunc) << old;
+	// Said through the log handler, never printed behind its back.
+	std::vector<std::string> logged;
+	setLogSink([&](const LogCategory &c, LogLevel level, const std::string &message) {
+		if (std::string(c.name()) == "trace" && level == LogLevel::Error)
+			logged.push_back(message);
+	});
+	setLogRules({{"trace", LogLevel::Error}});
+	const int stderrCopy = ::dup(STDERR_FILENO);
+	FILE *captured = std::tmpfile();
+	ASSERT_NE(captured, nullptr);
+	::dup2(::fileno(captured), STDERR_FILENO);
 	trace::Recorder refused(path.c_str());
+	::dup2(stderrCopy, STDERR_FILENO);
+	::close(stderrCopy);
+	setLogRules({});
+	setLogSink({});
+	struct stat written = {};
+	ASSERT_EQ(::fstat(::fileno(captured), &written), 0);
+	EXPECT_EQ(written.st_size, 0) << "the recorder wrote to stderr";
+	std::fclose(captured);
+	ASSERT_EQ(logged.size(), 1u);
+	EXPECT_NE(logged[0].find("not recording to " + path + " (HBM_TRACE)"), std::string::npos) << logged[0];
+	ASSERT_NE(refused.failure(), nullptr);
+	EXPECT_EQ(refused.failure()->code, EINVAL);
 	EXPECT_FALSE(refused.enabled());
 	EXPECT_EQ(refused.recordAllocate(64, 64, DRM_FORMAT_XRGB8888, 16384, "memfd", 1), 0u);
 	EXPECT_EQ(readFile(path), old);
