@@ -73,6 +73,16 @@ Result<DrmNode> adoptDrmNode(int fd)
 	return describe(std::move(dup), path.empty() ? name : path, name);
 }
 
+std::vector<DrmCard> listDrmCards()
+{
+	std::vector<DrmCard> out;
+	for (const std::string &path : deviceNodes("/dev/dri", "card")) {
+		auto node = openDrmNode(path, DrmMaster::Drop);
+		out.push_back({path, node ? node->driver : std::string(), node ? std::string() : node.error().toString()});
+	}
+	return out;
+}
+
 Result<DrmDeviceName> findDrmDevice(dev_t device)
 {
 	const std::string number = stringf("%u:%u", major(device), minor(device));

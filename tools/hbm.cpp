@@ -4,11 +4,10 @@
 //   hbm info [--json]
 //   hbm plan WIDTHxHEIGHT FORMAT[,FORMAT…] [--kind K] [--plane DRIVER:TYPE]… [--participant NAME]… [--json]
 //   hbm alloc WIDTHxHEIGHT FORMAT[,FORMAT…] [same options] [--allocator NAME] [--json]
-//   hbm replay TRACE [--algorithm best-fit|first-fit] [--region-size SIZE] [--allocator NAME] [--json]
 //
 // --plane vkms:primary adds that KMS plane (probed from IN_FORMATS) as a participant;
-// --participant adds one declared in the configuration. Uses hbm's public API, and for
-// replay the uninstalled test rig (tests/support).
+// --participant adds one declared in the configuration. Uses libhbm's public API only;
+// replaying traces is the uninstalled hbm-replay's (tools/hbm_replay.cpp), over the rig.
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -23,29 +22,15 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
-#include <xf86drm.h>
 
 #include <hbm/hbm.hpp>
-#include <hbm-test/replay.hpp>
 
-// The one listing of device nodes (the tool links the internal archive through the rig).
-#include "device_nodes.hpp"
+#include "cli.hpp"
 
 using json = nlohmann::ordered_json;
+using namespace hbm::cli;
 
 namespace {
-
-/// The shape of every JSON document the command prints; raised when a field changes
-/// meaning or goes (added fields keep it).
-constexpr int kJsonSchema = 1;
-
-/// A JSON document of the command: the versions a script checks, then @fields.
-json document(const json &fields = json::object())
-{
-	json out = {{"version", {{"hbm", HBM_VERSION}, {"schema", kJsonSchema}}}};
-	out.update(fields);
-	return out;
-}
 
 /// The usage text: on stdout with status 0 when asked for (--help), on stderr with status 2
 /// after a command line hbm does not understand.
@@ -55,32 +40,8 @@ int usage(bool asked = false)
 		     "usage: hbm info [--json]\n"
 		     "       hbm plan WIDTHxHEIGHT FORMAT[,FORMAT...] [--kind K] [--plane DRIVER:primary|overlay|cursor]...\n"
 		     "                [--participant NAME]... [--json]\n"
-		     "       hbm alloc WIDTHxHEIGHT FORMAT[,FORMAT...] [same options] [--allocator NAME] [--json]\n"
-		     "       hbm replay TRACE [--algorithm best-fit|first-fit] [--region-size SIZE] [--allocator NAME] [--json]\n"
-		     "SIZE is bytes, or a number with K, M or G (64M, the default)\n"
-		     "(record a trace with HBM_TRACE=FILE in any program using hbm)\n");
+		     "       hbm alloc WIDTHxHEIGHT FORMAT[,FORMAT...] [same options] [--allocator NAME] [--json]\n");
 	return asked ? 0 : 2;
-}
-
-int fail(const std::string &message, bool asJson)
-{
-	if (asJson)
-		std::printf("%s\n", document({{"error", message}}).dump(2).c_str());
-	else
-		std::fprintf(stderr, "hbm: %s\n", message.c_str());
-	return 1;
-}
-
-/// A decimal number of @text alone, at most @max; nothing for anything else (a sign, a
-/// space, a suffix, a value that overflows).
-std::optional<uint64_t> parseNumber(std::string_view text, uint64_t max)
-{
-	uint64_t value = 0;
-	const char *end = text.data() + text.size();
-	auto [stop, error] = std::from_chars(text.data(), end, value);
-	if (error != std::errc() || stop != end || value > max)
-		return std::nullopt;
-	return value;
 }
 
 /// "WIDTHxHEIGHT", each a 32-bit number (negotiation says which sizes hbm takes).
@@ -93,24 +54,6 @@ std::optional<std::pair<uint32_t, uint32_t>> parseDimensions(std::string_view te
 	if (!width || !height)
 		return std::nullopt;
 	return std::pair{uint32_t(*width), uint32_t(*height)};
-}
-
-/// Bytes, or KiB, MiB, GiB with a K, M or G suffix; at least 1, and no more than 64 bits hold.
-std::optional<uint64_t> parseSize(std::string_view text)
-{
-	unsigned shift = 0;
-	if (!text.empty()) {
-		const std::string_view suffixes = "KMG";
-		if (size_t unit = suffixes.find(char(std::toupper(static_cast<unsigned char>(text.back()))));
-		    unit != std::string_view::npos) {
-			shift = 10 * unsigned(unit + 1);
-			text.remove_suffix(1);
-		}
-	}
-	auto value = parseNumber(text, UINT64_MAX >> shift);
-	if (!value || *value == 0)
-		return std::nullopt;
-	return *value << shift;
 }
 
 json formatsJson(const hbm::FormatSet &set)
@@ -147,20 +90,6 @@ json participantJson(const hbm::Participant &p)
 		{"address_limit", c.placement.addressLimit}};
 }
 
-/// The kernel driver of a DRM node, by DRM_IOCTL_VERSION (vgem and vkms have no sysfs
-/// driver link to read); empty, with @why, when the node cannot be asked.
-std::string drmDriver(const std::string &path, std::string *why)
-{
-	hbm::UniqueFd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC));
-	std::unique_ptr<drmVersion, void (*)(drmVersionPtr)> version(fd ? drmGetVersion(fd.get()) : nullptr,
-								      drmFreeVersion);
-	if (!version) {
-		*why = hbm::Error{errno ? errno : ENOTTY, fd ? "no answer to DRM_IOCTL_VERSION" : "cannot open it"}.toString();
-		return {};
-	}
-	return version->name;
-}
-
 int info(hbm::Context &ctx, bool asJson)
 {
 	json out = document();
@@ -179,14 +108,13 @@ int info(hbm::Context &ctx, bool asJson)
 	out["probe_notes"] = ctx.probeNotes();
 
 	json devices = json::array();
-	for (const std::string &card : hbm::deviceNodes("/dev/dri", "card")) {
-		auto dev = hbm::KmsDevice::open(card);
+	for (const hbm::DrmCard &card : hbm::listDrmCards()) {
+		auto dev = hbm::KmsDevice::open(card.node);
 		if (!dev) {
 			// Not a display (vgem has no planes), or not ours to open: still say what it is.
-			std::string why, driver = drmDriver(card, &why);
-			devices.push_back({{"path", card},
-					   {"driver", driver.empty() ? json(nullptr) : json(driver)},
-					   {"error", why.empty() ? dev.error().toString() : why}});
+			devices.push_back({{"path", card.node},
+					   {"driver", card.driver.empty() ? json(nullptr) : json(card.driver)},
+					   {"error", card.error.empty() ? dev.error().toString() : card.error}});
 			continue;
 		}
 		auto planes = (*dev)->planeParticipants(ctx);
@@ -194,7 +122,7 @@ int info(hbm::Context &ctx, bool asJson)
 		if (planes)
 			for (const hbm::Participant &p : *planes)
 				planeList.push_back(participantJson(p));
-		devices.push_back({{"path", card},
+		devices.push_back({{"path", card.node},
 				   {"driver", (*dev)->driverName()},
 				   {"behind_iommu", (*dev)->behindIommu()},
 				   {"planes", planeList}});
@@ -202,7 +130,7 @@ int info(hbm::Context &ctx, bool asJson)
 	out["drm_devices"] = devices;
 
 	json videos = json::array();
-	for (const std::string &node : hbm::deviceNodes("/dev", "video")) {
+	for (const std::string &node : hbm::V4l2Device::nodes()) {
 		auto dev = hbm::V4l2Device::open(node);
 		if (!dev)
 			continue;
@@ -415,71 +343,6 @@ int planOrAlloc(hbm::Context &ctx, bool allocate, int argc, char **argv)
 	return 0;
 }
 
-int replay(hbm::Context &ctx, int argc, char **argv)
-{
-	const bool asJson = std::find(argv, argv + argc, std::string_view("--json")) != argv + argc;
-	std::string algorithm = "best-fit", allocator;
-	uint64_t regionSize = 64ull << 20;
-	if (argc < 1)
-		return usage();
-	for (int i = 1; i < argc; ++i) {
-		std::string arg = argv[i];
-		if (arg == "--json") {
-			continue;
-		} else if (i + 1 < argc && arg == "--algorithm") {
-			algorithm = argv[++i];
-		} else if (i + 1 < argc && arg == "--allocator") {
-			allocator = argv[++i];
-		} else if (i + 1 < argc && arg == "--region-size") {
-			auto size = parseSize(argv[++i]);
-			if (!size)
-				return fail(std::string("--region-size '") + argv[i] +
-						    "' is not a size (bytes, or a number with K, M or G: 64M)",
-					    asJson);
-			regionSize = *size;
-		} else {
-			return usage();
-		}
-	}
-	FILE *file = std::fopen(argv[0], "re");
-	if (!file)
-		return fail(std::string("cannot read trace ") + argv[0], asJson);
-	std::string text;
-	char chunk[4096];
-	size_t n;
-	while ((n = std::fread(chunk, 1, sizeof(chunk), file)) > 0)
-		text.append(chunk, n);
-	std::fclose(file);
-	auto events = hbm::parseTrace(text);
-	if (!events)
-		return fail(std::string(argv[0]) + ": " + events.error().message, asJson);
-	auto report = allocator.empty() ? hbm::test::replayOnRegion(*events, algorithm, regionSize)
-					: hbm::test::replayOnAllocator(ctx, *events, allocator);
-	if (!report)
-		return fail(report.error().toString(), asJson);
-	json out = document({{"target", report->target},
-		    {"allocations", report->allocations},
-		    {"failures", report->failures},
-		    {"median_allocate_ns", report->medianAllocateNs},
-		    {"median_release_ns", report->medianReleaseNs},
-		    {"free_at_end", report->freeAtEnd},
-		    {"largest_free_at_end", report->largestFreeAtEnd},
-		    {"worst_largest_free_share", report->worstLargestFreeShare}});
-	if (asJson) {
-		std::printf("%s\n", out.dump(2).c_str());
-		return 0;
-	}
-	std::printf("replayed %zu allocations on %s: %zu did not fit\n", report->allocations, report->target.c_str(),
-		    report->failures);
-	std::printf("  median latency: allocate %.0f ns, release %.0f ns\n", report->medianAllocateNs,
-		    report->medianReleaseNs);
-	if (allocator.empty())
-		std::printf("  fragmentation: largest free range was at worst %.1f%% of free space; at the end %llu of %llu bytes\n",
-			    report->worstLargestFreeShare * 100, (unsigned long long)report->largestFreeAtEnd,
-			    (unsigned long long)report->freeAtEnd);
-	return 0;
-}
-
 } // namespace
 
 int main(int argc, char **argv)
@@ -500,7 +363,5 @@ int main(int argc, char **argv)
 		return info(**ctx, asJson);
 	if (command == "plan" || command == "alloc")
 		return planOrAlloc(**ctx, command == "alloc", argc - 2, argv + 2);
-	if (command == "replay")
-		return replay(**ctx, argc - 2, argv + 2);
 	return usage();
 }

@@ -8,6 +8,7 @@
 #include <hbm/constraints.hpp>
 #include <hbm/context.hpp>
 #include <hbm/description.hpp>
+#include <hbm/drm_device.hpp>
 #include <hbm/format.hpp>
 #include <hbm/format_set.hpp>
 #include <hbm/heap.hpp>

@@ -23,6 +23,9 @@ public:
 	/// Borrows the caller's V4L2 descriptor @fd: keeps a duplicate of it. EBADF for a
 	/// descriptor that is not open, ENODEV for one that is not a V4L2 device.
 	static Result<std::shared_ptr<V4l2Device>> fromFd(int fd);
+	/// Every /dev/video* node in numeric order, opened by none: for tools that list a
+	/// machine (each may then be open()ed).
+	static std::vector<std::string> nodes();
 
 	~V4l2Device();
 	V4l2Device(const V4l2Device &) = delete;

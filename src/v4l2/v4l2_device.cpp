@@ -128,12 +128,17 @@ Result<std::shared_ptr<V4l2Device>> V4l2Device::adopt(UniqueFd fd, const std::st
 	return std::shared_ptr<V4l2Device>(new V4l2Device(std::move(d)));
 }
 
+std::vector<std::string> V4l2Device::nodes()
+{
+	return deviceNodes("/dev", "video");
+}
+
 Result<std::shared_ptr<V4l2Device>> firstV4l2Device(const std::function<bool(const V4l2Device &)> &wanted,
 						    const std::string &what)
 {
 	std::string seen;
 	std::optional<Error> unopened; // the first node that could not be asked, and why
-	for (const std::string &node : deviceNodes("/dev", "video")) {
+	for (const std::string &node : V4l2Device::nodes()) {
 		auto dev = V4l2Device::open(node);
 		if (!dev) {
 			if (!unopened)

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The hbm command end to end. On a machine without devices: info works and lists memfd,
+# The hbm command (and hbm-replay) end to end. On a machine without devices: info works and lists memfd,
 # plan refuses with the reason. In the lab (HBM_LAB=1): plan and alloc for vkms planes.
 set -uo pipefail
 hbm=$1
+replay=$2 # hbm-replay (uninstalled, over the test rig)
 passed=0
 failed=0
 check() { # description, command...
@@ -42,12 +43,12 @@ check "a size past a limit is E2BIG in hbm's words, not execve's" bash -c 'grep 
 empty=$(mktemp)
 echo "hbm-trace 1" >"$empty"
 for size in 12Q 0 0M 18446744073709551615K -1M 1.5M "" M; do
-	check "region size '$size' is refused, quoted" bash -c "'$hbm' replay '$empty' --region-size '$size' 2>&1 | grep -q \"region-size '$size' is not a size\""
+	check "region size '$size' is refused, quoted" bash -c "'$replay' '$empty' --region-size '$size' 2>&1 | grep -q \"region-size '$size' is not a size\""
 done
-check "a region size in bytes is taken" bash -c "'$hbm' replay '$empty' --region-size 65536 | grep -q 'region of 65536 bytes'"
-check "and in MiB" bash -c "'$hbm' replay '$empty' --region-size 16m | grep -q 'region of 16 MiB'"
+check "a region size in bytes is taken" bash -c "'$replay' '$empty' --region-size 65536 | grep -q 'region of 65536 bytes'"
+check "and in MiB" bash -c "'$replay' '$empty' --region-size 16m | grep -q 'region of 16 MiB'"
 printf 'a 1 10 64 64 0x34325258 16384 dma-heap:system 5000\nf 2 20\n' >>"$empty"
-check "replay refuses a release of an id never allocated, naming the line" bash -c "'$hbm' replay '$empty' 2>&1 | grep -q 'trace line 3: release of 2, which is not live'"
+check "replay refuses a release of an id never allocated, naming the line" bash -c "'$replay' '$empty' 2>&1 | grep -q 'trace line 3: release of 2, which is not live'"
 rm -f "$empty"
 
 if [ "${HBM_LAB:-}" = 1 ]; then
@@ -81,14 +82,14 @@ if [ "${HBM_LAB:-}" = 1 ]; then
 	done
 	check "the trace records allocation and release" grep -qE '^f [0-9]+ 1 ' "$trace"
 	check "every process's allocation is kept, under one header" bash -c "[ \$(grep -c '^a ' '$trace') = 3 ] && [ \$(grep -c '^hbm-trace' '$trace') = 1 ]"
-	replayed=$("$hbm" replay "$trace" --algorithm best-fit --region-size 16M)
+	replayed=$("$replay" "$trace" --algorithm best-fit --region-size 16M)
 	check "replay on a best-fit region" grep -q "replayed 3 allocations on best-fit region of 16 MiB: 0 did not fit" <<<"$replayed"
 	echo "$replayed"
 	together=$PWD/together.trace
 	for i in 1 2 3 4 5 6; do HBM_TRACE=$together "$hbm" alloc 640x480 XRGB8888 >/dev/null & done
 	wait
-	check "processes tracing at the same time keep every record" bash -c "'$hbm' replay '$together' | grep -q 'replayed 6 allocations'"
-	onHeap=$("$hbm" replay "$trace" --allocator dma-heap:system)
+	check "processes tracing at the same time keep every record" bash -c "'$replay' '$together' | grep -q 'replayed 6 allocations'"
+	onHeap=$("$replay" "$trace" --allocator dma-heap:system)
 	check "replay on a real allocator" grep -q "replayed 3 allocations on dma-heap:system: 0 did not fit" <<<"$onHeap"
 else
 	check "without dma-bufs the refusal says so" bash -c "'$hbm' plan 64x64 XRGB8888 2>&1 | grep -q 'offers no dma-buf memory'"
