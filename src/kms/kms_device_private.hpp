@@ -13,6 +13,7 @@
 
 #include "drm_objects.hpp"
 #include "gem_handle_table.hpp"
+#include "driver_quirks.hpp"
 #include "import_probe.hpp"
 
 namespace hbm {
@@ -32,28 +33,6 @@ struct __attribute__((visibility("hidden"))) KmsDevice::Private {
 	static const Private &of(const KmsDevice &device) { return *device.d_; }
 	Result<void> commit(drmModeAtomicReq *req, uint32_t flags, const char *what);
 };
-
-/// Behaviour of a display driver that buffers must be shaped for.
-enum class DriverQuirk {
-	/// Built on DRM's GEM DMA helpers: without an IOMMU it scans out only physically
-	/// contiguous memory.
-	DmaHelpers,
-	/// Adds framebuffer offsets twice: only a buffer at offset 0 of its dma-buf shows.
-	ReadsOffsetsTwice,
-	/// Imports no dma-buf it did not make. Used only when the import probe
-	/// (src/kms/import_probe.hpp) cannot answer: the probe is what decides.
-	ImportsOwnMemoryOnly,
-};
-
-struct DriverQuirkEntry {
-	const char *driver; ///< the DRM driver name (DRM_IOCTL_VERSION)
-	DriverQuirk quirk;
-	const char *reason; ///< completes "<driver> …" in sentences users read
-	const char *source; ///< where the kernel shows it (file:line, Linux version)
-};
-
-/// The entry for @quirk of @driver, or nullptr if the driver does not have it.
-const DriverQuirkEntry *findDriverQuirk(const std::string &driver, DriverQuirk quirk);
 
 /// Whether a KMS device can scan out memory another exporter made, and on whose word.
 struct ForeignImportFinding {
