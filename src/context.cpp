@@ -316,10 +316,17 @@ Result<std::shared_ptr<Buffer>> allocatePlan(const Plan &plan)
 	const Buffer::Private &made = BufferFactory::state(**buffer);
 	const Layout &l = made.layout;
 	Candidate candidate{l.width, l.height, l.format, l.modifier, &l};
-	if (auto rejected = checkCandidate(state->combined, storageCapabilities(made), candidate, state->physicalTop))
+	if (auto rejected = checkCandidate(state->combined, storageCapabilities(made), candidate, state->physicalTop)) {
+		// GBM and dumb buffers lay the image out themselves: their stride is theirs to
+		// choose, and only memory hbm lays out honours the participants' alignment.
+		const AllocatorKind kind = state->allocator->info().kind;
+		const bool ownLayout = kind == AllocatorKind::Gbm || kind == AllocatorKind::DrmDumb;
 		return refusalError(EPROTO, Refusal{plan.allocator() + " made a buffer the participants cannot use",
 						    {std::move(*rejected)},
-						    "report this: the allocator broke the plan"});
+						    ownLayout ? plan.allocator() + " lays images out itself; allow a dma-heap or "
+										   "udmabuf, which hbm lays out, for these participants"
+							      : "report this: the allocator broke the plan"});
+	}
 	return buffer;
 }
 
