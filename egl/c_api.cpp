@@ -1,62 +1,46 @@
 // SPDX-License-Identifier: MIT
-// The C ABI of libhbm-egl (hbm-egl.h) over hbm::egl, reporting through libhbm's
-// hbm_last_error() (hbm/c_interop.hpp).
+// The C ABI of libhbm-egl (hbm-egl.h) over hbm::egl. hbm.h's convention is kept by
+// libhbm's own helpers (hbm/c_interop.hpp): the struct reader, the error recorder and the
+// one handle per Buffer.
 #include <hbm/hbm-egl.h>
 
 #include <cerrno>
-#include <cstddef>
 #include <string>
 
 #include <hbm/c_interop.hpp>
 #include <hbm/egl/display.hpp>
 #include <hbm/egl/image.hpp>
 
-#include "egl_support.hpp"
+HBM_C_STRUCT(hbm_egl_image_options, HBM_EGL_IMAGE_OPTIONS_SIZE_V1)
+HBM_C_STRUCT(hbm_egl_participant_options, HBM_EGL_PARTICIPANT_OPTIONS_SIZE_V1)
 
 namespace {
 
+using hbm::interop::fail;
+using hbm::interop::readStruct;
 using hbm::interop::recordError;
-
-int fail(int code, const std::string &message)
-{
-	return recordError(hbm::egl::detail::failure(code, message));
-}
-
-/// 0, or the failure of an option struct whose size this library cannot read.
-template<typename T>
-int checkSize(const char *name, uint32_t size, size_t firstSize)
-{
-	if (size < firstSize)
-		return fail(EINVAL, std::string(name) + " has size " + std::to_string(size) +
-					    ", smaller than its first version: set size = sizeof(" + name + ")");
-	if (size > sizeof(T))
-		return fail(E2BIG, std::string(name) + " has size " + std::to_string(size) +
-					   ", larger than this libhbm-egl knows: the program was built against a newer hbm-egl.h");
-	return 0;
-}
 
 } // namespace
 
 extern "C" {
 
-int hbm_egl_image_from_buffer(EGLDisplay display, struct hbm_buffer *buffer,
-			      const struct hbm_egl_image_options *options, EGLImageKHR *out)
+int hbm_egl_image_create_from_buffer(EGLDisplay display, struct hbm_buffer *buffer,
+				     const struct hbm_egl_image_options *options, EGLImageKHR *out)
 {
+	static const char *const function = "hbm_egl_image_create_from_buffer";
 	if (!out)
-		return fail(EINVAL, "hbm_egl_image_from_buffer: out is NULL");
+		return fail(EINVAL, "%s: out is NULL", function);
 	auto b = hbm::interop::bufferOf(buffer);
 	if (!b)
-		return fail(EINVAL, "hbm_egl_image_from_buffer: buffer is NULL (or an idle pool buffer)");
+		return fail(EINVAL, "%s: buffer is NULL (or an idle pool buffer)", function);
+	hbm_egl_image_options in;
+	if (int err = readStruct(function, options, &in))
+		return err;
 	hbm::egl::ImageOptions o;
-	if (options) {
-		if (int err = checkSize<hbm_egl_image_options>("struct hbm_egl_image_options", options->size,
-							       offsetof(hbm_egl_image_options, chroma_vertical_siting) + sizeof(int32_t)))
-			return err;
-		o.colorSpace = options->color_space;
-		o.sampleRange = options->sample_range;
-		o.chromaHorizontalSiting = options->chroma_horizontal_siting;
-		o.chromaVerticalSiting = options->chroma_vertical_siting;
-	}
+	o.colorSpace = in.color_space;
+	o.sampleRange = in.sample_range;
+	o.chromaHorizontalSiting = in.chroma_horizontal_siting;
+	o.chromaVerticalSiting = in.chroma_vertical_siting;
 	auto image = hbm::egl::importBuffer(display, *b, o);
 	if (!image)
 		return recordError(image.error());
@@ -64,11 +48,11 @@ int hbm_egl_image_from_buffer(EGLDisplay display, struct hbm_buffer *buffer,
 	return 0;
 }
 
-int hbm_egl_buffer_from_image(EGLDisplay display, EGLImageKHR image, uint32_t width, uint32_t height,
-			      struct hbm_buffer **out)
+int hbm_egl_buffer_create_from_image(EGLDisplay display, EGLImageKHR image, uint32_t width, uint32_t height,
+				     struct hbm_buffer **out)
 {
 	if (!out)
-		return fail(EINVAL, "hbm_egl_buffer_from_image: out is NULL");
+		return fail(EINVAL, "hbm_egl_buffer_create_from_image: out is NULL");
 	auto buffer = hbm::egl::exportImage(display, image, width, height);
 	if (!buffer)
 		return recordError(buffer.error());
@@ -76,29 +60,24 @@ int hbm_egl_buffer_from_image(EGLDisplay display, EGLImageKHR image, uint32_t wi
 	return 0;
 }
 
-int hbm_egl_display_participant(EGLDisplay display, const struct hbm_egl_participant_options *options,
-				struct hbm_participant **out)
+int hbm_egl_participant_create_for_display(EGLDisplay display, const struct hbm_egl_participant_options *options,
+					   struct hbm_participant **out)
 {
+	static const char *const function = "hbm_egl_participant_create_for_display";
 	if (!out)
-		return fail(EINVAL, "hbm_egl_display_participant: out is NULL");
+		return fail(EINVAL, "%s: out is NULL", function);
+	hbm_egl_participant_options in;
+	if (int err = readStruct(function, options, &in))
+		return err;
+	if (in.use > HBM_EGL_USE_RENDERING)
+		return fail(EINVAL, "%s: use is %u: HBM_EGL_USE_SAMPLING (0) or HBM_EGL_USE_RENDERING (1)", function, in.use);
 	hbm::egl::ParticipantOptions o;
-	std::shared_ptr<hbm::Context> context;
-	if (options) {
-		if (int err = checkSize<hbm_egl_participant_options>("struct hbm_egl_participant_options", options->size,
-								     offsetof(hbm_egl_participant_options, drm_fd) + sizeof(const int *)))
-			return err;
-		if (options->use > HBM_EGL_USE_RENDERING)
-			return fail(EINVAL, "hbm_egl_participant_options.use is " + std::to_string(options->use) +
-						    ": HBM_EGL_USE_SAMPLING (0) or HBM_EGL_USE_RENDERING (1)");
-		o.use = options->use == HBM_EGL_USE_RENDERING ? hbm::egl::DisplayUse::Rendering
-							      : hbm::egl::DisplayUse::Sampling;
-		if (options->drm_fd)
-			o.drmFd = *options->drm_fd;
-		if (options->context) {
-			context = hbm::interop::contextOf(options->context);
-			o.config = &context->config();
-		}
-	}
+	o.use = in.use == HBM_EGL_USE_RENDERING ? hbm::egl::DisplayUse::Rendering : hbm::egl::DisplayUse::Sampling;
+	if (in.drm_fd)
+		o.drmFd = *in.drm_fd;
+	std::shared_ptr<hbm::Context> context = hbm::interop::contextOf(in.context);
+	if (context)
+		o.config = &context->config();
 	auto participant = hbm::egl::displayParticipant(display, o);
 	if (!participant)
 		return recordError(participant.error());

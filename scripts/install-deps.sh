@@ -17,6 +17,8 @@ packages=(
 	qemu-system-x86 busybox-static cpio xz-utils linux-source-6.12
 	# the lab test that watches what an embedded context opens
 	strace
+	# the C ABI compared with tests/abi/baseline/ (abidw, abidiff)
+	abigail-tools
 	# Mesa's kms_swrast: GBM on vkms in the guest (libgbm1 does not pull it in)
 	libgl1-mesa-dri
 	flex bison bc libelf-dev

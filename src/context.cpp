@@ -50,12 +50,16 @@ std::shared_ptr<Context> ContextFactory::create(std::vector<std::unique_ptr<Allo
 
 Result<std::shared_ptr<Context>> Context::create()
 {
-	return create(ContextOptions{});
+	ContextOptions options;
+	options.probe = true;
+	options.readConfiguration = true;
+	return create(options);
 }
 
 Result<std::shared_ptr<Context>> Context::create(const Config &config)
 {
 	ContextOptions options;
+	options.probe = true;
 	options.config = &config;
 	return create(options);
 }

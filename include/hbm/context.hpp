@@ -18,10 +18,14 @@ namespace hbm {
 
 /// What a context may open and read. The defaults suit tools and demos (probe the machine,
 /// read the configuration files); a compositor embedding hbm says exactly what it has.
+/// What a context may open and read. The defaults are a compositor's: nothing is opened
+/// or read that is not named here (a context of memfd alone), never a probe behind the
+/// caller's back — the same as hbm.h's zeroed struct hbm_context_options. Context::create()
+/// without options is the one that probes the machine.
 struct ContextOptions {
 	/// Open every dma-heap, /dev/udmabuf and each /dev/dri/card* (dumb buffers and GBM).
 	/// False: nothing is opened but what the fields below name.
-	bool probe = true;
+	bool probe = false;
 	/// DRM devices the caller opened (from libseat, say), for dumb and GBM buffers on them.
 	/// Borrowed: hbm keeps a duplicate, which shares the caller's open file (and so its GEM
 	/// handles, as gbm_create_device(fd) does); it never takes or drops DRM master on it.
@@ -33,7 +37,7 @@ struct ContextOptions {
 	/// The configuration: null reads the files in force (loadConfig()) when
 	/// @readConfiguration is true, and uses none when it is false.
 	const Config *config = nullptr;
-	bool readConfiguration = true;
+	bool readConfiguration = false;
 };
 
 /// Where a program starts with hbm: its allocators (every dma-heap, udmabuf, DRM dumb
@@ -42,7 +46,8 @@ struct ContextOptions {
 class HBM_EXPORT Context : public std::enable_shared_from_this<Context>
 {
 public:
-	/// Probes the allocators and applies the configuration in force (loadConfig()). A
+	/// Probes the allocators and applies the configuration in force (loadConfig()): the
+	/// options {probe = true, readConfiguration = true}, for tools and demos. A
 	/// device that cannot be opened is left out (probeNotes() says why), never an error:
 	/// memfd is always there. A malformed configuration is an error.
 	static Result<std::shared_ptr<Context>> create();

@@ -5,10 +5,12 @@
 /*
  * libhbm-wayland, client side, for C: what a Wayland compositor takes (linux-dmabuf v3 or
  * v4 feedback) as hbm participants, buffers negotiated for it, and each buffer's wl_buffer.
- * The conventions are hbm.h's: 0 or a negative errno, the reason in hbm_last_error();
- * extensible structs begin with `uint32_t size` (older sizes are read as far as they go,
- * larger ones are -E2BIG); NULL out-pointers are -EINVAL; destroy functions accept NULL.
- * A client is used from the thread that dispatches the wl_display's default queue.
+ * The convention is hbm.h's, kept by libhbm's own code (see the top of hbm.h): 0 or a
+ * negative errno with the reason in hbm_last_error(); extensible structs begin with
+ * `uint32_t size` and have a frozen first size (HBM_WL_*_SIZE_V1); NULL options are the
+ * defaults; *out is untouched on failure; an index past the end is -ERANGE; devices are
+ * uint64_t; destroy functions accept NULL. A client is used from the thread that
+ * dispatches the wl_display's default queue.
  */
 
 #include <stddef.h>
@@ -29,10 +31,11 @@ struct hbm_wl_client_options {
 	uint32_t size;
 	/* Highest zwp_linux_dmabuf_v1 version to bind, 3 or 4; 0: 4. The compositor's caps it. */
 	uint32_t max_version;
-	/* For a v3 compositor, which names no device: the dev_t taken for its renderer.
+	/* For a v3 compositor, which names no device: the device number (st_rdev) taken for its renderer.
 	 * 0: the only DRM device among the context's allocators, if exactly one. */
 	uint64_t v3_main_device;
 };
+#define HBM_WL_CLIENT_OPTIONS_SIZE_V1 HBM_SIZE_THROUGH(struct hbm_wl_client_options, v3_main_device)
 
 /* Binds linux-dmabuf on @display and reads the default feedback (a roundtrip on a private
  * queue). @options may be NULL. -ENOENT: no linux-dmabuf of version 3 or later; -EPROTO:
@@ -49,9 +52,10 @@ HBM_EXPORT int hbm_wl_client_roundtrip(struct hbm_wl_client *client);
 struct hbm_wl_feedback_info {
 	uint32_t size;
 	uint32_t version;       /* of the zwp_linux_dmabuf_v1 bound */
-	uint64_t main_device;   /* dev_t; 0 for v3 */
+	uint64_t main_device;   /* st_rdev; 0 for v3 */
 	uint32_t tranche_count; /* most preferred first */
 };
+#define HBM_WL_FEEDBACK_INFO_SIZE_V1 HBM_SIZE_THROUGH(struct hbm_wl_feedback_info, tranche_count)
 HBM_EXPORT int hbm_wl_client_get_feedback(const struct hbm_wl_client *client, struct hbm_wl_feedback_info *out);
 
 #define HBM_WL_TRANCHE_SCANOUT 1u /* zwp_linux_dmabuf_feedback_v1 tranche_flags */
@@ -59,24 +63,27 @@ HBM_EXPORT int hbm_wl_client_get_feedback(const struct hbm_wl_client *client, st
 struct hbm_wl_tranche_info {
 	uint32_t size;
 	uint32_t flags;         /* HBM_WL_TRANCHE_SCANOUT … */
-	uint64_t target_device; /* dev_t; 0 for v3 */
+	uint64_t target_device; /* st_rdev; 0 for v3 */
 	uint32_t pair_count;    /* format + modifier pairs: hbm_wl_client_get_tranche_pair() */
 };
+#define HBM_WL_TRANCHE_INFO_SIZE_V1 HBM_SIZE_THROUGH(struct hbm_wl_tranche_info, pair_count)
+/* Tranche @index of the feedback in force; -ERANGE past the last. */
 HBM_EXPORT int hbm_wl_client_get_tranche(const struct hbm_wl_client *client, uint32_t index,
 					 struct hbm_wl_tranche_info *out);
 /* Pair @pair of tranche @tranche, pairs sorted by format. -ERANGE past the end. */
 HBM_EXPORT int hbm_wl_client_get_tranche_pair(const struct hbm_wl_client *client, uint32_t tranche, uint32_t pair,
 					      uint32_t *format, uint64_t *modifier);
-/* Tranche @tranche as a participant (identity, constraints and source), to negotiate
- * with; free it with hbm_participant_destroy(). */
-HBM_EXPORT int hbm_wl_client_get_participant(const struct hbm_wl_client *client, uint32_t tranche,
-					     struct hbm_participant **out);
+/* Tranche @tranche as a new participant (identity, constraints and source), to negotiate
+ * with; free it with hbm_participant_destroy(). -ERANGE past the last tranche. */
+HBM_EXPORT int hbm_wl_client_create_participant(const struct hbm_wl_client *client, uint32_t tranche,
+						struct hbm_participant **out);
 
-/* A buffer for @request that the compositor (the first tranche, in order, that can take
- * one) and @own (the client's devices, may be NULL with @own_count 0) accept. A refusal
- * names each tranche's reason. */
-HBM_EXPORT int hbm_wl_client_allocate(struct hbm_wl_client *client, const struct hbm_request *request,
-				      struct hbm_participant *const *own, uint32_t own_count, struct hbm_buffer **out);
+/* A new buffer for @request that the compositor (the first tranche, in order, that can
+ * take one) and @own (the client's devices, may be NULL with @own_count 0) accept. A
+ * refusal names each tranche's reason. */
+HBM_EXPORT int hbm_wl_client_create_buffer(struct hbm_wl_client *client, const struct hbm_request *request,
+					   struct hbm_participant *const *own, uint32_t own_count,
+					   struct hbm_buffer **out);
 /* 0 when @buffer suits the feedback in force (some tranche's participant could use it);
  * a negative errno, with the reason recorded, when it is one to drop. */
 HBM_EXPORT int hbm_wl_client_check_buffer(const struct hbm_wl_client *client, struct hbm_buffer *buffer);
@@ -96,9 +103,9 @@ HBM_EXPORT uint64_t hbm_wl_client_get_wl_buffers_created(const struct hbm_wl_cli
 /* Called (on the default queue's dispatch) after new default feedback arrives whole: with
  * 0 when it is in force (renegotiate, and check buffers with hbm_wl_client_check_buffer()),
  * or a negative errno for a malformed one, which is not (reason in hbm_last_error()). */
-typedef void (*hbm_wl_feedback_func)(struct hbm_wl_client *client, int status, void *data);
-HBM_EXPORT int hbm_wl_client_set_feedback_listener(struct hbm_wl_client *client, hbm_wl_feedback_func func,
-						   void *data);
+typedef void (*hbm_wl_client_feedback_func)(struct hbm_wl_client *client, int status, void *user_data);
+HBM_EXPORT int hbm_wl_client_set_feedback_listener(struct hbm_wl_client *client, hbm_wl_client_feedback_func func,
+						   void *user_data);
 
 #ifdef __cplusplus
 }

@@ -6,6 +6,9 @@
  * hbm's C ABI, for C compositors, plugins and bindings (gbm.h's shape: opaque handles,
  * create/destroy pairs, plain integers for formats and modifiers).
  *
+ * THE CONVENTION. Written here once; every C header of hbm (hbm-wayland-client.h,
+ * hbm-wayland-compositor.h, hbm-egl.h) keeps it, through the same code in libhbm.
+ *
  * ERRORS. Functions returning int return 0 (or a count, or a descriptor) on success and a
  * negative errno on failure. A failing call records, for the calling thread:
  *   - a sentence naming what was wrong and, where known, the fix: hbm_last_error();
@@ -17,30 +20,55 @@
  * read it right after the call that failed; cleanup calls in between do not erase it.
  * Strings and arrays handed out from it stay valid until the thread's next failing call.
  * Getters that return a value or a pointer (hbm_buffer_get_width(), hbm_lease_get_buffer()
- * …) record nothing: they return 0 or NULL for a NULL or stale handle.
+ * …) record nothing: they return 0 or NULL for a NULL or stale handle, or an index past
+ * the end.
  *
  * EXTENSIBLE STRUCTS. Every struct passed in or out begins with `uint32_t size`, which the
- * caller sets to sizeof(struct hbm_...) as its own hbm.h declares it. Fields are only ever
- * appended, and each addition raises HBM_API_VERSION_MINOR. hbm reads (for an out-struct:
- * writes) only the bytes @size covers; fields beyond them take their zero value, and zero
- * is the default of every field. So a program built against an older hbm.h keeps working
- * with a newer libhbm, without new symbols. Refused, with a sentence:
- *   - a size smaller than the struct's first version: -EINVAL;
- *   - a size larger than this libhbm knows: -E2BIG (the program was built against a newer
- *     hbm.h than the library it runs with; hbm_get_version() says which).
+ * caller sets to sizeof(struct hbm_...) as its own header declares it. Fields are only ever
+ * appended, and each addition raises HBM_API_VERSION_MINOR; zero is the default of every
+ * field. Each struct's first size is frozen: HBM_*_SIZE_V1 below. hbm reads (for an
+ * out-struct: writes) only the bytes @size covers, so:
+ *   - an older program's smaller struct (at least HBM_*_SIZE_V1) is accepted: the fields
+ *     it lacks take their defaults (an out-struct is filled as far as its size goes);
+ *   - a newer program's larger struct is accepted when every byte beyond what this
+ *     library knows is zero (it asks for nothing this library lacks); a non-zero byte
+ *     there is -E2BIG (hbm_get_version() says which library runs). An out-struct's bytes
+ *     beyond what this library knows are zeroed;
+ *   - a size below the first version is -EINVAL.
+ * An array of structs (struct hbm_plane_import) is read array[0].size bytes apart.
  * Write `struct hbm_request request = {.size = sizeof(request), ...};`.
+ *
+ * OPTIONS. A NULL pointer to an options or request struct means a zeroed one: every field
+ * its default. A call with a field that has no default (a request's width) refuses the
+ * NULL as it would refuse the zero. The defaults are the safe ones: a zeroed
+ * struct hbm_context_options opens and reads nothing, as C++'s hbm::ContextOptions{} does.
  *
  * OUT-POINTERS. A call whose result is what it writes (a handle's @out, an info struct,
  * a framebuffer id) refuses a NULL one: -EINVAL. A call that writes extra values beside its
  * result (hbm_buffer_get_plane()'s @stride and @offset, hbm_cpu_access_plane_data()'s
- * @size) takes NULL for each one the caller does not want, as gbm and EGL do.
+ * @size) takes NULL for each one the caller does not want, as gbm and EGL do. On failure
+ * nothing is written through any out-pointer: *@out keeps what the caller put there.
  *
- * HANDLES. Each create function has its destroy (buffers: ref/unref); destroy functions
- * accept NULL. A handle holds what it needs: a description, pool, participant or buffer
- * may outlive the context it came from. Contexts, buffers and pools may be used from
- * several threads at once; any other handle by one thread at a time. Passing a handle
- * after destroying it is undefined, as with free() — except leases, which are tokens
- * (see hbm_lease_release()).
+ * INDICES. An index past the end (a plane, an allocator, a rejection, a tranche) is
+ * -ERANGE from a call that returns int, and NULL or 0 from a getter.
+ *
+ * DEVICES are device numbers (st_rdev) in a uint64_t, never dev_t, whose width differs
+ * between C libraries.
+ *
+ * CALLBACKS are typedefs named hbm_*_func; the caller's pointer is their last argument,
+ * `void *user_data`, given back as it was registered.
+ *
+ * NAMES. A function that makes a handle carries a verb: hbm_*_create*, or what it does
+ * (hbm_pool_acquire(), hbm_buffer_receive()); each has its destroy (buffers: ref/unref).
+ *
+ * HANDLES. Destroy functions accept NULL. A handle holds what it needs: a description,
+ * pool, participant or buffer may outlive the context it came from. Contexts, buffers and
+ * pools may be used from several threads at once; any other handle by one thread at a
+ * time. Passing a handle after destroying it is undefined, as with free() — except
+ * leases, which are tokens (see hbm_lease_release()). A Buffer has one hbm_buffer: every
+ * call that hands out the same buffer (a description, a pool's lease, libhbm-wayland's
+ * compositor side) hands out the same handle while any reference to it lives, so user
+ * data set on it stays with it.
  */
 
 #include <stddef.h>
@@ -58,6 +86,10 @@ extern "C" {
 #define HBM_API_VERSION_MINOR 0
 #define HBM_API_VERSION_ENCODE(major, minor) ((((uint32_t)(major)) << 16) | (uint32_t)(minor))
 #define HBM_API_VERSION HBM_API_VERSION_ENCODE(HBM_API_VERSION_MAJOR, HBM_API_VERSION_MINOR)
+
+/* The bytes of @type up to and including its field @last: how each struct's frozen first
+ * size (HBM_*_SIZE_V1) is stated, portably across ABIs. */
+#define HBM_SIZE_THROUGH(type, last) (offsetof(type, last) + sizeof(((type *)0)->last))
 
 /* HBM_API_VERSION of the library running (not of the header compiled against). */
 HBM_EXPORT uint32_t hbm_get_version(void);
@@ -158,9 +190,10 @@ struct hbm_rejection {
 	const char *subject;          /* "dma-heap:system for XRGB8888 (XR24)", "" if none */
 	const char *why;              /* "vkms cursor plane 41 (226:1) takes at most 64 pixels across …" */
 };
+#define HBM_REJECTION_SIZE_V1 HBM_SIZE_THROUGH(struct hbm_rejection, why)
 
 /* Rejection @index of the thread's last failure. Reading never changes the state it reads:
- * a bad @index (-ERANGE) or @out (-EINVAL, -E2BIG) is returned without a sentence. */
+ * a bad @index (-ERANGE) or @out (-EINVAL) is returned without a sentence. */
 HBM_EXPORT int hbm_last_rejection(size_t index, struct hbm_rejection *out);
 
 /* ---- Logging --------------------------------------------------------------------------- */
@@ -175,11 +208,11 @@ enum hbm_log_level {
 /* @category is "kms", "dma-heap" …; @message has no trailing newline. Called from the thread
  * that logs; it must not call hbm_set_log_handler() or hbm_set_log_levels(). */
 typedef void (*hbm_log_func)(enum hbm_log_level level, const char *category, const char *message,
-			     void *user);
+			     void *user_data);
 
 /* Routes hbm's log into the program's own (wlr_log_init's use). NULL restores stderr.
  * Process-wide. */
-HBM_EXPORT void hbm_set_log_handler(hbm_log_func handler, void *user);
+HBM_EXPORT void hbm_set_log_handler(hbm_log_func handler, void *user_data);
 /* Which messages are produced, in HBM_LOG's syntax ("kms:debug,*:warn", or a bare level);
  * replaces what HBM_LOG said. Nothing is logged by default. Process-wide. */
 HBM_EXPORT int hbm_set_log_levels(const char *spec);
@@ -211,12 +244,22 @@ struct hbm_context_options {
 	/* The configuration as TOML text (hbm.toml's syntax), used instead of any file. */
 	const char *config_text;
 };
+#define HBM_CONTEXT_OPTIONS_SIZE_V1 HBM_SIZE_THROUGH(struct hbm_context_options, config_text)
 
-/* Probes every allocator and reads the configuration files (hbm_context_options with
- * HBM_CONTEXT_PROBE | HBM_CONTEXT_READ_CONFIG). */
+/*
+ * Two ways in, one meaning each, the same in C and C++:
+ *   - hbm_context_create() probes the machine and reads the configuration files (tools,
+ *     demos): hbm_context_options with HBM_CONTEXT_PROBE | HBM_CONTEXT_READ_CONFIG, C++'s
+ *     hbm::Context::create();
+ *   - hbm_context_create_with_options() opens and reads only what @options say, and its
+ *     defaults (NULL, or a zeroed struct) say nothing: a context of memfd alone, no
+ *     configuration — what a compositor embeds, never probing behind its back. C++'s
+ *     hbm::ContextOptions{} means the same.
+ */
 HBM_EXPORT int hbm_context_create(struct hbm_context **out);
-/* Opens and reads only what @options say. A descriptor that is not a DRM device (-ENODEV),
- * not open (-EBADF) or a heap that is not there (-ENOENT) is refused, naming it. */
+/* Opens and reads only what @options (NULL: nothing) say. A descriptor that is not a DRM
+ * device (-ENODEV), not open (-EBADF) or a heap that is not there (-ENOENT) is refused,
+ * naming it. */
 HBM_EXPORT int hbm_context_create_with_options(const struct hbm_context_options *options,
 					       struct hbm_context **out);
 /* gbm_create_device(fd)'s shape: allocators on @drm_fd (borrowed, as above) and memfd,
@@ -231,7 +274,7 @@ HBM_EXPORT size_t hbm_context_allocator_count(const struct hbm_context *ctx);
 HBM_EXPORT const char *hbm_context_allocator_name(const struct hbm_context *ctx, size_t index);
 /* The formats allocator @allocator can make, to intersect with a renderer's own set (the
  * eglQueryDmaBufFormatsEXT idiom): writes up to @capacity of them to @formats (which may be
- * NULL with @capacity 0) and returns how many there are. */
+ * NULL with @capacity 0) and returns how many there are. -ERANGE past the last allocator. */
 HBM_EXPORT int hbm_context_allocator_get_formats(const struct hbm_context *ctx, size_t allocator,
 						 uint32_t *formats, size_t capacity);
 /* The modifiers allocator @allocator can make @format with, the same way (0: none). */
@@ -254,11 +297,6 @@ enum hbm_plane_type { /* DRM_PLANE_TYPE_* */
 	HBM_PLANE_CURSOR = 2,
 };
 
-enum hbm_v4l2_queue {
-	HBM_V4L2_CAPTURE = 0,
-	HBM_V4L2_OUTPUT = 1,
-};
-
 /* KMS plane @plane_id of the DRM device @drm_fd (borrowed: read, never kept): its formats
  * and modifiers (IN_FORMATS), size limits, and whether it needs contiguous memory. Listing
  * primary and cursor planes takes the universal-planes client capability, which hbm sets
@@ -271,16 +309,6 @@ HBM_EXPORT int hbm_participant_create_for_kms_plane(int drm_fd, uint32_t plane_i
  * @crtc_mask (bits of CRTC indices, as drmModePlane.possible_crtcs; 0: any CRTC). */
 HBM_EXPORT int hbm_participant_create_for_kms_plane_type(int drm_fd, enum hbm_plane_type type, uint32_t crtc_mask,
 							 struct hbm_participant **out);
-/* Queue @queue of the V4L2 device @v4l2_fd (borrowed) for
- * @width x @height: the formats VIDIOC_ENUM_FMT lists that have DRM fourccs. Refused if
- * the queue cannot import dma-bufs. */
-/* Sets queue @queue of the V4L2 device @v4l2_fd (borrowed) to @buffer's format, size and
- * stride (VIDIOC_S_FMT) and checks the driver kept them and needs no more bytes than the
- * buffer has: then the buffer can be queued by V4L2_MEMORY_DMABUF. -EINVAL naming the
- * queue, what was asked and what the driver chose when it would change any. */
-HBM_EXPORT int hbm_v4l2_set_format(int v4l2_fd, enum hbm_v4l2_queue queue, const struct hbm_buffer *buffer);
-HBM_EXPORT int hbm_participant_create_for_v4l2(int v4l2_fd, enum hbm_v4l2_queue queue, uint32_t width, uint32_t height,
-					       struct hbm_participant **out);
 /* The participant `[participant.NAME]` of @ctx's configuration. -ENOENT lists those declared. */
 HBM_EXPORT int hbm_participant_create_declared(const struct hbm_context *ctx, const char *name,
 					       struct hbm_participant **out);
@@ -311,6 +339,7 @@ struct hbm_participant_info {
 	uint32_t tranche_index;  /* position in the feedback, most preferred first */
 	uint32_t tranche_flags;  /* zwp_linux_dmabuf_feedback_v1 tranche flags (1: scanout) */
 };
+#define HBM_PARTICIPANT_INFO_SIZE_V1 HBM_SIZE_THROUGH(struct hbm_participant_info, v4l2_queue)
 HBM_EXPORT int hbm_participant_get_info(const struct hbm_participant *participant,
 					struct hbm_participant_info *out);
 
@@ -338,12 +367,14 @@ struct hbm_constraints {
 						  until the participant changes or goes */
 	uint32_t allowed_allocator_count;
 };
+#define HBM_CONSTRAINTS_SIZE_V1 HBM_SIZE_THROUGH(struct hbm_constraints, allowed_allocator_count)
 HBM_EXPORT int hbm_participant_get_constraints(const struct hbm_participant *participant,
 					       struct hbm_constraints *out);
 /* Adds constraints a C caller knows and hbm cannot see (a panel without IOMMU, a 32-bit
  * DMA engine): flags are added, alignments and limits only tighten (the larger alignment,
  * the smaller limit), allowed allocators intersect. Refuses, changing nothing, an alignment
- * that is not a power of two, and a contradiction (cached and uncached, two devices). */
+ * that is not a power of two, and a contradiction (cached and uncached, two devices).
+ * NULL @constraints adds none. */
 HBM_EXPORT int hbm_participant_add_constraints(struct hbm_participant *participant,
 					       const struct hbm_constraints *constraints);
 
@@ -358,6 +389,7 @@ struct hbm_request {
 	uint32_t format_count;
 	const char *kind;         /* class of memory ("scanout", "video" …), NULL: any allocator */
 };
+#define HBM_REQUEST_SIZE_V1 HBM_SIZE_THROUGH(struct hbm_request, kind)
 
 /* A buffer described but not allocated. Refuses only a bad request. */
 HBM_EXPORT int hbm_description_create(struct hbm_context *ctx, const struct hbm_request *request,
@@ -400,9 +432,10 @@ struct hbm_plan_info {
 	uint64_t local_to_device;   /* 0: any device's memory */
 	const char *allocator;      /* "dma-heap:reserved" */
 };
+#define HBM_PLAN_INFO_SIZE_V1 HBM_SIZE_THROUGH(struct hbm_plan_info, allocator)
 HBM_EXPORT int hbm_description_get_plan(const struct hbm_description *description,
 					struct hbm_plan_info *out);
-/* Line @index of how the plan was chosen; NULL past the end. Valid as plan_info.allocator. */
+/* Line @index of how the plan was chosen (NULL past the end); valid as plan_info.allocator. */
 HBM_EXPORT const char *hbm_description_get_trace_line(const struct hbm_description *description,
 						      size_t index);
 /* Storage for the plan, made once: every call returns the same buffer, with a new
@@ -411,33 +444,58 @@ HBM_EXPORT int hbm_description_allocate(struct hbm_description *description, str
 
 /* ---- Buffers ---------------------------------------------------------------------------- */
 
+/* What hbm_buffer_create() makes, without negotiation (a description negotiates). */
+struct hbm_allocate_options {
+	uint32_t size;
+	uint32_t width;
+	uint32_t height;
+	uint32_t format;             /* DRM fourcc */
+	uint32_t usage;              /* enum hbm_usage bits */
+	uint32_t modifier_count;     /* 0: DRM_FORMAT_MOD_LINEAR only */
+	/* Acceptable modifiers in preference order; include DRM_FORMAT_MOD_INVALID to allow
+	 * an implicit (driver-chosen) layout. */
+	const uint64_t *modifiers;
+	const char *allocator;       /* one allocator's name; NULL: the first able to */
+};
+#define HBM_ALLOCATE_OPTIONS_SIZE_V1 HBM_SIZE_THROUGH(struct hbm_allocate_options, allocator)
+
+/* One plane of an existing buffer (gbm_import_fd_modifier_data's shape). */
 struct hbm_plane_import {
-	int fd;          /* the caller's: hbm takes its own duplicate */
+	uint32_t size;
+	int32_t fd;                  /* the caller's: hbm takes its own duplicate */
 	uint32_t stride;
 	uint64_t offset;
 };
+#define HBM_PLANE_IMPORT_SIZE_V1 HBM_SIZE_THROUGH(struct hbm_plane_import, offset)
 
-/*
- * Allocates a @width x @height buffer of DRM fourcc @format, without negotiation. @allocator
- * names one (NULL: the first able to); @modifiers lists the acceptable ones in preference
- * order (@modifier_count 0: LINEAR only; include DRM_FORMAT_MOD_INVALID to allow implicit).
- */
-HBM_EXPORT int hbm_buffer_allocate(struct hbm_context *ctx, uint32_t width, uint32_t height, uint32_t format,
-				   const char *allocator, const uint64_t *modifiers, uint32_t modifier_count,
-				   uint32_t usage, struct hbm_buffer **out);
-HBM_EXPORT int hbm_buffer_import(uint32_t width, uint32_t height, uint32_t format, uint64_t modifier,
-				 const struct hbm_plane_import *planes, uint32_t plane_count,
+/* An existing buffer, validated against its descriptors' real sizes before it is trusted. */
+struct hbm_import_options {
+	uint32_t size;
+	uint32_t width;
+	uint32_t height;
+	uint32_t format;                        /* DRM fourcc */
+	uint64_t modifier;                      /* 0: DRM_FORMAT_MOD_LINEAR */
+	/* 1 to 4 planes, read planes[0].size bytes apart (each with that size). */
+	const struct hbm_plane_import *planes;
+	uint32_t plane_count;
+};
+#define HBM_IMPORT_OPTIONS_SIZE_V1 HBM_SIZE_THROUGH(struct hbm_import_options, plane_count)
+
+/* Allocates a buffer as @options say, from the context's allocators. */
+HBM_EXPORT int hbm_buffer_create(struct hbm_context *ctx, const struct hbm_allocate_options *options,
 				 struct hbm_buffer **out);
+/* A buffer of the caller's dma-bufs (hbm duplicates the descriptors). */
+HBM_EXPORT int hbm_buffer_create_from_fds(const struct hbm_import_options *options, struct hbm_buffer **out);
 HBM_EXPORT struct hbm_buffer *hbm_buffer_ref(struct hbm_buffer *buffer);
 /* Drops a reference; the last one calls the user-data destroy function, then frees. */
 HBM_EXPORT void hbm_buffer_unref(struct hbm_buffer *buffer);
 
-/* @destroy (may be NULL) is called with @data when the buffer goes: at its last unref, or
+/* @destroy (may be NULL) is called with @user_data when the buffer goes: at its last unref, or
  * for a pool's buffer when the pool and its last lease are gone — the data stays with the
  * buffer from one lease to the next (gbm_bo_set_user_data's use: a framebuffer id cached
  * per buffer). Setting again replaces both without calling the old @destroy. */
-typedef void (*hbm_buffer_destroy_func)(struct hbm_buffer *buffer, void *data);
-HBM_EXPORT void hbm_buffer_set_user_data(struct hbm_buffer *buffer, void *data, hbm_buffer_destroy_func destroy);
+typedef void (*hbm_buffer_destroy_func)(struct hbm_buffer *buffer, void *user_data);
+HBM_EXPORT void hbm_buffer_set_user_data(struct hbm_buffer *buffer, void *user_data, hbm_buffer_destroy_func destroy);
 HBM_EXPORT void *hbm_buffer_get_user_data(const struct hbm_buffer *buffer);
 
 HBM_EXPORT uint32_t hbm_buffer_get_width(const struct hbm_buffer *buffer);
@@ -445,10 +503,12 @@ HBM_EXPORT uint32_t hbm_buffer_get_height(const struct hbm_buffer *buffer);
 HBM_EXPORT uint32_t hbm_buffer_get_format(const struct hbm_buffer *buffer);
 HBM_EXPORT uint64_t hbm_buffer_get_modifier(const struct hbm_buffer *buffer);
 HBM_EXPORT uint32_t hbm_buffer_get_plane_count(const struct hbm_buffer *buffer);
-/* @plane's stride and offset in its descriptor; either pointer may be NULL (not wanted). */
+/* @plane's stride and offset in its descriptor; either pointer may be NULL (not wanted).
+ * -ERANGE for a plane the buffer does not have. */
 HBM_EXPORT int hbm_buffer_get_plane(const struct hbm_buffer *buffer, uint32_t plane, uint32_t *stride,
 				    uint64_t *offset);
-/* Returns a new descriptor (the caller's to close) for @plane, or -errno. */
+/* Returns a new descriptor (the caller's to close) for @plane, or -errno (-ERANGE: no
+ * such plane). */
 HBM_EXPORT int hbm_buffer_export_plane_fd(const struct hbm_buffer *buffer, uint32_t plane);
 HBM_EXPORT int hbm_buffer_is_device_importable(const struct hbm_buffer *buffer);
 /* 0 if @participant could use @buffer as it is (format, modifier, alignment, size,
@@ -499,6 +559,25 @@ HBM_EXPORT struct hbm_buffer *hbm_lease_get_buffer(const struct hbm_lease *lease
  * handle is a token that hbm looks up, never dereferences, and never reuses: releasing
  * the same one again returns -EALREADY and touches nothing. */
 HBM_EXPORT int hbm_lease_release(struct hbm_lease *lease);
+
+/* ---- V4L2: buffers for video devices ----------------------------------------------------- */
+
+enum hbm_v4l2_queue {
+	HBM_V4L2_CAPTURE = 0,
+	HBM_V4L2_OUTPUT = 1,
+};
+
+/* Queue @queue of the V4L2 device @v4l2_fd (borrowed) for @width x @height, as a
+ * participant: the formats VIDIOC_ENUM_FMT lists that have DRM fourccs, and the layout the
+ * driver fixes for each (its bytesperline and sizeimage). Refused if the queue cannot
+ * import dma-bufs. */
+HBM_EXPORT int hbm_participant_create_for_v4l2(int v4l2_fd, enum hbm_v4l2_queue queue, uint32_t width, uint32_t height,
+					       struct hbm_participant **out);
+/* Sets queue @queue of the V4L2 device @v4l2_fd (borrowed) to @buffer's format, size and
+ * stride (VIDIOC_S_FMT) and checks the driver kept them and needs no more bytes than the
+ * buffer has: then the buffer can be queued by V4L2_MEMORY_DMABUF. -EINVAL naming the
+ * queue, what was asked and what the driver chose when it would change any. */
+HBM_EXPORT int hbm_v4l2_set_format(int v4l2_fd, enum hbm_v4l2_queue queue, const struct hbm_buffer *buffer);
 
 /* ---- KMS: scanning a buffer out ---------------------------------------------------------- */
 

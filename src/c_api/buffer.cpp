@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
-// The C ABI's buffers: allocation without negotiation, import, references and user data,
-// planes, CPU access, fences and sharing.
+// The C ABI's buffers: one handle per Buffer, allocation without negotiation, import,
+// references and user data, planes, CPU access, fences and sharing.
+#include <algorithm>
 #include <cerrno>
+#include <unordered_map>
 
 #include <drm_fourcc.h>
 
@@ -11,7 +13,7 @@
 #include "c_api_private.hpp"
 #include "error.hpp"
 
-// hbm_buffer_allocate() passes usage bits straight through: the two enums must agree.
+// hbm_buffer_create() passes usage bits straight through: the two enums must agree.
 static_assert(uint32_t(HBM_USAGE_SCANOUT) == uint32_t(hbm::UsageScanout) && uint32_t(HBM_USAGE_RENDER) == uint32_t(hbm::UsageRender) &&
 		      uint32_t(HBM_USAGE_TEXTURE) == uint32_t(hbm::UsageTexture) && uint32_t(HBM_USAGE_CURSOR) == uint32_t(hbm::UsageCursor) &&
 		      uint32_t(HBM_USAGE_CPU_READ) == uint32_t(hbm::UsageCpuRead) && uint32_t(HBM_USAGE_CPU_WRITE) == uint32_t(hbm::UsageCpuWrite),
@@ -23,18 +25,102 @@ static_assert(int(HBM_CPU_READ) == int(hbm::CpuAccessMode::Read) &&
 
 namespace hbm::capi {
 
-hbm_buffer *wrap(std::shared_ptr<Buffer> buffer)
+namespace {
+
+/// Every live handle, by the Buffer it shows: what makes a Buffer's handle one. An entry
+/// lives while its handle has a reference, and a pool's while its pool does (idle, with
+/// no reference, it keeps the pool's buffer's user data). Reference counts reach 0, and
+/// idle handles come back, only under @mutex; a caller holding a reference may add one
+/// without it.
+struct HandleTable {
+	std::mutex mutex;
+	std::unordered_map<const Buffer *, hbm_buffer *> handles;
+};
+
+HandleTable &handles()
 {
-	auto *b = new hbm_buffer;
-	b->buffer = std::move(buffer);
-	return b;
+	static HandleTable *table = new HandleTable; // never destroyed: buffers may outlive static destructors
+	return *table;
 }
 
+/// Calls the user data's destroy function and frees @view.
 void destroyView(hbm_buffer *view)
 {
 	if (view->destroy)
 		view->destroy(view, view->userData);
 	delete view;
+}
+
+/// Takes @view out of its pool's list (the table's lock held).
+void leavePool(hbm_buffer *view)
+{
+	if (!view->pool)
+		return;
+	auto &views = view->pool->views;
+	views.erase(std::remove(views.begin(), views.end(), view), views.end());
+}
+
+} // namespace
+
+hbm_buffer *wrap(std::shared_ptr<Buffer> buffer, const std::shared_ptr<PoolViews> &pool)
+{
+	if (!buffer)
+		return nullptr;
+	HandleTable &table = handles();
+	hbm_buffer *stale = nullptr;
+	hbm_buffer *view = nullptr;
+	{
+		std::lock_guard lock(table.mutex);
+		auto it = table.handles.find(buffer.get());
+		if (it != table.handles.end() && !it->second->buffer && it->second->pooled.lock() != buffer) {
+			// An idle pool handle whose Buffer is gone: this Buffer only has its address.
+			stale = it->second;
+			leavePool(stale);
+			table.handles.erase(it);
+			it = table.handles.end();
+		}
+		if (it != table.handles.end()) {
+			view = it->second;
+			if (!view->buffer) // an idle pool buffer handed out again
+				view->buffer = buffer;
+			view->refs.fetch_add(1, std::memory_order_relaxed);
+		} else {
+			view = new hbm_buffer;
+			view->key = buffer.get();
+			view->buffer = buffer;
+			table.handles.emplace(view->key, view);
+		}
+		if (pool && !view->pool) {
+			view->pool = pool;
+			view->pooled = buffer;
+			pool->views.push_back(view);
+		}
+	}
+	if (stale)
+		destroyView(stale);
+	return view;
+}
+
+void retirePool(const std::shared_ptr<PoolViews> &pool)
+{
+	HandleTable &table = handles();
+	std::vector<hbm_buffer *> idle;
+	{
+		std::lock_guard lock(table.mutex);
+		pool->alive = false;
+		for (hbm_buffer *view : pool->views) {
+			if (view->refs.load(std::memory_order_acquire) == 0) {
+				idle.push_back(view);
+				table.handles.erase(view->key);
+			} // else leased or referenced: goes with its last reference
+		}
+		pool->views.clear();
+	}
+	// The C++ pool still holds the idle buffers: their destroy functions see them.
+	for (hbm_buffer *view : idle) {
+		view->buffer = view->pooled.lock();
+		destroyView(view);
+	}
 }
 
 } // namespace hbm::capi
@@ -52,6 +138,16 @@ int checkMode(const char *function, enum hbm_cpu_access_mode mode)
 		    function, int(mode));
 }
 
+/// 0, or the failure for a NULL buffer (-EINVAL) or a plane past its last (-ERANGE).
+int checkPlane(const char *function, const hbm_buffer *buffer, uint32_t plane)
+{
+	if (!buffer || !buffer->buffer)
+		return fail(EINVAL, "%s: buffer is NULL", function);
+	if (plane >= buffer->buffer->planeCount())
+		return fail(ERANGE, "%s: no plane %u (the buffer has %zu)", function, plane, buffer->buffer->planeCount());
+	return 0;
+}
+
 hbm::CpuAccessMode modeOf(enum hbm_cpu_access_mode mode)
 {
 	return static_cast<hbm::CpuAccessMode>(mode);
@@ -61,39 +157,47 @@ hbm::CpuAccessMode modeOf(enum hbm_cpu_access_mode mode)
 
 extern "C" {
 
-int hbm_buffer_allocate(struct hbm_context *ctx, uint32_t width, uint32_t height, uint32_t format,
-			const char *allocator, const uint64_t *modifiers, uint32_t modifier_count, uint32_t usage,
-			struct hbm_buffer **out)
+int hbm_buffer_create(struct hbm_context *ctx, const struct hbm_allocate_options *options, struct hbm_buffer **out)
 {
+	static const char *const function = "hbm_buffer_create";
 	if (!ctx || !out)
-		return fail(EINVAL, "hbm_buffer_allocate: ctx and out must not be NULL");
-	if (modifier_count && !modifiers)
-		return fail(EINVAL, "hbm_buffer_allocate: modifier_count is set but modifiers is NULL");
-	if (int err = checkUsage("hbm_buffer_allocate", usage))
+		return fail(EINVAL, "%s: ctx and out must not be NULL", function);
+	hbm_allocate_options o;
+	if (int err = readStruct(function, options, &o))
 		return err;
-	hbm::AllocationOptions options;
-	if (allocator)
-		options.allocator = allocator;
-	if (modifier_count)
-		options.modifiers.assign(modifiers, modifiers + modifier_count);
-	options.usage = usage;
-	auto buffer = ctx->context->allocate({width, height, format}, options);
+	if (o.modifier_count && !o.modifiers)
+		return fail(EINVAL, "%s: modifier_count is %u but modifiers is NULL", function, o.modifier_count);
+	if (int err = checkUsage(function, o.usage))
+		return err;
+	hbm::AllocationOptions cpp;
+	if (o.allocator)
+		cpp.allocator = o.allocator;
+	if (o.modifier_count)
+		cpp.modifiers.assign(o.modifiers, o.modifiers + o.modifier_count);
+	cpp.usage = o.usage;
+	auto buffer = ctx->context->allocate({o.width, o.height, o.format}, cpp);
 	if (!buffer)
 		return fail(buffer.error());
 	*out = wrap(std::move(*buffer));
 	return 0;
 }
 
-int hbm_buffer_import(uint32_t width, uint32_t height, uint32_t format, uint64_t modifier,
-		      const struct hbm_plane_import *planes, uint32_t plane_count, struct hbm_buffer **out)
+int hbm_buffer_create_from_fds(const struct hbm_import_options *options, struct hbm_buffer **out)
 {
-	if (!out || (plane_count && !planes))
-		return fail(EINVAL, "hbm_buffer_import: out and planes must not be NULL");
+	static const char *const function = "hbm_buffer_create_from_fds";
+	if (!out)
+		return fail(EINVAL, "%s: out is NULL", function);
+	hbm_import_options o;
+	if (int err = readStruct(function, options, &o))
+		return err;
 	// Before the array is read: @plane_count says how long the caller's array is.
-	if (plane_count > 4)
-		return fail(EINVAL, "hbm_buffer_import: plane_count %u: a buffer has 1 to 4 planes", plane_count);
-	hbm::ImportDesc desc{width, height, format, modifier, {}};
-	for (uint32_t i = 0; i < plane_count; ++i)
+	if (o.plane_count > 4)
+		return fail(EINVAL, "%s: plane_count %u: a buffer has 1 to 4 planes", function, o.plane_count);
+	hbm_plane_import planes[4];
+	if (int err = readStructArray(function, hbmStructLayout(planes), o.planes, o.plane_count, planes))
+		return err;
+	hbm::ImportDesc desc{o.width, o.height, o.format, o.modifier, {}};
+	for (uint32_t i = 0; i < o.plane_count; ++i)
 		desc.planes.push_back({planes[i].fd, planes[i].offset, planes[i].stride});
 	auto buffer = hbm::Buffer::import(desc);
 	if (!buffer)
@@ -113,17 +217,27 @@ void hbm_buffer_unref(struct hbm_buffer *buffer)
 {
 	if (!buffer)
 		return;
-	if (buffer->pool)
-		unrefPooled(buffer);
-	else if (buffer->refs.fetch_sub(1, std::memory_order_acq_rel) == 1)
-		destroyView(buffer);
+	HandleTable &table = handles();
+	{
+		std::lock_guard lock(table.mutex);
+		if (buffer->refs.fetch_sub(1, std::memory_order_acq_rel) != 1)
+			return;
+		if (buffer->pool && buffer->pool->alive) {
+			// Idle: the pool's own reference is the only one left, so it may reuse it.
+			buffer->buffer.reset();
+			return;
+		}
+		leavePool(buffer);
+		table.handles.erase(buffer->key);
+	}
+	destroyView(buffer);
 }
 
-void hbm_buffer_set_user_data(struct hbm_buffer *buffer, void *data, hbm_buffer_destroy_func destroy)
+void hbm_buffer_set_user_data(struct hbm_buffer *buffer, void *user_data, hbm_buffer_destroy_func destroy)
 {
 	if (!buffer)
 		return;
-	buffer->userData = data;
+	buffer->userData = user_data;
 	buffer->destroy = destroy;
 }
 
@@ -159,8 +273,8 @@ uint32_t hbm_buffer_get_plane_count(const struct hbm_buffer *buffer)
 
 int hbm_buffer_get_plane(const struct hbm_buffer *buffer, uint32_t plane, uint32_t *stride, uint64_t *offset)
 {
-	if (!buffer || plane >= buffer->buffer->planeCount())
-		return fail(EINVAL, "hbm_buffer_get_plane: no such plane");
+	if (int err = checkPlane("hbm_buffer_get_plane", buffer, plane))
+		return err;
 	const hbm::PlaneLayout &p = buffer->buffer->layout().planes[plane];
 	if (stride)
 		*stride = p.stride;
@@ -171,8 +285,8 @@ int hbm_buffer_get_plane(const struct hbm_buffer *buffer, uint32_t plane, uint32
 
 int hbm_buffer_export_plane_fd(const struct hbm_buffer *buffer, uint32_t plane)
 {
-	if (!buffer || plane >= buffer->buffer->planeCount())
-		return fail(EINVAL, "hbm_buffer_export_plane_fd: no such plane");
+	if (int err = checkPlane("hbm_buffer_export_plane_fd", buffer, plane))
+		return err;
 	hbm::UniqueFd fd = buffer->buffer->planeFd(plane).duplicate();
 	if (!fd)
 		return fail(errno, "hbm_buffer_export_plane_fd: cannot duplicate the plane's descriptor");

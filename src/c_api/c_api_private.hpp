@@ -10,9 +10,9 @@
 #include <memory>
 #include <mutex>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
+#include <hbm/c_interop.hpp>
 #include <hbm/context.hpp>
 #include <hbm/description.hpp>
 #include <hbm/hbm.h>
@@ -22,7 +22,7 @@
 
 namespace hbm::capi {
 
-struct PoolBuffers;
+struct PoolViews;
 
 } // namespace hbm::capi
 
@@ -31,16 +31,17 @@ struct hbm_context {
 	std::vector<hbm::AllocatorInfo> allocators;
 };
 
-/// A C reference-counted view of a Buffer. A pool's buffer keeps one view from lease to
-/// lease (so user data stays with it) and holds the Buffer only while referenced: the
-/// pool reuses a buffer nobody but itself holds.
+/// The one C handle of a Buffer (see wrap()): refcounted, with the caller's user data. A
+/// pool's buffer keeps its handle from lease to lease (so user data stays with it) and
+/// holds the Buffer only while referenced: the pool reuses a buffer nobody but itself holds.
 struct hbm_buffer {
 	std::shared_ptr<hbm::Buffer> buffer; ///< null for an idle pool buffer
+	const hbm::Buffer *key = nullptr;    ///< the Buffer this handle is for, also while idle
 	std::atomic<unsigned> refs{1};
 	void *userData = nullptr;
 	hbm_buffer_destroy_func destroy = nullptr;
-	std::shared_ptr<hbm::capi::PoolBuffers> pool; ///< set for a pool's buffer
-	std::weak_ptr<hbm::Buffer> pooled;            ///< a pool's buffer, also while idle
+	std::shared_ptr<hbm::capi::PoolViews> pool; ///< set for a pool's buffer
+	std::weak_ptr<hbm::Buffer> pooled;          ///< a pool's buffer, also while idle
 };
 
 struct hbm_cpu_access {
@@ -62,7 +63,7 @@ struct hbm_description {
 
 struct hbm_pool {
 	std::shared_ptr<hbm::BufferPool> pool;
-	std::shared_ptr<hbm::capi::PoolBuffers> buffers;
+	std::shared_ptr<hbm::capi::PoolViews> views;
 };
 
 struct hbm_kms {
@@ -70,31 +71,49 @@ struct hbm_kms {
 	std::map<uint32_t, hbm::Framebuffer> framebuffers;
 };
 
+// hbm.h's structs and their frozen first sizes, for interop::readStruct()/writeStruct().
+HBM_C_STRUCT(hbm_context_options, HBM_CONTEXT_OPTIONS_SIZE_V1)
+HBM_C_STRUCT(hbm_request, HBM_REQUEST_SIZE_V1)
+HBM_C_STRUCT(hbm_rejection, HBM_REJECTION_SIZE_V1)
+HBM_C_STRUCT(hbm_participant_info, HBM_PARTICIPANT_INFO_SIZE_V1)
+HBM_C_STRUCT(hbm_constraints, HBM_CONSTRAINTS_SIZE_V1)
+HBM_C_STRUCT(hbm_plan_info, HBM_PLAN_INFO_SIZE_V1)
+HBM_C_STRUCT(hbm_allocate_options, HBM_ALLOCATE_OPTIONS_SIZE_V1)
+HBM_C_STRUCT(hbm_import_options, HBM_IMPORT_OPTIONS_SIZE_V1)
+HBM_C_STRUCT(hbm_plane_import, HBM_PLANE_IMPORT_SIZE_V1)
+
 namespace hbm::capi {
 
-/// A pool's views, by the Buffer they show. Guarded by @mutex; @alive until the pool goes.
-struct PoolBuffers {
-	std::mutex mutex;
-	bool alive = true;
-	std::unordered_map<const Buffer *, hbm_buffer *> views;
-};
+using interop::fail;
+using interop::readStruct;
+using interop::readRequest;
+using interop::readStructArray;
+using interop::writeStruct;
 
 /// Records @error as the thread's last failure (its refusal too) and returns -code.
-int fail(const Error &error);
-/// Records a failure that is not a refusal.
-int fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+inline int fail(const Error &error)
+{
+	return interop::recordError(error);
+}
+
+/// A pool's handles. Guarded by the handle table's lock (see wrap()); @alive until the
+/// pool goes.
+struct PoolViews {
+	bool alive = true;
+	std::vector<hbm_buffer *> views;
+};
 
 /// Queue @queue of the V4L2 device @fd (borrowed, duplicated) for @function: 0 with
 /// @device and @which set, or fail()'s -errno (an unknown queue, a bad or non-V4L2 fd).
 int v4l2QueueOf(const char *function, int fd, enum hbm_v4l2_queue queue, std::shared_ptr<V4l2Device> &device,
 		V4l2Queue &which);
 
-/// A new view of @buffer with one reference.
-hbm_buffer *wrap(std::shared_ptr<Buffer> buffer);
-/// Calls the user data's destroy function and frees @view.
-void destroyView(hbm_buffer *view);
-/// hbm_buffer_unref() of a pool's buffer.
-void unrefPooled(hbm_buffer *view);
+/// The one handle of @buffer with one more reference: the live one if there is one (an
+/// idle pool buffer's revived), else a new one, which becomes @pool's when @pool is set.
+hbm_buffer *wrap(std::shared_ptr<Buffer> buffer, const std::shared_ptr<PoolViews> &pool = nullptr);
+/// hbm_pool_destroy()'s half: the pool's idle handles go now (their destroy functions
+/// called), those still referenced with their last reference.
+void retirePool(const std::shared_ptr<PoolViews> &pool);
 
 /// KmsDevice::fromFd() for @function, with hbm.h's errno for a descriptor that is not a
 /// DRM device: ENODEV (the kernel's answer to the ioctl is ENOTTY).
@@ -103,65 +122,5 @@ Result<std::shared_ptr<KmsDevice>> kmsDeviceOf(int fd, const char *function);
 /// 0, or -EINVAL after recording why: usage bits outside enum hbm_usage, as unknown flags.
 int checkUsage(const char *function, uint32_t usage);
 
-/// Reads @in into @out (fields past in->size zero) and checks what every request needs.
-int readRequest(const char *function, const hbm_request *in, hbm::Request *out);
-
-/// The first version's size of each extensible struct: its fields up to @last. Frozen:
-/// fields appended later do not change it.
-template<typename T>
-struct StructInfo;
-
-#define HBM_C_STRUCT(type, last)                                                             \
-	template<>                                                                           \
-	struct StructInfo<type> {                                                            \
-		static constexpr const char *name = "struct " #type;                        \
-		static constexpr size_t firstSize = offsetof(type, last) + sizeof(type::last); \
-	}
-
-HBM_C_STRUCT(hbm_context_options, config_text);
-HBM_C_STRUCT(hbm_request, kind);
-HBM_C_STRUCT(hbm_rejection, why);
-HBM_C_STRUCT(hbm_participant_info, v4l2_queue);
-HBM_C_STRUCT(hbm_constraints, allowed_allocator_count);
-HBM_C_STRUCT(hbm_plan_info, allocator);
-
-#undef HBM_C_STRUCT
-
-/// The size rule: 0 if @size is one hbm accepts for the struct, else the -errno to return,
-/// with the sentence in @why.
-int checkStructSize(const char *name, uint32_t size, size_t firstSize, size_t knownSize, std::string *why);
-
-/// Copies the caller's @in into @out, zero past in->size; refuses a size outside the rule.
-template<typename T>
-int readStruct(const char *function, const T *in, T *out)
-{
-	if (!in)
-		return fail(EINVAL, "%s: %s is NULL", function, StructInfo<T>::name);
-	std::string why;
-	if (int err = checkStructSize(StructInfo<T>::name, in->size, StructInfo<T>::firstSize, sizeof(T), &why))
-		return fail(-err, "%s: %s", function, why.c_str());
-	std::memset(static_cast<void *>(out), 0, sizeof(T));
-	std::memcpy(static_cast<void *>(out), in, in->size);
-	return 0;
-}
-
-/// Writes @full into the caller's @out, as much as out->size covers (the rule above).
-/// With @record false a refusal is returned without touching the error state.
-template<typename T>
-int writeStruct(const char *function, T *out, const T &full, bool record = true)
-{
-	std::string why;
-	int err = !out ? -EINVAL
-		       : checkStructSize(StructInfo<T>::name, out->size, StructInfo<T>::firstSize, sizeof(T), &why);
-	if (err) {
-		if (!out)
-			why = std::string(StructInfo<T>::name) + " is NULL";
-		return record ? fail(-err, "%s: %s", function, why.c_str()) : err;
-	}
-	const uint32_t size = out->size;
-	std::memcpy(static_cast<void *>(out), &full, size);
-	out->size = size;
-	return 0;
-}
 
 } // namespace hbm::capi

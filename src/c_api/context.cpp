@@ -29,10 +29,16 @@ const hbm::AllocatorInfo *allocatorAt(const char *function, const struct hbm_con
 		return nullptr;
 	}
 	if (index >= ctx->allocators.size()) {
-		fail(EINVAL, "%s: no allocator %zu (the context has %zu)", function, index, ctx->allocators.size());
+		fail(ERANGE, "%s: no allocator %zu (the context has %zu)", function, index, ctx->allocators.size());
 		return nullptr;
 	}
 	return &ctx->allocators[index];
+}
+
+/// What allocatorAt() recorded: -EINVAL for no context, -ERANGE for an index past the end.
+int allocatorError(const struct hbm_context *ctx)
+{
+	return ctx ? -ERANGE : -EINVAL;
 }
 
 /// Copies what fits of @items into @out and returns how many there are.
@@ -51,7 +57,11 @@ extern "C" {
 
 int hbm_context_create(struct hbm_context **out)
 {
-	return create("hbm_context_create", hbm::ContextOptions{}, out);
+	// The machine, probed: hbm::Context::create()'s options.
+	hbm::ContextOptions options;
+	options.probe = true;
+	options.readConfiguration = true;
+	return create("hbm_context_create", options, out);
 }
 
 int hbm_context_create_with_options(const struct hbm_context_options *options, struct hbm_context **out)
@@ -65,6 +75,7 @@ int hbm_context_create_with_options(const struct hbm_context_options *options, s
 	if (o.flags & ~uint32_t(HBM_CONTEXT_PROBE | HBM_CONTEXT_UDMABUF | HBM_CONTEXT_READ_CONFIG))
 		return fail(EINVAL, "%s: unknown flags 0x%x", function, o.flags);
 
+	// Zeroed options and hbm::ContextOptions{} both open and read nothing.
 	hbm::ContextOptions cpp;
 	cpp.probe = o.flags & HBM_CONTEXT_PROBE;
 	cpp.udmabuf = o.flags & HBM_CONTEXT_UDMABUF;
@@ -115,14 +126,14 @@ int hbm_context_allocator_get_formats(const struct hbm_context *ctx, size_t allo
 				      size_t capacity)
 {
 	const hbm::AllocatorInfo *a = allocatorAt("hbm_context_allocator_get_formats", ctx, allocator);
-	return a ? copyOut(a->formats.formats(), formats, capacity) : -EINVAL;
+	return a ? copyOut(a->formats.formats(), formats, capacity) : allocatorError(ctx);
 }
 
 int hbm_context_allocator_get_modifiers(const struct hbm_context *ctx, size_t allocator, uint32_t format,
 					uint64_t *modifiers, size_t capacity)
 {
 	const hbm::AllocatorInfo *a = allocatorAt("hbm_context_allocator_get_modifiers", ctx, allocator);
-	return a ? copyOut(a->formats.modifiers(format), modifiers, capacity) : -EINVAL;
+	return a ? copyOut(a->formats.modifiers(format), modifiers, capacity) : allocatorError(ctx);
 }
 
 } // extern "C"

@@ -16,6 +16,10 @@ int checkUsage(const char *function, uint32_t usage)
 	return 0;
 }
 
+} // namespace hbm::capi
+
+namespace hbm::interop {
+
 int readRequest(const char *function, const hbm_request *in, hbm::Request *out)
 {
 	hbm_request r;
@@ -23,7 +27,7 @@ int readRequest(const char *function, const hbm_request *in, hbm::Request *out)
 		return err;
 	if (r.format_count && !r.formats)
 		return fail(EINVAL, "%s: format_count is %u but formats is NULL", function, r.format_count);
-	if (int err = checkUsage(function, r.usage))
+	if (int err = capi::checkUsage(function, r.usage))
 		return err;
 	out->width = r.width;
 	out->height = r.height;
@@ -33,7 +37,7 @@ int readRequest(const char *function, const hbm_request *in, hbm::Request *out)
 	return 0;
 }
 
-} // namespace hbm::capi
+} // namespace hbm::interop
 
 using namespace hbm::capi;
 

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
-// The C ABI's thread-local error state (a sentence, a refusal as data), the size rule of
-// extensible structs, the version and the log handler.
+// The C ABI's thread-local error state (a sentence, a refusal as data) and its one
+// recorder, the one reader and writer of extensible structs (the rules at the top of
+// hbm.h, for libhbm-wayland and libhbm-egl too), the version and the log handler.
+#include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <cstdarg>
 
 #include <hbm/log.hpp>
@@ -72,7 +75,14 @@ thread_local LastFailure last;
 
 } // namespace
 
-int fail(const Error &error)
+} // namespace hbm::capi
+
+namespace hbm::interop {
+
+using capi::last;
+using capi::RejectionView;
+
+int recordError(const Error &error)
 {
 	last.message = error.toString();
 	last.refusal = error.refusal;
@@ -97,25 +107,97 @@ int fail(int code, const char *fmt, ...)
 	char buffer[1024];
 	vsnprintf(buffer, sizeof(buffer), fmt, args);
 	va_end(args);
-	return fail(Error{code, buffer, nullptr});
+	return recordError(Error{code, buffer, nullptr});
 }
 
-int checkStructSize(const char *name, uint32_t size, size_t firstSize, size_t knownSize, std::string *why)
+namespace {
+
+/// 0 if the caller's @size is one this library takes for @layout (the rule at the top of
+/// hbm.h), else the -errno, with the sentence in @why. @bytes (the caller's struct, or
+/// null for an out-struct) must be zero past what this library knows.
+int checkSize(const StructLayout &layout, uint32_t size, const void *bytes, std::string *why)
 {
-	if (size < firstSize) {
-		*why = stringf("%s has size %u, smaller than its first version (%zu bytes): set size = sizeof(%s)", name,
-			       size, firstSize, name);
+	if (size < layout.firstSize) {
+		*why = stringf("%s has size %u, smaller than its first version (%zu bytes): set size = sizeof(%s)",
+			       layout.name, size, layout.firstSize, layout.name);
 		return -EINVAL;
 	}
-	if (size > knownSize) {
-		*why = stringf("%s has size %u, larger than this libhbm (C API %u.%u) knows (%zu bytes): the program was built against a newer hbm.h",
-			       name, size, HBM_API_VERSION_MAJOR, HBM_API_VERSION_MINOR, knownSize);
-		return -E2BIG;
+	if (bytes && size > layout.knownSize) {
+		const auto *tail = static_cast<const unsigned char *>(bytes);
+		for (size_t i = layout.knownSize; i < size; ++i) {
+			if (tail[i]) {
+				*why = stringf("%s has size %u and byte %zu set, past the %zu bytes this libhbm (C API %u.%u) knows: the program was built against a newer hbm.h and asks for what this library cannot do",
+					       layout.name, size, i, layout.knownSize, HBM_API_VERSION_MAJOR,
+					       HBM_API_VERSION_MINOR);
+				return -E2BIG;
+			}
+		}
 	}
 	return 0;
 }
 
-} // namespace hbm::capi
+/// The caller's struct's size: its first field.
+uint32_t sizeOf(const void *s)
+{
+	uint32_t size;
+	std::memcpy(&size, s, sizeof(size));
+	return size;
+}
+
+} // namespace
+
+int readStruct(const char *function, const StructLayout &layout, const void *in, void *out)
+{
+	std::memset(out, 0, layout.knownSize);
+	if (!in) {
+		// NULL options: every field its default.
+		const uint32_t size = uint32_t(layout.knownSize);
+		std::memcpy(out, &size, sizeof(size));
+		return 0;
+	}
+	const uint32_t size = sizeOf(in);
+	std::string why;
+	if (int err = checkSize(layout, size, in, &why))
+		return fail(-err, "%s: %s", function, why.c_str());
+	std::memcpy(out, in, std::min<size_t>(size, layout.knownSize));
+	return 0;
+}
+
+int writeStruct(const char *function, const StructLayout &layout, void *out, const void *full, bool record)
+{
+	std::string why = stringf("%s is NULL", layout.name);
+	const uint32_t size = out ? sizeOf(out) : 0;
+	int err = !out ? -EINVAL : checkSize(layout, size, nullptr, &why);
+	if (err)
+		return record ? fail(-err, "%s: %s", function, why.c_str()) : err;
+	auto *bytes = static_cast<unsigned char *>(out);
+	const size_t known = std::min<size_t>(size, layout.knownSize);
+	std::memcpy(bytes, full, known);
+	std::memset(bytes + known, 0, size - known); // fields a newer header has: their defaults
+	std::memcpy(bytes, &size, sizeof(size));
+	return 0;
+}
+
+int readStructArray(const char *function, const StructLayout &layout, const void *array, uint32_t count, void *out)
+{
+	if (!count)
+		return 0;
+	if (!array)
+		return fail(EINVAL, "%s: %u %s given but the array is NULL", function, count, layout.name);
+	const auto *in = static_cast<const unsigned char *>(array);
+	const uint32_t stride = sizeOf(in);
+	for (uint32_t i = 0; i < count; ++i) {
+		const unsigned char *element = in + size_t(i) * stride;
+		if (sizeOf(element) != stride)
+			return fail(EINVAL, "%s: %s %u has size %u but element 0 has %u: every element of the array has the size of the caller's struct",
+				    function, layout.name, i, sizeOf(element), stride);
+		if (int err = readStruct(function, layout, element, static_cast<unsigned char *>(out) + i * layout.knownSize))
+			return err;
+	}
+	return 0;
+}
+
+} // namespace hbm::interop
 
 using namespace hbm::capi;
 
@@ -168,14 +250,14 @@ int hbm_last_rejection(size_t index, struct hbm_rejection *out)
 	return writeStruct("hbm_last_rejection", out, full, /*record=*/false);
 }
 
-void hbm_set_log_handler(hbm_log_func handler, void *user)
+void hbm_set_log_handler(hbm_log_func handler, void *user_data)
 {
 	if (!handler) {
 		hbm::setLogHandler({});
 		return;
 	}
-	hbm::setLogHandler([handler, user](hbm::LogLevel level, std::string_view category, const std::string &message) {
-		handler(static_cast<enum hbm_log_level>(level), std::string(category).c_str(), message.c_str(), user);
+	hbm::setLogHandler([handler, user_data](hbm::LogLevel level, std::string_view category, const std::string &message) {
+		handler(static_cast<enum hbm_log_level>(level), std::string(category).c_str(), message.c_str(), user_data);
 	});
 }
 

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: MIT
+// hbm/c_interop.hpp: the handles, for libhbm-wayland and libhbm-egl. The error recorder and
+// the struct reader are in errors.cpp, the buffer handle table in buffer.cpp.
 #include <hbm/c_interop.hpp>
 
 #include "c_api_private.hpp"
@@ -31,11 +33,6 @@ hbm_participant *wrapParticipant(Participant participant)
 std::shared_ptr<Context> contextOf(const hbm_context *context)
 {
 	return context ? context->context : nullptr;
-}
-
-int recordError(const Error &error)
-{
-	return capi::fail(error);
 }
 
 } // namespace hbm::interop

@@ -3,6 +3,7 @@
 // pointer to memory: a lease released twice finds nothing and touches nothing.
 #include <cerrno>
 #include <cstdint>
+#include <unordered_map>
 
 #include "c_api_private.hpp"
 #include "error.hpp"
@@ -34,53 +35,17 @@ uintptr_t tokenOf(const hbm_lease *lease)
 	return reinterpret_cast<uintptr_t>(lease);
 }
 
-/// The view of the pool's buffer @lease hands out, one per buffer for the pool's life.
-hbm_buffer *viewFor(PoolBuffers &buffers, const std::shared_ptr<PoolBuffers> &owner, const std::shared_ptr<Buffer> &buffer)
-{
-	std::lock_guard lock(buffers.mutex);
-	auto it = buffers.views.find(buffer.get());
-	if (it != buffers.views.end()) {
-		// The pool handed the buffer out again, so no reference to it was left.
-		hbm_buffer *view = it->second;
-		view->buffer = buffer;
-		view->refs.store(1, std::memory_order_relaxed);
-		return view;
-	}
-	hbm_buffer *view = wrap(buffer);
-	view->pool = owner;
-	view->pooled = buffer;
-	buffers.views.emplace(buffer.get(), view);
-	return view;
-}
-
 int createPool(const char *function, std::shared_ptr<Context> context, const hbm::Request &request,
 	       const std::vector<hbm::Participant> &participants, uint32_t maxBuffers, hbm_pool **out)
 {
 	auto pool = BufferPool::create(std::move(context), request, participants, maxBuffers);
 	if (!pool)
 		return fail(withContext(pool.error(), function));
-	*out = new hbm_pool{std::move(*pool), std::make_shared<PoolBuffers>()};
+	*out = new hbm_pool{std::move(*pool), std::make_shared<PoolViews>()};
 	return 0;
 }
 
 } // namespace
-
-void unrefPooled(hbm_buffer *view)
-{
-	{
-		std::lock_guard lock(view->pool->mutex);
-		if (view->refs.fetch_sub(1, std::memory_order_acq_rel) != 1)
-			return;
-		if (view->pool->alive) {
-			// Idle: the pool's own reference is the only one left, so it may reuse it.
-			view->buffer.reset();
-			return;
-		}
-		view->pool->views.erase(view->buffer.get());
-	}
-	// The pool went while this was leased: the view goes with its last reference.
-	destroyView(view);
-}
 
 } // namespace hbm::capi
 
@@ -119,24 +84,7 @@ void hbm_pool_destroy(struct hbm_pool *pool)
 {
 	if (!pool)
 		return;
-	std::vector<hbm_buffer *> idle;
-	{
-		std::lock_guard lock(pool->buffers->mutex);
-		pool->buffers->alive = false;
-		for (auto it = pool->buffers->views.begin(); it != pool->buffers->views.end();) {
-			if (it->second->refs.load(std::memory_order_acquire) == 0) {
-				idle.push_back(it->second);
-				it = pool->buffers->views.erase(it);
-			} else {
-				++it; // leased or referenced: goes with its last reference
-			}
-		}
-	}
-	// The C++ pool still holds the idle buffers: their destroy functions see them.
-	for (hbm_buffer *view : idle) {
-		view->buffer = view->pooled.lock();
-		destroyView(view);
-	}
+	retirePool(pool->views);
 	delete pool;
 }
 
@@ -147,7 +95,8 @@ int hbm_pool_acquire(struct hbm_pool *pool, struct hbm_lease **out)
 	auto lease = pool->pool->acquire();
 	if (!lease)
 		return fail(lease.error());
-	hbm_buffer *view = viewFor(*pool->buffers, pool->buffers, lease->buffer());
+	// The pool's buffer's one handle, kept from lease to lease with its user data.
+	hbm_buffer *view = wrap(lease->buffer(), pool->views);
 	LeaseTable &table = leases();
 	std::lock_guard lock(table.mutex);
 	const uintptr_t token = table.next++;

@@ -51,11 +51,11 @@ static void count_destroy(struct hbm_buffer *buffer, void *data)
 }
 
 static int log_calls;
-static void count_log(enum hbm_log_level level, const char *category, const char *message, void *user)
+static void count_log(enum hbm_log_level level, const char *category, const char *message, void *user_data)
 {
 	(void)level;
 	(void)message;
-	if (category && user == &log_calls)
+	if (category && user_data == &log_calls)
 		log_calls++;
 }
 
@@ -71,13 +71,10 @@ static void check_struct_sizes(void)
 	CHECK(hbm_get_version() == HBM_API_VERSION);
 	CHECK(HBM_API_VERSION == ((uint32_t)HBM_API_VERSION_MAJOR << 16 | HBM_API_VERSION_MINOR));
 
+	/* (c-convention pins the size rule, NULL options and untouched out-pointers.) */
 	memset(&options, 0, sizeof(options));
 	CHECK(hbm_context_create_with_options(&options, &ctx) == -EINVAL);
 	CONTAINS(hbm_last_error(), "smaller than its first version");
-	options.size = sizeof(options) + 8;
-	CHECK(hbm_context_create_with_options(&options, &ctx) == -E2BIG);
-	CONTAINS(hbm_last_error(), "newer hbm.h");
-	CHECK(hbm_context_create_with_options(NULL, &ctx) == -EINVAL);
 	options.size = sizeof(options);
 	options.flags = 1u << 31;
 	CHECK(hbm_context_create_with_options(&options, &ctx) == -EINVAL);
@@ -101,7 +98,7 @@ static void check_struct_sizes(void)
 	CHECK(hbm_context_allocator_get_modifiers(ctx, 0, DRM_FORMAT_XRGB8888, modifiers, 8) == 1);
 	CHECK(modifiers[0] == DRM_FORMAT_MOD_LINEAR);
 	CHECK(hbm_context_allocator_get_modifiers(ctx, 0, 0x20202020, modifiers, 8) == 0);
-	CHECK(hbm_context_allocator_get_formats(ctx, 1, formats, 256) == -EINVAL);
+	CHECK(hbm_context_allocator_get_formats(ctx, 1, formats, 256) == -ERANGE);
 	CONTAINS(hbm_last_error(), "no allocator 1");
 	CHECK(hbm_context_allocator_get_formats(NULL, 0, formats, 256) == -EINVAL);
 
@@ -236,8 +233,6 @@ static void check_declared_participants(void)
 	CHECK(hbm_participant_get_info(panel, &info) == 0);
 	CHECK(info.kind == HBM_PARTICIPANT_DECLARED && strcmp(info.name, "panel (declared)") == 0);
 	CHECK(info.device == 0 && strcmp(info.driver, "") == 0);
-	info.size = sizeof(info) + 4;
-	CHECK(hbm_participant_get_info(panel, &info) == -E2BIG);
 
 	/* A panel without IOMMU: contiguous, 256-byte strides, two heaps. */
 	memset(&constraints, 0, sizeof(constraints));
@@ -257,7 +252,8 @@ static void check_declared_participants(void)
 	CHECK(hbm_participant_add_constraints(panel, &constraints) == -EINVAL);
 	constraints.size = 0;
 	CHECK(hbm_participant_add_constraints(panel, &constraints) == -EINVAL);
-	CHECK(hbm_participant_add_constraints(panel, NULL) == -EINVAL);
+	/* NULL constraints: none added (hbm.h, OPTIONS). */
+	CHECK(hbm_participant_add_constraints(panel, NULL) == 0);
 	/* Only tightens: a looser width limit and a second, narrower allocator list. */
 	memset(&constraints, 0, sizeof(constraints));
 	constraints.size = sizeof(constraints);
@@ -293,7 +289,7 @@ static void check_user_data_and_log(void)
 	CHECK(hbm_set_log_levels("off") == 0);
 	hbm_set_log_handler(NULL, NULL);
 
-	CHECK(hbm_buffer_allocate(ctx, 16, 16, DRM_FORMAT_XRGB8888, "memfd", NULL, 0, 0, &buffer) == 0);
+	CHECK(hbm_buffer_create(ctx, ALLOCATE_OPTIONS(.width = 16, .height = 16, .format = DRM_FORMAT_XRGB8888, .allocator = "memfd"), &buffer) == 0);
 	CHECK(hbm_buffer_get_user_data(buffer) == NULL);
 	{
 		/* A participant is checked against the buffer as it is, and nothing is recorded. */
@@ -380,7 +376,7 @@ static void check_v4l2_layouts(struct hbm_context *ctx, const char *allocator)
 		return;
 	}
 	CHECK(hbm_participant_create_for_v4l2(fd, HBM_V4L2_CAPTURE, 680, 480, &queue) == 0);
-	CHECK(hbm_buffer_allocate(ctx, 680, 480, xrgb, allocator, NULL, 0, HBM_USAGE_CPU_WRITE, &alone) == 0);
+	CHECK(hbm_buffer_create(ctx, ALLOCATE_OPTIONS(.width = 680, .height = 480, .format = xrgb, .allocator = allocator, .usage = HBM_USAGE_CPU_WRITE), &alone) == 0);
 	if (queue && alone) {
 		CHECK(hbm_buffer_check(alone, queue) == -EINVAL);
 		CHECK(hbm_last_reason() == HBM_REASON_FIXED_STRIDE);
@@ -558,13 +554,13 @@ int main(void)
 			dmabuf_allocator = hbm_context_allocator_name(ctx, i);
 
 	/* CPU-only memory, present everywhere. */
-	CHECK(hbm_buffer_allocate(ctx, 64, 64, DRM_FORMAT_XRGB8888, "memfd", NULL, 0, HBM_USAGE_CPU_WRITE, &buffer) == 0);
+	CHECK(hbm_buffer_create(ctx, ALLOCATE_OPTIONS(.width = 64, .height = 64, .format = DRM_FORMAT_XRGB8888, .allocator = "memfd", .usage = HBM_USAGE_CPU_WRITE), &buffer) == 0);
 	CHECK(hbm_buffer_get_width(buffer) == 64 && hbm_buffer_get_height(buffer) == 64);
 	CHECK(hbm_buffer_get_format(buffer) == DRM_FORMAT_XRGB8888);
 	CHECK(hbm_buffer_get_modifier(buffer) == DRM_FORMAT_MOD_LINEAR);
 	CHECK(hbm_buffer_get_plane_count(buffer) == 1);
 	CHECK(hbm_buffer_get_plane(buffer, 0, &stride, &offset) == 0 && stride == 256 && offset == 0);
-	CHECK(hbm_buffer_get_plane(buffer, 1, &stride, &offset) == -EINVAL);
+	CHECK(hbm_buffer_get_plane(buffer, 1, &stride, &offset) == -ERANGE);
 	/* A NULL out-pointer of a getter: that value is not wanted. */
 	stride = 0;
 	offset = 1;
@@ -588,13 +584,13 @@ int main(void)
 	fill_and_check(buffer);
 
 	/* Errors: -errno and a sentence naming the fault. */
-	CHECK(hbm_buffer_allocate(ctx, 0, 64, DRM_FORMAT_XRGB8888, "memfd", NULL, 0, 0, &imported) == -EINVAL);
+	CHECK(hbm_buffer_create(ctx, ALLOCATE_OPTIONS(.width = 0, .height = 64, .format = DRM_FORMAT_XRGB8888, .allocator = "memfd"), &imported) == -EINVAL);
 	CHECK(strstr(hbm_last_error(), "width and height") != NULL);
 	fd = hbm_buffer_export_plane_fd(buffer, 0);
 	CHECK(fd >= 0);
 	{
-		struct hbm_plane_import plane = {fd, 256, 0};
-		CHECK(hbm_buffer_import(64, 64, DRM_FORMAT_XRGB8888, DRM_FORMAT_MOD_LINEAR, &plane, 1, &imported) == -EINVAL);
+		struct hbm_plane_import plane = {.size = sizeof(plane), .fd = fd, .stride = 256};
+		CHECK(hbm_buffer_create_from_fds(IMPORT_OPTIONS(.width = 64, .height = 64, .format = DRM_FORMAT_XRGB8888, .modifier = DRM_FORMAT_MOD_LINEAR, .planes = &plane, .plane_count = 1), &imported) == -EINVAL);
 		CHECK(strstr(hbm_last_error(), "is not a dma-buf") != NULL);
 	}
 	close(fd);
@@ -604,15 +600,15 @@ int main(void)
 
 	if (dmabuf_allocator) {
 		struct hbm_plane_import plane;
-		CHECK(hbm_buffer_allocate(ctx, 64, 64, DRM_FORMAT_XRGB8888, dmabuf_allocator, NULL, 0,
-					  HBM_USAGE_CPU_WRITE, &buffer) == 0);
+		CHECK(hbm_buffer_create(ctx, ALLOCATE_OPTIONS(.width = 64, .height = 64, .format = DRM_FORMAT_XRGB8888, .allocator = dmabuf_allocator, .usage = HBM_USAGE_CPU_WRITE), &buffer) == 0);
 		CHECK(hbm_buffer_is_device_importable(buffer));
 		fill_and_check(buffer);
+		plane.size = sizeof(plane);
 		plane.fd = hbm_buffer_export_plane_fd(buffer, 0);
 		plane.stride = 256;
 		plane.offset = 0;
 		CHECK(plane.fd >= 0);
-		CHECK(hbm_buffer_import(64, 64, DRM_FORMAT_XRGB8888, DRM_FORMAT_MOD_LINEAR, &plane, 1, &imported) == 0);
+		CHECK(hbm_buffer_create_from_fds(IMPORT_OPTIONS(.width = 64, .height = 64, .format = DRM_FORMAT_XRGB8888, .modifier = DRM_FORMAT_MOD_LINEAR, .planes = &plane, .plane_count = 1), &imported) == 0);
 		close(plane.fd);
 		CHECK(hbm_buffer_wait_idle(imported, HBM_CPU_READ, 0) == 1);
 		fd = hbm_buffer_export_sync_file(imported, HBM_CPU_READ);

@@ -348,8 +348,7 @@ static int show_and_read_back(int card, struct hbm_context *ctx, const char *cma
 
 	/* The pixels the CRTC composes, through the writeback connector. */
 	if (d->writeback) {
-		CHECK(hbm_buffer_allocate(ctx, d->mode.hdisplay, d->mode.vdisplay, DRM_FORMAT_XRGB8888, expected, NULL, 0,
-					  HBM_USAGE_CPU_READ, &target) == 0);
+		CHECK(hbm_buffer_create(ctx, ALLOCATE_OPTIONS(.width = d->mode.hdisplay, .height = d->mode.vdisplay, .format = DRM_FORMAT_XRGB8888, .allocator = expected, .usage = HBM_USAGE_CPU_READ), &target) == 0);
 		CHECK(target && hbm_kms_add_framebuffer(kms, target, &target_fb) == 0);
 		CHECK(target_fb && capture(card, d, target_fb) == 0);
 		wrong = target_fb ? pixels(target, 0) : -1;

@@ -20,4 +20,8 @@ static int passed, failed;
 		}                                                                          \
 	} while (0)
 
+/* An options struct as a C caller writes one: its size set, the fields named, the rest 0. */
+#define ALLOCATE_OPTIONS(...) (&(struct hbm_allocate_options){.size = sizeof(struct hbm_allocate_options), __VA_ARGS__})
+#define IMPORT_OPTIONS(...) (&(struct hbm_import_options){.size = sizeof(struct hbm_import_options), __VA_ARGS__})
+
 #endif

@@ -158,10 +158,17 @@ TEST(CpuAccess, ReadOnlyDmaBufCanBeReadNotWritten)
 	}
 
 	// The same through the C ABI.
-	struct hbm_plane_import plane = {fd.get(), 256, 0};
+	struct hbm_plane_import plane = {sizeof(plane), fd.get(), 256, 0};
+	struct hbm_import_options import{};
+	import.size = sizeof(import);
+	import.width = 64;
+	import.height = 64;
+	import.format = DRM_FORMAT_XRGB8888;
+	import.modifier = DRM_FORMAT_MOD_LINEAR;
+	import.planes = &plane;
+	import.plane_count = 1;
 	struct hbm_buffer *buffer = nullptr;
-	ASSERT_EQ(hbm_buffer_import(64, 64, DRM_FORMAT_XRGB8888, DRM_FORMAT_MOD_LINEAR, &plane, 1, &buffer), 0)
-		<< hbm_last_error();
+	ASSERT_EQ(hbm_buffer_create_from_fds(&import, &buffer), 0) << hbm_last_error();
 	struct hbm_cpu_access *access = nullptr;
 	ASSERT_EQ(hbm_buffer_begin_cpu_access(buffer, HBM_CPU_READ, &access), 0) << hbm_last_error();
 	size_t size = 0;

@@ -232,10 +232,18 @@ TEST_F(OutOfMemory, TheCAbiRefusesWhatCannotFit)
 		std::shared_ptr<hbm_context> owned(ctx, hbm_context_destroy);
 		const size_t fdsBefore = openFdCount();
 		struct hbm_buffer *buffer = nullptr;
-		int ret = hbm_buffer_allocate(ctx, 16384, 16384, DRM_FORMAT_XRGB8888, "dma-heap:system", nullptr, 0, 0,
-					      &buffer);
+		auto allocate = [&](uint32_t width, uint32_t height) {
+			hbm_allocate_options options{};
+			options.size = sizeof(options);
+			options.width = width;
+			options.height = height;
+			options.format = DRM_FORMAT_XRGB8888;
+			options.allocator = "dma-heap:system";
+			return hbm_buffer_create(ctx, &options, &buffer);
+		};
+		int ret = allocate(16384, 16384);
 		if (ret >= 0)
-			return "hbm_buffer_allocate gave 1 GiB";
+			return "hbm_buffer_create gave 1 GiB";
 		if (auto f = refusedFor(-ret, hbm_last_error(), "1024 MiB asked for, more than this machine's RAM"); !f.empty())
 			return f;
 
@@ -243,16 +251,15 @@ TEST_F(OutOfMemory, TheCAbiRefusesWhatCannotFit)
 		const uint64_t size = aboveWhatIsAvailable();
 		if (!held || !size)
 			return "cannot set up MemAvailable + 64 MiB below the RAM";
-		ret = hbm_buffer_allocate(ctx, 4096, imageOf(size).height, DRM_FORMAT_XRGB8888, "dma-heap:system", nullptr,
-					  0, 0, &buffer);
+		ret = allocate(4096, imageOf(size).height);
 		if (ret >= 0)
-			return "hbm_buffer_allocate gave more than MemAvailable";
+			return "hbm_buffer_create gave more than MemAvailable";
 		if (auto f = refusedFor(-ret, hbm_last_error(), "(MemAvailable in /proc/meminfo)"); !f.empty())
 			return f;
 		held.reset();
 		if (openFdCount() != fdsBefore)
 			return "descriptors left open:" + openFdList();
-		ret = hbm_buffer_allocate(ctx, 1920, 1080, DRM_FORMAT_XRGB8888, "dma-heap:system", nullptr, 0, 0, &buffer);
+		ret = allocate(1920, 1080);
 		if (ret < 0)
 			return std::string("a normal allocation failed afterwards: ") + hbm_last_error();
 		hbm_buffer_unref(buffer);

@@ -271,7 +271,7 @@ TEST(FaultInLab, ContextProbing)
 	// note), so probing succeeds, and must leave nothing behind.
 	SweepOptions options;
 	ContextOptions probe;
-	probe.readConfiguration = false;
+	probe.probe = true;
 	EXPECT_TRUE(clean(sweep(
 		[&]() -> Result<void> {
 			auto ctx = Context::create(probe);

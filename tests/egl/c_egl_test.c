@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* libhbm-egl's C ABI from C: bad input everywhere; with a vkms card (the lab), an EGL
- * display on its GBM device as a participant local to that card. Exit 77 (skip) on a
- * machine without vkms after the argument checks; in the lab (HBM_LAB=1) that fails. */
+/* libhbm-egl's C ABI from C: bad input everywhere, and hbm.h's convention on this header
+ * (the size rule from an older and a newer program, NULL options, *out untouched on
+ * failure); with a vkms card (the lab), an EGL display on its GBM device as a participant
+ * local to that card. Exit 77 (skip) on a machine without vkms after the argument checks;
+ * in the lab (HBM_LAB=1) that fails. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +18,8 @@
 #include <hbm/hbm-egl.h>
 
 #include "../abi/check.h"
+
+#define UNTOUCHED ((void *)0x5eed)
 
 static int open_vkms(void)
 {
@@ -38,32 +42,45 @@ static int open_vkms(void)
 static void bad_input(void)
 {
 	EGLImageKHR image = EGL_NO_IMAGE_KHR;
-	struct hbm_buffer *buffer = NULL;
-	struct hbm_participant *participant = NULL;
+	struct hbm_buffer *buffer = UNTOUCHED;
+	struct hbm_participant *participant = UNTOUCHED;
 
-	CHECK(hbm_egl_image_from_buffer(EGL_NO_DISPLAY, NULL, NULL, &image) == -EINVAL);
+	CHECK(hbm_egl_image_create_from_buffer(EGL_NO_DISPLAY, NULL, NULL, &image) == -EINVAL);
 	CHECK(strstr(hbm_last_error(), "buffer is NULL") != NULL);
 	CHECK(image == EGL_NO_IMAGE_KHR);
-	CHECK(hbm_egl_image_from_buffer(EGL_NO_DISPLAY, NULL, NULL, NULL) == -EINVAL);
+	CHECK(hbm_egl_image_create_from_buffer(EGL_NO_DISPLAY, NULL, NULL, NULL) == -EINVAL);
 	CHECK(strstr(hbm_last_error(), "out is NULL") != NULL);
 
-	CHECK(hbm_egl_buffer_from_image(EGL_NO_DISPLAY, EGL_NO_IMAGE_KHR, 64, 64, &buffer) == -EINVAL);
-	CHECK(buffer == NULL);
-	CHECK(hbm_egl_buffer_from_image(EGL_NO_DISPLAY, EGL_NO_IMAGE_KHR, 64, 64, NULL) == -EINVAL);
+	CHECK(hbm_egl_buffer_create_from_image(EGL_NO_DISPLAY, EGL_NO_IMAGE_KHR, 64, 64, &buffer) == -EINVAL);
+	CHECK(buffer == UNTOUCHED);
+	CHECK(hbm_egl_buffer_create_from_image(EGL_NO_DISPLAY, EGL_NO_IMAGE_KHR, 64, 64, NULL) == -EINVAL);
 
 	struct hbm_egl_participant_options options = {.size = 4};
-	CHECK(hbm_egl_display_participant(EGL_NO_DISPLAY, &options, &participant) == -EINVAL);
+	CHECK(hbm_egl_participant_create_for_display(EGL_NO_DISPLAY, &options, &participant) == -EINVAL);
 	CHECK(strstr(hbm_last_error(), "set size = sizeof(struct hbm_egl_participant_options)") != NULL);
-	options.size = sizeof(options) + 8;
-	CHECK(hbm_egl_display_participant(EGL_NO_DISPLAY, &options, &participant) == -E2BIG);
+	/* A newer program's options: a non-zero tail is refused before the display is looked
+	 * at; a zero tail, an older program's first size and NULL all reach it. */
+	struct {
+		struct hbm_egl_participant_options options;
+		uint64_t tail;
+	} newer = {.options = {.size = sizeof(newer)}, .tail = 1};
+	CHECK(hbm_egl_participant_create_for_display(EGL_NO_DISPLAY, &newer.options, &participant) == -E2BIG);
+	newer.tail = 0;
+	CHECK(hbm_egl_participant_create_for_display(EGL_NO_DISPLAY, &newer.options, &participant) == -EINVAL);
+	CHECK(strstr(hbm_last_error(), "EGL_NO_DISPLAY") != NULL);
+	newer.options.size = HBM_EGL_PARTICIPANT_OPTIONS_SIZE_V1;
+	CHECK(hbm_egl_participant_create_for_display(EGL_NO_DISPLAY, &newer.options, &participant) == -EINVAL);
+	CHECK(strstr(hbm_last_error(), "EGL_NO_DISPLAY") != NULL);
+	CHECK(hbm_egl_participant_create_for_display(EGL_NO_DISPLAY, NULL, &participant) == -EINVAL);
+	CHECK(strstr(hbm_last_error(), "EGL_NO_DISPLAY") != NULL);
 	options.size = sizeof(options);
 	options.use = 7;
-	CHECK(hbm_egl_display_participant(EGL_NO_DISPLAY, &options, &participant) == -EINVAL);
+	CHECK(hbm_egl_participant_create_for_display(EGL_NO_DISPLAY, &options, &participant) == -EINVAL);
 	CHECK(strstr(hbm_last_error(), "HBM_EGL_USE_RENDERING") != NULL);
 	options.use = HBM_EGL_USE_RENDERING;
-	CHECK(hbm_egl_display_participant(EGL_NO_DISPLAY, &options, &participant) == -EINVAL);
+	CHECK(hbm_egl_participant_create_for_display(EGL_NO_DISPLAY, &options, &participant) == -EINVAL);
 	CHECK(strstr(hbm_last_error(), "EGL_NO_DISPLAY") != NULL);
-	CHECK(participant == NULL);
+	CHECK(participant == UNTOUCHED);
 }
 
 static int has_reason(uint32_t reason)
@@ -109,14 +126,20 @@ static void negotiated_image(EGLDisplay display, int card, const struct hbm_part
 
 	struct hbm_egl_image_options bad = {.size = 2};
 	EGLImageKHR image = EGL_NO_IMAGE_KHR;
-	CHECK(hbm_egl_image_from_buffer(display, buffer, &bad, &image) == -EINVAL);
+	CHECK(hbm_egl_image_create_from_buffer(display, buffer, &bad, &image) == -EINVAL);
 	CHECK(image == EGL_NO_IMAGE_KHR);
-	struct hbm_egl_image_options options = {.size = sizeof(options)};
-	CHECK(hbm_egl_image_from_buffer(display, buffer, &options, &image) == 0);
+	struct {
+		struct hbm_egl_image_options options;
+		uint64_t tail;
+	} newer = {.options = {.size = sizeof(newer)}, .tail = 1};
+	CHECK(hbm_egl_image_create_from_buffer(display, buffer, &newer.options, &image) == -E2BIG);
+	CHECK(image == EGL_NO_IMAGE_KHR);
+	struct hbm_egl_image_options options = {.size = HBM_EGL_IMAGE_OPTIONS_SIZE_V1};
+	CHECK(hbm_egl_image_create_from_buffer(display, buffer, &options, &image) == 0);
 	CHECK(image != EGL_NO_IMAGE_KHR);
 	if (image != EGL_NO_IMAGE_KHR) {
 		struct hbm_buffer *exported = NULL;
-		CHECK(hbm_egl_buffer_from_image(display, image, 64, 64, &exported) == 0);
+		CHECK(hbm_egl_buffer_create_from_image(display, image, 64, 64, &exported) == 0);
 		if (exported) {
 			CHECK(hbm_buffer_get_format(exported) == format);
 			CHECK(hbm_buffer_get_plane_count(exported) == 1);
@@ -148,7 +171,7 @@ static int vkms_display(void)
 
 	struct hbm_egl_participant_options options = {.size = sizeof(options), .use = HBM_EGL_USE_SAMPLING, .drm_fd = &card};
 	struct hbm_participant *participant = NULL;
-	CHECK(hbm_egl_display_participant(display, &options, &participant) == 0);
+	CHECK(hbm_egl_participant_create_for_display(display, &options, &participant) == 0);
 	if (participant) {
 		struct hbm_constraints constraints = {.size = sizeof(constraints)};
 		CHECK(hbm_participant_get_constraints(participant, &constraints) == 0);

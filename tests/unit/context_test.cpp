@@ -305,12 +305,13 @@ TEST(Context, LateAttachValidatesAlignmentsLikeNegotiation)
 	EXPECT_TRUE((*buffer)->participants().empty());
 }
 
-// A compositor's context: nothing opened or read that it did not name.
+// A compositor's context: nothing opened or read that it did not name. The defaults say
+// nothing, as hbm.h's zeroed struct hbm_context_options does (c-api pins the C side).
 TEST(ContextOptions, OpensOnlyWhatIsNamed)
 {
 	ContextOptions options;
-	options.probe = false;
-	options.readConfiguration = false;
+	EXPECT_FALSE(options.probe) << "ContextOptions{} must mean what a zeroed hbm_context_options means";
+	EXPECT_FALSE(options.readConfiguration);
 	// A configuration file that would fail the context if it were read.
 	::setenv("HBM_CONFIG", "/nonexistent/hbm.toml", 1);
 	size_t fdsBefore = test::openFdCount();

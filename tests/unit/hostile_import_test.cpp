@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // The catalogue of malformed imports (docs/hostile-inputs.md, "Malformed imports"): each
-// row is one input, given to Buffer::import() and to hbm_buffer_import() alike, with the
+// row is one input, given to Buffer::import() and to hbm_buffer_create_from_fds() alike, with the
 // errno and the words both must answer, and no descriptor left open afterwards. The
 // dma-buf stand-in (tests/common/dma_buf_stand_in.hpp) takes the rows past "is it a
 // dma-buf?" on the host; rows that need a real heap are in tests/device/import_test.cpp.
@@ -31,6 +31,21 @@
 using namespace hbm;
 
 namespace {
+
+/// hbm_buffer_create_from_fds() with the import fields as arguments, as a C caller fills them.
+int importC(uint32_t width, uint32_t height, uint32_t format, uint64_t modifier, const hbm_plane_import *planes,
+	    uint32_t planeCount, hbm_buffer **out)
+{
+	hbm_import_options options{};
+	options.size = sizeof(options);
+	options.width = width;
+	options.height = height;
+	options.format = format;
+	options.modifier = modifier;
+	options.planes = planes;
+	options.plane_count = planeCount;
+	return hbm_buffer_create_from_fds(&options, out);
+}
 
 constexpr uint32_t XR24 = DRM_FORMAT_XRGB8888;
 constexpr uint32_t NV12 = DRM_FORMAT_NV12;
@@ -105,16 +120,16 @@ void runRow(const ImportRow &row)
 	{
 		std::vector<hbm_plane_import> planes;
 		for (const PlaneImport &p : row.desc.planes)
-			planes.push_back({p.fd, p.stride, p.offset});
+			planes.push_back({sizeof(hbm_plane_import), p.fd, p.stride, p.offset});
 		struct hbm_buffer *out = nullptr;
-		const int r = hbm_buffer_import(row.desc.width, row.desc.height, row.desc.format, row.desc.modifier,
-						planes.data(), uint32_t(planes.size()), &out);
+		const int r = importC(row.desc.width, row.desc.height, row.desc.format, row.desc.modifier, planes.data(),
+				      uint32_t(planes.size()), &out);
 		if (row.code == 0) {
 			EXPECT_EQ(r, 0) << hbm_last_error();
 		} else {
 			// More than 4 planes the C entry point refuses before reading the array.
 			const std::string text = planes.size() > 4
-							 ? "hbm_buffer_import: plane_count " + n(int64_t(planes.size())) +
+							 ? "hbm_buffer_create_from_fds: plane_count " + n(int64_t(planes.size())) +
 								   ": a buffer has 1 to 4 planes"
 							 : row.text;
 			EXPECT_EQ(r, -row.code) << hbm_last_error();
@@ -362,19 +377,20 @@ TEST(HostileImports, CEntryPoint)
 	ASSERT_TRUE(f.complete());
 	const size_t fdsBefore = test::openFdCount();
 	struct hbm_buffer *out = nullptr;
-	const hbm_plane_import plane = {f.standIn.get(), 256, 0};
+	const hbm_plane_import plane = {sizeof(hbm_plane_import), f.standIn.get(), 256, 0};
 
 	// Row 71: planes NULL with a count.
-	EXPECT_EQ(hbm_buffer_import(64, 64, XR24, LINEAR, nullptr, 1, &out), -EINVAL) << "row 71";
-	EXPECT_NE(std::string(hbm_last_error()).find("hbm_buffer_import: out and planes must not be NULL"), std::string::npos)
+	EXPECT_EQ(importC(64, 64, XR24, LINEAR, nullptr, 1, &out), -EINVAL) << "row 71";
+	EXPECT_NE(std::string(hbm_last_error()).find("hbm_buffer_create_from_fds: 1 struct hbm_plane_import given but the array is NULL"),
+		  std::string::npos)
 		<< "row 71: " << hbm_last_error();
 	// Row 72: out NULL, nothing imported or left open.
-	EXPECT_EQ(hbm_buffer_import(64, 64, XR24, LINEAR, &plane, 1, nullptr), -EINVAL) << "row 72";
+	EXPECT_EQ(importC(64, 64, XR24, LINEAR, &plane, 1, nullptr), -EINVAL) << "row 72";
 	// Row 73: no planes, the array NULL or not: nothing is read.
-	EXPECT_EQ(hbm_buffer_import(64, 64, XR24, LINEAR, nullptr, 0, &out), -EINVAL) << "row 73";
+	EXPECT_EQ(importC(64, 64, XR24, LINEAR, nullptr, 0, &out), -EINVAL) << "row 73";
 	EXPECT_NE(std::string(hbm_last_error()).find("XRGB8888 has 1 plane, 0 given"), std::string::npos)
 		<< "row 73: " << hbm_last_error();
-	EXPECT_EQ(hbm_buffer_import(64, 64, XR24, LINEAR, &plane, 0, &out), -EINVAL) << "row 73";
+	EXPECT_EQ(importC(64, 64, XR24, LINEAR, &plane, 0, &out), -EINVAL) << "row 73";
 	EXPECT_EQ(out, nullptr);
 
 	// Row 74: a plane count past any buffer's (1000 with an array of one): refused before
@@ -386,19 +402,19 @@ TEST(HostileImports, CEntryPoint)
 	ASSERT_EQ(::mprotect(static_cast<char *>(pages) + page, size_t(page), PROT_NONE), 0);
 	auto *last = reinterpret_cast<hbm_plane_import *>(static_cast<char *>(pages) + page) - 1;
 	*last = plane;
-	EXPECT_EQ(hbm_buffer_import(64, 64, XR24, LINEAR, last, 1000, &out), -EINVAL) << "row 74";
-	EXPECT_NE(std::string(hbm_last_error()).find("hbm_buffer_import: plane_count 1000: a buffer has 1 to 4 planes"),
+	EXPECT_EQ(importC(64, 64, XR24, LINEAR, last, 1000, &out), -EINVAL) << "row 74";
+	EXPECT_NE(std::string(hbm_last_error()).find("hbm_buffer_create_from_fds: plane_count 1000: a buffer has 1 to 4 planes"),
 		  std::string::npos)
 		<< "row 74: " << hbm_last_error();
-	EXPECT_EQ(hbm_buffer_import(64, 64, XR24, LINEAR, last, 1, &out), 0) << "row 74: " << hbm_last_error();
+	EXPECT_EQ(importC(64, 64, XR24, LINEAR, last, 1, &out), 0) << "row 74: " << hbm_last_error();
 	hbm_buffer_unref(out);
 	::munmap(pages, size_t(2 * page));
 
 	// Row 75: the caller's descriptor is duplicated: closing it keeps the buffer whole.
 	UniqueFd own = test::makeDmaBufStandIn(16384);
-	const hbm_plane_import ownPlane = {own.get(), 256, 0};
+	const hbm_plane_import ownPlane = {sizeof(hbm_plane_import), own.get(), 256, 0};
 	out = nullptr;
-	ASSERT_EQ(hbm_buffer_import(64, 64, XR24, LINEAR, &ownPlane, 1, &out), 0) << "row 75: " << hbm_last_error();
+	ASSERT_EQ(importC(64, 64, XR24, LINEAR, &ownPlane, 1, &out), 0) << "row 75: " << hbm_last_error();
 	own.reset();
 	const int exported = hbm_buffer_export_plane_fd(out, 0);
 	EXPECT_GE(exported, 0) << "row 75: " << hbm_last_error();

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* hbm-wayland-client.h from C, against the scripted compositor (c_rig.h). */
+/* hbm-wayland-client.h from C, against the scripted compositor (c_rig.h), with hbm.h's
+ * convention pinned on this header: the size rule from an older and a newer program, NULL
+ * options, *out untouched on failure, -ERANGE past the end, uint64_t devices, callbacks
+ * with the caller's pointer last. */
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
@@ -11,24 +14,29 @@
 #include "../abi/check.h"
 #include "c_rig.h"
 
+#define UNTOUCHED ((void *)0x5eed)
+
+_Static_assert(sizeof(((struct hbm_wl_feedback_info *)0)->main_device) == sizeof(uint64_t), "devices are uint64_t");
+_Static_assert(sizeof(((struct hbm_wl_tranche_info *)0)->target_device) == sizeof(uint64_t), "devices are uint64_t");
+
 #define DEV(major, minor) ((((uint64_t)(major)) << 8) | (uint64_t)(minor)) /* small numbers only */
 
 static int heard, heard_status = 1;
 
-static void on_feedback(struct hbm_wl_client *client, int status, void *data)
+static void on_feedback(struct hbm_wl_client *client, int status, void *user_data)
 {
 	(void)client;
 	heard++;
 	heard_status = status;
-	CHECK(data == &heard);
+	CHECK(user_data == &heard);
 }
 
 static struct hbm_buffer *stand_in(uint32_t width, uint32_t height)
 {
 	int fd = rig_stand_in((uint64_t)width * 4 * height);
-	struct hbm_plane_import plane = {fd, width * 4, 0};
+	struct hbm_plane_import plane = {.size = sizeof(plane), .fd = fd, .stride = width * 4};
 	struct hbm_buffer *buffer = NULL;
-	CHECK(hbm_buffer_import(width, height, DRM_FORMAT_XRGB8888, DRM_FORMAT_MOD_LINEAR, &plane, 1, &buffer) == 0);
+	CHECK(hbm_buffer_create_from_fds(IMPORT_OPTIONS(.width = width, .height = height, .format = DRM_FORMAT_XRGB8888, .modifier = DRM_FORMAT_MOD_LINEAR, .planes = &plane, .plane_count = 1), &buffer) == 0);
 	close(fd);
 	return buffer;
 }
@@ -42,16 +50,27 @@ int main(void)
 	CHECK(hbm_context_create_with_options(&context_options, &ctx) == 0);
 	int fds_before = rig_open_fds();
 
-	/* Bad options: a size from the future, a size too small, no out. */
-	struct hbm_wl_client *client = NULL;
-	struct hbm_wl_client_options big = {.size = sizeof(big) + 8};
-	CHECK(hbm_wl_client_create(display, ctx, &big, &client) == -E2BIG && client == NULL);
-	struct hbm_wl_client_options small = {.size = 4};
-	CHECK(hbm_wl_client_create(display, ctx, &small, &client) == -EINVAL);
+	/* Options from a newer program: a tail asking for more is refused, *out untouched. */
+	struct hbm_wl_client *client = UNTOUCHED;
+	struct {
+		struct hbm_wl_client_options options;
+		uint64_t tail;
+	} newer = {.options = {.size = sizeof(newer), .max_version = 4}, .tail = 1};
+	CHECK(hbm_wl_client_create(display, ctx, &newer.options, &client) == -E2BIG && client == UNTOUCHED);
+	struct hbm_wl_client_options small = {.size = HBM_WL_CLIENT_OPTIONS_SIZE_V1 - 1};
+	CHECK(hbm_wl_client_create(display, ctx, &small, &client) == -EINVAL && client == UNTOUCHED);
 	CHECK(hbm_wl_client_create(display, ctx, NULL, NULL) == -EINVAL);
-	CHECK(hbm_wl_client_create(display, NULL, NULL, &client) == -EINVAL);
+	CHECK(hbm_wl_client_create(display, NULL, NULL, &client) == -EINVAL && client == UNTOUCHED);
+	/* NULL options are the defaults; a zero tail asks for nothing more. */
+	CHECK(hbm_wl_client_create(display, ctx, NULL, &client) == 0 && client != UNTOUCHED);
+	hbm_wl_client_destroy(client);
+	newer.tail = 0;
+	CHECK(hbm_wl_client_create(display, ctx, &newer.options, &client) == 0);
+	hbm_wl_client_destroy(client);
 
-	struct hbm_wl_client_options options = {.size = sizeof(options), .max_version = 4};
+	/* An older program's options: its first version's size. */
+	struct hbm_wl_client_options options = {.size = HBM_WL_CLIENT_OPTIONS_SIZE_V1, .max_version = 4};
+	client = NULL;
 	CHECK(hbm_wl_client_create(display, ctx, &options, &client) == 0);
 	CHECK(client != NULL);
 
@@ -75,24 +94,37 @@ int main(void)
 	CHECK(tranche.flags == 0 && tranche.target_device == DEV(226, 200) && tranche.pair_count == 4);
 	CHECK(hbm_wl_client_get_tranche(client, 2, &tranche) == -ERANGE);
 	CHECK(strstr(hbm_last_error(), "tranche 2") != NULL);
+	/* An out-struct of a newer program: its tail zeroed; below the first size: -EINVAL. */
+	struct {
+		struct hbm_wl_tranche_info info;
+		uint64_t tail;
+	} newer_tranche = {.info = {.size = sizeof(newer_tranche)}, .tail = 9};
+	CHECK(hbm_wl_client_get_tranche(client, 0, &newer_tranche.info) == 0);
+	CHECK(newer_tranche.tail == 0 && newer_tranche.info.pair_count == 1);
+	struct hbm_wl_feedback_info tiny = {.size = 4};
+	CHECK(hbm_wl_client_get_feedback(client, &tiny) == -EINVAL);
 
-	struct hbm_participant *participant = NULL;
-	CHECK(hbm_wl_client_get_participant(client, 0, &participant) == 0);
-	CHECK(participant != NULL);
+	struct hbm_participant *participant = UNTOUCHED;
+	CHECK(hbm_wl_client_create_participant(client, 2, &participant) == -ERANGE && participant == UNTOUCHED);
+	CHECK(hbm_wl_client_create_participant(client, 0, &participant) == 0);
+	CHECK(participant != NULL && participant != UNTOUCHED);
 	hbm_participant_destroy(participant);
 
 	/* The host context has memfd only, which no compositor can import: refused, per tranche. */
 	uint32_t formats[] = {DRM_FORMAT_XRGB8888};
 	struct hbm_request request = {.size = sizeof(request), .width = 64, .height = 64, .formats = formats,
 				      .format_count = 1};
-	struct hbm_buffer *allocated = NULL;
-	CHECK(hbm_wl_client_allocate(client, &request, NULL, 0, &allocated) < 0);
-	CHECK(allocated == NULL);
+	struct hbm_buffer *allocated = UNTOUCHED;
+	CHECK(hbm_wl_client_create_buffer(client, &request, NULL, 0, &allocated) < 0);
+	CHECK(allocated == UNTOUCHED);
 	CHECK(strstr(hbm_last_error(), "no tranche of the compositor's feedback can be met") != NULL);
+	CHECK(hbm_wl_client_create_buffer(client, NULL, NULL, 0, &allocated) < 0); /* a zeroed request */
+	CHECK(allocated == UNTOUCHED);
 
 	/* One wl_buffer per buffer. */
 	struct hbm_buffer *buffer = stand_in(64, 64);
-	struct wl_buffer *first = NULL, *again = NULL;
+	struct wl_buffer *first = NULL, *again = UNTOUCHED;
+	CHECK(hbm_wl_client_get_wl_buffer(client, buffer, 0x80, &again) == -EINVAL && again == UNTOUCHED);
 	CHECK(hbm_wl_client_get_wl_buffer(client, buffer, 0, &first) == 0 && first != NULL);
 	for (int frame = 0; frame < 100; ++frame)
 		CHECK(hbm_wl_client_get_wl_buffer(client, buffer, 0, &again) == 0 && again == first);

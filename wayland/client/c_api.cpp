@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
-// hbm-wayland-client.h: the C ABI over DmabufClient, through libhbm's C bridge.
+// hbm-wayland-client.h: the C ABI over DmabufClient. hbm.h's convention is kept by libhbm's
+// own helpers (hbm/c_interop.hpp): the struct reader and writer, the request reader, the
+// error recorder and the one handle per Buffer.
 #include <hbm/hbm-wayland-client.h>
 
 #include <cerrno>
-#include <cstring>
 
 #include <wayland-client.h>
 
@@ -15,50 +16,30 @@ using namespace hbm::wayland;
 
 struct hbm_wl_client {
 	std::unique_ptr<DmabufClient> client;
-	hbm_wl_feedback_func func = nullptr;
-	void *data = nullptr;
+	hbm_wl_client_feedback_func func = nullptr;
+	void *userData = nullptr;
 };
+
+HBM_C_STRUCT(hbm_wl_client_options, HBM_WL_CLIENT_OPTIONS_SIZE_V1)
+HBM_C_STRUCT(hbm_wl_feedback_info, HBM_WL_FEEDBACK_INFO_SIZE_V1)
+HBM_C_STRUCT(hbm_wl_tranche_info, HBM_WL_TRANCHE_INFO_SIZE_V1)
 
 namespace {
 
-int fail(int code, const std::string &message)
-{
-	return interop::recordError(Error{code, message, nullptr});
-}
+using interop::fail;
+using interop::readStruct;
+using interop::recordError;
+using interop::writeStruct;
 
-/// hbm.h's rule for a struct a caller hands in or out: at least its first version, at most
-/// what this library knows. Fields beyond @size keep their zero value.
-template <typename T>
-int checkSize(const T *s, size_t firstVersion, const char *what)
-{
-	if (!s)
-		return fail(EINVAL, std::string(what) + " is NULL");
-	if (s->size < firstVersion)
-		return fail(EINVAL, std::string(what) + "'s size " + std::to_string(s->size) + " is below its first version (" +
-					    std::to_string(firstVersion) + ")");
-	if (s->size > sizeof(T))
-		return fail(E2BIG, std::string(what) + "'s size " + std::to_string(s->size) +
-					   " is larger than this libhbm-wayland knows (" + std::to_string(sizeof(T)) + ")");
-	return 0;
-}
-
-template <typename T>
-void writeOut(T *out, const T &value)
-{
-	std::memcpy(reinterpret_cast<char *>(out) + sizeof(uint32_t), reinterpret_cast<const char *>(&value) + sizeof(uint32_t),
-		    out->size - sizeof(uint32_t));
-}
-
-const Tranche *trancheOf(const hbm_wl_client *client, uint32_t index, int *err)
+const Tranche *trancheOf(const char *function, const hbm_wl_client *client, uint32_t index, int *err)
 {
 	if (!client) {
-		*err = fail(EINVAL, "the hbm_wl_client is NULL");
+		*err = fail(EINVAL, "%s: client is NULL", function);
 		return nullptr;
 	}
 	const auto &tranches = client->client->feedback().tranches;
 	if (index >= tranches.size()) {
-		*err = fail(ERANGE, "tranche " + std::to_string(index) + " of a feedback with " +
-					    std::to_string(tranches.size()) + " tranches");
+		*err = fail(ERANGE, "%s: no tranche %u (the feedback has %zu)", function, index, tranches.size());
 		return nullptr;
 	}
 	return &tranches[index];
@@ -71,25 +52,21 @@ extern "C" {
 int hbm_wl_client_create(wl_display *display, hbm_context *ctx, const hbm_wl_client_options *options,
 			 hbm_wl_client **out)
 {
+	static const char *const function = "hbm_wl_client_create";
 	if (!out)
-		return fail(EINVAL, "hbm_wl_client_create: out is NULL");
-	*out = nullptr;
-	hbm_wl_client_options o{sizeof(o), 0, 0};
-	if (options) {
-		if (int r = checkSize(options, offsetof(hbm_wl_client_options, v3_main_device) + sizeof(uint64_t),
-				      "hbm_wl_client_options"))
-			return r;
-		std::memcpy(&o, options, options->size);
-	}
+		return fail(EINVAL, "%s: out is NULL", function);
+	hbm_wl_client_options o;
+	if (int err = readStruct(function, options, &o))
+		return err;
 	auto context = interop::contextOf(ctx);
 	if (!context)
-		return fail(EINVAL, "hbm_wl_client_create: the hbm_context is NULL");
+		return fail(EINVAL, "%s: ctx is NULL", function);
 	DmabufClient::Options opts;
 	opts.maxVersion = o.max_version ? o.max_version : 4;
 	opts.v3MainDevice = dev_t(o.v3_main_device);
 	auto client = DmabufClient::create(display, context, opts);
 	if (!client)
-		return interop::recordError(client.error());
+		return recordError(client.error());
 	*out = new hbm_wl_client{std::move(*client)};
 	return 0;
 }
@@ -102,42 +79,45 @@ void hbm_wl_client_destroy(hbm_wl_client *client)
 int hbm_wl_client_roundtrip(hbm_wl_client *client)
 {
 	if (!client)
-		return fail(EINVAL, "hbm_wl_client_roundtrip: the client is NULL");
+		return fail(EINVAL, "hbm_wl_client_roundtrip: client is NULL");
 	auto r = client->client->roundtrip();
-	return r ? 0 : interop::recordError(r.error());
+	return r ? 0 : recordError(r.error());
 }
 
 int hbm_wl_client_get_feedback(const hbm_wl_client *client, hbm_wl_feedback_info *out)
 {
+	static const char *const function = "hbm_wl_client_get_feedback";
 	if (!client)
-		return fail(EINVAL, "hbm_wl_client_get_feedback: the client is NULL");
-	if (int r = checkSize(out, sizeof(hbm_wl_feedback_info), "hbm_wl_feedback_info"))
-		return r;
+		return fail(EINVAL, "%s: client is NULL", function);
 	const DmabufFeedback &f = client->client->feedback();
-	writeOut(out, hbm_wl_feedback_info{sizeof(*out), f.version, uint64_t(f.mainDevice), uint32_t(f.tranches.size())});
-	return 0;
+	hbm_wl_feedback_info info{};
+	info.version = f.version;
+	info.main_device = uint64_t(f.mainDevice);
+	info.tranche_count = uint32_t(f.tranches.size());
+	return writeStruct(function, out, info);
 }
 
 int hbm_wl_client_get_tranche(const hbm_wl_client *client, uint32_t index, hbm_wl_tranche_info *out)
 {
+	static const char *const function = "hbm_wl_client_get_tranche";
 	int err = 0;
-	const Tranche *t = trancheOf(client, index, &err);
+	const Tranche *t = trancheOf(function, client, index, &err);
 	if (!t)
 		return err;
-	if (int r = checkSize(out, sizeof(hbm_wl_tranche_info), "hbm_wl_tranche_info"))
-		return r;
-	uint32_t pairs = 0;
+	hbm_wl_tranche_info info{};
+	info.flags = t->flags;
+	info.target_device = uint64_t(t->targetDevice);
 	for (const FormatSet::Entry &e : t->formats.entries())
-		pairs += uint32_t(e.modifiers.size());
-	writeOut(out, hbm_wl_tranche_info{sizeof(*out), t->flags, uint64_t(t->targetDevice), pairs});
-	return 0;
+		info.pair_count += uint32_t(e.modifiers.size());
+	return writeStruct(function, out, info);
 }
 
 int hbm_wl_client_get_tranche_pair(const hbm_wl_client *client, uint32_t tranche, uint32_t pair, uint32_t *format,
 				   uint64_t *modifier)
 {
+	static const char *const function = "hbm_wl_client_get_tranche_pair";
 	int err = 0;
-	const Tranche *t = trancheOf(client, tranche, &err);
+	const Tranche *t = trancheOf(function, client, tranche, &err);
 	if (!t)
 		return err;
 	uint32_t n = pair;
@@ -151,52 +131,42 @@ int hbm_wl_client_get_tranche_pair(const hbm_wl_client *client, uint32_t tranche
 		}
 		n -= uint32_t(e.modifiers.size());
 	}
-	return fail(ERANGE, "pair " + std::to_string(pair) + " of tranche " + std::to_string(tranche) + ", which has " +
-				    std::to_string(pair - n) + " pairs");
+	return fail(ERANGE, "%s: no pair %u in tranche %u, which has %u", function, pair, tranche, pair - n);
 }
 
-int hbm_wl_client_get_participant(const hbm_wl_client *client, uint32_t tranche, hbm_participant **out)
+int hbm_wl_client_create_participant(const hbm_wl_client *client, uint32_t tranche, hbm_participant **out)
 {
+	static const char *const function = "hbm_wl_client_create_participant";
 	if (!out)
-		return fail(EINVAL, "hbm_wl_client_get_participant: out is NULL");
-	*out = nullptr;
+		return fail(EINVAL, "%s: out is NULL", function);
 	int err = 0;
-	if (!trancheOf(client, tranche, &err))
+	if (!trancheOf(function, client, tranche, &err))
 		return err;
 	*out = interop::wrapParticipant(client->client->participants()[tranche]);
-	return *out ? 0 : fail(ENOMEM, "cannot make the participant");
+	return 0;
 }
 
-int hbm_wl_client_allocate(hbm_wl_client *client, const hbm_request *request, hbm_participant *const *own,
-			   uint32_t own_count, hbm_buffer **out)
+int hbm_wl_client_create_buffer(hbm_wl_client *client, const hbm_request *request, hbm_participant *const *own,
+				uint32_t own_count, hbm_buffer **out)
 {
-	if (!out)
-		return fail(EINVAL, "hbm_wl_client_allocate: out is NULL");
-	*out = nullptr;
-	if (!client)
-		return fail(EINVAL, "hbm_wl_client_allocate: the client is NULL");
-	if (int r = checkSize(request, sizeof(hbm_request), "hbm_request"))
-		return r;
-	if (request->format_count && !request->formats)
-		return fail(EINVAL, "hbm_request: format_count is " + std::to_string(request->format_count) + " but formats is NULL");
-	if (own_count && !own)
-		return fail(EINVAL, "hbm_wl_client_allocate: own_count is " + std::to_string(own_count) + " but own is NULL");
+	static const char *const function = "hbm_wl_client_create_buffer";
+	if (!client || !out)
+		return fail(EINVAL, "%s: client and out must not be NULL", function);
 	Request r;
-	r.width = request->width;
-	r.height = request->height;
-	r.usage = request->usage;
-	r.formats.assign(request->formats, request->formats + request->format_count);
-	r.kind = request->kind ? request->kind : "";
+	if (int err = interop::readRequest(function, request, &r))
+		return err;
+	if (own_count && !own)
+		return fail(EINVAL, "%s: own_count is %u but own is NULL", function, own_count);
 	std::vector<Participant> participants;
 	for (uint32_t i = 0; i < own_count; ++i) {
 		const Participant *p = interop::participantOf(own[i]);
 		if (!p)
-			return fail(EINVAL, "hbm_wl_client_allocate: own[" + std::to_string(i) + "] is NULL");
+			return fail(EINVAL, "%s: own[%u] is NULL", function, i);
 		participants.push_back(*p);
 	}
 	auto buffer = client->client->allocate(r, participants);
 	if (!buffer)
-		return interop::recordError(buffer.error());
+		return recordError(buffer.error());
 	*out = interop::wrapBuffer(std::move(*buffer));
 	return 0;
 }
@@ -205,24 +175,22 @@ int hbm_wl_client_check_buffer(const hbm_wl_client *client, hbm_buffer *buffer)
 {
 	auto b = interop::bufferOf(buffer);
 	if (!client || !b)
-		return fail(EINVAL, std::string("hbm_wl_client_check_buffer: the ") + (client ? "buffer" : "client") + " is NULL");
+		return fail(EINVAL, "hbm_wl_client_check_buffer: client and buffer must not be NULL");
 	auto ok = client->client->acceptable(*b);
-	return ok ? 0 : interop::recordError(ok.error());
+	return ok ? 0 : recordError(ok.error());
 }
 
 int hbm_wl_client_get_wl_buffer(hbm_wl_client *client, hbm_buffer *buffer, uint32_t flags, wl_buffer **out)
 {
-	if (!out)
-		return fail(EINVAL, "hbm_wl_client_get_wl_buffer: out is NULL");
-	*out = nullptr;
+	static const char *const function = "hbm_wl_client_get_wl_buffer";
 	auto b = interop::bufferOf(buffer);
-	if (!client || !b)
-		return fail(EINVAL, std::string("hbm_wl_client_get_wl_buffer: the ") + (client ? "buffer" : "client") + " is NULL");
+	if (!client || !b || !out)
+		return fail(EINVAL, "%s: client, buffer and out must not be NULL", function);
 	if (flags & ~uint32_t(HBM_WL_BUFFER_ASYNC))
-		return fail(EINVAL, "hbm_wl_client_get_wl_buffer: unknown flags " + std::to_string(flags));
+		return fail(EINVAL, "%s: unknown flags 0x%x", function, flags);
 	auto made = client->client->wlBuffer(b, !(flags & HBM_WL_BUFFER_ASYNC));
 	if (!made)
-		return interop::recordError(made.error());
+		return recordError(made.error());
 	*out = *made;
 	return 0;
 }
@@ -232,18 +200,18 @@ uint64_t hbm_wl_client_get_wl_buffers_created(const hbm_wl_client *client)
 	return client ? client->client->wlBuffersCreated() : 0;
 }
 
-int hbm_wl_client_set_feedback_listener(hbm_wl_client *client, hbm_wl_feedback_func func, void *data)
+int hbm_wl_client_set_feedback_listener(hbm_wl_client *client, hbm_wl_client_feedback_func func, void *user_data)
 {
 	if (!client)
-		return fail(EINVAL, "hbm_wl_client_set_feedback_listener: the client is NULL");
+		return fail(EINVAL, "hbm_wl_client_set_feedback_listener: client is NULL");
 	client->func = func;
-	client->data = data;
+	client->userData = user_data;
 	if (!func) {
 		client->client->setFeedbackListener({});
 		return 0;
 	}
 	client->client->setFeedbackListener([client](const Result<DmabufFeedback> &f) {
-		client->func(client, f ? 0 : interop::recordError(f.error()), client->data);
+		client->func(client, f ? 0 : recordError(f.error()), client->userData);
 	});
 	return 0;
 }

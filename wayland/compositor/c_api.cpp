@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: MIT
 // The C ABI of the compositor side (include/hbm/hbm-wayland-compositor.h) over the C++ one.
+// hbm.h's convention is kept by libhbm's own helpers (hbm/c_interop.hpp).
 #include <hbm/hbm-wayland-compositor.h>
 
 #include <cerrno>
-#include <cstddef>
-#include <cstring>
+#include <optional>
+
+#include <wayland-server-core.h>
 
 #include <hbm/c_interop.hpp>
 #include <hbm/wayland/compositor.hpp>
-
-#include "compositor_private.hpp"
 
 struct hbm_wl_compositor_feedback {
 	hbm::wayland::Feedback feedback;
@@ -19,69 +19,68 @@ struct hbm_wl_compositor_dmabuf {
 	std::unique_ptr<hbm::wayland::LinuxDmabuf> dmabuf;
 };
 
+HBM_C_STRUCT(hbm_wl_compositor_feedback_options, HBM_WL_COMPOSITOR_FEEDBACK_OPTIONS_SIZE_V1)
+HBM_C_STRUCT(hbm_wl_compositor_dmabuf_options, HBM_WL_COMPOSITOR_DMABUF_OPTIONS_SIZE_V1)
+
 namespace {
 
-using hbm::wayland::detail::error;
+using hbm::interop::fail;
+using hbm::interop::readStruct;
+using hbm::interop::recordError;
 
-/// The size rule of hbm.h: below the first version's size -EINVAL, above ours -E2BIG.
-template<typename T>
-int checkSize(const char *call, const T *options, size_t firstVersionSize)
+/// The wl_buffer resource's reference to its Buffer's one handle: what keeps user data set
+/// in the buffer-created callback until hbm_wl_compositor_buffer_from_resource() (wlroots
+/// hands out one wlr_buffer per client buffer the same way).
+struct ResourceHandle {
+	wl_listener destroyed;
+	hbm_buffer *handle;
+};
+
+void onResourceDestroyed(wl_listener *listener, void *)
 {
-	if (!options)
-		return hbm::interop::recordError(error(EINVAL, std::string(call) + ": options must not be NULL"));
-	if (options->size < firstVersionSize)
-		return hbm::interop::recordError(error(EINVAL, std::string(call) + ": options size " +
-								       std::to_string(options->size) + " is below " +
-								       std::to_string(firstVersionSize)));
-	if (options->size > sizeof(T))
-		return hbm::interop::recordError(error(E2BIG, std::string(call) + ": options size " +
-								      std::to_string(options->size) + " is newer than this library's " +
-								      std::to_string(sizeof(T))));
-	return 0;
+	ResourceHandle *held = wl_container_of(listener, held, destroyed);
+	wl_list_remove(&held->destroyed.link);
+	hbm_buffer_unref(held->handle);
+	delete held;
 }
 
-/// @options copied into a zeroed struct of our size: fields past the caller's size are 0.
-template<typename T>
-T readOptions(const T *options)
+/// The one handle of @b.buffer, held by its resource until the client destroys it.
+hbm_buffer *holdHandle(const hbm::wayland::CreatedBuffer &b)
 {
-	T copy;
-	std::memset(&copy, 0, sizeof(copy));
-	std::memcpy(&copy, options, options->size);
-	return copy;
+	auto *held = new ResourceHandle{{}, hbm::interop::wrapBuffer(b.buffer)};
+	held->destroyed.notify = onResourceDestroyed;
+	wl_resource_add_destroy_listener(b.resource, &held->destroyed);
+	return held->handle;
 }
 
 } // namespace
 
 extern "C" {
 
-int
-hbm_wl_compositor_feedback_create(const struct hbm_wl_compositor_feedback_options *options,
-				  struct hbm_wl_compositor_feedback **out)
+int hbm_wl_compositor_feedback_create(const struct hbm_wl_compositor_feedback_options *options,
+				      struct hbm_wl_compositor_feedback **out)
 {
-	constexpr const char *call = "hbm_wl_compositor_feedback_create";
-	if (int r = checkSize(call, options, offsetof(hbm_wl_compositor_feedback_options, main_device) + sizeof(uint64_t)))
-		return r;
+	static const char *const function = "hbm_wl_compositor_feedback_create";
 	if (!out)
-		return hbm::interop::recordError(error(EINVAL, std::string(call) + ": out must not be NULL"));
-	const auto o = readOptions(options);
+		return fail(EINVAL, "%s: out is NULL", function);
+	hbm_wl_compositor_feedback_options o;
+	if (int err = readStruct(function, options, &o))
+		return err;
 	const hbm::Participant *renderer = hbm::interop::participantOf(o.renderer);
 	if (!renderer)
-		return hbm::interop::recordError(error(EINVAL, std::string(call) + ": renderer must not be NULL"));
+		return fail(EINVAL, "%s: renderer must not be NULL", function);
 	if (o.scanout_plane_count && !o.scanout_planes)
-		return hbm::interop::recordError(
-			error(EINVAL, std::string(call) + ": scanout_planes is NULL with a count of " +
-					      std::to_string(o.scanout_plane_count)));
+		return fail(EINVAL, "%s: scanout_planes is NULL with a count of %u", function, o.scanout_plane_count);
 	std::vector<hbm::Participant> planes;
 	for (uint32_t i = 0; i < o.scanout_plane_count; ++i) {
 		const hbm::Participant *p = hbm::interop::participantOf(o.scanout_planes[i]);
 		if (!p)
-			return hbm::interop::recordError(
-				error(EINVAL, std::string(call) + ": scanout_planes[" + std::to_string(i) + "] is NULL"));
+			return fail(EINVAL, "%s: scanout_planes[%u] is NULL", function, i);
 		planes.push_back(*p);
 	}
 	auto feedback = hbm::wayland::Feedback::fromParticipants(*renderer, planes, dev_t(o.main_device));
 	if (!feedback)
-		return hbm::interop::recordError(feedback.error());
+		return recordError(feedback.error());
 	*out = new hbm_wl_compositor_feedback{std::move(*feedback)};
 	return 0;
 }
@@ -91,67 +90,61 @@ void hbm_wl_compositor_feedback_destroy(struct hbm_wl_compositor_feedback *feedb
 	delete feedback;
 }
 
-dev_t
-hbm_wl_compositor_feedback_get_main_device(const struct hbm_wl_compositor_feedback *feedback)
+uint64_t hbm_wl_compositor_feedback_get_main_device(const struct hbm_wl_compositor_feedback *feedback)
 {
-	return feedback ? feedback->feedback.mainDevice() : 0;
+	return feedback ? uint64_t(feedback->feedback.mainDevice()) : 0;
 }
 
-uint32_t
-hbm_wl_compositor_feedback_get_table_size(const struct hbm_wl_compositor_feedback *feedback)
+uint32_t hbm_wl_compositor_feedback_get_table_size(const struct hbm_wl_compositor_feedback *feedback)
 {
 	return feedback ? uint32_t(feedback->feedback.formatTable().size()) : 0;
 }
 
-int
-hbm_wl_compositor_feedback_get_table_entry(const struct hbm_wl_compositor_feedback *feedback, uint32_t index,
-					   uint32_t *format, uint64_t *modifier)
+int hbm_wl_compositor_feedback_get_table_entry(const struct hbm_wl_compositor_feedback *feedback, uint32_t index,
+					       uint32_t *format, uint64_t *modifier)
 {
-	if (!feedback || !format || !modifier)
-		return hbm::interop::recordError(
-			error(EINVAL, "hbm_wl_compositor_feedback_get_table_entry: feedback, format and modifier must not be NULL"));
+	static const char *const function = "hbm_wl_compositor_feedback_get_table_entry";
+	if (!feedback)
+		return fail(EINVAL, "%s: feedback is NULL", function);
 	const auto table = feedback->feedback.formatTable();
 	if (index >= table.size())
-		return hbm::interop::recordError(
-			error(ERANGE, "hbm_wl_compositor_feedback_get_table_entry: index " + std::to_string(index) +
-					      " is past the table's " + std::to_string(table.size()) + " entries"));
-	*format = table[index].format;
-	*modifier = table[index].modifier;
+		return fail(ERANGE, "%s: index %u is past the table's %zu entries", function, index, table.size());
+	if (format)
+		*format = table[index].format;
+	if (modifier)
+		*modifier = table[index].modifier;
 	return 0;
 }
 
-uint32_t
-hbm_wl_compositor_feedback_get_tranche_count(const struct hbm_wl_compositor_feedback *feedback)
+uint32_t hbm_wl_compositor_feedback_get_tranche_count(const struct hbm_wl_compositor_feedback *feedback)
 {
 	return feedback ? uint32_t(feedback->feedback.tranches().size()) : 0;
 }
 
-int
-hbm_wl_compositor_dmabuf_create(struct wl_display *display, const struct hbm_wl_compositor_dmabuf_options *options,
-				struct hbm_wl_compositor_dmabuf **out)
+int hbm_wl_compositor_dmabuf_create(struct wl_display *display, const struct hbm_wl_compositor_dmabuf_options *options,
+				    struct hbm_wl_compositor_dmabuf **out)
 {
-	constexpr const char *call = "hbm_wl_compositor_dmabuf_create";
-	if (int r = checkSize(call, options, offsetof(hbm_wl_compositor_dmabuf_options, user_data) + sizeof(void *)))
-		return r;
+	static const char *const function = "hbm_wl_compositor_dmabuf_create";
 	if (!out)
-		return hbm::interop::recordError(error(EINVAL, std::string(call) + ": out must not be NULL"));
-	const auto o = readOptions(options);
+		return fail(EINVAL, "%s: out is NULL", function);
+	hbm_wl_compositor_dmabuf_options o;
+	if (int err = readStruct(function, options, &o))
+		return err;
 	if (!o.feedback)
-		return hbm::interop::recordError(error(EINVAL, std::string(call) + ": feedback must not be NULL"));
+		return fail(EINVAL, "%s: feedback must not be NULL", function);
 	hbm::wayland::LinuxDmabufOptions cpp;
 	cpp.version = o.version ? o.version : 4;
 	cpp.feedback = o.feedback->feedback;
-	if (o.buffer_created) {
-		cpp.bufferCreated = [fn = o.buffer_created, data = o.user_data](const hbm::wayland::CreatedBuffer &b) {
-			// A borrowed view for the call; the callee refs it to keep it.
-			hbm_buffer *view = hbm::interop::wrapBuffer(b.buffer);
-			fn(data, b.resource, view, b.flags);
-			hbm_buffer_unref(view);
-		};
-	}
+	// Every buffer's handle is held by its resource, called back or not: the handle
+	// hbm_wl_compositor_buffer_from_resource() returns is then always the same one.
+	cpp.bufferCreated = [func = o.buffer_created, userData = o.user_data](const hbm::wayland::CreatedBuffer &b) {
+		hbm_buffer *handle = holdHandle(b);
+		if (func)
+			func(b.resource, handle, b.flags, userData);
+	};
 	auto dmabuf = hbm::wayland::LinuxDmabuf::create(display, std::move(cpp));
 	if (!dmabuf)
-		return hbm::interop::recordError(dmabuf.error());
+		return recordError(dmabuf.error());
 	*out = new hbm_wl_compositor_dmabuf{std::move(*dmabuf)};
 	return 0;
 }
@@ -161,23 +154,20 @@ void hbm_wl_compositor_dmabuf_destroy(struct hbm_wl_compositor_dmabuf *dmabuf)
 	delete dmabuf;
 }
 
-int
-hbm_wl_compositor_dmabuf_set_surface_feedback(struct hbm_wl_compositor_dmabuf *dmabuf, struct wl_resource *surface,
-					      const struct hbm_wl_compositor_feedback *feedback)
+int hbm_wl_compositor_dmabuf_set_surface_feedback(struct hbm_wl_compositor_dmabuf *dmabuf, struct wl_resource *surface,
+						  const struct hbm_wl_compositor_feedback *feedback)
 {
 	if (!dmabuf)
-		return hbm::interop::recordError(
-			error(EINVAL, "hbm_wl_compositor_dmabuf_set_surface_feedback: dmabuf must not be NULL"));
+		return fail(EINVAL, "hbm_wl_compositor_dmabuf_set_surface_feedback: dmabuf is NULL");
 	std::optional<hbm::wayland::Feedback> f;
 	if (feedback)
 		f = feedback->feedback;
 	if (auto ok = dmabuf->dmabuf->setSurfaceFeedback(surface, std::move(f)); !ok)
-		return hbm::interop::recordError(ok.error());
+		return recordError(ok.error());
 	return 0;
 }
 
-struct hbm_buffer *
-hbm_wl_compositor_buffer_from_resource(struct wl_resource *buffer)
+struct hbm_buffer *hbm_wl_compositor_buffer_from_resource(struct wl_resource *buffer)
 {
 	auto b = hbm::wayland::LinuxDmabuf::bufferOf(buffer);
 	return b ? hbm::interop::wrapBuffer(std::move(b)) : nullptr;
