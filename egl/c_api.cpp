@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
 // The C ABI of libhbm-egl (hbm-egl.h) over hbm::egl. hbm.h's convention is kept by
-// libhbm's own helpers (hbm/c_interop.hpp): the struct reader, the error recorder and the
+// libhbm's own helpers (src/seam/c_interop.hpp): the struct reader, the error recorder and the
 // one handle per Buffer.
 #include <hbm/hbm-egl.h>
 
 #include <cerrno>
 #include <string>
 
-#include <hbm/c_interop.hpp>
+#include "c_interop.hpp"
 #include <hbm/egl/display.hpp>
 #include <hbm/egl/image.hpp>
 
@@ -16,9 +16,9 @@ HBM_C_STRUCT(hbm_egl_participant_options, HBM_EGL_PARTICIPANT_OPTIONS_SIZE_V1)
 
 namespace {
 
-using hbm::interop::fail;
-using hbm::interop::readStruct;
-using hbm::interop::recordError;
+using hbm_seam::fail;
+using hbm_seam::readStruct;
+using hbm_seam::recordError;
 
 } // namespace
 
@@ -30,7 +30,7 @@ int hbm_egl_image_create_from_buffer(EGLDisplay display, struct hbm_buffer *buff
 	static const char *const function = "hbm_egl_image_create_from_buffer";
 	if (!out)
 		return fail(EINVAL, "%s: out is NULL", function);
-	auto b = hbm::interop::bufferOf(buffer);
+	auto b = hbm_seam::bufferOf(buffer);
 	if (!b)
 		return fail(EINVAL, "%s: buffer is NULL (or an idle pool buffer)", function);
 	hbm_egl_image_options in;
@@ -56,7 +56,7 @@ int hbm_egl_buffer_create_from_image(EGLDisplay display, EGLImageKHR image, uint
 	auto buffer = hbm::egl::exportImage(display, image, width, height);
 	if (!buffer)
 		return recordError(buffer.error());
-	*out = hbm::interop::wrapBuffer(std::move(*buffer));
+	*out = hbm_seam::wrapBuffer(std::move(*buffer));
 	return 0;
 }
 
@@ -75,13 +75,13 @@ int hbm_egl_participant_create_for_display(EGLDisplay display, const struct hbm_
 	o.use = in.use == HBM_EGL_USE_RENDERING ? hbm::egl::DisplayUse::Rendering : hbm::egl::DisplayUse::Sampling;
 	if (in.drm_fd)
 		o.drmFd = *in.drm_fd;
-	std::shared_ptr<hbm::Context> context = hbm::interop::contextOf(in.context);
+	std::shared_ptr<hbm::Context> context = hbm_seam::contextOf(in.context);
 	if (context)
 		o.config = &context->config();
 	auto participant = hbm::egl::displayParticipant(display, o);
 	if (!participant)
 		return recordError(participant.error());
-	*out = hbm::interop::wrapParticipant(std::move(*participant));
+	*out = hbm_seam::wrapParticipant(std::move(*participant));
 	return 0;
 }
 

@@ -15,16 +15,19 @@
 #include <xf86drm.h>
 
 #include <hbm/drm_device.hpp>
-#include <hbm/renderer.hpp>
+#include "devices.hpp"
+#include "renderer.hpp"
 #include <hbm/unique_fd.hpp>
 
 #include "egl_support.hpp"
 
 namespace hbm::egl {
 
+using hbm_seam::RendererLocality;
+using hbm_seam::rendererLocality;
 using detail::displayHas;
+using detail::makeError;
 using detail::eglFailure;
-using detail::failure;
 using detail::proc;
 
 namespace {
@@ -60,18 +63,13 @@ DeviceFiles deviceFiles(EGLDisplay display)
 	return out;
 }
 
-std::string driverName(int fd)
-{
-	std::unique_ptr<drmVersion, decltype(&drmFreeVersion)> version(drmGetVersion(fd), drmFreeVersion);
-	return version && version->name ? std::string(version->name, size_t(version->name_len)) : std::string();
-}
 
 } // namespace
 
 Result<DisplayInfo> queryDisplay(EGLDisplay display, int drmFd)
 {
 	if (display == EGL_NO_DISPLAY)
-		return failure(EINVAL, "queryDisplay: no EGL display (EGL_NO_DISPLAY)");
+		return makeError(EINVAL, "queryDisplay: no EGL display (EGL_NO_DISPLAY)");
 	if (!eglQueryString(display, EGL_EXTENSIONS))
 		return eglFailure("eglQueryString(EGL_EXTENSIONS) of the display (is it initialised?)");
 	DisplayInfo info;
@@ -86,7 +84,7 @@ Result<DisplayInfo> queryDisplay(EGLDisplay display, int drmFd)
 		return info;
 	struct stat st {};
 	if (stat(info.deviceFile.c_str(), &st) != 0 || !S_ISCHR(st.st_mode))
-		return failure(ENODEV, "the EGL display's device " + info.deviceFile + " is not a character device");
+		return makeError(ENODEV, "the EGL display's device " + info.deviceFile + " is not a character device");
 	info.device = st.st_rdev;
 
 	// The driver's name: from the caller's fd of the device if it gave one; else from the
@@ -94,16 +92,16 @@ Result<DisplayInfo> queryDisplay(EGLDisplay display, int drmFd)
 	// has no DRM master makes the opener master until it closes it).
 	struct stat fdStat {};
 	if (drmFd >= 0 && fstat(drmFd, &fdStat) == 0 && S_ISCHR(fdStat.st_mode) && fdStat.st_rdev == info.device) {
-		info.kernelDriver = driverName(drmFd);
+		info.kernelDriver = hbm_seam::drmDriverOf(drmFd);
 		return info;
 	}
 	const std::string &path = files.render.empty() ? files.primary : files.render;
 	struct stat nodeStat {};
 	if (stat(path.c_str(), &nodeStat) != 0 || !S_ISCHR(nodeStat.st_mode))
-		return failure(ENODEV, "the EGL display's device " + path + " is not a character device");
+		return makeError(ENODEV, "the EGL display's device " + path + " is not a character device");
 	auto found = findDrmDevice(nodeStat.st_rdev);
 	if (!found)
-		return failure(found.error().code, "the EGL display's device cannot tell its driver's name: " +
+		return makeError(found.error().code, "the EGL display's device cannot tell its driver's name: " +
 							   found.error().message);
 	info.kernelDriver = found->driver;
 	return info;
@@ -115,14 +113,14 @@ Result<Participant> displayParticipant(EGLDisplay display, const ParticipantOpti
 	if (!info)
 		return info.error();
 	if (!displayHas(display, "EGL_EXT_image_dma_buf_import"))
-		return failure(ENOTSUP, "the EGL display lacks EGL_EXT_image_dma_buf_import: it cannot import dma-bufs");
+		return makeError(ENOTSUP, "the EGL display lacks EGL_EXT_image_dma_buf_import: it cannot import dma-bufs");
 	if (!displayHas(display, "EGL_EXT_image_dma_buf_import_modifiers"))
-		return failure(ENOTSUP, "the EGL display lacks EGL_EXT_image_dma_buf_import_modifiers: it cannot say "
+		return makeError(ENOTSUP, "the EGL display lacks EGL_EXT_image_dma_buf_import_modifiers: it cannot say "
 					"which formats it imports (eglQueryDmaBufFormatsEXT)");
 	auto queryFormats = proc<PFNEGLQUERYDMABUFFORMATSEXTPROC>("eglQueryDmaBufFormatsEXT");
 	auto queryModifiers = proc<PFNEGLQUERYDMABUFMODIFIERSEXTPROC>("eglQueryDmaBufModifiersEXT");
 	if (!queryFormats || !queryModifiers)
-		return failure(ENOTSUP, "EGL_EXT_image_dma_buf_import_modifiers is listed but its entry points are missing");
+		return makeError(ENOTSUP, "EGL_EXT_image_dma_buf_import_modifiers is listed but its entry points are missing");
 
 	EGLint count = 0;
 	if (!queryFormats(display, 0, nullptr, &count))
@@ -164,10 +162,7 @@ Result<Participant> displayParticipant(EGLDisplay display, const ParticipantOpti
 	p.identity = EglDisplayIdentity{info->device, info->kernelDriver};
 	if (info->device) {
 		// As KMS planes name theirs, so that `[device.NAME] match.sysfs_path` rules apply.
-		const std::string dir = "/sys/dev/char/" + std::to_string(major(info->device)) + ":" +
-					std::to_string(minor(info->device)) + "/device";
-		char resolved[PATH_MAX];
-		p.sysfsPath = realpath(dir.c_str(), resolved) ? resolved : dir;
+		p.sysfsPath = hbm_seam::sysfsDeviceOf(info->device);
 	}
 	p.constraints.formats = std::move(set);
 	const char *use = options.use == DisplayUse::Rendering ? "rendering" : "sampling";
@@ -180,7 +175,7 @@ Result<Participant> displayParticipant(EGLDisplay display, const ParticipantOpti
 	const RendererLocality locality = rendererLocality(options.config, info->kernelDriver, info->mesaDriver);
 	if (locality.deviceLocal) {
 		if (!info->device)
-			return failure(ENODEV, "the EGL display's renderer (" + info->mesaDriver +
+			return makeError(ENODEV, "the EGL display's renderer (" + info->mesaDriver +
 						       ") uses only its own device's memory, and EGL names no DRM device "
 						       "(EGL_EXT_device_drm): no buffer would be safe to give it");
 		p.constraints.placement.localTo = info->device;

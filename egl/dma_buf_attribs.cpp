@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "dma_buf_attribs.hpp"
 
+#include "error.hpp"
+
 #include <array>
 #include <cerrno>
 #include <climits>
@@ -11,6 +13,8 @@
 #include <drm_fourcc.h>
 
 namespace hbm::egl::detail {
+
+using hbm_seam::makeError;
 
 namespace {
 
@@ -31,10 +35,6 @@ constexpr std::array<PlaneAttribs, 4> kPlaneAttribs = {{
 
 constexpr const char *kModifiers = "EGL_EXT_image_dma_buf_import_modifiers";
 
-Error refused(int code, std::string message)
-{
-	return Error{code, std::move(message), nullptr};
-}
 
 } // namespace
 
@@ -43,7 +43,7 @@ Result<std::vector<EGLint>> dmaBufImageAttribs(const DmaBufImage &image, const D
 {
 	const uint64_t modifier = image.modifier;
 	if (!ability.modifiers && modifier != DRM_FORMAT_MOD_INVALID && modifier != DRM_FORMAT_MOD_LINEAR)
-		return refused(ENOTSUP, std::string("the buffer has an explicit modifier and the EGL display lacks ") +
+		return makeError(ENOTSUP, std::string("the buffer has an explicit modifier and the EGL display lacks ") +
 						kModifiers + " to pass it");
 	// DRM_FORMAT_MOD_INVALID is "implicit": say nothing and the driver infers the layout.
 	// LINEAR is passed only to a display that lists it for the format; one that lists no
@@ -53,11 +53,11 @@ Result<std::vector<EGLint>> dmaBufImageAttribs(const DmaBufImage &image, const D
 				  (modifier != DRM_FORMAT_MOD_LINEAR || ability.listsLinear);
 	const size_t planes = image.planes.size();
 	if (planes == 0 || planes > kPlaneAttribs.size())
-		return refused(EINVAL, "an EGL dma-buf image has 1 to 4 planes, not " + std::to_string(planes));
+		return makeError(EINVAL, "an EGL dma-buf image has 1 to 4 planes, not " + std::to_string(planes));
 	if (planes == 4 && !ability.modifiers)
-		return refused(ENOTSUP, std::string("a four-plane buffer needs ") + kModifiers + " (plane 3 attributes)");
+		return makeError(ENOTSUP, std::string("a four-plane buffer needs ") + kModifiers + " (plane 3 attributes)");
 	if (image.width > INT32_MAX || image.height > INT32_MAX)
-		return refused(EOVERFLOW, "the image's size does not fit EGL's EGLint");
+		return makeError(EOVERFLOW, "the image's size does not fit EGL's EGLint");
 
 	std::vector<EGLint> attribs = {
 		EGL_WIDTH, EGLint(image.width),
@@ -68,7 +68,7 @@ Result<std::vector<EGLint>> dmaBufImageAttribs(const DmaBufImage &image, const D
 		const PlaneAttribs &a = kPlaneAttribs[i];
 		const DmaBufImage::Plane &p = image.planes[i];
 		if (p.offset > uint64_t(INT32_MAX) || p.stride > uint32_t(INT32_MAX))
-			return refused(EOVERFLOW, "plane " + std::to_string(i) + "'s offset or stride does not fit EGL's EGLint");
+			return makeError(EOVERFLOW, "plane " + std::to_string(i) + "'s offset or stride does not fit EGL's EGLint");
 		attribs.insert(attribs.end(), {a.fd, p.fd, a.offset, EGLint(p.offset), a.pitch, EGLint(p.stride)});
 		if (passModifier)
 			attribs.insert(attribs.end(), {a.modLo, EGLint(modifier & 0xffffffffu), a.modHi, EGLint(modifier >> 32)});

@@ -40,6 +40,9 @@ const char *errorName(EGLint error)
 
 namespace detail {
 
+hbm_seam::LogCategory logEgl("egl");
+
+
 bool hasExtension(const char *extensions, std::string_view name)
 {
 	if (!extensions || name.empty())
@@ -72,13 +75,6 @@ bool listsModifier(EGLDisplay display, uint32_t format, uint64_t modifier)
 	return std::find(modifiers.begin(), modifiers.end(), modifier) != modifiers.end();
 }
 
-Error failure(int code, std::string message)
-{
-	Error e;
-	e.code = code;
-	e.message = std::move(message);
-	return e;
-}
 
 Error eglFailure(const std::string &call)
 {
@@ -87,7 +83,9 @@ Error eglFailure(const std::string &call)
 		       : error == EGL_BAD_ACCESS ? EACCES
 		       : error == EGL_NOT_INITIALIZED || error == EGL_CONTEXT_LOST ? EIO
 										   : EINVAL;
-	return failure(code, call + " failed: " + errorName(error));
+	Error e = makeError(code, call + " failed: " + errorName(error));
+	HBM_LOG(logEgl, Debug, "%s", e.message.c_str());
+	return e;
 }
 
 } // namespace detail

@@ -12,7 +12,16 @@
 
 #include <hbm/result.hpp>
 
+#include "error.hpp"
+#include "log.hpp"
+
 namespace hbm::egl::detail {
+
+// Built and logged as in every hbm library (src/seam/).
+using hbm_seam::makeError;
+
+/// libhbm-egl's log category.
+extern hbm_seam::LogCategory logEgl;
 
 /// Whether @name is a whole word of @extensions (an EGL_EXTENSIONS string, may be null).
 bool hasExtension(const char *extensions, std::string_view name);
@@ -31,7 +40,5 @@ Fn proc(const char *name)
 
 /// The error of a failed EGL call, read now from eglGetError(): "@call failed: EGL_BAD_MATCH".
 Error eglFailure(const std::string &call);
-/// An error with @code and @message.
-Error failure(int code, std::string message);
 
 } // namespace hbm::egl::detail

@@ -16,8 +16,8 @@
 namespace hbm::egl {
 
 using detail::displayHas;
+using detail::makeError;
 using detail::eglFailure;
-using detail::failure;
 using detail::proc;
 
 Image::Image(Image &&other) noexcept
@@ -78,15 +78,15 @@ constexpr const char *kExport = "EGL_MESA_image_dma_buf_export";
 Result<Image> importBuffer(EGLDisplay display, const Buffer &buffer, const ImageOptions &options)
 {
 	if (display == EGL_NO_DISPLAY)
-		return failure(EINVAL, "importBuffer: no EGL display (EGL_NO_DISPLAY)");
+		return makeError(EINVAL, "importBuffer: no EGL display (EGL_NO_DISPLAY)");
 	const char *extensions = eglQueryString(display, EGL_EXTENSIONS);
 	if (!extensions)
 		return eglFailure("eglQueryString(EGL_EXTENSIONS) of the display (is it initialised?)");
 	if (!detail::hasExtension(extensions, kImport))
-		return failure(ENOTSUP, std::string("the EGL display lacks ") + kImport + ": it cannot import dma-bufs");
+		return makeError(ENOTSUP, std::string("the EGL display lacks ") + kImport + ": it cannot import dma-bufs");
 	auto create = proc<PFNEGLCREATEIMAGEKHRPROC>("eglCreateImageKHR");
 	if (!create)
-		return failure(ENOTSUP, "eglCreateImageKHR is missing (EGL_KHR_image_base)");
+		return makeError(ENOTSUP, "eglCreateImageKHR is missing (EGL_KHR_image_base)");
 
 	detail::DmaBufImage desc{buffer.width(), buffer.height(), buffer.format(), buffer.modifier(), {}};
 	for (size_t i = 0; i < buffer.planeCount(); ++i) {
@@ -112,13 +112,13 @@ Result<Image> importBuffer(EGLDisplay display, const Buffer &buffer, const Image
 Result<std::shared_ptr<Buffer>> exportImage(EGLDisplay display, EGLImageKHR image, uint32_t width, uint32_t height)
 {
 	if (display == EGL_NO_DISPLAY || image == EGL_NO_IMAGE_KHR)
-		return failure(EINVAL, "exportImage: no EGL display or no image");
+		return makeError(EINVAL, "exportImage: no EGL display or no image");
 	if (!displayHas(display, kExport))
-		return failure(ENOTSUP, std::string("the EGL display lacks ") + kExport + ": it cannot export images");
+		return makeError(ENOTSUP, std::string("the EGL display lacks ") + kExport + ": it cannot export images");
 	auto query = proc<PFNEGLEXPORTDMABUFIMAGEQUERYMESAPROC>("eglExportDMABUFImageQueryMESA");
 	auto exportFds = proc<PFNEGLEXPORTDMABUFIMAGEMESAPROC>("eglExportDMABUFImageMESA");
 	if (!query || !exportFds)
-		return failure(ENOTSUP, std::string(kExport) + " is listed but its entry points are missing");
+		return makeError(ENOTSUP, std::string(kExport) + " is listed but its entry points are missing");
 
 	int fourcc = 0;
 	int planes = 0;
@@ -127,7 +127,7 @@ Result<std::shared_ptr<Buffer>> exportImage(EGLDisplay display, EGLImageKHR imag
 	if (!query(display, image, &fourcc, &planes, modifiers.data()))
 		return eglFailure("eglExportDMABUFImageQueryMESA");
 	if (planes < 1 || planes > 4)
-		return failure(EPROTO, "eglExportDMABUFImageQueryMESA reported " + std::to_string(planes) + " planes");
+		return makeError(EPROTO, "eglExportDMABUFImageQueryMESA reported " + std::to_string(planes) + " planes");
 
 	std::array<int, 4> rawFds = {-1, -1, -1, -1};
 	std::array<EGLint, 4> strides{};
@@ -153,7 +153,7 @@ Result<std::shared_ptr<Buffer>> exportImage(EGLDisplay display, EGLImageKHR imag
 	desc.modifier = modifiers[0];
 	for (int i = 0; i < planes; ++i) {
 		if (modifiers[i] != modifiers[0])
-			return failure(EPROTO, "eglExportDMABUFImageQueryMESA gave planes different modifiers");
+			return makeError(EPROTO, "eglExportDMABUFImageQueryMESA gave planes different modifiers");
 		int fd = rawFds[i];
 		// The extension lets later planes share the first plane's buffer with fd -1;
 		// plane 0 must have a descriptor (Mesa answers EGL_TRUE with -1 for images of GL
@@ -161,10 +161,10 @@ Result<std::shared_ptr<Buffer>> exportImage(EGLDisplay display, EGLImageKHR imag
 		if (fd < 0 && i > 0)
 			fd = rawFds[0];
 		if (fd < 0)
-			return failure(ENOTSUP, "eglExportDMABUFImageMESA returned EGL_TRUE but no descriptor for plane " +
+			return makeError(ENOTSUP, "eglExportDMABUFImageMESA returned EGL_TRUE but no descriptor for plane " +
 							std::to_string(i) + " (fd -1): this image's memory cannot be exported");
 		if (strides[i] <= 0 || offsets[i] < 0)
-			return failure(EPROTO, "eglExportDMABUFImageMESA gave plane " + std::to_string(i) + " stride " +
+			return makeError(EPROTO, "eglExportDMABUFImageMESA gave plane " + std::to_string(i) + " stride " +
 						       std::to_string(strides[i]) + ", offset " + std::to_string(offsets[i]));
 		desc.planes.push_back({fd, uint64_t(offsets[i]), uint32_t(strides[i])});
 	}

@@ -43,7 +43,8 @@ struct Provenance {
 	uint64_t traceId = 0;           ///< HBM_TRACE: the allocation's id, recorded again at release
 };
 
-struct Buffer::Private {
+// Hidden: the class is exported, its insides are not (check-exports.sh).
+struct __attribute__((visibility("hidden"))) Buffer::Private {
 	// Fixed when the buffer is made.
 	Layout layout;
 	PlaneArray<Memory> memories;

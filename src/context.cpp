@@ -31,7 +31,8 @@ LogCategory logContext("context");
 
 } // namespace
 
-struct Context::Private {
+// Hidden: the class is exported, its insides are not (check-exports.sh).
+struct __attribute__((visibility("hidden"))) Context::Private {
 	/// Shared with the plans negotiated from them: a plan names its allocator by handle.
 	std::vector<std::shared_ptr<Allocator>> allocators;
 	std::vector<std::string> notes;

@@ -9,7 +9,8 @@
 
 namespace hbm {
 
-struct BufferDescription::Private {
+// Hidden: the class is exported, its insides are not (check-exports.sh).
+struct __attribute__((visibility("hidden"))) BufferDescription::Private {
 	Private(std::shared_ptr<Context> c, Request r, Plan p)
 		: context(std::move(c)), request(std::move(r)), plan(std::move(p))
 	{

@@ -14,6 +14,7 @@
 #include <hbm/drm_device.hpp>
 
 #include "device_nodes.hpp"
+#include "seam/devices.hpp"
 #include "error.hpp"
 #include "string_format.hpp"
 
@@ -27,12 +28,11 @@ Result<DrmNode> describe(UniqueFd fd, std::string path, std::string name)
 	struct stat st;
 	if (::fstat(fd.get(), &st) != 0)
 		return makeError(errno, "cannot stat %s", name.c_str());
-	drmVersionPtr version = S_ISCHR(st.st_mode) ? drmGetVersion(fd.get()) : nullptr;
-	if (!version)
+	std::string driver = S_ISCHR(st.st_mode) ? hbm_seam::drmDriverOf(fd.get()) : "";
+	if (driver.empty())
 		return makeError(ENODEV, "%s is not a DRM device", name.c_str());
 	DrmNode node;
-	node.driver = version->name ? version->name : "?";
-	drmFreeVersion(version);
+	node.driver = std::move(driver);
 	node.fd = std::move(fd);
 	node.path = std::move(path);
 	node.name = std::move(name);

@@ -32,6 +32,12 @@ std::string Error::toString() const
 	return message + " (" + (name ? name : "errno " + std::to_string(code)) + ": " + meaning(code) + ")";
 }
 
+} // namespace hbm
+
+namespace hbm_seam {
+
+using namespace hbm;
+
 Error makeError(int code, const char *fmt, ...)
 {
 	va_list args;
@@ -41,10 +47,15 @@ Error makeError(int code, const char *fmt, ...)
 	return error;
 }
 
+Error makeError(int code, std::string message)
+{
+	return Error{code > 0 ? code : EIO, std::move(message)};
+}
+
 Error withContext(Error error, const std::string &context)
 {
 	error.message = context + ": " + error.message;
 	return error;
 }
 
-} // namespace hbm
+} // namespace hbm_seam

@@ -3,12 +3,11 @@
 
 #include <hbm/result.hpp>
 
+#include "seam/error.hpp"
+
 namespace hbm {
 
-/// An Error with a printf-formatted sentence. @code is a positive errno value.
-Error makeError(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/// The same error with "@context: " put in front of its sentence.
-Error withContext(Error error, const std::string &context);
+using hbm_seam::makeError;
+using hbm_seam::withContext;
 
 } // namespace hbm

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "iommu.hpp"
 
+#include <xf86drm.h>
+
 #include <climits>
 #include <cstdlib>
 #include <fstream>
@@ -32,12 +34,6 @@ IommuState iommuOf(const std::string &sysfsDevice)
 	return {true, "IOMMU group " + group + " (" + type + ")"};
 }
 
-std::string sysfsDeviceOf(dev_t device)
-{
-	const std::string dir = stringf("/sys/dev/char/%u:%u/device", major(device), minor(device));
-	char resolved[PATH_MAX];
-	return ::realpath(dir.c_str(), resolved) ? resolved : dir;
-}
 
 std::string contiguousUnlessIommu(Placement &placement, const IommuState &iommu)
 {
@@ -47,3 +43,22 @@ std::string contiguousUnlessIommu(Placement &placement, const IommuState &iommu)
 }
 
 } // namespace hbm
+
+namespace hbm_seam {
+
+std::string sysfsDeviceOf(dev_t device)
+{
+	const std::string dir = hbm::stringf("/sys/dev/char/%u:%u/device", major(device), minor(device));
+	char resolved[PATH_MAX];
+	return ::realpath(dir.c_str(), resolved) ? resolved : dir;
+}
+
+std::string drmDriverOf(int fd)
+{
+	drmVersionPtr version = drmGetVersion(fd);
+	std::string name = version && version->name ? std::string(version->name, size_t(version->name_len)) : "";
+	drmFreeVersion(version);
+	return name;
+}
+
+} // namespace hbm_seam

@@ -3,6 +3,8 @@
 // device that does DMA: contiguous memory unless an IOMMU maps it.
 #pragma once
 
+#include "seam/devices.hpp"
+
 #include <string>
 
 #include <sys/types.h>
@@ -28,9 +30,7 @@ struct IommuState {
 /// is a device sysfs does not know: not translated.
 IommuState iommuOf(const std::string &sysfsDevice);
 
-/// /sys/dev/char/MAJOR:MINOR/device of the character device @device, resolved to its
-/// /sys/devices/… directory (unresolved if it cannot be).
-std::string sysfsDeviceOf(dev_t device);
+using hbm_seam::sysfsDeviceOf; // src/seam/devices.hpp
 
 /// The one rule for a device that does DMA (a display driver on DRM's DMA helpers, a
 /// device a `[device.RULE] contiguous_without_iommu` names): it needs physically

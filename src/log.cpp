@@ -100,6 +100,48 @@ Result<std::vector<LogRule>> parseLogRules(std::string_view spec)
 	return rules;
 }
 
+
+void setLogRules(std::vector<LogRule> rules)
+{
+	LogState &s = state();
+	std::lock_guard lock(s.mutex);
+	s.rules = std::move(rules);
+	s.generation.fetch_add(1, std::memory_order_release);
+}
+
+void setLogSink(LogSink sink)
+{
+	LogState &s = state();
+	std::lock_guard lock(s.mutex);
+	s.sink = std::move(sink);
+}
+
+void setLogHandler(LogHandler handler)
+{
+	if (!handler) {
+		setLogSink({});
+		return;
+	}
+	setLogSink([handler = std::move(handler)](const LogCategory &category, LogLevel level, const std::string &text) {
+		handler(level, category.name(), text);
+	});
+}
+
+Result<void> setLogLevels(std::string_view spec)
+{
+	auto rules = parseLogRules(spec);
+	if (!rules)
+		return rules.error();
+	setLogRules(std::move(*rules));
+	return {};
+}
+
+} // namespace hbm
+
+namespace hbm_seam {
+
+using namespace hbm;
+
 LogLevel LogCategory::threshold() const
 {
 	LogState &s = state();
@@ -138,39 +180,4 @@ void logMessage(const LogCategory &category, LogLevel level, const char *fmt, ..
 		std::fprintf(stderr, "hbm %s [%s] %s\n", levelName(level), category.name(), text.c_str());
 }
 
-void setLogRules(std::vector<LogRule> rules)
-{
-	LogState &s = state();
-	std::lock_guard lock(s.mutex);
-	s.rules = std::move(rules);
-	s.generation.fetch_add(1, std::memory_order_release);
-}
-
-void setLogSink(LogSink sink)
-{
-	LogState &s = state();
-	std::lock_guard lock(s.mutex);
-	s.sink = std::move(sink);
-}
-
-void setLogHandler(LogHandler handler)
-{
-	if (!handler) {
-		setLogSink({});
-		return;
-	}
-	setLogSink([handler = std::move(handler)](const LogCategory &category, LogLevel level, const std::string &text) {
-		handler(level, category.name(), text);
-	});
-}
-
-Result<void> setLogLevels(std::string_view spec)
-{
-	auto rules = parseLogRules(spec);
-	if (!rules)
-		return rules.error();
-	setLogRules(std::move(*rules));
-	return {};
-}
-
-} // namespace hbm
+} // namespace hbm_seam

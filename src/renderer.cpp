@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
-#include <hbm/renderer.hpp>
+#include "seam/renderer.hpp"
 
 #include <iterator>
 
-namespace hbm {
+namespace hbm_seam {
+
+using namespace hbm;
 
 namespace {
 
@@ -69,4 +71,4 @@ RendererLocality rendererLocality(const Config *config, std::string_view kernelD
 	return out;
 }
 
-} // namespace hbm
+} // namespace hbm_seam

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include <hbm/c_interop.hpp>
+#include "seam/c_interop.hpp"
 #include <hbm/context.hpp>
 #include <hbm/description.hpp>
 #include <hbm/hbm.h>
@@ -71,7 +71,7 @@ struct hbm_kms {
 	std::map<uint32_t, hbm::Framebuffer> framebuffers;
 };
 
-// hbm.h's structs and their frozen first sizes, for interop::readStruct()/writeStruct().
+// hbm.h's structs and their frozen first sizes, for hbm_seam::readStruct()/writeStruct().
 HBM_C_STRUCT(hbm_context_options, HBM_CONTEXT_OPTIONS_SIZE_V1)
 HBM_C_STRUCT(hbm_request, HBM_REQUEST_SIZE_V1)
 HBM_C_STRUCT(hbm_rejection, HBM_REJECTION_SIZE_V1)
@@ -84,16 +84,16 @@ HBM_C_STRUCT(hbm_plane_import, HBM_PLANE_IMPORT_SIZE_V1)
 
 namespace hbm::capi {
 
-using interop::fail;
-using interop::readStruct;
-using interop::readRequest;
-using interop::readStructArray;
-using interop::writeStruct;
+using hbm_seam::fail;
+using hbm_seam::readStruct;
+using hbm_seam::readRequest;
+using hbm_seam::readStructArray;
+using hbm_seam::writeStruct;
 
 /// Records @error as the thread's last failure (its refusal too) and returns -code.
 inline int fail(const Error &error)
 {
-	return interop::recordError(error);
+	return hbm_seam::recordError(error);
 }
 
 /// A pool's handles. Guarded by the handle table's lock (see wrap()); @alive until the

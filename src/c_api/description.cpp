@@ -18,7 +18,10 @@ int checkUsage(const char *function, uint32_t usage)
 
 } // namespace hbm::capi
 
-namespace hbm::interop {
+namespace hbm_seam {
+
+using namespace hbm;
+using namespace hbm::capi;
 
 int readRequest(const char *function, const hbm_request *in, hbm::Request *out)
 {
@@ -37,7 +40,7 @@ int readRequest(const char *function, const hbm_request *in, hbm::Request *out)
 	return 0;
 }
 
-} // namespace hbm::interop
+} // namespace hbm_seam
 
 using namespace hbm::capi;
 

@@ -77,7 +77,10 @@ thread_local LastFailure last;
 
 } // namespace hbm::capi
 
-namespace hbm::interop {
+namespace hbm_seam {
+
+using namespace hbm;
+using namespace hbm::capi;
 
 using capi::last;
 using capi::RejectionView;
@@ -197,7 +200,7 @@ int readStructArray(const char *function, const StructLayout &layout, const void
 	return 0;
 }
 
-} // namespace hbm::interop
+} // namespace hbm_seam
 
 using namespace hbm::capi;
 

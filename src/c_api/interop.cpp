@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: MIT
-// hbm/c_interop.hpp: the handles, for libhbm-wayland and libhbm-egl. The error recorder and
+// src/seam/c_interop.hpp: the handles, for libhbm-wayland and libhbm-egl. The error recorder and
 // the struct reader are in errors.cpp, the buffer handle table in buffer.cpp.
-#include <hbm/c_interop.hpp>
+#include "seam/c_interop.hpp"
 
 #include "c_api_private.hpp"
 
-namespace hbm::interop {
+namespace hbm_seam {
+
+using namespace hbm;
+using namespace hbm::capi;
 
 std::shared_ptr<Buffer> bufferOf(const hbm_buffer *buffer)
 {
@@ -35,4 +38,4 @@ std::shared_ptr<Context> contextOf(const hbm_context *context)
 	return context ? context->context : nullptr;
 }
 
-} // namespace hbm::interop
+} // namespace hbm_seam

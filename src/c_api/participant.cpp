@@ -7,7 +7,7 @@
 
 #include <hbm/v4l2.hpp>
 
-#include <hbm/c_interop.hpp>
+#include "seam/c_interop.hpp"
 
 #include "c_api_private.hpp"
 #include "error.hpp"
@@ -34,7 +34,7 @@ const char *planeTypeName(hbm::PlaneType type)
 
 int give(hbm::Participant participant, struct hbm_participant **out)
 {
-	*out = hbm::interop::wrapParticipant(std::move(participant));
+	*out = hbm_seam::wrapParticipant(std::move(participant));
 	return 0;
 }
 

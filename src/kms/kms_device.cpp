@@ -13,6 +13,7 @@
 #include <drm_fourcc.h>
 
 #include <hbm/buffer.hpp>
+#include <hbm/drm_device.hpp>
 #include <hbm/format.hpp>
 #include <hbm/unique_fd.hpp>
 
@@ -76,22 +77,11 @@ Result<std::shared_ptr<KmsDevice>> KmsDevice::fromFd(int fd)
 
 Result<std::shared_ptr<KmsDevice>> KmsDevice::openByDriver(const std::string &driver, const KmsOpenOptions &options)
 {
-	const std::vector<std::string> cards = deviceNodes("/dev/dri", "card");
 	std::string seen;
-	for (const std::string &card : cards) {
-		UniqueFd fd(::open(card.c_str(), O_RDWR | O_CLOEXEC));
-		if (!fd) {
-			seen += stringf("%s%s (cannot open: %s)", seen.empty() ? "" : ", ", card.c_str(),
-					strerror(errno));
-			continue;
-		}
-		drm::Version version(drmGetVersion(fd.get()));
-		std::string name = version ? version->name : "?";
-		seen += (seen.empty() ? "" : ", ") + card + " (" + name + ")";
-		if (name == driver) {
-			fd.reset();
-			return open(card, options);
-		}
+	for (const DrmCard &card : listDrmCards()) {
+		seen += (seen.empty() ? "" : ", ") + card.node + " (" + (card.driver.empty() ? card.error : card.driver) + ")";
+		if (card.driver == driver)
+			return open(card.node, options);
 	}
 	return makeError(ENODEV, "no DRM device with driver '%s' (found: %s)", driver.c_str(),
 			 seen.empty() ? "no /dev/dri/card*" : seen.c_str());

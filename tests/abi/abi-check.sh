@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# CI's ABI check: the C ABI of each built hbm library (libhbm, libhbm-wayland, libhbm-egl:
+# CI's ABI check: the C ABI of each built hbm library (libhbm, libhbm-wayland-client, libhbm-wayland-server, libhbm-egl:
 # the same files `meson install` installs), compared by libabigail's abidiff with the
 # baseline kept in tests/abi/baseline/. Any change fails — a removed or changed function
 # or field (a break), and an added one too, so that the baseline always says what the

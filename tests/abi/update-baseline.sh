@@ -10,7 +10,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 command -v abidw >/dev/null || { echo "update-baseline: abidw not found (Debian: abigail-tools)" >&2; exit 1; }
 build=${1:-build}
-libs=("$build/libhbm.so" "$build/wayland/libhbm-wayland.so" "$build/egl/libhbm-egl.so")
+libs=("$build/libhbm.so" "$build/wayland/libhbm-wayland-client.so" "$build/wayland/libhbm-wayland-server.so"
+	"$build/egl/libhbm-egl.so")
 for lib in "${libs[@]}"; do
 	[ -e "$lib" ] || { echo "update-baseline: $lib not built" >&2; exit 1; }
 	name=$(basename "$lib" .so)

@@ -13,7 +13,6 @@
 #include <hbm/config.hpp>
 #include <hbm/egl/display.hpp>
 #include <hbm/egl/image.hpp>
-#include <hbm/renderer.hpp>
 
 namespace {
 

@@ -11,7 +11,7 @@
 #include <drm_fourcc.h>
 
 #include <hbm/config.hpp>
-#include <hbm/renderer.hpp>
+#include "seam/renderer.hpp"
 #include <hbm/context.hpp>
 
 using namespace hbm;
@@ -473,7 +473,7 @@ TEST(Config, OnlyARegularFileIsRead)
 }
 
 // [renderer.NAME] rules and rendererLocality(): the configuration side of the renderer table
-// (include/hbm/renderer.hpp) that libhbm-egl and libhbm-wayland read.
+// (src/seam/renderer.hpp) that libhbm-egl and libhbm-wayland read.
 namespace {
 
 hbm::Config parsed(const std::string &text)
@@ -515,38 +515,38 @@ TEST(RendererRules, OneLineOverride)
 				       "renderer.x.match.drm_driver=\"vkms\";renderer.x.device_local=false");
 	ASSERT_TRUE(config) << config.error().toString();
 	ASSERT_EQ(config->renderers.size(), 1u);
-	EXPECT_FALSE(hbm::rendererLocality(&*config, "vkms", "kms_swrast").deviceLocal);
+	EXPECT_FALSE(hbm_seam::rendererLocality(&*config, "vkms", "kms_swrast").deviceLocal);
 }
 
 TEST(RendererLocality, TableWithoutConfiguration)
 {
-	auto swrast = hbm::rendererLocality(nullptr, "vkms", "kms_swrast");
+	auto swrast = hbm_seam::rendererLocality(nullptr, "vkms", "kms_swrast");
 	EXPECT_TRUE(swrast.deviceLocal);
 	EXPECT_NE(swrast.reason.find("MAP_DUMB"), std::string::npos);
 	EXPECT_NE(swrast.source.find("drm_gem.c"), std::string::npos);
-	EXPECT_TRUE(hbm::rendererLocality(nullptr, "vgem", "").deviceLocal);
+	EXPECT_TRUE(hbm_seam::rendererLocality(nullptr, "vgem", "").deviceLocal);
 	// A hardware driver on a device the table knows is not kms_swrast: no restriction.
-	EXPECT_FALSE(hbm::rendererLocality(nullptr, "vkms", "iris").deviceLocal);
-	EXPECT_FALSE(hbm::rendererLocality(nullptr, "amdgpu", "radeonsi").deviceLocal);
+	EXPECT_FALSE(hbm_seam::rendererLocality(nullptr, "vkms", "iris").deviceLocal);
+	EXPECT_FALSE(hbm_seam::rendererLocality(nullptr, "amdgpu", "radeonsi").deviceLocal);
 }
 
 TEST(RendererLocality, ConfigurationAddsAndTurnsOff)
 {
 	auto config = parsed("[renderer.measured]\nmatch.drm_driver = \"cirrus\"\ndevice_local = true\n"
 			     "[renderer.off]\nmatch.mesa_driver = \"kms_swrast\"\ndevice_local = false\n");
-	auto cirrus = hbm::rendererLocality(&config, "cirrus", "");
+	auto cirrus = hbm_seam::rendererLocality(&config, "cirrus", "");
 	EXPECT_TRUE(cirrus.deviceLocal);
 	EXPECT_EQ(cirrus.source, "configuration hbm.toml [renderer.measured]");
-	auto off = hbm::rendererLocality(&config, "vkms", "kms_swrast");
+	auto off = hbm_seam::rendererLocality(&config, "vkms", "kms_swrast");
 	EXPECT_FALSE(off.deviceLocal);
 	EXPECT_EQ(off.source, "configuration hbm.toml [renderer.off]");
 	// Rules that do not match leave the table in force.
-	EXPECT_TRUE(hbm::rendererLocality(&config, "vgem", "").deviceLocal);
+	EXPECT_TRUE(hbm_seam::rendererLocality(&config, "vgem", "").deviceLocal);
 	// Every match key given must be equal.
 	auto both = parsed("[renderer.b]\nmatch.drm_driver = \"vkms\"\nmatch.mesa_driver = \"iris\"\ndevice_local = true\n");
-	EXPECT_EQ(hbm::rendererLocality(&both, "vkms", "kms_swrast").source.find("renderer.b"), std::string::npos);
-	EXPECT_TRUE(hbm::rendererLocality(&both, "vkms", "iris").deviceLocal);
-	EXPECT_FALSE(hbm::rendererLocality(&both, "amdgpu", "iris").deviceLocal);
+	EXPECT_EQ(hbm_seam::rendererLocality(&both, "vkms", "kms_swrast").source.find("renderer.b"), std::string::npos);
+	EXPECT_TRUE(hbm_seam::rendererLocality(&both, "vkms", "iris").deviceLocal);
+	EXPECT_FALSE(hbm_seam::rendererLocality(&both, "amdgpu", "iris").deviceLocal);
 }
 
 

@@ -9,7 +9,7 @@
 
 #include <drm_fourcc.h>
 
-#include <hbm/c_interop.hpp>
+#include "seam/c_interop.hpp"
 #include <hbm/context.hpp>
 #include <hbm/description.hpp>
 #include <hbm/hbm.h>
@@ -210,7 +210,7 @@ TEST(PlanChecks, TheCAbiChecksThroughDescriptionsAndPools)
 	auto ctx = fakeContext();
 	auto *cctx = new hbm_context{ctx, ctx->allocators()}; // what hbm_context_create() makes
 
-	hbm_participant *cdisplay = interop::wrapParticipant(display());
+	hbm_participant *cdisplay = hbm_seam::wrapParticipant(display());
 	const uint32_t formats[] = {DRM_FORMAT_XRGB8888};
 	hbm_request request{sizeof request, kWidth, 64, 0, formats, 1, nullptr};
 

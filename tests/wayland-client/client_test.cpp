@@ -14,7 +14,7 @@
 
 #include <hbm/format.hpp>
 #include <hbm/refusal.hpp>
-#include <hbm/renderer.hpp>
+#include "renderer.hpp"
 #include <hbm/wayland/client.hpp>
 #include <hbm/wayland/compositor.hpp> // both sides in one program: no name clashes
 
@@ -24,6 +24,8 @@
 
 using namespace hbm;
 using namespace hbm::wayland;
+using hbm_seam::findRendererQuirk;
+using hbm_seam::RendererQuirk;
 using hbm::test::ScriptedFeedback;
 using hbm::test::ScriptedServer;
 using hbm::test::ServerScript;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // hbm-wayland-client.h: the C ABI over DmabufClient. hbm.h's convention is kept by libhbm's
-// own helpers (hbm/c_interop.hpp): the struct reader and writer, the request reader, the
+// own helpers (src/seam/c_interop.hpp): the struct reader and writer, the request reader, the
 // error recorder and the one handle per Buffer.
 #include <hbm/hbm-wayland-client.h>
 
@@ -8,7 +8,7 @@
 
 #include <wayland-client.h>
 
-#include <hbm/c_interop.hpp>
+#include "c_interop.hpp"
 #include <hbm/wayland/client.hpp>
 
 using namespace hbm;
@@ -26,10 +26,10 @@ HBM_C_STRUCT(hbm_wl_tranche_info, HBM_WL_TRANCHE_INFO_SIZE_V1)
 
 namespace {
 
-using interop::fail;
-using interop::readStruct;
-using interop::recordError;
-using interop::writeStruct;
+using hbm_seam::fail;
+using hbm_seam::readStruct;
+using hbm_seam::recordError;
+using hbm_seam::writeStruct;
 
 const Tranche *trancheOf(const char *function, const hbm_wl_client *client, uint32_t index, int *err)
 {
@@ -58,7 +58,7 @@ int hbm_wl_client_create(wl_display *display, hbm_context *ctx, const hbm_wl_cli
 	hbm_wl_client_options o;
 	if (int err = readStruct(function, options, &o))
 		return err;
-	auto context = interop::contextOf(ctx);
+	auto context = hbm_seam::contextOf(ctx);
 	if (!context)
 		return fail(EINVAL, "%s: ctx is NULL", function);
 	DmabufClient::Options opts;
@@ -142,7 +142,7 @@ int hbm_wl_client_create_participant(const hbm_wl_client *client, uint32_t tranc
 	int err = 0;
 	if (!trancheOf(function, client, tranche, &err))
 		return err;
-	*out = interop::wrapParticipant(client->client->participants()[tranche]);
+	*out = hbm_seam::wrapParticipant(client->client->participants()[tranche]);
 	return 0;
 }
 
@@ -153,13 +153,13 @@ int hbm_wl_client_create_buffer(hbm_wl_client *client, const hbm_request *reques
 	if (!client || !out)
 		return fail(EINVAL, "%s: client and out must not be NULL", function);
 	Request r;
-	if (int err = interop::readRequest(function, request, &r))
+	if (int err = hbm_seam::readRequest(function, request, &r))
 		return err;
 	if (own_count && !own)
 		return fail(EINVAL, "%s: own_count is %u but own is NULL", function, own_count);
 	std::vector<Participant> participants;
 	for (uint32_t i = 0; i < own_count; ++i) {
-		const Participant *p = interop::participantOf(own[i]);
+		const Participant *p = hbm_seam::participantOf(own[i]);
 		if (!p)
 			return fail(EINVAL, "%s: own[%u] is NULL", function, i);
 		participants.push_back(*p);
@@ -167,13 +167,13 @@ int hbm_wl_client_create_buffer(hbm_wl_client *client, const hbm_request *reques
 	auto buffer = client->client->allocate(r, participants);
 	if (!buffer)
 		return recordError(buffer.error());
-	*out = interop::wrapBuffer(std::move(*buffer));
+	*out = hbm_seam::wrapBuffer(std::move(*buffer));
 	return 0;
 }
 
 int hbm_wl_client_check_buffer(const hbm_wl_client *client, hbm_buffer *buffer)
 {
-	auto b = interop::bufferOf(buffer);
+	auto b = hbm_seam::bufferOf(buffer);
 	if (!client || !b)
 		return fail(EINVAL, "hbm_wl_client_check_buffer: client and buffer must not be NULL");
 	auto ok = client->client->acceptable(*b);
@@ -183,7 +183,7 @@ int hbm_wl_client_check_buffer(const hbm_wl_client *client, hbm_buffer *buffer)
 int hbm_wl_client_get_wl_buffer(hbm_wl_client *client, hbm_buffer *buffer, uint32_t flags, wl_buffer **out)
 {
 	static const char *const function = "hbm_wl_client_get_wl_buffer";
-	auto b = interop::bufferOf(buffer);
+	auto b = hbm_seam::bufferOf(buffer);
 	if (!client || !b || !out)
 		return fail(EINVAL, "%s: client, buffer and out must not be NULL", function);
 	if (flags & ~uint32_t(HBM_WL_BUFFER_ASYNC))

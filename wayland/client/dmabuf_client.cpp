@@ -16,12 +16,20 @@
 #include <drm_fourcc.h>
 #include <wayland-client.h>
 
-#include <hbm/renderer.hpp>
+#include "log.hpp"
+#include "renderer.hpp"
 #include <hbm/unique_fd.hpp>
 
 #include "linux-dmabuf-unstable-v1-client-protocol.h"
 
 namespace hbm::wayland {
+
+namespace {
+hbm_seam::LogCategory logClient("wayland-client");
+}
+
+using hbm_seam::findRendererQuirk;
+using hbm_seam::RendererQuirk;
 
 namespace {
 
@@ -150,6 +158,11 @@ void onFeedbackDone(void *data, zwp_linux_dmabuf_feedback_v1 *)
 		p.failWith(Error{EPROTO, "feedback ended without a tranche", nullptr});
 	Result<DmabufFeedback> result = p.fault ? Result<DmabufFeedback>(Error{p.fault->code, p.feedback.origin + ": " + p.fault->message, nullptr})
 					  : Result<DmabufFeedback>(p.feedback);
+	if (result)
+		HBM_LOG(logClient, Debug, "%s: main device %u:%u, %zu tranches", result->origin.c_str(),
+			major(result->mainDevice), minor(result->mainDevice), result->tranches.size());
+	else
+		HBM_LOG(logClient, Warn, "%s", result.error().message.c_str());
 	// The table and main device carry over to the next batch unless it sends new ones.
 	p.feedback.tranches.clear();
 	p.tranche = Tranche{};

@@ -17,10 +17,15 @@
 
 #include <hbm/drm_device.hpp>
 #include <hbm/refusal.hpp>
-#include <hbm/renderer.hpp>
+#include "renderer.hpp"
 #include <hbm/unique_fd.hpp>
 
 namespace hbm::wayland {
+
+using hbm_seam::findRendererQuirk;
+using hbm_seam::RendererLocality;
+using hbm_seam::rendererLocality;
+using hbm_seam::RendererQuirk;
 
 namespace {
 

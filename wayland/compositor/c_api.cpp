@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // The C ABI of the compositor side (include/hbm/hbm-wayland-compositor.h) over the C++ one.
-// hbm.h's convention is kept by libhbm's own helpers (hbm/c_interop.hpp).
+// hbm.h's convention is kept by libhbm's own helpers (src/seam/c_interop.hpp).
 #include <hbm/hbm-wayland-compositor.h>
 
 #include <cerrno>
@@ -8,7 +8,7 @@
 
 #include <wayland-server-core.h>
 
-#include <hbm/c_interop.hpp>
+#include "c_interop.hpp"
 #include <hbm/wayland/compositor.hpp>
 
 struct hbm_wl_compositor_feedback {
@@ -24,9 +24,9 @@ HBM_C_STRUCT(hbm_wl_compositor_dmabuf_options, HBM_WL_COMPOSITOR_DMABUF_OPTIONS_
 
 namespace {
 
-using hbm::interop::fail;
-using hbm::interop::readStruct;
-using hbm::interop::recordError;
+using hbm_seam::fail;
+using hbm_seam::readStruct;
+using hbm_seam::recordError;
 
 /// The wl_buffer resource's reference to its Buffer's one handle: what keeps user data set
 /// in the buffer-created callback until hbm_wl_compositor_buffer_from_resource() (wlroots
@@ -47,7 +47,7 @@ void onResourceDestroyed(wl_listener *listener, void *)
 /// The one handle of @b.buffer, held by its resource until the client destroys it.
 hbm_buffer *holdHandle(const hbm::wayland::CreatedBuffer &b)
 {
-	auto *held = new ResourceHandle{{}, hbm::interop::wrapBuffer(b.buffer)};
+	auto *held = new ResourceHandle{{}, hbm_seam::wrapBuffer(b.buffer)};
 	held->destroyed.notify = onResourceDestroyed;
 	wl_resource_add_destroy_listener(b.resource, &held->destroyed);
 	return held->handle;
@@ -66,14 +66,14 @@ int hbm_wl_compositor_feedback_create(const struct hbm_wl_compositor_feedback_op
 	hbm_wl_compositor_feedback_options o;
 	if (int err = readStruct(function, options, &o))
 		return err;
-	const hbm::Participant *renderer = hbm::interop::participantOf(o.renderer);
+	const hbm::Participant *renderer = hbm_seam::participantOf(o.renderer);
 	if (!renderer)
 		return fail(EINVAL, "%s: renderer must not be NULL", function);
 	if (o.scanout_plane_count && !o.scanout_planes)
 		return fail(EINVAL, "%s: scanout_planes is NULL with a count of %u", function, o.scanout_plane_count);
 	std::vector<hbm::Participant> planes;
 	for (uint32_t i = 0; i < o.scanout_plane_count; ++i) {
-		const hbm::Participant *p = hbm::interop::participantOf(o.scanout_planes[i]);
+		const hbm::Participant *p = hbm_seam::participantOf(o.scanout_planes[i]);
 		if (!p)
 			return fail(EINVAL, "%s: scanout_planes[%u] is NULL", function, i);
 		planes.push_back(*p);
@@ -170,7 +170,7 @@ int hbm_wl_compositor_dmabuf_set_surface_feedback(struct hbm_wl_compositor_dmabu
 struct hbm_buffer *hbm_wl_compositor_buffer_from_resource(struct wl_resource *buffer)
 {
 	auto b = hbm::wayland::LinuxDmabuf::bufferOf(buffer);
-	return b ? hbm::interop::wrapBuffer(std::move(b)) : nullptr;
+	return b ? hbm_seam::wrapBuffer(std::move(b)) : nullptr;
 }
 
 } // extern "C"

@@ -20,12 +20,16 @@
 
 #include <hbm/format.hpp>
 
+#include "log.hpp"
 #include "compositor_private.hpp"
 #include "linux-dmabuf-unstable-v1-server-protocol.h"
 
 namespace hbm::wayland {
 
 namespace {
+
+hbm_seam::LogCategory logServer("wayland-server");
+
 
 constexpr uint32_t kMaxVersion = 4;
 constexpr uint32_t kMaxPlanes = 4;
@@ -153,6 +157,9 @@ std::string hex(uint32_t value)
 
 void postError(wl_resource *resource, uint32_t code, const std::string &message)
 {
+	// Every protocol error is the compositor's log's too: the client is disconnected by it.
+	HBM_LOG(logServer, Debug, "protocol error %u to %s@%u (client %p): %s", code, wl_resource_get_class(resource),
+		wl_resource_get_id(resource), static_cast<void *>(wl_resource_get_client(resource)), message.c_str());
 	wl_resource_post_error(resource, code, "%s", message.c_str());
 }
 
@@ -408,6 +415,8 @@ void Private::create(wl_resource *paramsResource, Params &p, uint32_t bufferId, 
 	auto failed = [&](const std::string &why) {
 		if (immed)
 			return postError(paramsResource, ZWP_LINUX_BUFFER_PARAMS_V1_ERROR_INVALID_WL_BUFFER, why);
+		HBM_LOG(logServer, Debug, "failed sent for zwp_linux_buffer_params_v1@%u: %s",
+			wl_resource_get_id(paramsResource), why.c_str());
 		zwp_linux_buffer_params_v1_send_failed(paramsResource);
 	};
 

@@ -1,17 +1,20 @@
 // SPDX-License-Identifier: MIT
-#pragma once
-
 // What memory a renderer can use: one table, shared by libhbm-egl (an EGL display knows
 // its Mesa driver) and libhbm-wayland (a client knows only the compositor's main device,
 // so the kernel driver behind it), so that both express the same device fact the same way.
+
+#pragma once
+
+#include "seam.hpp"
 
 #include <string>
 #include <string_view>
 
 #include <hbm/config.hpp>
-#include <hbm/export.h>
 
-namespace hbm {
+namespace hbm_seam {
+
+using hbm::Config;
 
 /// A renderer that can sample and draw only memory made by its own DRM device, and why.
 struct RendererQuirk {
@@ -28,7 +31,7 @@ struct RendererQuirk {
 /// The table's entry for a renderer on a DRM device of @kernelDriver whose Mesa driver is
 /// @mesaDriver ("" when unknown, as for a Wayland client guessing its compositor's
 /// renderer); null when nothing restricts it.
-HBM_EXPORT const RendererQuirk *findRendererQuirk(std::string_view kernelDriver, std::string_view mesaDriver);
+HBM_SEAM const RendererQuirk *findRendererQuirk(std::string_view kernelDriver, std::string_view mesaDriver);
 
 /// Whether a renderer can use only memory its own DRM device made, and on whose word.
 struct RendererLocality {
@@ -41,7 +44,7 @@ struct RendererLocality {
 /// @mesaDriver: the first of @config's `[renderer.NAME]` rules that matches decides (so a
 /// measured driver is added, or a table entry turned off, without a rebuild); else the
 /// built-in table (findRendererQuirk()). @config may be null.
-HBM_EXPORT RendererLocality rendererLocality(const Config *config, std::string_view kernelDriver,
+HBM_SEAM RendererLocality rendererLocality(const Config *config, std::string_view kernelDriver,
 					     std::string_view mesaDriver);
 
-} // namespace hbm
+} // namespace hbm_seam

@@ -1,0 +1,21 @@
+// SPDX-License-Identifier: MIT
+// How every hbm library builds an Error: one sentence convention (the errno's name and
+// meaning appended by Error::toString()), one way to put context in front.
+#pragma once
+
+#include "seam.hpp"
+
+#include <string>
+
+#include <hbm/result.hpp>
+
+namespace hbm_seam {
+
+/// An Error with a printf-formatted sentence. @code is a positive errno value.
+HBM_SEAM hbm::Error makeError(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/// An Error with the sentence @message, built already.
+HBM_SEAM hbm::Error makeError(int code, std::string message);
+/// The same error with "@context: " put in front of its sentence.
+HBM_SEAM hbm::Error withContext(hbm::Error error, const std::string &context);
+
+} // namespace hbm_seam
