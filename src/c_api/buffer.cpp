@@ -69,8 +69,6 @@ int hbm_buffer_allocate(struct hbm_context *ctx, uint32_t width, uint32_t height
 		return fail(EINVAL, "hbm_buffer_allocate: ctx and out must not be NULL");
 	if (modifier_count && !modifiers)
 		return fail(EINVAL, "hbm_buffer_allocate: modifier_count is set but modifiers is NULL");
-	if (int err = checkUsage("hbm_buffer_allocate", usage))
-		return err;
 	hbm::AllocationOptions options;
 	if (allocator)
 		options.allocator = allocator;

@@ -100,10 +100,8 @@ void unrefPooled(hbm_buffer *view);
 /// DRM device: ENODEV (the kernel's answer to the ioctl is ENOTTY).
 Result<std::shared_ptr<KmsDevice>> kmsDeviceOf(int fd, const char *function);
 
-/// 0, or -EINVAL after recording why: usage bits outside enum hbm_usage, as unknown flags.
-int checkUsage(const char *function, uint32_t usage);
-
-/// Reads @in into @out (fields past in->size zero) and checks what every request needs.
+/// Reads @in into @out (fields past in->size zero). What it asks for (size, formats, usage
+/// bits) is the core's to judge (validateRequest()): a malformed one is refused there.
 int readRequest(const char *function, const hbm_request *in, hbm::Request *out);
 
 /// The first version's size of each extensible struct: its fields up to @last. Frozen:
