@@ -228,7 +228,7 @@ Result<Bytes> ByteAllocator::checkedBytes(const ByteRequest &request)
 	if (request.size > uint64_t(std::numeric_limits<off_t>::max()))
 		return makeError(EOVERFLOW, "%llu bytes exceed what a descriptor can hold (%lld)",
 				 (unsigned long long)request.size, (long long)std::numeric_limits<off_t>::max());
-	if (request.alignment == 0 || (request.alignment & (request.alignment - 1)))
+	if (!powerOfTwo(request.alignment))
 		return makeError(EINVAL, "alignment %llu is not a power of two", (unsigned long long)request.alignment);
 	// The one memory budget: a request that cannot fit is refused before the kernel is
 	// asked, never left to the OOM killer.

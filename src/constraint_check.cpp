@@ -54,8 +54,7 @@ constexpr uint32_t kKnownUsage =
 
 bool validAlignment(uint64_t v)
 {
-	// (v & (v - 1)) rather than std::has_single_bit: without -mpopcnt that is a libgcc call.
-	return v != 0 && v <= kMaxAlignment && !(v & (v - 1));
+	return powerOfTwo(v) && v <= kMaxAlignment;
 }
 
 bool validDimension(uint64_t v)

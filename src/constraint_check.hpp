@@ -29,7 +29,15 @@ namespace hbm {
 /// an allocation that really ran out of memory.
 inline constexpr int kNoPlan = ENOTSUP;
 
-/// THE alignment rule: a power of two from 1 to kMaxAlignment.
+/// A power of two: the shape of every alignment (bytes, ranges, layouts).
+constexpr bool powerOfTwo(uint64_t v)
+{
+	// (v & (v - 1)) rather than std::has_single_bit: without -mpopcnt that is a libgcc call.
+	return v != 0 && !(v & (v - 1));
+}
+
+/// THE alignment rule of a participant, a layout or configuration: a power of two from 1
+/// to kMaxAlignment.
 bool validAlignment(uint64_t alignment);
 
 /// THE dimension rule: a width or height (or a limit on one) from 1 to kMaxDimension.
