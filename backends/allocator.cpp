@@ -18,6 +18,7 @@
 
 #include <hbm/format.hpp>
 
+#include "constraint_check.hpp"
 #include "dma_buf.hpp"
 #include "error.hpp"
 #include "shared_memory.hpp"
@@ -105,21 +106,29 @@ std::string checkDescriptor(int fd, uint64_t *size, bool deviceImportable, int *
 	return {};
 }
 
-/// Whether @info's allocator declares a modifier of @request for its format.
+/// Whether @info's allocator declares a modifier of @request for its format: the one check
+/// (checkCandidate()), with no participant to satisfy. Whether CPU-only memory will do is
+/// the caller's choice (AllocationOptions::allowCpuOnly), not the seam's.
 Result<void> acceptable(const AllocatorInfo &info, const AllocationRequest &request)
 {
-	// Built only when a message needs it: naming a format costs libdrm allocations.
-	auto what = [&] {
-		return stringf("%ux%u %s", request.width, request.height, formatName(request.format).c_str());
-	};
-	bool anyModifier = std::any_of(request.modifiers.begin(), request.modifiers.end(),
-				       [&](uint64_t m) { return info.formats.contains(request.format, m); });
-	if (!anyModifier) {
-		const std::string asked = joinedBy(request.modifiers, modifierName);
-		return makeError(ENOTSUP, "%s cannot make %s with modifier %s", info.name.c_str(),
-				 what().c_str(), asked.empty() ? "(none given)" : asked.c_str());
+	Capabilities cap = capabilitiesOf(info);
+	cap.deviceImportable = true;
+	const Combined anyone{};
+	std::optional<Rejection> first;
+	for (uint64_t m : request.modifiers) {
+		auto refused = checkCandidate(anyone, cap, {request.width, request.height, request.format, m, nullptr}, 0);
+		if (!refused)
+			return {};
+		if (!first)
+			first = std::move(refused);
 	}
-	return {};
+	if (!first) { // no modifier asked for: none it makes
+		first.emplace();
+		first->reason = RejectReason::ModifierNotMade;
+		first->allocator = info.name;
+		first->format = request.format;
+	}
+	return refusalError(ENOTSUP, Refusal{stringf("%ux%u", request.width, request.height), {std::move(*first)}, {}});
 }
 
 /// What every backend promises, checked on @a fresh from @info's backend (its sizes
@@ -180,8 +189,8 @@ Result<void> keptPromises(const AllocatorInfo &info, const AllocationRequest &re
 	// allocators, checkedBytes()); an image allocator's pages come at first use, so its
 	// real size is weighed now, before anyone can touch them.
 	if (info.memoryCommit != MemoryCommit::AtAllocation)
-		if (std::string why = memoryShortfall(total, info); !why.empty())
-			return makeError(ENOMEM, "%s: %s", info.name.c_str(), why.c_str());
+		if (auto shortfall = memoryShortfall(total, info))
+			return refusalError(ENOMEM, std::move(*shortfall));
 	return {};
 }
 
@@ -195,7 +204,8 @@ Result<Allocation> Allocator::allocate(const AllocationRequest &request)
 	Result<void> accepted = acceptable(info_, request);
 	Result<Allocation> result = accepted ? doAllocate(request) : Result<Allocation>(accepted.error());
 	if (!result) {
-		if (accepted)
+		// A refusal names the allocator in its rejection already.
+		if (accepted && !result.error().refusal)
 			result = withContext(result.error(), info_.name);
 	} else if (Result<void> kept = keptPromises(info_, request, *result); !kept) {
 		result = kept.error();
@@ -206,7 +216,7 @@ Result<Allocation> Allocator::allocate(const AllocationRequest &request)
 Result<Bytes> ByteAllocator::allocateBytes(const ByteRequest &request)
 {
 	auto bytes = checkedBytes(request);
-	if (!bytes)
+	if (!bytes && !bytes.error().refusal) // a refusal names the allocator in its rejection
 		return withContext(bytes.error(), info_.name);
 	return bytes;
 }
@@ -218,12 +228,12 @@ Result<Bytes> ByteAllocator::checkedBytes(const ByteRequest &request)
 	if (request.size > uint64_t(std::numeric_limits<off_t>::max()))
 		return makeError(EOVERFLOW, "%llu bytes exceed what a descriptor can hold (%lld)",
 				 (unsigned long long)request.size, (long long)std::numeric_limits<off_t>::max());
-	if (request.alignment == 0 || (request.alignment & (request.alignment - 1)))
+	if (!powerOfTwo(request.alignment))
 		return makeError(EINVAL, "alignment %llu is not a power of two", (unsigned long long)request.alignment);
 	// The one memory budget: a request that cannot fit is refused before the kernel is
 	// asked, never left to the OOM killer.
-	if (std::string why = memoryShortfall(request.size, info_); !why.empty())
-		return makeError(ENOMEM, "%s", why.c_str());
+	if (auto shortfall = memoryShortfall(request.size, info_))
+		return refusalError(ENOMEM, std::move(*shortfall));
 
 	auto result = doAllocateBytes(request);
 	if (!result)

@@ -30,6 +30,7 @@
 #include <hbm/format.hpp>
 #include <hbm/unique_fd.hpp>
 
+#include "constraint_check.hpp"
 #include "error.hpp"
 #include "string_format.hpp"
 
@@ -335,9 +336,9 @@ Result<uint32_t> alignmentValue(const toml::node &node, const std::string &key, 
 {
 	const auto *i = node.as_integer();
 	int64_t v = i ? i->get() : 0;
-	// What negotiation accepts of a participant (validateConstraints): a larger one would be
-	// taken here and refused at every negotiation.
-	if (v <= 0 || v > int64_t(kMaxAlignment) || (v & (v - 1)))
+	// The rule negotiation holds a participant to: anything else would be taken here and
+	// refused at every negotiation.
+	if (!validAlignment(uint64_t(v)))
 		return where.at(node, key + " must be a power of two (1 to 2^24), not " + found(node));
 	return uint32_t(v);
 }
@@ -551,8 +552,8 @@ Result<Participant> parseParticipant(const std::string &name, const toml::table 
 		}
 		if (k == "max_width" || k == "max_height") {
 			const auto *v = value.as_integer();
-			if (!v || v->get() <= 0 || v->get() > 65536)
-				return where.at(value, k + " must be 1 to 65536, not " + found(value));
+			if (!v || !validDimension(uint64_t(v->get())))
+				return where.at(value, k + stringf(" must be 1 to %u, not ", kMaxDimension) + found(value));
 			(k == "max_width" ? p.constraints.maxWidth : p.constraints.maxHeight) = uint32_t(v->get());
 			continue;
 		}

@@ -4,6 +4,7 @@
 
 #include <hbm/config.hpp>
 
+#include "constraint_check.hpp"
 #include "context_private.hpp"
 #include "iommu.hpp"
 #include "string_format.hpp"
@@ -27,12 +28,16 @@ std::vector<Participant> applyRules(const Config &config, std::vector<Participan
 			}
 			if (rule.contiguousWithoutIommu)
 				what += " " + contiguousUnlessIommu(c.placement, iommuOf(p.sysfsPath));
-			if (rule.addressLimit && (!c.placement.addressLimit || rule.addressLimit < c.placement.addressLimit)) {
-				c.placement.addressLimit = rule.addressLimit;
+			// What only tightens goes through the core's one rule; it cannot contradict.
+			Constraints tighter;
+			tighter.strideAlignment = rule.strideAlignment;
+			tighter.offsetAlignment = rule.offsetAlignment;
+			tighter.placement.addressLimit = rule.addressLimit;
+			const uint64_t addressLimit = c.placement.addressLimit;
+			SetBy ignored;
+			(void)tightenConstraints(c, ignored, tighter, p.identity);
+			if (c.placement.addressLimit != addressLimit)
 				what += stringf(" address limit 0x%llx", (unsigned long long)rule.addressLimit);
-			}
-			c.strideAlignment = std::max(c.strideAlignment, rule.strideAlignment); // powers of two: max is the LCM
-			c.offsetAlignment = std::max(c.offsetAlignment, rule.offsetAlignment);
 			if (!rule.formats.empty()) {
 				FormatSet only;
 				for (uint32_t f : rule.formats)

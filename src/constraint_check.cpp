@@ -7,16 +7,13 @@
 
 #include <drm_fourcc.h>
 
+#include <hbm/format.hpp>
+
 #include "string_format.hpp"
 
 namespace hbm {
 
 namespace {
-
-bool validAlignment(uint32_t v)
-{
-	return v != 0 && v <= kMaxAlignment && !(v & (v - 1));
-}
 
 Rejection rejection(RejectReason reason, std::vector<ParticipantIdentity> setBy, uint64_t value = 0, uint64_t limit = 0)
 {
@@ -30,30 +27,135 @@ Rejection rejection(RejectReason reason, std::vector<ParticipantIdentity> setBy,
 
 /// Lowers (or sets) a limit, remembering who set it: the lower one wins, ties add a name.
 template<typename T>
-void tighten(T &current, T offered, std::vector<ParticipantIdentity> &by, const ParticipantIdentity &who)
+void lower(T &current, T offered, std::vector<ParticipantIdentity> &by, const ParticipantIdentity &who)
 {
 	if (!offered)
 		return;
 	if (!current || offered < current) {
 		current = offered;
 		by = {who};
-	} else if (offered == current) {
+	} else if (offered == current && (by.empty() || !(by.back() == who))) {
 		by.push_back(who);
 	}
 }
 
+/// Notes @who among those who set a field (once: a participant tightened twice is one).
+void note(std::vector<ParticipantIdentity> &by, const ParticipantIdentity &who)
+{
+	if (by.empty() || !(by.back() == who))
+		by.push_back(who);
+}
+
+/// Every usage bit hbm defines (enum Usage, enum hbm_usage).
+constexpr uint32_t kKnownUsage =
+	UsageScanout | UsageRender | UsageTexture | UsageCursor | UsageCpuRead | UsageCpuWrite;
+
 } // namespace
 
-std::optional<Rejection> validateConstraints(const Participant &participant)
+bool validAlignment(uint64_t v)
 {
-	const Constraints &c = participant.constraints;
+	return powerOfTwo(v) && v <= kMaxAlignment;
+}
+
+bool validDimension(uint64_t v)
+{
+	return v != 0 && v <= kMaxDimension;
+}
+
+std::optional<Rejection> validateRequest(uint32_t width, uint32_t height, std::span<const uint32_t> formats,
+					 uint32_t usage)
+{
+	if (!validDimension(width) || !validDimension(height))
+		return rejection(RejectReason::InvalidRequest, {}, uint64_t(width) << 32 | height, kMaxDimension);
+	if (formats.empty())
+		return rejection(RejectReason::InvalidRequest, {});
+	for (uint32_t f : formats)
+		if (!findFormat(f)) {
+			Rejection r = rejection(RejectReason::InvalidRequest, {});
+			r.format = f;
+			return r;
+		}
+	if (usage & ~kKnownUsage)
+		return rejection(RejectReason::InvalidRequest, {}, usage, kKnownUsage);
+	return std::nullopt;
+}
+
+std::optional<Rejection> validateRequest(const Request &request)
+{
+	return validateRequest(request.width, request.height, request.formats, request.usage);
+}
+
+Error requestRefused(Rejection rejection)
+{
+	return refusalError(EINVAL, Refusal{"a malformed request", {std::move(rejection)}, {}});
+}
+
+std::optional<Rejection> validateConstraints(const Constraints &c, const ParticipantIdentity &who)
+{
 	for (uint32_t which : {0u, 1u}) {
 		const uint32_t a = which == 0 ? c.strideAlignment : c.offsetAlignment;
 		if (!validAlignment(a)) {
-			Rejection r = rejection(RejectReason::InvalidConstraint, {participant.identity}, a, kMaxAlignment);
+			Rejection r = rejection(RejectReason::InvalidConstraint, {who}, a, kMaxAlignment);
 			r.plane = which;
 			return r;
 		}
+	}
+	return std::nullopt;
+}
+
+std::optional<Rejection> tightenConstraints(Constraints &c, SetBy &setBy, const Constraints &more,
+					    const ParticipantIdentity &who)
+{
+	const Placement &pp = more.placement;
+	Placement &place = c.placement;
+	auto conflict = [&](RejectReason reason, const std::vector<ParticipantIdentity> &holders, uint64_t value,
+			    uint64_t limit) {
+		auto by = holders;
+		note(by, who);
+		return rejection(reason, std::move(by), value, limit);
+	};
+	// Contradictions first: a refusal changes nothing.
+	if (pp.cached && place.cached && *place.cached != *pp.cached)
+		return conflict(RejectReason::CachingConflict, setBy.cached, *pp.cached, *place.cached);
+	if (pp.localTo && place.localTo && place.localTo != pp.localTo)
+		return conflict(RejectReason::DevicesConflict, setBy.localTo, place.localTo, pp.localTo);
+	std::vector<std::string> allowed;
+	for (const std::string &a : pp.allowedAllocators)
+		if (place.allowedAllocators.empty() ||
+		    std::find(place.allowedAllocators.begin(), place.allowedAllocators.end(), a) != place.allowedAllocators.end())
+			allowed.push_back(a);
+	if (!pp.allowedAllocators.empty() && allowed.empty())
+		return conflict(RejectReason::AllocatorsConflict, setBy.allowedAllocators, 0, 0);
+
+	if (more.strideAlignment > 1)
+		note(setBy.strideAlignment, who);
+	if (more.offsetAlignment > 1)
+		note(setBy.offsetAlignment, who);
+	c.strideAlignment = std::lcm(c.strideAlignment, more.strideAlignment);
+	c.offsetAlignment = std::lcm(c.offsetAlignment, more.offsetAlignment);
+	lower(c.maxWidth, more.maxWidth, setBy.maxWidth, who);
+	lower(c.maxHeight, more.maxHeight, setBy.maxHeight, who);
+	lower(c.maxStride, more.maxStride, setBy.maxStride, who);
+	if (more.planesAtStart) {
+		c.planesAtStart = true;
+		note(setBy.planesAtStart, who);
+	}
+	if (pp.contiguous) {
+		place.contiguous = true;
+		note(setBy.contiguous, who);
+	}
+	lower(place.addressLimit, pp.addressLimit, setBy.addressLimit, who);
+	if (pp.cached) {
+		place.cached = pp.cached;
+		note(setBy.cached, who);
+	}
+	if (pp.localTo) {
+		place.localTo = pp.localTo;
+		note(setBy.localTo, who);
+	}
+	if (!pp.allowedAllocators.empty()) {
+		place.allowedAllocators = std::move(allowed);
+		note(setBy.allowedAllocators, who);
 	}
 	return std::nullopt;
 }
@@ -62,24 +164,17 @@ Result<Combined> combineConstraints(const std::vector<Participant> &participants
 {
 	Combined out;
 	Constraints &c = out.constraints;
-	auto refuse = [&](Rejection r) {
-		return refusalError(EINVAL, Refusal{"the participants cannot be combined", {std::move(r)}, {}});
+	auto refuse = [&](int code, Rejection r) {
+		return refusalError(code, Refusal{"the participants cannot be combined", {std::move(r)}, {}});
 	};
 	for (const Participant &p : participants) {
 		if (auto bad = validateConstraints(p))
-			return refuse(*bad);
+			return refuse(EINVAL, *bad);
 		const Constraints &pc = p.constraints;
+		if (auto contradiction = tightenConstraints(c, out.setBy, pc, p.identity))
+			return refuse(kNoPlan, *contradiction);
 		c.formats = out.anyFormat ? pc.formats : c.formats.intersect(pc.formats);
 		out.anyFormat = false;
-		if (pc.strideAlignment > 1)
-			out.setBy.strideAlignment.push_back(p.identity);
-		if (pc.offsetAlignment > 1)
-			out.setBy.offsetAlignment.push_back(p.identity);
-		c.strideAlignment = std::lcm(c.strideAlignment, pc.strideAlignment);
-		c.offsetAlignment = std::lcm(c.offsetAlignment, pc.offsetAlignment);
-		tighten(c.maxWidth, pc.maxWidth, out.setBy.maxWidth, p.identity);
-		tighten(c.maxHeight, pc.maxHeight, out.setBy.maxHeight, p.identity);
-		tighten(c.maxStride, pc.maxStride, out.setBy.maxStride, p.identity);
 		for (const Layout &fixed : pc.fixedLayouts) {
 			auto same = std::find_if(c.fixedLayouts.begin(), c.fixedLayouts.end(),
 						 [&](const Layout &l) { return l.format == fixed.format; });
@@ -92,47 +187,6 @@ Result<Combined> combineConstraints(const std::vector<Participant> &participants
 			if (*same != fixed &&
 			    std::find(out.layoutsConflict.begin(), out.layoutsConflict.end(), fixed.format) == out.layoutsConflict.end())
 				out.layoutsConflict.push_back(fixed.format);
-		}
-		if (pc.planesAtStart) {
-			c.planesAtStart = true;
-			out.setBy.planesAtStart.push_back(p.identity);
-		}
-
-		const Placement &pp = pc.placement;
-		if (pp.contiguous) {
-			c.placement.contiguous = true;
-			out.setBy.contiguous.push_back(p.identity);
-		}
-		tighten(c.placement.addressLimit, pp.addressLimit, out.setBy.addressLimit, p.identity);
-		if (pp.cached) {
-			if (c.placement.cached && *c.placement.cached != *pp.cached) {
-				auto who = out.setBy.cached;
-				who.push_back(p.identity);
-				return refuse(rejection(RejectReason::CachingConflict, who, *pp.cached, *c.placement.cached));
-			}
-			c.placement.cached = pp.cached;
-			out.setBy.cached.push_back(p.identity);
-		}
-		if (pp.localTo) {
-			if (c.placement.localTo && c.placement.localTo != pp.localTo) {
-				auto who = out.setBy.localTo;
-				who.push_back(p.identity);
-				return refuse(rejection(RejectReason::DevicesConflict, who, c.placement.localTo, pp.localTo));
-			}
-			c.placement.localTo = pp.localTo;
-			out.setBy.localTo.push_back(p.identity);
-		}
-		if (!pp.allowedAllocators.empty()) {
-			std::vector<std::string> both;
-			for (const std::string &a : pp.allowedAllocators)
-				if (c.placement.allowedAllocators.empty() ||
-				    std::find(c.placement.allowedAllocators.begin(), c.placement.allowedAllocators.end(), a) !=
-					    c.placement.allowedAllocators.end())
-					both.push_back(a);
-			out.setBy.allowedAllocators.push_back(p.identity);
-			if (both.empty())
-				return refuse(rejection(RejectReason::AllocatorsConflict, out.setBy.allowedAllocators));
-			c.placement.allowedAllocators = both;
 		}
 		out.trace.push_back(p.name() + " (" + p.source + ")");
 	}
@@ -282,15 +336,6 @@ std::optional<Rejection> checkCandidate(const Combined &combined, const Capabili
 			return reject(rejection(RejectReason::SizeLimit, {}, l->size, cap.maxSize));
 	}
 	return std::nullopt;
-}
-
-Error refusalError(int code, Refusal refusal)
-{
-	Error e;
-	e.code = code;
-	e.message = refusal.toString();
-	e.refusal = std::make_shared<const Refusal>(std::move(refusal));
-	return e;
 }
 
 } // namespace hbm

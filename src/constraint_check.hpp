@@ -5,41 +5,91 @@
 #pragma once
 
 #include <cstdint>
+#include <cerrno>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
 #include <hbm/allocator.hpp>
 #include <hbm/constraints.hpp>
 #include <hbm/layout.hpp>
+#include <hbm/negotiation.hpp>
 #include <hbm/participant.hpp>
 #include <hbm/refusal.hpp>
 #include <hbm/result.hpp>
 
+#include "error.hpp"
+
 namespace hbm {
+
+/// The errno of "no plan exists for these participants" at every entry point (negotiate,
+/// describe/attach, allocation of a description, pools, the C ABI): whatever stopped it
+/// is in Error::refusal. EINVAL is kept for a malformed request or constraint, ENOMEM for
+/// an allocation that really ran out of memory.
+inline constexpr int kNoPlan = ENOTSUP;
+
+/// A power of two: the shape of every alignment (bytes, ranges, layouts).
+constexpr bool powerOfTwo(uint64_t v)
+{
+	// (v & (v - 1)) rather than std::has_single_bit: without -mpopcnt that is a libgcc call.
+	return v != 0 && !(v & (v - 1));
+}
+
+/// THE alignment rule of a participant, a layout or configuration: a power of two from 1
+/// to kMaxAlignment.
+bool validAlignment(uint64_t alignment);
+
+/// THE dimension rule: a width or height (or a limit on one) from 1 to kMaxDimension.
+bool validDimension(uint64_t size);
+
+/// THE request rule: width and height 1 to kMaxDimension, at least one format, each one
+/// hbm knows, usage bits of enum Usage only. The first fault as
+/// Rejection{InvalidRequest} (see RejectReason::InvalidRequest for its fields), or nothing.
+std::optional<Rejection> validateRequest(uint32_t width, uint32_t height, std::span<const uint32_t> formats,
+					 uint32_t usage);
+std::optional<Rejection> validateRequest(const Request &request);
+
+/// A malformed request's error: EINVAL, refused with @rejection.
+Error requestRefused(Rejection rejection);
+
+/// Who set each combined limit.
+struct SetBy {
+	std::vector<ParticipantIdentity> maxWidth, maxHeight, maxStride, addressLimit, cached, planesAtStart,
+		contiguous, localTo, strideAlignment, offsetAlignment, allowedAllocators;
+	/// Who fixed constraints.fixedLayouts[i]; for a format fixed differently by
+	/// several, every one of them (and the layout is in layoutsConflict).
+	std::vector<std::vector<ParticipantIdentity>> fixedLayouts;
+};
 
 /// The participants' constraints combined: formats intersected, alignments by LCM, limits
 /// by min, placement by the stricter of each field — and who set each.
 struct Combined {
 	Constraints constraints;
 	bool anyFormat = true; ///< no participant: no format restriction
-	struct {
-		std::vector<ParticipantIdentity> maxWidth, maxHeight, maxStride, addressLimit, cached, planesAtStart,
-			contiguous, localTo, strideAlignment, offsetAlignment, allowedAllocators;
-		/// Who fixed constraints.fixedLayouts[i]; for a format fixed differently by
-		/// several, every one of them (and the layout is in layoutsConflict).
-		std::vector<std::vector<ParticipantIdentity>> fixedLayouts;
-	} setBy;
+	SetBy setBy;
 	std::vector<uint32_t> layoutsConflict; ///< formats participants fixed differently
 	std::vector<std::string> trace;
 };
 
-/// Checks one participant's own constraints at the door: alignments 1 to kMaxAlignment and
-/// powers of two. Everything else combines safely.
-std::optional<Rejection> validateConstraints(const Participant &participant);
+/// Checks one participant's own constraints at the door: alignments (validAlignment()).
+/// Everything else combines safely.
+std::optional<Rejection> validateConstraints(const Constraints &constraints, const ParticipantIdentity &who);
+inline std::optional<Rejection> validateConstraints(const Participant &participant)
+{
+	return validateConstraints(participant.constraints, participant.identity);
+}
 
-/// Validates and combines. Contradictions between participants (cached vs uncached,
-/// disjoint allocators, memory of two different devices) are refused with Error::refusal.
+/// THE way one constraint set tightens another: @into takes @more's alignments (by LCM),
+/// limits (by min) and placement (the stricter of each field), @who noted in @setBy where
+/// it set something. Formats and fixed layouts are left alone (combineConstraints()
+/// intersects them). A contradiction (cached vs uncached, disjoint allocators, memory of
+/// two devices) is returned and leaves @into as it was.
+std::optional<Rejection> tightenConstraints(Constraints &into, SetBy &setBy, const Constraints &more,
+					    const ParticipantIdentity &who);
+
+/// Validates and combines. A malformed constraint is refused with EINVAL, contradictions
+/// between participants with kNoPlan; either with Error::refusal.
 Result<Combined> combineConstraints(const std::vector<Participant> &participants);
 
 /// What an allocator can make, or what an existing buffer is.
@@ -77,8 +127,5 @@ std::optional<Rejection> checkSize(const Combined &combined, uint32_t width, uin
 /// objection, or nothing. @physicalTop is where system RAM ends (0: unknown).
 std::optional<Rejection> checkCandidate(const Combined &combined, const Capabilities &capabilities,
 					const Candidate &candidate, uint64_t physicalTop);
-
-/// An Error carrying @refusal, its sentence rendered once, here.
-Error refusalError(int code, Refusal refusal);
 
 } // namespace hbm

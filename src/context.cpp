@@ -178,10 +178,8 @@ Result<std::shared_ptr<Buffer>> allocateImpl(Context::Private &d, const BufferDe
 	auto what = [&] {
 		return stringf("%ux%u %s", desc.width, desc.height, formatName(desc.format).c_str());
 	};
-	if (!findFormat(desc.format))
-		return makeError(EINVAL, "unknown format %s: hbm has no layout for it", formatName(desc.format).c_str());
-	if (desc.width == 0 || desc.height == 0 || desc.width > kMaxDimension || desc.height > kMaxDimension)
-		return makeError(EINVAL, "%s: width and height must be 1 to %u", what().c_str(), kMaxDimension);
+	if (auto bad = validateRequest(desc.width, desc.height, {&desc.format, 1}, options.usage))
+		return requestRefused(std::move(*bad));
 	if (options.modifiers.empty())
 		return makeError(EINVAL, "%s: no acceptable modifier given (LINEAR, or INVALID for implicit)",
 				 what().c_str());
@@ -208,12 +206,20 @@ Result<std::shared_ptr<Buffer>> allocateImpl(Context::Private &d, const BufferDe
 				 names.c_str());
 	}
 
-	// Every attempt is logged and goes into the refusal (wlroots' allocator fallbacks).
+	// Every attempt is logged and goes into the refusal (wlroots' allocator fallbacks);
+	// those refused as data keep their rejections, so a caller can tell out-of-memory from
+	// a format nobody makes.
 	std::string attempts;
 	int lastError = ENOTSUP;
+	Refusal refused{"no allocator could make " + what(), {}, {}};
 	for (auto &a : d.allocators) {
 		if (!a->info().deviceImportable && !options.allowCpuOnly) {
 			attempts += "; " + a->info().name + ": CPU-only memory, not allowed (allowCpuOnly)";
+			Rejection r;
+			r.reason = RejectReason::CpuOnly;
+			r.allocator = a->info().name;
+			r.format = desc.format;
+			refused.rejections.push_back(std::move(r));
 			continue;
 		}
 		auto buffer = make(*a);
@@ -226,9 +232,17 @@ Result<std::shared_ptr<Buffer>> allocateImpl(Context::Private &d, const BufferDe
 		HBM_LOG(logContext, Debug, "%s: %s", what().c_str(), buffer.error().toString().c_str());
 		attempts += "; " + buffer.error().message;
 		lastError = buffer.error().code;
+		if (const auto &why = buffer.error().refusal) {
+			refused.rejections.insert(refused.rejections.end(), why->rejections.begin(), why->rejections.end());
+			if (!why->fix.empty())
+				refused.fix = why->fix;
+		}
 	}
-	return makeError(lastError, "no allocator could make %s: %s", what().c_str(),
-			 attempts.empty() ? "none found" : attempts.substr(2).c_str());
+	Error e = makeError(lastError, "no allocator could make %s: %s", what().c_str(),
+			    attempts.empty() ? "none found" : attempts.substr(2).c_str());
+	if (!refused.rejections.empty())
+		e.refusal = std::make_shared<const Refusal>(std::move(refused));
+	return e;
 }
 
 } // namespace
@@ -368,12 +382,15 @@ Result<FormatSet> Context::allocatorFormats(const std::string &name) const
 
 Result<std::shared_ptr<BufferDescription>> Context::describe(const Request &request)
 {
-	// Checked now, so a bad request fails here rather than at first use.
+	// Only a bad request is refused here, rather than at first use. That no plan exists yet
+	// (a machine without dma-buf memory) is the answer of attach() and allocate().
+	if (auto bad = validateRequest(request))
+		return requestRefused(std::move(*bad));
 	auto plan = negotiate(request, {});
-	if (!plan)
-		return plan.error();
-	return std::shared_ptr<BufferDescription>(new BufferDescription(
-		std::make_unique<BufferDescription::Private>(shared_from_this(), request, std::move(*plan))));
+	if (!plan && plan.error().code != kNoPlan)
+		return plan.error(); // the request names an unknown kind
+	return std::shared_ptr<BufferDescription>(new BufferDescription(std::make_unique<BufferDescription::Private>(
+		shared_from_this(), request, plan ? std::move(*plan) : Plan{})));
 }
 
 } // namespace hbm

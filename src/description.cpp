@@ -10,6 +10,7 @@
 #include "context_private.hpp"
 #include "description_private.hpp"
 #include "error.hpp"
+#include "negotiation_private.hpp"
 #include "log.hpp"
 
 namespace hbm {
@@ -95,6 +96,13 @@ Result<std::shared_ptr<Buffer>> BufferDescription::allocate()
 	std::lock_guard lock(d_->mutex);
 	if (d_->buffer)
 		return d_->buffer;
+	if (!PlanBuilder::state(d_->plan)) {
+		// No plan existed when it was described: asked again, for the refusal (or a plan).
+		auto plan = d_->context->negotiate(d_->request, d_->participants);
+		if (!plan)
+			return plan.error();
+		d_->plan = std::move(*plan);
+	}
 	auto made = allocatePlan(d_->plan);
 	if (!made)
 		return made.error();

@@ -52,6 +52,15 @@ Error makeError(int code, std::string message)
 	return Error{code > 0 ? code : EIO, std::move(message)};
 }
 
+Error refusalError(int code, Refusal refusal)
+{
+	Error e;
+	e.code = code;
+	e.message = refusal.toString();
+	e.refusal = std::make_shared<const Refusal>(std::move(refusal));
+	return e;
+}
+
 Error withContext(Error error, const std::string &context)
 {
 	error.message = context + ": " + error.message;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <hbm/refusal.hpp>
 #include <hbm/result.hpp>
 
 #include "seam/error.hpp"
@@ -9,5 +10,6 @@ namespace hbm {
 
 using hbm_seam::makeError;
 using hbm_seam::withContext;
+using hbm_seam::refusalError;
 
 } // namespace hbm

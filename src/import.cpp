@@ -19,6 +19,7 @@
 #include <hbm/format.hpp>
 
 #include "buffer_private.hpp"
+#include "constraint_check.hpp"
 #include "dma_buf.hpp"
 #include "error.hpp"
 #include "string_format.hpp"
@@ -161,7 +162,8 @@ Result<std::shared_ptr<Buffer>> importBuffer(const ImportDesc &desc, std::vector
 	const FormatInfo *info = findFormat(desc.format);
 	if (!info)
 		return faultError(fault(ImportFaultKind::UnknownFormat));
-	if (desc.width == 0 || desc.height == 0 || desc.width > kMaxDimension || desc.height > kMaxDimension) {
+	// The format is known: what the request rule refuses is the size.
+	if (validateRequest(desc.width, desc.height, {&desc.format, 1}, 0)) {
 		ImportFault f = fault(ImportFaultKind::BadDimensions);
 		f.limit = kMaxDimension;
 		return faultError(std::move(f));

@@ -8,6 +8,7 @@
 
 #include <hbm/format.hpp>
 
+#include "constraint_check.hpp"
 #include "error.hpp"
 
 namespace hbm {
@@ -32,20 +33,12 @@ uint32_t divRoundUp(uint32_t value, uint32_t divisor)
 
 Result<Layout> linearLayout(uint32_t fourcc, uint32_t width, uint32_t height, const LinearRules &rules)
 {
-	const FormatInfo *info = findFormat(fourcc);
-	if (!info)
-		return makeError(EINVAL, "unknown format %s: hbm has no layout for it",
-				 formatName(fourcc).c_str());
-	if (width == 0 || height == 0)
-		return makeError(EINVAL, "%ux%u %s: width and height must be at least 1", width,
-				 height, info->name);
-	if (width > kMaxDimension || height > kMaxDimension)
-		return makeError(EINVAL, "%ux%u %s: width and height must not exceed %u", width,
-				 height, info->name, kMaxDimension);
-	// (a & (a - 1)) rather than std::has_single_bit: without -mpopcnt that is a libgcc call.
+	if (auto bad = validateRequest(width, height, {&fourcc, 1}, 0))
+		return requestRefused(std::move(*bad));
 	for (uint32_t a : {rules.strideAlignment, rules.offsetAlignment, rules.sizeAlignment})
-		if (a == 0 || (a & (a - 1)) != 0)
-			return makeError(EINVAL, "alignment %u is not a power of two", a);
+		if (!validAlignment(a))
+			return makeError(EINVAL, "alignment %u is not a power of two from 1 to %u", a, kMaxAlignment);
+	const FormatInfo *info = findFormat(fourcc);
 
 	if (rules.fixed && rules.fixed->format == fourcc && rules.fixed->width == width && rules.fixed->height == height)
 		return *rules.fixed;

@@ -14,7 +14,6 @@
 #include <hbm/format.hpp>
 
 #include "constraint_check.hpp"
-#include "error.hpp"
 #include "string_format.hpp"
 
 namespace hbm {
@@ -62,6 +61,19 @@ std::string advice(const std::vector<Rejection> &tried, const Combined &combined
 		return "this machine offers no dma-buf memory (no /dev/dma_heap, /dev/udmabuf or DRM device hbm can use)";
 	if (formatFailed)
 		return "the participants together take: " + combined.constraints.formats.toString();
+	// checkCandidate() weighs the size last: an allocator refused for it would honour all
+	// else, so what fixes it is a smaller buffer or a larger allocator, nothing else.
+	const Rejection *largest = nullptr;
+	for (const Rejection &r : tried)
+		if (r.reason == RejectReason::SizeLimit && (!largest || r.limit > largest->limit))
+			largest = &r;
+	if (largest) {
+		auto a = std::find_if(allocators.begin(), allocators.end(),
+				      [&](const AllocatorInfo &x) { return x.name == largest->allocator; });
+		const std::string why = a == allocators.end() || a->maxSizeReason.empty() ? "" : " (its limit is " + a->maxSizeReason + ")";
+		return "a smaller buffer (at most " + byteCount(largest->limit) + " from " + largest->allocator + "), or a larger " +
+		       largest->allocator + why;
+	}
 	if (has(tried, RejectReason::NotDeviceLocal)) {
 		auto local = std::find_if(allocators.begin(), allocators.end(),
 					  [&](const AllocatorInfo &a) { return a.drmDeviceId == want.localTo; });
@@ -109,14 +121,8 @@ const Layout *Plan::layout() const
 Result<Plan> negotiate(const Request &request, const std::vector<Participant> &participants,
 		       const std::vector<AllocatorInfo> &allocators, uint64_t physicalTop)
 {
-	if (request.width == 0 || request.height == 0 || request.width > kMaxDimension || request.height > kMaxDimension)
-		return makeError(EINVAL, "%ux%u: width and height must be 1 to %u", request.width, request.height,
-				 kMaxDimension);
-	if (request.formats.empty())
-		return makeError(EINVAL, "no format requested");
-	for (uint32_t f : request.formats)
-		if (!findFormat(f))
-			return makeError(EINVAL, "unknown format %s: hbm has no layout for it", formatName(f).c_str());
+	if (auto bad = validateRequest(request))
+		return requestRefused(std::move(*bad));
 
 	auto combined = combineConstraints(participants);
 	if (!combined)
@@ -126,7 +132,7 @@ Result<Plan> negotiate(const Request &request, const std::vector<Participant> &p
 
 	// Size limits come first: no format or allocator can change them.
 	if (auto size = checkSize(*combined, request.width, request.height))
-		return refusalError(E2BIG, Refusal{what, {*size}, "ask for a smaller buffer"});
+		return refusalError(kNoPlan, Refusal{what, {*size}, "ask for a smaller buffer"});
 
 	LinearRules linear;
 	linear.strideAlignment = std::max<uint32_t>(c.strideAlignment, 64);
@@ -140,7 +146,7 @@ Result<Plan> negotiate(const Request &request, const std::vector<Participant> &p
 		Rejection r;
 		r.reason = RejectReason::NoDmaBufMemory;
 		r.allocator = joinedBy(allocators, [](const AllocatorInfo &a) { return a.name; });
-		return refusalError(ENODEV, Refusal{what, {r}, advice({}, *combined, allocators, false)});
+		return refusalError(kNoPlan, Refusal{what, {r}, advice({}, *combined, allocators, false)});
 	}
 
 	std::vector<Rejection> tried;
@@ -253,7 +259,7 @@ Result<Plan> negotiate(const Request &request, const std::vector<Participant> &p
 	}
 
 	std::string fix = advice(tried, *combined, allocators, formatFailed);
-	return refusalError(formatFailed ? ENOTSUP : ENOMEM, Refusal{what, std::move(tried), std::move(fix)});
+	return refusalError(kNoPlan, Refusal{what, std::move(tried), std::move(fix)});
 }
 
 } // namespace hbm

@@ -94,10 +94,17 @@ std::string Rejection::why() const
 	case RejectReason::InvalidConstraint:
 		return stringf("%s declares %s alignment %llu: alignments must be powers of two from 1 to %u", who.c_str(),
 			       plane == 0 ? "stride" : "offset", v, kMaxAlignment);
-	case RejectReason::InvalidRequest: return "the request is malformed";
+	case RejectReason::InvalidRequest:
+		if (format)
+			return "hbm has no layout for it";
+		if (limit == kMaxDimension)
+			return stringf("%llux%llu: width and height must be 1 to %llu", v >> 32, v & 0xffffffffu, l);
+		if (limit)
+			return stringf("usage 0x%llx has bits hbm does not define (0x%llx)", v, v & ~l);
+		return "no format requested";
 	case RejectReason::FormatNotTaken: return who + " does not take it";
 	case RejectReason::NoCommonModifier: return "no modifier every participant takes";
-	case RejectReason::ModifierNotMade: return "cannot make the modifiers the participants take";
+	case RejectReason::ModifierNotMade: return "makes none of the modifiers asked for";
 	case RejectReason::CpuOnly: return "CPU-only memory";
 	case RejectReason::AllocatorNotAllowed: return "not among the allocators " + who + " allows";
 	case RejectReason::NotDeviceLocal:
@@ -137,7 +144,7 @@ std::string Rejection::why() const
 	case RejectReason::NotAttached: return who + " is not attached";
 	case RejectReason::NoDmaBufMemory: return "CPU-only memory, all of it: no allocator here makes dma-bufs";
 	case RejectReason::OutOfMemory:
-		return stringf("%llu bytes asked, %llu free", v, l);
+		return byteCount(v) + " asked for, more than the " + byteCount(l) + " it can give";
 	case RejectReason::FixedSize:
 		return stringf("%llux%llu, but %s lays this format out itself, at %llux%llu only", v >> 32, v & 0xffffffffu,
 			       who.c_str(), l >> 32, l & 0xffffffffu);

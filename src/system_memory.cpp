@@ -81,25 +81,28 @@ uint64_t meminfoBytes(std::string_view field)
 	return meminfoBytesFrom(std::string_view(text, n), field);
 }
 
-std::string memoryShortfall(uint64_t size, const AllocatorInfo &allocator, const MemoryFacts &facts)
+std::optional<Refusal> memoryShortfall(uint64_t size, const AllocatorInfo &allocator, const MemoryFacts &facts)
 {
-	// Named only in a refusal: formatting a size is most of an allocation's bookkeeping.
-	auto askedFor = [size] {
-		return byteCount(size) + " asked for";
+	auto refuse = [&](uint64_t limit, std::string fix) {
+		Rejection r;
+		r.reason = RejectReason::OutOfMemory;
+		r.allocator = allocator.name;
+		r.value = size;
+		r.limit = limit;
+		return Refusal{"out of memory", {std::move(r)}, std::move(fix)};
 	};
-	if (allocator.maxSize && size > allocator.maxSize) {
-		const std::string why = allocator.maxSizeReason.empty() ? "" : " (" + allocator.maxSizeReason + ")";
-		return stringf("%s, more than %s can give: %s%s", askedFor().c_str(), allocator.name.c_str(),
-			       byteCount(allocator.maxSize).c_str(), why.c_str());
-	}
+	if (allocator.maxSize && size > allocator.maxSize)
+		return refuse(allocator.maxSize, "ask for at most " + byteCount(allocator.maxSize) +
+							 (allocator.maxSizeReason.empty() ? "" : "; the limit is " + allocator.maxSizeReason));
 	if (facts.total && size > facts.total)
-		return stringf("%s, more than this machine's RAM: %s (MemTotal in /proc/meminfo)", askedFor().c_str(),
-			       byteCount(facts.total).c_str());
+		return refuse(facts.total, "ask for at most " + byteCount(facts.total) +
+						   ", this machine's RAM (MemTotal in /proc/meminfo)");
 	if (allocator.memoryCommit == MemoryCommit::AtAllocation && facts.available && size > facts.available)
-		return stringf("%s, more than the %s available now (MemAvailable in /proc/meminfo): %s takes its pages "
-			       "at allocation, and asking the kernel would leave this process to the OOM killer",
-			       askedFor().c_str(), byteCount(facts.available).c_str(), allocator.name.c_str());
-	return {};
+		return refuse(facts.available,
+			      "free memory, or ask for at most " + byteCount(facts.available) +
+				      ", what is available now (MemAvailable in /proc/meminfo): " + allocator.name +
+				      " takes its pages at allocation, and asking the kernel would leave this process to the OOM killer");
+	return std::nullopt;
 }
 
 namespace {
@@ -120,7 +123,7 @@ bool plainlyFree(uint64_t size, uint64_t total)
 
 } // namespace
 
-std::string memoryShortfall(uint64_t size, const AllocatorInfo &allocator)
+std::optional<Refusal> memoryShortfall(uint64_t size, const AllocatorInfo &allocator)
 {
 	// RAM does not change under a process (memory hotplug aside); what is available does.
 	static const uint64_t total = meminfoBytes("MemTotal");

@@ -2,10 +2,12 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include <hbm/allocator.hpp>
+#include <hbm/refusal.hpp>
 
 namespace hbm {
 
@@ -29,16 +31,17 @@ struct MemoryFacts {
 };
 
 /// The one memory budget of the allocator seam: why a request of @size bytes from
-/// @allocator cannot fit — naming the size asked, the limit and where that number comes
-/// from — or an empty string when it may. What is compared depends on when the allocator's
-/// memory really exists (MemoryCommit): its maxSize, the RAM, and for memory committed at
-/// allocation MemAvailable (when known). A pure function, for tests.
-std::string memoryShortfall(uint64_t size, const AllocatorInfo &allocator, const MemoryFacts &facts);
+/// @allocator cannot fit, as Rejection{OutOfMemory, value: @size, limit: what it can give}
+/// with a fix naming where that limit comes from — or nothing when it may. What is
+/// compared depends on when the allocator's memory really exists (MemoryCommit): its
+/// maxSize, the RAM, and for memory committed at allocation MemAvailable (when known).
+/// A pure function, for tests.
+std::optional<Refusal> memoryShortfall(uint64_t size, const AllocatorInfo &allocator, const MemoryFacts &facts);
 
 /// The same with this machine's numbers: MemTotal is read once per process, MemAvailable
 /// only when the answer depends on it (memory committed at allocation, and a request of at
 /// least 1/1024 of the RAM: below that a read of /proc/meminfo costs more than the
 /// allocation, and a machine that cannot give it is out of memory whatever hbm does).
-std::string memoryShortfall(uint64_t size, const AllocatorInfo &allocator);
+std::optional<Refusal> memoryShortfall(uint64_t size, const AllocatorInfo &allocator);
 
 } // namespace hbm

@@ -114,29 +114,34 @@ DmaHeapAllocator::DmaHeapAllocator(AllocatorInfo info, UniqueFd heapFd, std::str
 {
 }
 
-std::string cmaShortfall(const std::string &heap, uint64_t asked, const CmaState &s)
+Refusal cmaShortfall(const std::string &heap, uint64_t asked, const CmaState &s)
 {
-	std::string out = "could not allocate " + byteCount(asked) + " of contiguous memory: CMA area " + heap + " has " +
-			  byteCount(s.free) + " free of " + byteCount(s.total);
+	std::string state = "could not allocate " + byteCount(asked) + " of contiguous memory: CMA area " + heap + " has " +
+			    byteCount(s.free) + " free of " + byteCount(s.total);
 	if (s.largestFree)
-		out += ", the largest free block " + byteCount(s.largestFree);
-	out += stringf("; this process holds %s of it in %llu buffer%s", byteCount(s.heldByUs).c_str(),
-		       (unsigned long long)s.buffersHeldByUs, s.buffersHeldByUs == 1 ? "" : "s");
+		state += ", the largest free block " + byteCount(s.largestFree);
+	state += stringf("; this process holds %s of it in %llu buffer%s", byteCount(s.heldByUs).c_str(),
+			 (unsigned long long)s.buffersHeldByUs, s.buffersHeldByUs == 1 ? "" : "s");
 	const uint64_t used = s.total > s.free ? s.total - s.free : 0;
 	if (used > s.heldByUs)
-		out += ", the kernel and other processes " + byteCount(used - s.heldByUs);
+		state += ", the kernel and other processes " + byteCount(used - s.heldByUs);
 	const uint64_t fits = s.largestFree ? s.largestFree : s.free;
-	out += "; to fix: ";
+	std::string fix;
 	if (asked > s.total)
-		out += "nothing this large fits in the area: raise cma= on the kernel command line";
+		fix = "nothing this large fits in the area: raise cma= on the kernel command line";
 	else if (s.heldByUs && asked <= fits + s.heldByUs)
-		out += "release some of this process's buffers from " + heap + ", or ask for at most " + byteCount(fits) +
-		       (s.largestFree ? "" : " (the largest free block may be smaller: CONFIG_CMA_DEBUGFS tells)");
+		fix = "release some of this process's buffers from " + heap + ", or ask for at most " + byteCount(fits) +
+		      (s.largestFree ? "" : " (the largest free block may be smaller: CONFIG_CMA_DEBUGFS tells)");
 	else if (asked <= s.free && s.largestFree && asked > s.largestFree)
-		out += "the free memory is fragmented: ask for at most " + byteCount(s.largestFree);
+		fix = "the free memory is fragmented: ask for at most " + byteCount(s.largestFree);
 	else
-		out += "ask for at most " + byteCount(fits) + ", or raise cma= on the kernel command line";
-	return out;
+		fix = "ask for at most " + byteCount(fits) + ", or raise cma= on the kernel command line";
+	Rejection r;
+	r.reason = RejectReason::OutOfMemory;
+	r.allocator = "dma-heap:" + heap;
+	r.value = asked;
+	r.limit = fits;
+	return Refusal{std::move(state), {std::move(r)}, std::move(fix)};
 }
 
 Result<std::unique_ptr<DmaHeapAllocator>> DmaHeapAllocator::create(const HeapInfo &heap)
@@ -175,7 +180,7 @@ Result<Bytes> DmaHeapAllocator::doAllocateBytes(const ByteRequest &request)
 		state.largestFree = cmaLargestFree(area_);
 		state.heldByUs = held_->bytes.load();
 		state.buffersHeldByUs = held_->buffers.load();
-		return makeError(ENOMEM, "DMA_HEAP_IOCTL_ALLOC: %s", cmaShortfall(area_, size, state).c_str());
+		return refusalError(ENOMEM, cmaShortfall(area_, size, state));
 	}
 	if (ret < 0)
 		return makeError(-ret, "DMA_HEAP_IOCTL_ALLOC of %llu bytes failed", static_cast<unsigned long long>(size));

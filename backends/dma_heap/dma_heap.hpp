@@ -7,6 +7,7 @@
 #include <vector>
 
 #include <hbm/heap.hpp>
+#include <hbm/refusal.hpp>
 #include <hbm/result.hpp>
 #include <hbm/unique_fd.hpp>
 
@@ -41,10 +42,11 @@ struct CmaState {
 	uint64_t buffersHeldByUs = 0;
 };
 
-/// The sentence for a contiguous allocation of @asked bytes that @heap could not make:
-/// how much is free, the largest free block, what this process holds, and what would fit.
-/// A pure function, so the advice is tested for every case.
-std::string cmaShortfall(const std::string &heap, uint64_t asked, const CmaState &state);
+/// Why the kernel refused a contiguous allocation of @asked bytes from @heap:
+/// Rejection{OutOfMemory, value: @asked, limit: what would fit}, the subject saying how
+/// much is free, the largest free block and what this process holds, and the fix. A pure
+/// function, so the advice is tested for every case.
+Refusal cmaShortfall(const std::string &heap, uint64_t asked, const CmaState &state);
 
 /// One allocator per heap. The heap device stays open, so an allocation is one ioctl.
 class DmaHeapAllocator final : public ByteAllocator

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "constraint_check.hpp"
+
 namespace hbm::region {
 
 namespace {
@@ -32,7 +34,7 @@ bool RangeAllocator::fits(uint64_t offset, uint64_t length, uint64_t size, uint6
 
 std::optional<uint64_t> RangeAllocator::allocate(uint64_t size, uint64_t alignment)
 {
-	if (size == 0 || alignment == 0 || (alignment & (alignment - 1)))
+	if (size == 0 || !powerOfTwo(alignment))
 		return std::nullopt;
 	auto it = choose(size, alignment);
 	if (it == free_.end())

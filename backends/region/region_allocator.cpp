@@ -9,6 +9,7 @@
 #include "backends/shared_memory.hpp"
 #include "error.hpp"
 #include "range_allocator.hpp"
+#include "string_format.hpp"
 
 namespace hbm::region {
 
@@ -116,11 +117,22 @@ Result<Bytes> RegionAllocator::doAllocateBytes(const ByteRequest &request)
 	{
 		std::lock_guard lock(state_->mutex);
 		offset = state_->ranges->allocate(size, std::max(request.alignment, pageSize()));
-		if (!offset)
-			return makeError(ENOMEM, "%llu bytes do not fit: %llu of %llu bytes free, the largest free range %llu (%s)",
-					 (unsigned long long)size, (unsigned long long)state_->ranges->freeBytes(),
-					 (unsigned long long)state_->size, (unsigned long long)state_->ranges->largestFree(),
-					 state_->ranges->name());
+		if (!offset) {
+			Rejection r;
+			r.reason = RejectReason::OutOfMemory;
+			r.allocator = info().name;
+			r.value = size;
+			r.limit = state_->ranges->largestFree();
+			return refusalError(
+				ENOMEM,
+				Refusal{stringf("%llu bytes do not fit: %llu of %llu bytes free, the largest free range %llu (%s)",
+						(unsigned long long)size, (unsigned long long)state_->ranges->freeBytes(),
+						(unsigned long long)state_->size, (unsigned long long)r.limit,
+						state_->ranges->name()),
+					{r},
+					"release buffers of " + info().name + ", ask for at most " + byteCount(r.limit) +
+						", or configure a larger region"});
+		}
 	}
 	return Bytes{state_->memory, *offset, size, state_->size, std::make_shared<Reservation>(state_, *offset)};
 }

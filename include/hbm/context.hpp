@@ -90,7 +90,8 @@ public:
 
 	/// A buffer described but not allocated (cenalloc): participants attach to it, and
 	/// BufferDescription::allocate() gives it storage that suits them all. Refuses only a
-	/// bad request.
+	/// bad request (EINVAL, RejectReason::InvalidRequest; ENOENT for an unknown kind): that
+	/// no plan exists is the answer of attach() and allocate().
 	Result<std::shared_ptr<BufferDescription>> describe(const Request &request);
 
 	struct Private;

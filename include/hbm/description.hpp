@@ -42,7 +42,9 @@ public:
 	Result<void> detach(const ParticipantIdentity &identity);
 
 	std::vector<Participant> participants() const;
-	/// The plan as it stands (the one the storage was made from, once allocated).
+	/// The plan as it stands (the one the storage was made from, once allocated). Empty
+	/// (no allocator) while none exists for the request alone — on a machine without
+	/// dma-buf memory; allocate() then says why.
 	Plan plan() const;
 
 	/// Storage for the plan, from the allocator it chose: the Buffer, made once.

@@ -23,6 +23,16 @@
  * …) record nothing: they return 0 or NULL for a NULL or stale handle, or an index past
  * the end.
  *
+ * REFUSALS have one errno each, whichever function reports them:
+ *   - -ENOTSUP: no plan exists for the request and these participants (no format, modifier
+ *     or allocator suits them all, a size past a participant's limit, no dma-buf memory on
+ *     this machine, participants that contradict each other). The reason says which.
+ *   - -EINVAL: a malformed request (HBM_REASON_INVALID_REQUEST: a size 0 or above 65536,
+ *     no or an unknown format, usage bits hbm_usage lacks) or constraint
+ *     (HBM_REASON_INVALID_CONSTRAINT, or one contradicting the participant's own).
+ *   - -ENOMEM: an allocation ran out of memory (HBM_REASON_OUT_OF_MEMORY: value the bytes
+ *     asked, limit what the allocator, the RAM or the CMA area can give) — never "no plan".
+ *
  * EXTENSIBLE STRUCTS. Every struct passed in or out begins with `uint32_t size`, which the
  * caller sets to sizeof(struct hbm_...) as its own header declares it. Fields are only ever
  * appended, and each addition raises HBM_API_VERSION_MINOR; zero is the default of every

@@ -15,7 +15,10 @@ namespace hbm {
 enum class RejectReason : uint32_t {
 	None = 0,
 	InvalidConstraint = 1,   ///< a participant's alignment is malformed (value; plane 0: stride, 1: offset)
-	InvalidRequest = 2,      ///< the request itself: size 0 or too big, no or unknown format
+	/// The request itself: value width << 32 | height with limit kMaxDimension (a size 0 or
+	/// too big); format (an unknown one); value its usage, limit the usage bits hbm knows;
+	/// or nothing else (no format).
+	InvalidRequest = 2,
 	FormatNotTaken = 3,      ///< a participant does not take the format
 	NoCommonModifier = 4,    ///< everyone takes the format, but no modifier in common
 	ModifierNotMade = 5,     ///< the allocator cannot make any modifier the participants take
@@ -39,7 +42,7 @@ enum class RejectReason : uint32_t {
 	StorageExists = 23,      ///< the buffer has storage: constraints cannot be relaxed
 	NotAttached = 24,        ///< the participant is not attached
 	NoDmaBufMemory = 25,     ///< this machine offers no device-importable memory at all
-	OutOfMemory = 26,        ///< the allocator had too little memory (value: asked, limit: free)
+	OutOfMemory = 26,        ///< too little memory (value: bytes asked, limit: bytes it can give now)
 	// A participant fixed the format's layout (Constraints::fixedLayouts; a V4L2 driver):
 	FixedSize = 27,          ///< another image size (value, limit: width << 32 | height)
 	FixedStride = 28,        ///< plane's stride (value) is not the fixed one (limit)

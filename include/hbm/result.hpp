@@ -16,6 +16,14 @@ struct ImportFault;
 
 /// Why something failed: a positive errno value and a sentence a user can act on, naming
 /// what was wrong (the argument, the device, the heap) and, where known, what would work.
+///
+/// A refusal (Error::refusal set) has one errno wherever it is reported — negotiate(),
+/// describe()/attach(), BufferDescription::allocate(), BufferPool::create(), the C ABI:
+/// ENOTSUP when no plan exists for the request and its participants (whatever stopped it:
+/// formats, a size limit, no dma-buf memory, participants contradicting each other);
+/// EINVAL for a malformed request (RejectReason::InvalidRequest) or constraint
+/// (InvalidConstraint); ENOMEM only when an allocation ran out of memory
+/// (RejectReason::OutOfMemory, with the bytes asked and what could be given).
 struct HBM_EXPORT Error {
 	int code = 0;
 	std::string message;

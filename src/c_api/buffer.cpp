@@ -167,8 +167,6 @@ int hbm_buffer_create(struct hbm_context *ctx, const struct hbm_allocate_options
 		return err;
 	if (o.modifier_count && !o.modifiers)
 		return fail(EINVAL, "%s: modifier_count is %u but modifiers is NULL", function, o.modifier_count);
-	if (int err = checkUsage(function, o.usage))
-		return err;
 	hbm::AllocationOptions cpp;
 	if (o.allocator)
 		cpp.allocator = o.allocator;

@@ -119,8 +119,5 @@ void retirePool(const std::shared_ptr<PoolViews> &pool);
 /// DRM device: ENODEV (the kernel's answer to the ioctl is ENOTTY).
 Result<std::shared_ptr<KmsDevice>> kmsDeviceOf(int fd, const char *function);
 
-/// 0, or -EINVAL after recording why: usage bits outside enum hbm_usage, as unknown flags.
-int checkUsage(const char *function, uint32_t usage);
-
 
 } // namespace hbm::capi

@@ -4,20 +4,6 @@
 
 #include "c_api_private.hpp"
 
-namespace hbm::capi {
-
-int checkUsage(const char *function, uint32_t usage)
-{
-	const uint32_t known = HBM_USAGE_SCANOUT | HBM_USAGE_RENDER | HBM_USAGE_TEXTURE | HBM_USAGE_CURSOR |
-			       HBM_USAGE_CPU_READ | HBM_USAGE_CPU_WRITE;
-	if (usage & ~known)
-		return fail(EINVAL, "%s: usage 0x%x has bits hbm_usage does not define (0x%x)", function, usage,
-			    usage & ~known);
-	return 0;
-}
-
-} // namespace hbm::capi
-
 namespace hbm_seam {
 
 using namespace hbm;
@@ -30,8 +16,6 @@ int readRequest(const char *function, const hbm_request *in, hbm::Request *out)
 		return err;
 	if (r.format_count && !r.formats)
 		return fail(EINVAL, "%s: format_count is %u but formats is NULL", function, r.format_count);
-	if (int err = capi::checkUsage(function, r.usage))
-		return err;
 	out->width = r.width;
 	out->height = r.height;
 	out->formats.assign(r.formats, r.formats + r.format_count);

@@ -10,6 +10,7 @@
 #include "seam/c_interop.hpp"
 
 #include "c_api_private.hpp"
+#include "constraint_check.hpp"
 #include "error.hpp"
 #include "string_format.hpp"
 
@@ -62,18 +63,6 @@ int readPlanes(const char *function, int fd, DevicePlanes *out)
 		out->list = "none";
 	out->planes = std::move(*planes);
 	return 0;
-}
-
-bool powerOfTwoOrZero(uint32_t v)
-{
-	return (v & (v - 1)) == 0;
-}
-
-/// Zero is "no limit": the smaller of two limits that are set.
-template<typename T>
-T tighter(T a, T b)
-{
-	return !a ? b : !b ? a : std::min(a, b);
 }
 
 } // namespace
@@ -261,53 +250,44 @@ int hbm_participant_add_constraints(struct hbm_participant *participant, const s
 			       HBM_CONSTRAINT_UNCACHED;
 	if (in.flags & ~known)
 		return fail(EINVAL, "%s: unknown flags 0x%x", function, in.flags & ~known);
-	for (uint32_t a : {in.stride_alignment, in.offset_alignment})
-		if (!powerOfTwoOrZero(a) || a > hbm::kMaxAlignment)
-			return fail(EINVAL, "%s: alignment %u for %s is not a power of two from 1 to %u", function, a, who,
-				    hbm::kMaxAlignment);
 	if (in.allowed_allocator_count && !in.allowed_allocators)
 		return fail(EINVAL, "%s: allowed_allocator_count is set but allowed_allocators is NULL", function);
 
-	// Work on a copy: a refusal changes nothing.
+	// What is added, as a participant's constraints (alignment 0: none), tightened into
+	// the participant's by the core's one rule: a refusal is data, and changes nothing.
+	const hbm::ParticipantIdentity &id = participant->participant.identity;
+	hbm::Constraints more;
+	more.strideAlignment = in.stride_alignment ? in.stride_alignment : 1;
+	more.offsetAlignment = in.offset_alignment ? in.offset_alignment : 1;
+	more.maxWidth = in.max_width;
+	more.maxHeight = in.max_height;
+	more.maxStride = in.max_stride;
+	more.planesAtStart = in.flags & HBM_CONSTRAINT_PLANES_AT_START;
+	more.placement.contiguous = in.flags & HBM_CONSTRAINT_CONTIGUOUS;
+	more.placement.addressLimit = in.address_limit;
+	more.placement.localTo = dev_t(in.local_to_device);
+	if (in.flags & (HBM_CONSTRAINT_CACHED | HBM_CONSTRAINT_UNCACHED))
+		more.placement.cached = bool(in.flags & HBM_CONSTRAINT_CACHED);
+	for (uint32_t i = 0; i < in.allowed_allocator_count; ++i) {
+		if (!in.allowed_allocators[i])
+			return fail(EINVAL, "%s: allowed allocator %u is NULL", function, i);
+		more.placement.allowedAllocators.push_back(in.allowed_allocators[i]);
+	}
+	std::optional<hbm::Rejection> refused = hbm::validateConstraints(more, id);
+	if (!refused && (in.flags & HBM_CONSTRAINT_CACHED) && (in.flags & HBM_CONSTRAINT_UNCACHED)) {
+		refused.emplace();
+		refused->reason = hbm::RejectReason::CachingConflict;
+		refused->setBy = {id};
+		refused->value = 1;
+	}
 	hbm::Constraints c = participant->participant.constraints;
-	hbm::Placement &place = c.placement;
-	if ((in.flags & HBM_CONSTRAINT_CACHED) || (in.flags & HBM_CONSTRAINT_UNCACHED)) {
-		const bool cached = in.flags & HBM_CONSTRAINT_CACHED;
-		if ((in.flags & HBM_CONSTRAINT_CACHED) && (in.flags & HBM_CONSTRAINT_UNCACHED))
-			return fail(EINVAL, "%s: %s cannot need both cached and uncached memory", function, who);
-		if (place.cached && *place.cached != cached)
-			return fail(EINVAL, "%s: %s needs %s memory already", function, who, *place.cached ? "cached" : "uncached");
-		place.cached = cached;
-	}
-	if (in.local_to_device) {
-		if (place.localTo && place.localTo != dev_t(in.local_to_device))
-			return fail(EINVAL, "%s: %s uses only memory of another device already", function, who);
-		place.localTo = dev_t(in.local_to_device);
-	}
-	place.contiguous |= bool(in.flags & HBM_CONSTRAINT_CONTIGUOUS);
-	c.planesAtStart |= bool(in.flags & HBM_CONSTRAINT_PLANES_AT_START);
-	// Powers of two: the least common multiple is the larger.
-	c.strideAlignment = std::max(c.strideAlignment, in.stride_alignment);
-	c.offsetAlignment = std::max(c.offsetAlignment, in.offset_alignment);
-	c.maxWidth = tighter(c.maxWidth, in.max_width);
-	c.maxHeight = tighter(c.maxHeight, in.max_height);
-	c.maxStride = tighter(c.maxStride, in.max_stride);
-	place.addressLimit = tighter(place.addressLimit, in.address_limit);
-	if (in.allowed_allocator_count) {
-		std::vector<std::string> given;
-		for (uint32_t i = 0; i < in.allowed_allocator_count; ++i) {
-			if (!in.allowed_allocators[i])
-				return fail(EINVAL, "%s: allowed allocator %u is NULL", function, i);
-			if (place.allowedAllocators.empty() ||
-			    std::find(place.allowedAllocators.begin(), place.allowedAllocators.end(),
-				      in.allowed_allocators[i]) != place.allowedAllocators.end())
-				given.push_back(in.allowed_allocators[i]);
-		}
-		if (given.empty())
-			return fail(EINVAL, "%s: none of the allocators given is among those %s allows already (%s)", function,
-				    who, hbm::joined(place.allowedAllocators).c_str());
-		place.allowedAllocators = std::move(given);
-	}
+	hbm::SetBy setBy;
+	if (!refused)
+		refused = hbm::tightenConstraints(c, setBy, more, id);
+	if (refused)
+		return fail(hbm::refusalError(EINVAL, hbm::Refusal{hbm::stringf("%s: constraints added to %s", function, who),
+								    {std::move(*refused)},
+								    {}}));
 	participant->participant.constraints = std::move(c);
 	return 0;
 }

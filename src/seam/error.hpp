@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include <hbm/refusal.hpp>
 #include <hbm/result.hpp>
 
 namespace hbm_seam {
@@ -15,6 +16,8 @@ namespace hbm_seam {
 HBM_SEAM hbm::Error makeError(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /// An Error with the sentence @message, built already.
 HBM_SEAM hbm::Error makeError(int code, std::string message);
+/// An Error carrying @refusal (its rejections as data), its sentence rendered from it.
+HBM_SEAM hbm::Error refusalError(int code, hbm::Refusal refusal);
 /// The same error with "@context: " put in front of its sentence.
 HBM_SEAM hbm::Error withContext(hbm::Error error, const std::string &context);
 

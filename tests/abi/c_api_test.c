@@ -102,11 +102,13 @@ static void check_struct_sizes(void)
 	CONTAINS(hbm_last_error(), "no allocator 1");
 	CHECK(hbm_context_allocator_get_formats(NULL, 0, formats, 256) == -EINVAL);
 
-	/* On memfd alone every negotiation is refused: CPU-only memory, as data. */
+	/* On memfd alone a good request is described (only a bad one is refused), and every
+	 * allocation is refused with the one "no plan" errno: CPU-only memory, as data. */
 	{
 		const uint32_t xrgb = DRM_FORMAT_XRGB8888;
 		struct hbm_request request = {0};
 		struct hbm_description *description = NULL;
+		struct hbm_buffer *buffer = NULL;
 		struct hbm_pool *pool = NULL;
 		struct hbm_rejection rejection;
 		const char *sentence;
@@ -115,8 +117,11 @@ static void check_struct_sizes(void)
 		request.height = 64;
 		request.formats = &xrgb;
 		request.format_count = 1;
-		CHECK(hbm_description_create(ctx, &request, &description) == -ENODEV);
-		CHECK(description == NULL);
+		CHECK(hbm_description_create(ctx, &request, &description) == 0);
+		CHECK(hbm_description_allocate(description, &buffer) == -ENOTSUP);
+		CHECK(buffer == NULL);
+		hbm_description_destroy(description);
+		description = NULL;
 		CHECK(hbm_last_reason() == HBM_REASON_NO_DMA_BUF_MEMORY);
 		CHECK(strcmp(hbm_reason_name(hbm_last_reason()), "no-dma-buf-memory") == 0);
 		CHECK(hbm_last_rejection_count() == 1);
@@ -138,11 +143,13 @@ static void check_struct_sizes(void)
 		/* A success leaves it too (as errno); the next failure replaces all of it. */
 		CHECK(hbm_context_allocator_get_formats(ctx, 0, NULL, 0) == n);
 		CHECK(hbm_last_reason() == HBM_REASON_NO_DMA_BUF_MEMORY);
-		CHECK(hbm_pool_create_for_request(ctx, &request, NULL, 0, 2, &pool) == -ENODEV);
+		CHECK(hbm_pool_create_for_request(ctx, &request, NULL, 0, 2, &pool) == -ENOTSUP);
 		CHECK(hbm_last_reason() == HBM_REASON_NO_DMA_BUF_MEMORY && pool == NULL);
 		request.width = 0;
 		CHECK(hbm_description_create(ctx, &request, &description) == -EINVAL);
-		CHECK(hbm_last_reason() == HBM_REASON_NONE && hbm_last_rejection_count() == 0);
+		CHECK(hbm_last_reason() == HBM_REASON_INVALID_REQUEST && hbm_last_rejection_count() == 1);
+		rejection.size = sizeof(rejection);
+		CHECK(hbm_last_rejection(0, &rejection) == 0 && rejection.value == 64 && rejection.limit == 65536);
 		request.size = 8;
 		CHECK(hbm_description_create(ctx, &request, &description) == -EINVAL);
 		CONTAINS(hbm_last_error(), "struct hbm_request has size 8");

@@ -406,7 +406,7 @@ static void check_refusals(int card, struct hbm_context *ctx, const struct displ
 	CHECK(cursor && hbm_participant_get_info(cursor, &info) == 0);
 	CHECK(hbm_participant_create_for_kms_plane(card, info.plane_id, &missing) == 0);
 	hbm_participant_destroy(missing);
-	CHECK(hbm_description_attach(description, cursor) == -E2BIG);
+	CHECK(hbm_description_attach(description, cursor) == -ENOTSUP);
 	CHECK(hbm_last_reason() == HBM_REASON_WIDTH_LIMIT);
 	memset(&rejection, 0, sizeof(rejection));
 	rejection.size = sizeof(rejection);

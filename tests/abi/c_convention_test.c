@@ -259,7 +259,9 @@ static void untouched_on_failure(void)
 	CHECK(hbm_participant_create_for_v4l2(-1, HBM_V4L2_CAPTURE, 64, 64, &participant) < 0);
 	CHECK(hbm_participant_create_declared(ctx, "nobody", &participant) < 0);
 	CHECK(hbm_participant_create_for_formats("panel", NULL, NULL, 0, &participant) < 0);
-	CHECK(hbm_description_create(ctx, &request, &description) < 0); /* memfd alone: no dma-buf memory */
+	struct hbm_request bad = request;
+	bad.width = 0;
+	CHECK(hbm_description_create(ctx, &bad, &description) == -EINVAL); /* a bad request */
 	CHECK(hbm_pool_create_for_request(ctx, &request, NULL, 0, 2, &pool) < 0);
 	CHECK(hbm_buffer_create(ctx, ALLOCATE_OPTIONS(.width = 0, .height = 64, .format = xrgb), &buffer) < 0);
 	CHECK(hbm_buffer_receive(-1, &buffer) < 0);

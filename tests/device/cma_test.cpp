@@ -52,9 +52,11 @@ TEST_F(Cma, LargerThanTheAreaIsRefusedBeforeTheKernelIsAsked)
 	auto buffer = context()->allocate({8192, 4096, DRM_FORMAT_XRGB8888}, options); // 128 MiB
 	ASSERT_FALSE(buffer);
 	EXPECT_EQ(buffer.error().code, ENOMEM) << buffer.error().toString();
-	EXPECT_NE(buffer.error().message.find(name_ + ": 128 MiB asked for, more than " + name_ + " can give"),
-		  std::string::npos)
-		<< buffer.error().message;
+	ASSERT_TRUE(buffer.error().refusal) << buffer.error().message;
+	const Rejection &r = buffer.error().refusal->rejections.at(0);
+	EXPECT_EQ(r.reason, RejectReason::OutOfMemory);
+	EXPECT_EQ(r.allocator, name_);
+	EXPECT_EQ(r.value, 128ull << 20);
 	EXPECT_NE(buffer.error().message.find("cma="), std::string::npos) << buffer.error().message;
 	EXPECT_EQ(openFdCount(), fdsBefore);
 }
@@ -73,6 +75,8 @@ TEST_F(Cma, ExhaustionExplainsItselfAndLeaksNothing)
 	auto second = context()->allocate({4096, rows, DRM_FORMAT_XRGB8888}, options);
 	ASSERT_FALSE(second);
 	EXPECT_EQ(second.error().code, ENOMEM) << second.error().toString();
+	ASSERT_TRUE(second.error().refusal) << second.error().message;
+	EXPECT_EQ(second.error().refusal->reason(), RejectReason::OutOfMemory);
 	const std::string &msg = second.error().message;
 	EXPECT_NE(msg.find("could not allocate"), std::string::npos) << msg;
 	const std::string total = totalKb % 1024 ? stringf("%ld bytes", totalKb * 1024) : stringf("%ld MiB", totalKb / 1024);

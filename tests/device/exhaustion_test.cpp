@@ -75,6 +75,8 @@ std::string refusedFor(const Result<T> &result, const std::string &why)
 {
 	if (result)
 		return "allocated; expected a refusal saying \"" + why + "\"";
+	if (!result.error().refusal || result.error().refusal->reason() != RejectReason::OutOfMemory)
+		return "not refused as OutOfMemory: " + result.error().message;
 	return refusedFor(result.error().code, result.error().message, why);
 }
 
@@ -135,7 +137,7 @@ TEST_F(OutOfMemory, SystemHeapRefusesWhatCannotFit)
 		AllocationOptions options;
 		options.allocator = system_;
 		if (auto f = refusedFor(context()->allocate({16384, 16384, DRM_FORMAT_XRGB8888}, options),
-					"dma-heap:system: 1024 MiB asked for, more than this machine's RAM: ");
+					"dma-heap:system: 1024 MiB asked for, more than the ");
 		    !f.empty())
 			return f;
 		if (auto f = refusedFor(context()->allocate({16384, 16384, DRM_FORMAT_XRGB8888}, options), "(MemTotal in /proc/meminfo)");
@@ -145,7 +147,7 @@ TEST_F(OutOfMemory, SystemHeapRefusesWhatCannotFit)
 		auto plan = context()->negotiate({16384, 16384, {DRM_FORMAT_XRGB8888}}, {});
 		if (!plan)
 			return "no plan: " + plan.error().toString();
-		if (auto f = refusedFor(context()->allocate(*plan), "more than this machine's RAM"); !f.empty())
+		if (auto f = refusedFor(context()->allocate(*plan), "this machine's RAM (MemTotal in /proc/meminfo)"); !f.empty())
 			return f;
 
 		auto held = holdAQuarterOfTheRam();
@@ -182,8 +184,8 @@ TEST_F(OutOfMemory, UdmabufRefusesWhatCannotFit)
 		AllocationOptions options;
 		options.allocator = udmabuf;
 		if (auto f = refusedFor(context()->allocate({16384, 16384, DRM_FORMAT_XRGB8888}, options),
-					"udmabuf: 1024 MiB asked for, more than udmabuf can give: 64 MiB (its size_limit_mb in "
-					"/sys/module/udmabuf/parameters");
+					"udmabuf: 1024 MiB asked for, more than the 64 MiB it can give; to fix: ask for at "
+					"most 64 MiB; the limit is its size_limit_mb in /sys/module/udmabuf/parameters");
 		    !f.empty())
 			return f;
 
@@ -244,7 +246,9 @@ TEST_F(OutOfMemory, TheCAbiRefusesWhatCannotFit)
 		int ret = allocate(16384, 16384);
 		if (ret >= 0)
 			return "hbm_buffer_create gave 1 GiB";
-		if (auto f = refusedFor(-ret, hbm_last_error(), "1024 MiB asked for, more than this machine's RAM"); !f.empty())
+		if (hbm_last_reason() != HBM_REASON_OUT_OF_MEMORY)
+			return std::string("not HBM_REASON_OUT_OF_MEMORY: ") + hbm_last_error();
+		if (auto f = refusedFor(-ret, hbm_last_error(), "1024 MiB asked for, more than the "); !f.empty())
 			return f;
 
 		auto held = holdAQuarterOfTheRam();

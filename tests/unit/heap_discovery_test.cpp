@@ -88,23 +88,32 @@ TEST(CmaShortfall, AdviceFitsTheCase)
 	using dma_heap::cmaShortfall;
 	constexpr uint64_t MiB = 1 << 20;
 
-	std::string tooBig = cmaShortfall("reserved", 128 * MiB, CmaState{64 * MiB, 60 * MiB, 60 * MiB, 0, 0});
-	EXPECT_NE(tooBig.find("nothing this large fits in the area: raise cma="), std::string::npos) << tooBig;
+	// The refusal as data: what was asked, what would fit (the largest free block, or what
+	// is free when that is unknown).
+	auto expect = [](const Refusal &r, uint64_t asked, uint64_t fits) {
+		ASSERT_EQ(r.rejections.size(), 1u);
+		EXPECT_EQ(r.rejections[0].reason, RejectReason::OutOfMemory);
+		EXPECT_EQ(r.rejections[0].allocator, "dma-heap:reserved");
+		EXPECT_EQ(r.rejections[0].value, asked);
+		EXPECT_EQ(r.rejections[0].limit, fits);
+	};
+	Refusal tooBig = cmaShortfall("reserved", 128 * MiB, CmaState{64 * MiB, 60 * MiB, 60 * MiB, 0, 0});
+	expect(tooBig, 128 * MiB, 60 * MiB);
+	EXPECT_EQ(tooBig.fix, "nothing this large fits in the area: raise cma= on the kernel command line");
 
-	std::string ours = cmaShortfall("reserved", 40 * MiB, CmaState{64 * MiB, 24 * MiB, 24 * MiB, 40 * MiB, 1});
-	EXPECT_EQ(ours.find("cma="), std::string::npos) << ours;
-	EXPECT_NE(ours.find("could not allocate 40 MiB of contiguous memory: CMA area reserved has 24 MiB free of 64 MiB, the largest free block 24 MiB"), std::string::npos)
-		<< ours;
-	EXPECT_NE(ours.find("this process holds 40 MiB of it in 1 buffer"), std::string::npos) << ours;
-	EXPECT_NE(ours.find("to fix: release some of this process's buffers from reserved, or ask for at most 24 MiB"),
-		  std::string::npos) << ours;
+	Refusal ours = cmaShortfall("reserved", 40 * MiB, CmaState{64 * MiB, 24 * MiB, 24 * MiB, 40 * MiB, 1});
+	expect(ours, 40 * MiB, 24 * MiB);
+	EXPECT_EQ(ours.subject, "could not allocate 40 MiB of contiguous memory: CMA area reserved has 24 MiB free of 64 MiB, "
+				"the largest free block 24 MiB; this process holds 40 MiB of it in 1 buffer");
+	EXPECT_EQ(ours.fix, "release some of this process's buffers from reserved, or ask for at most 24 MiB");
 
-	std::string fragmented = cmaShortfall("reserved", 16 * MiB, CmaState{64 * MiB, 32 * MiB, 8 * MiB, 0, 0});
-	EXPECT_NE(fragmented.find("the kernel and other processes 32 MiB"), std::string::npos) << fragmented;
-	EXPECT_NE(fragmented.find("the free memory is fragmented: ask for at most 8 MiB"), std::string::npos) << fragmented;
-	EXPECT_EQ(fragmented.find("cma="), std::string::npos) << fragmented;
+	Refusal fragmented = cmaShortfall("reserved", 16 * MiB, CmaState{64 * MiB, 32 * MiB, 8 * MiB, 0, 0});
+	expect(fragmented, 16 * MiB, 8 * MiB);
+	EXPECT_NE(fragmented.subject.find("the kernel and other processes 32 MiB"), std::string::npos) << fragmented.subject;
+	EXPECT_EQ(fragmented.fix, "the free memory is fragmented: ask for at most 8 MiB");
 
-	std::string unknownBlock = cmaShortfall("reserved", 40 * MiB, CmaState{64 * MiB, 24 * MiB, 0, 40 * MiB, 2});
-	EXPECT_NE(unknownBlock.find("in 2 buffers"), std::string::npos) << unknownBlock;
-	EXPECT_NE(unknownBlock.find("CONFIG_CMA_DEBUGFS tells"), std::string::npos) << unknownBlock;
+	Refusal unknownBlock = cmaShortfall("reserved", 40 * MiB, CmaState{64 * MiB, 24 * MiB, 0, 40 * MiB, 2});
+	expect(unknownBlock, 40 * MiB, 24 * MiB);
+	EXPECT_NE(unknownBlock.subject.find("in 2 buffers"), std::string::npos) << unknownBlock.subject;
+	EXPECT_NE(unknownBlock.fix.find("CONFIG_CMA_DEBUGFS tells"), std::string::npos) << unknownBlock.fix;
 }

@@ -6,6 +6,8 @@
 
 #include <hbm/format.hpp>
 #include <hbm/layout.hpp>
+#include <hbm/refusal.hpp>
+#include <hbm/constraints.hpp>
 
 using namespace hbm;
 
@@ -100,19 +102,32 @@ TEST(Layout, EveryKnownFormatLaysOut)
 	}
 }
 
-TEST(Layout, RefusesBadInputNamingIt)
+TEST(Layout, RefusesBadInputAsAMalformedRequest)
 {
-	expectError(linearLayout(fourcc_code('N', 'O', 'P', 'E'), 64, 64), EINVAL, "unknown format NOPE");
-	expectError(linearLayout(DRM_FORMAT_XRGB8888, 0, 1080), EINVAL, "at least 1");
-	expectError(linearLayout(DRM_FORMAT_XRGB8888, 1920, 0), EINVAL, "at least 1");
-	expectError(linearLayout(DRM_FORMAT_XRGB8888, 70000, 10), EINVAL, "must not exceed 65536");
+	// The request rule (validateRequest()), refused as data: which field, which value.
+	auto expectInvalid = [](Result<Layout> r, uint64_t value, uint64_t limit, uint32_t format) {
+		ASSERT_FALSE(r);
+		EXPECT_EQ(r.error().code, EINVAL);
+		ASSERT_TRUE(r.error().refusal);
+		ASSERT_EQ(r.error().refusal->rejections.size(), 1u);
+		const Rejection &j = r.error().refusal->rejections[0];
+		EXPECT_EQ(j.reason, RejectReason::InvalidRequest);
+		EXPECT_EQ(j.value, value);
+		EXPECT_EQ(j.limit, limit);
+		EXPECT_EQ(j.format, format);
+	};
+	expectInvalid(linearLayout(fourcc_code('N', 'O', 'P', 'E'), 64, 64), 0, 0, fourcc_code('N', 'O', 'P', 'E'));
+	expectInvalid(linearLayout(DRM_FORMAT_XRGB8888, 0, 1080), 1080, kMaxDimension, 0);
+	expectInvalid(linearLayout(DRM_FORMAT_XRGB8888, 1920, 0), 1920ull << 32, kMaxDimension, 0);
+	expectInvalid(linearLayout(DRM_FORMAT_XRGB8888, 70000, 10), 70000ull << 32 | 10, kMaxDimension, 0);
 	expectError(linearLayout(DRM_FORMAT_XRGB8888, 64, 64, {48, 64, 4096}), EINVAL,
 		    "alignment 48 is not a power of two");
 }
 
-TEST(Layout, RefusesStrideThatOverflows32Bits)
+TEST(Layout, RefusesAlignmentAboveTheLimit)
 {
-	// 2^31 stride alignment makes NV24's chroma stride 2^32.
-	expectError(linearLayout(DRM_FORMAT_NV24, 65536, 2, {1u << 31, 64, 4096}), EOVERFLOW,
-		    "exceeds 32 bits");
+	// 2^31 stride alignment would make NV24's chroma stride 2^32; the alignment rule
+	// (validAlignment(): at most 2^24) refuses it first, so a stride always fits 32 bits.
+	expectError(linearLayout(DRM_FORMAT_NV24, 65536, 2, {1u << 31, 64, 4096}), EINVAL,
+		    "alignment 2147483648 is not a power of two from 1 to 16777216");
 }
