@@ -48,7 +48,7 @@ int main(int argc, char **argv)
 	}
 	std::ifstream in(file, std::ios::binary);
 	const std::vector<uint8_t> stream{std::istreambuf_iterator<char>(in), {}};
-	if (!in.eof() || stream.empty()) {
+	if (!in || stream.empty()) {
 		std::fprintf(stderr, "hbm-video-player: cannot read %s\n", file.c_str());
 		return 1;
 	}
