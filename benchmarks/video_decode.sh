@@ -2,8 +2,9 @@
 # Decode-to-display frames per second through hbm (the decoder writes hbm buffers that the
 # display scans out: no copy) against the usual loop (the decoder writes its own MMAP
 # buffers; the CPU copies each frame into a scanout buffer), side by side in one lab boot:
-# alternating runs of examples/video_player.cpp, medians, their ratio, the CPU time per
-# frame and the copies made. See README.md ("Video").
+# alternating runs of the video player example's Player (examples/video/player.cpp) as the
+# lab's check drives it (tests/video/player_check.cpp makes the stream), medians, their
+# ratio, the CPU time per frame and the copies made. See README.md ("Video").
 #
 #   benchmarks/video_decode.sh [RUNS] [FRAMES] [DISPLAY]     (default: 5 60 vkms)
 #   benchmarks/video_decode.sh --in-guest PLAYER RUNS FRAMES DISPLAY   (what the guest runs)
@@ -41,6 +42,6 @@ cd "$(dirname "$0")/.."
 runs=${1:-5}
 frames=${2:-60}
 display=${3:-vkms}
-ninja -C build examples/hbm-video-player
-exec tests/lab/run.sh --timeout 1800 -- benchmarks/video_decode.sh --in-guest build/examples/hbm-video-player \
+ninja -C build tests/hbm-video-player-check
+exec tests/lab/run.sh --timeout 1800 -- benchmarks/video_decode.sh --in-guest build/tests/hbm-video-player-check \
 	"$runs" "$frames" "$display"

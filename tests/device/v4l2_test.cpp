@@ -155,7 +155,7 @@ namespace {
 /// vicodec's stateful FWHT decoder, found as a player finds it: by its OUTPUT format.
 Result<std::shared_ptr<V4l2Device>> fwhtDecoder()
 {
-	return openVideoByFormat(V4l2Queue::Output, V4L2_PIX_FMT_FWHT);
+	return video::openByFormat(V4l2Queue::Output, V4L2_PIX_FMT_FWHT);
 }
 
 const Layout *fixedFor(const Participant &p, uint32_t format)
@@ -283,7 +283,7 @@ TEST(V4l2, VislCaptureMplaneFillsABufferLaidOutAsItSays)
 	auto visl = V4l2Device::openByDriver("visl", V4l2Queue::Capture);
 	HBM_REQUIRE_DEVICE(visl.ok(), visl ? "" : visl.error().message);
 	ASSERT_TRUE((*visl)->multiplanar(V4l2Queue::Capture)) << "visl speaks the multi-planar API";
-	VideoQueue bitstream(**visl, V4l2Queue::Output), frames(**visl, V4l2Queue::Capture);
+	video::M2mQueue bitstream(**visl, V4l2Queue::Output), frames(**visl, V4l2Queue::Capture);
 	ASSERT_TRUE(bitstream.setFormat(V4L2_PIX_FMT_FWHT_STATELESS, 640, 480));
 
 	auto queue = (*visl)->participant(V4l2Queue::Capture, 640, 480);

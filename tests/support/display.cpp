@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// The display as tests drive it: modesetting onto the primary plane and writeback capture.
+// The display as tests drive it: the player's modesetting (examples/video/display.cpp)
+// and writeback capture.
 #include <hbm-test/display.hpp>
 
 #include <cerrno>
@@ -23,12 +24,6 @@ namespace hbm::test {
 namespace {
 
 LogCategory logDisplay("display");
-
-std::string connectorName(const drmModeConnector &c)
-{
-	const char *type = drmModeGetConnectorTypeName(c.connector_type);
-	return stringf("%s-%u", type ? type : "Unknown", c.connector_type_id);
-}
 
 /// Adds object.name = value to @req, or says which property the driver lacks.
 Result<void> addProperty(drmModeAtomicReq *req, const drm::PropertyMap &props, uint32_t object,
@@ -54,150 +49,23 @@ Result<void> commit(const KmsDevice &device, drmModeAtomicReq *req, const std::s
 
 Result<std::unique_ptr<Display>> Display::openByDriver(const std::string &driver)
 {
-	auto device = KmsDevice::openByDriver(driver, {.master = true});
-	if (!device)
-		return device.error();
-	const int fd = (*device)->fd();
-	if (drmSetClientCap(fd, DRM_CLIENT_CAP_ATOMIC, 1))
-		return makeError(EOPNOTSUPP, "%s (%s) does not support atomic modesetting", (*device)->path().c_str(),
-				 driver.c_str());
+	auto output = video::Display::open(driver);
+	if (!output)
+		return output.error();
 	// Writeback connectors are optional: only vkms and a few display drivers have one.
-	if (drmSetClientCap(fd, DRM_CLIENT_CAP_WRITEBACK_CONNECTORS, 1))
-		HBM_LOG(logDisplay, Debug, "%s: no writeback connectors", (*device)->path().c_str());
-	return std::unique_ptr<Display>(new Display(std::move(*device)));
-}
-
-Display::~Display()
-{
-	if (modeBlob_)
-		drmModeDestroyPropertyBlob(device_->fd(), modeBlob_);
+	if (drmSetClientCap((*output)->device().fd(), DRM_CLIENT_CAP_WRITEBACK_CONNECTORS, 1))
+		HBM_LOG(logDisplay, Debug, "%s: no writeback connectors", (*output)->device().path().c_str());
+	return std::unique_ptr<Display>(new Display(std::move(*output)));
 }
 
 Result<void> Display::showOnPrimary(const Framebuffer &fb)
 {
-	int fd = device_->fd();
-	drm::Resources res(drmModeGetResources(fd));
-	if (!res)
-		return makeError(errno, "cannot read KMS resources of %s", device_->path().c_str());
-
-	// The first connected display connector (writeback connectors are not displays).
-	drm::Connector connector;
-	for (int i = 0; i < res->count_connectors && !connector; ++i) {
-		drm::Connector c(drmModeGetConnector(fd, res->connectors[i]));
-		if (c && c->connection == DRM_MODE_CONNECTED &&
-		    c->connector_type != DRM_MODE_CONNECTOR_WRITEBACK)
-			connector = std::move(c);
-	}
-	if (!connector)
-		return makeError(ENODEV, "%s has no connected display connector", device_->path().c_str());
-	std::string cname = connectorName(*connector);
-
-	const drmModeModeInfo *mode = nullptr;
-	std::string sizes;
-	for (int i = 0; i < connector->count_modes; ++i) {
-		const drmModeModeInfo &m = connector->modes[i];
-		if (m.hdisplay == fb.width() && m.vdisplay == fb.height() &&
-		    (!mode || (m.type & DRM_MODE_TYPE_PREFERRED)))
-			mode = &m;
-		if (i < 8)
-			sizes += stringf("%s%ux%u", i ? ", " : "", m.hdisplay, m.vdisplay);
-	}
-	if (!mode)
-		return makeError(EINVAL, "%s has no %ux%u mode (it offers %s…)", cname.c_str(), fb.width(),
-				 fb.height(), sizes.c_str());
-
-	// A CRTC the connector's encoders can drive.
-	uint32_t possibleCrtcs = 0;
-	for (int i = 0; i < connector->count_encoders; ++i) {
-		drm::Encoder enc(drmModeGetEncoder(fd, connector->encoders[i]));
-		if (enc)
-			possibleCrtcs |= enc->possible_crtcs;
-	}
-	int crtcIndex = -1;
-	for (int i = 0; i < res->count_crtcs && crtcIndex < 0; ++i)
-		if (possibleCrtcs & (1u << i))
-			crtcIndex = i;
-	if (crtcIndex < 0)
-		return makeError(ENODEV, "no CRTC can drive %s", cname.c_str());
-	uint32_t crtc = res->crtcs[crtcIndex];
-
-	// That CRTC's primary plane.
-	drm::PlaneResources planes(drmModeGetPlaneResources(fd));
-	uint32_t primary = 0;
-	for (uint32_t i = 0; planes && i < planes->count_planes && !primary; ++i) {
-		drm::Plane plane(drmModeGetPlane(fd, planes->planes[i]));
-		if (!plane || !(plane->possible_crtcs & (1u << crtcIndex)))
-			continue;
-		auto props = drm::objectProperties(fd, plane->plane_id, DRM_MODE_OBJECT_PLANE);
-		auto type = props.find("type");
-		if (type != props.end() && type->second.value == DRM_PLANE_TYPE_PRIMARY)
-			primary = plane->plane_id;
-	}
-	if (!primary)
-		return makeError(ENODEV, "CRTC %u of %s has no primary plane", crtc, device_->path().c_str());
-
-	uint32_t blob = 0;
-	if (drmModeCreatePropertyBlob(fd, mode, sizeof(*mode), &blob))
-		return makeError(errno, "cannot create a mode blob on %s", device_->path().c_str());
-
-	drm::AtomicReq req(drmModeAtomicAlloc());
-	if (!req) {
-		drmModeDestroyPropertyBlob(fd, blob);
-		return makeError(ENOMEM, "cannot allocate an atomic request");
-	}
-	auto connProps = drm::objectProperties(fd, connector->connector_id, DRM_MODE_OBJECT_CONNECTOR);
-	auto crtcProps = drm::objectProperties(fd, crtc, DRM_MODE_OBJECT_CRTC);
-	auto planeProps = drm::objectProperties(fd, primary, DRM_MODE_OBJECT_PLANE);
-	const uint32_t w = fb.width(), h = fb.height();
-	for (auto r : {
-		     addProperty(req.get(), connProps, connector->connector_id, "connector", "CRTC_ID", crtc),
-		     addProperty(req.get(), crtcProps, crtc, "CRTC", "MODE_ID", blob),
-		     addProperty(req.get(), crtcProps, crtc, "CRTC", "ACTIVE", 1),
-		     addProperty(req.get(), planeProps, primary, "plane", "FB_ID", fb.id()),
-		     addProperty(req.get(), planeProps, primary, "plane", "CRTC_ID", crtc),
-		     addProperty(req.get(), planeProps, primary, "plane", "SRC_X", 0),
-		     addProperty(req.get(), planeProps, primary, "plane", "SRC_Y", 0),
-		     addProperty(req.get(), planeProps, primary, "plane", "SRC_W", uint64_t(w) << 16),
-		     addProperty(req.get(), planeProps, primary, "plane", "SRC_H", uint64_t(h) << 16),
-		     addProperty(req.get(), planeProps, primary, "plane", "CRTC_X", 0),
-		     addProperty(req.get(), planeProps, primary, "plane", "CRTC_Y", 0),
-		     addProperty(req.get(), planeProps, primary, "plane", "CRTC_W", w),
-		     addProperty(req.get(), planeProps, primary, "plane", "CRTC_H", h),
-	     }) {
-		if (!r) {
-			drmModeDestroyPropertyBlob(fd, blob);
-			return withContext(r.error(), device_->path());
-		}
-	}
-	auto committed = commit(*device_, req.get(), stringf("showing framebuffer %u on %s", fb.id(), cname.c_str()));
-	if (!committed) {
-		drmModeDestroyPropertyBlob(fd, blob);
-		return committed;
-	}
-	if (modeBlob_)
-		drmModeDestroyPropertyBlob(fd, modeBlob_);
-	modeBlob_ = blob;
-	crtc_ = crtc;
-	connector_ = connector->connector_id;
-	primary_ = primary;
-	width_ = w;
-	height_ = h;
-	HBM_LOG(logDisplay, Info, "%s: framebuffer %u on plane %u, CRTC %u, %s %ux%u", device_->path().c_str(),
-		fb.id(), primary, crtc, cname.c_str(), w, h);
+	if (auto shown = output_->show(fb); !shown)
+		return shown;
+	HBM_LOG(logDisplay, Info, "%s: framebuffer %u on plane %u, CRTC %u, connector %u, %ux%u",
+		device().path().c_str(), fb.id(), output_->primaryPlane(), output_->crtc(), output_->connector(),
+		fb.width(), fb.height());
 	return {};
-}
-
-Result<void> Display::flip(const Framebuffer &fb)
-{
-	if (!primary_ || fb.width() != width_ || fb.height() != height_)
-		return showOnPrimary(fb);
-	drm::AtomicReq req(drmModeAtomicAlloc());
-	if (!req)
-		return makeError(ENOMEM, "cannot allocate an atomic request");
-	auto planeProps = drm::objectProperties(device_->fd(), primary_, DRM_MODE_OBJECT_PLANE);
-	if (auto r = addProperty(req.get(), planeProps, primary_, "plane", "FB_ID", fb.id()); !r)
-		return withContext(r.error(), device_->path());
-	return commit(*device_, req.get(), stringf("flipping to framebuffer %u", fb.id()));
 }
 
 namespace {
@@ -252,11 +120,11 @@ bool canCloneWithWriteback(int fd, uint32_t connector, uint32_t writebackMask)
 FormatSet Display::writebackFormats() const
 {
 	FormatSet formats;
-	WritebackConnector wb = findWritebackConnector(device_->fd());
+	WritebackConnector wb = findWritebackConnector(device().fd());
 	auto it = wb.props.find("WRITEBACK_PIXEL_FORMATS");
 	if (!wb.id || it == wb.props.end())
 		return formats;
-	drm::PropertyBlob blob(drmModeGetPropertyBlob(device_->fd(), static_cast<uint32_t>(it->second.value)));
+	drm::PropertyBlob blob(drmModeGetPropertyBlob(device().fd(), static_cast<uint32_t>(it->second.value)));
 	if (!blob)
 		return formats;
 	const auto *fourccs = static_cast<const uint32_t *>(blob->data);
@@ -267,18 +135,18 @@ FormatSet Display::writebackFormats() const
 
 Result<void> Display::captureWriteback(const Framebuffer &target, int timeoutMs)
 {
-	int fd = device_->fd();
-	if (!crtc_)
+	int fd = device().fd();
+	if (!output_->crtc())
 		return makeError(EINVAL, "nothing to capture on %s: no CRTC lit by showOnPrimary()",
-				 device_->path().c_str());
+				 device().path().c_str());
 	WritebackConnector wb = findWritebackConnector(fd);
 	if (!wb.id)
 		return makeError(ENODEV, "%s (%s) has no writeback connector (vkms needs enable_writeback=1)",
-				 device_->path().c_str(), device_->driverName().c_str());
+				 device().path().c_str(), device().driverName().c_str());
 	FormatSet formats = writebackFormats();
 	if (!formats.containsFormat(target.format()))
 		return makeError(EINVAL, "the writeback connector of %s cannot write %s (it writes %s)",
-				 device_->path().c_str(), formatName(target.format()).c_str(),
+				 device().path().c_str(), formatName(target.format()).c_str(),
 				 formats.toString().c_str());
 
 	// The display and writeback connectors share the CRTC only if their encoders may
@@ -286,27 +154,27 @@ Result<void> Display::captureWriteback(const Framebuffer &target, int timeoutMs)
 	// itself and refuses both at once (drm_atomic_check_valid_clones, 6.12.y). Then the
 	// writeback connector takes the CRTC alone for the capture — the CRTC composes the
 	// same planes either way — and the display is routed back afterwards.
-	const bool clone = canCloneWithWriteback(fd, connector_, wb.encoderMask);
-	auto displayProps = drm::objectProperties(fd, connector_, DRM_MODE_OBJECT_CONNECTOR);
+	const bool clone = canCloneWithWriteback(fd, output_->connector(), wb.encoderMask);
+	auto displayProps = drm::objectProperties(fd, output_->connector(), DRM_MODE_OBJECT_CONNECTOR);
 	if (!clone)
 		HBM_LOG(logDisplay, Info, "%s: display and writeback encoders cannot clone; capturing with the writeback connector alone",
-			device_->path().c_str());
+			device().path().c_str());
 
 	int32_t fenceFd = -1;
 	drm::AtomicReq req(drmModeAtomicAlloc());
 	if (!req)
 		return makeError(ENOMEM, "cannot allocate an atomic request");
 	for (auto r : {
-		     addProperty(req.get(), wb.props, wb.id, "writeback connector", "CRTC_ID", crtc_),
+		     addProperty(req.get(), wb.props, wb.id, "writeback connector", "CRTC_ID", output_->crtc()),
 		     addProperty(req.get(), wb.props, wb.id, "writeback connector", "WRITEBACK_FB_ID", target.id()),
 		     addProperty(req.get(), wb.props, wb.id, "writeback connector", "WRITEBACK_OUT_FENCE_PTR",
 				 reinterpret_cast<uintptr_t>(&fenceFd)),
-		     clone ? Result<void>() : addProperty(req.get(), displayProps, connector_, "connector", "CRTC_ID", 0),
+		     clone ? Result<void>() : addProperty(req.get(), displayProps, output_->connector(), "connector", "CRTC_ID", 0),
 	     }) {
 		if (!r)
-			return withContext(r.error(), device_->path());
+			return withContext(r.error(), device().path());
 	}
-	auto committed = commit(*device_, req.get(), stringf("writeback into framebuffer %u", target.id()));
+	auto committed = commit(device(), req.get(), stringf("writeback into framebuffer %u", target.id()));
 	if (!committed)
 		return committed;
 
@@ -314,7 +182,7 @@ Result<void> Display::captureWriteback(const Framebuffer &target, int timeoutMs)
 	UniqueFd fence(fenceFd);
 	Result<void> result;
 	if (!fence) {
-		result = makeError(EIO, "%s returned no writeback out-fence", device_->path().c_str());
+		result = makeError(EIO, "%s returned no writeback out-fence", device().path().c_str());
 	} else {
 		struct pollfd pfd = {fence.get(), POLLIN, 0};
 		int ret;
@@ -322,10 +190,10 @@ Result<void> Display::captureWriteback(const Framebuffer &target, int timeoutMs)
 			ret = ::poll(&pfd, 1, timeoutMs);
 		} while (ret < 0 && (errno == EINTR || errno == EAGAIN));
 		if (ret < 0)
-			result = makeError(errno, "waiting for the writeback fence of %s", device_->path().c_str());
+			result = makeError(errno, "waiting for the writeback fence of %s", device().path().c_str());
 		else if (ret == 0)
 			result = makeError(ETIMEDOUT, "writeback on %s did not finish within %d ms",
-					   device_->path().c_str(), timeoutMs);
+					   device().path().c_str(), timeoutMs);
 	}
 
 	// Leave the routing as showOnPrimary() made it: writeback off, display back on.
@@ -334,12 +202,12 @@ Result<void> Display::captureWriteback(const Framebuffer &target, int timeoutMs)
 		return makeError(ENOMEM, "cannot allocate an atomic request");
 	for (auto r : {
 		     addProperty(restore.get(), wb.props, wb.id, "writeback connector", "CRTC_ID", 0),
-		     clone ? Result<void>() : addProperty(restore.get(), displayProps, connector_, "connector", "CRTC_ID", crtc_),
+		     clone ? Result<void>() : addProperty(restore.get(), displayProps, output_->connector(), "connector", "CRTC_ID", output_->crtc()),
 	     }) {
 		if (!r)
-			return withContext(r.error(), device_->path());
+			return withContext(r.error(), device().path());
 	}
-	auto restored = commit(*device_, restore.get(), "restoring the display after writeback");
+	auto restored = commit(device(), restore.get(), "restoring the display after writeback");
 	if (!result)
 		return result;
 	if (!restored)

@@ -10,27 +10,28 @@
 #include <hbm/kms.hpp>
 #include <hbm/result.hpp>
 
+#include "video/display.hpp"
+
 namespace hbm::test {
 
-/// The display a test or demo drives as a compositor would: a KMS device opened as DRM
-/// master, with the atomic and writeback client capabilities, that shows framebuffers and,
-/// where the device has a writeback connector (vkms with enable_writeback=1), reads back
-/// what the CRTC composes. Any atomic driver works without one (cirrus, virtio_gpu: the
-/// lab reads those back with qemu's screendump, <hbm-test/screendump.hpp>).
-/// Master is only to be had when no compositor runs on the device.
+/// The display a test or demo drives as a compositor would: the player's display
+/// (examples/video/display.hpp: a KMS device as DRM master with the atomic capability, one
+/// connector, its CRTC and primary plane) with the writeback capability, so that where the
+/// device has a writeback connector (vkms with enable_writeback=1) a test reads back what
+/// the CRTC composes. Any atomic driver works without one (cirrus, virtio_gpu: the lab
+/// reads those back with qemu's screendump, <hbm-test/screendump.hpp>).
 class Display
 {
 public:
 	/// Opens the first /dev/dri/card* whose driver is @driver (e.g. "vkms") as its master.
 	static Result<std::unique_ptr<Display>> openByDriver(const std::string &driver);
 
-	~Display();
-	Display(const Display &) = delete;
-	Display &operator=(const Display &) = delete;
-
 	/// The device, for framebuffers and participants (framebuffers of other devices on the
 	/// same card work too: their ids are the card's).
-	KmsDevice &device() const { return *device_; }
+	KmsDevice &device() const { return output_->device(); }
+
+	/// The modesetting half, as a player drives it (video::Player takes it).
+	video::Display &output() const { return *output_; }
 
 	/// Lights the first connected connector with a mode of @fb's size and shows @fb on
 	/// that CRTC's primary plane, in one blocking atomic commit.
@@ -39,7 +40,7 @@ public:
 	/// Shows @fb on the primary plane lit by showOnPrimary() in a blocking atomic commit
 	/// without a modeset: when it returns the previous framebuffer is off the screen (the
 	/// commit waited for the flip). A framebuffer of another size lights the mode again.
-	Result<void> flip(const Framebuffer &fb);
+	Result<void> flip(const Framebuffer &fb) { return output_->flip(fb); }
 
 	/// Formats the writeback connector can write (empty if there is none).
 	FormatSet writebackFormats() const;
@@ -49,15 +50,9 @@ public:
 	Result<void> captureWriteback(const Framebuffer &target, int timeoutMs = 5000);
 
 private:
-	explicit Display(std::shared_ptr<KmsDevice> device) : device_(std::move(device)) {}
+	explicit Display(std::unique_ptr<video::Display> output) : output_(std::move(output)) {}
 
-	std::shared_ptr<KmsDevice> device_;
-	// What showOnPrimary() lit, for captureWriteback().
-	uint32_t crtc_ = 0;
-	uint32_t connector_ = 0; ///< the display connector on that CRTC
-	uint32_t modeBlob_ = 0;
-	uint32_t primary_ = 0; ///< the plane showOnPrimary() used, and the size it lit
-	uint32_t width_ = 0, height_ = 0;
+	std::unique_ptr<video::Display> output_;
 };
 
 /// Number of GEM handles @device holds on its fd (for leak checks).
