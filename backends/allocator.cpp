@@ -19,11 +19,11 @@
 #include <hbm/format.hpp>
 
 #include "constraint_check.hpp"
-#include "dma_buf.hpp"
-#include "error.hpp"
+#include "base/dma_buf.hpp"
+#include "base/error.hpp"
 #include "shared_memory.hpp"
-#include "string_format.hpp"
-#include "system_memory.hpp"
+#include "base/string_format.hpp"
+#include "base/system_memory.hpp"
 
 namespace hbm {
 

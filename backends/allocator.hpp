@@ -14,7 +14,7 @@
 #include <hbm/shared_fd.hpp>
 #include <hbm/unique_fd.hpp>
 
-#include "drm_node.hpp"
+#include "base/drm_node.hpp"
 
 namespace hbm {
 

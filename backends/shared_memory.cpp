@@ -6,7 +6,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "error.hpp"
+#include "base/error.hpp"
 
 namespace hbm {
 

@@ -24,7 +24,7 @@
 
 #include "bare_share.hpp"
 
-#include "dma_buf.hpp"
+#include "base/dma_buf.hpp"
 #include "negotiation_private.hpp"
 
 namespace {

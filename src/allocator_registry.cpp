@@ -13,10 +13,10 @@
 #include "backends/memfd/memfd.hpp"
 #include "backends/udmabuf/udmabuf_allocator.hpp"
 #include "context_private.hpp"
-#include "device_nodes.hpp"
-#include "error.hpp"
+#include "base/device_nodes.hpp"
+#include "base/error.hpp"
 #include "hbm_config.h"
-#include "log.hpp"
+#include "base/log.hpp"
 #if HBM_HAVE_GBM
 #include "backends/gbm/gbm_allocator.hpp"
 #endif

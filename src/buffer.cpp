@@ -16,13 +16,13 @@
 
 #include "backends/allocator.hpp"
 #include "buffer_private.hpp"
-#include "dma_buf.hpp"
-#include "error.hpp"
-#include "kernel_ioctl.hpp"
-#include "system_memory.hpp"
+#include "base/dma_buf.hpp"
+#include "base/error.hpp"
+#include "base/kernel_ioctl.hpp"
+#include "base/system_memory.hpp"
 #include "trace.hpp"
-#include "log.hpp"
-#include "string_format.hpp"
+#include "base/log.hpp"
+#include "base/string_format.hpp"
 
 namespace hbm {
 

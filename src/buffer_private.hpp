@@ -12,7 +12,7 @@
 #include <hbm/plane_array.hpp>
 
 #include "constraint_check.hpp"
-#include "mapping.hpp"
+#include "base/mapping.hpp"
 
 namespace hbm {
 

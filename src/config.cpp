@@ -31,8 +31,8 @@
 #include <hbm/unique_fd.hpp>
 
 #include "constraint_check.hpp"
-#include "error.hpp"
-#include "string_format.hpp"
+#include "base/error.hpp"
+#include "base/string_format.hpp"
 
 namespace hbm {
 

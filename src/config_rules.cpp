@@ -6,8 +6,8 @@
 
 #include "constraint_check.hpp"
 #include "context_private.hpp"
-#include "iommu.hpp"
-#include "string_format.hpp"
+#include "base/iommu.hpp"
+#include "base/string_format.hpp"
 
 namespace hbm {
 

@@ -19,7 +19,9 @@
 #include <hbm/refusal.hpp>
 #include <hbm/result.hpp>
 
-#include "error.hpp"
+#include "base/power_of_two.hpp"
+
+#include "base/error.hpp"
 
 namespace hbm {
 
@@ -28,13 +30,6 @@ namespace hbm {
 /// is in Error::refusal. EINVAL is kept for a malformed request or constraint, ENOMEM for
 /// an allocation that really ran out of memory.
 inline constexpr int kNoPlan = ENOTSUP;
-
-/// A power of two: the shape of every alignment (bytes, ranges, layouts).
-constexpr bool powerOfTwo(uint64_t v)
-{
-	// (v & (v - 1)) rather than std::has_single_bit: without -mpopcnt that is a libgcc call.
-	return v != 0 && !(v & (v - 1));
-}
 
 /// THE alignment rule of a participant, a layout or configuration: a power of two from 1
 /// to kMaxAlignment.

@@ -16,11 +16,11 @@
 #include "description_private.hpp"
 #include "context_private.hpp"
 #include "negotiation_private.hpp"
-#include "error.hpp"
+#include "base/error.hpp"
 #include "hbm_config.h"
-#include "log.hpp"
-#include "string_format.hpp"
-#include "system_memory.hpp"
+#include "base/log.hpp"
+#include "base/string_format.hpp"
+#include "base/system_memory.hpp"
 #include "trace.hpp"
 
 namespace hbm {

@@ -9,9 +9,9 @@
 #include "constraint_check.hpp"
 #include "context_private.hpp"
 #include "description_private.hpp"
-#include "error.hpp"
+#include "base/error.hpp"
 #include "negotiation_private.hpp"
-#include "log.hpp"
+#include "base/log.hpp"
 
 namespace hbm {
 

@@ -10,10 +10,10 @@
 #include <linux/sync_file.h>
 
 #include "buffer_private.hpp"
-#include "dma_buf.hpp"
-#include "error.hpp"
-#include "kernel_ioctl.hpp"
-#include "log.hpp"
+#include "base/dma_buf.hpp"
+#include "base/error.hpp"
+#include "base/kernel_ioctl.hpp"
+#include "base/log.hpp"
 
 namespace hbm {
 

@@ -7,7 +7,7 @@
 #include <drm_fourcc.h>
 #include <xf86drm.h>
 
-#include "string_format.hpp"
+#include "base/string_format.hpp"
 
 namespace hbm {
 

@@ -20,9 +20,9 @@
 
 #include "buffer_private.hpp"
 #include "constraint_check.hpp"
-#include "dma_buf.hpp"
-#include "error.hpp"
-#include "string_format.hpp"
+#include "base/dma_buf.hpp"
+#include "base/error.hpp"
+#include "base/string_format.hpp"
 
 namespace hbm {
 

@@ -9,7 +9,7 @@
 #include <hbm/format.hpp>
 
 #include "constraint_check.hpp"
-#include "error.hpp"
+#include "base/error.hpp"
 
 namespace hbm {
 

@@ -14,7 +14,7 @@
 #include <hbm/format.hpp>
 
 #include "constraint_check.hpp"
-#include "string_format.hpp"
+#include "base/string_format.hpp"
 
 namespace hbm {
 

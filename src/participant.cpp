@@ -3,7 +3,7 @@
 
 #include <sys/sysmacros.h>
 
-#include "string_format.hpp"
+#include "base/string_format.hpp"
 
 namespace hbm {
 

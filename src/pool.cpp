@@ -8,8 +8,8 @@
 #include <hbm/context.hpp>
 
 #include "context_private.hpp"
-#include "error.hpp"
-#include "log.hpp"
+#include "base/error.hpp"
+#include "base/log.hpp"
 
 namespace hbm {
 

@@ -8,7 +8,7 @@
 
 #include <hbm/format.hpp>
 
-#include "string_format.hpp"
+#include "base/string_format.hpp"
 
 namespace hbm {
 

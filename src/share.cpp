@@ -11,10 +11,10 @@
 
 #include <hbm/format.hpp>
 
-#include "error.hpp"
+#include "base/error.hpp"
 #include "buffer_private.hpp"
 #include "share_wire.hpp"
-#include "string_format.hpp"
+#include "base/string_format.hpp"
 
 namespace hbm {
 

@@ -19,9 +19,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "error.hpp"
-#include "log.hpp"
-#include "string_format.hpp"
+#include "base/error.hpp"
+#include "base/log.hpp"
+#include "base/string_format.hpp"
 #include "trace.hpp"
 
 namespace hbm {

@@ -20,11 +20,11 @@
 #include <hbm/format.hpp>
 
 #include "backends/shared_memory.hpp"
-#include "error.hpp"
-#include "kernel_ioctl.hpp"
-#include "log.hpp"
-#include "string_format.hpp"
-#include "system_memory.hpp"
+#include "base/error.hpp"
+#include "base/kernel_ioctl.hpp"
+#include "base/log.hpp"
+#include "base/string_format.hpp"
+#include "base/system_memory.hpp"
 
 namespace hbm::dma_heap {
 

@@ -8,7 +8,7 @@
 #include <drm_mode.h>
 #include <xf86drm.h>
 
-#include "error.hpp"
+#include "base/error.hpp"
 
 namespace hbm::drm_dumb {
 

@@ -14,10 +14,10 @@
 #include <hbm/format.hpp>
 #include <hbm/unique_fd.hpp>
 
-#include "error.hpp"
-#include "kms/drm_objects.hpp"
-#include "log.hpp"
-#include "string_format.hpp"
+#include "base/error.hpp"
+#include "base/drm_objects.hpp"
+#include "base/log.hpp"
+#include "base/string_format.hpp"
 
 namespace hbm::gbm {
 

@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "backends/shared_memory.hpp"
-#include "error.hpp"
+#include "base/error.hpp"
 
 namespace hbm::memfd {
 

@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-#include "constraint_check.hpp"
+#include "base/power_of_two.hpp"
 
 namespace hbm::region {
 

@@ -7,9 +7,9 @@
 #include <unistd.h>
 
 #include "backends/shared_memory.hpp"
-#include "error.hpp"
+#include "base/error.hpp"
 #include "range_allocator.hpp"
-#include "string_format.hpp"
+#include "base/string_format.hpp"
 
 namespace hbm::region {
 

@@ -11,8 +11,8 @@
 #include <linux/udmabuf.h>
 
 #include "backends/shared_memory.hpp"
-#include "error.hpp"
-#include "kernel_ioctl.hpp"
+#include "base/error.hpp"
+#include "base/kernel_ioctl.hpp"
 
 namespace hbm::udmabuf {
 

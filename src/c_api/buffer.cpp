@@ -11,7 +11,7 @@
 #include <hbm/v4l2.hpp>
 
 #include "c_api_private.hpp"
-#include "error.hpp"
+#include "base/error.hpp"
 
 // hbm_buffer_create() passes usage bits straight through: the two enums must agree.
 static_assert(uint32_t(HBM_USAGE_SCANOUT) == uint32_t(hbm::UsageScanout) && uint32_t(HBM_USAGE_RENDER) == uint32_t(hbm::UsageRender) &&

@@ -11,7 +11,7 @@
 #include <hbm/refusal.hpp>
 
 #include "c_api_private.hpp"
-#include "string_format.hpp"
+#include "base/string_format.hpp"
 
 // enum hbm_reason is hbm::RejectReason, value for value.
 #define HBM_SAME_REASON(c, cpp) static_assert(uint32_t(c) == uint32_t(hbm::RejectReason::cpp), #c " differs")

@@ -4,7 +4,7 @@
 #include <cerrno>
 
 #include "c_api_private.hpp"
-#include "error.hpp"
+#include "base/error.hpp"
 
 namespace hbm::capi {
 

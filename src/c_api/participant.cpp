@@ -11,8 +11,8 @@
 
 #include "c_api_private.hpp"
 #include "constraint_check.hpp"
-#include "error.hpp"
-#include "string_format.hpp"
+#include "base/error.hpp"
+#include "base/string_format.hpp"
 
 using namespace hbm::capi;
 

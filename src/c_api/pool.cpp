@@ -6,7 +6,7 @@
 #include <unordered_map>
 
 #include "c_api_private.hpp"
-#include "error.hpp"
+#include "base/error.hpp"
 
 namespace hbm::capi {
 

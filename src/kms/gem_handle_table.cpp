@@ -5,8 +5,8 @@
 
 #include <xf86drm.h>
 
-#include "error.hpp"
-#include "log.hpp"
+#include "base/error.hpp"
+#include "base/log.hpp"
 
 namespace hbm {
 

@@ -11,9 +11,9 @@
 
 #include <xf86drm.h>
 
-#include "error.hpp"
-#include "log.hpp"
-#include "string_format.hpp"
+#include "base/error.hpp"
+#include "base/log.hpp"
+#include "base/string_format.hpp"
 
 namespace hbm {
 

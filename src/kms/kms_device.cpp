@@ -17,12 +17,12 @@
 #include <hbm/format.hpp>
 #include <hbm/unique_fd.hpp>
 
-#include "device_nodes.hpp"
-#include "drm_node.hpp"
-#include "error.hpp"
+#include "base/device_nodes.hpp"
+#include "base/drm_node.hpp"
+#include "base/error.hpp"
 #include "kms_device_private.hpp"
-#include "log.hpp"
-#include "string_format.hpp"
+#include "base/log.hpp"
+#include "base/string_format.hpp"
 
 namespace hbm {
 

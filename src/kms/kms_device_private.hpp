@@ -2,7 +2,7 @@
 // What the KMS sources share: the device's state and the table of driver quirks.
 #pragma once
 
-#include "drm_node.hpp"
+#include "base/drm_node.hpp"
 
 #include <memory>
 #include <string>
@@ -11,7 +11,7 @@
 #include <hbm/kms.hpp>
 #include <hbm/unique_fd.hpp>
 
-#include "drm_objects.hpp"
+#include "base/drm_objects.hpp"
 #include "gem_handle_table.hpp"
 #include "driver_quirks.hpp"
 #include "import_probe.hpp"

@@ -6,12 +6,12 @@
 
 #include <drm_fourcc.h>
 
-#include "error.hpp"
+#include "base/error.hpp"
 #include "import_probe.hpp"
-#include "iommu.hpp"
+#include "base/iommu.hpp"
 #include "context_private.hpp"
 #include "kms_device_private.hpp"
-#include "string_format.hpp"
+#include "base/string_format.hpp"
 
 namespace hbm {
 

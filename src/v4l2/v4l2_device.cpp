@@ -18,12 +18,12 @@
 #include <hbm/format.hpp>
 #include <hbm/unique_fd.hpp>
 
-#include "device_nodes.hpp"
+#include "base/device_nodes.hpp"
 #include "v4l2_private.hpp"
-#include "error.hpp"
-#include "iommu.hpp"
-#include "kernel_ioctl.hpp"
-#include "string_format.hpp"
+#include "base/error.hpp"
+#include "base/iommu.hpp"
+#include "base/kernel_ioctl.hpp"
+#include "base/string_format.hpp"
 
 namespace hbm {
 

@@ -7,7 +7,7 @@
 #include <hbm/buffer.hpp>
 
 #include "device_test.hpp"
-#include "string_format.hpp"
+#include "base/string_format.hpp"
 
 using namespace hbm;
 using namespace hbm::test;

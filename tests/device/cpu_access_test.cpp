@@ -16,7 +16,7 @@
 #include <hbm/hbm.h>
 
 #include "device_test.hpp"
-#include "dma_buf.hpp"
+#include "base/dma_buf.hpp"
 
 using namespace hbm;
 using namespace hbm::test;

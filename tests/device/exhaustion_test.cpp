@@ -21,7 +21,7 @@
 
 #include "backends/udmabuf/udmabuf_allocator.hpp"
 #include "device_test.hpp"
-#include "string_format.hpp"
+#include "base/string_format.hpp"
 
 using namespace hbm;
 using namespace hbm::test;

@@ -11,7 +11,7 @@
 
 #include "device_test.hpp"
 #include "negotiation_private.hpp"
-#include "system_memory.hpp"
+#include "base/system_memory.hpp"
 
 using namespace hbm;
 using namespace hbm::test;

@@ -20,7 +20,7 @@
 #include <hbm-test/screendump.hpp>
 
 #include "device_test.hpp"
-#include "dma_buf.hpp"
+#include "base/dma_buf.hpp"
 
 using namespace hbm;
 using namespace hbm::test;

@@ -32,7 +32,7 @@
 #include "context_private.hpp"
 #include "fuzz_check.hpp"
 #include "negotiation_input.hpp"
-#include "system_memory.hpp"
+#include "base/system_memory.hpp"
 
 using namespace hbm;
 using namespace hbm::fuzz;

@@ -20,7 +20,7 @@
 #include <hbm/trace.hpp>
 
 #include "fuzz_check.hpp"
-#include "string_format.hpp"
+#include "base/string_format.hpp"
 
 using namespace hbm;
 using namespace hbm::fuzz;

@@ -12,12 +12,12 @@
 #include <hbm/format.hpp>
 #include <hbm/unique_fd.hpp>
 
-#include "device_nodes.hpp"
-#include "error.hpp"
-#include "kms/drm_objects.hpp"
+#include "base/device_nodes.hpp"
+#include "base/error.hpp"
+#include "base/drm_objects.hpp"
 #include "kms/kms_device_private.hpp"
-#include "log.hpp"
-#include "string_format.hpp"
+#include "base/log.hpp"
+#include "base/string_format.hpp"
 
 namespace hbm::test {
 

@@ -10,7 +10,7 @@
 #include <memory>
 
 #include "backends/region/range_allocator.hpp"
-#include "error.hpp"
+#include "base/error.hpp"
 
 namespace hbm::test {
 

@@ -19,7 +19,7 @@
 
 #include <hbm/format.hpp>
 
-#include "error.hpp"
+#include "base/error.hpp"
 
 namespace hbm::test {
 

@@ -7,7 +7,7 @@
 
 #include <linux/videodev2.h>
 
-#include "error.hpp"
+#include "base/error.hpp"
 
 // Returns the error of a failed step.
 #define TRY(expr)                                \

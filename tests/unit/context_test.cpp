@@ -18,8 +18,8 @@
 #include "backends/allocator.hpp"
 #include "backends/memfd/memfd.hpp"
 #include "context_private.hpp"
-#include "dma_buf.hpp"
-#include "string_format.hpp"
+#include "base/dma_buf.hpp"
+#include "base/string_format.hpp"
 
 #include "common/process_resources.hpp"
 

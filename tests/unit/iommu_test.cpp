@@ -14,7 +14,7 @@
 #include "negotiation_private.hpp"
 
 #include "context_private.hpp"
-#include "iommu.hpp"
+#include "base/iommu.hpp"
 
 using namespace hbm;
 namespace fs = std::filesystem;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <gtest/gtest.h>
 
-#include "log.hpp"
+#include "base/log.hpp"
 
 using namespace hbm;
 

@@ -13,7 +13,7 @@
 #include "common/allocation_request.hpp"
 #include "common/fake_heap.hpp"
 #include "common/process_resources.hpp"
-#include "system_memory.hpp"
+#include "base/system_memory.hpp"
 
 using namespace hbm;
 

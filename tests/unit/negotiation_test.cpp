@@ -14,7 +14,7 @@
 #include "context_private.hpp"
 #include "negotiation_private.hpp"
 
-#include "system_memory.hpp"
+#include "base/system_memory.hpp"
 
 using namespace hbm;
 

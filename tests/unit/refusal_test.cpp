@@ -13,7 +13,7 @@
 #include "backends/dma_heap/dma_heap.hpp"
 #include "constraint_check.hpp"
 #include "negotiation_private.hpp"
-#include "system_memory.hpp"
+#include "base/system_memory.hpp"
 
 using namespace hbm;
 

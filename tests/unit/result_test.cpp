@@ -5,7 +5,7 @@
 
 #include <hbm/result.hpp>
 
-#include "error.hpp"
+#include "base/error.hpp"
 
 using namespace hbm;
 

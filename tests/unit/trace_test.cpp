@@ -16,7 +16,7 @@
 #include <hbm-test/replay.hpp>
 #include <hbm-test/synthetic_trace.hpp>
 
-#include "log.hpp"
+#include "base/log.hpp"
 #include "trace.hpp"
 
 using namespace hbm;

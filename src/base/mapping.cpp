@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
-#include "mapping.hpp"
+#include "base/mapping.hpp"
 
 #include <cerrno>
 #include <fcntl.h>
 #include <sys/mman.h>
 
-#include "error.hpp"
+#include "base/error.hpp"
 
 namespace hbm {
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "system_memory.hpp"
+#include "base/system_memory.hpp"
 
 #include <cstdio>
 #include <cstdlib>
@@ -9,7 +9,7 @@
 #include <string>
 #include <sys/sysinfo.h>
 
-#include "string_format.hpp"
+#include "base/string_format.hpp"
 
 namespace hbm {
 

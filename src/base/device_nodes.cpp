@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "device_nodes.hpp"
+#include "base/device_nodes.hpp"
 
 #include <algorithm>
 #include <dirent.h>

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
-#include "error.hpp"
+#include "base/error.hpp"
 
 #include <cstdarg>
 #include <cstring>
 
-#include "string_format.hpp"
+#include "base/string_format.hpp"
 
 namespace hbm {
 

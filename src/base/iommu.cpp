@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "iommu.hpp"
+#include "base/iommu.hpp"
 
 #include <xf86drm.h>
 
@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
-#include "string_format.hpp"
+#include "base/string_format.hpp"
 
 namespace hbm {
 

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
-#include "dma_buf.hpp"
+#include "base/dma_buf.hpp"
 
 #include <cerrno>
 #include <sys/statfs.h>
 #include <linux/magic.h>
-#include "kernel_ioctl.hpp"
+#include "base/kernel_ioctl.hpp"
 
 #include <atomic>
 #include <cerrno>

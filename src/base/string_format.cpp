@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "string_format.hpp"
+#include "base/string_format.hpp"
 
 #include <cstdio>
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "kernel_ioctl.hpp"
+#include "base/kernel_ioctl.hpp"
 
 #include <cerrno>
 #include <sys/ioctl.h>

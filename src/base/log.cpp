@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "log.hpp"
+#include "base/log.hpp"
 
 #include <cerrno>
 #include <cstdarg>
@@ -8,8 +8,8 @@
 #include <fnmatch.h>
 #include <mutex>
 
-#include "error.hpp"
-#include "string_format.hpp"
+#include "base/error.hpp"
+#include "base/string_format.hpp"
 
 namespace hbm {
 

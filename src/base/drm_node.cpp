@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "drm_node.hpp"
+#include "base/drm_node.hpp"
 
 #include <cerrno>
 #include <climits>
@@ -13,10 +13,10 @@
 
 #include <hbm/drm_device.hpp>
 
-#include "device_nodes.hpp"
+#include "base/device_nodes.hpp"
 #include "seam/devices.hpp"
-#include "error.hpp"
-#include "string_format.hpp"
+#include "base/error.hpp"
+#include "base/string_format.hpp"
 
 namespace hbm {
 
