@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Trace recording (HBM_TRACE) and parsing: the allocate/free sequence of any program using
-// hbm (tests/support replays it on a region algorithm or an allocator).
+// hbm (tests/rig replays it on a region algorithm or an allocator).
 #include <hbm/trace.hpp>
 
 #include <cerrno>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // hbm-replay: a trace recorded with HBM_TRACE=FILE, replayed for latency and fragmentation
 // on a simulated region or a real allocator. Measurement, not product: it is built over the
-// uninstalled test rig (tests/support) and not installed; the installed hbm command uses
+// uninstalled test rig (tests/rig) and not installed; the installed hbm command uses
 // libhbm's public API only.
 //
 //   hbm-replay TRACE [--algorithm best-fit|first-fit] [--region-size SIZE] [--allocator NAME] [--json]

@@ -13,7 +13,7 @@
 #include <hbm/context.hpp>
 #include <hbm/heap.hpp>
 
-#include "common/process_resources.hpp"
+#include "fakes/process_resources.hpp"
 
 #include <drm_fourcc.h>
 #include <fcntl.h>

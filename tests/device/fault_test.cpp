@@ -23,8 +23,8 @@
 #include <hbm/share.hpp>
 #include <hbm/v4l2.hpp>
 
-#include "common/fault_sweep.hpp"
-#include "common/fault_sweep_checks.hpp"
+#include "fakes/fault_sweep.hpp"
+#include "fakes/fault_sweep_checks.hpp"
 #include "device_test.hpp"
 
 using namespace hbm;

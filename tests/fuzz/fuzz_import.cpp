@@ -2,7 +2,7 @@
 // libFuzzer target: Buffer::import() of any size, format, modifier and 0 to 5 planes with
 // any offsets and strides, over fds of every kind (input format: import_input.hpp).
 //
-// The host has no dma-bufs: this binary links tests/common/dma_buf_stand_in.cpp, the test
+// The host has no dma-bufs: this binary links tests/fakes/dma_buf_stand_in.cpp, the test
 // seam that reports memfds made by makeDmaBufStandIn() as dma-bufs to import's fstatfs().
 // Every other fd (a plain memfd, a pipe, /dev/null, -1, a closed number) is answered by the
 // kernel and must be refused. Nothing here asks the kernel for a sync or a device import.
@@ -21,8 +21,8 @@
 #include <hbm/buffer.hpp>
 #include <hbm/format.hpp>
 
-#include "common/dma_buf_stand_in.hpp"
-#include "common/process_resources.hpp"
+#include "fakes/dma_buf_stand_in.hpp"
+#include "fakes/process_resources.hpp"
 #include "fuzz_check.hpp"
 #include "import_input.hpp"
 

@@ -27,7 +27,7 @@
 
 #include "backends/allocator.hpp"
 #include "buffer_private.hpp"
-#include "common/process_resources.hpp"
+#include "fakes/process_resources.hpp"
 #include "constraint_check.hpp"
 #include "context_private.hpp"
 #include "fuzz_check.hpp"

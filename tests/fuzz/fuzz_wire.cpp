@@ -22,7 +22,7 @@
 
 #include <hbm/share.hpp>
 
-#include "common/process_resources.hpp"
+#include "fakes/process_resources.hpp"
 #include "fuzz_check.hpp"
 #include "share_wire.hpp"
 #include "wire_input.hpp"

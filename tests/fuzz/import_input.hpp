@@ -24,7 +24,7 @@
 namespace hbm::fuzz {
 
 enum class ImportFd : uint8_t {
-	StandIn,    ///< a memfd the test seam reports as a dma-buf (tests/common/dma_buf_stand_in.hpp)
+	StandIn,    ///< a memfd the test seam reports as a dma-buf (tests/fakes/dma_buf_stand_in.hpp)
 	SameAsLast, ///< the previous plane's fd (a stand-in for plane 0)
 	Memfd,      ///< a plain memfd: not a dma-buf
 	Pipe,

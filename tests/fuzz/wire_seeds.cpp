@@ -15,7 +15,7 @@
 #include <hbm/hbm.hpp>
 
 #include "backends/memfd/memfd.hpp"
-#include "common/importable_memfd.hpp"
+#include "fakes/importable_memfd.hpp"
 #include "context_private.hpp"
 #include "fuzz_check.hpp"
 #include "wire_input.hpp"

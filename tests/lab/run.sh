@@ -17,7 +17,7 @@
 #            vkms, vgem and the V4L2 test drivers (platform devices) get none.
 # Screendumps: qemu's QMP socket lives in a host-only directory; tests/lab/screendump-service.py
 # answers the guest's requests, left in $HBM_LAB_SCREENDUMP_DIR (a directory of the share),
-# with qemu's `screendump` of a display device (tests/support/screendump.cpp is the guest side).
+# with qemu's `screendump` of a display device (tests/rig/screendump.cpp is the guest side).
 set -euo pipefail
 source "$(dirname "$0")/lab-env.sh"
 

@@ -3,7 +3,7 @@
 """The lab's screendump service, on the host: the guest has no network, so it asks through
 files in a directory of the run's share, and this process asks qemu over its QMP socket.
 
-Protocol (the guest side is tests/support/screendump.cpp):
+Protocol (the guest side is tests/rig/screendump.cpp):
   DIR/ready               written here at start ("pid N"): a service is listening.
   DIR/NAME.request        written by the guest (renamed into place, so never seen half
                           written): lines "device=ID" (a qemu device id: cirrus, virtio)

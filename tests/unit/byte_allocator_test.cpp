@@ -8,10 +8,10 @@
 #include <drm_fourcc.h>
 
 #include "backends/allocator.hpp"
-#include "common/allocation_request.hpp"
+#include "fakes/allocation_request.hpp"
 
-#include "common/fake_heap.hpp"
-#include "common/process_resources.hpp"
+#include "fakes/fake_heap.hpp"
+#include "fakes/process_resources.hpp"
 
 using namespace hbm;
 using hbm::test::FakeHeap;

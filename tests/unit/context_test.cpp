@@ -21,7 +21,7 @@
 #include "base/dma_buf.hpp"
 #include "base/string_format.hpp"
 
-#include "common/process_resources.hpp"
+#include "fakes/process_resources.hpp"
 
 using namespace hbm;
 

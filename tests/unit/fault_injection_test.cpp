@@ -4,7 +4,7 @@
 // import over dma-buf stand-ins, share over both socket types, configuration loading,
 // trace writing. (Context probing makes no call the rig sees on a host without devices:
 // the lab sweeps it.) Every call each makes fails at every N, with each
-// errno, once and from then on; each outcome is checked by tests/common/fault_sweep.cpp.
+// errno, once and from then on; each outcome is checked by tests/fakes/fault_sweep.cpp.
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -26,10 +26,10 @@
 
 #include "backends/memfd/memfd.hpp"
 #include "backends/region/region_allocator.hpp"
-#include "common/dma_buf_stand_in.hpp"
-#include "common/fake_heap.hpp"
-#include "common/fault_sweep.hpp"
-#include "common/fault_sweep_checks.hpp"
+#include "fakes/dma_buf_stand_in.hpp"
+#include "fakes/fake_heap.hpp"
+#include "fakes/fault_sweep.hpp"
+#include "fakes/fault_sweep_checks.hpp"
 #include "context_private.hpp"
 #include "trace.hpp"
 

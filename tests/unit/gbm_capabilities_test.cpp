@@ -12,7 +12,7 @@
 #include "negotiation_private.hpp"
 
 #include "backends/gbm/gbm_allocator.hpp"
-#include "common/allocation_request.hpp"
+#include "fakes/allocation_request.hpp"
 
 using namespace hbm;
 using hbm::gbm::PlaneFormats;

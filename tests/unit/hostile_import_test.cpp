@@ -2,7 +2,7 @@
 // The catalogue of malformed imports (docs/hostile-inputs.md, "Malformed imports"): each
 // row is one input, given to Buffer::import() and to hbm_buffer_create_from_fds() alike, with the
 // errno and the words both must answer, and no descriptor left open afterwards. The
-// dma-buf stand-in (tests/common/dma_buf_stand_in.hpp) takes the rows past "is it a
+// dma-buf stand-in (tests/fakes/dma_buf_stand_in.hpp) takes the rows past "is it a
 // dma-buf?" on the host; rows that need a real heap are in tests/device/import_test.cpp.
 #include <cerrno>
 #include <climits>
@@ -24,9 +24,9 @@
 #include <hbm/buffer.hpp>
 #include <hbm/hbm.h>
 
-#include "common/dma_buf_stand_in.hpp"
-#include "common/fds_of_every_kind.hpp"
-#include "common/process_resources.hpp"
+#include "fakes/dma_buf_stand_in.hpp"
+#include "fakes/fds_of_every_kind.hpp"
+#include "fakes/process_resources.hpp"
 
 using namespace hbm;
 

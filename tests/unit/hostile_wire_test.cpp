@@ -3,7 +3,7 @@
 // messages"): each row is a message a hostile or broken peer sends — bytes and the fds
 // attached — received by receiveBuffer() on every socket type the row names, with the
 // errno and the words of the answer, and no received fd left open afterwards. The dma-buf
-// stand-in (tests/common/dma_buf_stand_in.hpp) lets well-formed messages reach import.
+// stand-in (tests/fakes/dma_buf_stand_in.hpp) lets well-formed messages reach import.
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -20,10 +20,10 @@
 
 #include "share_wire.hpp"
 
-#include "common/dma_buf_stand_in.hpp"
-#include "common/fds_of_every_kind.hpp"
-#include "common/process_resources.hpp"
-#include "common/valid_wire.hpp"
+#include "fakes/dma_buf_stand_in.hpp"
+#include "fakes/fds_of_every_kind.hpp"
+#include "fakes/process_resources.hpp"
+#include "fakes/valid_wire.hpp"
 
 using namespace hbm;
 using test::validWire;

@@ -10,7 +10,7 @@
 
 #include <hbm/buffer.hpp>
 
-#include "common/dma_buf_stand_in.hpp"
+#include "fakes/dma_buf_stand_in.hpp"
 
 using namespace hbm;
 
@@ -69,7 +69,7 @@ TEST(ImportErrors, ModifiersTheFormatCannotHave)
 		      "unknown vendor (0x7f)");
 }
 
-// The stand-in seam (tests/common/dma_buf_stand_in.hpp) takes import past "is it a
+// The stand-in seam (tests/fakes/dma_buf_stand_in.hpp) takes import past "is it a
 // dma-buf?" on the host, so validation after that point can be tested here.
 TEST(ImportErrors, TheDmaBufStandInReachesTheRestOfTheValidation)
 {

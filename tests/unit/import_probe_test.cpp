@@ -7,12 +7,12 @@
 #include <sys/mman.h>
 #include <sys/sysmacros.h>
 
-#include "common/process_resources.hpp"
+#include "fakes/process_resources.hpp"
 #include "kms/import_probe.hpp"
 #include "kms/kms_device_private.hpp"
 #include "backends/memfd/memfd.hpp"
-#include "common/dma_buf_stand_in.hpp"
-#include "common/fake_heap.hpp"
+#include "fakes/dma_buf_stand_in.hpp"
+#include "fakes/fake_heap.hpp"
 #include "context_private.hpp"
 
 using namespace hbm;

@@ -10,9 +10,9 @@
 #include <drm_fourcc.h>
 
 #include "backends/allocator.hpp"
-#include "common/allocation_request.hpp"
-#include "common/fake_heap.hpp"
-#include "common/process_resources.hpp"
+#include "fakes/allocation_request.hpp"
+#include "fakes/fake_heap.hpp"
+#include "fakes/process_resources.hpp"
 #include "base/system_memory.hpp"
 
 using namespace hbm;

@@ -20,8 +20,8 @@
 #include "context_private.hpp"
 #include "negotiation_private.hpp"
 
-#include "common/dma_buf_stand_in.hpp"
-#include "common/process_resources.hpp"
+#include "fakes/dma_buf_stand_in.hpp"
+#include "fakes/process_resources.hpp"
 
 using namespace hbm;
 

@@ -9,7 +9,7 @@
 #include <hbm/unique_fd.hpp>
 #include <hbm/v4l2.hpp>
 
-#include "common/process_resources.hpp"
+#include "fakes/process_resources.hpp"
 
 using namespace hbm;
 using hbm::test::openFdCount;

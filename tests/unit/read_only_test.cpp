@@ -15,7 +15,7 @@
 #include <hbm/buffer.hpp>
 
 #include "buffer_private.hpp"
-#include "common/process_resources.hpp"
+#include "fakes/process_resources.hpp"
 
 using namespace hbm;
 

@@ -17,8 +17,8 @@
 #include "backends/region/region_allocator.hpp"
 #include "context_private.hpp"
 
-#include "common/fake_heap.hpp"
-#include "common/process_resources.hpp"
+#include "fakes/fake_heap.hpp"
+#include "fakes/process_resources.hpp"
 
 using namespace hbm;
 using hbm::test::FakeHeap;

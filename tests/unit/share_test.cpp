@@ -17,8 +17,8 @@
 
 #include "share_wire.hpp"
 
-#include "common/process_resources.hpp"
-#include "common/valid_wire.hpp"
+#include "fakes/process_resources.hpp"
+#include "fakes/valid_wire.hpp"
 
 using namespace hbm;
 using test::validWire;

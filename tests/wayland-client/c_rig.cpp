@@ -8,8 +8,8 @@
 #include <drm_fourcc.h>
 #include <wayland-client.h>
 
-#include "../common/dma_buf_stand_in.hpp"
-#include "../common/process_resources.hpp"
+#include "../fakes/dma_buf_stand_in.hpp"
+#include "../fakes/process_resources.hpp"
 #include "scripted_server.hpp"
 
 namespace {

@@ -18,8 +18,8 @@
 #include <hbm/wayland/client.hpp>
 #include <hbm/wayland/compositor.hpp> // both sides in one program: no name clashes
 
-#include "../common/dma_buf_stand_in.hpp"
-#include "../common/process_resources.hpp"
+#include "../fakes/dma_buf_stand_in.hpp"
+#include "../fakes/process_resources.hpp"
 #include "scripted_server.hpp"
 
 using namespace hbm;

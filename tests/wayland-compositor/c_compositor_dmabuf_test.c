@@ -27,7 +27,7 @@
 #include "../abi/check.h"
 
 #define UNTOUCHED ((void *)0x5eed)
-/* tests/common/dma_buf_stand_in.hpp's name: a memfd so named is a dma-buf to hbm. */
+/* tests/fakes/dma_buf_stand_in.hpp's name: a memfd so named is a dma-buf to hbm. */
 #define STAND_IN_NAME "hbm-dma-buf-stand-in"
 
 _Static_assert(sizeof(hbm_wl_compositor_feedback_get_main_device(NULL)) == sizeof(uint64_t), "devices are uint64_t");

@@ -18,7 +18,7 @@
 
 #include <hbm/wayland/compositor.hpp>
 
-#include "../common/process_resources.hpp"
+#include "../fakes/process_resources.hpp"
 #include "harness.hpp"
 
 namespace hbm::test {

@@ -3,7 +3,7 @@
 // params request is answered as linux-dmabuf-unstable-v1.xml says (a protocol error of the
 // params object, or `failed` for create), no descriptor outlives a case, and the feedback
 // parsed off the wire is what was built from the participants. On the host import takes
-// tests/common's dma-buf stand-ins (memfds) for dma-bufs; pipes and plain memfds stay what
+// tests/fakes's dma-buf stand-ins (memfds) for dma-bufs; pipes and plain memfds stay what
 // they are.
 #include <cstring>
 #include <fcntl.h>
@@ -15,8 +15,8 @@
 #include <hbm/refusal.hpp>
 #include <hbm/wayland/compositor.hpp>
 
-#include "../common/dma_buf_stand_in.hpp"
-#include "../common/process_resources.hpp"
+#include "../fakes/dma_buf_stand_in.hpp"
+#include "../fakes/process_resources.hpp"
 #include "harness.hpp"
 
 namespace hbm::test {

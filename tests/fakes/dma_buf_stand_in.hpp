@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The host has no dma-bufs. A test or fuzzer that needs import to get past "is this a
-// dma-buf?" links tests/common/dma_buf_stand_in.cpp and the interposers of
-// tests/common/fault_injection.cpp (meson: test_interposer_sources), whose fstatfs(): a memfd
+// dma-buf?" links tests/fakes/dma_buf_stand_in.cpp and the interposers of
+// tests/fakes/fault_injection.cpp (meson: test_interposer_sources), whose fstatfs(): a memfd
 // made by makeDmaBufStandIn() (its name starts with kDmaBufStandInName) is reported on
 // DMA_BUF_MAGIC, exactly what import asks the kernel. Every other fd is answered by the
 // real fstatfs(), so "not a dma-buf" refusals stay real. Nothing in libhbm changes: this is

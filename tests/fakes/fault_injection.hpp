@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Fault injection at the system-call seam, for tests only (never in libhbm). A binary that
-// links tests/common/fault_injection.cpp interposes the libc calls hbm makes — ioctl (also
+// links tests/fakes/fault_injection.cpp interposes the libc calls hbm makes — ioctl (also
 // libdrm's drmIoctl and Mesa GBM's, which call it through the PLT), mmap, munmap (counted,
 // never failed), dup and fcntl(F_DUPFD*), fcntl, sendmsg, recvmsg, getsockopt, memfd_create,
 // open/openat, ftruncate, lseek, fstatfs, fstat, read, write, pread, flock — and forwards
