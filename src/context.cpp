@@ -190,7 +190,7 @@ Result<std::shared_ptr<Buffer>> allocateImpl(Context::Private &d, const BufferDe
 	request.format = desc.format;
 	request.modifiers = options.modifiers; // a view: options outlive the request
 	request.linear = options.linear;
-	request.usage = options.usage;
+	request.usage = options.usage ? options.usage : kDefaultUsage;
 	auto make = [&](Allocator &a) { return allocateFrom(a, request, nullptr); };
 
 	std::string_view named = options.allocator;

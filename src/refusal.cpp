@@ -144,7 +144,8 @@ std::string Rejection::why() const
 	case RejectReason::NotAttached: return who + " is not attached";
 	case RejectReason::NoDmaBufMemory: return "CPU-only memory, all of it: no allocator here makes dma-bufs";
 	case RejectReason::OutOfMemory:
-		return byteCount(v) + " asked for, more than the " + byteCount(l) + " it can give";
+		return v > l ? byteCount(v) + " asked for, more than the " + byteCount(l) + " it can give"
+			     : byteCount(v) + " asked for and refused, although " + byteCount(l) + " seemed free";
 	case RejectReason::FixedSize:
 		return stringf("%llux%llu, but %s lays this format out itself, at %llux%llu only", v >> 32, v & 0xffffffffu,
 			       who.c_str(), l >> 32, l & 0xffffffffu);

@@ -116,7 +116,9 @@ DmaHeapAllocator::DmaHeapAllocator(AllocatorInfo info, UniqueFd heapFd, std::str
 
 Refusal cmaShortfall(const std::string &heap, uint64_t asked, const CmaState &s)
 {
-	std::string state = "could not allocate " + byteCount(asked) + " of contiguous memory: CMA area " + heap + " has " +
+	// The step is named first, as every failure of a system call is (the fault sweeps check).
+	std::string state = "DMA_HEAP_IOCTL_ALLOC: could not allocate " + byteCount(asked) +
+			    " of contiguous memory: CMA area " + heap + " has " +
 			    byteCount(s.free) + " free of " + byteCount(s.total);
 	if (s.largestFree)
 		state += ", the largest free block " + byteCount(s.largestFree);
@@ -134,6 +136,10 @@ Refusal cmaShortfall(const std::string &heap, uint64_t asked, const CmaState &s)
 		      (s.largestFree ? "" : " (the largest free block may be smaller: CONFIG_CMA_DEBUGFS tells)");
 	else if (asked <= s.free && s.largestFree && asked > s.largestFree)
 		fix = "the free memory is fragmented: ask for at most " + byteCount(s.largestFree);
+	else if (asked <= fits)
+		fix = "the area reports enough free memory, but the kernel could not gather it (pages pinned or "
+		      "in use elsewhere): release buffers of " + heap + " and try again, or raise cma= on the kernel "
+		      "command line";
 	else
 		fix = "ask for at most " + byteCount(fits) + ", or raise cma= on the kernel command line";
 	Rejection r;

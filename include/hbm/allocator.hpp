@@ -71,6 +71,9 @@ enum Usage : uint32_t {
 	UsageCpuWrite = 1u << 5,
 };
 
+/// The usage an allocation without negotiation assumes when none is given (0), in C and C++.
+inline constexpr uint32_t kDefaultUsage = UsageRender | UsageCpuWrite;
+
 struct AllocationOptions {
 	/// An allocator's exact name; empty picks the first one able to (HBM_ALLOCATOR in the
 	/// environment names one the same way when this is empty).
@@ -80,7 +83,9 @@ struct AllocationOptions {
 	std::vector<uint64_t> modifiers = {0 /* DRM_FORMAT_MOD_LINEAR */};
 	/// Alignment for linear layouts.
 	LinearRules linear;
-	uint32_t usage = UsageRender | UsageCpuWrite;
+	/// 0 (the default, and what C's zeroed hbm_allocate_options say): rendering and CPU
+	/// writes, kDefaultUsage.
+	uint32_t usage = 0;
 	/// Accept memory no device can import (memfd) when nothing else can allocate.
 	bool allowCpuOnly = false;
 };

@@ -460,7 +460,7 @@ struct hbm_allocate_options {
 	uint32_t width;
 	uint32_t height;
 	uint32_t format;             /* DRM fourcc */
-	uint32_t usage;              /* enum hbm_usage bits */
+	uint32_t usage;              /* enum hbm_usage bits; 0: render and CPU write (as in C++) */
 	uint32_t modifier_count;     /* 0: DRM_FORMAT_MOD_LINEAR only */
 	/* Acceptable modifiers in preference order; include DRM_FORMAT_MOD_INVALID to allow
 	 * an implicit (driver-chosen) layout. */

@@ -17,6 +17,7 @@
 
 #include "backends/allocator.hpp"
 #include "backends/memfd/memfd.hpp"
+#include "c_api/c_api_private.hpp"
 #include "context_private.hpp"
 #include "base/dma_buf.hpp"
 #include "base/string_format.hpp"
@@ -334,6 +335,37 @@ TEST(ContextOptions, OpensOnlyWhatIsNamed)
 		EXPECT_TRUE((*ctx)->config().participants.empty());
 	}
 	EXPECT_EQ(test::openFdCount(), fdsBefore);
+}
+
+// C's zeroed hbm_allocate_options and C++'s AllocationOptions{} ask the allocator for the
+// same usage: rendering and CPU writes (kDefaultUsage).
+TEST(AllocationOptions, ZeroUsageMeansTheSameInCAndCpp)
+{
+	std::vector<uint32_t> seen;
+	std::vector<std::unique_ptr<Allocator>> list;
+	list.push_back(std::make_unique<FakeAllocator>("recorder", [&](const AllocationRequest &r) {
+		seen.push_back(r.usage);
+		return honest(r);
+	}));
+	auto ctx = ContextFactory::create(std::move(list));
+	EXPECT_EQ(AllocationOptions{}.usage, 0u);
+	ASSERT_TRUE(ctx->allocate(k64, cpuOk()));
+
+	auto *cctx = new hbm_context{ctx, ctx->allocators()};
+	hbm_allocate_options c{};
+	c.size = sizeof c;
+	c.width = 64;
+	c.height = 64;
+	c.format = DRM_FORMAT_XRGB8888;
+	c.allocator = "recorder";
+	hbm_buffer *buffer = nullptr;
+	// memfd is CPU-only: allowed when named.
+	ASSERT_EQ(hbm_buffer_create(cctx, &c, &buffer), 0) << hbm_last_error();
+	hbm_buffer_unref(buffer);
+	hbm_context_destroy(cctx);
+	ASSERT_EQ(seen.size(), 2u);
+	EXPECT_EQ(seen[0], kDefaultUsage);
+	EXPECT_EQ(seen[1], kDefaultUsage) << "C's zero usage asked for something else than C++'s default";
 }
 
 TEST(ContextOptions, BadDevicesAreNamed)

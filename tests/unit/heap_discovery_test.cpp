@@ -103,7 +103,7 @@ TEST(CmaShortfall, AdviceFitsTheCase)
 
 	Refusal ours = cmaShortfall("reserved", 40 * MiB, CmaState{64 * MiB, 24 * MiB, 24 * MiB, 40 * MiB, 1});
 	expect(ours, 40 * MiB, 24 * MiB);
-	EXPECT_EQ(ours.subject, "could not allocate 40 MiB of contiguous memory: CMA area reserved has 24 MiB free of 64 MiB, "
+	EXPECT_EQ(ours.subject, "DMA_HEAP_IOCTL_ALLOC: could not allocate 40 MiB of contiguous memory: CMA area reserved has 24 MiB free of 64 MiB, "
 				"the largest free block 24 MiB; this process holds 40 MiB of it in 1 buffer");
 	EXPECT_EQ(ours.fix, "release some of this process's buffers from reserved, or ask for at most 24 MiB");
 

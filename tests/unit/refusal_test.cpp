@@ -62,6 +62,8 @@ TEST(RefusalSentences, EachReasonIsToldOneWay)
 		 "134217728 bytes exceed its largest allocation, 67108864"},
 		{make(RejectReason::NoDmaBufMemory, 0, 0, {}), "CPU-only memory, all of it: no allocator here makes dma-bufs"},
 		{make(RejectReason::OutOfMemory, 128 * kMiB, 64 * kMiB, {}), "128 MiB asked for, more than the 64 MiB it can give"},
+		// The kernel refused what the area says it has (pinned pages, a fault): not "more than".
+		{make(RejectReason::OutOfMemory, 8 * 1024, 64 * kMiB, {}), "8192 bytes asked for and refused, although 64 MiB seemed free"},
 	};
 	for (const Row &row : rows)
 		EXPECT_EQ(row.rejection.why(), row.why) << rejectReasonName(row.rejection.reason);
@@ -101,7 +103,7 @@ TEST(RefusalSentences, MemoryRefusalsSayWhereTheLimitComesFrom)
 		  "dma-heap:system takes its pages at allocation, and asking the kernel would leave this process to the "
 		  "OOM killer");
 	EXPECT_EQ(dma_heap::cmaShortfall("reserved", 40 * kMiB, {64 * kMiB, 24 * kMiB, 24 * kMiB, 40 * kMiB, 1}).toString(),
-		  "could not allocate 40 MiB of contiguous memory: CMA area reserved has 24 MiB free of 64 MiB, the largest "
+		  "DMA_HEAP_IOCTL_ALLOC: could not allocate 40 MiB of contiguous memory: CMA area reserved has 24 MiB free of 64 MiB, the largest "
 		  "free block 24 MiB; this process holds 40 MiB of it in 1 buffer: dma-heap:reserved: 40 MiB asked for, more "
 		  "than the 24 MiB it can give; to fix: release some of this process's buffers from reserved, or ask for at "
 		  "most 24 MiB");

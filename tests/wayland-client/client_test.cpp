@@ -616,3 +616,43 @@ TEST(WaylandClient, SurfaceFeedback)
 	wl_compositor_destroy(compositor);
 	wl_registry_destroy(registry);
 }
+
+// DmabufClient::allocate() turns its plan into storage through the context, so what GBM
+// really laid out is checked against the client's own participants too: in the lab GBM on
+// vkms (226:1) lays a 640-pixel row 2560 bytes apart, whatever alignment the plan asked for.
+TEST(WaylandClient, AllocateRefusesAStrideGbmChoseThatTheParticipantsForbid)
+{
+	if (!inLab())
+		GTEST_SKIP() << "needs Mesa GBM on the vkms card 226:1: runs in the lab";
+	ContextOptions options;
+	options.probe = true;
+	auto context = Context::create(options);
+	ASSERT_TRUE(context) << context.error().message;
+	std::string gbm;
+	for (const AllocatorInfo &a : (*context)->allocators())
+		if (a.kind == AllocatorKind::Gbm && a.drmDriver == "vkms")
+			gbm = a.name;
+	ASSERT_FALSE(gbm.empty()) << "no GBM allocator on vkms in the lab";
+
+	ServerScript script;
+	script.defaultFeedback = swayLike(); // main device 226:1, XRGB8888 INVALID and LINEAR
+	Connection c(script);
+	auto client = DmabufClient::create(c.display, *context);
+	ASSERT_TRUE(client) << client.error().message;
+	Participant strict;
+	strict.identity = DeclaredIdentity{"4 KiB-stride encoder"};
+	strict.source = "declared by the test";
+	strict.constraints.formats = FormatSet({DRM_FORMAT_XRGB8888}, {kLinear});
+	strict.constraints.strideAlignment = 4096;
+	strict.constraints.placement.allowedAllocators = {gbm};
+	const size_t fds = hbm::test::openFdCount();
+	auto buffer = (*client)->allocate({640, 480, {DRM_FORMAT_XRGB8888}}, {strict});
+	ASSERT_FALSE(buffer) << "GBM's stride " << (*buffer)->layout().planes[0].stride << " was taken";
+	EXPECT_EQ(buffer.error().code, EPROTO) << buffer.error().message;
+	ASSERT_TRUE(buffer.error().refusal) << buffer.error().message;
+	const Rejection &r = buffer.error().refusal->rejections.at(0);
+	EXPECT_EQ(r.reason, RejectReason::StrideAlignment) << buffer.error().message;
+	EXPECT_EQ(r.limit, 4096u);
+	EXPECT_NE(r.value % 4096, 0u) << "GBM's own stride";
+	EXPECT_EQ(hbm::test::openFdCount(), fds) << "the refused buffer leaked";
+}
