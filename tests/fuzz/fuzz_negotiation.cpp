@@ -314,10 +314,11 @@ void checkPlan(const Plan &plan, const Built &b)
 	// made-up top of RAM (the allocation checks against this machine's).
 	if (!layout || layout->size > kMaxAllocated || (p.addressLimit && b.physicalTop != systemRamTop()))
 		return;
-	std::vector<std::unique_ptr<Allocator>> list;
-	list.push_back(std::make_unique<FuzzAllocator>(a));
-	auto context = ContextFactory::create(std::move(list));
-	auto buffer = ContextFactory::allocatePlan(*context, plan, b.participants);
+	// Bound to an allocator at the seam as a context binds its plans, then made by the one
+	// path from a plan to storage (which checks the result against the participants).
+	Plan bound = plan;
+	PlanBuilder::bind(bound, std::make_shared<FuzzAllocator>(a), b.participants);
+	auto buffer = allocatePlan(bound);
 	if (!buffer) {
 		checkRefusal(buffer.error());
 		fail("allocating the plan", buffer.error().message);
