@@ -3,6 +3,7 @@
 // fixes negotiation and the memory budget write). Every other test asserts a refusal's
 // fields — reason, value, limit, setBy — so a sentence is reworded here, once.
 #include <gtest/gtest.h>
+#include <sys/sysmacros.h>
 
 #include <drm_fourcc.h>
 
@@ -62,6 +63,17 @@ TEST(RefusalSentences, EachReasonIsToldOneWay)
 		 "134217728 bytes exceed its largest allocation, 67108864"},
 		{make(RejectReason::NoDmaBufMemory, 0, 0, {}), "CPU-only memory, all of it: no allocator here makes dma-bufs"},
 		{make(RejectReason::OutOfMemory, 128 * kMiB, 64 * kMiB, {}), "128 MiB asked for, more than the 64 MiB it can give"},
+		{make(RejectReason::NotDeviceLocal, makedev(226, 0), makedev(226, 1), {"renderer"}),
+		 "not memory of device 226:1, the only memory renderer (declared) can use (it is 226:0's)"},
+		{make(RejectReason::AddressLimit, 5ull << 30, 4ull << 30, {"camera"}),
+		 "its memory may lie up to 0x140000000, above the limit 0x100000000 of camera (declared)"},
+		{make(RejectReason::AddressLimit, 0, 4ull << 30, {"camera"}),
+		 "cannot tell where its memory lies, so cannot promise the limit 0x100000000 of camera (declared)"},
+		{make(RejectReason::StrideAlignment, 640, 256), "plane 0 stride 640 is not a multiple of 256, which display (declared) needs"},
+		{make(RejectReason::FixedSize, 320ull << 32 | 240, 640ull << 32 | 480, {"decoder"}),
+		 "320x240, but decoder (declared) lays this format out itself, at 640x480 only"},
+		{make(RejectReason::LayoutsConflict, 0, 0, {"decoder", "decoder"}),
+		 "decoder (declared) and decoder (declared) each lay this format out their own way: no buffer has both layouts"},
 		// The kernel refused what the area says it has (pinned pages, a fault): not "more than".
 		{make(RejectReason::OutOfMemory, 8 * 1024, 64 * kMiB, {}), "8192 bytes asked for and refused, although 64 MiB seemed free"},
 	};
