@@ -60,7 +60,8 @@ uint32_t bufType(V4l2Queue queue, bool mplane)
 
 } // namespace
 
-struct V4l2Device::Private {
+// Hidden: the class is exported, its insides are not (check-exports.sh).
+struct __attribute__((visibility("hidden"))) V4l2Device::Private {
 	UniqueFd fd;
 	std::string path, driver, card;
 	uint32_t caps = 0; ///< device_caps of VIDIOC_QUERYCAP
