@@ -78,11 +78,19 @@ HBM_EXPORT int hbm_wl_client_get_tranche_pair(const struct hbm_wl_client *client
 HBM_EXPORT int hbm_wl_client_create_participant(const struct hbm_wl_client *client, uint32_t tranche,
 						struct hbm_participant **out);
 
-/* A new buffer for @request that the compositor (the first tranche, in order, that can
- * take one) and @own (the client's devices, may be NULL with @own_count 0) accept. A
- * refusal names each tranche's reason. */
-HBM_EXPORT int hbm_wl_client_create_buffer(struct hbm_wl_client *client, const struct hbm_request *request,
-					   struct hbm_participant *const *own, uint32_t own_count,
+/* What hbm_wl_client_create_buffer() makes: a request, and the client's own devices that
+ * will touch the buffer besides the compositor. */
+struct hbm_wl_buffer_options {
+	uint32_t size;
+	const struct hbm_request *request;
+	struct hbm_participant *const *participants; /* may be NULL with participant_count 0 */
+	uint32_t participant_count;
+};
+#define HBM_WL_BUFFER_OPTIONS_SIZE_V1 HBM_SIZE_THROUGH(struct hbm_wl_buffer_options, participant_count)
+/* A new buffer for @options' request that the compositor (the first tranche, in order,
+ * that can take one) and the participants accept. A refusal names each tranche's reason.
+ * NULL @options, or no request, is refused like a zeroed request (-EINVAL). */
+HBM_EXPORT int hbm_wl_client_create_buffer(struct hbm_wl_client *client, const struct hbm_wl_buffer_options *options,
 					   struct hbm_buffer **out);
 /* 0 when @buffer suits the feedback in force (some tranche's participant could use it);
  * a negative errno, with the reason recorded, when it is one to drop. */

@@ -311,13 +311,20 @@ enum hbm_plane_type { /* DRM_PLANE_TYPE_* */
  * and modifiers (IN_FORMATS), size limits, and whether it needs contiguous memory. Listing
  * primary and cursor planes takes the universal-planes client capability, which hbm sets
  * on the open file behind @drm_fd (every compositor sets it too).
+ * Whether the device scans out memory it did not allocate: with @probe_ctx NULL, hbm
+ * probes nothing and takes it from its driver table (the participant's source says so);
+ * with a context, hbm imports one page of that context's own dma-heap or udmabuf memory
+ * on @drm_fd to find out, and opens nothing for it (a context with neither falls back to
+ * the table, and the source says why it did not probe).
  * -ENOENT names the planes the device has; -ENODEV/-EBADF a descriptor that is not a DRM
  * device or not open. */
-HBM_EXPORT int hbm_participant_create_for_kms_plane(int drm_fd, uint32_t plane_id,
+HBM_EXPORT int hbm_participant_create_for_kms_plane(int drm_fd, uint32_t plane_id, const struct hbm_context *probe_ctx,
 						    struct hbm_participant **out);
 /* The first plane of @type of @drm_fd that can be used on a CRTC in
- * @crtc_mask (bits of CRTC indices, as drmModePlane.possible_crtcs; 0: any CRTC). */
+ * @crtc_mask (bits of CRTC indices, as drmModePlane.possible_crtcs; 0: any CRTC); @probe_ctx
+ * as above. */
 HBM_EXPORT int hbm_participant_create_for_kms_plane_type(int drm_fd, enum hbm_plane_type type, uint32_t crtc_mask,
+							 const struct hbm_context *probe_ctx,
 							 struct hbm_participant **out);
 /* The participant `[participant.NAME]` of @ctx's configuration. -ENOENT lists those declared. */
 HBM_EXPORT int hbm_participant_create_declared(const struct hbm_context *ctx, const char *name,
@@ -549,11 +556,22 @@ HBM_EXPORT int hbm_buffer_receive(int socket, struct hbm_buffer **out);
  * they stand: negotiated now, and every buffer it makes is checked against them. */
 HBM_EXPORT int hbm_pool_create(struct hbm_description *description, uint32_t max_buffers,
 			       struct hbm_pool **out);
-/* The same for @request negotiated with @participants (none: any device-importable layout). */
-HBM_EXPORT int hbm_pool_create_for_request(struct hbm_context *ctx, const struct hbm_request *request,
-					   struct hbm_participant *const *participants,
-					   uint32_t participant_count, uint32_t max_buffers,
-					   struct hbm_pool **out);
+/* A request and the devices that will touch its buffers, for a pool made without a
+ * description. */
+struct hbm_pool_options {
+	uint32_t size;
+	uint32_t max_buffers;
+	const struct hbm_request *request;
+	/* The participants (copied); may be NULL with participant_count 0: any layout a
+	 * device can import. */
+	struct hbm_participant *const *participants;
+	uint32_t participant_count;
+};
+#define HBM_POOL_OPTIONS_SIZE_V1 HBM_SIZE_THROUGH(struct hbm_pool_options, participant_count)
+/* hbm_pool_create() for @options' request negotiated with its participants. NULL @options,
+ * or no request, is refused like a zeroed request (-EINVAL). */
+HBM_EXPORT int hbm_pool_create_with_options(struct hbm_context *ctx, const struct hbm_pool_options *options,
+					    struct hbm_pool **out);
 /* Allowed with leases out: each stays valid, with its buffer, until it is released. */
 HBM_EXPORT void hbm_pool_destroy(struct hbm_pool *pool);
 

@@ -81,12 +81,14 @@ HBM_C_STRUCT(hbm_plan_info, HBM_PLAN_INFO_SIZE_V1)
 HBM_C_STRUCT(hbm_allocate_options, HBM_ALLOCATE_OPTIONS_SIZE_V1)
 HBM_C_STRUCT(hbm_import_options, HBM_IMPORT_OPTIONS_SIZE_V1)
 HBM_C_STRUCT(hbm_plane_import, HBM_PLANE_IMPORT_SIZE_V1)
+HBM_C_STRUCT(hbm_pool_options, HBM_POOL_OPTIONS_SIZE_V1)
 
 namespace hbm::capi {
 
 using hbm_seam::fail;
 using hbm_seam::readStruct;
 using hbm_seam::readRequest;
+using hbm_seam::readParticipants;
 using hbm_seam::readStructArray;
 using hbm_seam::writeStruct;
 

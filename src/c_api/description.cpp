@@ -24,6 +24,21 @@ int readRequest(const char *function, const hbm_request *in, hbm::Request *out)
 	return 0;
 }
 
+int readParticipants(const char *function, const hbm_participant *const *participants, uint32_t count,
+		     std::vector<Participant> *out)
+{
+	if (count && !participants)
+		return fail(EINVAL, "%s: participant_count is %u but participants is NULL", function, count);
+	out->clear();
+	for (uint32_t i = 0; i < count; ++i) {
+		const Participant *p = participantOf(participants[i]);
+		if (!p)
+			return fail(EINVAL, "%s: participants[%u] is NULL", function, i);
+		out->push_back(*p);
+	}
+	return 0;
+}
+
 } // namespace hbm_seam
 
 using namespace hbm::capi;

@@ -46,12 +46,14 @@ struct DevicePlanes {
 	std::string list;   ///< "31 (primary), 33 (overlay) …"
 };
 
-int readPlanes(const char *function, int fd, DevicePlanes *out)
+/// @probeCtx null: nothing is probed (KmsDevice::planeParticipants()); else foreign import
+/// is probed with that context's memory.
+int readPlanes(const char *function, int fd, const hbm_context *probeCtx, DevicePlanes *out)
 {
 	auto kms = kmsDeviceOf(fd, function);
 	if (!kms)
 		return fail(kms.error());
-	auto planes = (*kms)->planeParticipants();
+	auto planes = probeCtx ? (*kms)->planeParticipants(*probeCtx->context) : (*kms)->planeParticipants();
 	if (!planes)
 		return fail(hbm::withContext(planes.error(), function));
 	out->device = hbm::stringf("DRM fd %d (%s, %s)", fd, (*kms)->path().c_str(), (*kms)->driverName().c_str());
@@ -86,13 +88,14 @@ int v4l2QueueOf(const char *function, int fd, enum hbm_v4l2_queue queue, std::sh
 
 extern "C" {
 
-int hbm_participant_create_for_kms_plane(int drm_fd, uint32_t plane_id, struct hbm_participant **out)
+int hbm_participant_create_for_kms_plane(int drm_fd, uint32_t plane_id, const struct hbm_context *probe_ctx,
+					 struct hbm_participant **out)
 {
 	static const char *const function = "hbm_participant_create_for_kms_plane";
 	if (!out)
 		return fail(EINVAL, "%s: out is NULL", function);
 	DevicePlanes device;
-	if (int err = readPlanes(function, drm_fd, &device))
+	if (int err = readPlanes(function, drm_fd, probe_ctx, &device))
 		return err;
 	for (hbm::Participant &p : device.planes)
 		if (std::get<hbm::KmsPlaneIdentity>(p.identity).planeId == plane_id)
@@ -102,7 +105,7 @@ int hbm_participant_create_for_kms_plane(int drm_fd, uint32_t plane_id, struct h
 }
 
 int hbm_participant_create_for_kms_plane_type(int drm_fd, enum hbm_plane_type type, uint32_t crtc_mask,
-					      struct hbm_participant **out)
+					      const struct hbm_context *probe_ctx, struct hbm_participant **out)
 {
 	static const char *const function = "hbm_participant_create_for_kms_plane_type";
 	if (!out)
@@ -111,7 +114,7 @@ int hbm_participant_create_for_kms_plane_type(int drm_fd, enum hbm_plane_type ty
 		return fail(EINVAL, "%s: %u is not a plane type (HBM_PLANE_OVERLAY, _PRIMARY, _CURSOR)", function,
 			    uint32_t(type));
 	DevicePlanes device;
-	if (int err = readPlanes(function, drm_fd, &device))
+	if (int err = readPlanes(function, drm_fd, probe_ctx, &device))
 		return err;
 	for (hbm::Participant &p : device.planes) {
 		const auto &id = std::get<hbm::KmsPlaneIdentity>(p.identity);

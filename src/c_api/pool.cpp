@@ -61,23 +61,22 @@ int hbm_pool_create(struct hbm_description *description, uint32_t max_buffers, s
 	return createPool("hbm_pool_create", description->context, d.request(), d.participants(), max_buffers, out);
 }
 
-int hbm_pool_create_for_request(struct hbm_context *ctx, const struct hbm_request *request,
-				struct hbm_participant *const *participants, uint32_t participant_count,
-				uint32_t max_buffers, struct hbm_pool **out)
+int hbm_pool_create_with_options(struct hbm_context *ctx, const struct hbm_pool_options *options,
+				 struct hbm_pool **out)
 {
-	static const char *const function = "hbm_pool_create_for_request";
-	if (!ctx || !out || (participant_count && !participants))
-		return fail(EINVAL, "%s: ctx, out and (with a count) participants must not be NULL", function);
+	static const char *const function = "hbm_pool_create_with_options";
+	if (!ctx || !out)
+		return fail(EINVAL, "%s: ctx and out must not be NULL", function);
+	hbm_pool_options o;
+	if (int err = readStruct(function, options, &o))
+		return err;
 	hbm::Request r;
-	if (int err = readRequest(function, request, &r))
+	if (int err = readRequest(function, o.request, &r))
 		return err;
 	std::vector<hbm::Participant> all;
-	for (uint32_t i = 0; i < participant_count; ++i) {
-		if (!participants[i])
-			return fail(EINVAL, "%s: participant %u is NULL", function, i);
-		all.push_back(participants[i]->participant);
-	}
-	return createPool(function, ctx->context, r, all, max_buffers, out);
+	if (int err = readParticipants(function, o.participants, o.participant_count, &all))
+		return err;
+	return createPool(function, ctx->context, r, all, o.max_buffers, out);
 }
 
 void hbm_pool_destroy(struct hbm_pool *pool)

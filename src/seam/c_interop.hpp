@@ -56,6 +56,11 @@ HBM_SEAM int fail(int code, const char *fmt, ...) __attribute__((format(printf, 
 /// that enum hbm_usage defines).
 HBM_SEAM int readRequest(const char *function, const hbm_request *in, Request *out);
 
+/// Copies an options struct's `participants[0 .. participant_count)` (NULL with a count of
+/// 0) into @out; refuses (-EINVAL) a NULL array with a count, and a NULL element by index.
+HBM_SEAM int readParticipants(const char *function, const hbm_participant *const *participants, uint32_t count,
+			      std::vector<Participant> *out);
+
 /// An extensible C struct as this library knows it: what the size rule of hbm.h needs.
 struct StructLayout {
 	const char *name; ///< "struct hbm_request"

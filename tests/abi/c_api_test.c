@@ -143,7 +143,8 @@ static void check_struct_sizes(void)
 		/* A success leaves it too (as errno); the next failure replaces all of it. */
 		CHECK(hbm_context_allocator_get_formats(ctx, 0, NULL, 0) == n);
 		CHECK(hbm_last_reason() == HBM_REASON_NO_DMA_BUF_MEMORY);
-		CHECK(hbm_pool_create_for_request(ctx, &request, NULL, 0, 2, &pool) == -ENOTSUP);
+		struct hbm_pool_options options = {sizeof options, 2, &request, NULL, 0};
+		CHECK(hbm_pool_create_with_options(ctx, &options, &pool) == -ENOTSUP);
 		CHECK(hbm_last_reason() == HBM_REASON_NO_DMA_BUF_MEMORY && pool == NULL);
 		request.width = 0;
 		CHECK(hbm_description_create(ctx, &request, &description) == -EINVAL);
@@ -178,13 +179,13 @@ static void check_bad_descriptors(void)
 	CHECK(hbm_context_create_for_drm_fd(-1, 0, &ctx) == -EBADF);
 	CHECK(ctx == NULL);
 
-	CHECK(hbm_participant_create_for_kms_plane(null_fd, 31, &participant) == -ENODEV);
+	CHECK(hbm_participant_create_for_kms_plane(null_fd, 31, NULL, &participant) == -ENODEV);
 	CONTAINS(hbm_last_error(), "/dev/null");
 	CONTAINS(hbm_last_error(), "is not a DRM device");
-	CHECK(hbm_participant_create_for_kms_plane(pipe_fds[1], 31, &participant) == -ENODEV);
-	CHECK(hbm_participant_create_for_kms_plane(-1, 31, &participant) == -EBADF);
-	CHECK(hbm_participant_create_for_kms_plane_type(null_fd, HBM_PLANE_PRIMARY, 0, &participant) == -ENODEV);
-	CHECK(hbm_participant_create_for_kms_plane_type(null_fd, (enum hbm_plane_type)7, 0, &participant) == -EINVAL);
+	CHECK(hbm_participant_create_for_kms_plane(pipe_fds[1], 31, NULL, &participant) == -ENODEV);
+	CHECK(hbm_participant_create_for_kms_plane(-1, 31, NULL, &participant) == -EBADF);
+	CHECK(hbm_participant_create_for_kms_plane_type(null_fd, HBM_PLANE_PRIMARY, 0, NULL, &participant) == -ENODEV);
+	CHECK(hbm_participant_create_for_kms_plane_type(null_fd, (enum hbm_plane_type)7, 0, NULL, &participant) == -EINVAL);
 	CHECK(hbm_participant_create_for_v4l2(null_fd, HBM_V4L2_CAPTURE, 64, 64, &participant) == -ENODEV);
 	CONTAINS(hbm_last_error(), "is not a V4L2 device");
 	CHECK(hbm_participant_create_for_v4l2(-1, HBM_V4L2_CAPTURE, 64, 64, &participant) == -EBADF);
@@ -522,7 +523,8 @@ static void check_descriptions_and_pools(struct hbm_context *ctx)
 		struct hbm_participant *both[2];
 		both[0] = renderer;
 		both[1] = never;
-		CHECK(hbm_pool_create_for_request(ctx, &request, both, 2, 1, &pool) == 0);
+		struct hbm_pool_options options = {sizeof options, 1, &request, both, 2};
+		CHECK(hbm_pool_create_with_options(ctx, &options, &pool) == 0);
 		CHECK(hbm_pool_acquire(pool, &first) == 0);
 		hbm_buffer_set_user_data(hbm_lease_get_buffer(first), &data[0], count_destroy);
 		CHECK(hbm_lease_release(first) == 0);
@@ -530,7 +532,7 @@ static void check_descriptions_and_pools(struct hbm_context *ctx)
 		hbm_pool_destroy(pool);
 		CHECK(destroyed[0] == 2);
 		both[1] = decoder;
-		CHECK(hbm_pool_create_for_request(ctx, &request, both, 2, 1, &pool) == -ENOTSUP);
+		CHECK(hbm_pool_create_with_options(ctx, &options, &pool) == -ENOTSUP);
 		CHECK(hbm_last_reason() == HBM_REASON_FORMAT_NOT_TAKEN);
 	}
 	hbm_participant_destroy(renderer);

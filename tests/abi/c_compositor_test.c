@@ -301,7 +301,7 @@ static int show_and_read_back(int card, struct hbm_context *ctx, const char *cma
 	long wrong;
 	size_t i;
 
-	REQUIRE(hbm_participant_create_for_kms_plane_type(card, HBM_PLANE_PRIMARY, 1u << d->crtc_index, &primary) == 0);
+	REQUIRE(hbm_participant_create_for_kms_plane_type(card, HBM_PLANE_PRIMARY, 1u << d->crtc_index, NULL, &primary) == 0);
 	memset(&info, 0, sizeof(info));
 	info.size = sizeof(info);
 	REQUIRE(hbm_participant_get_info(primary, &info) == 0);
@@ -395,17 +395,30 @@ static void check_refusals(int card, struct hbm_context *ctx, const struct displ
 		return;
 
 	/* A plane id that is not on the device: named, with the planes there are. */
-	CHECK(hbm_participant_create_for_kms_plane(card, 9999, &missing) == -ENOENT);
+	CHECK(hbm_participant_create_for_kms_plane(card, 9999, NULL, &missing) == -ENOENT);
 	CHECK(strstr(hbm_last_error(), "has no plane 9999") && strstr(hbm_last_error(), "(cursor)"));
 	printf("c-compositor: %s\n", hbm_last_error());
 
 	/* The cursor plane cannot take the mode's width. */
-	CHECK(hbm_participant_create_for_kms_plane_type(card, HBM_PLANE_CURSOR, 0, &cursor) == 0);
+	CHECK(hbm_participant_create_for_kms_plane_type(card, HBM_PLANE_CURSOR, 0, NULL, &cursor) == 0);
 	memset(&info, 0, sizeof(info));
 	info.size = sizeof(info);
 	CHECK(cursor && hbm_participant_get_info(cursor, &info) == 0);
-	CHECK(hbm_participant_create_for_kms_plane(card, info.plane_id, &missing) == 0);
+	CHECK(hbm_participant_create_for_kms_plane(card, info.plane_id, NULL, &missing) == 0);
+	CHECK(missing && hbm_participant_get_info(missing, &info) == 0 && strstr(info.source, "not probed yet"));
 	hbm_participant_destroy(missing);
+	/* Asked to probe with the context's memory (its CMA heap, nothing opened for it), the
+	 * plane's source says what was tried and what vkms answered. */
+	missing = NULL;
+	CHECK(hbm_participant_create_for_kms_plane_type(card, HBM_PLANE_CURSOR, 0, ctx, &missing) == 0);
+	CHECK(missing && hbm_participant_get_info(missing, &info) == 0 &&
+	      strstr(info.source, "imports foreign dma-bufs (probed: PRIME import of a one-page dma-heap:"));
+	if (missing)
+		printf("c-compositor: probed: %s\n", info.source);
+	hbm_participant_destroy(missing);
+	memset(&info, 0, sizeof(info));
+	info.size = sizeof(info);
+	CHECK(cursor && hbm_participant_get_info(cursor, &info) == 0);
 	CHECK(hbm_description_attach(description, cursor) == -ENOTSUP);
 	CHECK(hbm_last_reason() == HBM_REASON_WIDTH_LIMIT);
 	memset(&rejection, 0, sizeof(rejection));

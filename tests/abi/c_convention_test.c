@@ -254,15 +254,16 @@ static void untouched_on_failure(void)
 	uint64_t offset = 7;
 
 	CHECK(hbm_context_create_for_drm_fd(-1, 0, &other) < 0);
-	CHECK(hbm_participant_create_for_kms_plane(-1, 31, &participant) < 0);
-	CHECK(hbm_participant_create_for_kms_plane_type(-1, HBM_PLANE_PRIMARY, 0, &participant) < 0);
+	CHECK(hbm_participant_create_for_kms_plane(-1, 31, NULL, &participant) < 0);
+	CHECK(hbm_participant_create_for_kms_plane_type(-1, HBM_PLANE_PRIMARY, 0, NULL, &participant) < 0);
 	CHECK(hbm_participant_create_for_v4l2(-1, HBM_V4L2_CAPTURE, 64, 64, &participant) < 0);
 	CHECK(hbm_participant_create_declared(ctx, "nobody", &participant) < 0);
 	CHECK(hbm_participant_create_for_formats("panel", NULL, NULL, 0, &participant) < 0);
 	struct hbm_request bad = request;
 	bad.width = 0;
 	CHECK(hbm_description_create(ctx, &bad, &description) == -EINVAL); /* a bad request */
-	CHECK(hbm_pool_create_for_request(ctx, &request, NULL, 0, 2, &pool) < 0);
+	struct hbm_pool_options pool_options = {sizeof pool_options, 2, &request, NULL, 0};
+	CHECK(hbm_pool_create_with_options(ctx, &pool_options, &pool) < 0);
 	CHECK(hbm_buffer_create(ctx, ALLOCATE_OPTIONS(.width = 0, .height = 64, .format = xrgb), &buffer) < 0);
 	CHECK(hbm_buffer_receive(-1, &buffer) < 0);
 	CHECK(hbm_kms_create_for_drm_fd(-1, &kms) < 0);

@@ -53,10 +53,10 @@ static void marker(const char *name)
 }
 
 /* Everything a compositor does with @ctx: the primary plane, a buffer for it, a framebuffer. */
-static void use(struct hbm_context *ctx, int card)
+static void use(struct hbm_context *ctx, int card, const struct hbm_context *probe_ctx)
 {
 	struct hbm_participant *primary = NULL;
-	CHECK(hbm_participant_create_for_kms_plane_type(card, HBM_PLANE_PRIMARY, 0, &primary) == 0);
+	CHECK(hbm_participant_create_for_kms_plane_type(card, HBM_PLANE_PRIMARY, 0, probe_ctx, &primary) == 0);
 	const uint32_t formats[] = {DRM_FORMAT_XRGB8888};
 	struct hbm_request request = {sizeof request, 640, 480, HBM_USAGE_SCANOUT, formats, 1, NULL};
 	struct hbm_description *description = NULL;
@@ -85,11 +85,26 @@ int main(void)
 		return 77;
 	}
 
+	/* A context the caller gave a heap, made before the watch: probing foreign import with
+	 * it takes a page of that heap and opens nothing. */
+	const char *system_heap = "system";
+	struct hbm_context_options with_heap;
+	memset(&with_heap, 0, sizeof with_heap);
+	with_heap.size = sizeof with_heap;
+	with_heap.drm_fds = &card;
+	with_heap.drm_fd_count = 1;
+	with_heap.heaps = &system_heap;
+	with_heap.heap_count = 1;
+	struct hbm_context *heap_ctx = NULL;
+	CHECK(hbm_context_create_with_options(&with_heap, &heap_ctx) == 0);
+
 	marker("begin");
 	struct hbm_context *ctx = NULL;
 	CHECK(hbm_context_create_for_drm_fd(card, 0, &ctx) == 0);
 	if (ctx)
-		use(ctx, card);
+		use(ctx, card, NULL);
+	if (heap_ctx)
+		use(heap_ctx, card, heap_ctx);
 	hbm_context_destroy(ctx);
 
 	struct hbm_context_options options;
@@ -100,9 +115,10 @@ int main(void)
 	ctx = NULL;
 	CHECK(hbm_context_create_with_options(&options, &ctx) == 0);
 	if (ctx)
-		use(ctx, card);
+		use(ctx, card, NULL);
 	hbm_context_destroy(ctx);
 	marker("end");
+	hbm_context_destroy(heap_ctx);
 
 	close(card);
 	printf("%d passed, %d failed\n", passed, failed);

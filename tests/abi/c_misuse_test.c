@@ -46,6 +46,9 @@ static int row;
 				#cond, hbm_last_error());                                                              \
 		}                                                                                                      \
 	} while (0)
+/* A pool of two for @request and @count participants at @parts. */
+#define POOL_OPTIONS(request_, parts, count)                                                                           \
+	(&(struct hbm_pool_options){sizeof(struct hbm_pool_options), 2, (request_), (parts), (count)})
 #define SAYS(needle) ROW_CHECK(strstr(hbm_last_error(), (needle)) != NULL)
 
 /* A context that opens nothing: memfd alone. */
@@ -191,9 +194,9 @@ static void participants(void)
 	struct hbm_context *ctx = NULL;
 
 	row = 18;
-	ROW_CHECK(hbm_participant_create_for_kms_plane(-1, 31, NULL) == -EINVAL);
+	ROW_CHECK(hbm_participant_create_for_kms_plane(-1, 31, NULL, NULL) == -EINVAL);
 	SAYS("out is NULL");
-	ROW_CHECK(hbm_participant_create_for_kms_plane_type(-1, HBM_PLANE_PRIMARY, 0, NULL) == -EINVAL);
+	ROW_CHECK(hbm_participant_create_for_kms_plane_type(-1, HBM_PLANE_PRIMARY, 0, NULL, NULL) == -EINVAL);
 	row = 19;
 	ROW_CHECK(hbm_participant_create_for_v4l2(-1, HBM_V4L2_CAPTURE, 64, 64, NULL) == -EINVAL);
 	ROW_CHECK(hbm_participant_create_for_v4l2(-1, (enum hbm_v4l2_queue)7, 64, 64, &p) == -EINVAL);
@@ -327,7 +330,7 @@ static void requests(struct hbm_context *ctx)
 	request.usage = 1u << 20;
 	ROW_CHECK(hbm_description_create(ctx, &request, &description) == -EINVAL);
 	SAYS("usage 0x100000 has bits hbm does not define");
-	ROW_CHECK(hbm_pool_create_for_request(ctx, &request, NULL, 0, 2, &pool) == -EINVAL);
+	ROW_CHECK(hbm_pool_create_with_options(ctx, POOL_OPTIONS(&request, NULL, 0), &pool) == -EINVAL);
 	request.usage = 0;
 	ROW_CHECK(description == NULL && pool == NULL);
 	row = 30;
@@ -336,11 +339,13 @@ static void requests(struct hbm_context *ctx)
 	ROW_CHECK(hbm_description_get_trace_line(NULL, (size_t)-1) == NULL);
 	row = 31;
 	ROW_CHECK(hbm_pool_create(NULL, 2, &pool) == -EINVAL);
-	ROW_CHECK(hbm_pool_create_for_request(NULL, &request, NULL, 0, 2, &pool) == -EINVAL);
-	ROW_CHECK(hbm_pool_create_for_request(ctx, &request, NULL, 1, 2, &pool) == -EINVAL);
-	ROW_CHECK(hbm_pool_create_for_request(ctx, &request, nobody, 1, 2, &pool) == -EINVAL);
-	SAYS("participant 0 is NULL");
-	ROW_CHECK(hbm_pool_create_for_request(ctx, NULL, NULL, 0, 2, &pool) == -EINVAL);
+	ROW_CHECK(hbm_pool_create_with_options(NULL, POOL_OPTIONS(&request, NULL, 0), &pool) == -EINVAL);
+	ROW_CHECK(hbm_pool_create_with_options(ctx, POOL_OPTIONS(&request, NULL, 1), &pool) == -EINVAL);
+	SAYS("participant_count is 1 but participants is NULL");
+	ROW_CHECK(hbm_pool_create_with_options(ctx, POOL_OPTIONS(&request, nobody, 1), &pool) == -EINVAL);
+	SAYS("participants[0] is NULL");
+	ROW_CHECK(hbm_pool_create_with_options(ctx, POOL_OPTIONS(NULL, NULL, 0), &pool) == -EINVAL);
+	ROW_CHECK(hbm_pool_create_with_options(ctx, NULL, &pool) == -EINVAL);
 	ROW_CHECK(pool == NULL);
 	row = 32;
 	ROW_CHECK(hbm_pool_acquire(NULL, &lease) == -EINVAL);

@@ -234,7 +234,13 @@ TEST(PlanChecks, TheCAbiChecksThroughDescriptionsAndPools)
 	hbm_pool_destroy(pool);
 
 	hbm_participant *const parts[] = {cdisplay};
-	ASSERT_EQ(hbm_pool_create_for_request(cctx, &request, parts, 1, 1, &pool), 0) << hbm_last_error();
+	hbm_pool_options options{};
+	options.size = sizeof options;
+	options.max_buffers = 1;
+	options.request = &request;
+	options.participants = parts;
+	options.participant_count = 1;
+	ASSERT_EQ(hbm_pool_create_with_options(cctx, &options, &pool), 0) << hbm_last_error();
 	EXPECT_EQ(hbm_pool_acquire(pool, &lease), -EPROTO);
 	EXPECT_EQ(hbm_last_reason(), HBM_REASON_STRIDE_ALIGNMENT);
 	hbm_pool_destroy(pool);

@@ -115,10 +115,17 @@ int main(void)
 	struct hbm_request request = {.size = sizeof(request), .width = 64, .height = 64, .formats = formats,
 				      .format_count = 1};
 	struct hbm_buffer *allocated = UNTOUCHED;
-	CHECK(hbm_wl_client_create_buffer(client, &request, NULL, 0, &allocated) < 0);
+	struct hbm_wl_buffer_options buffer_options = {.size = sizeof(buffer_options), .request = &request};
+	CHECK(hbm_wl_client_create_buffer(client, &buffer_options, &allocated) < 0);
 	CHECK(allocated == UNTOUCHED);
 	CHECK(strstr(hbm_last_error(), "no tranche of the compositor's feedback can be met") != NULL);
-	CHECK(hbm_wl_client_create_buffer(client, NULL, NULL, 0, &allocated) < 0); /* a zeroed request */
+	CHECK(hbm_wl_client_create_buffer(client, NULL, &allocated) < 0); /* no request */
+	CHECK(allocated == UNTOUCHED);
+	struct hbm_participant *nobody[1] = {NULL};
+	buffer_options.participants = nobody;
+	buffer_options.participant_count = 1;
+	CHECK(hbm_wl_client_create_buffer(client, &buffer_options, &allocated) == -EINVAL);
+	CHECK(strstr(hbm_last_error(), "participants[0] is NULL") != NULL);
 	CHECK(allocated == UNTOUCHED);
 
 	/* One wl_buffer per buffer. */

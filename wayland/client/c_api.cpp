@@ -23,6 +23,7 @@ struct hbm_wl_client {
 HBM_C_STRUCT(hbm_wl_client_options, HBM_WL_CLIENT_OPTIONS_SIZE_V1)
 HBM_C_STRUCT(hbm_wl_feedback_info, HBM_WL_FEEDBACK_INFO_SIZE_V1)
 HBM_C_STRUCT(hbm_wl_tranche_info, HBM_WL_TRANCHE_INFO_SIZE_V1)
+HBM_C_STRUCT(hbm_wl_buffer_options, HBM_WL_BUFFER_OPTIONS_SIZE_V1)
 
 namespace {
 
@@ -146,24 +147,21 @@ int hbm_wl_client_create_participant(const hbm_wl_client *client, uint32_t tranc
 	return 0;
 }
 
-int hbm_wl_client_create_buffer(hbm_wl_client *client, const hbm_request *request, hbm_participant *const *own,
-				uint32_t own_count, hbm_buffer **out)
+int hbm_wl_client_create_buffer(hbm_wl_client *client, const hbm_wl_buffer_options *options, hbm_buffer **out)
 {
 	static const char *const function = "hbm_wl_client_create_buffer";
 	if (!client || !out)
 		return fail(EINVAL, "%s: client and out must not be NULL", function);
-	Request r;
-	if (int err = hbm_seam::readRequest(function, request, &r))
+	hbm_wl_buffer_options o;
+	if (int err = hbm_seam::readStruct(function, options, &o))
 		return err;
-	if (own_count && !own)
-		return fail(EINVAL, "%s: own_count is %u but own is NULL", function, own_count);
+	Request r;
+	if (int err = hbm_seam::readRequest(function, o.request, &r))
+		return err;
 	std::vector<Participant> participants;
-	for (uint32_t i = 0; i < own_count; ++i) {
-		const Participant *p = hbm_seam::participantOf(own[i]);
-		if (!p)
-			return fail(EINVAL, "%s: own[%u] is NULL", function, i);
-		participants.push_back(*p);
-	}
+	if (int err = hbm_seam::readParticipants(function, o.participants, o.participant_count,
+						 &participants))
+		return err;
 	auto buffer = client->client->allocate(r, participants);
 	if (!buffer)
 		return recordError(buffer.error());
