@@ -11,6 +11,8 @@ packages=(
 	libwayland-dev wayland-protocols libegl-dev libgles-dev
 	# the real compositors the lab runs hbm's clients against (and sway's seat daemon)
 	weston sway seatd
+	# hbm-weston.so, the Weston module (weston.pc comes with weston, libweston-10.pc with this)
+	libweston-10-dev
 	# the fuzzers: clang's libFuzzer and sanitizer runtimes
 	clang libclang-rt-14-dev
 	# the lab: a kernel we build, booted under qemu with a busybox initramfs

@@ -69,6 +69,7 @@ const char *rejectReasonName(RejectReason reason)
 	case RejectReason::FixedOffset: return "fixed-offset";
 	case RejectReason::FixedTooSmall: return "fixed-too-small";
 	case RejectReason::LayoutsConflict: return "layouts-conflict";
+	case RejectReason::QuotaExceeded: return "quota-exceeded";
 	}
 	return "unknown";
 }
@@ -157,6 +158,9 @@ std::string Rejection::why() const
 		return stringf("%llu bytes, fewer than the %llu %s fills", v, l, who.c_str());
 	case RejectReason::LayoutsConflict:
 		return who + " each lay this format out their own way: no buffer has both layouts";
+	case RejectReason::QuotaExceeded:
+		return plane == 0 ? stringf("%llu buffers held with this request, above the %llu %s allows", v, l, who.c_str())
+				  : byteCount(v) + " held with this request, above the " + byteCount(l) + " " + who + " allows";
 	}
 	return "unknown reason";
 }

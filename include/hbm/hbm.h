@@ -168,6 +168,8 @@ enum hbm_reason {
 	HBM_REASON_FIXED_OFFSET = 29,         /* plane's offset value, the fixed one limit */
 	HBM_REASON_FIXED_TOO_SMALL = 30,      /* value bytes, fewer than the device writes (limit) */
 	HBM_REASON_LAYOUTS_CONFLICT = 31,     /* set_by fix different layouts for one format */
+	HBM_REASON_QUOTA_EXCEEDED = 32,       /* value held with the request, above set_by's quota limit
+					       * (plane 0: buffers, 1: bytes) */
 };
 
 /* A short stable name: "format-not-taken"; "unknown" for a value this library lacks. */

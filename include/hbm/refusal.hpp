@@ -49,6 +49,9 @@ enum class RejectReason : uint32_t {
 	FixedOffset = 29,        ///< plane's offset (value) is not the fixed one (limit)
 	FixedTooSmall = 30,      ///< fewer bytes (value) than the device writes (limit: sizeimage)
 	LayoutsConflict = 31,    ///< participants fix different layouts for one format
+	/// Over a quota someone set for the asker (a compositor's for one client): value what it
+	/// would hold with this request, limit the quota; plane 0 counts buffers, 1 bytes.
+	QuotaExceeded = 32,
 };
 
 /// A short stable name: "format-not-taken", "not-contiguous" …

@@ -42,6 +42,8 @@ TEST(RefusalSentences, EachReasonIsToldOneWay)
 		const char *why;
 	};
 	Rejection unknownFormat = make(RejectReason::InvalidRequest, 0, 0, {});
+	Rejection quotaBytes = make(RejectReason::QuotaExceeded, 300 * kMiB, 256 * kMiB, {"client quota"});
+	quotaBytes.plane = 1;
 	unknownFormat.format = fourcc_code('N', 'O', 'P', 'E');
 	const Row rows[] = {
 		{make(RejectReason::InvalidConstraint, 48, kMaxAlignment),
@@ -76,6 +78,10 @@ TEST(RefusalSentences, EachReasonIsToldOneWay)
 		 "decoder (declared) and decoder (declared) each lay this format out their own way: no buffer has both layouts"},
 		// The kernel refused what the area says it has (pinned pages, a fault): not "more than".
 		{make(RejectReason::OutOfMemory, 8 * 1024, 64 * kMiB, {}), "8192 bytes asked for and refused, although 64 MiB seemed free"},
+		// A compositor's quota for one client: plane 0 counts buffers, 1 bytes.
+		{make(RejectReason::QuotaExceeded, 65, 64, {"client quota"}),
+		 "65 buffers held with this request, above the 64 client quota (declared) allows"},
+		{quotaBytes, "300 MiB held with this request, above the 256 MiB client quota (declared) allows"},
 	};
 	for (const Row &row : rows)
 		EXPECT_EQ(row.rejection.why(), row.why) << rejectReasonName(row.rejection.reason);

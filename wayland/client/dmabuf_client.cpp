@@ -20,9 +20,13 @@
 #include "renderer.hpp"
 #include <hbm/unique_fd.hpp>
 
+#include "registry.hpp"
 #include "linux-dmabuf-unstable-v1-client-protocol.h"
 
 namespace hbm::wayland {
+
+using detail::bindGlobal;
+using detail::roundtripQueue;
 
 namespace {
 hbm_seam::LogCategory logClient("wayland-client");
@@ -241,29 +245,6 @@ const zwp_linux_dmabuf_feedback_v1_listener kFeedbackListener = {
 	onFeedbackDone, onFormatTable, onMainDevice, onTrancheDone, onTrancheTargetDevice, onTrancheFormats, onTrancheFlags,
 };
 
-struct Binding {
-	uint32_t name = 0;
-	uint32_t version = 0;
-};
-
-void onGlobal(void *data, wl_registry *, uint32_t name, const char *interface, uint32_t version)
-{
-	if (std::strcmp(interface, zwp_linux_dmabuf_v1_interface.name) == 0)
-		*static_cast<Binding *>(data) = Binding{name, version};
-}
-
-void onGlobalRemove(void *, wl_registry *, uint32_t) {}
-
-const wl_registry_listener kRegistryListener = {onGlobal, onGlobalRemove};
-
-Result<void> roundtripQueue(wl_display *display, wl_event_queue *queue, const char *what)
-{
-	if (wl_display_roundtrip_queue(display, queue) < 0)
-		return Error{wl_display_get_error(display) ? wl_display_get_error(display) : EPIPE,
-			     std::string("the Wayland connection failed while ") + what, nullptr};
-	return {};
-}
-
 /// Reads feedback on @state's private-queue proxy until its first `done`.
 Result<DmabufFeedback> awaitFeedback(wl_display *display, wl_event_queue *queue, FeedbackState &state)
 {
@@ -357,32 +338,12 @@ Result<std::unique_ptr<DmabufClient>> DmabufClient::create(wl_display *display, 
 	if (!d->queue)
 		return Error{ENOMEM, "cannot create a Wayland event queue", nullptr};
 
-	auto *wrapper = static_cast<wl_display *>(wl_proxy_create_wrapper(display));
-	if (!wrapper)
-		return Error{ENOMEM, "cannot wrap the wl_display", nullptr};
-	wl_proxy_set_queue(reinterpret_cast<wl_proxy *>(wrapper), d->queue);
-	wl_registry *registry = wl_display_get_registry(wrapper);
-	wl_proxy_wrapper_destroy(wrapper);
-	Binding binding;
-	wl_registry_add_listener(registry, &kRegistryListener, &binding);
-	auto listed = roundtripQueue(display, d->queue, "listing globals");
-	if (listed && !binding.name) {
-		wl_registry_destroy(registry);
-		return Error{ENOENT, "the compositor offers no zwp_linux_dmabuf_v1", nullptr};
-	}
-	if (listed && binding.version < 3) {
-		wl_registry_destroy(registry);
-		return Error{ENOENT, "the compositor offers zwp_linux_dmabuf_v1 version " + std::to_string(binding.version) +
-					     " only; hbm needs 3 or later (modifiers)", nullptr};
-	}
-	if (!listed) {
-		wl_registry_destroy(registry);
-		return listed.error();
-	}
-	d->version = std::min(binding.version, std::min(options.maxVersion, 4u));
-	d->dmabuf = static_cast<zwp_linux_dmabuf_v1 *>(
-		wl_registry_bind(registry, binding.name, &zwp_linux_dmabuf_v1_interface, d->version));
-	wl_registry_destroy(registry);
+	// Version 3 is the first that lists modifiers.
+	auto bound = bindGlobal(display, d->queue, &zwp_linux_dmabuf_v1_interface, 3, std::min(options.maxVersion, 4u),
+				&d->version);
+	if (!bound)
+		return bound.error();
+	d->dmabuf = reinterpret_cast<zwp_linux_dmabuf_v1 *>(*bound);
 
 	if (d->version < 4) {
 		d->v3.version = d->version;
