@@ -6,7 +6,9 @@
 // same pattern into wl_shm buffers instead (the benchmark's baseline).
 //
 //   hbm-wayland-client [--fullscreen] [--frames N] [--size WxH] [--buffers N] [--shm]
-//                      [--print-feedback] [--check-plane] [--hold-ms MS]
+//                      [--allocate-via-compositor] [--print-feedback] [--check-plane]
+//                      [--hold-ms MS]
+//   hbm-wayland-client --readback-frame N --size WxH --card /dev/dri/cardN
 //
 // Prints the plan's trace, the parsed feedback (--print-feedback), frames per second and,
 // after warm-up, how many wl_buffers and dma-bufs were made per frame (both should be 0).
@@ -15,6 +17,13 @@
 //
 // libhbm-wayland reads the feedback, makes the participants (local to the compositor's
 // main device where hbm's renderer table says so) and the wl_buffers.
+//
+// --allocate-via-compositor asks the compositor for the buffers instead (hbm_allocator_v1,
+// served by hbm-weston.so): the client then opens no device at all, and only wraps the
+// descriptors it receives in wl_buffers through the compositor's linux-dmabuf. It prints
+// the dma-buf inode of each buffer, so that a readback can tell its buffer on a plane
+// from a copy. --readback-frame N (root, no Wayland) looks for frame N's pattern of
+// WxH on the planes of --card and says which plane, and which dma-buf, shows it.
 #include <algorithm>
 #include <chrono>
 #include <cinttypes>
@@ -37,6 +46,7 @@
 
 #include <hbm/hbm.hpp>
 #include <hbm/pool.hpp>
+#include <hbm/wayland/allocator_client.hpp>
 #include <hbm/wayland/client.hpp>
 
 #include <wayland-client.h>
@@ -51,6 +61,9 @@ struct Options {
 	bool shm = false;
 	bool printFeedback = false;
 	bool checkPlane = false;
+	bool viaCompositor = false;
+	int readbackFrame = -1;
+	std::string card;
 	unsigned frames = 60;
 	unsigned warmup = 10;
 	unsigned buffers = 3;
@@ -175,6 +188,7 @@ struct Slot {
 	wl_buffer *wlBuffer = nullptr;
 	bool busy = false;
 	hbm::Lease lease;                // dma-buf path: held while the compositor has it
+	std::shared_ptr<hbm::Buffer> allocated; // --allocate-via-compositor: the compositor's buffer
 	const hbm::Buffer *key = nullptr; // which pool buffer (identity only: a reference
 					  // beyond the lease would keep the pool from reusing it)
 	uint8_t *shmData = nullptr;            // wl_shm path
@@ -217,6 +231,19 @@ bool parseArgs(int argc, char **argv, Options &o)
 			o.printFeedback = true;
 		else if (a == "--check-plane")
 			o.checkPlane = true;
+		else if (a == "--allocate-via-compositor")
+			o.viaCompositor = true;
+		else if (a == "--readback-frame") {
+			const char *v = next();
+			if (!v)
+				return false;
+			o.readbackFrame = int(strtoul(v, nullptr, 10));
+		} else if (a == "--card") {
+			const char *v = next();
+			if (!v)
+				return false;
+			o.card = v;
+		}
 		else if (a == "--frames" || a == "--buffers" || a == "--warmup" || a == "--hold-ms") {
 			const char *v = next();
 			if (!v)
@@ -230,7 +257,9 @@ bool parseArgs(int argc, char **argv, Options &o)
 		} else
 			return false;
 	}
-	return o.frames > o.warmup && o.buffers >= 1 && o.buffers <= 8 && o.width && o.height &&
+	if (o.readbackFrame >= 0)
+		return !o.card.empty() && o.width && o.height;
+	return o.frames > o.warmup && !(o.shm && o.viaCompositor) && o.buffers >= 1 && o.buffers <= 8 && o.width && o.height &&
 	       o.width <= 8192 && o.height <= 8192;
 }
 
@@ -240,9 +269,19 @@ int main(int argc, char **argv)
 {
 	Client c;
 	if (!parseArgs(argc, argv, c.opt))
-		return fail("usage: hbm-wayland-client [--fullscreen] [--shm] [--frames N>warmup] [--warmup N] "
-			    "[--buffers 1-8] [--size WxH] [--print-feedback] [--check-plane] [--hold-ms MS]");
+		return fail("usage: hbm-wayland-client [--fullscreen] [--shm | --allocate-via-compositor] "
+			    "[--frames N>warmup] [--warmup N] [--buffers 1-8] [--size WxH] [--print-feedback] "
+			    "[--check-plane] [--hold-ms MS]\n"
+			    "       hbm-wayland-client --readback-frame N --size WxH --card /dev/dri/cardN");
 	const Options &opt = c.opt;
+	if (opt.readbackFrame >= 0) {
+		const uint32_t frame = uint32_t(opt.readbackFrame);
+		auto found = hbm::lab::findOnPlanes(opt.card, opt.width, opt.height,
+						    [frame](uint32_t x, uint32_t y) { return patternPixel(x, y, frame); },
+						    5000);
+		printf("readback: %s\n", found.description.c_str());
+		return found.matched ? 0 : 2;
+	}
 
 	c.display = wl_display_connect(nullptr);
 	if (!c.display)
@@ -264,7 +303,9 @@ int main(int argc, char **argv)
 	std::unique_ptr<hbm::wayland::DmabufClient> dmabuf;
 	std::string mainNode;
 	if (!opt.shm) {
-		auto ctx = hbm::Context::create();
+		// Asking the compositor for buffers, the client opens no device: a context of
+		// nothing (memfd), for the imports; else every device this machine lets it open.
+		auto ctx = opt.viaCompositor ? hbm::Context::create(hbm::ContextOptions{}) : hbm::Context::create();
 		if (!ctx)
 			return fail("hbm context: " + ctx.error().toString());
 		context = *ctx;
@@ -305,7 +346,35 @@ int main(int argc, char **argv)
 	std::vector<std::unique_ptr<Slot>> slots;
 	std::shared_ptr<hbm::BufferPool> pool;
 	const unsigned fdsBefore = openFdCount();
-	if (!opt.shm) {
+	std::unique_ptr<hbm::wayland::AllocatorClient> allocator;
+	if (opt.viaCompositor) {
+		auto a = hbm::wayland::AllocatorClient::create(c.display);
+		if (!a)
+			return fail("hbm_allocator_v1: " + a.error().toString());
+		allocator = std::move(*a);
+		hbm::Request request;
+		request.width = width;
+		request.height = height;
+		request.formats = {DRM_FORMAT_XRGB8888, DRM_FORMAT_ARGB8888};
+		request.usage = hbm::UsageCpuWrite | (opt.fullscreen ? uint32_t(hbm::UsageScanout) : 0u);
+		hbm::wayland::AllocatorClient::Options ask;
+		ask.count = opt.buffers;
+		ask.surface = c.surface;
+		auto answer = allocator->allocate(request, ask);
+		if (!answer)
+			return fail("the compositor's allocation: " + answer.error().toString());
+		printf("compositor allocated: %u x %s modifier 0x%016" PRIx64 " from %s\n", opt.buffers,
+		       hbm::formatName(answer->choice.format).c_str(), answer->choice.modifier,
+		       answer->choice.allocator.c_str());
+		printf("dma-buf inodes:");
+		for (auto &buffer : answer->buffers) {
+			struct stat st;
+			printf(" %llu", fstat(buffer->planeFd(0).get(), &st) == 0 ? (unsigned long long)st.st_ino : 0ull);
+			slots.push_back(std::make_unique<Slot>());
+			slots.back()->allocated = buffer;
+		}
+		printf("\n");
+	} else if (!opt.shm) {
 		hbm::Request request;
 		request.width = width;
 		request.height = height;
@@ -336,7 +405,7 @@ int main(int argc, char **argv)
 	// pool's buffer behind a fresh lease: the pool hands out its buffers in any order, so
 	// slots are found by buffer, made (with their wl_buffer) the first time one shows up.
 	auto freeSlot = [&]() -> Slot * {
-		if (opt.shm) {
+		if (opt.shm || allocator) {
 			auto it = std::find_if(slots.begin(), slots.end(), [](const auto &s) { return !s->busy; });
 			return it == slots.end() ? nullptr : it->get();
 		}
@@ -384,7 +453,7 @@ int main(int argc, char **argv)
 			++c.wlBuffersCreated;
 			return true;
 		}
-		auto made = dmabuf->wlBuffer(slot.lease.buffer());
+		auto made = dmabuf->wlBuffer(slot.allocated ? slot.allocated : slot.lease.buffer());
 		if (!made) {
 			c.failure = "wl_buffer: " + made.error().toString();
 			return false;
@@ -402,7 +471,8 @@ int main(int argc, char **argv)
 			drawPattern(slot.shmData, slot.stride, width, height, frame);
 			return true;
 		}
-		auto access = slot.lease->beginCpuAccess(hbm::CpuAccessMode::Write);
+		auto access = (slot.allocated ? slot.allocated.get() : slot.lease.buffer().get())
+				      ->beginCpuAccess(hbm::CpuAccessMode::Write);
 		if (!access) {
 			c.failure = "CPU access: " + access.error().toString();
 			return false;
@@ -469,6 +539,8 @@ int main(int argc, char **argv)
 	printf("totals: wl_buffers %" PRIu64 ", pool buffers %zu, fds held beyond start %d\n", wlBuffersMade(),
 	       pool ? pool->size() : 0, int(openFdCount()) - int(fdsBefore));
 
+	printf("last frame shown: %u\n", opt.frames - 1);
+	fflush(stdout);
 	int status = 0;
 	if (opt.checkPlane) {
 		if (mainNode.empty())
@@ -485,6 +557,7 @@ int main(int argc, char **argv)
 
 	slots.clear();
 	pool.reset();
+	allocator.reset();
 	dmabuf.reset();
 	xdg_toplevel_destroy(c.toplevel);
 	xdg_surface_destroy(c.xdgSurface);

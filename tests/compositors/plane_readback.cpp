@@ -8,6 +8,7 @@
 #include <memory>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <thread>
 
 #include <drm_fourcc.h>
@@ -131,6 +132,10 @@ PlaneSearch findOnPlanes(const std::string &card, uint32_t width, uint32_t heigh
 			if (drmPrimeHandleToFD(drm.get(), handle.handle, O_RDONLY | O_CLOEXEC, &prime) != 0)
 				return {false, label + ": PRIME export failed: " + strerror(errno)};
 			UniqueFd dmabuf(prime);
+			// Which dma-buf the plane scans out: the inode names it across processes, so a
+			// client can tell its own buffer on a plane from a compositor's copy.
+			struct stat st;
+			const std::string inode = fstat(dmabuf.get(), &st) == 0 ? std::to_string(st.st_ino) : "unknown";
 			Mapping map;
 			map.size = size_t(fb->offsets[0]) + size_t(fb->pitches[0]) * fb->height;
 			map.data = mmap(nullptr, map.size, PROT_READ, MAP_SHARED, dmabuf.get(), 0);
@@ -139,7 +144,7 @@ PlaneSearch findOnPlanes(const std::string &card, uint32_t width, uint32_t heigh
 			dma_buf_sync sync{DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ};
 			ioctl(dmabuf.get(), DMA_BUF_IOCTL_SYNC, &sync);
 			searchFramebuffer(static_cast<const uint8_t *>(map.data) + fb->offsets[0], fb->pitches[0], fb->width,
-					  fb->height, width, height, expected, label, best);
+					  fb->height, width, height, expected, label + " dma-buf inode " + inode, best);
 			sync.flags = DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ;
 			ioctl(dmabuf.get(), DMA_BUF_IOCTL_SYNC, &sync);
 			if (best.mismatches == 0)

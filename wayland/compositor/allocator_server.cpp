@@ -7,11 +7,13 @@
 #include <hbm/wayland/allocator_server.hpp>
 
 #include <cerrno>
+#include <algorithm>
 #include <cinttypes>
 #include <unordered_map>
 
 #include <unistd.h>
 
+#include <drm_fourcc.h>
 #include <wayland-server-core.h>
 
 #include <hbm/allocator.hpp>
@@ -307,8 +309,15 @@ void allocationSubmit(wl_client *client, wl_resource *resource, uint32_t width, 
 			return sendRefusal(*core, resource, made.error());
 		buffers = std::move(*made);
 	}
-	hbm_allocation_v1_send_chosen(resource, plan->format(), uint32_t(plan->modifier() >> 32),
-				      uint32_t(plan->modifier() & 0xffffffffu), plan->allocator().c_str());
+	// The modifier the client gives linux-dmabuf: the layout's, or INVALID for a linear one
+	// the compositor's linux-dmabuf takes only as implicit.
+	const auto &implicitOnly = core->options.implicitOnlyFormats;
+	uint64_t modifier = plan->modifier();
+	if (modifier == DRM_FORMAT_MOD_LINEAR &&
+	    std::find(implicitOnly.begin(), implicitOnly.end(), plan->format()) != implicitOnly.end())
+		modifier = DRM_FORMAT_MOD_INVALID;
+	hbm_allocation_v1_send_chosen(resource, plan->format(), uint32_t(modifier >> 32), uint32_t(modifier & 0xffffffffu),
+				      plan->allocator().c_str());
 	for (auto &buffer : buffers)
 		if (!sendBuffer(core, resource, std::move(buffer)))
 			return; // the client is out of memory and disconnected

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include <EGL/egl.h>
+#include <EGL/eglext.h>
 
 #include <libweston/config-parser.h>
 #include <libweston/libweston.h>
@@ -83,6 +84,30 @@ std::vector<std::string> heapNames()
 	for (const auto &entry : std::filesystem::directory_iterator("/dev/dma_heap", ec))
 		names.push_back(entry.path().filename());
 	return names;
+}
+
+/// The formats Weston's renderer imports with no modifier listed (eglQueryDmaBufModifiersEXT
+/// gives none): Weston's linux-dmabuf then takes them only as DRM_FORMAT_MOD_INVALID, and
+/// hbm-egl's participant reads that implicit layout as linear.
+std::vector<uint32_t> implicitOnlyFormats(EGLDisplay display)
+{
+	using QueryFormats = EGLBoolean (*)(EGLDisplay, EGLint, EGLint *, EGLint *);
+	using QueryModifiers = EGLBoolean (*)(EGLDisplay, EGLint, EGLint, EGLuint64KHR *, EGLBoolean *, EGLint *);
+	auto formats = reinterpret_cast<QueryFormats>(eglGetProcAddress("eglQueryDmaBufFormatsEXT"));
+	auto modifiers = reinterpret_cast<QueryModifiers>(eglGetProcAddress("eglQueryDmaBufModifiersEXT"));
+	std::vector<uint32_t> out;
+	EGLint count = 0;
+	if (!formats || !modifiers || !formats(display, 0, nullptr, &count) || count <= 0)
+		return out;
+	std::vector<EGLint> list(static_cast<size_t>(count));
+	if (!formats(display, count, list.data(), &count))
+		return out;
+	for (EGLint f : list) {
+		EGLint n = 0;
+		if (modifiers(display, f, 0, nullptr, nullptr, &n) && n == 0)
+			out.push_back(uint32_t(f));
+	}
+	return out;
 }
 
 void moduleDestroyed(wl_listener *listener, void *)
@@ -176,6 +201,7 @@ int start(weston_compositor *compositor)
 	serverOptions.quota.maxBytes = maxMiB << 20;
 	serverOptions.quota.buffersSetBy = "Weston's [hbm] max-buffers";
 	serverOptions.quota.bytesSetBy = "Weston's [hbm] max-memory-mb";
+	serverOptions.implicitOnlyFormats = implicitOnlyFormats(display);
 	const Module *self = m.get();
 	serverOptions.participantsFor = [self](const hbm::wayland::AllocationQuery &q) { return participantsFor(*self, q); };
 	auto server = hbm::wayland::AllocatorServer::create(compositor->wl_display, std::move(serverOptions));

@@ -58,6 +58,11 @@ struct AllocatorServerOptions {
 	/// client as the refusal.
 	std::function<Result<std::vector<Participant>>(const AllocationQuery &)> participantsFor;
 	AllocatorQuota quota;
+	/// Formats the compositor's own zwp_linux_dmabuf_v1 takes only with
+	/// DRM_FORMAT_MOD_INVALID, because its renderer lists no modifiers for them and reads
+	/// their implicit layout as linear (Mesa's kms_swrast, say): a LINEAR buffer of one of
+	/// them is announced as INVALID, the modifier the client must give linux-dmabuf for it.
+	std::vector<uint32_t> implicitOnlyFormats;
 };
 
 /// What one client holds through the allocator.

@@ -11,7 +11,8 @@
 # the other, in the same boot. The command sees HBM_COMPOSITOR (weston|sway), HBM_VKMS_CARD
 # (/dev/dri/cardN), HBM_COMPOSITOR_LOG, HBM_COMPOSITOR_PID and WAYLAND_DISPLAY/XDG_RUNTIME_DIR. Logs go to the
 # current directory (the run's share): weston.log, sway.log, seatd.log.
-# HBM_COMPOSITOR_WRAP prefixes the compositor's command (e.g. "gdb -batch -ex run -ex bt
+# HBM_WESTON_MODULES adds --modules= to Weston's command line, HBM_WESTON_INI lines to its
+# weston.ini. HBM_COMPOSITOR_WRAP prefixes the compositor's command (e.g. "gdb -batch -ex run -ex bt
 # --args" to get a backtrace of a crash into the output).
 # Exit status: the first failing command's, or 70 when a compositor does not start, dies or
 # logs a crash (its log is printed).
@@ -87,12 +88,14 @@ start_weston() {
 	# no longer mapped, and llvmpipe faults (docs/compositors.md). HBM_WESTON_CLOSE_ANIMATION=fade
 	# brings the crash back.
 	printf '[shell]\nclose-animation=%s\n' "${HBM_WESTON_CLOSE_ANIMATION:-none}" >"$XDG_RUNTIME_DIR/weston.ini"
+	# HBM_WESTON_INI: more weston.ini lines (an [hbm] section); HBM_WESTON_MODULES: --modules=.
+	[ -n "${HBM_WESTON_INI:-}" ] && printf '%b\n' "$HBM_WESTON_INI" >>"$XDG_RUNTIME_DIR/weston.ini"
 	# kms_swrast: GBM's EGL device is then the vkms card and Weston offers linux-dmabuf v4
 	# (LAB.md). --debug lets weston-screenshooter take screenshots.
 	MESA_LOADER_DRIVER_OVERRIDE=kms_swrast ${HBM_COMPOSITOR_WRAP:-} weston --backend=drm-backend.so \
 		--drm-device="$(basename "$card")" --tty=1 --continue-without-input --idle-time=0 \
 		--shell=desktop-shell.so --socket=hbm-weston --debug --log="$comp_log" \
-		--config="$XDG_RUNTIME_DIR/weston.ini" &
+		--config="$XDG_RUNTIME_DIR/weston.ini" ${HBM_WESTON_MODULES:+--modules="$HBM_WESTON_MODULES"} &
 	comp_pid=$!
 	export WAYLAND_DISPLAY=hbm-weston
 	wait_for_socket "$XDG_RUNTIME_DIR/hbm-weston"
