@@ -50,7 +50,7 @@ TEST_F(Deferred, StorageComesFromWhereThePlanSays)
 	ASSERT_EQ(refused.error().refusal->rejections.size(), 1u);
 	EXPECT_EQ(refused.error().refusal->rejections[0].setBy, std::vector<ParticipantIdentity>{cursor_.identity});
 	EXPECT_EQ(refused.error().refusal->rejections[0].value, 1920u);
-	EXPECT_NE(refused.error().message.find("attaching " + cursor_.name()), std::string::npos) << refused.error().message;
+	EXPECT_EQ(refused.error().refusal->subject, "attaching " + cursor_.name() + ": no plan for 1920x1080");
 	EXPECT_EQ(d->participants().size(), 2u);
 	EXPECT_EQ(d->buffer(), nullptr);
 	EXPECT_EQ(d->plan().allocator(), allocatorFor("cma"));

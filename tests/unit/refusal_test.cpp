@@ -2,6 +2,7 @@
 // The one test that pins the sentences refusals are rendered to (src/refusal.cpp, and the
 // fixes negotiation and the memory budget write). Every other test asserts a refusal's
 // fields — reason, value, limit, setBy — so a sentence is reworded here, once.
+#include <cerrno>
 #include <gtest/gtest.h>
 #include <sys/mman.h>
 #include <sys/sysmacros.h>
@@ -18,6 +19,7 @@
 #include "backends/dma_heap/dma_heap.hpp"
 #include "backends/memfd/memfd.hpp"
 #include "backends/region/region_allocator.hpp"
+#include "base/error.hpp"
 #include "constraint_check.hpp"
 #include "context_private.hpp"
 #include "negotiation_private.hpp"
@@ -180,6 +182,20 @@ TEST(RefusalSentences, ARegionThatCannotFitABufferSaysWhatIsFree)
 		  "2097152 bytes do not fit: 1048576 of 4194304 bytes free, the largest free range 1048576 (best-fit): "
 		  "region:video: 2 MiB asked for, more than the 1 MiB it can give; to fix: release buffers of region:video, "
 		  "ask for at most 1 MiB, or configure a larger region");
+}
+
+// Context put in front of a refusal goes in front of its subject: the sentence is still
+// the one rendered from the refusal.
+TEST(RefusalSentences, ContextGoesInFrontOfTheSubject)
+{
+	Rejection r = make(RejectReason::WidthLimit, 1920, 64, {"cursor"});
+	Error e = withContext(refusalError(ENOTSUP, Refusal{"no plan for 1920x1080", {r}, "ask for a smaller buffer"}),
+			      "attaching cursor (declared)");
+	ASSERT_TRUE(e.refusal);
+	EXPECT_EQ(e.refusal->subject, "attaching cursor (declared): no plan for 1920x1080");
+	EXPECT_EQ(e.message, e.refusal->toString());
+	EXPECT_EQ(e.message, "attaching cursor (declared): no plan for 1920x1080: cursor (declared) takes at most 64 "
+			     "pixels across (asked 1920); to fix: ask for a smaller buffer");
 }
 
 // The advice for a buffer larger than the only contiguous allocator: a smaller buffer or a
