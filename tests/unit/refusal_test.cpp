@@ -14,6 +14,7 @@
 #include <hbm/constraints.hpp>
 #include <hbm/context.hpp>
 #include <hbm/layout.hpp>
+#include <hbm/pool.hpp>
 #include <hbm/refusal.hpp>
 
 #include "backends/dma_heap/dma_heap.hpp"
@@ -23,6 +24,7 @@
 #include "constraint_check.hpp"
 #include "context_private.hpp"
 #include "negotiation_private.hpp"
+#include "pool_private.hpp"
 #include "base/system_memory.hpp"
 
 using namespace hbm;
@@ -196,6 +198,19 @@ TEST(RefusalSentences, ContextGoesInFrontOfTheSubject)
 	EXPECT_EQ(e.message, e.refusal->toString());
 	EXPECT_EQ(e.message, "attaching cursor (declared): no plan for 1920x1080: cursor (declared) takes at most 64 "
 			     "pixels across (asked 1920); to fix: ask for a smaller buffer");
+}
+
+// A pool whose every buffer is in use says how each is held.
+TEST(RefusalSentences, AFullPoolSaysHowItsBuffersAreHeld)
+{
+	BufferPool::Occupancy held;
+	held.leased = 1;
+	held.referenced = 2;
+	held.fenced = 1;
+	const Error e = poolExhausted(4, held);
+	EXPECT_EQ(e.code, EBUSY);
+	EXPECT_EQ(e.message, "all 4 buffers of the pool are in use: 1 leased, 2 still referenced after their lease (CPU "
+			     "access, framebuffer, copies), 1 held by devices (fences pending)");
 }
 
 // The advice for a buffer larger than the only contiguous allocator: a smaller buffer or a
