@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <drm_fourcc.h>
+#include <linux/videodev2.h>
 
 #include <hbm/buffer.hpp>
 #include <hbm/constraints.hpp>
@@ -26,6 +27,7 @@
 #include "negotiation_private.hpp"
 #include "pool_private.hpp"
 #include "base/system_memory.hpp"
+#include "v4l2/v4l2_private.hpp"
 
 using namespace hbm;
 
@@ -85,6 +87,10 @@ TEST(RefusalSentences, EachReasonIsToldOneWay)
 		 "320x240, but decoder (declared) lays this format out itself, at 640x480 only"},
 		{make(RejectReason::LayoutsConflict, 0, 0, {"decoder", "decoder"}),
 		 "decoder (declared) and decoder (declared) each lay this format out their own way: no buffer has both layouts"},
+		{make(RejectReason::FixedStride, 2752, 2720, {"decoder"}),
+		 "plane 0 stride 2752, but decoder (declared) writes rows 2720 bytes apart"},
+		{make(RejectReason::FixedTooSmall, 409600, 460800, {"decoder"}),
+		 "409600 bytes, fewer than the 460800 decoder (declared) fills"},
 		{make(RejectReason::NotAtStart, 0), "it places buffers at offsets inside one dma-buf, but display (declared) reads buffers only from offset 0"},
 		{make(RejectReason::NotAtStart, 4096), "plane 0 starts at offset 4096 of its dma-buf, but display (declared) reads buffers only from offset 0"},
 		{make(RejectReason::StorageExists, 0, 0, {}),
@@ -211,6 +217,38 @@ TEST(RefusalSentences, AFullPoolSaysHowItsBuffersAreHeld)
 	EXPECT_EQ(e.code, EBUSY);
 	EXPECT_EQ(e.message, "all 4 buffers of the pool are in use: 1 leased, 2 still referenced after their lease (CPU "
 			     "access, framebuffer, copies), 1 held by devices (fences pending)");
+}
+
+// A V4L2 queue that lays the buffer out its own way at VIDIOC_S_FMT names each difference.
+TEST(RefusalSentences, AQueueThatChoseAnotherLayoutSaysWhatDiffers)
+{
+	Layout layout;
+	layout.width = 680;
+	layout.height = 480;
+	layout.format = DRM_FORMAT_XRGB8888;
+	layout.modifier = DRM_FORMAT_MOD_LINEAR;
+	layout.planes.push_back(PlaneLayout{0, 2752, 2752 * 480});
+	layout.size = 2752 * 480;
+	const V4l2QueueIdentity queue{makedev(81, 0), V4l2Queue::Capture, "vicodec", "vicodec-dec"};
+	V4l2Device::Format chosen{V4L2_PIX_FMT_XBGR32, DRM_FORMAT_XRGB8888, 680, 480, 2752, 2752 * 480, 1};
+	EXPECT_FALSE(layoutNotTaken("/dev/video1 capture queue (vicodec)", queue, layout, V4L2_PIX_FMT_XBGR32, chosen));
+	chosen.bytesPerLine = 2752 + 64;
+	chosen.sizeImage = 2816 * 480;
+	auto refused = layoutNotTaken("/dev/video1 capture queue (vicodec)", queue, layout, V4L2_PIX_FMT_XBGR32, chosen);
+	ASSERT_TRUE(refused);
+	EXPECT_EQ(refused->code, EINVAL);
+	EXPECT_EQ(refused->message,
+		  "/dev/video1 capture queue (vicodec) does not take the buffer's layout: XRGB8888 (XR24): plane 0 stride "
+		  "2752, but vicodec capture queue (81:0) writes rows 2816 bytes apart; XRGB8888 (XR24): 1320960 bytes, "
+		  "fewer than the 1351680 vicodec capture queue (81:0) fills; to fix: negotiate the buffer with the queue's "
+		  "participant attached");
+	chosen = {V4L2_PIX_FMT_NV12M, DRM_FORMAT_NV12, 680, 480, 680, 680 * 480, 2};
+	auto planar = layoutNotTaken("/dev/video1 capture queue (vicodec)", queue, layout, V4L2_PIX_FMT_XBGR32, chosen);
+	ASSERT_TRUE(planar);
+	EXPECT_EQ(planar->message,
+		  "/dev/video1 capture queue (vicodec) does not take the buffer's layout (it wants 2 dma-bufs a buffer, not "
+		  "one): XRGB8888 (XR24): vicodec capture queue (81:0) does not take it; to fix: negotiate the buffer with "
+		  "the queue's participant attached");
 }
 
 // The advice for a buffer larger than the only contiguous allocator: a smaller buffer or a
