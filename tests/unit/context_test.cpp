@@ -258,6 +258,7 @@ TEST(Context, BadRequestsAreRefusedUpFront)
 	none.modifiers.clear();
 	auto noModifier = (*ctx)->allocate(k64, none);
 	ASSERT_FALSE(noModifier);
+	EXPECT_EQ(noModifier.error().code, EINVAL);
 	EXPECT_NE(noModifier.error().message.find("no acceptable modifier"), std::string::npos);
 }
 
