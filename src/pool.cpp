@@ -8,6 +8,7 @@
 #include <hbm/context.hpp>
 
 #include "context_private.hpp"
+#include "pool_private.hpp"
 #include "base/error.hpp"
 #include "base/log.hpp"
 
@@ -48,36 +49,57 @@ BufferPool::BufferPool(std::shared_ptr<State> state) : state_(std::move(state)) 
 
 BufferPool::~BufferPool() = default;
 
-Result<Lease> BufferPool::acquire()
+namespace {
+
+/// Counts what @slots are doing; with @firstIdle, stops at the first idle one and sets it.
+BufferPool::Occupancy occupancyOf(const std::vector<BufferPool::State::Slot> &slots, size_t *firstIdle)
 {
-	std::unique_lock lock(state_->mutex);
-	size_t leased = 0, referenced = 0, fenced = 0;
-	size_t index = state_->slots.size();
-	for (size_t i = 0; i < state_->slots.size() && index == state_->slots.size(); ++i) {
-		State::Slot &slot = state_->slots[i];
+	BufferPool::Occupancy seen;
+	for (size_t i = 0; i < slots.size(); ++i) {
+		const BufferPool::State::Slot &slot = slots[i];
 		if (slot.leased) {
-			++leased;
+			++seen.leased;
 			continue;
 		}
 		// Its lease is gone, but a CPU access, a framebuffer or a copy of the buffer made
 		// from the lease still uses it: only the pool's own reference may remain. Nobody
 		// can take a new reference but through the pool, so a count of one stays one.
 		if (slot.buffer.use_count() > 1) {
-			++referenced;
+			++seen.referenced;
 			continue;
 		}
 		// A device may still be reading or writing it.
 		auto idle = slot.buffer->waitIdle(CpuAccessMode::Write, 0);
-		if (idle && *idle)
-			index = i;
-		else
-			++fenced;
+		if (!idle || !*idle) {
+			++seen.fenced;
+			continue;
+		}
+		++seen.idle;
+		if (firstIdle) {
+			*firstIdle = i;
+			break;
+		}
 	}
+	return seen;
+}
+
+} // namespace
+
+Error poolExhausted(size_t buffers, const BufferPool::Occupancy &o)
+{
+	return makeError(EBUSY,
+			 "all %zu buffers of the pool are in use: %zu leased, %zu still referenced after their lease (CPU access, framebuffer, copies), %zu held by devices (fences pending)",
+			 buffers, o.leased, o.referenced, o.fenced);
+}
+
+Result<Lease> BufferPool::acquire()
+{
+	std::unique_lock lock(state_->mutex);
+	size_t index = state_->slots.size();
+	const Occupancy seen = occupancyOf(state_->slots, &index);
 	if (index == state_->slots.size()) {
 		if (state_->slots.size() >= state_->maxBuffers)
-			return makeError(EBUSY,
-					 "all %zu buffers of the pool are in use: %zu leased, %zu still referenced after their lease (CPU access, framebuffer, copies), %zu held by devices (fences pending)",
-					 state_->slots.size(), leased, referenced, fenced);
+			return poolExhausted(state_->slots.size(), seen);
 		auto made = allocatePlan(state_->plan);
 		if (!made)
 			return withContext(made.error(), "growing the buffer pool");
@@ -87,6 +109,12 @@ Result<Lease> BufferPool::acquire()
 	State::Slot &slot = state_->slots[index];
 	slot.leased = true;
 	return Lease(std::weak_ptr<State>(state_), index, slot.buffer);
+}
+
+BufferPool::Occupancy BufferPool::occupancy() const
+{
+	std::lock_guard lock(state_->mutex);
+	return occupancyOf(state_->slots, nullptr);
 }
 
 size_t BufferPool::size() const

@@ -66,8 +66,18 @@ public:
 
 	/// An idle buffer, or a new one while fewer than maxBuffers exist; refused (EBUSY),
 	/// naming how many are leased, still referenced after their lease, and held by devices,
-	/// when none is free.
+	/// when none is free (occupancy() gives those counts as data).
 	Result<Lease> acquire();
+
+	/// What the pool's buffers are doing now: the counts a refused acquire() names.
+	struct Occupancy {
+		size_t leased = 0;     ///< held by a lease
+		size_t referenced = 0; ///< lease gone, but what was made from it (CPU access, framebuffer, copies) holds it
+		size_t fenced = 0;     ///< held by a device (fences pending)
+		size_t idle = 0;       ///< ready to be handed out
+		bool operator==(const Occupancy &) const = default;
+	};
+	Occupancy occupancy() const;
 
 	size_t size() const;   ///< buffers made so far
 	size_t leased() const; ///< leases held

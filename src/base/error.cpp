@@ -64,6 +64,12 @@ Error refusalError(int code, Refusal refusal)
 Error withContext(Error error, const std::string &context)
 {
 	error.message = context + ": " + error.message;
+	// The refusal says it too, so the sentence stays the one rendered from it.
+	if (error.refusal) {
+		Refusal refusal = *error.refusal;
+		refusal.subject = context + ": " + refusal.subject;
+		error.refusal = std::make_shared<const Refusal>(std::move(refusal));
+	}
 	return error;
 }
 

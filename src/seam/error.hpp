@@ -18,7 +18,8 @@ HBM_SEAM hbm::Error makeError(int code, const char *fmt, ...) __attribute__((for
 HBM_SEAM hbm::Error makeError(int code, std::string message);
 /// An Error carrying @refusal (its rejections as data), its sentence rendered from it.
 HBM_SEAM hbm::Error refusalError(int code, hbm::Refusal refusal);
-/// The same error with "@context: " put in front of its sentence.
+/// The same error with "@context: " put in front of its sentence (and of its refusal's
+/// subject, so a refusal's sentence is still rendered from it).
 HBM_SEAM hbm::Error withContext(hbm::Error error, const std::string &context);
 
 } // namespace hbm_seam

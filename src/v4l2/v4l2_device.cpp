@@ -60,6 +60,41 @@ uint32_t bufType(V4l2Queue queue, bool mplane)
 
 } // namespace
 
+std::optional<Error> layoutNotTaken(const std::string &what, const V4l2QueueIdentity &queue, const Layout &layout,
+				    uint32_t pixelformat, const V4l2Device::Format &chosen)
+{
+	std::vector<Rejection> differences;
+	auto differ = [&](RejectReason reason, uint64_t value, uint64_t limit) {
+		Rejection r;
+		r.reason = reason;
+		r.format = layout.format;
+		r.setBy = {queue};
+		r.value = value;
+		r.limit = limit;
+		differences.push_back(std::move(r));
+	};
+	if (chosen.v4l2Format != pixelformat) {
+		differ(RejectReason::FormatNotTaken, 0, 0);
+	} else {
+		if (chosen.width != layout.width || chosen.height != layout.height)
+			differ(RejectReason::FixedSize, uint64_t(layout.width) << 32 | layout.height,
+			       uint64_t(chosen.width) << 32 | chosen.height);
+		if (chosen.bytesPerLine != layout.planes[0].stride)
+			differ(RejectReason::FixedStride, layout.planes[0].stride, chosen.bytesPerLine);
+		if (chosen.sizeImage > layout.size)
+			differ(RejectReason::FixedTooSmall, layout.size, chosen.sizeImage);
+	}
+	if (differences.empty() && chosen.memoryPlanes == 1)
+		return std::nullopt;
+	std::string subject = what + " does not take the buffer's layout";
+	if (chosen.memoryPlanes != 1)
+		subject += stringf(" (it wants %u dma-bufs a buffer, not one)", chosen.memoryPlanes);
+	if (differences.empty())
+		return makeError(EINVAL, std::move(subject));
+	return refusalError(EINVAL, Refusal{subject, std::move(differences),
+					    "negotiate the buffer with the queue's participant attached"});
+}
+
 // Hidden: the class is exported, its insides are not (check-exports.sh).
 struct __attribute__((visibility("hidden"))) V4l2Device::Private {
 	UniqueFd fd;
@@ -407,16 +442,12 @@ Result<V4l2Device::Format> V4l2Device::setFormat(V4l2Queue queue, const Layout &
 		return makeError(-ret, "%s %s queue (%s): VIDIOC_S_FMT of %s %ux%u failed", d_->path.c_str(), qname,
 				 d_->driver.c_str(), formatName(layout.format).c_str(), layout.width, layout.height);
 	const Format chosen = formatOf(fmt, mplane);
-	const Format *got = &chosen;
-	if (got->v4l2Format != pixelformat || got->width != layout.width || got->height != layout.height ||
-	    got->bytesPerLine != layout.planes[0].stride || got->sizeImage > layout.size || got->memoryPlanes != 1)
-		return makeError(EINVAL,
-				 "%s %s queue (%s) does not take the buffer's layout: asked %s %ux%u, %u bytes a row, "
-				 "%llu bytes; it chose %s %ux%u, %u bytes a row, %u bytes in %u dma-buf(s)",
-				 d_->path.c_str(), qname, d_->driver.c_str(), fourccName(pixelformat).c_str(), layout.width,
-				 layout.height, layout.planes[0].stride, (unsigned long long)layout.size,
-				 fourccName(got->v4l2Format).c_str(), got->width, got->height, got->bytesPerLine,
-				 got->sizeImage, got->memoryPlanes);
+	struct stat node = {};
+	(void)::fstat(d_->fd.get(), &node); // the queue's identity; 0 when unknown
+	if (auto refused = layoutNotTaken(stringf("%s %s queue (%s)", d_->path.c_str(), qname, d_->driver.c_str()),
+					  V4l2QueueIdentity{node.st_rdev, queue, d_->driver, d_->card}, layout, pixelformat,
+					  chosen))
+		return std::move(*refused);
 	return chosen;
 }
 

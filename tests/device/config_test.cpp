@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Configuration on the real kernel: "this display has no IOMMU, use CMA" said in one rule,
 // a heap declared to lie low serving a 32-bit camera declared in the same file, and a kind.
+#include <cerrno>
 #include <gtest/gtest.h>
 
 #include <drm_fourcc.h>
@@ -96,6 +97,7 @@ TEST_F(Configured, KindsOrderTheAllocators)
 	auto lacking = contextWith("[kind.video]\nallocators = [\"dma-heap:nowhere\"]\n");
 	auto refused = lacking->negotiate({1280, 720, {DRM_FORMAT_XRGB8888}, 0, "video"}, {primary_});
 	ASSERT_FALSE(refused);
+	EXPECT_EQ(refused.error().code, ENOENT);
 	EXPECT_NE(refused.error().message.find("names only allocators this machine lacks (dma-heap:nowhere; here:"),
 		  std::string::npos) << refused.error().message;
 }

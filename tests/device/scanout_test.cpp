@@ -4,6 +4,7 @@
 // for pixel — on vkms through its writeback connector, on cirrus (qemu's cirrus-vga, a
 // driver written by others, without writeback) by qemu's own screendump of the display.
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -287,6 +288,7 @@ TEST_F(Kms, CpuOnlyMemoryAndUnsupportedFormatsAreRefused)
 	ASSERT_TRUE(memfd);
 	auto refused = vkms_->addFramebuffer(**memfd);
 	ASSERT_FALSE(refused);
+	EXPECT_EQ(refused.error().code, EINVAL);
 	EXPECT_NE(refused.error().message.find("CPU-only memory"), std::string::npos) << refused.error().message;
 
 	// vkms (6.12) scans out no YUV: the refusal names the format, and no handle stays.

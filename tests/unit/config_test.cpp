@@ -136,11 +136,14 @@ TEST(Config, RulesDeclaredParticipantsAndKindsInTheContext)
 	EXPECT_EQ(camera->constraints.strideAlignment, 32u);
 	auto missing = (*ctx)->declaredParticipant("microscope");
 	ASSERT_FALSE(missing);
+	EXPECT_EQ(missing.error().code, ENOENT);
 	EXPECT_NE(missing.error().message.find("no participant 'microscope' is declared in hbm.toml (declared: camera)"),
 		  std::string::npos) << missing.error().message;
 
 	auto unknownKind = (*ctx)->negotiate({64, 64, {DRM_FORMAT_XRGB8888}, 0, "hologram"}, {});
 	ASSERT_FALSE(unknownKind);
+	EXPECT_EQ(unknownKind.error().code, ENOENT);
+	EXPECT_FALSE(unknownKind.error().refusal) << "a configuration's word unknown, not a refusal";
 	EXPECT_NE(unknownKind.error().message.find("unknown kind 'hologram' (configured in hbm.toml: scanout; built in: scanout, video, camera)"),
 		  std::string::npos) << unknownKind.error().message;
 }

@@ -116,6 +116,7 @@ TEST(Region, BelievedSizeIsCheckedAgainstTheDmaBuf)
 	heap.name = "dma-heap:fake";
 	auto made = region::RegionAllocator::create("short", SharedFd(std::move(fd)), 32 * kMiB, heap, "best-fit");
 	ASSERT_FALSE(made) << "a region of 32 MiB over a 16 MiB dma-buf";
+	EXPECT_EQ(made.error().code, EINVAL);
 	EXPECT_NE(made.error().message.find("region short"), std::string::npos) << made.error().message;
 	EXPECT_NE(made.error().message.find("33554432"), std::string::npos) << made.error().message;
 	EXPECT_NE(made.error().message.find("16777216"), std::string::npos) << made.error().message;
