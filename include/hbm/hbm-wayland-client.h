@@ -115,6 +115,58 @@ typedef void (*hbm_wl_client_feedback_func)(struct hbm_wl_client *client, int st
 HBM_EXPORT int hbm_wl_client_set_feedback_listener(struct hbm_wl_client *client, hbm_wl_client_feedback_func func,
 						   void *user_data);
 
+/* ---- Buffers the compositor allocates (hbm_allocator_v1) ------------------------------ */
+
+/* A compositor that offers hbm_allocator_v1 (Weston with hbm-weston.so) allocates buffers
+ * for a client that needs no device access of its own. Each answer's descriptors are
+ * imported as any foreign buffer (proven dma-bufs, planes inside them); make their
+ * wl_buffers with hbm_wl_client_get_wl_buffer(), which uses the compositor's own
+ * linux-dmabuf. Requests wait for their answer on a private queue. */
+struct wl_surface;
+struct hbm_wl_allocator;
+
+enum hbm_wl_allocate_flags {
+	HBM_WL_ALLOCATE_DRY_RUN = 1u << 0, /* say what would be chosen, allocate nothing */
+};
+
+struct hbm_wl_allocate_options {
+	uint32_t size;
+	/* Width, height, formats in order of preference and usage bits; its kind is not sent. */
+	const struct hbm_request *request;
+	uint32_t count;             /* all or nothing, 1 to 16; 0: 1 */
+	uint32_t flags;             /* enum hbm_wl_allocate_flags */
+	struct wl_surface *surface; /* the surface the buffers are for, or NULL */
+};
+#define HBM_WL_ALLOCATE_OPTIONS_SIZE_V1 HBM_SIZE_THROUGH(struct hbm_wl_allocate_options, surface)
+
+/* What the compositor chose. */
+struct hbm_wl_allocation_info {
+	uint32_t size;
+	uint32_t format;
+	uint64_t modifier;     /* the one to give linux-dmabuf for these buffers */
+	const char *allocator; /* "dumb:vkms" …; valid until the next call on the allocator */
+};
+#define HBM_WL_ALLOCATION_INFO_SIZE_V1 HBM_SIZE_THROUGH(struct hbm_wl_allocation_info, allocator)
+
+/* Binds hbm_allocator_v1 on @display. -ENOENT when the compositor offers none. */
+HBM_EXPORT int hbm_wl_allocator_create(struct wl_display *display, struct hbm_wl_allocator **out);
+/* Gives every buffer's compositor-side object back (the hbm_buffers stay valid). */
+HBM_EXPORT void hbm_wl_allocator_destroy(struct hbm_wl_allocator *allocator);
+/* Asks the compositor for @options' buffers and waits for the answer. On success writes
+ * what was chosen to @info (may be NULL) and the buffers to @buffers (room for @capacity;
+ * each a reference the caller unrefs), and returns how many (0 for a dry run). A refusal
+ * is the compositor's sentence with its reason (hbm_last_reason()): -EDQUOT over the
+ * client's quota, -ENOMEM out of memory, -ENOTSUP when no layout fits. A request outside
+ * the protocol's bounds, or more buffers than @capacity, is -EINVAL and is not sent. On
+ * failure @info and @buffers are untouched. */
+HBM_EXPORT int hbm_wl_allocator_allocate(struct hbm_wl_allocator *allocator, const struct hbm_wl_allocate_options *options,
+					 struct hbm_wl_allocation_info *info, struct hbm_buffer **buffers,
+					 uint32_t capacity);
+/* Buffers whose compositor-side object is still held: the compositor's count against this
+ * client's quota. A buffer's object is given back once its last hbm_buffer reference is
+ * gone (at a later call). */
+HBM_EXPORT uint32_t hbm_wl_allocator_get_held(const struct hbm_wl_allocator *allocator);
+
 #ifdef __cplusplus
 }
 #endif

@@ -10,7 +10,8 @@
 #  3. a bad [hbm] value starts Weston with the default and a log line naming the key;
 #  4. malformed requests end their own client only; 1,000 clients come and go and one dies
 #     mid-request: Weston's descriptors and RSS before and after;
-#  5. time per buffer, via the compositor against in-process hbm.
+#  5. time and system calls per buffer, via the compositor against in-process hbm from the
+#     same allocator.
 #
 #   allocator-check.sh CLIENT ALLOCATOR_CLIENTS
 set -uo pipefail
@@ -95,7 +96,16 @@ shown() { # NAME ARGS...
 	fi
 }
 say "fullscreen, buffers from the compositor"
+# Weston's own account of where it put the view (its drm-backend debug scope).
+timeout 40 weston-debug drm-backend -o allocator-drm-backend.log >/dev/null 2>&1 &
+debug_pid=$!
+sleep 1
 shown fullscreen --fullscreen
+kill $debug_pid 2>/dev/null
+wait $debug_pid 2>/dev/null
+echo "weston's drm-backend scope on where views went (distinct lines, most frequent first):"
+grep -E "\[view\]|\[state\]|\[repaint\]" allocator-drm-backend.log | grep -v "evaluating view" |
+	sed 's/^\[[^]]*\] *//; s/0x[0-9a-f]*/0xN/g; s/[0-9]\{3,\}/N/g' | sort | uniq -c | sort -rn | head -n 15
 say "windowed (composited), buffers from the compositor"
 shown windowed --size 256x256
 
@@ -128,8 +138,18 @@ echo "weston: descriptors $fds_before before, $fds_after after; RSS $rss_before 
 [ "$rss_after" -lt $((rss_before + 8192)) ] && pass "weston's RSS grew by $((rss_after - rss_before)) KiB" ||
 	fail "weston's RSS grew by $((rss_after - rss_before)) KiB"
 
-say "time per buffer: via the compositor and in-process"
+say "time and system calls per buffer: via the compositor and in-process, same allocator"
 "$clients" --time 30 || fail "timing"
+# System calls of the asking process per buffer: the difference between 31 buffers and 1.
+per_buffer() { # --time-via|--time-local
+	local one many
+	strace -f -c -o syscalls-1.txt "$clients" "$1" 1 >/dev/null 2>&1
+	strace -f -c -o syscalls-31.txt "$clients" "$1" 31 >/dev/null 2>&1
+	one=$(awk '$NF == "total" {print $4}' syscalls-1.txt)
+	many=$(awk '$NF == "total" {print $4}' syscalls-31.txt)
+	echo "$(((many - one) / 30))"
+}
+echo "syscalls per buffer: via the compositor $(per_buffer --time-via), in-process $(per_buffer --time-local)"
 
 say "still serving"
 nobody "$clients" --clients 1 || fail "not serving after all that"

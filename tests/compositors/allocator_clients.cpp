@@ -7,9 +7,11 @@
 //   --malformed      one connection per malformed request, each ended by the protocol
 //                    error the protocol names, with a well-behaved client served after each;
 //   --die-mid-request  a client that submits and closes its socket unanswered.
-//   --time N         N buffers asked for one at a time, and the same with hbm in-process
-//                    (a system-heap context): time per buffer, for the README.
+//   --time N         N buffers asked for one at a time through the compositor, and the same
+//                    from the same allocator with hbm in-process: median time per buffer
+//                    (--time-via, --time-local: one side alone, for strace -c).
 // Exits 0 when every check held; prints one line per check.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -19,9 +21,12 @@
 #include <vector>
 
 #include <drm_fourcc.h>
+#include <fcntl.h>
 #include <wayland-client.h>
 
+#include <hbm/allocator.hpp>
 #include <hbm/context.hpp>
+#include <hbm/unique_fd.hpp>
 #include <hbm/wayland/allocator_client.hpp>
 
 #include "hbm-allocator-v1-client-protocol.h"
@@ -204,44 +209,82 @@ double median(std::vector<double> samples)
 	return samples.empty() ? 0 : samples[samples.size() / 2];
 }
 
-void timeBoth(int n)
+/// Allocates @n 1024x768 XR24 buffers one at a time through the compositor (@via) and/or
+/// in this process from the allocator the compositor chose, with @card (root: the lab's
+/// vkms card) opened for it, and prints the median time of each. A side run alone is what
+/// allocator-check.sh counts system calls of (strace -c).
+void timeBuffers(int n, bool via, bool local)
 {
 	using Clock = std::chrono::steady_clock;
 	wl_display *display = wl_display_connect(nullptr);
-	auto client = display ? hbm::wayland::AllocatorClient::create(display)
-			      : hbm::Result<std::unique_ptr<hbm::wayland::AllocatorClient>>(
-					hbm::Error{ECONNREFUSED, "no display", nullptr});
+	if (!display) {
+		check(false, "timing: cannot connect to the compositor");
+		return;
+	}
+	auto client = hbm::wayland::AllocatorClient::create(display);
+	const char *card = std::getenv("HBM_VKMS_CARD");
+	hbm::UniqueFd drm(card ? ::open(card, O_RDWR | O_CLOEXEC) : -1);
 	hbm::ContextOptions options;
+	if (drm)
+		options.drmFds = {drm.get()};
 	options.heaps = {"system"};
 	auto context = hbm::Context::create(options);
 	if (!client || !context) {
 		check(false, "timing: " + (client ? context.error().message : client.error().message));
-		if (display)
-			wl_display_disconnect(display);
+		wl_display_disconnect(display);
 		return;
 	}
 	hbm::Request request = smallRequest();
 	request.width = 1024;
 	request.height = 768;
-	auto plan = (*context)->negotiate(request, {});
-	std::vector<double> viaCompositor, inProcess;
-	for (int i = 0; i < n && plan; ++i) {
-		auto t0 = Clock::now();
-		auto answer = (*client)->allocate(request);
-		auto t1 = Clock::now();
-		auto own = (*context)->allocate(*plan);
-		auto t2 = Clock::now();
-		if (!answer || !own) {
-			check(false, "timing: " + (answer ? own.error().message : answer.error().message));
-			break;
+	// The allocator the compositor chooses, asked once without allocating.
+	hbm::wayland::AllocatorClient::Options dry;
+	dry.dryRun = true;
+	auto chosen = (*client)->allocate(request, dry);
+	if (!chosen) {
+		check(false, "timing: " + chosen.error().message);
+		wl_display_disconnect(display);
+		return;
+	}
+	hbm::AllocationOptions same;
+	same.allocator = chosen->choice.allocator;
+	same.modifiers = {DRM_FORMAT_MOD_LINEAR};
+	same.usage = request.usage;
+	const hbm::BufferDesc desc{request.width, request.height, DRM_FORMAT_XRGB8888};
+	std::vector<double> viaCompositor, inProcess, roundtrips;
+	for (int i = 0; i < n; ++i) {
+		if (via) {
+			// What any request costs this client: a bare roundtrip to the compositor.
+			auto r0 = Clock::now();
+			wl_display_roundtrip(display);
+			roundtrips.push_back(std::chrono::duration<double, std::micro>(Clock::now() - r0).count());
+			auto t0 = Clock::now();
+			auto answer = (*client)->allocate(request);
+			viaCompositor.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+			if (!answer) {
+				check(false, "timing: " + answer.error().message);
+				break;
+			}
 		}
-		viaCompositor.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
-		inProcess.push_back(std::chrono::duration<double, std::micro>(t2 - t1).count());
+		if (local) {
+			auto t0 = Clock::now();
+			auto own = (*context)->allocate(desc, same);
+			inProcess.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+			if (!own) {
+				check(false, "timing: " + own.error().message);
+				break;
+			}
+		}
 	}
 	const double a = median(viaCompositor), b = median(inProcess);
-	std::printf("timing: 1024x768 XR24, median of %d: via the compositor %.0f us, in-process (dma-heap:system) "
-		    "%.0f us, ratio %.2f\n",
-		    n, a, b, b > 0 ? a / b : 0);
+	std::printf("timing: %d buffers of 1024x768 XR24 from %s, median:", n, chosen->choice.allocator.c_str());
+	if (via)
+		std::printf(" via the compositor %.0f us (a bare roundtrip: %.0f us)", a, median(roundtrips));
+	if (local)
+		std::printf(" in-process %.0f us", b);
+	if (via && local)
+		std::printf(", ratio %.2f", b > 0 ? a / b : 0);
+	std::printf("\n");
 	client->reset();
 	wl_display_disconnect(display);
 }
@@ -264,11 +307,11 @@ int main(int argc, char **argv)
 			malformed();
 		} else if (a == "--die-mid-request") {
 			dieMidRequest();
-		} else if (a == "--time" && i + 1 < argc) {
-			timeBoth(std::atoi(argv[++i]));
+		} else if ((a == "--time" || a == "--time-via" || a == "--time-local") && i + 1 < argc) {
+			timeBuffers(std::atoi(argv[++i]), a != "--time-local", a != "--time-via");
 		} else {
 			std::fprintf(stderr, "usage: hbm-allocator-clients [--clients N] [--malformed] [--die-mid-request] "
-					     "[--time N]\n");
+					     "[--time N | --time-via N | --time-local N]\n");
 			return 64;
 		}
 	}

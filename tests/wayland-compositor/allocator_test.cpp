@@ -28,6 +28,7 @@
 #include <hbm/refusal.hpp>
 
 #include "../fakes/process_resources.hpp"
+#include "allocator_harness.hpp"
 #include "hbm-allocator-v1-client-protocol.h"
 
 namespace hbm::test {
@@ -56,131 +57,6 @@ bool haveSystemHeap()
 {
 	return ::access("/dev/dma_heap/system", R_OK) == 0;
 }
-
-/// A wl_display with a minimal wl_compositor (surfaces) and, unless told otherwise, the
-/// allocator global, dispatched on its own thread; calls into it go through run().
-class Compositor
-{
-public:
-	explicit Compositor(std::optional<wayland::AllocatorServerOptions> options)
-	{
-		display_ = wl_display_create();
-		wakeFd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-		wake_ = wl_event_loop_add_fd(wl_display_get_event_loop(display_), wakeFd_, WL_EVENT_READABLE,
-				     [](int fd, uint32_t, void *data) {
-					     uint64_t n;
-					     (void)!::read(fd, &n, sizeof(n));
-					     static_cast<Compositor *>(data)->runTasks();
-					     return 0;
-				     },
-				     this);
-		compositor_ = wl_global_create(display_, &wl_compositor_interface, 4, this, bindCompositor);
-		if (options) {
-			auto server = wayland::AllocatorServer::create(display_, std::move(*options));
-			if (!server)
-				ADD_FAILURE() << server.error().message;
-			else
-				server_ = std::move(*server);
-		}
-		thread_ = std::thread([this] { wl_display_run(display_); });
-	}
-
-	~Compositor()
-	{
-		run([this] { wl_display_terminate(display_); });
-		thread_.join();
-		server_.reset();
-		wl_event_source_remove(wake_);
-		wl_display_destroy_clients(display_);
-		wl_global_destroy(compositor_);
-		wl_display_destroy(display_);
-		::close(wakeFd_);
-	}
-
-	/// A new client connection: the client's end of a socketpair.
-	int connect()
-	{
-		int fds[2];
-		if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0)
-			return -1;
-		run([&] { wl_client_create(display_, fds[0]); });
-		return fds[1];
-	}
-
-	void run(std::function<void()> task)
-	{
-		std::packaged_task<void()> packaged(std::move(task));
-		auto done = packaged.get_future();
-		{
-			std::lock_guard lock(mutex_);
-			tasks_.push_back(std::move(packaged));
-		}
-		const uint64_t one = 1;
-		(void)!::write(wakeFd_, &one, sizeof(one));
-		done.wait();
-	}
-
-	wayland::AllocatorClientUsage total()
-	{
-		wayland::AllocatorClientUsage u;
-		run([&] { u = server_->totalUsage(); });
-		return u;
-	}
-	std::pair<uint64_t, uint64_t> answered()
-	{
-		std::pair<uint64_t, uint64_t> n;
-		run([&] { n = {server_->requestsServed(), server_->requestsRefused()}; });
-		return n;
-	}
-	size_t clientCount()
-	{
-		size_t n = 0;
-		run([&] {
-			wl_client *c;
-			wl_client_for_each(c, wl_display_get_client_list(display_)) ++n;
-		});
-		return n;
-	}
-
-private:
-	void runTasks()
-	{
-		std::vector<std::packaged_task<void()>> tasks;
-		{
-			std::lock_guard lock(mutex_);
-			tasks.swap(tasks_);
-		}
-		for (auto &t : tasks)
-			t();
-	}
-
-	static void bindCompositor(wl_client *client, void *data, uint32_t version, uint32_t id)
-	{
-		static const struct wl_compositor_interface impl = {
-			.create_surface =
-				[](wl_client *c, wl_resource *r, uint32_t surfaceId) {
-					wl_resource *s = wl_resource_create(c, &wl_surface_interface,
-									    wl_resource_get_version(r), surfaceId);
-					static const struct wl_surface_interface surfaceImpl = {
-						.destroy = [](wl_client *, wl_resource *res) { wl_resource_destroy(res); },
-					};
-					wl_resource_set_implementation(s, &surfaceImpl, nullptr, nullptr);
-				},
-			.create_region = nullptr,
-		};
-		wl_resource *r = wl_resource_create(client, &wl_compositor_interface, int(version), id);
-		wl_resource_set_implementation(r, &impl, data, nullptr);
-	}
-
-	wl_display *display_ = nullptr;
-	wl_global *compositor_ = nullptr;
-	int wakeFd_ = -1;
-	wl_event_source *wake_ = nullptr;
-	std::unique_ptr<wayland::AllocatorServer> server_;
-	std::thread thread_;
-	std::mutex mutex_;
-	std::vector<std::packaged_task<void()>> tasks_;
-};
 
 wayland::AllocatorServerOptions optionsWith(std::shared_ptr<Context> context, wayland::AllocatorQuota quota = {})
 {
@@ -301,6 +177,7 @@ TEST(AllocatorProtocol, NoGlobalIsENOENT)
 TEST(AllocatorProtocol, ARefusalIsAnEventNeverADisconnect)
 {
 	Compositor compositor(optionsWith(memfdOnly()));
+	ASSERT_EQ(compositor.error(), "");
 	Client client(compositor);
 	ASSERT_TRUE(client.allocator);
 	for (int i = 0; i < 2; ++i) {
@@ -319,6 +196,7 @@ TEST(AllocatorProtocol, ARefusalIsAnEventNeverADisconnect)
 TEST(AllocatorProtocol, TheClientRefusesOutOfBoundsRequestsItself)
 {
 	Compositor compositor(optionsWith(memfdOnly()));
+	ASSERT_EQ(compositor.error(), "");
 	Client client(compositor);
 	ASSERT_TRUE(client.allocator);
 	wayland::AllocatorClient::Options many;
@@ -341,6 +219,7 @@ TEST(AllocatorProtocol, TheClientRefusesOutOfBoundsRequestsItself)
 TEST(AllocatorProtocol, MalformedRequestsAreProtocolErrorsForThatClientOnly)
 {
 	Compositor compositor(optionsWith(memfdOnly()));
+	ASSERT_EQ(compositor.error(), "");
 	Client bystander(compositor);
 	ASSERT_TRUE(bystander.allocator);
 	struct Case {
@@ -465,6 +344,7 @@ TEST(AllocatorDevice, BuffersArriveImportedAndAreAccountedUntilReleased)
 {
 	REQUIRE_DEVICE(haveSystemHeap(), "no /dev/dma_heap/system");
 	Compositor compositor(optionsWith(systemHeap()));
+	ASSERT_EQ(compositor.error(), "");
 	Client client(compositor);
 	ASSERT_TRUE(client.allocator);
 	wayland::AllocatorClient::Options three;
@@ -505,6 +385,7 @@ TEST(AllocatorDevice, ADryRunSaysWhatWouldBeChosenAndAllocatesNothing)
 {
 	REQUIRE_DEVICE(haveSystemHeap(), "no /dev/dma_heap/system");
 	Compositor compositor(optionsWith(systemHeap()));
+	ASSERT_EQ(compositor.error(), "");
 	Client client(compositor);
 	ASSERT_TRUE(client.allocator);
 	wayland::AllocatorClient::Options dry;
@@ -525,6 +406,7 @@ TEST(AllocatorDevice, OverItsQuotaAClientIsRefusedWithTheQuotaAsData)
 	quota.buffersSetBy = "[hbm] max-buffers";
 	quota.bytesSetBy = "[hbm] max-memory-mb";
 	Compositor compositor(optionsWith(systemHeap(), quota));
+	ASSERT_EQ(compositor.error(), "");
 	Client client(compositor);
 	ASSERT_TRUE(client.allocator);
 	wayland::AllocatorClient::Options three;
@@ -564,6 +446,7 @@ TEST(AllocatorDevice, AThousandClientsComeAndGoAndLeaveNothing)
 {
 	REQUIRE_DEVICE(haveSystemHeap(), "no /dev/dma_heap/system");
 	Compositor compositor(optionsWith(systemHeap()));
+	ASSERT_EQ(compositor.error(), "");
 	{
 		Client warm(compositor); // the first client's lazily made state is not a leak
 		ASSERT_TRUE(warm.allocator->allocate(xr24()));

@@ -31,71 +31,41 @@
 
 #include <hbm/wayland/compositor.hpp>
 
+#include "served_display.hpp"
+
 #include "linux-dmabuf-unstable-v1-client-protocol.h"
 
 namespace hbm::test {
 
-/// The server side: a wl_display with a minimal wl_compositor (surfaces only) and hbm's
-/// zwp_linux_dmabuf_v1, dispatched on its own thread. Calls into the display go through
-/// run(), which executes on that thread.
+/// The server side: a ServedDisplay (a wl_display with a minimal wl_compositor, on its own
+/// thread) with hbm's zwp_linux_dmabuf_v1. Calls into the display go through run().
 class Server
 {
 public:
 	Server(wayland::LinuxDmabufOptions options, int clientFd)
 	{
-		display_ = wl_display_create();
-		wakeFd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-		wake_ = wl_event_loop_add_fd(wl_display_get_event_loop(display_), wakeFd_, WL_EVENT_READABLE,
-				     [](int fd, uint32_t, void *data) {
-					     uint64_t n;
-					     (void)!::read(fd, &n, sizeof(n));
-					     static_cast<Server *>(data)->runTasks();
-					     return 0;
-				     },
-				     this);
-		compositor_ = wl_global_create(display_, &wl_compositor_interface, 4, this, bindCompositor);
 		options.bufferCreated = [this](const wayland::CreatedBuffer &b) {
 			std::lock_guard lock(mutex_);
 			created_.push_back({b.resource, b.buffer, b.flags});
 		};
-		auto dmabuf = wayland::LinuxDmabuf::create(display_, std::move(options));
+		auto dmabuf = wayland::LinuxDmabuf::create(served_.display(), std::move(options));
 		if (!dmabuf) {
 			ADD_FAILURE() << dmabuf.error().message;
 			return;
 		}
 		dmabuf_ = std::move(*dmabuf);
-		client_ = wl_client_create(display_, clientFd);
-		thread_ = std::thread([this] { wl_display_run(display_); });
+		wl_client_create(served_.display(), clientFd);
+		served_.start();
 	}
 
 	~Server()
 	{
-		if (thread_.joinable()) {
-			run([this] { wl_display_terminate(display_); });
-			thread_.join();
-		}
+		served_.stop();
 		dmabuf_.reset();
-		// The loop dups the fd of a source and keeps it until the source is removed.
-		wl_event_source_remove(wake_);
-		wl_display_destroy_clients(display_);
-		wl_global_destroy(compositor_);
-		wl_display_destroy(display_);
-		::close(wakeFd_);
 	}
 
 	/// Runs @task on the display's thread and waits for it.
-	void run(std::function<void()> task)
-	{
-		std::packaged_task<void()> packaged(std::move(task));
-		auto done = packaged.get_future();
-		{
-			std::lock_guard lock(mutex_);
-			tasks_.push_back(std::move(packaged));
-		}
-		const uint64_t one = 1;
-		(void)!::write(wakeFd_, &one, sizeof(one));
-		done.wait();
-	}
+	void run(std::function<void()> task) { served_.run(std::move(task)); }
 
 	wayland::LinuxDmabuf &dmabuf() { return *dmabuf_; }
 
@@ -110,56 +80,13 @@ public:
 		return created_;
 	}
 	/// The wl_surface resources clients made, in order.
-	std::vector<wl_resource *> surfaces()
-	{
-		std::lock_guard lock(mutex_);
-		return surfaces_;
-	}
+	std::vector<wl_resource *> surfaces() { return served_.surfaces(); }
 
 private:
-	void runTasks()
-	{
-		std::vector<std::packaged_task<void()>> tasks;
-		{
-			std::lock_guard lock(mutex_);
-			tasks.swap(tasks_);
-		}
-		for (auto &t : tasks)
-			t();
-	}
-
-	static void bindCompositor(wl_client *client, void *data, uint32_t version, uint32_t id)
-	{
-		static const struct wl_compositor_interface impl = {
-			.create_surface =
-				[](wl_client *c, wl_resource *r, uint32_t surfaceId) {
-					auto *self = static_cast<Server *>(wl_resource_get_user_data(r));
-					wl_resource *s = wl_resource_create(c, &wl_surface_interface,
-									    wl_resource_get_version(r), surfaceId);
-					static const struct wl_surface_interface surfaceImpl = {
-						.destroy = [](wl_client *, wl_resource *res) { wl_resource_destroy(res); },
-					};
-					wl_resource_set_implementation(s, &surfaceImpl, nullptr, nullptr);
-					std::lock_guard lock(self->mutex_);
-					self->surfaces_.push_back(s);
-				},
-			.create_region = nullptr,
-		};
-		wl_resource *r = wl_resource_create(client, &wl_compositor_interface, int(version), id);
-		wl_resource_set_implementation(r, &impl, data, nullptr);
-	}
-
-	wl_display *display_ = nullptr;
-	wl_global *compositor_ = nullptr;
-	wl_client *client_ = nullptr;
-	int wakeFd_ = -1;
-	wl_event_source *wake_ = nullptr;
+	ServedDisplay served_; // first: it outlives the global made on its display
 	std::unique_ptr<wayland::LinuxDmabuf> dmabuf_;
-	std::thread thread_;
 	std::mutex mutex_;
-	std::vector<std::packaged_task<void()>> tasks_;
 	std::vector<Created> created_;
-	std::vector<wl_resource *> surfaces_;
 };
 
 /// Feedback as a client parses it off the wire.

@@ -5,10 +5,12 @@
 #include <hbm/hbm-wayland-client.h>
 
 #include <cerrno>
+#include <string>
 
 #include <wayland-client.h>
 
 #include "c_interop.hpp"
+#include <hbm/wayland/allocator_client.hpp>
 #include <hbm/wayland/client.hpp>
 
 using namespace hbm;
@@ -24,6 +26,13 @@ HBM_C_STRUCT(hbm_wl_client_options, HBM_WL_CLIENT_OPTIONS_SIZE_V1)
 HBM_C_STRUCT(hbm_wl_feedback_info, HBM_WL_FEEDBACK_INFO_SIZE_V1)
 HBM_C_STRUCT(hbm_wl_tranche_info, HBM_WL_TRANCHE_INFO_SIZE_V1)
 HBM_C_STRUCT(hbm_wl_buffer_options, HBM_WL_BUFFER_OPTIONS_SIZE_V1)
+HBM_C_STRUCT(hbm_wl_allocate_options, HBM_WL_ALLOCATE_OPTIONS_SIZE_V1)
+HBM_C_STRUCT(hbm_wl_allocation_info, HBM_WL_ALLOCATION_INFO_SIZE_V1)
+
+struct hbm_wl_allocator {
+	std::unique_ptr<AllocatorClient> allocator;
+	std::string lastAllocator; ///< hbm_wl_allocation_info.allocator's storage
+};
 
 namespace {
 
@@ -212,6 +221,68 @@ int hbm_wl_client_set_feedback_listener(hbm_wl_client *client, hbm_wl_client_fee
 		client->func(client, f ? 0 : recordError(f.error()), client->userData);
 	});
 	return 0;
+}
+
+int hbm_wl_allocator_create(wl_display *display, hbm_wl_allocator **out)
+{
+	static const char *const function = "hbm_wl_allocator_create";
+	if (!display || !out)
+		return fail(EINVAL, "%s: display and out must not be NULL", function);
+	auto allocator = AllocatorClient::create(display);
+	if (!allocator)
+		return recordError(allocator.error());
+	*out = new hbm_wl_allocator{std::move(*allocator), {}};
+	return 0;
+}
+
+void hbm_wl_allocator_destroy(hbm_wl_allocator *allocator)
+{
+	delete allocator;
+}
+
+int hbm_wl_allocator_allocate(hbm_wl_allocator *allocator, const hbm_wl_allocate_options *options,
+			      hbm_wl_allocation_info *info, hbm_buffer **buffers, uint32_t capacity)
+{
+	static const char *const function = "hbm_wl_allocator_allocate";
+	if (!allocator)
+		return fail(EINVAL, "%s: allocator is NULL", function);
+	hbm_wl_allocate_options o;
+	if (int err = readStruct(function, options, &o))
+		return err;
+	Request r;
+	if (int err = hbm_seam::readRequest(function, o.request, &r))
+		return err;
+	if (o.flags & ~uint32_t(HBM_WL_ALLOCATE_DRY_RUN))
+		return fail(EINVAL, "%s: flags 0x%x has bits hbm_wl_allocate_flags does not define", function, o.flags);
+	AllocatorClient::Options ask;
+	ask.count = o.count ? o.count : 1;
+	ask.surface = o.surface;
+	ask.dryRun = o.flags & HBM_WL_ALLOCATE_DRY_RUN;
+	const uint32_t wanted = ask.dryRun ? 0 : ask.count;
+	if (wanted > capacity || (wanted && !buffers))
+		return fail(EINVAL, "%s: room for %u buffers at %p, %u asked for", function, capacity,
+			    static_cast<void *>(buffers), wanted);
+	auto answer = allocator->allocator->allocate(r, ask);
+	if (!answer)
+		return recordError(answer.error());
+	allocator->lastAllocator = answer->choice.allocator;
+	if (info) {
+		hbm_wl_allocation_info full{};
+		full.size = sizeof full;
+		full.format = answer->choice.format;
+		full.modifier = answer->choice.modifier;
+		full.allocator = allocator->lastAllocator.c_str();
+		if (int err = writeStruct(function, info, full))
+			return err; // the buffers go back with @answer
+	}
+	for (size_t i = 0; i < answer->buffers.size(); ++i)
+		buffers[i] = hbm_seam::wrapBuffer(std::move(answer->buffers[i]));
+	return int(answer->buffers.size());
+}
+
+uint32_t hbm_wl_allocator_get_held(const hbm_wl_allocator *allocator)
+{
+	return allocator ? uint32_t(allocator->allocator->held()) : 0;
 }
 
 } // extern "C"

@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <algorithm>
+#include <chrono>
 #include <cinttypes>
 #include <unordered_map>
 
@@ -224,9 +225,13 @@ Result<std::vector<std::shared_ptr<Buffer>>> allocateAll(Core &core, const Alloc
 		auto buffer = core.options.context->allocate(plan);
 		if (!buffer)
 			return buffer.error();
-		bytes += bytesOf(**buffer);
-		if (bytes > quota.maxBytes)
-			return quotaRefusal(query, bytes, quota.maxBytes, 1, quota.bytesSetBy);
+		const uint64_t size = bytesOf(**buffer);
+		bytes += size;
+		// The buffers of one plan are alike: what the whole request would hold is known
+		// from the first, and nothing more is allocated once it would go over.
+		const uint64_t projected = bytes + size * (query.count - i - 1);
+		if (projected > quota.maxBytes)
+			return quotaRefusal(query, projected, quota.maxBytes, 1, quota.bytesSetBy);
 		buffers.push_back(std::move(*buffer));
 	}
 	return buffers;
@@ -295,6 +300,8 @@ void allocationSubmit(wl_client *client, wl_resource *resource, uint32_t width, 
 	if (core->closed)
 		return sendRefusal(*core, resource, detail::error(ESHUTDOWN, "the compositor no longer allocates for clients"));
 
+	using Clock = std::chrono::steady_clock;
+	const auto started = Clock::now();
 	auto participants = core->options.participantsFor ? core->options.participantsFor(query)
 							  : Result<std::vector<Participant>>(std::vector<Participant>{});
 	if (!participants)
@@ -302,6 +309,7 @@ void allocationSubmit(wl_client *client, wl_resource *resource, uint32_t width, 
 	auto plan = core->options.context->negotiate(query.request, *participants);
 	if (!plan)
 		return sendRefusal(*core, resource, plan.error());
+	const auto negotiated = Clock::now();
 	std::vector<std::shared_ptr<Buffer>> buffers;
 	if (!query.dryRun) {
 		auto made = allocateAll(*core, query, *plan);
@@ -309,6 +317,7 @@ void allocationSubmit(wl_client *client, wl_resource *resource, uint32_t width, 
 			return sendRefusal(*core, resource, made.error());
 		buffers = std::move(*made);
 	}
+	const auto allocated = Clock::now();
 	// The modifier the client gives linux-dmabuf: the layout's, or INVALID for a linear one
 	// the compositor's linux-dmabuf takes only as implicit.
 	const auto &implicitOnly = core->options.implicitOnlyFormats;
@@ -323,8 +332,13 @@ void allocationSubmit(wl_client *client, wl_resource *resource, uint32_t width, 
 			return; // the client is out of memory and disconnected
 	hbm_allocation_v1_send_done(resource);
 	core->served += 1;
-	HBM_LOG(logAllocator, Debug, "%u buffer%s of %ux%u from %s for client %p%s", count, count == 1 ? "" : "s", width,
-		height, plan->allocator().c_str(), static_cast<void *>(client), query.dryRun ? " (dry run)" : "");
+	const auto us = [](Clock::duration d) {
+		return (long long)std::chrono::duration_cast<std::chrono::microseconds>(d).count();
+	};
+	const auto answered = Clock::now();
+	HBM_LOG(logAllocator, Debug, "%u buffer%s of %ux%u from %s for client %p%s, answered in %lld us: negotiation %lld, allocation %lld",
+		count, count == 1 ? "" : "s", width, height, plan->allocator().c_str(), static_cast<void *>(client),
+		query.dryRun ? " (dry run)" : "", us(answered - started), us(negotiated - started), us(allocated - negotiated));
 }
 
 const struct hbm_allocation_v1_interface kAllocationImpl = {

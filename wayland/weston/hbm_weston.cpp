@@ -113,7 +113,14 @@ std::vector<uint32_t> implicitOnlyFormats(EGLDisplay display)
 void moduleDestroyed(wl_listener *listener, void *)
 {
 	Module *m = wl_container_of(listener, m, destroyed);
+	// Out of the compositor's destroy signal before the memory goes: a listener after us
+	// that removes itself would otherwise write into a freed node (heap corruption, seen as
+	// "free(): corrupted unsorted chunks" when Weston stopped).
+	wl_list_remove(&listener->link);
 	delete m;
+	// Weston's log goes away after its compositor: buffers that clients still hold are
+	// freed later (with the clients, in wl_display_destroy()), and must not log into it.
+	hbm::setLogHandler(nullptr);
 }
 
 /// What a request's buffers must suit on Weston's side: the renderer always (it composites

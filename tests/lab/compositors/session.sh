@@ -154,13 +154,21 @@ stop_process() {
 	done
 	kill -0 "$pid" 2>/dev/null && { say "pid $pid ignored SIGTERM for 20 s: SIGKILL"; kill -9 "$pid"; }
 	wait "$pid" 2>/dev/null
+	local rc=$?
+	# Killed by a signal of its own making (abort, a fault) while shutting down: a crash.
+	case $rc in
+	134 | 135 | 136 | 139) say "pid $pid crashed while stopping (status $rc)"; return 1 ;;
+	esac
+	return 0
 }
 
 stop_compositor() {
-	[ -n "$comp_pid" ] && stop_process "$comp_pid"
+	local crashed=0
+	[ -n "$comp_pid" ] && { stop_process "$comp_pid" || crashed=1; }
 	comp_pid=
 	[ -n "$seatd_pid" ] && stop_process "$seatd_pid"
 	seatd_pid=
+	return $crashed
 }
 trap stop_compositor EXIT
 
@@ -189,6 +197,9 @@ for comp in "${list[@]}"; do
 		show_log
 		status=70
 	fi
-	stop_compositor
+	if ! stop_compositor; then
+		show_log
+		status=70
+	fi
 done
 exit $status
