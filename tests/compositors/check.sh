@@ -7,16 +7,24 @@
 #     (session.sh checks it is running and its log has no crash after this script);
 #  4. (--bench) frames per second, hbm dma-bufs against wl_shm, alternating runs.
 #
-#   check.sh CLIENT [--bench RUNS | --bench-only RUNS]
+#  5. (--allocator, on Weston with hbm-weston.so) allocator-check.sh: the compositor
+#     allocating for a client with no device access, in the same compositor start.
+#
+#   check.sh CLIENT [--bench RUNS | --bench-only RUNS] [--allocator ALLOCATOR_CLIENTS]
 set -uo pipefail
 client=$1
 shift
 bench_runs=0
 checks=1
-case "${1:-}" in
---bench) bench_runs=$2 ;;
---bench-only) bench_runs=$2 checks=0 ;;
-esac
+allocator_clients=
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--bench) bench_runs=$2; shift 2 ;;
+	--bench-only) bench_runs=$2 checks=0; shift 2 ;;
+	--allocator) allocator_clients=$2; shift 2 ;;
+	*) echo "check.sh: unknown option $1" >&2; exit 64 ;;
+	esac
+done
 here=$(dirname "$(realpath "$0")")
 comp=$HBM_COMPOSITOR
 failures=0
@@ -62,6 +70,10 @@ if [ "$bench_runs" -gt 0 ]; then
 		check "bench-shm-$run" "$client" --shm --size 512x512 --frames 70 --warmup 10
 	done
 	"$here/bench-summary.py" "$comp" "$bench_runs" || failures=$((failures + 1))
+fi
+if [ -n "$allocator_clients" ] && [ "$comp" = weston ]; then
+	step "the compositor allocates for a client with no device access (hbm-weston.so)"
+	"$here/allocator-check.sh" "$client" "$allocator_clients" || failures=$((failures + 1))
 fi
 # A compositor can fall over after a client has gone (Weston's close animation on
 # kms_swrast did: docs/compositors.md): one more client shows it still serves.
