@@ -32,6 +32,11 @@ const wl_registry_listener kRegistryListener = {onGlobal, onGlobalRemove};
 
 Result<void> roundtripQueue(wl_display *display, wl_event_queue *queue, const char *what)
 {
+	// A connection that already failed is not dispatched again: libwayland-client 1.21
+	// spins in wl_display_dispatch_queue() (flush, poll for POLLOUT, flush …) when the
+	// failure it keeps is EAGAIN, as after a request flood filled the socket.
+	if (const int failed = wl_display_get_error(display))
+		return Error{failed, std::string("the Wayland connection had failed before ") + what, nullptr};
 	if (wl_display_roundtrip_queue(display, queue) < 0)
 		return Error{wl_display_get_error(display) ? wl_display_get_error(display) : EPIPE,
 			     std::string("the Wayland connection failed while ") + what, nullptr};
