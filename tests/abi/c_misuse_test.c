@@ -49,7 +49,12 @@ static int row;
 /* A pool of two for @request and @count participants at @parts. */
 #define POOL_OPTIONS(request_, parts, count)                                                                           \
 	(&(struct hbm_pool_options){sizeof(struct hbm_pool_options), 2, (request_), (parts), (count)})
+/* The sentence of an error that is no refusal (a refusal is asserted by its fields). */
 #define SAYS(needle) ROW_CHECK(strstr(hbm_last_error(), (needle)) != NULL)
+/* Every usage bit hbm.h defines: the limit of an invalid-request rejection for usage. */
+#define DEFINED_USAGE                                                                                                  \
+	(HBM_USAGE_SCANOUT | HBM_USAGE_RENDER | HBM_USAGE_TEXTURE | HBM_USAGE_CURSOR | HBM_USAGE_CPU_READ |            \
+	 HBM_USAGE_CPU_WRITE)
 
 /* A context that opens nothing: memfd alone. */
 static struct hbm_context *memfd_context(void)
@@ -186,6 +191,7 @@ static void participants(void)
 	struct hbm_participant *p = NULL, *other = NULL;
 	struct hbm_participant_info info;
 	struct hbm_constraints c, before, after;
+	struct hbm_rejection rejection;
 	struct {
 		struct hbm_constraints c;
 		uint32_t tail;
@@ -259,8 +265,10 @@ static void participants(void)
 	c.flags = 0;
 	c.offset_alignment = 1u << 25;
 	ROW_CHECK(hbm_participant_add_constraints(p, &c) == -EINVAL);
-	SAYS("alignment 33554432");
-	ROW_CHECK(hbm_last_reason() == HBM_REASON_INVALID_CONSTRAINT);
+	ROW_CHECK(hbm_last_reason() == HBM_REASON_INVALID_CONSTRAINT && hbm_last_rejection_count() == 1);
+	ROW_CHECK(last_rejection(0, &rejection) == 0 && rejection.plane == 1); /* plane 1: the offset's */
+	ROW_CHECK(rejection.value == 1u << 25 && rejection.limit == 1u << 24);
+	ROW_CHECK(rejection.set_by_count == 1 && strcmp(rejection.set_by[0], "panel (declared)") == 0);
 	c.offset_alignment = 0;
 	row = 26;
 	c.allowed_allocator_count = 1;
@@ -314,6 +322,7 @@ static void requests(struct hbm_context *ctx)
 	struct hbm_participant *nobody[1] = {NULL};
 	struct hbm_plan_info plan;
 	struct hbm_lease *lease = NULL;
+	struct hbm_rejection rejection;
 
 	request = xrgb_request(&xrgb);
 	row = 28;
@@ -329,7 +338,8 @@ static void requests(struct hbm_context *ctx)
 	row = 29; /* usage bits hbm.h does not define */
 	request.usage = 1u << 20;
 	ROW_CHECK(hbm_description_create(ctx, &request, &description) == -EINVAL);
-	SAYS("usage 0x100000 has bits hbm does not define");
+	ROW_CHECK(hbm_last_reason() == HBM_REASON_INVALID_REQUEST && hbm_last_rejection_count() == 1);
+	ROW_CHECK(last_rejection(0, &rejection) == 0 && rejection.value == 1u << 20 && rejection.limit == DEFINED_USAGE);
 	ROW_CHECK(hbm_pool_create_with_options(ctx, POOL_OPTIONS(&request, NULL, 0), &pool) == -EINVAL);
 	request.usage = 0;
 	ROW_CHECK(description == NULL && pool == NULL);
@@ -361,6 +371,7 @@ static void buffers(void)
 	struct hbm_context *ctx = memfd_context();
 	struct hbm_buffer *buffer = NULL, *received = NULL;
 	struct hbm_cpu_access *access = NULL;
+	struct hbm_rejection rejection;
 	const uint64_t linear = DRM_FORMAT_MOD_LINEAR;
 	uint32_t stride = 0;
 	size_t size = 99;
@@ -376,14 +387,17 @@ static void buffers(void)
 	row = 35;
 	ROW_CHECK(hbm_buffer_create(ctx, ALLOCATE_OPTIONS(.width = 64, .height = 64, .format = DRM_FORMAT_XRGB8888, .allocator = "memfd", .modifiers = &linear, .modifier_count = 1, .usage = 1u << 20), &buffer) ==
 		  -EINVAL);
-	SAYS("usage 0x100000 has bits hbm does not define");
+	ROW_CHECK(hbm_last_reason() == HBM_REASON_INVALID_REQUEST && hbm_last_rejection_count() == 1);
+	ROW_CHECK(last_rejection(0, &rejection) == 0 && rejection.value == 1u << 20 && rejection.limit == DEFINED_USAGE);
 	row = 36;
 	ROW_CHECK(hbm_buffer_create(ctx, ALLOCATE_OPTIONS(.width = 64, .height = 64, .format = DRM_FORMAT_XRGB8888, .allocator = "no-such-allocator"), &buffer) ==
 		  -ENOENT);
 	SAYS("no allocator named 'no-such-allocator' (here: memfd)");
 	/* "" is no name: any allocator, as NULL; here memfd, which is not allowed unasked */
 	ROW_CHECK(hbm_buffer_create(ctx, ALLOCATE_OPTIONS(.width = 64, .height = 64, .format = DRM_FORMAT_XRGB8888, .allocator = ""), &buffer) == -ENOTSUP);
-	SAYS("no allocator could make 64x64 XRGB8888 (XR24): memfd: CPU-only memory, not allowed");
+	ROW_CHECK(hbm_last_reason() == HBM_REASON_CPU_ONLY && hbm_last_rejection_count() == 1);
+	ROW_CHECK(last_rejection(0, &rejection) == 0 && strcmp(rejection.allocator, "memfd") == 0);
+	ROW_CHECK(rejection.format == DRM_FORMAT_XRGB8888 && rejection.set_by_count == 0);
 	ROW_CHECK(hbm_buffer_create(ctx, ALLOCATE_OPTIONS(.width = 64, .height = 64, .format = 0, .allocator = "memfd"), &buffer) == -EINVAL);
 	ROW_CHECK(buffer == NULL);
 

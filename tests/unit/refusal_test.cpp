@@ -57,16 +57,22 @@ TEST(RefusalSentences, EachReasonIsToldOneWay)
 	Rejection unknownFormat = make(RejectReason::InvalidRequest, 0, 0, {});
 	Rejection quotaBytes = make(RejectReason::QuotaExceeded, 300 * kMiB, 256 * kMiB, {"client quota"});
 	quotaBytes.plane = 1;
+	Rejection offsetAlignment = make(RejectReason::InvalidConstraint, 1u << 25, kMaxAlignment);
+	offsetAlignment.plane = 1; // plane 0: the stride's alignment, 1: the offset's
 	unknownFormat.format = fourcc_code('N', 'O', 'P', 'E');
 	const Row rows[] = {
 		{make(RejectReason::InvalidConstraint, 48, kMaxAlignment),
 		 "display (declared) declares stride alignment 48: alignments must be powers of two from 1 to 16777216"},
+		{offsetAlignment,
+		 "display (declared) declares offset alignment 33554432: alignments must be powers of two from 1 to 16777216"},
 		{make(RejectReason::InvalidRequest, 0ull << 32 | 1080, kMaxDimension, {}),
 		 "0x1080: width and height must be 1 to 65536"},
 		{unknownFormat, "hbm has no layout for it"},
 		{make(RejectReason::InvalidRequest, 1u << 20, 0x3f, {}), "usage 0x100000 has bits hbm does not define (0x100000)"},
 		{make(RejectReason::InvalidRequest, 0, 0, {}), "no format requested"},
 		{make(RejectReason::FormatNotTaken), "display (declared) does not take it"},
+		// Buffer::check() names the participant in the refusal's subject, not in setBy.
+		{make(RejectReason::FormatNotTaken, 0, 0, {}), "a participant does not take it"},
 		{make(RejectReason::ModifierNotMade, 0, 0, {}), "makes none of the modifiers asked for"},
 		{make(RejectReason::NotContiguous, 1), "scattered pages, but display (declared) needs physically contiguous memory"},
 		{make(RejectReason::WidthLimit, 3000, 2048), "display (declared) takes at most 2048 pixels across (asked 3000)"},
@@ -323,6 +329,21 @@ TEST(RefusalSentences, TheFixOfNoPlanIsTrueForThisMachine)
 	renderer.constraints.placement.localTo = makedev(226, 1);
 	EXPECT_EQ(fixOf(negotiate(request, {renderer}, {system})),
 		  "give hbm an allocator on device 226:1 (its DRM fd in the context options)");
+}
+
+// Allocation without a plan tries each allocator and lists every attempt; CPU-only memory
+// the caller did not allow is one, kept as a rejection.
+TEST(RefusalSentences, AllocationWithoutAPlanListsEachAttempt)
+{
+	std::vector<std::unique_ptr<Allocator>> memfd;
+	memfd.push_back(memfd::MemfdAllocator::create());
+	auto context = ContextFactory::create(std::move(memfd));
+	auto refused = context->allocate({64, 64, DRM_FORMAT_XRGB8888});
+	ASSERT_FALSE(refused);
+	ASSERT_TRUE(refused.error().refusal);
+	EXPECT_EQ(refused.error().refusal->reason(), RejectReason::CpuOnly);
+	EXPECT_EQ(refused.error().message,
+		  "no allocator could make 64x64 XRGB8888 (XR24): memfd: CPU-only memory, not allowed (allowCpuOnly)");
 }
 
 // A participant checked against storage that exists names the buffer, not an allocator.

@@ -475,7 +475,16 @@ TEST(WaylandClient, FeedbackChangeReachesTheListenerAndDropsBuffers)
 	EXPECT_EQ(heard[0]->tranches[0].formats.formatCount(), 1u);
 	EXPECT_FALSE((*client)->feedback().tranches[0].formats.containsFormat(DRM_FORMAT_XRGB8888));
 	auto still = (*client)->acceptable(*buffer);
-	EXPECT_FALSE(still);
+	ASSERT_FALSE(still);
+	// Told as the tranche's own check, behind what it is about; the refusal is that check's.
+	const std::vector<Participant> tranches = (*client)->participants();
+	ASSERT_EQ(tranches.size(), 1u);
+	auto checked = buffer->check(tranches[0]);
+	ASSERT_FALSE(checked);
+	EXPECT_EQ(still.error().code, EINVAL);
+	EXPECT_EQ(still.error().message, "the buffer no longer suits the compositor's feedback: " + checked.error().message);
+	ASSERT_TRUE(still.error().refusal);
+	EXPECT_EQ(still.error().refusal->reason(), RejectReason::FormatNotTaken);
 
 	// A malformed change is reported and the feedback in force stays.
 	ScriptedFeedback bad = swayLike(kAbsent);
@@ -485,6 +494,35 @@ TEST(WaylandClient, FeedbackChangeReachesTheListenerAndDropsBuffers)
 	ASSERT_EQ(heard.size(), 2u);
 	EXPECT_FALSE(heard[1]);
 	EXPECT_EQ((*client)->feedback().tranches[0].formats.formatCount(), 1u);
+}
+
+// No tranche can be met: each tranche's own refusal, in order, behind what it is about;
+// the refusal as data is the first tranche's.
+TEST(WaylandClient, NoTrancheMetListsEachTranchesRefusal)
+{
+	auto context = hostContext(); // memfd alone: memory no compositor can import
+	ASSERT_TRUE(context);
+	auto tranche = [](const char *name) {
+		Participant p;
+		p.identity = DeclaredIdentity{name};
+		p.constraints.formats = FormatSet({DRM_FORMAT_XRGB8888}, {kLinear});
+		return p;
+	};
+	const Participant scanout = tranche("scanout tranche"), other = tranche("default tranche");
+	const Request request{64, 64, {DRM_FORMAT_XRGB8888}};
+	auto first = context->negotiate(request, {scanout}), second = context->negotiate(request, {other});
+	ASSERT_FALSE(first);
+	ASSERT_FALSE(second);
+	auto none = negotiateForTranches(*context, request, {}, {scanout, other});
+	ASSERT_FALSE(none);
+	EXPECT_EQ(none.error().code, ENOTSUP);
+	EXPECT_EQ(none.error().message, "no tranche of the compositor's feedback can be met: scanout tranche (declared): " +
+						first.error().message + "; default tranche (declared): " +
+						second.error().message);
+	ASSERT_TRUE(none.error().refusal);
+	ASSERT_TRUE(first.error().refusal);
+	EXPECT_EQ(none.error().refusal->reason(), RejectReason::NoDmaBufMemory);
+	EXPECT_EQ(none.error().refusal->rejections.size(), first.error().refusal->rejections.size());
 }
 
 TEST(WaylandClient, OneWlBufferPerBufferImmediate)
