@@ -187,6 +187,10 @@ Result<void> Buffer::check(const Participant &participant) const
 	if (auto rejected = checkCandidate(*combined, storageCapabilities(*d_), candidate, systemRamTop())) {
 		// Name the buffer, not an allocator: the storage is what the participant refuses.
 		rejected->allocator.clear();
+		// One participant is checked: whatever limit refused, it set it (a format it does not
+		// take comes back from the combined set without a name).
+		if (rejected->setBy.empty())
+			rejected->setBy.push_back(participant.identity);
 		return refusalError(EINVAL, Refusal{participant.name() + " cannot use this " + d_->provenance.origin +
 							    " buffer",
 						    {std::move(*rejected)},
