@@ -34,18 +34,7 @@ done
 
 say() { echo "compositors: $*"; }
 
-# vkms and vgem have no device/driver link in sysfs; debugfs names the driver of each minor.
-vkms_card() {
-	local name minor
-	for name in /sys/kernel/debug/dri/*/name; do
-		minor=$(basename "$(dirname "$name")")
-		if read -r driver _ <"$name" && [ "$driver" = vkms ] && [ -e "/dev/dri/card$minor" ]; then
-			echo "/dev/dri/card$minor"
-			return 0
-		fi
-	done
-	return 1
-}
+source "$(dirname "$0")/vkms-card.sh"
 
 card=$(vkms_card) || { say "no vkms card (debugfs lists: $(cat /sys/kernel/debug/dri/*/name 2>&1 | tr '\n' ' '))"; exit 70; }
 export HBM_VKMS_CARD=$card
