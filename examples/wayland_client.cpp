@@ -7,7 +7,7 @@
 //
 //   hbm-wayland-client [--fullscreen] [--frames N] [--size WxH] [--buffers N] [--shm]
 //                      [--allocate-via-compositor] [--print-feedback] [--check-plane]
-//                      [--hold-ms MS]
+//                      [--check-plane-card /dev/dri/cardN] [--hold-ms MS]
 //   hbm-wayland-client --readback-frame N --size WxH --card /dev/dri/cardN
 //
 // Prints the plan's trace, the parsed feedback (--print-feedback), frames per second and,
@@ -238,6 +238,12 @@ bool parseArgs(int argc, char **argv, Options &o)
 			if (!v)
 				return false;
 			o.readbackFrame = int(strtoul(v, nullptr, 10));
+		} else if (a == "--check-plane-card") { // --check-plane on this card (wl_shm too)
+			const char *v = next();
+			if (!v)
+				return false;
+			o.checkPlane = true;
+			o.card = v;
 		} else if (a == "--card") {
 			const char *v = next();
 			if (!v)
@@ -543,8 +549,10 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	int status = 0;
 	if (opt.checkPlane) {
+		if (!opt.card.empty())
+			mainNode = opt.card;
 		if (mainNode.empty())
-			return fail("--check-plane needs the compositor's main device node (dma-buf mode)");
+			return fail("--check-plane needs the compositor's main device node (dma-buf mode) or --check-plane-card");
 		const uint32_t last = opt.frames - 1;
 		auto found = hbm::lab::findOnPlanes(mainNode, width, height,
 						    [last](uint32_t x, uint32_t y) { return patternPixel(x, y, last); },

@@ -13,6 +13,8 @@ packages=(
 	weston sway seatd
 	# hbm-weston.so, the Weston module (weston.pc comes with weston, libweston-10.pc with this)
 	libweston-10-dev
+	# libhbm-wlroots and tinywl_hbm (wlroots 0.15)
+	libwlroots-dev
 	# the fuzzers: clang's libFuzzer and sanitizer runtimes
 	clang libclang-rt-14-dev
 	# the lab: a kernel we build, booted under qemu with a busybox initramfs
