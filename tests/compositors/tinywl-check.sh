@@ -56,7 +56,9 @@ else
 fi
 
 echo "=== a forced refusal: a second reader of the output that takes only NV12"
-run refusal --allocator=hbm --second-reader=NV12 --frames 10 || true
+# A client keeps frames coming (with nothing to draw, wlroots commits no new frame).
+run refusal --allocator=hbm --second-reader=NV12 -s "$client --shm --size 128x128 --frames 12 --warmup 2" ||
+	fail "refusal: the client failed after the compositor dropped the second reader"
 if grep -q "hbm: no .* buffer: attaching second reader (declared)" tinywl-refusal.log; then
 	pass "refused with hbm's sentence: $(grep -m1 "hbm: no .* buffer: attaching second reader" tinywl-refusal.log | sed 's/.*\] //')"
 else
