@@ -144,8 +144,21 @@ struct RawClient {
 	}
 	~RawClient()
 	{
+		for (wl_proxy *p : owned)
+			wl_proxy_destroy(p);
+		if (allocator)
+			hbm_allocator_v1_destroy(allocator);
 		wl_display_disconnect(display);
 	}
+
+	/// Proxies a test made on this connection, destroyed with it.
+	template<typename T>
+	T *own(T *proxy)
+	{
+		owned.push_back(reinterpret_cast<wl_proxy *>(proxy));
+		return proxy;
+	}
+	std::vector<wl_proxy *> owned;
 
 	/// The protocol error the connection ended with: {code, interface}; {-1, ""} if none.
 	std::pair<int, std::string> error()
@@ -303,7 +316,7 @@ TEST(AllocatorProtocol, MalformedRequestsAreProtocolErrorsForThatClientOnly)
 		RawClient raw(compositor);
 		ASSERT_NE(raw.allocator, nullptr);
 		const size_t before = compositor.clientCount();
-		hbm_allocation_v1 *a = hbm_allocator_v1_create_allocation(raw.allocator);
+		hbm_allocation_v1 *a = raw.own(hbm_allocator_v1_create_allocation(raw.allocator));
 		c.send(a);
 		const auto error = raw.error();
 		const int failure = wl_display_get_error(raw.display);
@@ -339,8 +352,9 @@ TEST(AllocatorProtocol, MalformedRequestsAreProtocolErrorsForThatClientOnly)
 	wl_registry_add_listener(registry, &listener, &wlc);
 	wl_display_roundtrip(raw.display);
 	ASSERT_NE(wlc, nullptr);
-	wl_surface *surface = wl_compositor_create_surface(wlc);
-	hbm_allocation_v1 *a = hbm_allocator_v1_create_allocation(raw.allocator);
+	raw.own(wlc);
+	wl_surface *surface = raw.own(wl_compositor_create_surface(wlc));
+	hbm_allocation_v1 *a = raw.own(hbm_allocator_v1_create_allocation(raw.allocator));
 	hbm_allocation_v1_set_surface(a, surface);
 	hbm_allocation_v1_set_surface(a, surface);
 	EXPECT_EQ(raw.error(), std::make_pair(int(HBM_ALLOCATION_V1_ERROR_SURFACE_SET), std::string("hbm_allocation_v1")));
@@ -475,7 +489,7 @@ TEST(AllocatorDevice, AThousandClientsComeAndGoAndLeaveNothing)
 	// A client that dies mid-request: it submits and closes its socket unanswered.
 	{
 		RawClient raw(compositor);
-		hbm_allocation_v1 *a = hbm_allocator_v1_create_allocation(raw.allocator);
+		hbm_allocation_v1 *a = raw.own(hbm_allocator_v1_create_allocation(raw.allocator));
 		hbm_allocation_v1_add_format(a, XR24);
 		hbm_allocation_v1_submit(a, 64, 64, 0, 4, 0);
 		wl_display_flush(raw.display);

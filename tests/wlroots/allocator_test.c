@@ -37,7 +37,8 @@ static struct wlr_drm_format *drm_format(uint32_t format, const uint64_t *modifi
 	f->format = format;
 	f->len = count;
 	f->capacity = count;
-	memcpy(f->modifiers, modifiers, count * sizeof(uint64_t));
+	if (count)
+		memcpy(f->modifiers, modifiers, count * sizeof(uint64_t));
 	return f;
 }
 
