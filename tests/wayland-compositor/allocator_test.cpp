@@ -503,7 +503,13 @@ TEST(AllocatorDevice, AThousandClientsComeAndGoAndLeaveNothing)
 	const size_t after = residentKiB();
 	std::printf("1000 clients: descriptors %zu before, %zu after; RSS %zu KiB before, %zu KiB after\n", fds,
 		    openFdCount(), rss, after);
+#ifndef __SANITIZE_ADDRESS__
 	EXPECT_LT(after, rss + 4096) << "RSS grew by more than 4 MiB over 1000 clients";
+#else
+	// AddressSanitizer keeps freed memory in quarantine (RSS grows by design); its
+	// LeakSanitizer checks that nothing is leaked instead.
+	(void)after;
+#endif
 }
 
 } // namespace
