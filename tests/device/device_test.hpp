@@ -13,6 +13,7 @@
 #include <hbm/context.hpp>
 #include <hbm/heap.hpp>
 
+#include "fakes/lab_requirement.hpp"
 #include "fakes/process_resources.hpp"
 
 #include <drm_fourcc.h>
@@ -23,26 +24,8 @@
 #include <hbm-test/display.hpp>
 #include <hbm-test/pattern.hpp>
 
-/// Skips on a machine without the device; fails in the lab, where it must exist.
-#define HBM_REQUIRE_DEVICE(condition, reason)                                          \
-	do {                                                                           \
-		if (!(condition)) {                                                    \
-			if (::hbm::test::inLab())                                      \
-				FAIL() << "lab guest lacks a device: " << (reason);    \
-			else                                                           \
-				GTEST_SKIP() << (reason) << " (runs in the lab suite)"; \
-		}                                                                      \
-	} while (0)
 
 namespace hbm::test {
-
-/// True inside the lab guest (tests/lab/run.sh sets HBM_LAB=1), where every device the
-/// tests need exists: missing there is a failure, not a skip.
-inline bool inLab()
-{
-	const char *lab = std::getenv("HBM_LAB");
-	return lab && std::string(lab) == "1";
-}
 
 /// A kB value from /proc/meminfo (e.g. "CmaFree"), or -1.
 inline long meminfoKb(const std::string &key)

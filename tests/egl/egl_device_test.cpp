@@ -32,14 +32,11 @@
 #include <hbm/egl/image.hpp>
 #include <hbm/refusal.hpp>
 #include <hbm/unique_fd.hpp>
+#include "../fakes/lab_requirement.hpp"
 
 namespace {
 
-bool inLab()
-{
-	const char *lab = std::getenv("HBM_LAB");
-	return lab && std::string(lab) == "1";
-}
+using hbm::test::inLab;
 
 size_t openFdCount()
 {

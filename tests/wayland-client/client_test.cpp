@@ -21,11 +21,13 @@
 #include "../fakes/dma_buf_stand_in.hpp"
 #include "../fakes/process_resources.hpp"
 #include "scripted_server.hpp"
+#include "../fakes/lab_requirement.hpp"
 
 using namespace hbm;
 using namespace hbm::wayland;
 using hbm_seam::findRendererQuirk;
 using hbm_seam::RendererQuirk;
+using hbm::test::inLab;
 using hbm::test::ScriptedFeedback;
 using hbm::test::ScriptedServer;
 using hbm::test::ServerScript;
@@ -62,13 +64,6 @@ ScriptedFeedback swayLike(dev_t device = kVkms)
 	f.mainDevice = device;
 	f.tranches.push_back({device, {0, 1, 2, 3}, 0});
 	return f;
-}
-
-/// In the lab (HBM_LAB=1) 226:1 must be a real card: the branches for it may not be skipped.
-bool inLab()
-{
-	const char *lab = std::getenv("HBM_LAB");
-	return lab && std::string(lab) == "1";
 }
 
 /// A device neither the host nor the lab has: feedback on it means the same in both (the

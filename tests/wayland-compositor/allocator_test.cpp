@@ -28,6 +28,7 @@
 
 #include <hbm/refusal.hpp>
 
+#include "../fakes/lab_requirement.hpp"
 #include "../fakes/process_resources.hpp"
 #include "allocator_harness.hpp"
 #include "hbm-allocator-v1-client-protocol.h"
@@ -36,23 +37,6 @@ namespace hbm::test {
 namespace {
 
 constexpr uint32_t XR24 = DRM_FORMAT_XRGB8888;
-
-bool inLab()
-{
-	const char *lab = std::getenv("HBM_LAB");
-	return lab && std::string(lab) == "1";
-}
-
-/// Skips on a machine without the device; fails in the lab, where it must exist.
-#define REQUIRE_DEVICE(condition, reason)                                                   \
-	do {                                                                                \
-		if (!(condition)) {                                                         \
-			if (inLab())                                                        \
-				FAIL() << "lab guest lacks a device: " << (reason);         \
-			else                                                                \
-				GTEST_SKIP() << (reason) << " (runs in the lab suite)";      \
-		}                                                                           \
-	} while (0)
 
 bool haveSystemHeap()
 {
@@ -365,7 +349,7 @@ TEST(AllocatorProtocol, MalformedRequestsAreProtocolErrorsForThatClientOnly)
 
 TEST(AllocatorDevice, BuffersArriveImportedAndAreAccountedUntilReleased)
 {
-	REQUIRE_DEVICE(haveSystemHeap(), "no /dev/dma_heap/system");
+	HBM_REQUIRE_DEVICE(haveSystemHeap(), "no /dev/dma_heap/system");
 	Compositor compositor(optionsWith(systemHeap()));
 	ASSERT_EQ(compositor.error(), "");
 	Client client(compositor);
@@ -406,7 +390,7 @@ TEST(AllocatorDevice, BuffersArriveImportedAndAreAccountedUntilReleased)
 
 TEST(AllocatorDevice, ADryRunSaysWhatWouldBeChosenAndAllocatesNothing)
 {
-	REQUIRE_DEVICE(haveSystemHeap(), "no /dev/dma_heap/system");
+	HBM_REQUIRE_DEVICE(haveSystemHeap(), "no /dev/dma_heap/system");
 	Compositor compositor(optionsWith(systemHeap()));
 	ASSERT_EQ(compositor.error(), "");
 	Client client(compositor);
@@ -422,7 +406,7 @@ TEST(AllocatorDevice, ADryRunSaysWhatWouldBeChosenAndAllocatesNothing)
 
 TEST(AllocatorDevice, OverItsQuotaAClientIsRefusedWithTheQuotaAsData)
 {
-	REQUIRE_DEVICE(haveSystemHeap(), "no /dev/dma_heap/system");
+	HBM_REQUIRE_DEVICE(haveSystemHeap(), "no /dev/dma_heap/system");
 	wayland::AllocatorQuota quota;
 	quota.maxBuffers = 2;
 	quota.maxBytes = 1ull << 20;
@@ -467,7 +451,7 @@ size_t residentKiB()
 // compositor's side holds is back where it started: buffers, descriptors, memory.
 TEST(AllocatorDevice, AThousandClientsComeAndGoAndLeaveNothing)
 {
-	REQUIRE_DEVICE(haveSystemHeap(), "no /dev/dma_heap/system");
+	HBM_REQUIRE_DEVICE(haveSystemHeap(), "no /dev/dma_heap/system");
 	Compositor compositor(optionsWith(systemHeap()));
 	ASSERT_EQ(compositor.error(), "");
 	{

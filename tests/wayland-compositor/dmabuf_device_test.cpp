@@ -18,28 +18,12 @@
 
 #include <hbm/wayland/compositor.hpp>
 
+#include "../fakes/lab_requirement.hpp"
 #include "../fakes/process_resources.hpp"
 #include "harness.hpp"
 
 namespace hbm::test {
 namespace {
-
-bool inLab()
-{
-	const char *lab = std::getenv("HBM_LAB");
-	return lab && std::string(lab) == "1";
-}
-
-/// Skips on a machine without the device; fails in the lab, where it must exist.
-#define REQUIRE_DEVICE(condition, reason)                                                   \
-	do {                                                                                \
-		if (!(condition)) {                                                         \
-			if (inLab())                                                        \
-				FAIL() << "lab guest lacks a device: " << (reason);         \
-			else                                                                \
-				GTEST_SKIP() << (reason) << " (runs in the lab suite)";      \
-		}                                                                           \
-	} while (0)
 
 constexpr uint32_t XR24 = DRM_FORMAT_XRGB8888;
 constexpr uint32_t NV12 = DRM_FORMAT_NV12;
@@ -136,7 +120,7 @@ Answer answer(const Request &request, How how,
 
 TEST(WaylandCompositorDevice, HeapBufferSmallerThanClaimedIsOutOfBounds)
 {
-	REQUIRE_DEVICE(::access("/dev/dma_heap/system", R_OK) == 0, "no /dev/dma_heap/system");
+	HBM_REQUIRE_DEVICE(::access("/dev/dma_heap/system", R_OK) == 0, "no /dev/dma_heap/system");
 	UniqueFd small = systemHeap(64 * 64 * 4 - 4096);
 	ASSERT_TRUE(small);
 	for (How how : {How::Create, How::CreateImmed}) {
@@ -159,13 +143,13 @@ TEST(WaylandCompositorDevice, HeapBufferSmallerThanClaimedIsOutOfBounds)
 
 TEST(WaylandCompositorDevice, RealDmaBufsBecomeBuffers)
 {
-	REQUIRE_DEVICE(::access("/dev/dma_heap/system", R_OK) == 0, "no /dev/dma_heap/system");
-	REQUIRE_DEVICE(::access("/dev/udmabuf", R_OK) == 0, "no /dev/udmabuf");
+	HBM_REQUIRE_DEVICE(::access("/dev/dma_heap/system", R_OK) == 0, "no /dev/dma_heap/system");
+	HBM_REQUIRE_DEVICE(::access("/dev/udmabuf", R_OK) == 0, "no /dev/udmabuf");
 	UniqueFd heap = systemHeap(64 * 64 * 4);
 	UniqueFd udma = udmabuf(64 * 64 * 4);
 	UniqueFd nv12 = systemHeap(64 * 64 * 3 / 2);
 	auto [dumb, pitch] = vkmsDumb(64, 64);
-	REQUIRE_DEVICE(dumb, "no vkms card to make a dumb buffer on");
+	HBM_REQUIRE_DEVICE(dumb, "no vkms card to make a dumb buffer on");
 	ASSERT_TRUE(heap && udma && nv12);
 	struct Row {
 		const char *what;
@@ -218,7 +202,7 @@ TEST(WaylandCompositorDevice, RealDmaBufsBecomeBuffers)
 
 TEST(WaylandCompositorDevice, APipeIsNoDmaBuf)
 {
-	REQUIRE_DEVICE(::access("/dev/dma_heap/system", R_OK) == 0, "no /dev/dma_heap/system");
+	HBM_REQUIRE_DEVICE(::access("/dev/dma_heap/system", R_OK) == 0, "no /dev/dma_heap/system");
 	int p[2];
 	ASSERT_EQ(::pipe2(p, O_CLOEXEC), 0);
 	UniqueFd r(p[0]), w(p[1]);
