@@ -74,6 +74,15 @@ std::string advice(const std::vector<Rejection> &tried, const Combined &combined
 		return "a smaller buffer (at most " + byteCount(largest->limit) + " from " + largest->allocator + "), or a larger " +
 		       largest->allocator + why;
 	}
+	// A device that lays the format out itself at one size (a V4L2 queue set for it): the
+	// request's size or that device's must change, nothing else helps.
+	for (const Rejection &r : tried)
+		if (r.reason == RejectReason::FixedSize && !r.setBy.empty()) {
+			const std::string who = identityName(r.setBy.front());
+			return stringf("ask for %ux%u, the size %s is set for, or set it (and describe it) for %ux%u",
+				       unsigned(r.limit >> 32), unsigned(r.limit & 0xffffffffu), who.c_str(),
+				       unsigned(r.value >> 32), unsigned(r.value & 0xffffffffu));
+		}
 	if (has(tried, RejectReason::NotDeviceLocal)) {
 		auto local = std::find_if(allocators.begin(), allocators.end(),
 					  [&](const AllocatorInfo &a) { return a.drmDeviceId == want.localTo; });

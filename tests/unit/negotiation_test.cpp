@@ -481,6 +481,9 @@ TEST(Negotiation, AFixedLayoutOthersCannotTakeIsRefusedNamingWhoFixedIt)
 	ASSERT_NE(size, nullptr) << other.error().message;
 	EXPECT_EQ(size->value, 320ull << 32 | 240);
 	EXPECT_EQ(size->limit, 640ull << 32 | 480);
+	// The fix names both sizes and the device: no other allocator or format would help.
+	EXPECT_EQ(other.error().refusal->fix,
+		  "ask for 640x480, the size decoder (declared) is set for, or set it (and describe it) for 320x240");
 
 	Participant display = participant("display", FormatSet({DRM_FORMAT_NV12}, {kLinear}));
 	display.constraints.strideAlignment = 256;
