@@ -4,15 +4,21 @@
  * with the primary plane and the renderer before it is made. xdg-shell toplevels are shown
  * through wlroots' scene graph; there is no input handling.
  *
- *   tinywl_hbm [--allocator=hbm|wlroots] [--second-reader=FOURCC] [--frames N] [-s COMMAND]
+ *   tinywl_hbm [--allocator=hbm|wlroots] [--encode FILE] [--second-reader=FOURCC]
+ *              [--frames N] [--warmup N] [-s COMMAND]
  *
  * --allocator=wlroots uses wlr_allocator_autocreate() instead, for comparison.
- * --second-reader adds a device that must read every output buffer but takes only FOURCC
- * (as an encoder might): hbm refuses the output's buffers naming it (logged through
- * wlr_log), and the compositor drops that reader and goes on, as it would stop encoding.
+ * --encode FILE records the output: vicodec's FWHT encoder joins the output swapchain's
+ * negotiation, and reads every frame the compositor commits straight from the swapchain
+ * buffer (tinywl_encoder.c: no copy); the coded stream goes to FILE.
+ * --second-reader adds a device that must read every output buffer but takes only FOURCC:
+ * hbm refuses the output's buffers naming it (logged through wlr_log). A reader that
+ * refuses or fails (this one, or the encoder) is dropped and the compositor goes on.
  * -s runs COMMAND (sh -c) once the socket is up; the compositor exits when it exits.
  * --frames N exits after N output commits. At exit it prints the frames committed, how
- * many of their buffers were hbm's, and the allocator's counts.
+ * many of their buffers were hbm's, the allocator's counts, and after the first --warmup
+ * frames (10): the median cost of a frame (the scene rendered and committed) and how many
+ * buffers the output took that it had not used before.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -44,6 +50,12 @@
 #include <hbm/hbm-wlroots.h>
 #include <hbm/hbm.h>
 
+#include "tinywl_encoder.h"
+
+/* Frame costs kept after warm-up, and buffers remembered to tell a new one. */
+#define MAX_COSTS 4096
+#define MAX_SEEN 16
+
 struct server {
 	struct wl_display *display;
 	struct wlr_backend *backend;
@@ -57,9 +69,19 @@ struct server {
 	struct hbm_context *ctx;
 	struct hbm_participant *renderer_participant;
 	struct hbm_participant *second_reader; /* --second-reader, until it is dropped */
+	const char *encode_path;
+	struct tinywl_encoder *encoder; /* --encode, until it is dropped */
+	struct tinywl_encoder_stats encoded;
 	unsigned frames_wanted;
 	unsigned frames;
 	unsigned hbm_frames;
+	unsigned not_encoded; /* committed buffers that were not hbm's (a client's, scanned out) */
+	unsigned warmup;
+	double cost_ms[MAX_COSTS];
+	unsigned costs;
+	const struct wlr_buffer *seen[MAX_SEEN];
+	unsigned seen_count;
+	unsigned new_after_warmup;
 	pid_t child;
 	int child_status; /* its exit status; 1 when it did not exit (a signal, or still running) */
 };
@@ -79,17 +101,59 @@ static void log_from_hbm(enum hbm_log_level level, const char *category, const c
 		category, message);
 }
 
+static double ms_between(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) * 1e3 + (double)(b->tv_nsec - a->tv_nsec) / 1e6;
+}
+
+/* Stops handing output buffers to the extra readers (the second reader, the encoder): one
+ * refused or failed. The compositor goes on without them, as it would stop recording. */
+static void drop_readers(struct server *server, const char *why)
+{
+	wlr_log(WLR_ERROR, "tinywl_hbm: %s: %s%s%s; the compositor goes on", why,
+		server->second_reader || server->encoder ? "dropping" : "no extra reader to drop",
+		server->second_reader ? " the second reader" : "", server->encoder ? " the encoder" : "");
+	if (hbm_wlr_allocator_is_hbm(server->allocator))
+		hbm_wlr_allocator_clear_participants(server->allocator);
+	if (server->encoder) {
+		tinywl_encoder_get_stats(server->encoder, &server->encoded);
+		tinywl_encoder_destroy(server->encoder);
+		server->encoder = NULL;
+	}
+	hbm_participant_destroy(server->second_reader);
+	server->second_reader = NULL;
+}
+
 static void output_frame(struct wl_listener *listener, void *data)
 {
 	(void)data;
 	struct output *output = wl_container_of(listener, output, frame);
-	struct wlr_scene_output *scene_output = wlr_scene_get_scene_output(output->server->scene, output->wlr);
+	struct server *server = output->server;
+	struct wlr_scene_output *scene_output = wlr_scene_get_scene_output(server->scene, output->wlr);
 	if (!scene_output)
 		return;
+	const unsigned frames = server->frames;
+	struct timespec before, now;
+	clock_gettime(CLOCK_MONOTONIC, &before);
 	wlr_scene_output_commit(scene_output);
-	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
+	/* A frame's cost: the scene rendered into a swapchain buffer and committed (with
+	 * --encode, its encoding too: the commit handler encodes). */
+	if (server->frames > frames && frames >= server->warmup && server->costs < MAX_COSTS)
+		server->cost_ms[server->costs++] = ms_between(&before, &now);
 	wlr_scene_output_send_frame_done(scene_output, &now);
+}
+
+/* Remembers @buffer; after warm-up, counts it when the output had not used it before. */
+static void note_buffer(struct server *server, const struct wlr_buffer *buffer)
+{
+	for (unsigned i = 0; i < server->seen_count; i++)
+		if (server->seen[i] == buffer)
+			return;
+	if (server->frames > server->warmup)
+		server->new_after_warmup++;
+	if (server->seen_count < MAX_SEEN)
+		server->seen[server->seen_count++] = buffer;
 }
 
 /* Counts committed frames and those whose buffer is hbm's. */
@@ -101,7 +165,17 @@ static void output_commit(struct wl_listener *listener, void *data)
 	if (!(event->committed & WLR_OUTPUT_STATE_BUFFER))
 		return;
 	server->frames++;
-	server->hbm_frames += hbm_wlr_buffer_get_hbm_buffer(event->buffer) != NULL;
+	note_buffer(server, event->buffer);
+	struct hbm_buffer *hbm = hbm_wlr_buffer_get_hbm_buffer(event->buffer);
+	server->hbm_frames += hbm != NULL;
+	if (server->encoder) {
+		/* The buffer the plane now shows, read in place by the encoder. */
+		struct wlr_dmabuf_attributes d;
+		if (!hbm)
+			server->not_encoded++;
+		else if (!wlr_buffer_get_dmabuf(event->buffer, &d) || tinywl_encoder_encode(server->encoder, hbm, d.fd[0]) != 0)
+			drop_readers(server, "encoding failed");
+	}
 	if (server->frames_wanted && server->frames >= server->frames_wanted)
 		wl_display_terminate(server->display);
 }
@@ -121,15 +195,22 @@ static void server_new_output(struct wl_listener *listener, void *data)
 	struct server *server = wl_container_of(listener, server, new_output);
 	struct wlr_output *wlr_output = data;
 	wlr_output_init_render(wlr_output, server->allocator, server->renderer);
-	if (!wl_list_empty(&wlr_output->modes))
-		wlr_output_set_mode(wlr_output, wlr_output_preferred_mode(wlr_output));
+	struct wlr_output_mode *mode = wl_list_empty(&wlr_output->modes) ? NULL : wlr_output_preferred_mode(wlr_output);
+	if (mode)
+		wlr_output_set_mode(wlr_output, mode);
+	if (server->encode_path && !server->encoder && mode) {
+		server->encoder = tinywl_encoder_open(server->encode_path, (uint32_t)mode->width, (uint32_t)mode->height);
+		server->encode_path = NULL; /* one output is recorded */
+		if (server->encoder &&
+		    hbm_wlr_allocator_add_participant(server->allocator, tinywl_encoder_participant(server->encoder)) != 0)
+			drop_readers(server, "the encoder cannot join the allocator");
+	}
 	wlr_output_enable(wlr_output, true);
 	if (!wlr_output_commit(wlr_output)) {
-		/* No buffer the second reader can take: go on without it. */
-		wlr_log(WLR_ERROR, "tinywl_hbm: the first commit of %s failed; %s", wlr_output->name,
-			server->second_reader ? "dropping the second reader" : "trying again");
-		if (hbm_wlr_allocator_is_hbm(server->allocator))
-			hbm_wlr_allocator_clear_participants(server->allocator);
+		/* No buffer every reader can take (the refusal is in the log): go on without them. */
+		char why[128];
+		snprintf(why, sizeof(why), "the first commit of %s failed", wlr_output->name);
+		drop_readers(server, why);
 		if (!wlr_output_commit(wlr_output)) {
 			wlr_log(WLR_ERROR, "tinywl_hbm: %s cannot be enabled", wlr_output->name);
 			return;
@@ -155,6 +236,12 @@ static void server_new_xdg_surface(struct wl_listener *listener, void *data)
 		return;
 	struct wlr_scene_node *node = wlr_scene_xdg_surface_create(&server->scene->node, xdg_surface);
 	xdg_surface->data = node;
+}
+
+static int compare_doubles(const void *a, const void *b)
+{
+	const double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
 }
 
 static int child_exited(int signal, void *data)
@@ -206,7 +293,7 @@ static struct wlr_allocator *hbm_allocator(struct server *server)
 
 int main(int argc, char *argv[])
 {
-	struct server server = {.child_status = 1};
+	struct server server = {.child_status = 1, .warmup = 10};
 	const char *command = NULL;
 	uint32_t second_reader = 0;
 	int use_hbm = 1;
@@ -219,13 +306,25 @@ int main(int argc, char *argv[])
 			second_reader = fourcc_code(argv[i][16], argv[i][17], argv[i][18], argv[i][19]);
 		else if (strcmp(argv[i], "--frames") == 0 && i + 1 < argc)
 			server.frames_wanted = (unsigned)strtoul(argv[++i], NULL, 10);
+		else if (strcmp(argv[i], "--warmup") == 0 && i + 1 < argc)
+			server.warmup = (unsigned)strtoul(argv[++i], NULL, 10);
+		else if (strcmp(argv[i], "--encode") == 0 && i + 1 < argc)
+			server.encode_path = argv[++i];
 		else if (strcmp(argv[i], "-s") == 0 && i + 1 < argc)
 			command = argv[++i];
 		else {
-			fprintf(stderr, "usage: %s [--allocator=hbm|wlroots] [--second-reader=FOURCC] [--frames N] [-s COMMAND]\n",
+			fprintf(stderr,
+				"usage: %s [--allocator=hbm|wlroots] [--encode FILE] [--second-reader=FOURCC] [--frames N] "
+				"[--warmup N] [-s COMMAND]\n",
 				argv[0]);
 			return 64;
 		}
+	}
+	if (server.encode_path && !use_hbm) {
+		fprintf(stderr, "%s: --encode needs hbm's allocator: wlroots' allocators cannot make buffers the "
+				"encoder reads in place\n",
+			argv[0]);
+		return 64;
 	}
 	/* SIGCHLD reaches the event loop's signalfd only if no thread takes it first: block it
 	 * before Mesa starts its threads, which inherit the mask. */
@@ -295,6 +394,21 @@ int main(int argc, char *argv[])
 		       (unsigned long long)stats.buffers_refused, stats.buffers_alive);
 	else
 		printf("tinywl_hbm: frames %u (wlroots' allocator)\n", server.frames);
+	if (server.encoder)
+		tinywl_encoder_get_stats(server.encoder, &server.encoded);
+	if (server.encoded.frames || server.encoder) {
+		printf("tinywl_hbm: encoded %u frames (%llu bytes) read in place from %u dma-buf(s), inodes", server.encoded.frames,
+		       server.encoded.bytes, server.encoded.inodes);
+		for (unsigned i = 0; i < server.encoded.inodes && i < 8; i++)
+			printf(" %lu", server.encoded.inode[i]);
+		printf("; %u committed buffers not hbm's, not encoded\n", server.not_encoded);
+	}
+	qsort(server.cost_ms, server.costs, sizeof(double), compare_doubles);
+	if (server.costs)
+		printf("tinywl_hbm: after %u warm-up frames: %u frames, frame cost median %.3f ms, p90 %.3f ms; "
+		       "buffers the output had not used before: %u\n",
+		       server.warmup, server.costs, server.cost_ms[server.costs / 2], server.cost_ms[server.costs * 9 / 10],
+		       server.new_after_warmup);
 	fflush(stdout);
 	if (server.child > 0) { /* --frames ended it first */
 		kill(server.child, SIGTERM);
@@ -308,6 +422,7 @@ int main(int argc, char *argv[])
 	wlr_backend_destroy(server.backend);
 	wl_display_destroy(server.display);
 	hbm_participant_destroy(server.renderer_participant);
+	tinywl_encoder_destroy(server.encoder);
 	hbm_participant_destroy(server.second_reader);
 	hbm_context_destroy(server.ctx);
 	hbm_set_log_handler(NULL, NULL);

@@ -558,6 +558,7 @@ int main(int argc, char **argv)
 						    [last](uint32_t x, uint32_t y) { return patternPixel(x, y, last); },
 						    5000);
 		printf("readback: %s\n", found.description.c_str());
+		fflush(stdout); // a script may wait for this line while the client holds its frame
 		status = found.matched ? 0 : 2;
 	}
 	if (opt.holdMs)

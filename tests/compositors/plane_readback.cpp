@@ -91,66 +91,126 @@ void searchFramebuffer(const uint8_t *base, uint32_t pitch, uint32_t fbWidth, ui
 
 } // namespace
 
-PlaneSearch findOnPlanes(const std::string &card, uint32_t width, uint32_t height,
-			 const std::function<uint32_t(uint32_t, uint32_t)> &expected, unsigned deadlineMs)
+namespace {
+
+bool isPrimary(int drm, uint32_t planeId)
+{
+	drmModeObjectProperties *props = drmModeObjectGetProperties(drm, planeId, DRM_MODE_OBJECT_PLANE);
+	if (!props)
+		return false;
+	bool primary = false;
+	for (uint32_t i = 0; i < props->count_props; ++i) {
+		drmModePropertyRes *prop = drmModeGetProperty(drm, props->props[i]);
+		if (prop && strcmp(prop->name, "type") == 0)
+			primary = props->prop_values[i] == DRM_PLANE_TYPE_PRIMARY;
+		drmModeFreeProperty(prop);
+	}
+	drmModeFreeObjectProperties(props);
+	return primary;
+}
+
+} // namespace
+
+std::string visitPlanes(int drm, const std::function<bool(const PlaneFramebuffer &)> &visit, std::string &seen)
+{
+	std::unique_ptr<drmModePlaneRes, PlaneResDeleter> res(drmModeGetPlaneResources(drm));
+	if (!res)
+		return std::string("GETPLANERESOURCES failed: ") + strerror(errno);
+	seen.clear();
+	for (uint32_t i = 0; i < res->count_planes; ++i) {
+		std::unique_ptr<drmModePlane, PlaneDeleter> plane(drmModeGetPlane(drm, res->planes[i]));
+		if (!plane || !plane->fb_id)
+			continue;
+		const std::string label = "plane " + std::to_string(plane->plane_id) + " fb " + std::to_string(plane->fb_id);
+		std::unique_ptr<drmModeFB2, Fb2Deleter> fb(drmModeGetFB2(drm, plane->fb_id));
+		if (!fb) {
+			seen += label + ": GETFB2 failed (" + strerror(errno) + "); ";
+			continue;
+		}
+		GemHandle handle{drm, fb->handles[0]};
+		const bool linear = !(fb->flags & DRM_MODE_FB_MODIFIERS) || fb->modifier == DRM_FORMAT_MOD_LINEAR;
+		seen += label + " " + std::to_string(fb->width) + "x" + std::to_string(fb->height) + " " +
+			formatName(fb->pixel_format) + "; ";
+		if (!handle.handle)
+			return label + ": GETFB2 gave no GEM handle (needs root or DRM master)";
+		if (!linear || (fb->pixel_format != DRM_FORMAT_XRGB8888 && fb->pixel_format != DRM_FORMAT_ARGB8888))
+			continue;
+		int prime = -1;
+		if (drmPrimeHandleToFD(drm, handle.handle, O_RDONLY | O_CLOEXEC, &prime) != 0)
+			return label + ": PRIME export failed: " + strerror(errno);
+		UniqueFd dmabuf(prime);
+		// Which dma-buf the plane scans out: the inode names it across processes, so a
+		// client can tell its own buffer on a plane from a compositor's copy.
+		struct stat st;
+		const uint64_t inode = fstat(dmabuf.get(), &st) == 0 ? uint64_t(st.st_ino) : 0;
+		Mapping map;
+		map.size = size_t(fb->offsets[0]) + size_t(fb->pitches[0]) * fb->height;
+		map.data = mmap(nullptr, map.size, PROT_READ, MAP_SHARED, dmabuf.get(), 0);
+		if (map.data == MAP_FAILED)
+			return label + ": mmap of its dma-buf failed: " + strerror(errno);
+		dma_buf_sync sync{DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ};
+		ioctl(dmabuf.get(), DMA_BUF_IOCTL_SYNC, &sync);
+		const PlaneFramebuffer framebuffer{
+			label + " dma-buf inode " + (inode ? std::to_string(inode) : "unknown"),
+			plane->plane_id,
+			isPrimary(drm, plane->plane_id),
+			fb->width,
+			fb->height,
+			fb->pitches[0],
+			inode,
+			static_cast<const uint8_t *>(map.data) + fb->offsets[0],
+		};
+		const bool done = visit(framebuffer);
+		sync.flags = DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ;
+		ioctl(dmabuf.get(), DMA_BUF_IOCTL_SYNC, &sync);
+		if (done)
+			return {};
+	}
+	return {};
+}
+
+namespace {
+
+/// @card opened with universal planes, or an error sentence in @error.
+UniqueFd openCard(const std::string &card, std::string &error)
 {
 	UniqueFd drm(open(card.c_str(), O_RDWR | O_CLOEXEC));
 	if (!drm)
-		return {false, "cannot open " + card + ": " + strerror(errno)};
-	if (drmSetClientCap(drm.get(), DRM_CLIENT_CAP_UNIVERSAL_PLANES, 1) != 0)
-		return {false, card + ": no universal planes: " + strerror(errno)};
+		error = "cannot open " + card + ": " + strerror(errno);
+	else if (drmSetClientCap(drm.get(), DRM_CLIENT_CAP_UNIVERSAL_PLANES, 1) != 0) {
+		error = card + ": no universal planes: " + strerror(errno);
+		drm.reset();
+	}
+	return drm;
+}
 
+} // namespace
+
+PlaneSearch findOnPlanes(const std::string &card, uint32_t width, uint32_t height,
+			 const std::function<uint32_t(uint32_t, uint32_t)> &expected, unsigned deadlineMs)
+{
+	std::string error;
+	UniqueFd drm = openCard(card, error);
+	if (!drm)
+		return {false, error};
 	const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(deadlineMs);
 	std::string seen;
 	Best best;
 	for (;;) {
-		std::unique_ptr<drmModePlaneRes, PlaneResDeleter> res(drmModeGetPlaneResources(drm.get()));
-		if (!res)
-			return {false, card + ": GETPLANERESOURCES failed: " + strerror(errno)};
-		seen.clear();
 		best = {};
-		for (uint32_t i = 0; i < res->count_planes; ++i) {
-			std::unique_ptr<drmModePlane, PlaneDeleter> plane(drmModeGetPlane(drm.get(), res->planes[i]));
-			if (!plane || !plane->fb_id)
-				continue;
-			const std::string label = "plane " + std::to_string(plane->plane_id) + " fb " +
-						  std::to_string(plane->fb_id);
-			std::unique_ptr<drmModeFB2, Fb2Deleter> fb(drmModeGetFB2(drm.get(), plane->fb_id));
-			if (!fb) {
-				seen += label + ": GETFB2 failed (" + strerror(errno) + "); ";
-				continue;
-			}
-			GemHandle handle{drm.get(), fb->handles[0]};
-			const bool linear = !(fb->flags & DRM_MODE_FB_MODIFIERS) || fb->modifier == DRM_FORMAT_MOD_LINEAR;
-			seen += label + " " + std::to_string(fb->width) + "x" + std::to_string(fb->height) + " " +
-				formatName(fb->pixel_format) + "; ";
-			if (!handle.handle)
-				return {false, label + ": GETFB2 gave no GEM handle (needs root or DRM master)"};
-			if (!linear || (fb->pixel_format != DRM_FORMAT_XRGB8888 && fb->pixel_format != DRM_FORMAT_ARGB8888))
-				continue;
-			int prime = -1;
-			if (drmPrimeHandleToFD(drm.get(), handle.handle, O_RDONLY | O_CLOEXEC, &prime) != 0)
-				return {false, label + ": PRIME export failed: " + strerror(errno)};
-			UniqueFd dmabuf(prime);
-			// Which dma-buf the plane scans out: the inode names it across processes, so a
-			// client can tell its own buffer on a plane from a compositor's copy.
-			struct stat st;
-			const std::string inode = fstat(dmabuf.get(), &st) == 0 ? std::to_string(st.st_ino) : "unknown";
-			Mapping map;
-			map.size = size_t(fb->offsets[0]) + size_t(fb->pitches[0]) * fb->height;
-			map.data = mmap(nullptr, map.size, PROT_READ, MAP_SHARED, dmabuf.get(), 0);
-			if (map.data == MAP_FAILED)
-				return {false, label + ": mmap of its dma-buf failed: " + strerror(errno)};
-			dma_buf_sync sync{DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ};
-			ioctl(dmabuf.get(), DMA_BUF_IOCTL_SYNC, &sync);
-			searchFramebuffer(static_cast<const uint8_t *>(map.data) + fb->offsets[0], fb->pitches[0], fb->width,
-					  fb->height, width, height, expected, label + " dma-buf inode " + inode, best);
-			sync.flags = DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ;
-			ioctl(dmabuf.get(), DMA_BUF_IOCTL_SYNC, &sync);
-			if (best.mismatches == 0)
-				return {true, best.where + ": all " + std::to_string(uint64_t(width) * height) +
-						      " pixels match (planes: " + seen + ")"};
-		}
+		error = visitPlanes(
+			drm.get(),
+			[&](const PlaneFramebuffer &fb) {
+				searchFramebuffer(fb.pixels, fb.pitch, fb.width, fb.height, width, height, expected, fb.label,
+						  best);
+				return best.mismatches == 0;
+			},
+			seen);
+		if (!error.empty())
+			return {false, card + ": " + error};
+		if (best.mismatches == 0)
+			return {true, best.where + ": all " + std::to_string(uint64_t(width) * height) +
+					      " pixels match (planes: " + seen + ")"};
 		if (std::chrono::steady_clock::now() >= deadline)
 			break;
 		std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -159,6 +219,39 @@ PlaneSearch findOnPlanes(const std::string &card, uint32_t width, uint32_t heigh
 		return {false, "no plane shows the image's first pixel (planes: " + seen + ")"};
 	return {false, "best spot " + best.where + " has " + std::to_string(best.mismatches) + " of " +
 			       std::to_string(uint64_t(width) * height) + " pixels wrong (planes: " + seen + ")"};
+}
+
+PlaneCapture capturePrimaryPlane(const std::string &card)
+{
+	PlaneCapture capture;
+	std::string error, seen;
+	UniqueFd drm = openCard(card, error);
+	if (!drm) {
+		capture.description = error;
+		return capture;
+	}
+	error = visitPlanes(
+		drm.get(),
+		[&](const PlaneFramebuffer &fb) {
+			if (!fb.primary)
+				return false;
+			capture.width = fb.width;
+			capture.height = fb.height;
+			capture.inode = fb.inode;
+			capture.pixels.resize(size_t(fb.width) * fb.height);
+			for (uint32_t y = 0; y < fb.height; ++y)
+				memcpy(&capture.pixels[size_t(y) * fb.width], fb.pixels + size_t(y) * fb.pitch,
+				       size_t(fb.width) * 4);
+			capture.description = fb.label;
+			capture.ok = true;
+			return true;
+		},
+		seen);
+	if (!error.empty())
+		capture.description = card + ": " + error;
+	else if (!capture.ok)
+		capture.description = card + ": no primary plane with a linear XRGB/ARGB8888 framebuffer (planes: " + seen + ")";
+	return capture;
 }
 
 } // namespace hbm::lab

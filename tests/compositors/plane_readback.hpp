@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace hbm::lab {
 
@@ -22,5 +23,31 @@ struct PlaneSearch {
 /// frame may still be on its way to the screen.
 PlaneSearch findOnPlanes(const std::string &card, uint32_t width, uint32_t height,
 			 const std::function<uint32_t(uint32_t, uint32_t)> &expected, unsigned deadlineMs);
+
+/// One plane's framebuffer as visitPlanes() shows it: mapped and synced for reading.
+struct PlaneFramebuffer {
+	std::string label; ///< "plane P fb F dma-buf inode N"
+	uint32_t planeId = 0;
+	bool primary = false;
+	uint32_t width = 0, height = 0, pitch = 0;
+	uint64_t inode = 0; ///< of the dma-buf it scans out: the same buffer in every process
+	const uint8_t *pixels = nullptr;
+};
+
+/// Calls @visit on each plane of the DRM device @drm (universal planes set) that shows a
+/// linear XRGB/ARGB8888 framebuffer, until it returns true; @seen lists every plane with a
+/// framebuffer. An error sentence, or "".
+std::string visitPlanes(int drm, const std::function<bool(const PlaneFramebuffer &)> &visit, std::string &seen);
+
+struct PlaneCapture {
+	bool ok = false;
+	std::string description; ///< the plane read, or what was wrong
+	uint32_t width = 0, height = 0;
+	uint64_t inode = 0;
+	std::vector<uint32_t> pixels; ///< rows packed
+};
+
+/// The framebuffer on @card's primary plane, read once.
+PlaneCapture capturePrimaryPlane(const std::string &card);
 
 } // namespace hbm::lab

@@ -8,13 +8,20 @@
 #     from the plane; every output frame on an hbm buffer (counted);
 #  2. a forced refusal: a second reader of the output that takes only NV12 — hbm's sentence
 #     naming it in wlroots' log, the compositor drops it and goes on, frames still shown;
-#  3. wlroots' own allocator in the same binary, the same client, for comparison: fps of
-#     each (the client's count, after warm-up) and buffers made per frame.
+#  3. --encode: vicodec's encoder joins the output swapchain's negotiation and reads every
+#     committed frame in place: frames committed = frames encoded, the plane's dma-buf among
+#     those the encoder read (inodes), and the plane's frame read back while the client holds
+#     still decodes exactly as one of the stream's frames (encode_check.cpp says why
+#     "exactly" holds for a lossy codec);
+#  4. wlroots' own allocator in the same binary, the same client, for comparison: frame cost
+#     of each (tinywl_hbm's median after warm-up), the client's fps, and buffers the output
+#     took after warm-up.
 #
-#   tinywl-check.sh TINYWL CLIENT
+#   tinywl-check.sh TINYWL CLIENT ENCODE_CHECK
 set -uo pipefail
 tinywl=$1
 client=$2
+encode_check=$3
 here=$(dirname "$(realpath "$0")")
 source "$here/../lab/compositors/vkms-card.sh"
 card=$(vkms_card) || { echo "FAIL: no vkms card"; exit 1; }
@@ -70,12 +77,65 @@ else
 	fail "no frames after the fallback"
 fi
 
+echo "=== --encode: vicodec's encoder reads every output frame from the swapchain"
+# The client shows its last frame and holds it; meanwhile the plane is captured.
+cat >encode-client.sh <<SCRIPT
+$client --shm --size 256x256 --frames 30 --warmup 5 --check-plane-card $card --hold-ms 4000 >encode-client.log 2>&1 &
+client_pid=\$!
+for _ in \$(seq 600); do grep -q '^readback:' encode-client.log && break; sleep 0.2; done
+sleep 1
+$encode_check capture $card plane.capture >capture.log 2>&1
+wait \$client_pid
+SCRIPT
+run encode --allocator=hbm --encode "$PWD/tinywl.fwht" -s "sh $PWD/encode-client.sh" ||
+	fail "encode: the client failed or its frame is not on the plane"
+cat encode-client.log capture.log | grep -E "readback:|captured|FAIL|hbm-" | sed 's/^/  /'
+committed=$(sed -n 's/.*tinywl_hbm: frames \([0-9]*\), of them on hbm buffers \([0-9]*\).*/\1 \2/p' tinywl-encode.log)
+read -r committed on_hbm <<<"$committed"
+encoded=$(sed -n 's/.*tinywl_hbm: encoded \([0-9]*\) frames.*/\1/p' tinywl-encode.log)
+inodes=$(sed -n 's/.*inodes\(.*\);.*/\1/p' tinywl-encode.log)
+plane_inode=$(sed -n 's/.*dma-buf inode \([0-9]*\).*/\1/p' capture.log)
+if [ -n "${encoded:-}" ] && [ "${encoded:-0}" -gt 0 ] && [ "$encoded" = "${committed:-}" ] && [ "$encoded" = "${on_hbm:-}" ]; then
+	pass "$committed frames committed on hbm buffers, $encoded encoded from them ($(grep -o 'encoded .*' tinywl-encode.log))"
+else
+	fail "frames committed ${committed:-?} (on hbm buffers ${on_hbm:-?}) but encoded ${encoded:-none}"
+fi
+if grep -q "dropping" tinywl-encode.log; then
+	fail "the encoder was dropped: $(grep -m1 dropping tinywl-encode.log)"
+fi
+readback_inode=$(sed -n 's/^readback: .*dma-buf inode \([0-9]*\) at .*all .* pixels match.*/\1/p' encode-client.log)
+if [ -n "$plane_inode" ] && [ "$plane_inode" = "${readback_inode:-}" ]; then
+	pass "captured while the client's last frame was on the plane (dma-buf inode $plane_inode, where it read its frame back)"
+else
+	fail "the capture (inode ${plane_inode:-?}) is not of the buffer where the client read its last frame back (${readback_inode:-none})"
+fi
+if [ -n "$plane_inode" ] && grep -qw "$plane_inode" <<<"$inodes"; then
+	pass "the plane's dma-buf (inode $plane_inode) is one the encoder read (inodes$inodes): no copy"
+else
+	fail "the plane's dma-buf (inode ${plane_inode:-?}) is not among those the encoder read (${inodes:-none})"
+fi
+if "$encode_check" verify tinywl.fwht plane.capture "${encoded:-0}"; then
+	pass "the stream decodes to the frame the plane showed"
+else
+	fail "the stream does not decode to the frame the plane showed"
+fi
+
 echo "=== wlroots' own allocator, the same client"
 run wlroots --allocator=wlroots -s "$client --shm --size 256x256 --frames 40 --warmup 10 --check-plane-card $card" ||
 	fail "wlroots: the client failed or its frame is not on the plane"
 hbm_fps=$(sed -n 's/^frames: .* \([0-9.]*\) fps.*/\1/p' tinywl-hbm.log)
 wlr_fps=$(sed -n 's/^frames: .* \([0-9.]*\) fps.*/\1/p' tinywl-wlroots.log)
 echo "client fps inside tinywl_hbm: hbm's allocator ${hbm_fps:-?}, wlroots' ${wlr_fps:-?}"
+for name in hbm wlroots; do
+	line=$(grep "tinywl_hbm: after" "tinywl-$name.log")
+	echo "frame cost with $name's allocator: ${line#*tinywl_hbm: }"
+	new=$(sed -n 's/.*had not used before: \([0-9]*\).*/\1/p' <<<"$line")
+	if [ "${new:-x}" = 0 ]; then
+		pass "$name: no buffer new to the output after warm-up"
+	else
+		fail "$name: ${new:-?} buffers new to the output after warm-up"
+	fi
+done
 
 kill "$seatd_pid" 2>/dev/null
 wait "$seatd_pid" 2>/dev/null

