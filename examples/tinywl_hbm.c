@@ -4,13 +4,15 @@
  * with the primary plane and the renderer before it is made. xdg-shell toplevels are shown
  * through wlroots' scene graph; there is no input handling.
  *
- *   tinywl_hbm [--allocator=hbm|wlroots] [--encode FILE] [--second-reader=FOURCC]
- *              [--frames N] [--warmup N] [-s COMMAND]
+ *   tinywl_hbm [--allocator=hbm|wlroots] [--encode FILE [--encode-size WxH]]
+ *              [--second-reader=FOURCC] [--frames N] [--warmup N] [-s COMMAND]
  *
  * --allocator=wlroots uses wlr_allocator_autocreate() instead, for comparison.
  * --encode FILE records the output: vicodec's FWHT encoder joins the output swapchain's
  * negotiation, and reads every frame the compositor commits straight from the swapchain
- * buffer (tinywl_encoder.c: no copy); the coded stream goes to FILE.
+ * buffer (tinywl_encoder.c: no copy); the coded stream goes to FILE. --encode-size sets the
+ * encoder for another size than the output's mode: with no scaler between them, hbm refuses
+ * the output's buffers naming the encoder's queue.
  * --second-reader adds a device that must read every output buffer but takes only FOURCC:
  * hbm refuses the output's buffers naming it (logged through wlr_log). A reader that
  * refuses or fails (this one, or the encoder) is dropped and the compositor goes on.
@@ -70,6 +72,7 @@ struct server {
 	struct hbm_participant *renderer_participant;
 	struct hbm_participant *second_reader; /* --second-reader, until it is dropped */
 	const char *encode_path;
+	uint32_t encode_width, encode_height; /* --encode-size; 0: the output's mode */
 	struct tinywl_encoder *encoder; /* --encode, until it is dropped */
 	struct tinywl_encoder_stats encoded;
 	unsigned frames_wanted;
@@ -199,7 +202,9 @@ static void server_new_output(struct wl_listener *listener, void *data)
 	if (mode)
 		wlr_output_set_mode(wlr_output, mode);
 	if (server->encode_path && !server->encoder && mode) {
-		server->encoder = tinywl_encoder_open(server->encode_path, (uint32_t)mode->width, (uint32_t)mode->height);
+		server->encoder = tinywl_encoder_open(server->encode_path,
+						      server->encode_width ? server->encode_width : (uint32_t)mode->width,
+						      server->encode_height ? server->encode_height : (uint32_t)mode->height);
 		server->encode_path = NULL; /* one output is recorded */
 		if (server->encoder &&
 		    hbm_wlr_allocator_add_participant(server->allocator, tinywl_encoder_participant(server->encoder)) != 0)
@@ -310,12 +315,16 @@ int main(int argc, char *argv[])
 			server.warmup = (unsigned)strtoul(argv[++i], NULL, 10);
 		else if (strcmp(argv[i], "--encode") == 0 && i + 1 < argc)
 			server.encode_path = argv[++i];
+		else if (strcmp(argv[i], "--encode-size") == 0 && i + 1 < argc &&
+			 sscanf(argv[i + 1], "%ux%u", &server.encode_width, &server.encode_height) == 2 &&
+			 server.encode_width && server.encode_height)
+			i++;
 		else if (strcmp(argv[i], "-s") == 0 && i + 1 < argc)
 			command = argv[++i];
 		else {
 			fprintf(stderr,
-				"usage: %s [--allocator=hbm|wlroots] [--encode FILE] [--second-reader=FOURCC] [--frames N] "
-				"[--warmup N] [-s COMMAND]\n",
+				"usage: %s [--allocator=hbm|wlroots] [--encode FILE [--encode-size WxH]] [--second-reader=FOURCC] "
+				"[--frames N] [--warmup N] [-s COMMAND]\n",
 				argv[0]);
 			return 64;
 		}

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Writes tests/abi/baseline/*.abi, the C ABI CI compares the built libraries with
 # (abi-check.sh), from the libraries in BUILD_DIR (default: build). Run it after a
-# deliberate change of hbm.h, hbm-wayland-*.h or hbm-egl.h, and commit the baseline with
-# the change. Build with the default options (debug info, -Dwayland and -Degl enabled) so
-# that every library is there.
+# deliberate change of hbm.h, hbm-wayland-*.h, hbm-egl.h or hbm-wlroots.h, and commit the
+# baseline with the change. Build with the default options (debug info, -Dwayland, -Degl and
+# -Dwlroots enabled) so that every library is there.
 #
 #   tests/abi/update-baseline.sh [BUILD_DIR]
 set -euo pipefail
@@ -11,7 +11,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 command -v abidw >/dev/null || { echo "update-baseline: abidw not found (Debian: abigail-tools)" >&2; exit 1; }
 build=${1:-build}
 libs=("$build/libhbm.so" "$build/wayland/libhbm-wayland-client.so" "$build/wayland/libhbm-wayland-server.so"
-	"$build/egl/libhbm-egl.so")
+	"$build/egl/libhbm-egl.so" "$build/wayland/wlroots/libhbm-wlroots.so")
 for lib in "${libs[@]}"; do
 	[ -e "$lib" ] || { echo "update-baseline: $lib not built" >&2; exit 1; }
 	name=$(basename "$lib" .so)

@@ -13,9 +13,11 @@
 #     those the encoder read (inodes), and the plane's frame read back while the client holds
 #     still decodes exactly as one of the stream's frames (encode_check.cpp says why
 #     "exactly" holds for a lossy codec);
-#  4. wlroots' own allocator in the same binary, the same client, for comparison: frame cost
-#     of each (tinywl_hbm's median after warm-up), the client's fps, and buffers the output
-#     took after warm-up.
+#     With the encoder set for another size: refused at attach naming its queue, dropped,
+#     and the compositor goes on showing frames;
+#  4. wlroots' own allocator in the same binary, the same client: its frame read back, the
+#     client's fps with each; then three alternating rounds of each for the frame cost
+#     (tinywl_hbm's median after warm-up) and buffers the output took after warm-up (0).
 #
 #   tinywl-check.sh TINYWL CLIENT ENCODE_CHECK
 set -uo pipefail
@@ -120,22 +122,51 @@ else
 	fail "the stream does not decode to the frame the plane showed"
 fi
 
+echo "=== --encode with the encoder set for 640x480: refused at attach naming its queue, the compositor goes on"
+run encode-refused --allocator=hbm --encode "$PWD/refused.fwht" --encode-size 640x480 \
+	-s "$client --shm --size 128x128 --frames 12 --warmup 2" ||
+	fail "encode-refused: the client failed after the compositor dropped the encoder"
+refusal=$(grep -m1 "hbm: no .* buffer: attaching vicodec output queue" tinywl-encode-refused.log | sed 's/.*\] //')
+if [ -n "$refusal" ] && grep -q "(fixed-size)" <<<"$refusal" && grep -q "dropping the encoder" tinywl-encode-refused.log; then
+	pass "refused naming the queue, and the encoder dropped: $refusal"
+else
+	fail "no fixed-size refusal naming vicodec's queue, or the encoder was not dropped"
+fi
+if grep -q "tinywl_hbm: frames [1-9]" tinywl-encode-refused.log && ! grep -q "tinywl_hbm: encoded [1-9]" tinywl-encode-refused.log; then
+	pass "frames shown without recording: $(grep "tinywl_hbm: frames" tinywl-encode-refused.log)"
+else
+	fail "after the refusal: $(grep -E "tinywl_hbm: (frames|encoded)" tinywl-encode-refused.log | tr '\n' ' ')"
+fi
+
 echo "=== wlroots' own allocator, the same client"
 run wlroots --allocator=wlroots -s "$client --shm --size 256x256 --frames 40 --warmup 10 --check-plane-card $card" ||
 	fail "wlroots: the client failed or its frame is not on the plane"
 hbm_fps=$(sed -n 's/^frames: .* \([0-9.]*\) fps.*/\1/p' tinywl-hbm.log)
 wlr_fps=$(sed -n 's/^frames: .* \([0-9.]*\) fps.*/\1/p' tinywl-wlroots.log)
 echo "client fps inside tinywl_hbm: hbm's allocator ${hbm_fps:-?}, wlroots' ${wlr_fps:-?}"
-for name in hbm wlroots; do
-	line=$(grep "tinywl_hbm: after" "tinywl-$name.log")
-	echo "frame cost with $name's allocator: ${line#*tinywl_hbm: }"
-	new=$(sed -n 's/.*had not used before: \([0-9]*\).*/\1/p' <<<"$line")
-	if [ "${new:-x}" = 0 ]; then
-		pass "$name: no buffer new to the output after warm-up"
-	else
-		fail "$name: ${new:-?} buffers new to the output after warm-up"
-	fi
+echo "=== frame cost side by side: three rounds of each allocator, the same client (120 frames)"
+# tinywl_hbm's frame cost: the scene rendered (pixman) into a swapchain buffer and committed,
+# median over the frames after its warm-up; the rounds alternate so load hits both alike.
+for round in 1 2 3; do
+	for name in hbm wlroots; do
+		run "cost-$name-$round" --allocator=$name --warmup 10 -s "$client --shm --size 256x256 --frames 130 --warmup 10" \
+			>run.out || fail "cost-$name-$round: the client failed"
+		grep "FAIL" run.out # a crash, told by run()
+		line=$(grep "tinywl_hbm: after" "tinywl-cost-$name-$round.log")
+		echo "  round $round, $name: ${line#*tinywl_hbm: }"
+		new=$(sed -n 's/.*had not used before: \([0-9]*\).*/\1/p' <<<"$line")
+		[ "${new:-x}" = 0 ] || fail "cost-$name-$round: ${new:-?} buffers new to the output after warm-up"
+		sed -n 's/.*frame cost median \([0-9.]*\) ms.*/\1/p' <<<"$line" >>"cost-$name.txt"
+	done
 done
+median() { sort -n "$1" | awk '{v[NR]=$1} END {print (NR ? v[int((NR+1)/2)] : "")}'; }
+hbm_cost=$(median cost-hbm.txt)
+wlr_cost=$(median cost-wlroots.txt)
+if [ -n "$hbm_cost" ] && [ -n "$wlr_cost" ]; then
+	pass "frame cost, median of the rounds' medians: hbm's allocator $hbm_cost ms, wlroots' $wlr_cost ms (ratio $(awk -v a="$hbm_cost" -v b="$wlr_cost" 'BEGIN {printf "%.2f", a / b}')); no buffer made after warm-up with either"
+else
+	fail "no frame cost measured (hbm ${hbm_cost:-?}, wlroots ${wlr_cost:-?})"
+fi
 
 kill "$seatd_pid" 2>/dev/null
 wait "$seatd_pid" 2>/dev/null
