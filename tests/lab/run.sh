@@ -102,6 +102,10 @@ done
 	echo '#!/bin/bash'
 	echo 'export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 	echo 'export HOME=/root LANG=C.UTF-8 HBM_LAB=1'
+	# qemu 7.2's TCG reads wrong offsets for an AVX2 gather indexed by ymm4, and llvmpipe's
+	# texture fetch is such a gather: every textured draw may fault (tests/lab/gather_check.c
+	# shows it; run by tinywl-check.sh). llvmpipe without AVX2 gathers nothing that way.
+	echo 'export GALLIUM_OVERRIDE_CPU_CAPS=sse4.1'
 	# Named explicitly: the host's own HBM_LAB_* settings are not the guest's business.
 	printf 'export HBM_LAB_SCREENDUMP_DIR=%q HBM_LAB_MACHINE=%q\n' "$share/screendump" "$machine"
 	while IFS='=' read -r name _; do
