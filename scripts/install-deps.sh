@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(
 	# build
 	build-essential meson ninja-build pkg-config python3
-	libdrm-dev libgbm-dev libpng-dev libtomlplusplus-dev
+	libdrm-dev libgbm-dev libpng-dev libtomlplusplus-dev nlohmann-json3-dev drm-info
 	libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev
 	# libhbm-wayland and libhbm-egl
 	libwayland-dev wayland-protocols libegl-dev libgles-dev

@@ -54,11 +54,25 @@ bool has(const std::vector<Rejection> &tried, RejectReason reason)
 
 /// What would satisfy the participants, true for this machine's allocators.
 std::string advice(const std::vector<Rejection> &tried, const Combined &combined,
-		   const std::vector<AllocatorInfo> &allocators, bool formatFailed)
+		   const std::vector<AllocatorInfo> &allocators, bool formatFailed,
+		   const std::vector<Participant> &participants = {})
 {
 	const Placement &want = combined.constraints.placement;
 	if (std::none_of(allocators.begin(), allocators.end(), [](const AllocatorInfo &a) { return a.deviceImportable; }))
 		return "this machine offers no dma-buf memory (no /dev/dma_heap, /dev/udmabuf or DRM device hbm can use)";
+	if (formatFailed && !tried.empty() &&
+	    std::all_of(tried.begin(), tried.end(), [](const Rejection &r) { return r.reason == RejectReason::NoCommonModifier; })) {
+		// Each takes the format, in layouts the others do not: say whose is whose.
+		std::vector<std::string> each;
+		const uint32_t format = tried.front().format;
+		for (const Participant &p : participants) {
+			std::vector<std::string> mods;
+			for (uint64_t m : p.constraints.formats.modifiers(format))
+				mods.push_back(modifierName(m));
+			each.push_back(p.name() + " takes " + formatName(format) + " as " + joined(mods));
+		}
+		return "a layout all of them take: " + joined(each, "; ");
+	}
 	if (formatFailed)
 		return "the participants together take: " + combined.constraints.formats.toString();
 	// checkCandidate() weighs the size last: an allocator refused for it would honour all
@@ -174,8 +188,12 @@ Result<Plan> negotiate(const Request &request, const std::vector<Participant> &p
 			r.reason = RejectReason::NoCommonModifier;
 			for (const Participant &p : participants)
 				if (!p.constraints.formats.containsFormat(format)) {
+					if (r.reason == RejectReason::NoCommonModifier)
+						r.setBy.clear();
 					r.reason = RejectReason::FormatNotTaken;
 					r.setBy.push_back(p.identity);
+				} else if (r.reason == RejectReason::NoCommonModifier) {
+					r.setBy.push_back(p.identity); // each lists it, in its own layouts
 				}
 			tried.push_back(std::move(r));
 			continue;
@@ -267,7 +285,7 @@ Result<Plan> negotiate(const Request &request, const std::vector<Participant> &p
 					 placement, a.name, std::move(trace), std::move(state));
 	}
 
-	std::string fix = advice(tried, *combined, allocators, formatFailed);
+	std::string fix = advice(tried, *combined, allocators, formatFailed, participants);
 	return refusalError(kNoPlan, Refusal{what, std::move(tried), std::move(fix)});
 }
 

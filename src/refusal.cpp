@@ -104,7 +104,8 @@ std::string Rejection::why() const
 			return stringf("usage 0x%llx has bits hbm does not define (0x%llx)", v, v & ~l);
 		return "no format requested";
 	case RejectReason::FormatNotTaken: return who + " does not take it";
-	case RejectReason::NoCommonModifier: return "no modifier every participant takes";
+	case RejectReason::NoCommonModifier:
+		return setBy.empty() ? "no modifier every participant takes" : "no modifier " + who + " all take";
 	case RejectReason::ModifierNotMade: return "makes none of the modifiers asked for";
 	case RejectReason::CpuOnly: return "CPU-only memory";
 	case RejectReason::AllocatorNotAllowed: return "not among the allocators " + who + " allows";

@@ -91,24 +91,6 @@ std::vector<PlaneFormats> readPlaneFormats(int fd)
 	return out;
 }
 
-FormatSet capabilitiesFromPlanes(const std::vector<PlaneFormats> &planes)
-{
-	FormatSet stated;
-	for (const PlaneFormats &p : planes)
-		stated = stated.unite(p.formats);
-	if (planes.empty())
-		stated = FormatSet({DRM_FORMAT_XRGB8888, DRM_FORMAT_ARGB8888}, {DRM_FORMAT_MOD_LINEAR});
-	FormatSet out;
-	for (const FormatSet::Entry &e : stated.entries()) {
-		if (!findFormat(e.format))
-			continue;
-		for (uint64_t m : e.modifiers)
-			out.add(e.format, m);
-		out.add(e.format, DRM_FORMAT_MOD_LINEAR);
-		out.add(e.format, DRM_FORMAT_MOD_INVALID);
-	}
-	return out;
-}
 
 GbmAllocator::GbmAllocator(AllocatorInfo info, UniqueFd fd)
 	: Allocator(std::move(info)), fd_(std::move(fd)),

@@ -45,4 +45,16 @@ HBM_EXPORT std::string formatName(uint32_t fourcc);
 /// libdrm's vendor and name, e.g. "LINEAR", "INVALID", "INTEL_Y_TILED"; "0x…" if unknown.
 HBM_EXPORT std::string modifierName(uint64_t modifier);
 
+/// How many memory planes a buffer of @format laid out with @modifier has, and the text
+/// that says so: the format's own planes for LINEAR, INVALID and layouts that only tile
+/// them, plus the planes a compressed layout adds (Intel CCS and clear colour, AMD DCC),
+/// from include/uapi/drm/drm_fourcc.h of Linux 6.12 (src/modifier_facts.cpp). planes 0:
+/// a format or modifier hbm has no fact of. hbm lays out only LINEAR itself: a vendor
+/// layout is its allocator's (GBM) to make.
+struct ModifierPlanes {
+	uint32_t planes = 0;
+	const char *source = "";
+};
+HBM_EXPORT ModifierPlanes memoryPlanes(uint32_t format, uint64_t modifier);
+
 } // namespace hbm

@@ -16,6 +16,7 @@ namespace hbm {
 class Buffer;
 class Context;
 class KmsDevice;
+struct DeviceSnapshot;
 
 /// A KMS framebuffer made from a Buffer (PRIME import + ADDFB2). Removing it releases its
 /// GEM handles through the device's handle table. Move-only.
@@ -108,6 +109,10 @@ public:
 	/// DRM master. A context with none (a compositor's, given only its DRM fd) probes
 	/// nothing, and the source says so.
 	Result<std::vector<Participant>> planeParticipants(const Context &context) const;
+	/// What planeParticipants() reads, as a value (include <hbm/device_snapshot.hpp>): the
+	/// planes, sizes and caps, and the facts as this process knows them (import not probed).
+	/// `hbm info --json` writes it in drm_info's format.
+	Result<DeviceSnapshot> snapshot() const;
 
 	/// Whether an IOMMU translates this device's DMA (an iommu_group whose domain is not
 	/// identity or blocked).

@@ -8,6 +8,7 @@
 #include <string>
 #include <sys/types.h>
 
+#include <hbm/device_snapshot.hpp>
 #include <hbm/kms.hpp>
 #include <hbm/unique_fd.hpp>
 
@@ -46,5 +47,12 @@ struct ForeignImportFinding {
 /// foreign memory assumed importable — each saying so.
 ForeignImportFinding foreignImportFinding(int fd, dev_t device, const std::string &driver,
 					  const ForeignPageFn *makePage);
+/// What @plane scans out, as pairs: its IN_FORMATS, or (a driver without them) each of
+/// its formats LINEAR and implicit — the one reading of a snapshot's plane.
+FormatSet formatsOf(const PlaneSnapshot &plane);
+
+/// Without an answer of the device's own: the quirk table's ImportsOwnMemoryOnly for
+/// @driver, else foreign memory assumed importable; @notProbed says why there is no answer.
+ForeignImportFinding quirkOrAssumedImport(const std::string &driver, const std::string &notProbed);
 
 } // namespace hbm

@@ -73,6 +73,9 @@ TEST(RefusalSentences, EachReasonIsToldOneWay)
 		{make(RejectReason::FormatNotTaken), "display (declared) does not take it"},
 		// Buffer::check() names the participant in the refusal's subject, not in setBy.
 		{make(RejectReason::FormatNotTaken, 0, 0, {}), "a participant does not take it"},
+		{make(RejectReason::NoCommonModifier, 0, 0, {"plane", "renderer"}),
+		 "no modifier plane (declared) and renderer (declared) all take"},
+		{make(RejectReason::NoCommonModifier, 0, 0, {}), "no modifier every participant takes"},
 		{make(RejectReason::ModifierNotMade, 0, 0, {}), "makes none of the modifiers asked for"},
 		{make(RejectReason::NotContiguous, 1), "scattered pages, but display (declared) needs physically contiguous memory"},
 		{make(RejectReason::WidthLimit, 3000, 2048), "display (declared) takes at most 2048 pixels across (asked 3000)"},
