@@ -30,6 +30,8 @@ struct Placement {
 	/// only its own device's dumb buffers (it maps them with MODE_MAP_DUMB, which the
 	/// kernel refuses for imported objects). 0: any dma-buf will do.
 	dev_t localTo = 0;
+
+	bool operator==(const Placement &) const = default;
 };
 
 /// What one device demands of a buffer for one use.
@@ -49,6 +51,8 @@ struct Constraints {
 	/// plane offsets and strides, and at least as large; other formats are unaffected.
 	std::vector<Layout> fixedLayouts;
 	Placement placement;
+
+	bool operator==(const Constraints &) const = default;
 };
 
 /// The largest alignment a participant may ask for: anything above is taken for a mistake.

@@ -303,6 +303,15 @@ Result<std::vector<DeviceSnapshot>> parseDrmInfo(std::string_view text, const st
 		std::string why = e.what();
 		if (auto colon = why.find(": "); colon != std::string::npos)
 			why = why.substr(colon + 2);
+		// nlohmann quotes the bytes it last read, raw: they may be anything. The place
+		// (line:column) says where; keep the sentence printable.
+		if (auto quote = why.find("; last read: '"); quote != std::string::npos) {
+			auto end = why.find("'; ", quote + 14);
+			why.erase(quote, end == std::string::npos ? std::string::npos : end + 1 - quote);
+		}
+		for (char &ch : why)
+			if (static_cast<unsigned char>(ch) < 0x20 || static_cast<unsigned char>(ch) >= 0x7f)
+				ch = '?';
 		return makeError(EINVAL, "%s:%s: not JSON (drm_info -j prints JSON): %s", name.c_str(),
 				 lineColumn(text, e.byte ? e.byte - 1 : 0).c_str(), why.c_str());
 	}

@@ -172,7 +172,7 @@ std::vector<Participant> planeParticipants(const DeviceSnapshot &s)
 		else
 			p.source += "; " + iommu.why + " (" + s.driver + " is not known to need contiguous memory)";
 		if (s.device && s.device->source != "st_rdev of " + s.origin)
-			p.source += stringf("; device %u:%u: %s", major(device), minor(device), s.device->source.c_str());
+			p.source += "; device " + s.device->source;
 		out.push_back(std::move(p));
 	}
 	return out;
