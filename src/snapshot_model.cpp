@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Planning for a machine hbm cannot touch: a DeviceSnapshot (a drm_info dump) and a model
 // of its allocators, negotiated by the same pure function a context uses.
+#include <hbm/config.hpp>
 #include <hbm/device_snapshot.hpp>
 
 #include <sys/sysmacros.h>
@@ -8,6 +9,7 @@
 #include "backends/allocator.hpp"
 #include "backends/gbm/gbm_capabilities.hpp"
 #include "base/string_format.hpp"
+#include "context_private.hpp"
 #include "kms/driver_quirks.hpp"
 #include "kms/kms_device_private.hpp"
 #include "negotiation_private.hpp"
@@ -72,10 +74,11 @@ std::vector<AllocatorInfo> modelledAllocators(const DeviceSnapshot &snapshot, co
 }
 
 Result<Plan> planOnSnapshot(const DeviceSnapshot &snapshot, const Request &request,
-			    const std::vector<Participant> &participants, const SnapshotModel &model)
+			    const std::vector<Participant> &participants, const SnapshotModel &model,
+			    const Config *config)
 {
 	const std::vector<AllocatorInfo> allocators = modelledAllocators(snapshot, model);
-	auto plan = negotiate(request, participants, allocators);
+	auto plan = negotiate(request, config ? applyRules(*config, participants) : participants, allocators);
 	if (!plan)
 		return plan.error();
 	std::string names;

@@ -508,7 +508,7 @@ int planOrAlloc(hbm::Context &ctx, bool allocate, int argc, char **argv)
 	}
 	if (args.device && allocate)
 		return fail("--device plans for a snapshot's machine; nothing can be allocated for it (use hbm plan)", args.json);
-	auto plan = args.device ? hbm::planOnSnapshot(*args.device, args.request, args.participants, args.model)
+	auto plan = args.device ? hbm::planOnSnapshot(*args.device, args.request, args.participants, args.model, &ctx.config())
 				: ctx.negotiate(args.request, args.participants);
 	if (!plan)
 		return fail(plan.error().toString(), args.json);

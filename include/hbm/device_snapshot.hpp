@@ -22,6 +22,8 @@
 
 namespace hbm {
 
+struct Config;
+
 /// One plane as the kernel describes it.
 struct PlaneSnapshot {
 	uint32_t id = 0;
@@ -124,9 +126,12 @@ HBM_EXPORT std::vector<AllocatorInfo> modelledAllocators(const DeviceSnapshot &s
 /// What hbm would choose on @snapshot's machine for @request and @participants (planes of
 /// the snapshot, declared devices …), negotiated exactly as a context negotiates, against
 /// modelledAllocators(): the plan or the refusal, with its reasons, limits and names.
-/// Nothing is allocated, and the plan is bound to no allocator: Context::allocate()
-/// refuses it, as it refuses an empty plan. Its trace begins by saying it is modelled.
+/// @config's device rules (hbm.toml's [device.NAME], matched by drm_driver) apply to the
+/// participants as a context applies its own. Nothing is allocated, and the plan is bound
+/// to no allocator: Context::allocate() refuses it, as it refuses an empty plan. Its trace
+/// begins by saying it is modelled.
 HBM_EXPORT Result<Plan> planOnSnapshot(const DeviceSnapshot &snapshot, const Request &request,
-				       const std::vector<Participant> &participants, const SnapshotModel &model = {});
+				       const std::vector<Participant> &participants, const SnapshotModel &model = {},
+				       const Config *config = nullptr);
 
 } // namespace hbm

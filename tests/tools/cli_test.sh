@@ -51,7 +51,22 @@ printf 'a 1 10 64 64 0x34325258 16384 dma-heap:system 5000\nf 2 20\n' >>"$empty"
 check "replay refuses a release of an id never allocated, naming the line" bash -c "'$replay' '$empty' 2>&1 | grep -q 'trace line 3: release of 2, which is not live'"
 rm -f "$empty"
 
+# --device: a drm_info dump planned for without its hardware (tests/data/devices/).
+devices=$(dirname "$(realpath "$0")")/../data/devices
+tgl=$("$hbm" plan --device "$devices/i915-tgl.json" 1920x1080 XRGB8888 --plane primary --json)
+check "plan --device chooses the i915 primary's vendor layout from its GBM, modelled" python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["modifier"]=="INTEL_X_TILED" and d["allocator"]=="gbm:i915" and d["modelled"] and d["laid_out_by"]=="gbm:i915", d' <<<"$tgl"
+check "alloc refuses --device: nothing is allocated for a snapshot" bash -c "'$hbm' alloc --device '$devices/i915-tgl.json' 64x64 XRGB8888 2>&1 | grep -q 'nothing can be allocated for it'"
+check "a fact without --device is refused" bash -c "'$hbm' plan 64x64 XRGB8888 --no-iommu 2>&1 | grep -q 'declares a fact of a --device snapshot'"
+check "a missing --device plane is named" bash -c "'$hbm' plan --device '$devices/meson-g12a.json' 64x64 XRGB8888 --plane cursor 2>&1 | grep -q 'has no such plane'"
+check "a dump that is not JSON is refused naming its place" bash -c "echo '{oops' >/tmp/hbm-cli-bad.json; '$hbm' plan --device /tmp/hbm-cli-bad.json 64x64 XRGB8888 2>&1 | grep -q '/tmp/hbm-cli-bad.json:1:2: not JSON'"
+check "info --drm-info and --json together are refused" bash -c "! '$hbm' info --json --drm-info >/dev/null 2>&1"
+rm -f /tmp/hbm-cli-bad.json
+
 if [ "${HBM_LAB:-}" = 1 ]; then
+	"$hbm" info --drm-info >this-machine.json
+	check "info --drm-info writes a dump plan --device reads back: vkms's primary plane" bash -c "'$hbm' plan --device this-machine.json 1920x1080 XRGB8888 --plane primary | grep -q 'modelled: nothing was allocated'"
+	check "and it is drm_info's shape: every card with planes" python3 -c 'import json,sys; d=json.load(open("this-machine.json")); assert any(v["driver"]["name"]=="vkms" and v["planes"] for v in d.values()), d.keys()'
+
 	plan=$("$hbm" plan 1920x1080 XRGB8888 --plane vkms:primary)
 	check "plan for the vkms primary plane" grep -q "chose XRGB8888 (XR24) with modifier LINEAR from dma-heap:system" <<<"$plan"
 	echo "$plan"

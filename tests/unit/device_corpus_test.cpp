@@ -12,6 +12,7 @@
 
 #include <drm_fourcc.h>
 
+#include <hbm/config.hpp>
 #include <hbm/context.hpp>
 #include <hbm/device_snapshot.hpp>
 #include <hbm/format.hpp>
@@ -271,6 +272,24 @@ TEST(DeviceCorpus, ADisplayDeclaredWithoutAnIommuGetsContiguousMemory)
 	ASSERT_TRUE(scattered);
 	EXPECT_FALSE(scattered->placement().contiguous);
 	EXPECT_EQ(scattered->allocator(), "dma-heap:system");
+}
+
+// The configuration's device rules apply to a snapshot's planes as to a live device's:
+// "this display has no IOMMU, use contiguous memory" said in hbm.toml.
+TEST(DeviceCorpus, ConfigurationDeviceRulesApplyToASnapshotsPlanes)
+{
+	const DeviceSnapshot d = load("rockchip-vop2-rk3568.json");
+	const auto planes = planeParticipants(d);
+	const Participant *primary = planesOfType(planes, PlaneType::Primary).front();
+	auto plain = planOnSnapshot(d, {1920, 1080, {DRM_FORMAT_XRGB8888}}, {*primary});
+	ASSERT_TRUE(plain);
+	EXPECT_FALSE(plain->placement().contiguous);
+	auto config = parseConfig("[device.vop2]\nmatch.drm_driver = \"rockchip\"\ncontiguous = true\n", "test.toml", "");
+	ASSERT_TRUE(config) << config.error().message;
+	auto ruled = planOnSnapshot(d, {1920, 1080, {DRM_FORMAT_XRGB8888}}, {*primary}, {}, &*config);
+	ASSERT_TRUE(ruled) << ruled.error().message;
+	EXPECT_TRUE(ruled->placement().contiguous);
+	EXPECT_EQ(ruled->allocator(), "dma-heap:cma");
 }
 
 // How many memory planes each modifier family gives a buffer (drm_fourcc.h, Linux 6.12).
