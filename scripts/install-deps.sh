@@ -6,9 +6,9 @@ packages=(
 	# build
 	build-essential meson ninja-build pkg-config python3
 	libdrm-dev libgbm-dev libpng-dev libtomlplusplus-dev
+	libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev
 	# drm_info, whose -j dumps the lab compares with the live devices (tests/device/drm_info_test.cpp)
 	drm-info
-	libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev
 	# libhbm-wayland and libhbm-egl
 	libwayland-dev wayland-protocols libegl-dev libgles-dev
 	# the real compositors the lab runs hbm's clients against (and sway's seat daemon)
