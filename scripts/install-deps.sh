@@ -7,6 +7,8 @@ packages=(
 	build-essential meson ninja-build pkg-config python3
 	libdrm-dev libgbm-dev libpng-dev libtomlplusplus-dev
 	libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev
+	# callgrind, for the instruction counts (benchmarks/instruction_ceiling.py)
+	valgrind
 	# drm_info, whose -j dumps the lab compares with the live devices (tests/device/drm_info_test.cpp)
 	drm-info
 	# libhbm-wayland and libhbm-egl

@@ -148,7 +148,8 @@ Capabilities storageCapabilities(const Buffer::Private &buffer)
 	const Provenance &p = buffer.provenance;
 	Capabilities c;
 	c.origin = p.origin;
-	c.formats.add(buffer.layout.format, buffer.layout.modifier);
+	c.onlyFormat = buffer.layout.format;
+	c.onlyModifier = buffer.layout.modifier;
 	c.deviceImportable = std::all_of(buffer.memories.begin(), buffer.memories.end(),
 					 [](const Memory &m) { return m.dmaBuf; });
 	c.contiguous = p.contiguous;

@@ -197,7 +197,7 @@ Capabilities capabilitiesOf(const AllocatorInfo &info)
 {
 	Capabilities c;
 	c.origin = info.name;
-	c.formats = info.formats;
+	c.formats = &info.formats;
 	c.deviceImportable = info.deviceImportable;
 	c.contiguous = info.contiguous;
 	c.cached = info.cached;
@@ -282,7 +282,7 @@ std::optional<Rejection> checkCandidate(const Combined &combined, const Capabili
 		return reject(rejection(RejectReason::CpuOnly, {}));
 	if (!combined.anyFormat && !c.formats.contains(candidate.format, candidate.modifier))
 		return reject(rejection(RejectReason::FormatNotTaken, {}));
-	if (!cap.formats.contains(candidate.format, candidate.modifier))
+	if (!cap.makes(candidate.format, candidate.modifier))
 		return reject(rejection(RejectReason::ModifierNotMade, {}));
 	if (!want.allowedAllocators.empty() &&
 	    std::find(want.allowedAllocators.begin(), want.allowedAllocators.end(), cap.origin) == want.allowedAllocators.end())

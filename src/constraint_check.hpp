@@ -90,7 +90,11 @@ Result<Combined> combineConstraints(const std::vector<Participant> &participants
 /// What an allocator can make, or what an existing buffer is.
 struct Capabilities {
 	std::string origin;            ///< allocator name, "import", "received"
-	FormatSet formats;             ///< what it can make (storage: its one pair)
+	/// What it can make: an allocator's declared set, borrowed from its AllocatorInfo (which
+	/// outlives every check: no copy per allocation), or, for storage, its one pair.
+	const FormatSet *formats = nullptr;
+	uint32_t onlyFormat = 0;
+	uint64_t onlyModifier = 0;
 	bool deviceImportable = true;
 	std::optional<bool> contiguous; ///< unknown for imported memory
 	std::optional<bool> cached;
@@ -98,6 +102,11 @@ struct Capabilities {
 	dev_t device = 0;              ///< the DRM device whose own memory it is (0: none)
 	bool subAllocates = false;     ///< buffers at offsets inside one dma-buf
 	uint64_t maxSize = 0;          ///< largest allocation (0: unknown)
+
+	bool makes(uint32_t format, uint64_t modifier) const
+	{
+		return formats ? formats->contains(format, modifier) : format == onlyFormat && modifier == onlyModifier;
+	}
 };
 
 Capabilities capabilitiesOf(const AllocatorInfo &info);
