@@ -5,7 +5,8 @@ a regression fails the unit suite, not only a benchmark nobody reads (issue 20).
 are callgrind's (deterministic: the machine's load does not move them), over the stand-in
 heap of benchmarks/instructions.cpp, hbm's side only.
 
-Usage: instruction_ceiling.py HBM_INSTRUCTIONS CEILING_ALLOCATE CEILING_EXPORT
+Usage: instruction_ceiling.py HBM_INSTRUCTIONS MODE "LABEL=CEILING"...
+  (MODE: hbm-instructions' mode, stand-in or negotiate; LABEL: its loop, e.g. allocate+free)
 Exit 77 (skip) without valgrind.
 """
 import glob
@@ -20,13 +21,14 @@ N = 500
 
 
 def main():
-    binary, allocate_ceiling, export_ceiling = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    binary, mode = sys.argv[1], sys.argv[2]
+    ceilings = [(arg.rsplit("=", 1)[0], int(arg.rsplit("=", 1)[1])) for arg in sys.argv[3:]]
     if not shutil.which("valgrind"):
         print("instruction-ceiling: no valgrind (Debian: valgrind)")
         return 77
     with tempfile.TemporaryDirectory() as out:
         subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}/cg.%p", "--dump-instr=no",
-                        binary, str(N), "stand-in", "hbm"], check=True, stdout=subprocess.DEVNULL,
+                        binary, str(N), mode, "hbm"], check=True, stdout=subprocess.DEVNULL,
                        stderr=subprocess.DEVNULL)
         per = {}
         for path in glob.glob(os.path.join(out, "cg.*")):
@@ -36,13 +38,13 @@ def main():
             if what and total:
                 per[what.group(1).strip()] = int(total.group(1)) / N
     status = 0
-    for what, ceiling in (("allocate+free", allocate_ceiling), ("allocate+export+free", export_ceiling)):
+    for what, ceiling in ceilings:
         got = per.get(what)
         if got is None:
             print(f"instruction-ceiling: no callgrind dump for {what}")
             return 1
         verdict = "ok" if got <= ceiling else "ABOVE THE CEILING"
-        print(f"instruction-ceiling: 4 KiB {what}: {got:.0f} instructions (ceiling {ceiling}): {verdict}")
+        print(f"instruction-ceiling: {mode}, {what}: {got:.0f} instructions (ceiling {ceiling}): {verdict}")
         status |= got > ceiling
     return status
 

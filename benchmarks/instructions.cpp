@@ -15,9 +15,11 @@
 // Where the devices are (the lab guest runs host binaries, valgrind and strace included),
 // the same loops run on them: "dma-heap" (the system heap vs DMA_HEAP_IOCTL_ALLOC), "gbm"
 // (hbm's gbm:vkms vs Mesa's gbm_bo_create + gbm_bo_get_fd) and "share" (sendBuffer +
-// receiveBuffer vs a bare SCM_RIGHTS round trip). A side ("hbm" or "raw") runs only that
-// side's loop, for counting system calls with strace -c:
-//   hbm-instructions ITERATIONS [stand-in|dma-heap|gbm|share] [hbm|raw|both]
+// receiveBuffer vs a bare SCM_RIGHTS round trip). "negotiate" counts a negotiation of three
+// participants over the stand-in context (nothing by hand to compare it with: its raw loop
+// is empty). A side ("hbm" or "raw") runs only that side's loop, for counting system calls
+// with strace -c:
+//   hbm-instructions ITERATIONS [stand-in|negotiate|dma-heap|gbm|share] [hbm|raw|both]
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -174,7 +176,7 @@ int main(int argc, char **argv)
 	hbm::AllocationOptions options;
 	Mode mode;
 	std::shared_ptr<hbm::Context> ctx;
-	if (modeName == "stand-in") {
+	if (modeName == "stand-in" || modeName == "negotiate") {
 		std::vector<std::unique_ptr<hbm::Allocator>> allocators;
 		allocators.push_back(std::make_unique<StandInHeap>());
 		ctx = hbm::ContextFactory::create(std::move(allocators));
@@ -250,8 +252,21 @@ int main(int argc, char **argv)
 		mode.raw = [](bool) {
 			return hbm::bench::bareScmRightsRoundTrip(sv[0], sv[1], shared->planeFd(0).get()) == nullptr;
 		};
+	} else if (modeName == "negotiate") {
+		// A display plane, a decoder and an encoder that agree on NV12 LINEAR.
+		static std::vector<hbm::Participant> three;
+		hbm::Participant display = hbm::declaredParticipant(
+			"display", hbm::FormatSet({DRM_FORMAT_XRGB8888, DRM_FORMAT_NV12}, {DRM_FORMAT_MOD_LINEAR}));
+		display.constraints.strideAlignment = 256;
+		three = {display, hbm::declaredParticipant("decoder", hbm::FormatSet({DRM_FORMAT_NV12}, {DRM_FORMAT_MOD_LINEAR})),
+			 hbm::declaredParticipant("encoder", hbm::FormatSet({DRM_FORMAT_NV12, DRM_FORMAT_YUV420},
+									    {DRM_FORMAT_MOD_LINEAR}))};
+		mode.exportVariant = false;
+		mode.label = "negotiate 3 participants";
+		mode.hbm = [&](bool) { return bool(ctx->negotiate({1920, 1080, {DRM_FORMAT_NV12}}, three)); };
+		mode.raw = [](bool) { return true; };
 	} else if (modeName != "stand-in") {
-		std::fprintf(stderr, "hbm-instructions: unknown mode '%s' (stand-in, dma-heap, gbm, share)\n",
+		std::fprintf(stderr, "hbm-instructions: unknown mode '%s' (stand-in, negotiate, dma-heap, gbm, share)\n",
 			     std::string(modeName).c_str());
 		return 2;
 	}
