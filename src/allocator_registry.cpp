@@ -19,6 +19,7 @@
 #include "base/log.hpp"
 #if HBM_HAVE_GBM
 #include "backends/gbm/gbm_allocator.hpp"
+#include "kms/kms_device_private.hpp"
 #endif
 
 namespace hbm {
@@ -75,8 +76,12 @@ void addDrmAllocators(const DrmNode &node, std::vector<std::unique_ptr<Allocator
 		notes->push_back(dumb.error().toString());
 #if HBM_HAVE_GBM
 	auto gbm = copy();
-	if (gbm)
-		keep(gbm::GbmAllocator::create(std::move(*gbm)), out, notes);
+	if (gbm) {
+		std::vector<gbm::PlaneFormats> planes;
+		for (const PlaneSnapshot &p : readPlanes(gbm->fd.get()))
+			planes.push_back({p.id, formatsOf(p)});
+		keep(gbm::GbmAllocator::create(std::move(*gbm), planes), out, notes);
+	}
 	else
 		notes->push_back(gbm.error().toString());
 #endif

@@ -7,6 +7,8 @@
 #include <sys/sysmacros.h>
 
 #include "backends/allocator.hpp"
+#include "backends/dma_heap/dma_heap.hpp"
+#include "backends/drm_dumb/dumb_allocator.hpp"
 #include "backends/gbm/gbm_capabilities.hpp"
 #include "base/string_format.hpp"
 #include "context_private.hpp"
@@ -24,48 +26,21 @@ std::vector<AllocatorInfo> modelledAllocators(const DeviceSnapshot &snapshot, co
 	const bool ownContiguous = findDriverQuirk(snapshot.driver, DriverQuirk::DmaHelpers) != nullptr &&
 				   !(snapshot.behindIommu && snapshot.behindIommu->value);
 	std::vector<AllocatorInfo> out;
-	if (model.systemHeap) {
-		AllocatorInfo heap;
-		heap.name = "dma-heap:system";
-		heap.kind = AllocatorKind::DmaHeap;
-		heap.formats = linearFormats();
-		heap.deviceImportable = true;
-		heap.memoryCommit = MemoryCommit::AtAllocation;
-		out.push_back(std::move(heap));
-	}
-	const auto own = [&](const std::string &prefix, AllocatorKind kind, FormatSet formats) {
-		AllocatorInfo info;
-		info.name = prefix + snapshot.driver;
-		info.kind = kind;
-		info.formats = std::move(formats);
-		info.deviceImportable = true;
-		info.contiguous = ownContiguous;
-		info.drmDevice = snapshot.node;
-		info.drmDriver = snapshot.driver;
-		info.drmDeviceId = device;
-		info.memoryCommit = MemoryCommit::OnFirstUse;
-		return info;
-	};
+	if (model.systemHeap)
+		out.push_back(dma_heap::heapInfo("system", false, true));
 	if (model.gbm) {
 		std::vector<gbm::PlaneFormats> planes;
-		for (const PlaneSnapshot &p : snapshot.planes) {
-			gbm::PlaneFormats formats;
-			formats.planeId = p.id;
-			formats.formats = formatsOf(p);
-			planes.push_back(std::move(formats));
-		}
-		out.push_back(own("gbm:", AllocatorKind::Gbm, gbm::capabilitiesFromPlanes(planes)));
+		for (const PlaneSnapshot &p : snapshot.planes)
+			planes.push_back({p.id, formatsOf(p)});
+		out.push_back(gbm::gbmInfo(snapshot.node, snapshot.driver, device, planes));
+		out.back().contiguous = ownContiguous;
 	}
-	if (model.dumb)
-		out.push_back(own("dumb:", AllocatorKind::DrmDumb, linearFormats()));
+	if (model.dumb) {
+		out.push_back(drm_dumb::dumbInfo(snapshot.node, snapshot.driver, device));
+		out.back().contiguous = ownContiguous;
+	}
 	if (model.cmaBytes) {
-		AllocatorInfo cma;
-		cma.name = "dma-heap:cma";
-		cma.kind = AllocatorKind::DmaHeap;
-		cma.formats = linearFormats();
-		cma.contiguous = true;
-		cma.deviceImportable = true;
-		cma.memoryCommit = MemoryCommit::Reserved;
+		AllocatorInfo cma = dma_heap::heapInfo("cma", true, true);
 		cma.maxSize = model.cmaBytes;
 		cma.maxSizeReason = "a modelled CMA area of " + byteCount(model.cmaBytes);
 		out.push_back(std::move(cma));

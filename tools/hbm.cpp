@@ -133,6 +133,7 @@ int info(hbm::Context &ctx, bool asJson)
 	out["probe_notes"] = ctx.probeNotes();
 
 	json devices = json::array();
+	std::vector<hbm::DeviceSnapshot> snapshots; // read once: the planes and drm_info's form
 	for (const hbm::DrmCard &card : hbm::listDrmCards()) {
 		auto dev = hbm::KmsDevice::open(card.node);
 		if (!dev) {
@@ -142,18 +143,20 @@ int info(hbm::Context &ctx, bool asJson)
 					   {"error", card.error.empty() ? dev.error().toString() : card.error}});
 			continue;
 		}
-		auto planes = (*dev)->planeParticipants(ctx);
+		auto snapshot = (*dev)->snapshot(ctx);
 		json planeList = json::array();
-		if (planes)
-			for (const hbm::Participant &p : *planes)
+		if (snapshot)
+			for (const hbm::Participant &p : hbm::planeParticipants(*snapshot))
 				planeList.push_back(participantJson(p));
 		devices.push_back({{"path", card.node},
 				   {"driver", (*dev)->driverName()},
-				   {"behind_iommu", (*dev)->behindIommu()},
+				   {"behind_iommu", snapshot && snapshot->behindIommu && snapshot->behindIommu->value},
 				   {"planes", planeList}});
+		if (snapshot)
+			snapshots.push_back(std::move(*snapshot));
 	}
 	out["drm_devices"] = devices;
-	out["drm_info"] = json::parse(drmInfoOfThisMachine());
+	out["drm_info"] = json::parse(hbm::toDrmInfoJson(snapshots));
 
 	json videos = json::array();
 	for (const std::string &node : hbm::V4l2Device::nodes()) {

@@ -150,21 +150,27 @@ Refusal cmaShortfall(const std::string &heap, uint64_t asked, const CmaState &s)
 	return Refusal{std::move(state), {std::move(r)}, std::move(fix)};
 }
 
+AllocatorInfo heapInfo(const std::string &name, bool contiguous, bool cached)
+{
+	AllocatorInfo info;
+	info.name = "dma-heap:" + name;
+	info.kind = AllocatorKind::DmaHeap;
+	info.formats = linearFormats();
+	info.contiguous = contiguous;
+	info.cached = cached;
+	info.deviceImportable = true;
+	// CMA memory is reserved at boot: the kernel refuses cleanly when the area is full.
+	// The system heap takes its pages at allocation, until the OOM killer stops it.
+	info.memoryCommit = contiguous ? MemoryCommit::Reserved : MemoryCommit::AtAllocation;
+	return info;
+}
+
 Result<std::unique_ptr<DmaHeapAllocator>> DmaHeapAllocator::create(const HeapInfo &heap)
 {
 	UniqueFd fd(::open(heap.path.c_str(), O_RDONLY | O_CLOEXEC));
 	if (!fd)
 		return makeError(errno, "cannot open dma-heap %s (%s)", heap.name.c_str(), heap.path.c_str());
-	AllocatorInfo info;
-	info.name = "dma-heap:" + heap.name;
-	info.kind = AllocatorKind::DmaHeap;
-	info.formats = linearFormats();
-	info.contiguous = heap.contiguous;
-	info.cached = heap.cached;
-	info.deviceImportable = true;
-	// CMA memory is reserved at boot: the kernel refuses cleanly when the area is full.
-	// The system heap takes its pages at allocation, until the OOM killer stops it.
-	info.memoryCommit = heap.contiguous ? MemoryCommit::Reserved : MemoryCommit::AtAllocation;
+	AllocatorInfo info = heapInfo(heap.name, heap.contiguous, heap.cached);
 	// The kernel does not say how big one CMA area is; with one CMA heap it is CmaTotal.
 	if (heap.contiguous) {
 		info.maxSize = cmaTotalBytes();

@@ -48,6 +48,12 @@ struct CmaState {
 /// function, so the advice is tested for every case.
 Refusal cmaShortfall(const std::string &heap, uint64_t asked, const CmaState &state);
 
+/// What the dma-heap @name declares: LINEAR of every format hbm lays out, dma-bufs,
+/// @contiguous (CMA) or scattered pages, @cached mappings, and when its memory exists. The
+/// one declaration, for a live heap and for a snapshot's model (src/snapshot_model.cpp);
+/// a CMA heap's maxSize is the caller's to set (its area).
+AllocatorInfo heapInfo(const std::string &name, bool contiguous, bool cached);
+
 /// One allocator per heap. The heap device stays open, so an allocation is one ioctl.
 class DmaHeapAllocator final : public ByteAllocator
 {

@@ -21,19 +21,23 @@ Result<std::unique_ptr<DumbAllocator>> DumbAllocator::create(DrmNode node)
 		return makeError(ENOTSUP, "%s has no dumb buffers", cardPath.c_str());
 	if (drmGetCap(fd.get(), DRM_CAP_PRIME, &prime) || !(prime & DRM_PRIME_CAP_EXPORT))
 		return makeError(ENOTSUP, "%s cannot export dma-bufs (no PRIME export)", cardPath.c_str());
-	const std::string &driver = node.driver;
+	return std::unique_ptr<DumbAllocator>(
+		new DumbAllocator(dumbInfo(cardPath, node.driver, node.device), std::move(fd)));
+}
 
+AllocatorInfo dumbInfo(const std::string &node, const std::string &driver, dev_t device)
+{
 	AllocatorInfo info;
 	info.name = "dumb:" + driver;
 	info.kind = AllocatorKind::DrmDumb;
 	info.formats = linearFormats();
 	info.deviceImportable = true;
-	info.drmDevice = cardPath;
+	info.drmDevice = node;
 	info.drmDriver = driver;
-	info.drmDeviceId = node.device;
+	info.drmDeviceId = device;
 	// Shmem-backed drivers (vkms, vgem, virtio) give pages at first use; hbm cannot tell.
 	info.memoryCommit = MemoryCommit::OnFirstUse;
-	return std::unique_ptr<DumbAllocator>(new DumbAllocator(std::move(info), std::move(fd)));
+	return info;
 }
 
 Result<Allocation> DumbAllocator::doAllocate(const AllocationRequest &request)

@@ -10,6 +10,11 @@
 
 namespace hbm::drm_dumb {
 
+/// What dumb buffers of the KMS device at @node (kernel driver @driver, number @device)
+/// declare: LINEAR of every format hbm lays out, the device's own memory. The one
+/// declaration, for a live device and for a snapshot's model (src/snapshot_model.cpp).
+AllocatorInfo dumbInfo(const std::string &node, const std::string &driver, dev_t device);
+
 /// DRM dumb buffers on a KMS device, exported as dma-bufs by PRIME (minigbm's dumb
 /// driver, wlroots' drm_dumb allocator). Any known format: the buffer is one dumb object
 /// holding hbm's linear layout, its kernel pitch checked against the layout's stride.

@@ -57,41 +57,6 @@ struct GbmDevice {
 	}
 };
 
-std::vector<PlaneFormats> readPlaneFormats(int fd)
-{
-	// Primary and cursor planes are listed only to clients that ask for universal planes.
-	drmSetClientCap(fd, DRM_CLIENT_CAP_UNIVERSAL_PLANES, 1);
-	std::vector<PlaneFormats> out;
-	drm::PlaneResources planes(drmModeGetPlaneResources(fd));
-	for (uint32_t i = 0; planes && i < planes->count_planes; ++i) {
-		drm::Plane plane(drmModeGetPlane(fd, planes->planes[i]));
-		if (!plane)
-			continue;
-		PlaneFormats p;
-		p.planeId = plane->plane_id;
-		drm::ObjectProperties props(drmModeObjectGetProperties(fd, p.planeId, DRM_MODE_OBJECT_PLANE));
-		for (uint32_t j = 0; props && j < props->count_props; ++j) {
-			drm::Property prop(drmModeGetProperty(fd, props->props[j]));
-			if (!prop || std::strcmp(prop->name, "IN_FORMATS") != 0)
-				continue;
-			drm::PropertyBlob blob(drmModeGetPropertyBlob(fd, uint32_t(props->prop_values[j])));
-			drmModeFormatModifierIterator iter = {};
-			while (blob && drmModeFormatModifierBlobIterNext(blob.get(), &iter))
-				p.formats.add(iter.fmt, iter.mod);
-		}
-		if (p.formats.empty()) {
-			// No IN_FORMATS: the driver takes no modifiers, only LINEAR or its implicit layout.
-			for (uint32_t f = 0; f < plane->count_formats; ++f) {
-				p.formats.add(plane->formats[f], DRM_FORMAT_MOD_LINEAR);
-				p.formats.add(plane->formats[f], DRM_FORMAT_MOD_INVALID);
-			}
-		}
-		out.push_back(std::move(p));
-	}
-	return out;
-}
-
-
 GbmAllocator::GbmAllocator(AllocatorInfo info, UniqueFd fd)
 	: Allocator(std::move(info)), fd_(std::move(fd)),
 	  formatSupported_(new std::atomic<uint8_t>[knownFormats().size()]())
@@ -100,27 +65,12 @@ GbmAllocator::GbmAllocator(AllocatorInfo info, UniqueFd fd)
 
 GbmAllocator::~GbmAllocator() = default;
 
-Result<std::unique_ptr<GbmAllocator>> GbmAllocator::create(DrmNode node)
-{
-	auto planes = readPlaneFormats(node.fd.get());
-	HBM_LOG(logGbm, Debug, "%s: %s, %zu KMS planes", node.path.c_str(), node.driver.c_str(), planes.size());
-	return create(std::move(node), planes);
-}
-
 Result<std::unique_ptr<GbmAllocator>> GbmAllocator::create(DrmNode node, const std::vector<PlaneFormats> &planes)
 {
 	const std::string &nodePath = node.path;
 	const std::string &driver = node.driver;
-	AllocatorInfo info;
-	info.name = "gbm:" + driver;
-	info.kind = AllocatorKind::Gbm;
-	info.deviceImportable = true;
-	info.drmDevice = nodePath;
-	info.drmDriver = driver;
-	info.drmDeviceId = node.device;
-	// As dumb buffers: on shmem-backed drivers the pages come at first use.
-	info.memoryCommit = MemoryCommit::OnFirstUse;
-	info.formats = capabilitiesFromPlanes(planes);
+	HBM_LOG(logGbm, Debug, "%s: %s, %zu KMS planes", nodePath.c_str(), driver.c_str(), planes.size());
+	AllocatorInfo info = gbmInfo(nodePath, driver, node.device, planes);
 	if (info.formats.empty())
 		return makeError(ENOTSUP, "the planes of %s (%s) take none of hbm's formats", nodePath.c_str(),
 				 driver.c_str());

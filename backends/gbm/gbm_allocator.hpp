@@ -30,11 +30,10 @@ struct GbmDevice;
 class GbmAllocator final : public Allocator
 {
 public:
-	/// GBM on @node, declaring what its KMS planes say (capabilitiesFromPlanes()).
-	static Result<std::unique_ptr<GbmAllocator>> create(DrmNode node);
-	/// The same from data: @planes as @node's device states them. GBM will be made on
-	/// @node's fd at the first allocation; an empty fd (a fake device) makes every
-	/// allocation fail with ENODEV.
+	/// GBM on @node, declaring what its KMS @planes say (capabilitiesFromPlanes(); the
+	/// registry reads them with src/kms's readPlanes(), the one reader of a device's planes).
+	/// GBM will be made on @node's fd at the first allocation; an empty fd (a fake device)
+	/// makes every allocation fail with ENODEV.
 	static Result<std::unique_ptr<GbmAllocator>> create(DrmNode node, const std::vector<PlaneFormats> &planes);
 	~GbmAllocator() override;
 

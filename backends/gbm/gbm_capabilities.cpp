@@ -26,4 +26,20 @@ FormatSet capabilitiesFromPlanes(const std::vector<PlaneFormats> &planes)
 	return out;
 }
 
+AllocatorInfo gbmInfo(const std::string &node, const std::string &driver, dev_t device,
+		      const std::vector<PlaneFormats> &planes)
+{
+	AllocatorInfo info;
+	info.name = "gbm:" + driver;
+	info.kind = AllocatorKind::Gbm;
+	info.deviceImportable = true;
+	info.drmDevice = node;
+	info.drmDriver = driver;
+	info.drmDeviceId = device;
+	// As dumb buffers: on shmem-backed drivers the pages come at first use.
+	info.memoryCommit = MemoryCommit::OnFirstUse;
+	info.formats = capabilitiesFromPlanes(planes);
+	return info;
+}
+
 } // namespace hbm::gbm

@@ -7,7 +7,12 @@
 #include <cstdint>
 #include <vector>
 
+#include <string>
+#include <sys/types.h>
+
 #include <hbm/format_set.hpp>
+
+#include "backends/allocator.hpp"
 
 namespace hbm::gbm {
 
@@ -17,10 +22,6 @@ struct PlaneFormats {
 	uint32_t planeId = 0;
 	FormatSet formats;
 };
-
-/// Reads the formats of every plane of the DRM device @fd with libdrm alone (no GBM, so no
-/// Mesa driver is loaded). Empty for a device without KMS planes (render-only, like vgem).
-std::vector<PlaneFormats> readPlaneFormats(int fd);
 
 /// What GBM on a device with these @planes is declared to make — a pure function, so a
 /// unit test can feed a fake device. The union of the planes' pairs (a vendor's tiled
@@ -32,5 +33,11 @@ std::vector<PlaneFormats> readPlaneFormats(int fd);
 /// TODO(egl): when libhbm-egl lands, add what eglQueryDmaBufModifiersEXT says of the
 /// renderer (the modifiers it can sample), which is more than the planes scan out.
 FormatSet capabilitiesFromPlanes(const std::vector<PlaneFormats> &planes);
+
+/// What GBM on the DRM device at @node (driver @driver, number @device) with these @planes
+/// declares: capabilitiesFromPlanes(), the device's own memory. The one declaration, for a
+/// live device and for a snapshot's model (src/snapshot_model.cpp).
+AllocatorInfo gbmInfo(const std::string &node, const std::string &driver, dev_t device,
+		      const std::vector<PlaneFormats> &planes);
 
 } // namespace hbm::gbm

@@ -111,8 +111,11 @@ public:
 	Result<std::vector<Participant>> planeParticipants(const Context &context) const;
 	/// What planeParticipants() reads, as a value (include <hbm/device_snapshot.hpp>): the
 	/// planes, sizes and caps, and the facts as this process knows them (import not probed).
-	/// `hbm info --json` writes it in drm_info's format.
+	/// `hbm info --drm-info` writes it in drm_info's format.
 	Result<DeviceSnapshot> snapshot() const;
+	/// The same, foreign import probed with @context's memory as planeParticipants(context)
+	/// does: hbm::planeParticipants() of it is what that returns.
+	Result<DeviceSnapshot> snapshot(const Context &context) const;
 
 	/// Whether an IOMMU translates this device's DMA (an iommu_group whose domain is not
 	/// identity or blocked).

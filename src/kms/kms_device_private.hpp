@@ -47,6 +47,13 @@ struct ForeignImportFinding {
 /// foreign memory assumed importable — each saying so.
 ForeignImportFinding foreignImportFinding(int fd, dev_t device, const std::string &driver,
 					  const ForeignPageFn *makePage);
+/// Every plane of the DRM device @fd as the kernel lists it (formats, IN_FORMATS pairs in
+/// the blob's order), with libdrm alone: no GBM, so no Mesa driver is loaded. Asks for
+/// universal planes first (primary and cursor planes are listed only then). Empty for a
+/// device without KMS planes (render-only, like vgem). The one reader of a device's planes:
+/// KmsDevice::snapshot() and the GBM allocator's declaration both use it.
+std::vector<PlaneSnapshot> readPlanes(int fd);
+
 /// What @plane scans out, as pairs: its IN_FORMATS, or (a driver without them) each of
 /// its formats LINEAR and implicit — the one reading of a snapshot's plane.
 FormatSet formatsOf(const PlaneSnapshot &plane);

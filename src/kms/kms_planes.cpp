@@ -49,6 +49,37 @@ bool KmsDevice::behindIommu() const
 	return ::fstat(d_->fd.get(), &st) == 0 && iommuOf(sysfsDeviceOf(st.st_rdev)).translated;
 }
 
+std::vector<PlaneSnapshot> readPlanes(int fd)
+{
+	drmSetClientCap(fd, DRM_CLIENT_CAP_UNIVERSAL_PLANES, 1);
+	std::vector<PlaneSnapshot> out;
+	drm::PlaneResources planes(drmModeGetPlaneResources(fd));
+	for (uint32_t i = 0; planes && i < planes->count_planes; ++i) {
+		drm::Plane plane(drmModeGetPlane(fd, planes->planes[i]));
+		if (!plane)
+			continue;
+		auto props = drm::objectProperties(fd, plane->plane_id, DRM_MODE_OBJECT_PLANE);
+		auto type = props.find("type");
+		PlaneSnapshot p;
+		p.id = plane->plane_id;
+		p.type = PlaneType(type != props.end() ? type->second.value : DRM_PLANE_TYPE_OVERLAY);
+		p.possibleCrtcs = plane->possible_crtcs;
+		p.formats.assign(plane->formats, plane->formats + plane->count_formats);
+		auto inFormats = props.find("IN_FORMATS");
+		drm::PropertyBlob blob(inFormats != props.end()
+					       ? drmModeGetPropertyBlob(fd, static_cast<uint32_t>(inFormats->second.value))
+					       : nullptr);
+		if (blob) {
+			p.hasInFormats = true;
+			drmModeFormatModifierIterator iter = {};
+			while (drmModeFormatModifierBlobIterNext(blob.get(), &iter))
+				p.inFormats.emplace_back(iter.fmt, iter.mod);
+		}
+		out.push_back(std::move(p));
+	}
+	return out;
+}
+
 namespace {
 
 /// What the device on @d_ says, and its facts; foreign import probed with pages from
@@ -57,9 +88,8 @@ Result<DeviceSnapshot> snapshotOf(const KmsDevice::Private *d_, const ForeignPag
 {
 	int fd = d_->fd.get();
 	drm::Resources res(drmModeGetResources(fd));
-	drm::PlaneResources planes(drmModeGetPlaneResources(fd));
-	if (!res || !planes)
-		return makeError(errno ? errno : EIO, "cannot read the planes of %s", d_->path.c_str());
+	if (!res)
+		return makeError(errno ? errno : EIO, "cannot read the KMS resources of %s", d_->path.c_str());
 	struct stat node;
 	if (::fstat(fd, &node) != 0)
 		return makeError(errno, "cannot stat %s", d_->path.c_str());
@@ -81,29 +111,7 @@ Result<DeviceSnapshot> snapshotOf(const KmsDevice::Private *d_, const ForeignPag
 	const ForeignImportFinding foreign = foreignImportFinding(fd, node.st_rdev, d_->driver, makePage);
 	s.ownMemoryOnly = SnapshotFact<bool>{foreign.ownMemoryOnly, foreign.sentence};
 
-	for (uint32_t i = 0; i < planes->count_planes; ++i) {
-		drm::Plane plane(drmModeGetPlane(fd, planes->planes[i]));
-		if (!plane)
-			continue;
-		auto props = drm::objectProperties(fd, plane->plane_id, DRM_MODE_OBJECT_PLANE);
-		auto type = props.find("type");
-		PlaneSnapshot p;
-		p.id = plane->plane_id;
-		p.type = PlaneType(type != props.end() ? type->second.value : DRM_PLANE_TYPE_OVERLAY);
-		p.possibleCrtcs = plane->possible_crtcs;
-		p.formats.assign(plane->formats, plane->formats + plane->count_formats);
-		auto inFormats = props.find("IN_FORMATS");
-		drm::PropertyBlob blob(inFormats != props.end()
-					       ? drmModeGetPropertyBlob(fd, static_cast<uint32_t>(inFormats->second.value))
-					       : nullptr);
-		if (blob) {
-			p.hasInFormats = true;
-			drmModeFormatModifierIterator iter = {};
-			while (drmModeFormatModifierBlobIterNext(blob.get(), &iter))
-				p.inFormats.emplace_back(iter.fmt, iter.mod);
-		}
-		s.planes.push_back(std::move(p));
-	}
+	s.planes = readPlanes(fd);
 	return s;
 }
 
@@ -191,10 +199,15 @@ Result<std::vector<Participant>> KmsDevice::planeParticipants() const
 	return hbm::planeParticipants(*s);
 }
 
-Result<std::vector<Participant>> KmsDevice::planeParticipants(const Context &context) const
+Result<DeviceSnapshot> KmsDevice::snapshot(const Context &context) const
 {
 	const ForeignPageFn makePage = [&context] { return foreignPageOf(context); };
-	auto s = snapshotOf(d_.get(), &makePage);
+	return snapshotOf(d_.get(), &makePage);
+}
+
+Result<std::vector<Participant>> KmsDevice::planeParticipants(const Context &context) const
+{
+	auto s = snapshot(context);
 	if (!s)
 		return s.error();
 	return hbm::planeParticipants(*s);

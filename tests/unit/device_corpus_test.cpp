@@ -16,6 +16,7 @@
 #include <hbm/context.hpp>
 #include <hbm/device_snapshot.hpp>
 #include <hbm/format.hpp>
+#include "rejections.hpp"
 
 namespace hbm {
 namespace {
@@ -60,21 +61,22 @@ std::vector<const Participant *> planesOfType(const std::vector<Participant> &pl
 	return out;
 }
 
+/// The device's first primary plane (every corpus device has one; a test fails if not).
+const Participant &primaryOf(const std::vector<Participant> &planes)
+{
+	static const Participant none;
+	const auto primaries = planesOfType(planes, PlaneType::Primary);
+	EXPECT_FALSE(primaries.empty()) << "no primary plane";
+	return primaries.empty() ? none : *primaries.front();
+}
+
 bool setBy(const Rejection &r, const std::string &name)
 {
 	return std::any_of(r.setBy.begin(), r.setBy.end(),
 			   [&](const ParticipantIdentity &id) { return identityName(id) == name; });
 }
 
-const Rejection *firstOf(const Error &error, RejectReason reason)
-{
-	if (!error.refusal)
-		return nullptr;
-	for (const Rejection &r : error.refusal->rejections)
-		if (r.reason == reason)
-			return &r;
-	return nullptr;
-}
+using test::firstOf;
 
 TEST(DeviceCorpus, TenDriversEachParsedAsADrmInfoDump)
 {
@@ -245,9 +247,7 @@ TEST(DeviceCorpus, ADisplayDeclaredWithoutAnIommuGetsContiguousMemory)
 	DeviceSnapshot d = load("sun4i-drm-h6.json");
 	declareFacts(d, {std::nullopt, false, std::nullopt}, "test: --no-iommu");
 	auto planes = planeParticipants(d);
-	auto plan = planOnSnapshot(d, {1920, 1080, {DRM_FORMAT_XRGB8888}}, planesOfType(planes, PlaneType::Primary).size()
-										? std::vector<Participant>{*planesOfType(planes, PlaneType::Primary).front()}
-										: std::vector<Participant>{});
+	auto plan = planOnSnapshot(d, {1920, 1080, {DRM_FORMAT_XRGB8888}}, {primaryOf(planes)});
 	ASSERT_TRUE(plan) << plan.error().message;
 	EXPECT_TRUE(plan->placement().contiguous);
 	EXPECT_NE(planes.front().source.find("test: --no-iommu"), std::string::npos) << planes.front().source;
@@ -255,20 +255,20 @@ TEST(DeviceCorpus, ADisplayDeclaredWithoutAnIommuGetsContiguousMemory)
 	// Without the device's own memory in the model, the CMA heap is what is left.
 	SnapshotModel heapsOnly;
 	heapsOnly.gbm = heapsOnly.dumb = false;
-	auto cma = planOnSnapshot(d, {1920, 1080, {DRM_FORMAT_XRGB8888}}, {*planesOfType(planes, PlaneType::Primary).front()},
+	auto cma = planOnSnapshot(d, {1920, 1080, {DRM_FORMAT_XRGB8888}}, {primaryOf(planes)},
 				  heapsOnly);
 	ASSERT_TRUE(cma) << cma.error().message;
 	EXPECT_EQ(cma->allocator(), "dma-heap:cma");
 	// And with no CMA heap either, the refusal says what would fix it.
 	heapsOnly.cmaBytes = 0;
-	auto none = planOnSnapshot(d, {1920, 1080, {DRM_FORMAT_XRGB8888}}, {*planesOfType(planes, PlaneType::Primary).front()},
+	auto none = planOnSnapshot(d, {1920, 1080, {DRM_FORMAT_XRGB8888}}, {primaryOf(planes)},
 				   heapsOnly);
 	ASSERT_FALSE(none);
 	EXPECT_EQ(none.error().refusal->reason(), RejectReason::NotContiguous);
 
 	declareFacts(d, {std::nullopt, true, std::nullopt}, "test: --iommu");
 	planes = planeParticipants(d);
-	auto scattered = planOnSnapshot(d, {1920, 1080, {DRM_FORMAT_XRGB8888}}, {*planesOfType(planes, PlaneType::Primary).front()});
+	auto scattered = planOnSnapshot(d, {1920, 1080, {DRM_FORMAT_XRGB8888}}, {primaryOf(planes)});
 	ASSERT_TRUE(scattered);
 	EXPECT_FALSE(scattered->placement().contiguous);
 	EXPECT_EQ(scattered->allocator(), "dma-heap:system");
@@ -280,7 +280,7 @@ TEST(DeviceCorpus, ConfigurationDeviceRulesApplyToASnapshotsPlanes)
 {
 	const DeviceSnapshot d = load("rockchip-vop2-rk3568.json");
 	const auto planes = planeParticipants(d);
-	const Participant *primary = planesOfType(planes, PlaneType::Primary).front();
+	const Participant *primary = &primaryOf(planes);
 	auto plain = planOnSnapshot(d, {1920, 1080, {DRM_FORMAT_XRGB8888}}, {*primary});
 	ASSERT_TRUE(plain);
 	EXPECT_FALSE(plain->placement().contiguous);
@@ -324,7 +324,7 @@ TEST(DeviceCorpus, A4kBufferPastAPlanesMaximumIsRefusedNamingIt)
 {
 	const DeviceSnapshot d = load("meson-g12a.json");
 	const auto planes = planeParticipants(d);
-	const Participant *primary = planesOfType(planes, PlaneType::Primary).front();
+	const Participant *primary = &primaryOf(planes);
 	auto plan = planOnSnapshot(d, {4096, 2160, {DRM_FORMAT_XRGB8888}}, {*primary});
 	ASSERT_FALSE(plan);
 	const Rejection *r = firstOf(plan.error(), RejectReason::WidthLimit);

@@ -15,6 +15,7 @@
 #include "negotiation_private.hpp"
 
 #include "base/system_memory.hpp"
+#include "rejections.hpp"
 
 using namespace hbm;
 
@@ -59,16 +60,7 @@ Participant display(bool contiguous)
 	return p;
 }
 
-/// The first rejection of @error for @reason, or null.
-const Rejection *firstOf(const Error &error, RejectReason reason)
-{
-	if (!error.refusal)
-		return nullptr;
-	for (const Rejection &r : error.refusal->rejections)
-		if (r.reason == reason)
-			return &r;
-	return nullptr;
-}
+using test::firstOf;
 
 std::string traceOf(const Plan &plan)
 {
