@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <fcntl.h>
+#include <thread>
+#include <vector>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -88,4 +90,55 @@ TEST(SharedFd, ClosesWithLastCopy)
 	}
 	EXPECT_FALSE(isOpen(raw));
 	EXPECT_EQ(SharedFd(UniqueFd()).get(), -1);
+}
+
+// One owner costs no shared count; copies, moves and assignments between the states all
+// keep exactly one close, at the last owner.
+TEST(SharedFd, OneOwnerMovesAndCopiesCloseOnce)
+{
+	int raw = openDevNull();
+	SharedFd a{UniqueFd(raw)};
+	SharedFd b = std::move(a); // still one owner
+	EXPECT_FALSE(a.isValid());
+	EXPECT_EQ(b.get(), raw);
+	SharedFd c;
+	c = b;                     // the first copy makes the count
+	SharedFd d = c;            // a copy of a copy joins it
+	b = SharedFd();
+	c = std::move(d);          // c's own share is given up, d's taken
+	EXPECT_TRUE(isOpen(raw));
+	SharedFd e = c;
+	c = e;                     // self-equal assignment of a shared descriptor
+	EXPECT_TRUE(c == e);
+	c = SharedFd();
+	EXPECT_TRUE(isOpen(raw));
+	e = SharedFd();
+	EXPECT_FALSE(isOpen(raw));
+	EXPECT_EQ(SharedFd().duplicate().get(), -1);
+}
+
+// Copies of one SharedFd made from several threads at once (Buffer::planeFd() is shared
+// by every thread holding the buffer): the first copies race to make the shared count,
+// and the descriptor is still closed exactly once, by the last owner.
+TEST(SharedFd, ConcurrentCopiesOfOneOwner)
+{
+	for (int round = 0; round < 50; ++round) {
+		int raw = openDevNull();
+		SharedFd original{UniqueFd(raw)};
+		std::vector<std::vector<SharedFd>> copies(4);
+		std::vector<std::thread> threads;
+		for (auto &mine : copies)
+			threads.emplace_back([&original, &mine] {
+				for (int i = 0; i < 64; ++i)
+					mine.push_back(original);
+			});
+		for (auto &t : threads)
+			t.join();
+		original = SharedFd();
+		for (auto &mine : copies) {
+			ASSERT_TRUE(isOpen(raw));
+			mine.clear();
+		}
+		EXPECT_FALSE(isOpen(raw)) << "round " << round;
+	}
 }
