@@ -3,6 +3,7 @@
 
 #include <cassert>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <variant>
@@ -72,15 +73,21 @@ class [[nodiscard]] Result<void>
 {
 public:
 	Result() = default;
-	Result(Error error) : error_(std::move(error)), failed_(true) { assert(error_.code > 0); }
+	Result(Error error) : error_(std::move(error)) { assert(error_->code > 0); }
 
-	bool ok() const { return !failed_; }
+	bool ok() const { return !error_; }
 	explicit operator bool() const { return ok(); }
-	const Error &error() const { return error_; }
+	/// The error; an empty one (code 0) for a success.
+	const Error &error() const { return error_ ? *error_ : none(); }
 
 private:
-	Error error_;
-	bool failed_ = false;
+	static const Error &none()
+	{
+		static const Error empty;
+		return empty;
+	}
+	// A success is most results: it builds and destroys no Error.
+	std::optional<Error> error_;
 };
 
 } // namespace hbm
