@@ -2,6 +2,7 @@
 #include "allocator.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <limits>
@@ -113,7 +114,7 @@ Result<void> acceptable(const AllocatorInfo &info, const AllocationRequest &requ
 {
 	Capabilities cap = capabilitiesOf(info);
 	cap.deviceImportable = true;
-	const Combined anyone{};
+	static const Combined anyone{};
 	std::optional<Rejection> first;
 	for (uint64_t m : request.modifiers) {
 		auto refused = checkCandidate(anyone, cap, {request.width, request.height, request.format, m, nullptr}, 0);
@@ -197,11 +198,58 @@ Result<void> keptPromises(const AllocatorInfo &info, const AllocationRequest &re
 
 } // namespace
 
+namespace {
+
+/// The last request a thread's allocator accepted (acceptable() is a pure function of the
+/// allocator's declaration and the request): a swapchain, a pool refilling, a decoder
+/// asking for buffer after buffer ask it again and again. Requests offering more modifiers
+/// than it holds are always checked.
+struct LastAccepted {
+	uint64_t allocator = 0; ///< Allocator serial; 0: nothing kept
+	uint32_t width = 0, height = 0, format = 0;
+	uint32_t modifierCount = 0;
+	uint64_t modifiers[4] = {};
+
+	bool holds(uint64_t serial, const AllocationRequest &r) const
+	{
+		return allocator == serial && width == r.width && height == r.height && format == r.format &&
+		       modifierCount == r.modifiers.size() &&
+		       std::equal(r.modifiers.begin(), r.modifiers.end(), modifiers);
+	}
+	void keep(uint64_t serial, const AllocationRequest &r)
+	{
+		if (r.modifiers.size() > std::size(modifiers)) {
+			allocator = 0;
+			return;
+		}
+		allocator = serial;
+		width = r.width;
+		height = r.height;
+		format = r.format;
+		modifierCount = uint32_t(r.modifiers.size());
+		std::copy(r.modifiers.begin(), r.modifiers.end(), modifiers);
+	}
+};
+
+} // namespace
+
+uint64_t Allocator::nextSerial()
+{
+	static std::atomic<uint64_t> serial{0};
+	return serial.fetch_add(1, std::memory_order_relaxed) + 1;
+}
+
 Result<Allocation> Allocator::allocate(const AllocationRequest &request)
 {
+	thread_local LastAccepted last;
 	// One Result, returned by name on every path: the allocation is made in the caller's
 	// slot (NRVO) rather than moved out of a local on its way back.
-	Result<void> accepted = acceptable(info_, request);
+	Result<void> accepted;
+	if (!last.holds(serial_, request)) {
+		accepted = acceptable(info_, request);
+		if (accepted)
+			last.keep(serial_, request);
+	}
 	Result<Allocation> result = accepted ? doAllocate(request) : Result<Allocation>(accepted.error());
 	if (!result) {
 		// A refusal names the allocator in its rejection already.

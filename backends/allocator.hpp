@@ -54,14 +54,18 @@ struct Allocation {
 class Allocator
 {
 public:
-	explicit Allocator(AllocatorInfo info) : info_(std::move(info)) {}
+	explicit Allocator(AllocatorInfo info) : info_(std::move(info)), serial_(nextSerial()) {}
 	virtual ~Allocator() = default;
 	Allocator(const Allocator &) = delete;
 	Allocator &operator=(const Allocator &) = delete;
 
 	const AllocatorInfo &info() const { return info_; }
 	/// The registry renames one of two allocators that would share a name.
-	void rename(std::string name) { info_.name = std::move(name); }
+	void rename(std::string name)
+	{
+		info_.name = std::move(name);
+		serial_ = nextSerial();
+	}
 	/// What configuration declares and the kernel cannot tell (`[heap.NAME]`).
 	void declare(std::optional<bool> contiguous, std::optional<bool> cached, uint64_t memoryEnd)
 	{
@@ -71,6 +75,7 @@ public:
 			info_.cached = *cached;
 		if (memoryEnd)
 			info_.memoryEnd = memoryEnd;
+		serial_ = nextSerial();
 	}
 
 	/// Refuses requests outside the declared formats or size, then checks the result:
@@ -82,6 +87,13 @@ public:
 protected:
 	virtual Result<Allocation> doAllocate(const AllocationRequest &request) = 0;
 	AllocatorInfo info_;
+
+private:
+	/// Names this allocator with what it declares, for answers kept between requests: a new
+	/// number whenever info_ changes, never one another allocator (even at the same
+	/// address) had.
+	static uint64_t nextSerial();
+	uint64_t serial_;
 };
 
 /// What the core asks of a byte allocator: @size bytes starting at a multiple of

@@ -31,7 +31,9 @@ uint32_t divRoundUp(uint32_t value, uint32_t divisor)
 
 } // namespace
 
-Result<Layout> linearLayout(uint32_t fourcc, uint32_t width, uint32_t height, const LinearRules &rules)
+namespace {
+
+Result<Layout> computeLinearLayout(uint32_t fourcc, uint32_t width, uint32_t height, const LinearRules &rules)
 {
 	if (auto bad = validateRequest(width, height, {&fourcc, 1}, 0))
 		return requestRefused(std::move(*bad));
@@ -98,6 +100,30 @@ Result<Layout> linearLayout(uint32_t fourcc, uint32_t width, uint32_t height, co
 	if (!alignUp(offset, rules.sizeAlignment, &layout.size))
 		return makeError(EOVERFLOW, "%ux%u %s: size overflows", width, height, info->name);
 	return layout;
+}
+
+} // namespace
+
+Result<Layout> linearLayout(uint32_t fourcc, uint32_t width, uint32_t height, const LinearRules &rules)
+{
+	// A pure function asked the same question over and over (every allocation of a
+	// swapchain or a pool, every candidate of a negotiation): each thread keeps its last
+	// answer. Only layouts are kept, never refusals, and a fixed layout is not computed.
+	struct Last {
+		uint32_t fourcc = 0, width = 0, height = 0, stride = 0, offset = 0, size = 0;
+		Layout layout;
+	};
+	thread_local Last last;
+	if (rules.fixed)
+		return computeLinearLayout(fourcc, width, height, rules);
+	if (last.fourcc == fourcc && last.width == width && last.height == height && fourcc &&
+	    last.stride == rules.strideAlignment && last.offset == rules.offsetAlignment &&
+	    last.size == rules.sizeAlignment)
+		return last.layout;
+	auto made = computeLinearLayout(fourcc, width, height, rules);
+	if (made)
+		last = {fourcc, width, height, rules.strideAlignment, rules.offsetAlignment, rules.sizeAlignment, *made};
+	return made;
 }
 
 } // namespace hbm
