@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <initializer_list>
+#include <new>
 #include <type_traits>
 #include <utility>
 
@@ -16,6 +17,43 @@ namespace hbm {
 /// allocation. The subset of std::vector hbm's plane tables use. Every place that takes a
 /// plane count from outside (import, the wire, a backend) refuses more than four before
 /// filling one; a fifth element is a bug in hbm and aborts, naming it.
+namespace detail {
+
+/// Trivial tables (layouts, sizes): four values, zeroed, copied as a block.
+template<typename T, size_t N, bool Trivial = std::is_trivially_copyable_v<T> &&std::is_trivially_destructible_v<T>>
+struct PlaneSlots {
+	std::array<T, N> items{};
+	T *slot(size_t i) { return &items[i]; }
+	const T *slot(size_t i) const { return &items[i]; }
+	template<typename... Args>
+	void make(size_t i, Args &&...args)
+	{
+		items[i] = T{std::forward<Args>(args)...};
+	}
+	void destroy(size_t i) { items[i] = T{}; }
+};
+
+/// Other tables (descriptors, memories): only the live elements are constructed, so an
+/// empty table costs nothing to make or destroy and a buffer's tables cost what they hold.
+template<typename T, size_t N>
+struct PlaneSlots<T, N, false> {
+	union Storage {
+		Storage() {}
+		~Storage() {}
+		T items[N];
+	} storage;
+	T *slot(size_t i) { return &storage.items[i]; }
+	const T *slot(size_t i) const { return &storage.items[i]; }
+	template<typename... Args>
+	void make(size_t i, Args &&...args)
+	{
+		::new (static_cast<void *>(&storage.items[i])) T{std::forward<Args>(args)...};
+	}
+	void destroy(size_t i) { storage.items[i].~T(); }
+};
+
+} // namespace detail
+
 template<typename T>
 class PlaneArray
 {
@@ -30,69 +68,68 @@ public:
 	}
 	/// @count copies of @value.
 	PlaneArray(size_t count, const T &value) { assign(count, value); }
-	// Trivial tables (layouts, sizes) copy as a block. Others (descriptors) copy or move
-	// only their live elements, those past size() being always T{}: a buffer's tables are
-	// moved several times on their way out of an allocator.
-	static constexpr bool kTrivial = std::is_trivially_copyable_v<T>;
+	// Trivial tables copy as a block; others copy or move their live elements only.
+	static constexpr bool kTrivial = std::is_trivially_copyable_v<T> && std::is_trivially_destructible_v<T>;
 	PlaneArray(const PlaneArray &) requires kTrivial = default;
 	PlaneArray(PlaneArray &&) requires kTrivial = default;
 	PlaneArray &operator=(const PlaneArray &) requires kTrivial = default;
 	PlaneArray &operator=(PlaneArray &&) requires kTrivial = default;
-	PlaneArray(const PlaneArray &other) requires(!kTrivial) : size_(other.size_)
+	~PlaneArray() requires kTrivial = default;
+	PlaneArray(const PlaneArray &other) requires(!kTrivial)
 	{
-		for (size_t i = 0; i < size_; ++i)
-			items_[i] = other.items_[i];
+		for (const T &item : other)
+			push_back(item);
 	}
-	PlaneArray(PlaneArray &&other) noexcept requires(!kTrivial) : size_(other.size_)
+	PlaneArray(PlaneArray &&other) noexcept requires(!kTrivial)
 	{
-		for (size_t i = 0; i < size_; ++i)
-			items_[i] = std::move(other.items_[i]);
+		for (T &item : other)
+			push_back(std::move(item));
 	}
 	PlaneArray &operator=(const PlaneArray &other) requires(!kTrivial)
 	{
 		if (this != &other) {
-			for (size_t i = 0; i < other.size_; ++i)
-				items_[i] = other.items_[i];
-			resize(other.size_);
+			clear();
+			for (const T &item : other)
+				push_back(item);
 		}
 		return *this;
 	}
 	PlaneArray &operator=(PlaneArray &&other) noexcept requires(!kTrivial)
 	{
 		if (this != &other) {
-			for (size_t i = 0; i < other.size_; ++i)
-				items_[i] = std::move(other.items_[i]);
-			resize(other.size_);
+			clear();
+			for (T &item : other)
+				push_back(std::move(item));
 		}
 		return *this;
 	}
+	~PlaneArray() requires(!kTrivial) { clear(); }
 
 	size_t size() const { return size_; }
 	bool empty() const { return size_ == 0; }
 	static constexpr size_t capacity() { return kCapacity; }
 
-	T &operator[](size_t i) { return items_[i]; }
-	const T &operator[](size_t i) const { return items_[i]; }
-	T &back() { return items_[size_ - 1]; }
-	const T &back() const { return items_[size_ - 1]; }
-	T &front() { return items_[0]; }
-	const T &front() const { return items_[0]; }
-	T *data() { return items_.data(); }
-	const T *data() const { return items_.data(); }
-	T *begin() { return items_.data(); }
-	T *end() { return items_.data() + size_; }
-	const T *begin() const { return items_.data(); }
-	const T *end() const { return items_.data() + size_; }
+	T &operator[](size_t i) { return *slots_.slot(i); }
+	const T &operator[](size_t i) const { return *slots_.slot(i); }
+	T &back() { return (*this)[size_ - 1]; }
+	const T &back() const { return (*this)[size_ - 1]; }
+	T &front() { return (*this)[0]; }
+	const T &front() const { return (*this)[0]; }
+	T *data() { return slots_.slot(0); }
+	const T *data() const { return slots_.slot(0); }
+	T *begin() { return data(); }
+	T *end() { return data() + size_; }
+	const T *begin() const { return data(); }
+	const T *end() const { return data() + size_; }
 
-	void push_back(const T &item) { items_[grow()] = item; }
-	void push_back(T &&item) { items_[grow()] = std::move(item); }
+	void push_back(const T &item) { emplace_back(item); }
+	void push_back(T &&item) { emplace_back(std::move(item)); }
 	template<typename... Args>
 	T &emplace_back(Args &&...args)
 	{
-		size_t i = grow();
-		if constexpr (sizeof...(Args) != 0) // a slot past size() is already T{}
-			items_[i] = T{std::forward<Args>(args)...};
-		return items_[i];
+		check(size_ + 1);
+		slots_.make(size_, std::forward<Args>(args)...);
+		return (*this)[size_++];
 	}
 	/// Room is always there: kept so that code written for std::vector reads the same.
 	void reserve(size_t) {}
@@ -100,17 +137,17 @@ public:
 	void resize(size_t count)
 	{
 		check(count);
-		for (size_t i = count; i < size_; ++i)
-			items_[i] = T{};
-		size_ = count;
+		while (size_ > count)
+			slots_.destroy(--size_);
+		while (size_ < count)
+			slots_.make(size_++);
 	}
 	void assign(size_t count, const T &value)
 	{
 		check(count);
 		clear();
 		for (size_t i = 0; i < count; ++i)
-			items_[i] = value;
-		size_ = count;
+			push_back(value);
 	}
 	void clear() { resize(0); }
 
@@ -119,7 +156,7 @@ public:
 		if (size_ != other.size_)
 			return false;
 		for (size_t i = 0; i < size_; ++i)
-			if (!(items_[i] == other.items_[i]))
+			if (!((*this)[i] == other[i]))
 				return false;
 		return true;
 	}
@@ -132,13 +169,8 @@ private:
 			std::abort();
 		}
 	}
-	size_t grow()
-	{
-		check(size_ + 1);
-		return size_++;
-	}
 
-	std::array<T, kCapacity> items_{};
+	detail::PlaneSlots<T, kCapacity> slots_;
 	size_t size_ = 0;
 };
 
