@@ -107,6 +107,14 @@ std::string checkDescriptor(int fd, uint64_t *size, bool deviceImportable, int *
 	return {};
 }
 
+/// Whether a descriptor fresh from a backend needs nothing of the kernel: it is there, its
+/// size is known by construction and the kernel is not asked to confirm it. Most are: the
+/// check below then builds nothing.
+bool settled(int fd, uint64_t size)
+{
+	return fd >= 0 && size && !verifyWithKernel();
+}
+
 /// Whether @info's allocator declares a modifier of @request for its format: the one check
 /// (checkCandidate()), with no participant to satisfy. Whether CPU-only memory will do is
 /// the caller's choice (AllocationOptions::allowCpuOnly), not the seam's.
@@ -170,8 +178,10 @@ Result<void> keptPromises(const AllocatorInfo &info, const AllocationRequest &re
 			++same;
 		if (same < i) {
 			sizes[i] = sizes[same];
-		} else if (std::string why = checkDescriptor(a.planeFds[i].get(), &sizes[i], info.deviceImportable,
-							     &kernelError, a.sizesClaimed);
+		} else if (std::string why = settled(a.planeFds[i].get(), sizes[i])
+						     ? std::string()
+						     : checkDescriptor(a.planeFds[i].get(), &sizes[i], info.deviceImportable,
+								       &kernelError, a.sizesClaimed);
 			   !why.empty()) {
 			return kernelError ? unchecked(stringf("plane %zu: ", i) + why) : broken(stringf("plane %zu: ", i) + why);
 		} else {
@@ -297,7 +307,10 @@ Result<Bytes> ByteAllocator::checkedBytes(const ByteRequest &request)
 		return broken(stringf("offset %llu is not a multiple of %llu", (unsigned long long)b.offset,
 				      (unsigned long long)request.alignment));
 	int kernelError = 0;
-	if (std::string why = checkDescriptor(b.fd.get(), &b.fdSize, info_.deviceImportable, &kernelError, false); !why.empty())
+	if (std::string why = settled(b.fd.get(), b.fdSize)
+				      ? std::string()
+				      : checkDescriptor(b.fd.get(), &b.fdSize, info_.deviceImportable, &kernelError, false);
+	    !why.empty())
 		return kernelError ? makeError(kernelError, "%llu bytes: %s", (unsigned long long)request.size, why.c_str())
 				   : broken(why);
 	uint64_t end;

@@ -127,6 +127,9 @@ std::optional<Refusal> memoryShortfall(uint64_t size, const AllocatorInfo &alloc
 {
 	// RAM does not change under a process (memory hotplug aside); what is available does.
 	static const uint64_t total = meminfoBytes("MemTotal");
+	// The common case first: a buffer far smaller than RAM, under no declared limit.
+	if (size < total / 1024 && !allocator.maxSize)
+		return std::nullopt;
 	MemoryFacts facts{total, 0};
 	if (allocator.memoryCommit == MemoryCommit::AtAllocation && size >= total / 1024 && !plainlyFree(size, total))
 		facts.available = meminfoBytes("MemAvailable");
