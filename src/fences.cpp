@@ -82,7 +82,7 @@ Result<bool> Buffer::waitIdle(CpuAccessMode mode, int timeoutMs) const
 	// dma-buf poll: POLLIN once the writers are done (safe to read), POLLOUT once every
 	// fence is (safe to write).
 	const short events = (syncFlags(mode) & DMA_BUF_SYNC_WRITE) ? POLLOUT : POLLIN;
-	std::vector<struct pollfd> fds;
+	PlaneArray<struct pollfd> fds; // inline: the pool asks this of every buffer it hands out
 	for (const Memory &m : d_->memories)
 		if (m.dmaBuf)
 			fds.push_back({m.fd.get(), events, 0});

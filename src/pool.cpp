@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <hbm/pool.hpp>
 
+#include <atomic>
 #include <cerrno>
 #include <mutex>
 #include <vector>
@@ -24,9 +25,11 @@ struct BufferPool::State {
 	mutable std::mutex mutex;
 	struct Slot {
 		std::shared_ptr<Buffer> buffer; ///< the pool's own reference
-		bool leased = false;
+		/// Set under the mutex by acquire(); cleared by the lease's release() without it
+		/// (the lease holds the slot itself, which never moves).
+		std::atomic<bool> leased{false};
 	};
-	std::vector<Slot> slots; ///< guarded by mutex
+	std::vector<std::unique_ptr<Slot>> slots; ///< the list guarded by mutex
 };
 
 Result<std::shared_ptr<BufferPool>> BufferPool::create(std::shared_ptr<Context> context, const Request &request,
@@ -52,12 +55,12 @@ BufferPool::~BufferPool() = default;
 namespace {
 
 /// Counts what @slots are doing; with @firstIdle, stops at the first idle one and sets it.
-BufferPool::Occupancy occupancyOf(const std::vector<BufferPool::State::Slot> &slots, size_t *firstIdle)
+BufferPool::Occupancy occupancyOf(const std::vector<std::unique_ptr<BufferPool::State::Slot>> &slots, size_t *firstIdle)
 {
 	BufferPool::Occupancy seen;
 	for (size_t i = 0; i < slots.size(); ++i) {
-		const BufferPool::State::Slot &slot = slots[i];
-		if (slot.leased) {
+		const BufferPool::State::Slot &slot = *slots[i];
+		if (slot.leased.load(std::memory_order_acquire)) {
 			++seen.leased;
 			continue;
 		}
@@ -103,12 +106,13 @@ Result<Lease> BufferPool::acquire()
 		auto made = allocatePlan(state_->plan);
 		if (!made)
 			return withContext(made.error(), "growing the buffer pool");
-		state_->slots.push_back({std::move(*made), false});
+		state_->slots.push_back(std::make_unique<State::Slot>());
+		state_->slots.back()->buffer = std::move(*made);
 		HBM_LOG(logPool, Debug, "pool grew to %zu buffers", state_->slots.size());
 	}
-	State::Slot &slot = state_->slots[index];
-	slot.leased = true;
-	return Lease(std::weak_ptr<State>(state_), index, slot.buffer);
+	State::Slot &slot = *state_->slots[index];
+	slot.leased.store(true, std::memory_order_relaxed);
+	return Lease(std::weak_ptr<State>(state_), &slot, slot.buffer);
 }
 
 BufferPool::Occupancy BufferPool::occupancy() const
@@ -127,8 +131,8 @@ size_t BufferPool::leased() const
 {
 	std::lock_guard lock(state_->mutex);
 	size_t n = 0;
-	for (const State::Slot &slot : state_->slots)
-		n += slot.leased;
+	for (const auto &slot : state_->slots)
+		n += slot->leased.load(std::memory_order_relaxed);
 	return n;
 }
 
@@ -137,7 +141,7 @@ const Plan &BufferPool::plan() const
 	return state_->plan;
 }
 
-Lease::Lease(std::weak_ptr<void> pool, size_t slot, std::shared_ptr<Buffer> buffer)
+Lease::Lease(std::weak_ptr<void> pool, void *slot, std::shared_ptr<Buffer> buffer)
 	: pool_(std::move(pool)), slot_(slot), buffer_(std::move(buffer))
 {
 }
@@ -150,7 +154,8 @@ Lease::Lease(Lease &&other) noexcept
 Lease &Lease::operator=(Lease &&other) noexcept
 {
 	if (this != &other) {
-		(void)release();
+		if (buffer_)
+			(void)release();
 		pool_ = std::move(other.pool_);
 		slot_ = other.slot_;
 		buffer_ = std::move(other.buffer_);
@@ -160,7 +165,8 @@ Lease &Lease::operator=(Lease &&other) noexcept
 
 Lease::~Lease()
 {
-	(void)release();
+	if (buffer_) // a lease released already has nothing to give back (and no error to build)
+		(void)release();
 }
 
 Result<void> Lease::release()
@@ -169,10 +175,10 @@ Result<void> Lease::release()
 		return makeError(EALREADY, "this lease was released already");
 	// The lease's reference goes first, so the slot never looks leased-but-free.
 	buffer_.reset();
-	if (auto pool = std::static_pointer_cast<BufferPool::State>(pool_.lock())) {
-		std::lock_guard lock(pool->mutex);
-		pool->slots[slot_].leased = false;
-	}
+	// The slot lives as long as its pool's state: the lock keeps that alive. The buffer's
+	// reference is dropped before (above), so the next acquire() sees it idle.
+	if (auto pool = pool_.lock())
+		static_cast<BufferPool::State::Slot *>(slot_)->leased.store(false, std::memory_order_release);
 	pool_.reset();
 	return {};
 }

@@ -41,9 +41,9 @@ public:
 
 private:
 	friend class BufferPool;
-	Lease(std::weak_ptr<void> pool, size_t slot, std::shared_ptr<Buffer> buffer);
+	Lease(std::weak_ptr<void> pool, void *slot, std::shared_ptr<Buffer> buffer);
 	std::weak_ptr<void> pool_;
-	size_t slot_ = 0;
+	void *slot_ = nullptr; ///< the pool's slot (its state is private to the library)
 	std::shared_ptr<Buffer> buffer_;
 };
 
