@@ -6,7 +6,7 @@ are callgrind's (deterministic: the machine's load does not move them), over the
 heap of benchmarks/instructions.cpp, hbm's side only.
 
 Usage: instruction_ceiling.py HBM_INSTRUCTIONS MODE "LABEL=CEILING"...
-  (MODE: hbm-instructions' mode, stand-in or negotiate; LABEL: its loop, e.g. allocate+free)
+  (MODE: hbm-instructions' mode: stand-in, pool or negotiate; LABEL: its loop, e.g. allocate+free)
 Exit 77 (skip) without valgrind.
 """
 import glob

@@ -19,12 +19,15 @@
 // participants over the stand-in context (nothing by hand to compare it with: its raw loop
 // is empty). A side ("hbm" or "raw") runs only that side's loop, for counting system calls
 // with strace -c:
-//   hbm-instructions ITERATIONS [stand-in|negotiate|dma-heap|gbm|share] [hbm|raw|both]
+// "pool" counts a BufferPool's acquire + release of its one recycled buffer against the poll a
+// hand-written pool makes to see that no device holds it.
+//   hbm-instructions ITERATIONS [stand-in|negotiate|pool|dma-heap|gbm|share] [hbm|raw|both]
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -176,7 +179,7 @@ int main(int argc, char **argv)
 	hbm::AllocationOptions options;
 	Mode mode;
 	std::shared_ptr<hbm::Context> ctx;
-	if (modeName == "stand-in" || modeName == "negotiate") {
+	if (modeName == "stand-in" || modeName == "negotiate" || modeName == "pool") {
 		std::vector<std::unique_ptr<hbm::Allocator>> allocators;
 		allocators.push_back(std::make_unique<StandInHeap>());
 		ctx = hbm::ContextFactory::create(std::move(allocators));
@@ -265,8 +268,36 @@ int main(int argc, char **argv)
 		mode.label = "negotiate 3 participants";
 		mode.hbm = [&](bool) { return bool(ctx->negotiate({1920, 1080, {DRM_FORMAT_NV12}}, three)); };
 		mode.raw = [](bool) { return true; };
+	} else if (modeName == "pool") {
+		// A pool of one 4 KiB buffer, made by the first round: each further round leases the
+		// recycled buffer and gives it back. By hand, a pool of one still asks whether a
+		// device holds the buffer before handing it out (a poll), as the pool does.
+		static std::shared_ptr<hbm::BufferPool> pool;
+		auto made = hbm::BufferPool::create(ctx, {uint32_t(kBytes / 4), 1, {DRM_FORMAT_XRGB8888}}, {}, 1);
+		if (!made) {
+			std::fprintf(stderr, "hbm-instructions: %s\n", made.error().toString().c_str());
+			return 1;
+		}
+		pool = *made;
+		mode.exportVariant = false;
+		mode.label = "acquire+release";
+		mode.hbm = [](bool) {
+			auto lease = pool->acquire();
+			return lease && lease->release();
+		};
+		static int idleFd = -1;
+		mode.raw = [](bool) {
+			if (idleFd < 0) {
+				auto lease = pool->acquire();
+				if (!lease)
+					return false;
+				idleFd = lease->buffer()->planeFd(0).get(); // the pool keeps the buffer
+			}
+			struct pollfd p = {idleFd, POLLOUT, 0};
+			return ::poll(&p, 1, 0) == 1;
+		};
 	} else if (modeName != "stand-in") {
-		std::fprintf(stderr, "hbm-instructions: unknown mode '%s' (stand-in, negotiate, dma-heap, gbm, share)\n",
+		std::fprintf(stderr, "hbm-instructions: unknown mode '%s' (stand-in, negotiate, pool, dma-heap, gbm, share)\n",
 			     std::string(modeName).c_str());
 		return 2;
 	}
