@@ -29,6 +29,18 @@ for size, label in ((4096, "4 KiB"), (1 << 20, "1 MiB"), (8 << 20, "8 MiB")):
 for size, label in ((4096, "4 KiB"), (1 << 20, "1 MiB"), (8 << 20, "8 MiB")):
     pair(f"allocate + dup'd export, hbm / raw ioctl, {label}",
          f"BM_AllocateVsRawHeapIoctl/bytes:{size}/dup_export:1", "<= 1.05", lambda r: r <= 1.05)
+# The whole sweep, one compact row per variant (benchmarks/plot.py draws it: ratios.svg).
+sweep = (4 << 10, 16 << 10, 64 << 10, 256 << 10, 1 << 20, 4 << 20, 8 << 20, 16 << 20, 32 << 20)
+for dup, what in ((0, "allocate"), (1, "allocate + dup'd export")):
+    got = []
+    for size in sweep:
+        b = med.get(f"BM_AllocateVsRawHeapIoctl/bytes:{size}/dup_export:{dup}", {})
+        if "ratio" in b:
+            got.append((f"{size >> 20}M" if size >= 1 << 20 else f"{size >> 10}K", b["ratio"]))
+    if got:
+        text = ", ".join(f"{label} {r:.3f}" for label, r in got)
+        rows.append((f"{what}, hbm / raw ioctl, 4 KiB to 32 MiB (ratios.svg)", text, "<= 1.05",
+                     f"{sum(r <= 1.05 for _, r in got)} of {len(got)} sizes"))
 pair("1080p on vkms, hbm gbm:vkms / Mesa gbm_bo_create + gbm_bo_get_fd", "BM_VkmsAllocateVsMesaGbm/hbm_gbm:1",
      "<= 1.05", lambda r: r <= 1.05)
 pair("1080p on vkms, hbm dumb:vkms / Mesa gbm_bo_create + gbm_bo_get_fd", "BM_VkmsAllocateVsMesaGbm/hbm_gbm:0",

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the benchmarks and prints the tables of ratios and targets. Pure CPU work
 # (negotiation, region algorithms) runs natively here; what needs devices runs where they
-# are (here, or in the lab guest). Results: build/bench/{host,devices}.json.
+# are (here, or in the lab guest). Results: build/bench/{host,devices}.json, and
+# build/bench/ratios.svg, the allocation ratio from 4 KiB to 32 MiB (benchmarks/plot.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ninja -C build benchmarks/hbm-benchmarks
@@ -22,3 +23,10 @@ else
 		--benchmark_filter="$devices" --benchmark_out=devices.json
 fi
 python3 benchmarks/ratios.py "$out/devices.json" "$out/host.json"
+# The curve next to the JSON; a FILTER without the allocation benchmarks leaves no plot
+# (and no stale one from an earlier run).
+rm -f "$out/ratios.svg"
+if python3 benchmarks/plot.py -o "$out/ratios.svg" "$out/devices.json"; then
+	echo
+	echo "plot: $out/ratios.svg"
+fi
