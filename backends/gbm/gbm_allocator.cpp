@@ -2,6 +2,7 @@
 #include "gbm_allocator.hpp"
 
 #include <algorithm>
+#include <span>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -124,9 +125,19 @@ Result<Allocation> GbmAllocator::doAllocate(const AllocationRequest &request)
 	const auto &mods = request.modifiers;
 	const bool implicitOk = std::find(mods.begin(), mods.end(), DRM_FORMAT_MOD_INVALID) != mods.end();
 	const bool linearOk = std::find(mods.begin(), mods.end(), DRM_FORMAT_MOD_LINEAR) != mods.end();
-	std::vector<uint64_t> explicitMods;
-	std::copy_if(mods.begin(), mods.end(), std::back_inserter(explicitMods),
-		     [](uint64_t m) { return m != DRM_FORMAT_MOD_INVALID; });
+	// The explicit modifiers, kept inline for the usual few (a plane offers a handful).
+	uint64_t inlineMods[8];
+	std::vector<uint64_t> manyMods;
+	std::span<uint64_t> explicitMods;
+	if (mods.size() <= std::size(inlineMods)) {
+		explicitMods = {inlineMods, size_t(std::copy_if(mods.begin(), mods.end(), inlineMods,
+								[](uint64_t m) { return m != DRM_FORMAT_MOD_INVALID; }) -
+						   inlineMods)};
+	} else {
+		std::copy_if(mods.begin(), mods.end(), std::back_inserter(manyMods),
+			     [](uint64_t m) { return m != DRM_FORMAT_MOD_INVALID; });
+		explicitMods = manyMods;
+	}
 
 	struct gbm_bo *bo = nullptr;
 	uint64_t modifier = DRM_FORMAT_MOD_INVALID;
@@ -187,7 +198,7 @@ Result<Allocation> GbmAllocator::doAllocate(const AllocationRequest &request)
 	std::shared_ptr<void> keep(bo, [device = *device](void *p) { gbm_bo_destroy(static_cast<struct gbm_bo *>(p)); });
 
 	Allocation a;
-	a.keepAlive = keep;
+	a.keepAlive = std::move(keep);
 	a.layout.width = request.width;
 	a.layout.height = request.height;
 	a.layout.format = request.format;
