@@ -49,6 +49,9 @@ Result<CpuAccess> Buffer::beginCpuAccess(CpuAccessMode mode)
 		if (rights < 0)
 			return makeError(-rights, "cannot tell how fd %d of the %s buffer was opened (F_GETFL)", m.fd.get(),
 					 d_->provenance.origin.c_str());
+		if (rights & O_PATH)
+			return makeError(EBADF, "the %s buffer's fd %d is an O_PATH descriptor: it names a dma-buf but gives no access to it",
+					 d_->provenance.origin.c_str(), m.fd.get());
 		if (rights == O_WRONLY)
 			return makeError(EACCES, "the %s buffer was imported write-only (its fd is O_WRONLY): it cannot be mapped",
 					 d_->provenance.origin.c_str());

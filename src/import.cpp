@@ -190,31 +190,26 @@ Result<std::shared_ptr<Buffer>> importBuffer(const ImportDesc &desc, std::vector
 	layout.planes.reserve(n);
 	// n is 1 to 4 here: plane tables held inline.
 	PlaneArray<SharedFd> fds;
-	PlaneArray<struct stat> stats;
+	PlaneArray<DmaBufIdentity> ids;
 	PlaneArray<uint64_t> sizes;
 	fds.reserve(n);
-	stats.reserve(n);
+	ids.reserve(n);
 	sizes.reserve(n);
 	for (size_t i = 0; i < n; ++i) {
 		const PlaneImport &p = desc.planes[i];
-		const int dmaBuf = p.fd < 0 ? -EBADF : isDmaBuf(p.fd);
-		if (dmaBuf == -EBADF)
+		// One fstat tells a dma-buf, which one it is, and its real size (identifyDmaBuf()).
+		DmaBufIdentity id;
+		const int asked = p.fd < 0 ? -EBADF : identifyDmaBuf(p.fd, &id);
+		if (asked == -EBADF)
 			return faultError(fault(ImportFaultKind::FdNotOpen, int(i)), EBADF);
-		if (dmaBuf < 0)
-			return callFailed(i, "fstatfs", -dmaBuf);
-		if (dmaBuf == 0) {
+		if (asked < 0)
+			return callFailed(i, "fstat", -asked);
+		if (!id.dmaBuf) {
 			ImportFault f = fault(ImportFaultKind::NotDmaBuf, int(i));
 			f.fdTarget = describeFd(p.fd);
 			return faultError(std::move(f));
 		}
-		// Which dma-buf it is matters only to compare planes: one plane needs no fstat.
-		struct stat st = {};
-		if (n > 1 && ::fstat(p.fd, &st) < 0)
-			return callFailed(i, "fstat", errno);
-		// A dma-buf's size is what SEEK_END reports; its file position means nothing.
-		off_t realSize = ::lseek(p.fd, 0, SEEK_END);
-		if (realSize < 0)
-			return callFailed(i, "lseek", errno);
+		const uint64_t realSize = id.size;
 
 		PlaneLayout plane{p.offset, p.stride, 0};
 		if (i < info->planeCount) {
@@ -233,8 +228,8 @@ Result<std::shared_ptr<Buffer>> importBuffer(const ImportDesc &desc, std::vector
 			const uint64_t rows = (uint64_t(desc.height) + pf.vsub - 1) / pf.vsub;
 			// 32-bit strides times at most 65536 rows: 64 bits always hold it.
 			plane.size = uint64_t(p.stride) * rows;
-		} else if (p.offset < uint64_t(realSize)) {
-			plane.size = uint64_t(realSize) - p.offset; // an auxiliary plane: to the end
+		} else if (p.offset < realSize) {
+			plane.size = realSize - p.offset; // an auxiliary plane: to the end
 		}
 		// A description that fits no buffer is EINVAL, whichever number is at fault.
 		uint64_t end;
@@ -243,21 +238,21 @@ Result<std::shared_ptr<Buffer>> importBuffer(const ImportDesc &desc, std::vector
 			f.value = plane.size;
 			return faultError(std::move(f));
 		}
-		if (end > uint64_t(realSize) || p.offset >= uint64_t(realSize)) {
+		if (end > realSize || p.offset >= realSize) {
 			ImportFault f = fault(ImportFaultKind::PlanePastEnd, int(i));
 			f.value = plane.size;
-			f.limit = uint64_t(realSize);
+			f.limit = realSize;
 			return faultError(std::move(f));
 		}
 
 		// Planes of a vendor layout (tiles, compression data) live in one buffer.
-		if (!linearish && i > 0 && (st.st_ino != stats[0].st_ino || st.st_dev != stats[0].st_dev))
+		if (!linearish && i > 0 && (id.ino != ids[0].ino || id.dev != ids[0].dev))
 			return faultError(fault(ImportFaultKind::PlanesSplit, int(i)));
 
 		// Planes of one dma-buf share one descriptor of ours.
 		SharedFd fd;
 		for (size_t j = 0; j < i; ++j)
-			if (stats[j].st_ino == st.st_ino && stats[j].st_dev == st.st_dev)
+			if (ids[j].ino == id.ino && ids[j].dev == id.dev)
 				fd = fds[j];
 		if (!fd && adopt) {
 			// A descriptor the caller hands over (received ones): take it, no dup.
@@ -271,11 +266,11 @@ Result<std::shared_ptr<Buffer>> importBuffer(const ImportDesc &desc, std::vector
 				return callFailed(i, "fcntl(F_DUPFD_CLOEXEC)", errno);
 			fd = SharedFd(std::move(dup));
 		}
-		sizes.push_back(uint64_t(realSize));
+		sizes.push_back(realSize);
 		layout.planes.push_back(plane);
 		layout.size = std::max(layout.size, end);
 		fds.push_back(std::move(fd));
-		stats.push_back(st);
+		ids.push_back(id);
 	}
 	Provenance provenance;
 	provenance.origin = adopt ? "received" : "import";

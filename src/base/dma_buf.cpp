@@ -2,6 +2,7 @@
 #include "base/dma_buf.hpp"
 
 #include <cerrno>
+#include <sys/stat.h>
 #include <sys/statfs.h>
 #include <linux/magic.h>
 #include "base/kernel_ioctl.hpp"
@@ -45,12 +46,45 @@ DmaBufSyncCounters dmaBufSyncCounters()
 	return {syncStarts.load(std::memory_order_relaxed), syncEnds.load(std::memory_order_relaxed)};
 }
 
+namespace {
+/// The dma-buf file system's st_dev plus one, once a dma-buf has shown it (0: not yet).
+std::atomic<uint64_t> dmaBufDevice{0};
+} // namespace
+
+int identifyDmaBuf(int fd, DmaBufIdentity *out)
+{
+	struct stat st;
+	if (::fstat(fd, &st) < 0)
+		return -errno;
+	*out = {false, 0, st.st_dev, st.st_ino};
+	// alloc_anon_inode() sets i_mode to S_IRUSR | S_IWUSR: no file type (fs/libfs.c), which
+	// no regular file, device node, pipe or socket lacks.
+	if ((st.st_mode & S_IFMT) != 0)
+		return 0;
+	const uint64_t known = dmaBufDevice.load(std::memory_order_relaxed);
+	if (known) {
+		out->dmaBuf = uint64_t(st.st_dev) + 1 == known;
+	} else {
+		// Other anonymous inodes (eventfd, sync_file, pidfd) have no file type either: the
+		// file system's magic tells, once, and its st_dev tells from then on.
+		struct statfs fs;
+		if (::fstatfs(fd, &fs) < 0)
+			return -errno;
+		out->dmaBuf = fs.f_type == DMA_BUF_MAGIC;
+		if (out->dmaBuf)
+			dmaBufDevice.store(uint64_t(st.st_dev) + 1, std::memory_order_relaxed);
+	}
+	if (out->dmaBuf)
+		out->size = uint64_t(st.st_size);
+	return 0;
+}
+
 int isDmaBuf(int fd)
 {
-	struct statfs fs;
-	if (::fstatfs(fd, &fs) < 0)
-		return -errno;
-	return fs.f_type == DMA_BUF_MAGIC;
+	DmaBufIdentity id;
+	if (int ret = identifyDmaBuf(fd, &id); ret < 0)
+		return ret;
+	return id.dmaBuf;
 }
 
 } // namespace hbm

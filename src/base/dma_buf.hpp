@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <sys/types.h>
 
 namespace hbm {
 
@@ -9,8 +10,28 @@ namespace hbm {
 /// EINTR and EAGAIN as the uapi asks (include/uapi/linux/dma-buf.h). Never logs.
 int dmaBufSync(int fd, uint64_t flags);
 
-/// Whether @fd is a dma-buf (its file system is DMA_BUF_MAGIC): 1, 0, or -errno when
-/// fstatfs fails. The one place hbm asks.
+/// What one fstat() tells of a descriptor offered as a dma-buf. Every dma-buf is an inode
+/// of the kernel's one dma-buf pseudo file system (drivers/dma-buf/dma-buf.c: dma_buf_getfile()
+/// makes it with alloc_anon_inode() on dma_buf_mnt, mounted once by kern_mount() and never
+/// registered or unmounted), so all share one st_dev that nothing else has; its i_size is
+/// set to the buffer's size at export and never changed (what SEEK_END reports too).
+struct DmaBufIdentity {
+	bool dmaBuf = false;
+	uint64_t size = 0; ///< of a dma-buf: its real size
+	dev_t dev = 0;
+	ino_t ino = 0;     ///< unique per dma-buf; the same for every descriptor of one
+};
+
+/// Fills @out with one fstat(); the first dma-buf a process meets costs one fstatfs() as
+/// well (DMA_BUF_MAGIC), which teaches it the file system's st_dev. Returns 0, or -errno
+/// when a call fails. The one place hbm asks whether a descriptor is a dma-buf.
+///
+/// An O_PATH descriptor of a dma-buf (open("/proc/self/fd/N", O_PATH)) answers fstat like
+/// the dma-buf: it is refused where it is first used (mapping: F_GETFL shows O_PATH; device
+/// import: EBADF from the kernel), not here.
+int identifyDmaBuf(int fd, DmaBufIdentity *out);
+
+/// Whether @fd is a dma-buf: 1, 0, or -errno (identifyDmaBuf()).
 int isDmaBuf(int fd);
 
 /// Size of the file behind @fd (lseek SEEK_END, as dma-buf documents it), or -errno.

@@ -24,7 +24,7 @@ Mapping &Mapping::operator=(Mapping &&other) noexcept
 int accessMode(int fd)
 {
 	const int flags = ::fcntl(fd, F_GETFL);
-	return flags < 0 ? -errno : flags & O_ACCMODE;
+	return flags < 0 ? -errno : flags & (O_ACCMODE | O_PATH);
 }
 
 Result<Mapping> Mapping::map(int fd, size_t size, bool writable)

@@ -9,7 +9,8 @@
 namespace hbm {
 
 /// The rights @fd's open file was opened with: O_RDONLY, O_WRONLY or O_RDWR (F_GETFL &
-/// O_ACCMODE; a duplicate or a received descriptor keeps them), or -errno.
+/// O_ACCMODE; a duplicate or a received descriptor keeps them), with O_PATH set for a
+/// descriptor that gives no access at all, or -errno.
 int accessMode(int fd);
 
 /// Owns one mmap() of a file; munmap()s it when destroyed. Move-only.
