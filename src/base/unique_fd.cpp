@@ -20,13 +20,23 @@ void UniqueFd::reset(int fd)
 	}
 }
 
-UniqueFd UniqueFd::duplicate() const
+namespace {
+
+/// The one duplicate of a descriptor hbm makes (close-on-exec); empty with EBADF for none.
+UniqueFd duplicateOf(int fd)
 {
-	if (fd_ < 0) {
+	if (fd < 0) {
 		errno = EBADF;
 		return UniqueFd();
 	}
-	return UniqueFd(::fcntl(fd_, F_DUPFD_CLOEXEC, 0));
+	return UniqueFd(::fcntl(fd, F_DUPFD_CLOEXEC, 0));
+}
+
+} // namespace
+
+UniqueFd UniqueFd::duplicate() const
+{
+	return duplicateOf(fd_);
 }
 
 } // namespace hbm
@@ -72,11 +82,7 @@ void SharedFd::drop()
 
 UniqueFd SharedFd::duplicate() const
 {
-	if (fd_ < 0) {
-		errno = EBADF;
-		return UniqueFd();
-	}
-	return UniqueFd(::fcntl(fd_, F_DUPFD_CLOEXEC, 0));
+	return duplicateOf(fd_);
 }
 
 } // namespace hbm
