@@ -11,6 +11,8 @@
 // real CPU-only (memfd) buffer.
 #include <atomic>
 #include <cstdlib>
+#include <mutex>
+#include <set>
 #include <gtest/gtest.h>
 #include <thread>
 #include <unistd.h>
@@ -140,6 +142,11 @@ TEST(ThreadSafety, ABufferSharedByThreads)
 			if (!shared->attach(display("reader " + std::to_string(t), 64)))
 				++failures;
 			(void)shared->participants();
+			// Copies of one buffer's descriptor from every thread: the first ones race to
+			// make SharedFd's shared count.
+			SharedFd copy = shared->planeFd(0);
+			if (copy.get() != shared->planeFd(0).get())
+				++failures;
 		}
 	});
 	EXPECT_EQ(failures.load(), 0);
@@ -163,4 +170,44 @@ TEST(ThreadSafety, AContextSharedByThreads)
 		}
 	});
 	EXPECT_EQ(failures.load(), 0);
+}
+
+// Leases given back without the pool's lock (an atomic flag per slot) while other threads
+// acquire: every lease is exclusive while held, and all come back idle.
+TEST(ThreadSafety, APoolSharedByThreads)
+{
+	auto ctx = makeContext();
+	auto made = BufferPool::create(ctx, {64, 64, {DRM_FORMAT_XRGB8888}}, {}, 2);
+	ASSERT_TRUE(made) << made.error().toString();
+	std::shared_ptr<BufferPool> pool = *made;
+	std::atomic<int> failures{0}, leases{0};
+	std::mutex heldMutex; // the test's own bookkeeping, not the pool's
+	std::set<Buffer *> held;
+	onThreads([&](int) {
+		for (int i = 0; i < kRounds; ++i) {
+			auto lease = pool->acquire();
+			if (!lease) {
+				if (lease.error().code != EBUSY)
+					++failures;
+				continue;
+			}
+			++leases;
+			Buffer *mine = lease->buffer().get();
+			{
+				std::lock_guard lock(heldMutex);
+				if (!held.insert(mine).second)
+					++failures; // another thread holds a lease of this buffer
+			}
+			{
+				std::lock_guard lock(heldMutex);
+				held.erase(mine);
+			}
+			if (!lease->release())
+				++failures;
+		}
+	});
+	EXPECT_EQ(failures.load(), 0);
+	EXPECT_GT(leases.load(), 0);
+	EXPECT_EQ(pool->leased(), 0u);
+	EXPECT_EQ(pool->occupancy().idle, pool->size());
 }
