@@ -239,15 +239,19 @@ bool Buffer::deviceImportable() const
 
 Result<PlaneArray<PlaneExport>> Buffer::exportPlanes() const
 {
-	PlaneArray<PlaneExport> planes;
+	// Built in the returned object (one Result, returned by name on every path): no table
+	// of descriptors moved on its way out.
+	Result<PlaneArray<PlaneExport>> out{PlaneArray<PlaneExport>{}};
+	PlaneArray<PlaneExport> &planes = *out;
 	for (size_t i = 0; i < d_->layout.planes.size(); ++i) {
-		PlaneExport &p = planes.emplace_back(); // in place: no PlaneExport moved per plane
-		p.fd = planeFd(i).duplicate();
-		if (!p.fd)
-			return makeError(errno, "cannot duplicate the descriptor of plane %zu", i);
-		p.offset = d_->layout.planes[i].offset;
-		p.stride = d_->layout.planes[i].stride;
+		const PlaneLayout &plane = d_->layout.planes[i];
+		PlaneExport &p = planes.emplace_back(
+			PlaneExport{d_->memories[d_->planeMemory[i]].fd.duplicate(), plane.offset, plane.stride});
+		if (!p.fd) {
+			out = makeError(errno, "cannot duplicate the descriptor of plane %zu", i);
+			break;
+		}
 	}
-	return planes;
+	return out;
 }
 } // namespace hbm
