@@ -203,7 +203,7 @@ Result<std::shared_ptr<Buffer>> importBuffer(const ImportDesc &desc, std::vector
 		if (asked == -EBADF)
 			return faultError(fault(ImportFaultKind::FdNotOpen, int(i)), EBADF);
 		if (asked < 0)
-			return callFailed(i, "fstat", -asked);
+			return callFailed(i, id.failedCall ? id.failedCall : "fstat", -asked);
 		if (!id.dmaBuf) {
 			ImportFault f = fault(ImportFaultKind::NotDmaBuf, int(i));
 			f.fdTarget = describeFd(p.fd);

@@ -54,8 +54,10 @@ std::atomic<uint64_t> dmaBufDevice{0};
 int identifyDmaBuf(int fd, DmaBufIdentity *out)
 {
 	struct stat st;
-	if (::fstat(fd, &st) < 0)
+	if (::fstat(fd, &st) < 0) {
+		out->failedCall = "fstat";
 		return -errno;
+	}
 	*out = {false, 0, st.st_dev, st.st_ino};
 	// alloc_anon_inode() sets i_mode to S_IRUSR | S_IWUSR: no file type (fs/libfs.c), which
 	// no regular file, device node, pipe or socket lacks.
@@ -68,8 +70,10 @@ int identifyDmaBuf(int fd, DmaBufIdentity *out)
 		// Other anonymous inodes (eventfd, sync_file, pidfd) have no file type either: the
 		// file system's magic tells, once, and its st_dev tells from then on.
 		struct statfs fs;
-		if (::fstatfs(fd, &fs) < 0)
+		if (::fstatfs(fd, &fs) < 0) {
+			out->failedCall = "fstatfs";
 			return -errno;
+		}
 		out->dmaBuf = fs.f_type == DMA_BUF_MAGIC;
 		if (out->dmaBuf)
 			dmaBufDevice.store(uint64_t(st.st_dev) + 1, std::memory_order_relaxed);

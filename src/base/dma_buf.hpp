@@ -20,6 +20,7 @@ struct DmaBufIdentity {
 	uint64_t size = 0; ///< of a dma-buf: its real size
 	dev_t dev = 0;
 	ino_t ino = 0;     ///< unique per dma-buf; the same for every descriptor of one
+	const char *failedCall = nullptr; ///< "fstat" or "fstatfs" when identifyDmaBuf() fails
 };
 
 /// Fills @out with one fstat(); the first dma-buf a process meets costs one fstatfs() as
