@@ -75,7 +75,6 @@ Result<std::shared_ptr<Buffer>> BufferFactory::create(Layout layout, PlaneArray<
 		d->planeMemory.push_back(uint8_t(same - d->memories.begin()));
 	}
 	d->layout = std::move(layout);
-	d->participants = std::move(provenance.participants); // the live list; not kept twice
 	d->provenance = std::move(provenance);
 	HBM_LOG(logBuffer, Debug, "%ux%u %s, modifier %s, %zu planes in %zu memory objects, from %s",
 		d->layout.width, d->layout.height, formatName(d->layout.format).c_str(),
@@ -115,13 +114,12 @@ std::shared_ptr<Buffer> BufferFactory::fromCheckedAllocation(Layout layout, Plan
 	Buffer::Private *d = &made->state;
 	adoptPlanes(d, planeFds, planeFdSizes, dmaBuf, sizesClaimed);
 	d->layout = std::move(layout);
-	d->participants = std::move(provenance.participants); // the live list; not kept twice
 	d->provenance = std::move(provenance);
 	return made;
 }
 
 std::shared_ptr<Buffer> BufferFactory::fromAllocation(Allocation &allocation, const AllocatorInfo &allocator,
-						      Provenance *known, uint64_t traceId)
+						      KnownOfAllocation *known, uint64_t traceId)
 {
 	auto made = std::make_shared<BufferWithState>();
 	Buffer::Private *d = &made->state;

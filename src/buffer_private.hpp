@@ -4,6 +4,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -39,8 +40,14 @@ struct Provenance {
 	uint64_t memoryEnd = 0;         ///< configured end of the allocator's memory
 	std::shared_ptr<void> keepAlive; ///< backend object (gbm_bo) the storage depends on
 	std::optional<Plan> plan;
-	std::vector<Participant> participants; ///< moved into Buffer::Private::participants at creation
 	uint64_t traceId = 0;           ///< HBM_TRACE: the allocation's id, recorded again at release
+};
+
+/// What the caller of an allocation knew of it: the plan and its participants (moved into
+/// the buffer; Buffer::Private::participants is the live list).
+struct KnownOfAllocation {
+	std::optional<Plan> plan;
+	std::vector<Participant> participants;
 };
 
 // Hidden: the class is exported, its insides are not (check-exports.sh).
@@ -68,7 +75,16 @@ Capabilities storageCapabilities(const Buffer::Private &buffer);
 
 /// Buffer::import(), adopting the descriptors in @adopt that the planes name instead of
 /// duplicating them (receiveBuffer() owns what it received).
-Result<std::shared_ptr<Buffer>> importBuffer(const ImportDesc &desc, std::vector<UniqueFd> *adopt);
+/// What import reads of an ImportDesc, its planes borrowed (receiveBuffer() builds them
+/// inline, not in a vector).
+struct ImportView {
+	uint32_t width = 0;
+	uint32_t height = 0;
+	uint32_t format = 0;
+	uint64_t modifier = 0;
+	std::span<const PlaneImport> planes;
+};
+Result<std::shared_ptr<Buffer>> importBuffer(const ImportView &desc, std::vector<UniqueFd> *adopt);
 
 /// Builds buffers for the parts of hbm that make them (Context, import, sharing).
 struct BufferFactory {
@@ -90,7 +106,7 @@ struct BufferFactory {
 	/// in place: @allocator's facts, the plan and participants of @known (moved from; may
 	/// be null) and @traceId. @allocation is moved from.
 	static std::shared_ptr<Buffer> fromAllocation(Allocation &allocation, const AllocatorInfo &allocator,
-						      Provenance *known, uint64_t traceId);
+						      KnownOfAllocation *known, uint64_t traceId);
 };
 
 } // namespace hbm

@@ -156,7 +156,7 @@ namespace {
 
 /// One allocation from @a, traced, built into a Buffer with what the caller knew of it
 /// (the plan and its participants, moved from @known; may be null).
-Result<std::shared_ptr<Buffer>> allocateFrom(Allocator &a, const AllocationRequest &request, Provenance *known)
+Result<std::shared_ptr<Buffer>> allocateFrom(Allocator &a, const AllocationRequest &request, KnownOfAllocation *known)
 {
 	const auto start = trace::enabled() ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
 	auto allocation = a.allocate(request);
@@ -324,7 +324,7 @@ Result<std::shared_ptr<Buffer>> allocatePlan(const Plan &plan)
 	request.modifiers = {&modifier, 1};
 	request.linear = plan.linear();
 	request.usage = plan.usage();
-	Provenance known;
+	KnownOfAllocation known;
 	known.plan = plan;
 	known.participants = plan.participants();
 	auto buffer = allocateFrom(*state->allocator, request, &known);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <poll.h>
+#include <span>
 
 #include <linux/dma-buf.h>
 #include <linux/sync_file.h>
@@ -82,15 +83,17 @@ Result<bool> Buffer::waitIdle(CpuAccessMode mode, int timeoutMs) const
 	// dma-buf poll: POLLIN once the writers are done (safe to read), POLLOUT once every
 	// fence is (safe to write).
 	const short events = (syncFlags(mode) & DMA_BUF_SYNC_WRITE) ? POLLOUT : POLLIN;
-	PlaneArray<struct pollfd> fds; // inline: the pool asks this of every buffer it hands out
+	// Inline and filled as far as needed: the pool asks this of every buffer it hands out.
+	struct pollfd fds[PlaneArray<Memory>::kCapacity];
+	size_t count = 0;
 	for (const Memory &m : d_->memories)
 		if (m.dmaBuf)
-			fds.push_back({m.fd.get(), events, 0});
-	if (fds.empty())
+			fds[count++] = {m.fd.get(), events, 0};
+	if (count == 0)
 		return true;
 	size_t ready = 0;
-	while (ready < fds.size()) {
-		int ret = ::poll(fds.data(), fds.size(), timeoutMs);
+	while (ready < count) {
+		int ret = ::poll(fds, count, timeoutMs);
 		if (ret < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (ret < 0)
@@ -98,7 +101,7 @@ Result<bool> Buffer::waitIdle(CpuAccessMode mode, int timeoutMs) const
 		if (ret == 0)
 			return false;
 		ready = 0;
-		for (struct pollfd &p : fds) {
+		for (struct pollfd &p : std::span(fds, count)) {
 			if (p.revents & events) {
 				p.events = 0; // done with this one
 				++ready;

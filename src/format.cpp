@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <hbm/format.hpp>
 
+#include <atomic>
 #include <cstdlib>
 #include <memory>
 
@@ -65,9 +66,17 @@ using CString = std::unique_ptr<char, FreeDeleter>;
 
 const FormatInfo *findFormat(uint32_t fourcc)
 {
+	// A program asks about one or two formats over and over: the last one found is
+	// checked first (the table never changes, so any thread's answer is right).
+	static std::atomic<const FormatInfo *> last{&kFormats[0]};
+	const FormatInfo *hit = last.load(std::memory_order_relaxed);
+	if (hit->fourcc == fourcc)
+		return hit;
 	for (const FormatInfo &info : kFormats)
-		if (info.fourcc == fourcc)
+		if (info.fourcc == fourcc) {
+			last.store(&info, std::memory_order_relaxed);
 			return &info;
+		}
 	return nullptr;
 }
 

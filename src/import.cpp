@@ -142,7 +142,7 @@ const char *importFaultKindName(ImportFaultKind kind)
 	return "?";
 }
 
-Result<std::shared_ptr<Buffer>> importBuffer(const ImportDesc &desc, std::vector<UniqueFd> *adopt)
+Result<std::shared_ptr<Buffer>> importBuffer(const ImportView &desc, std::vector<UniqueFd> *adopt)
 {
 	// The request's own values go into every fault; each check adds what it found.
 	auto fault = [&](ImportFaultKind kind, int plane = -1) {
@@ -280,7 +280,7 @@ Result<std::shared_ptr<Buffer>> importBuffer(const ImportDesc &desc, std::vector
 
 Result<std::shared_ptr<Buffer>> Buffer::import(const ImportDesc &desc)
 {
-	return importBuffer(desc, nullptr);
+	return importBuffer({desc.width, desc.height, desc.format, desc.modifier, desc.planes}, nullptr);
 }
 
 } // namespace hbm

@@ -112,7 +112,7 @@ Result<Lease> BufferPool::acquire()
 	}
 	State::Slot &slot = *state_->slots[index];
 	slot.leased.store(true, std::memory_order_relaxed);
-	return Lease(std::weak_ptr<State>(state_), &slot, slot.buffer);
+	return Lease(state_, &slot, slot.buffer);
 }
 
 BufferPool::Occupancy BufferPool::occupancy() const
@@ -141,8 +141,8 @@ const Plan &BufferPool::plan() const
 	return state_->plan;
 }
 
-Lease::Lease(std::weak_ptr<void> pool, void *slot, std::shared_ptr<Buffer> buffer)
-	: pool_(std::move(pool)), slot_(slot), buffer_(std::move(buffer))
+Lease::Lease(const std::shared_ptr<void> &pool, void *slot, std::shared_ptr<Buffer> buffer)
+	: pool_(pool), slot_(slot), buffer_(std::move(buffer))
 {
 }
 

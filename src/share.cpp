@@ -254,14 +254,11 @@ Result<std::shared_ptr<Buffer>> receiveBuffer(int socket)
 	if (!wire)
 		return wire.error();
 
-	ImportDesc desc;
-	desc.width = wire->width;
-	desc.height = wire->height;
-	desc.format = wire->format;
-	desc.modifier = wire->modifier;
+	PlaneArray<PlaneImport> planes; // planeCount is 1 to 4 (parseWireDescriptor())
 	for (uint32_t i = 0; i < wire->planeCount; ++i)
-		desc.planes.push_back({m.fds[wire->planes[i].fdIndex].get(), wire->planes[i].offset, wire->planes[i].stride});
-	auto buffer = importBuffer(desc, &m.fds);
+		planes.push_back({m.fds[wire->planes[i].fdIndex].get(), wire->planes[i].offset, wire->planes[i].stride});
+	auto buffer = importBuffer({wire->width, wire->height, wire->format, wire->modifier, {planes.data(), planes.size()}},
+				   &m.fds);
 	if (!buffer)
 		return withContext(buffer.error(), "received buffer");
 	return buffer;

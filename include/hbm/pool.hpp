@@ -41,7 +41,7 @@ public:
 
 private:
 	friend class BufferPool;
-	Lease(std::weak_ptr<void> pool, void *slot, std::shared_ptr<Buffer> buffer);
+	Lease(const std::shared_ptr<void> &pool, void *slot, std::shared_ptr<Buffer> buffer);
 	std::weak_ptr<void> pool_;
 	void *slot_ = nullptr; ///< the pool's slot (its state is private to the library)
 	std::shared_ptr<Buffer> buffer_;
