@@ -23,18 +23,22 @@ namespace detail {
 template<typename T, size_t N, bool Trivial = std::is_trivially_copyable_v<T> &&std::is_trivially_destructible_v<T>>
 struct PlaneSlots {
 	std::array<T, N> items{};
+	size_t size = 0;
+
 	T *slot(size_t i) { return &items[i]; }
 	const T *slot(size_t i) const { return &items[i]; }
 	template<typename... Args>
-	void make(size_t i, Args &&...args)
+	void make(Args &&...args)
 	{
-		items[i] = T{std::forward<Args>(args)...};
+		items[size++] = T{std::forward<Args>(args)...};
 	}
-	void destroy(size_t i) { items[i] = T{}; }
+	void drop() { items[--size] = T{}; }
 };
 
 /// Other tables (descriptors, memories): only the live elements are constructed, so an
 /// empty table costs nothing to make or destroy and a buffer's tables cost what they hold.
+/// (The element lifetimes live here, not in PlaneArray: a constrained destructor there
+/// would need C++20's conditionally trivial special members, which clang 14 lacks.)
 template<typename T, size_t N>
 struct PlaneSlots<T, N, false> {
 	union Storage {
@@ -42,14 +46,53 @@ struct PlaneSlots<T, N, false> {
 		~Storage() {}
 		T items[N];
 	} storage;
+	size_t size = 0;
+
+	PlaneSlots() = default;
+	PlaneSlots(const PlaneSlots &other)
+	{
+		for (size_t i = 0; i < other.size; ++i)
+			make(other.storage.items[i]);
+	}
+	PlaneSlots(PlaneSlots &&other) noexcept
+	{
+		for (size_t i = 0; i < other.size; ++i)
+			make(std::move(other.storage.items[i]));
+	}
+	PlaneSlots &operator=(const PlaneSlots &other)
+	{
+		if (this != &other) {
+			clear();
+			for (size_t i = 0; i < other.size; ++i)
+				make(other.storage.items[i]);
+		}
+		return *this;
+	}
+	PlaneSlots &operator=(PlaneSlots &&other) noexcept
+	{
+		if (this != &other) {
+			clear();
+			for (size_t i = 0; i < other.size; ++i)
+				make(std::move(other.storage.items[i]));
+		}
+		return *this;
+	}
+	~PlaneSlots() { clear(); }
+
 	T *slot(size_t i) { return &storage.items[i]; }
 	const T *slot(size_t i) const { return &storage.items[i]; }
 	template<typename... Args>
-	void make(size_t i, Args &&...args)
+	void make(Args &&...args)
 	{
-		::new (static_cast<void *>(&storage.items[i])) T{std::forward<Args>(args)...};
+		::new (static_cast<void *>(&storage.items[size])) T{std::forward<Args>(args)...};
+		++size;
 	}
-	void destroy(size_t i) { storage.items[i].~T(); }
+	void drop() { storage.items[--size].~T(); }
+	void clear()
+	{
+		while (size)
+			drop();
+	}
 };
 
 } // namespace detail
@@ -68,68 +111,34 @@ public:
 	}
 	/// @count copies of @value.
 	PlaneArray(size_t count, const T &value) { assign(count, value); }
-	// Trivial tables copy as a block; others copy or move their live elements only.
-	static constexpr bool kTrivial = std::is_trivially_copyable_v<T> && std::is_trivially_destructible_v<T>;
-	PlaneArray(const PlaneArray &) requires kTrivial = default;
-	PlaneArray(PlaneArray &&) requires kTrivial = default;
-	PlaneArray &operator=(const PlaneArray &) requires kTrivial = default;
-	PlaneArray &operator=(PlaneArray &&) requires kTrivial = default;
-	~PlaneArray() requires kTrivial = default;
-	PlaneArray(const PlaneArray &other) requires(!kTrivial)
-	{
-		for (const T &item : other)
-			push_back(item);
-	}
-	PlaneArray(PlaneArray &&other) noexcept requires(!kTrivial)
-	{
-		for (T &item : other)
-			push_back(std::move(item));
-	}
-	PlaneArray &operator=(const PlaneArray &other) requires(!kTrivial)
-	{
-		if (this != &other) {
-			clear();
-			for (const T &item : other)
-				push_back(item);
-		}
-		return *this;
-	}
-	PlaneArray &operator=(PlaneArray &&other) noexcept requires(!kTrivial)
-	{
-		if (this != &other) {
-			clear();
-			for (T &item : other)
-				push_back(std::move(item));
-		}
-		return *this;
-	}
-	~PlaneArray() requires(!kTrivial) { clear(); }
+	// Copies, moves and destruction are the slots' own: a block for trivial tables, the
+	// live elements only for the others.
 
-	size_t size() const { return size_; }
-	bool empty() const { return size_ == 0; }
+	size_t size() const { return slots_.size; }
+	bool empty() const { return slots_.size == 0; }
 	static constexpr size_t capacity() { return kCapacity; }
 
 	T &operator[](size_t i) { return *slots_.slot(i); }
 	const T &operator[](size_t i) const { return *slots_.slot(i); }
-	T &back() { return (*this)[size_ - 1]; }
-	const T &back() const { return (*this)[size_ - 1]; }
+	T &back() { return (*this)[size() - 1]; }
+	const T &back() const { return (*this)[size() - 1]; }
 	T &front() { return (*this)[0]; }
 	const T &front() const { return (*this)[0]; }
 	T *data() { return slots_.slot(0); }
 	const T *data() const { return slots_.slot(0); }
 	T *begin() { return data(); }
-	T *end() { return data() + size_; }
+	T *end() { return data() + size(); }
 	const T *begin() const { return data(); }
-	const T *end() const { return data() + size_; }
+	const T *end() const { return data() + size(); }
 
 	void push_back(const T &item) { emplace_back(item); }
 	void push_back(T &&item) { emplace_back(std::move(item)); }
 	template<typename... Args>
 	T &emplace_back(Args &&...args)
 	{
-		check(size_ + 1);
-		slots_.make(size_, std::forward<Args>(args)...);
-		return (*this)[size_++];
+		check(size() + 1);
+		slots_.make(std::forward<Args>(args)...);
+		return back();
 	}
 	/// Room is always there: kept so that code written for std::vector reads the same.
 	void reserve(size_t) {}
@@ -137,10 +146,10 @@ public:
 	void resize(size_t count)
 	{
 		check(count);
-		while (size_ > count)
-			slots_.destroy(--size_);
-		while (size_ < count)
-			slots_.make(size_++);
+		while (size() > count)
+			slots_.drop();
+		while (size() < count)
+			slots_.make();
 	}
 	void assign(size_t count, const T &value)
 	{
@@ -153,9 +162,9 @@ public:
 
 	bool operator==(const PlaneArray &other) const
 	{
-		if (size_ != other.size_)
+		if (size() != other.size())
 			return false;
-		for (size_t i = 0; i < size_; ++i)
+		for (size_t i = 0; i < size(); ++i)
 			if (!((*this)[i] == other[i]))
 				return false;
 		return true;
@@ -171,7 +180,6 @@ private:
 	}
 
 	detail::PlaneSlots<T, kCapacity> slots_;
-	size_t size_ = 0;
 };
 
 } // namespace hbm
