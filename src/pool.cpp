@@ -29,7 +29,9 @@ struct BufferPool::State {
 		/// (the lease holds the slot itself, which never moves).
 		std::atomic<bool> leased{false};
 	};
-	std::vector<std::unique_ptr<Slot>> slots; ///< the list guarded by mutex
+	/// The list guarded by mutex; a lease shares its slot, so one outliving the pool keeps
+	/// its buffer until released, and idle slots go with the pool.
+	std::vector<std::shared_ptr<Slot>> slots;
 };
 
 Result<std::shared_ptr<BufferPool>> BufferPool::create(std::shared_ptr<Context> context, const Request &request,
@@ -55,7 +57,7 @@ BufferPool::~BufferPool() = default;
 namespace {
 
 /// Counts what @slots are doing; with @firstIdle, stops at the first idle one and sets it.
-BufferPool::Occupancy occupancyOf(const std::vector<std::unique_ptr<BufferPool::State::Slot>> &slots, size_t *firstIdle)
+BufferPool::Occupancy occupancyOf(const std::vector<std::shared_ptr<BufferPool::State::Slot>> &slots, size_t *firstIdle)
 {
 	BufferPool::Occupancy seen;
 	for (size_t i = 0; i < slots.size(); ++i) {
@@ -65,7 +67,8 @@ BufferPool::Occupancy occupancyOf(const std::vector<std::unique_ptr<BufferPool::
 			continue;
 		}
 		// Its lease is gone, but a CPU access, a framebuffer or a copy of the buffer made
-		// from the lease still uses it: only the pool's own reference may remain. Nobody
+		// from the lease still uses it: only the pool's own reference may remain (a lease
+		// adds none of its own). Nobody
 		// can take a new reference but through the pool, so a count of one stays one.
 		if (slot.buffer.use_count() > 1) {
 			++seen.referenced;
@@ -106,13 +109,13 @@ Result<Lease> BufferPool::acquire()
 		auto made = allocatePlan(state_->plan);
 		if (!made)
 			return withContext(made.error(), "growing the buffer pool");
-		state_->slots.push_back(std::make_unique<State::Slot>());
+		state_->slots.push_back(std::make_shared<State::Slot>());
 		state_->slots.back()->buffer = std::move(*made);
 		HBM_LOG(logPool, Debug, "pool grew to %zu buffers", state_->slots.size());
 	}
-	State::Slot &slot = *state_->slots[index];
-	slot.leased.store(true, std::memory_order_relaxed);
-	return Lease(state_, &slot, slot.buffer);
+	const std::shared_ptr<State::Slot> &slot = state_->slots[index];
+	slot->leased.store(true, std::memory_order_relaxed);
+	return Lease(slot, &slot->buffer);
 }
 
 BufferPool::Occupancy BufferPool::occupancy() const
@@ -141,14 +144,20 @@ const Plan &BufferPool::plan() const
 	return state_->plan;
 }
 
-Lease::Lease(const std::shared_ptr<void> &pool, void *slot, std::shared_ptr<Buffer> buffer)
-	: pool_(pool), slot_(slot), buffer_(std::move(buffer))
+Lease::Lease(std::shared_ptr<void> slot, const std::shared_ptr<Buffer> *buffer)
+	: slot_(std::move(slot)), buffer_(buffer)
 {
 }
 
-Lease::Lease(Lease &&other) noexcept
-	: pool_(std::move(other.pool_)), slot_(other.slot_), buffer_(std::move(other.buffer_))
+const std::shared_ptr<Buffer> &Lease::none()
 {
+	static const std::shared_ptr<Buffer> empty;
+	return empty;
+}
+
+Lease::Lease(Lease &&other) noexcept : slot_(std::move(other.slot_)), buffer_(other.buffer_)
+{
+	other.buffer_ = nullptr;
 }
 
 Lease &Lease::operator=(Lease &&other) noexcept
@@ -156,9 +165,9 @@ Lease &Lease::operator=(Lease &&other) noexcept
 	if (this != &other) {
 		if (buffer_)
 			(void)release();
-		pool_ = std::move(other.pool_);
-		slot_ = other.slot_;
-		buffer_ = std::move(other.buffer_);
+		slot_ = std::move(other.slot_);
+		buffer_ = other.buffer_;
+		other.buffer_ = nullptr;
 	}
 	return *this;
 }
@@ -173,13 +182,11 @@ Result<void> Lease::release()
 {
 	if (!buffer_)
 		return makeError(EALREADY, "this lease was released already");
-	// The lease's reference goes first, so the slot never looks leased-but-free.
-	buffer_.reset();
-	// The slot lives as long as its pool's state: the lock keeps that alive. The buffer's
-	// reference is dropped before (above), so the next acquire() sees it idle.
-	if (auto pool = pool_.lock())
-		static_cast<BufferPool::State::Slot *>(slot_)->leased.store(false, std::memory_order_release);
-	pool_.reset();
+	buffer_ = nullptr;
+	// Free for the next acquire() (which still waits for every other reference and fence);
+	// a slot whose pool is gone is freed with its buffer below.
+	static_cast<BufferPool::State::Slot *>(slot_.get())->leased.store(false, std::memory_order_release);
+	slot_.reset();
 	return {};
 }
 

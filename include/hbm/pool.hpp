@@ -30,9 +30,9 @@ public:
 	~Lease();
 
 	/// The leased buffer; null once released.
-	const std::shared_ptr<Buffer> &buffer() const { return buffer_; }
-	Buffer *operator->() const { return buffer_.get(); }
-	Buffer &operator*() const { return *buffer_; }
+	const std::shared_ptr<Buffer> &buffer() const { return buffer_ ? *buffer_ : none(); }
+	Buffer *operator->() const { return buffer().get(); }
+	Buffer &operator*() const { return *buffer(); }
 	explicit operator bool() const { return buffer_ != nullptr; }
 
 	/// Gives the buffer back. EALREADY for a lease released before (or moved from); a
@@ -41,10 +41,14 @@ public:
 
 private:
 	friend class BufferPool;
-	Lease(const std::shared_ptr<void> &pool, void *slot, std::shared_ptr<Buffer> buffer);
-	std::weak_ptr<void> pool_;
-	void *slot_ = nullptr; ///< the pool's slot (its state is private to the library)
-	std::shared_ptr<Buffer> buffer_;
+	Lease(std::shared_ptr<void> slot, const std::shared_ptr<Buffer> *buffer);
+	static const std::shared_ptr<Buffer> &none();
+	/// The pool's slot (private to the library), held with the pool: a lease outliving its
+	/// pool keeps its slot, and so its buffer, until released.
+	std::shared_ptr<void> slot_;
+	/// The slot's own reference to the buffer (the lease adds no count of its own); null
+	/// once released.
+	const std::shared_ptr<Buffer> *buffer_ = nullptr;
 };
 
 /// Recycles buffers of one plan (a swapchain): acquire() hands out a Lease. Thread-safe.
