@@ -3,7 +3,7 @@
 // any offsets and strides, over fds of every kind (input format: import_input.hpp).
 //
 // The host has no dma-bufs: this binary links tests/fakes/dma_buf_stand_in.cpp, the test
-// seam that reports memfds made by makeDmaBufStandIn() as dma-bufs to import's fstatfs().
+// seam that reports memfds made by makeDmaBufStandIn() as dma-bufs to import's fstat().
 // Every other fd (a plain memfd, a pipe, /dev/null, -1, a closed number) is answered by the
 // kernel and must be refused. Nothing here asks the kernel for a sync or a device import.
 //
