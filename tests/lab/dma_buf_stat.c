@@ -113,40 +113,70 @@ static int64_t page_align(uint64_t n)
 
 static int heaps_found, heap_bufs;
 
-static void heap_buffers(void)
+/// The next node of directory @dir (opened as @d) that @want takes, opened with @flags
+/// (close-on-exec): its fd, with its path in @path and its name in @name; -1 at the end.
+static int next_node(DIR *d, const char *dir, int (*want)(const char *), int flags, char *path, size_t size,
+		     const char **name)
 {
-	DIR *d = opendir("/dev/dma_heap");
-	if (!d) {
-		printf("note: no /dev/dma_heap (%s)\n", strerror(errno));
-		return;
-	}
 	struct dirent *de;
 	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
+		if (!want(de->d_name))
 			continue;
-		char path[300];
-		snprintf(path, sizeof path, "/dev/dma_heap/%s", de->d_name);
-		int hfd = open(path, O_RDONLY | O_CLOEXEC);
-		if (hfd < 0) {
+		snprintf(path, size, "%s/%s", dir, de->d_name);
+		int fd = open(path, flags | O_CLOEXEC);
+		if (fd < 0) {
 			printf("note: open %s: %s\n", path, strerror(errno));
 			continue;
 		}
+		*name = de->d_name;
+		return fd;
+	}
+	return -1;
+}
+
+static DIR *open_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		printf("note: no %s (%s)\n", dir, strerror(errno));
+	return d;
+}
+
+static int any_node(const char *name)
+{
+	return name[0] != '.';
+}
+
+static int drm_node(const char *name)
+{
+	return strncmp(name, "card", 4) == 0 || strncmp(name, "renderD", 7) == 0;
+}
+
+static void heap_buffers(void)
+{
+	DIR *d = open_dir("/dev/dma_heap");
+	if (!d)
+		return;
+	char path[300];
+	const char *name;
+	int hfd;
+	while ((hfd = next_node(d, "/dev/dma_heap", any_node, O_RDONLY, path, sizeof path, &name)) >= 0) {
 		heaps_found++;
-		add(OTHER, hfd, 0, -1, -1, "heap device %s", de->d_name);
+		add(OTHER, hfd, 0, -1, -1, "heap device %s", name);
 		static const uint64_t sizes[] = {4096, 4097, 65536, (1 << 20) + 4096, 4 << 20};
 		for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
 			struct dma_heap_allocation_data a = {.len = sizes[i], .fd_flags = O_RDWR | O_CLOEXEC};
 			if (ioctl(hfd, DMA_HEAP_IOCTL_ALLOC, &a) < 0) {
-				fail("heap %s alloc %" PRIu64 ": %s", de->d_name, sizes[i], strerror(errno));
+				fail("heap %s alloc %" PRIu64 ": %s", name, sizes[i], strerror(errno));
 				continue;
 			}
-			add(DMABUF, a.fd, sizes[i], page_align(sizes[i]), -1, "heap %s %" PRIu64, de->d_name, sizes[i]);
+			add(DMABUF, a.fd, sizes[i], page_align(sizes[i]), -1, "heap %s %" PRIu64, name, sizes[i]);
 			heap_bufs++;
 		}
 		// A read-only dma-buf is a dma-buf too.
 		struct dma_heap_allocation_data a = {.len = 8192, .fd_flags = O_RDONLY | O_CLOEXEC};
 		if (ioctl(hfd, DMA_HEAP_IOCTL_ALLOC, &a) == 0)
-			add(DMABUF, a.fd, 8192, 8192, -1, "heap %s 8192 O_RDONLY", de->d_name);
+			add(DMABUF, a.fd, 8192, 8192, -1, "heap %s 8192 O_RDONLY", name);
 	}
 	closedir(d);
 }
@@ -213,28 +243,19 @@ static char drm_drivers[256];
 
 static void drm_buffers(int first_heap_buf)
 {
-	DIR *d = opendir("/dev/dri");
-	if (!d) {
-		printf("note: no /dev/dri (%s)\n", strerror(errno));
+	DIR *d = open_dir("/dev/dri");
+	if (!d)
 		return;
-	}
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		if (strncmp(de->d_name, "card", 4) != 0 && strncmp(de->d_name, "renderD", 7) != 0)
-			continue;
-		char path[300];
-		snprintf(path, sizeof path, "/dev/dri/%s", de->d_name);
-		int fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0) {
-			printf("note: open %s: %s\n", path, strerror(errno));
-			continue;
-		}
+	char path[300];
+	const char *name;
+	int fd;
+	while ((fd = next_node(d, "/dev/dri", drm_node, O_RDWR, path, sizeof path, &name)) >= 0) {
 		char drv[64] = "";
 		struct drm_version v = {.name = drv, .name_len = sizeof drv - 1};
 		if (ioctl(fd, DRM_IOCTL_VERSION, &v) < 0)
 			snprintf(drv, sizeof drv, "?");
 		add(OTHER, fd, 0, -1, -1, "%s (%s) device node", path, drv);
-		if (strncmp(de->d_name, "card", 4) != 0)
+		if (strncmp(name, "card", 4) != 0)
 			continue;
 		static const struct {
 			unsigned w, h, bpp;
