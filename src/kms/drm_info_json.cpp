@@ -314,6 +314,19 @@ Result<std::vector<DeviceSnapshot>> parseDrmInfo(std::string_view text, const st
 				ch = '?';
 		return makeError(EINVAL, "%s:%s: not JSON (drm_info -j prints JSON): %s", name.c_str(),
 				 lineColumn(text, e.byte ? e.byte - 1 : 0).c_str(), why.c_str());
+	} catch (const Json::exception &e) {
+		// The parser's other refusals (out_of_range.406: a number no double holds, found by
+		// fuzz-drm_info) carry no position: "[json.exception.out_of_range.406] number
+		// overflow parsing '1e999'". The number is quoted raw, kept printable as above.
+		std::string why = e.what();
+		if (auto bracket = why.find("] "); bracket != std::string::npos)
+			why = why.substr(bracket + 2);
+		if (why.size() > 120)
+			why = why.substr(0, 117) + "...";
+		for (char &ch : why)
+			if (static_cast<unsigned char>(ch) < 0x20 || static_cast<unsigned char>(ch) >= 0x7f)
+				ch = '?';
+		return makeError(EINVAL, "%s: not a drm_info dump: %s", name.c_str(), why.c_str());
 	}
 	Reader reader{name};
 	if (!root.is_object())

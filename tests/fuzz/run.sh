@@ -14,7 +14,7 @@ out=${HBM_FUZZ_OUT:-$PWD/fuzz-out}
 case $mode in
 regressions)
 	mkdir -p "$out"
-	exec "$fuzzer" -runs=0 -artifact_prefix="$out/" "$kept" "$seeds"
+	exec "$fuzzer" -runs=0 -error_exitcode=1 -timeout_exitcode=1 -artifact_prefix="$out/" "$kept" "$seeds"
 	;;
 fuzz)
 	seconds=$4
@@ -22,8 +22,11 @@ fuzz)
 	case $name in config | trace) max_len=4096 ;; *) max_len=512 ;; esac
 	mkdir -p "$out/corpus/$name" "$out/crashes/$name"
 	status=0
+	# -error_exitcode: libFuzzer's own default is 77, which meson reads as a skip — a crash
+	# must fail the suite.
 	"$fuzzer" -max_total_time="$seconds" -max_len=$max_len -timeout=10 -print_final_stats=1 \
-		-artifact_prefix="$out/crashes/$name/" "$out/corpus/$name" "$seeds" || status=$?
+		-error_exitcode=1 -timeout_exitcode=1 -artifact_prefix="$out/crashes/$name/" "$out/corpus/$name" "$seeds" ||
+		status=$?
 	if [ "$status" -ne 0 ]; then
 		echo "fuzz-$name: found a crash: keep it as tests/fuzz/crashes/$name/<what-it-is>" \
 			"(the fuzz suite replays it) and fix it:" >&2
