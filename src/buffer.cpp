@@ -30,17 +30,6 @@ namespace {
 
 LogCategory logBuffer("buffer");
 
-bool sameFile(int a, int b)
-{
-	struct stat sa, sb;
-	return ::fstat(a, &sa) == 0 && ::fstat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
-	       sa.st_ino == sb.st_ino;
-}
-
-} // namespace
-
-namespace {
-
 /// A Buffer with its state: one allocation for both and the reference count
 /// (std::make_shared), which is most of what a small buffer costs in user space.
 struct BufferWithState final : Buffer {
@@ -49,39 +38,6 @@ struct BufferWithState final : Buffer {
 };
 
 } // namespace
-
-Result<std::shared_ptr<Buffer>> BufferFactory::create(Layout layout, PlaneArray<SharedFd> planeFds,
-						       Provenance provenance)
-{
-	if (planeFds.size() != layout.planes.size())
-		return makeError(EINVAL, "%zu descriptors for %zu planes", planeFds.size(), layout.planes.size());
-	auto made = std::make_shared<BufferWithState>();
-	Buffer::Private *d = &made->state;
-	for (SharedFd &fd : planeFds) {
-		auto same = std::find_if(d->memories.begin(), d->memories.end(), [&](const Memory &m) {
-			return m.fd == fd || sameFile(m.fd.get(), fd.get());
-		});
-		if (same == d->memories.end()) {
-			int64_t size = fileSize(fd.get());
-			if (size < 0)
-				return makeError(int(-size), "cannot find the size of descriptor %d", fd.get());
-			Memory m;
-			m.fd = fd;
-			m.size = uint64_t(size);
-			m.dmaBuf = isDmaBuf(fd.get()) == 1;
-			d->memories.push_back(std::move(m));
-			same = d->memories.end() - 1;
-		}
-		d->planeMemory.push_back(uint8_t(same - d->memories.begin()));
-	}
-	d->layout = std::move(layout);
-	d->provenance = std::move(provenance);
-	HBM_LOG(logBuffer, Debug, "%ux%u %s, modifier %s, %zu planes in %zu memory objects, from %s",
-		d->layout.width, d->layout.height, formatName(d->layout.format).c_str(),
-		modifierName(d->layout.modifier).c_str(), d->layout.planes.size(), d->memories.size(),
-		d->provenance.origin.c_str());
-	return std::shared_ptr<Buffer>(std::move(made));
-}
 
 namespace {
 

@@ -83,12 +83,4 @@ int identifyDmaBuf(int fd, DmaBufIdentity *out)
 	return 0;
 }
 
-int isDmaBuf(int fd)
-{
-	DmaBufIdentity id;
-	if (int ret = identifyDmaBuf(fd, &id); ret < 0)
-		return ret;
-	return id.dmaBuf;
-}
-
 } // namespace hbm

@@ -32,9 +32,6 @@ struct DmaBufIdentity {
 /// import: EBADF from the kernel), not here.
 int identifyDmaBuf(int fd, DmaBufIdentity *out);
 
-/// Whether @fd is a dma-buf: 1, 0, or -errno (identifyDmaBuf()).
-int isDmaBuf(int fd);
-
 /// Size of the file behind @fd (lseek SEEK_END, as dma-buf documents it), or -errno.
 int64_t fileSize(int fd);
 
