@@ -10,12 +10,10 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 
 #include <xf86drm.h>
 
 #include <drm_fourcc.h>
-#include <linux/magic.h>
 
 #include <hbm/format.hpp>
 
@@ -74,45 +72,47 @@ bool verifyWithKernel()
 }
 
 /// Settles the size of a descriptor fresh from a backend: @size as reported (0: unknown)
-/// is asked of the kernel when unknown or when verifying, as is its type. Returns why the
-/// backend broke its promise, or an empty string; when the kernel could not be asked,
-/// why, with its errno in @kernelError (no promise was broken then). A @claimed size is
-/// the planes' extent: the real one may be larger (page-rounded).
-std::string checkDescriptor(int fd, uint64_t *size, bool deviceImportable, int *kernelError, bool claimed)
+/// is asked of the kernel when unknown or when verifying, as is its type. Most need
+/// nothing of the kernel (there, sized by construction, nobody verifying): nothing is
+/// built for them. Returns why the backend broke its promise, or an empty string; when
+/// the kernel could not be asked, why, with its errno in @kernelError (no promise was
+/// broken then). A @claimed size is the planes' extent: the real one may be larger
+/// (page-rounded).
+std::string askKernelAboutDescriptor(int fd, uint64_t *size, bool deviceImportable, int *kernelError, bool claimed);
+
+[[gnu::always_inline]] inline std::string checkDescriptor(int fd, uint64_t *size, bool deviceImportable, int *kernelError,
+						      bool claimed)
+{
+	if (fd >= 0 && *size && !verifyWithKernel())
+		return {}; // the common case, inline: nothing asked, nothing built
+	return askKernelAboutDescriptor(fd, size, deviceImportable, kernelError, claimed);
+}
+
+/// checkDescriptor() when the kernel is asked.
+std::string askKernelAboutDescriptor(int fd, uint64_t *size, bool deviceImportable, int *kernelError, bool claimed)
 {
 	if (fd < 0)
 		return "no descriptor";
-	if (!*size || verifyWithKernel()) {
-		off_t real = ::lseek(fd, 0, SEEK_END); // a fresh descriptor: its position is ours
-		if (real < 0) {
-			*kernelError = errno;
-			return stringf("cannot size its descriptor (lseek)");
-		}
-		if (real == 0 || (*size && (claimed ? uint64_t(real) < *size : uint64_t(real) != *size)))
-			return stringf("descriptor of %lld bytes, reported %llu", (long long)real,
-				       (unsigned long long)*size);
-		*size = uint64_t(real);
+	const bool verify = verifyWithKernel();
+	off_t real = ::lseek(fd, 0, SEEK_END); // a fresh descriptor: its position is ours
+	if (real < 0) {
+		*kernelError = errno;
+		return stringf("cannot size its descriptor (lseek)");
 	}
-	if (verifyWithKernel()) {
-		struct statfs fs;
-		if (::fstatfs(fd, &fs) != 0) {
-			*kernelError = errno;
-			return "cannot tell whether its descriptor is a dma-buf (fstatfs)";
+	if (real == 0 || (*size && (claimed ? uint64_t(real) < *size : uint64_t(real) != *size)))
+		return stringf("descriptor of %lld bytes, reported %llu", (long long)real, (unsigned long long)*size);
+	*size = uint64_t(real);
+	if (verify) {
+		DmaBufIdentity id; // the one test of a dma-buf (src/base/dma_buf.cpp)
+		if (int asked = identifyDmaBuf(fd, &id); asked < 0) {
+			*kernelError = -asked;
+			return stringf("cannot tell whether its descriptor is a dma-buf (%s)", id.failedCall);
 		}
-		const bool dmaBuf = fs.f_type == DMA_BUF_MAGIC;
-		if (dmaBuf != deviceImportable)
-			return dmaBuf ? "it returned a dma-buf while declared CPU-only"
-				      : "it returned something that is not a dma-buf";
+		if (id.dmaBuf != deviceImportable)
+			return id.dmaBuf ? "it returned a dma-buf while declared CPU-only"
+					 : "it returned something that is not a dma-buf";
 	}
 	return {};
-}
-
-/// Whether a descriptor fresh from a backend needs nothing of the kernel: it is there, its
-/// size is known by construction and the kernel is not asked to confirm it. Most are: the
-/// check below then builds nothing.
-bool settled(int fd, uint64_t size)
-{
-	return fd >= 0 && size && !verifyWithKernel();
 }
 
 /// Whether @info's allocator declares a modifier of @request for its format: the one check
@@ -178,10 +178,8 @@ Result<void> keptPromises(const AllocatorInfo &info, const AllocationRequest &re
 			++same;
 		if (same < i) {
 			sizes[i] = sizes[same];
-		} else if (std::string why = settled(a.planeFds[i].get(), sizes[i])
-						     ? std::string()
-						     : checkDescriptor(a.planeFds[i].get(), &sizes[i], info.deviceImportable,
-								       &kernelError, a.sizesClaimed);
+		} else if (std::string why = checkDescriptor(a.planeFds[i].get(), &sizes[i], info.deviceImportable,
+							     &kernelError, a.sizesClaimed);
 			   !why.empty()) {
 			return kernelError ? unchecked(stringf("plane %zu: ", i) + why) : broken(stringf("plane %zu: ", i) + why);
 		} else {
@@ -307,10 +305,7 @@ Result<Bytes> ByteAllocator::checkedBytes(const ByteRequest &request)
 		return broken(stringf("offset %llu is not a multiple of %llu", (unsigned long long)b.offset,
 				      (unsigned long long)request.alignment));
 	int kernelError = 0;
-	if (std::string why = settled(b.fd.get(), b.fdSize)
-				      ? std::string()
-				      : checkDescriptor(b.fd.get(), &b.fdSize, info_.deviceImportable, &kernelError, false);
-	    !why.empty())
+	if (std::string why = checkDescriptor(b.fd.get(), &b.fdSize, info_.deviceImportable, &kernelError, false); !why.empty())
 		return kernelError ? makeError(kernelError, "%llu bytes: %s", (unsigned long long)request.size, why.c_str())
 				   : broken(why);
 	uint64_t end;
