@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <linux/dma-buf.h>
+
 #include <hbm/buffer.hpp>
 #include <hbm/context.hpp>
 #include <hbm/plane_array.hpp>
@@ -67,14 +69,21 @@ struct __attribute__((visibility("hidden"))) Buffer::Private {
 	unsigned accessFlags = 0; ///< DMA_BUF_SYNC_READ/WRITE announced by the open start
 };
 
-/// DMA_BUF_SYNC_READ/WRITE for @mode.
-unsigned syncFlags(CpuAccessMode mode);
+/// DMA_BUF_SYNC_READ/WRITE for @mode: the one mapping of an access mode to what it
+/// announces or waits for (inline: waitIdle() asks it for every buffer a pool hands out).
+inline unsigned syncFlags(CpuAccessMode mode)
+{
+	unsigned flags = 0;
+	if (static_cast<unsigned>(mode) & static_cast<unsigned>(CpuAccessMode::Read))
+		flags |= DMA_BUF_SYNC_READ;
+	if (static_cast<unsigned>(mode) & static_cast<unsigned>(CpuAccessMode::Write))
+		flags |= DMA_BUF_SYNC_WRITE;
+	return flags;
+}
 
 /// What the storage is, for the one constraint check.
 Capabilities storageCapabilities(const Buffer::Private &buffer);
 
-/// Buffer::import(), adopting the descriptors in @adopt that the planes name instead of
-/// duplicating them (receiveBuffer() owns what it received).
 /// What import reads of an ImportDesc, its planes borrowed (receiveBuffer() builds them
 /// inline, not in a vector).
 struct ImportView {
@@ -84,15 +93,14 @@ struct ImportView {
 	uint64_t modifier = 0;
 	std::span<const PlaneImport> planes;
 };
+
+/// Buffer::import(), adopting the descriptors in @adopt that the planes name instead of
+/// duplicating them (receiveBuffer() owns what it received).
 Result<std::shared_ptr<Buffer>> importBuffer(const ImportView &desc, std::vector<UniqueFd> *adopt);
 
 /// Builds buffers for the parts of hbm that make them (Context, import, sharing).
 struct BufferFactory {
 	static const Buffer::Private &state(const Buffer &buffer) { return *buffer.d_; }
-
-	/// @planeFds holds one descriptor per plane; planes sharing a SharedFd (or a dma-buf
-	/// inode) share one Memory.
-	static Result<std::shared_ptr<Buffer>> create(Layout layout, PlaneArray<SharedFd> planeFds, Provenance provenance);
 
 	/// From an allocation Allocator::allocate() has checked: its sizes and dma-buf
 	/// status are known, so the kernel is not asked again. @sizesClaimed: the sizes are

@@ -22,16 +22,6 @@ namespace {
 LogCategory logCpu("cpu-access");
 }
 
-unsigned syncFlags(CpuAccessMode mode)
-{
-	unsigned flags = 0;
-	if (static_cast<unsigned>(mode) & static_cast<unsigned>(CpuAccessMode::Read))
-		flags |= DMA_BUF_SYNC_READ;
-	if (static_cast<unsigned>(mode) & static_cast<unsigned>(CpuAccessMode::Write))
-		flags |= DMA_BUF_SYNC_WRITE;
-	return flags;
-}
-
 Result<CpuAccess> Buffer::beginCpuAccess(CpuAccessMode mode)
 {
 	unsigned wanted = syncFlags(mode);

@@ -81,8 +81,8 @@ Result<void> Buffer::importSyncFile(int syncFile, CpuAccessMode mode)
 Result<bool> Buffer::waitIdle(CpuAccessMode mode, int timeoutMs) const
 {
 	// dma-buf poll: POLLIN once the writers are done (safe to read), POLLOUT once every
-	// fence is (safe to write: any access that writes).
-	const short events = (unsigned(mode) & unsigned(CpuAccessMode::Write)) ? POLLOUT : POLLIN;
+	// fence is (safe to write).
+	const short events = (syncFlags(mode) & DMA_BUF_SYNC_WRITE) ? POLLOUT : POLLIN;
 	// Inline and filled as far as needed: the pool asks this of every buffer it hands out.
 	struct pollfd fds[PlaneArray<Memory>::kCapacity];
 	size_t count = 0;
