@@ -77,9 +77,7 @@ void addDrmAllocators(const DrmNode &node, std::vector<std::unique_ptr<Allocator
 #if HBM_HAVE_GBM
 	auto gbm = copy();
 	if (gbm) {
-		std::vector<gbm::PlaneFormats> planes;
-		for (const PlaneSnapshot &p : readPlanes(gbm->fd.get()))
-			planes.push_back({p.id, formatsOf(p)});
+		const auto planes = gbmPlaneFormats(readPlanes(gbm->fd.get()));
 		keep(gbm::GbmAllocator::create(std::move(*gbm), planes), out, notes);
 	}
 	else

@@ -6,7 +6,10 @@
 
 #include <hbm/context.hpp>
 
+#include <hbm/device_snapshot.hpp>
+
 #include "backends/allocator.hpp"
+#include "backends/gbm/gbm_capabilities.hpp"
 #include "kms/import_probe.hpp"
 
 namespace hbm {
@@ -28,6 +31,11 @@ Result<ForeignPage> foreignPageOf(const Context &context);
 /// broke the plan). Every path from a plan to storage comes here: Context::allocate(),
 /// BufferDescription::allocate(), BufferPool, the C ABI and the Wayland client through them.
 Result<std::shared_ptr<Buffer>> allocatePlan(const Plan &plan);
+
+/// Each of a device's @planes as GBM's declaration reads it (formatsOf(): its IN_FORMATS,
+/// or its formats LINEAR and implicit), for a live device's planes (readPlanes(), the
+/// registry) and a snapshot's (modelledAllocators()) alike.
+std::vector<gbm::PlaneFormats> gbmPlaneFormats(const std::vector<PlaneSnapshot> &planes);
 
 /// This machine's allocators in preference order, and notes on devices left out.
 std::vector<std::unique_ptr<Allocator>> probeAllocators(std::vector<std::string> *notes);

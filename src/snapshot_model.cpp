@@ -18,6 +18,14 @@
 
 namespace hbm {
 
+std::vector<gbm::PlaneFormats> gbmPlaneFormats(const std::vector<PlaneSnapshot> &planes)
+{
+	std::vector<gbm::PlaneFormats> out;
+	for (const PlaneSnapshot &p : planes)
+		out.push_back({p.id, formatsOf(p)});
+	return out;
+}
+
 std::vector<AllocatorInfo> modelledAllocators(const DeviceSnapshot &snapshot, const SnapshotModel &model)
 {
 	const dev_t device = snapshot.device ? snapshot.device->value : 0;
@@ -29,10 +37,7 @@ std::vector<AllocatorInfo> modelledAllocators(const DeviceSnapshot &snapshot, co
 	if (model.systemHeap)
 		out.push_back(dma_heap::heapInfo("system", false, true));
 	if (model.gbm) {
-		std::vector<gbm::PlaneFormats> planes;
-		for (const PlaneSnapshot &p : snapshot.planes)
-			planes.push_back({p.id, formatsOf(p)});
-		out.push_back(gbm::gbmInfo(snapshot.node, snapshot.driver, device, planes));
+		out.push_back(gbm::gbmInfo(snapshot.node, snapshot.driver, device, gbmPlaneFormats(snapshot.planes)));
 		out.back().contiguous = ownContiguous;
 	}
 	if (model.dumb) {
