@@ -128,16 +128,13 @@ Result<Allocation> GbmAllocator::doAllocate(const AllocationRequest &request)
 	// The explicit modifiers, kept inline for the usual few (a plane offers a handful).
 	uint64_t inlineMods[8];
 	std::vector<uint64_t> manyMods;
-	std::span<uint64_t> explicitMods;
-	if (mods.size() <= std::size(inlineMods)) {
-		explicitMods = {inlineMods, size_t(std::copy_if(mods.begin(), mods.end(), inlineMods,
-								[](uint64_t m) { return m != DRM_FORMAT_MOD_INVALID; }) -
-						   inlineMods)};
-	} else {
-		std::copy_if(mods.begin(), mods.end(), std::back_inserter(manyMods),
-			     [](uint64_t m) { return m != DRM_FORMAT_MOD_INVALID; });
-		explicitMods = manyMods;
-	}
+	if (mods.size() > std::size(inlineMods))
+		manyMods.resize(mods.size());
+	uint64_t *const into = manyMods.empty() ? inlineMods : manyMods.data();
+	const std::span<uint64_t> explicitMods(
+		into, size_t(std::copy_if(mods.begin(), mods.end(), into,
+					  [](uint64_t m) { return m != DRM_FORMAT_MOD_INVALID; }) -
+			     into));
 
 	struct gbm_bo *bo = nullptr;
 	uint64_t modifier = DRM_FORMAT_MOD_INVALID;
