@@ -64,18 +64,20 @@ int identifyDmaBuf(int fd, DmaBufIdentity *out)
 	if ((st.st_mode & S_IFMT) != 0)
 		return 0;
 	const uint64_t known = dmaBufDevice.load(std::memory_order_relaxed);
-	if (known) {
-		out->dmaBuf = uint64_t(st.st_dev) + 1 == known;
+	if (known && uint64_t(st.st_dev) + 1 == known) {
+		out->dmaBuf = true;
 	} else {
 		// Other anonymous inodes (eventfd, sync_file, pidfd) have no file type either: the
-		// file system's magic tells, once, and its st_dev tells from then on.
+		// file system's magic tells. The first dma-buf teaches the process its st_dev, so
+		// a dma-buf costs one fstat from then on; the st_dev is only a shortcut to "yes",
+		// never the reason for "no".
 		struct statfs fs;
 		if (::fstatfs(fd, &fs) < 0) {
 			out->failedCall = "fstatfs";
 			return -errno;
 		}
 		out->dmaBuf = fs.f_type == DMA_BUF_MAGIC;
-		if (out->dmaBuf)
+		if (out->dmaBuf && !known)
 			dmaBufDevice.store(uint64_t(st.st_dev) + 1, std::memory_order_relaxed);
 	}
 	if (out->dmaBuf)

@@ -23,9 +23,11 @@ struct DmaBufIdentity {
 	const char *failedCall = nullptr; ///< "fstat" or "fstatfs" when identifyDmaBuf() fails
 };
 
-/// Fills @out with one fstat(); the first dma-buf a process meets costs one fstatfs() as
-/// well (DMA_BUF_MAGIC), which teaches it the file system's st_dev. Returns 0, or -errno
-/// when a call fails. The one place hbm asks whether a descriptor is a dma-buf.
+/// Fills @out with one fstat(): a dma-buf on the file system a first one showed (one
+/// fstatfs(), DMA_BUF_MAGIC) is known by its st_dev from then on. That st_dev is only ever
+/// a shortcut to "yes": any other descriptor without a file type (another anonymous inode)
+/// is asked with fstatfs(). Returns 0, or -errno when a call fails. The one place hbm asks
+/// whether a descriptor is a dma-buf.
 ///
 /// An O_PATH descriptor of a dma-buf (open("/proc/self/fd/N", O_PATH)) answers fstat like
 /// the dma-buf: it is refused where it is first used (mapping: F_GETFL shows O_PATH; device
