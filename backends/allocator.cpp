@@ -18,6 +18,7 @@
 #include <hbm/format.hpp>
 
 #include "constraint_check.hpp"
+#include "layout_private.hpp"
 #include "base/dma_buf.hpp"
 #include "base/error.hpp"
 #include "shared_memory.hpp"
@@ -44,20 +45,6 @@ FormatSet linearFormats()
 	for (const FormatInfo &f : knownFormats())
 		set.add(f.fourcc, DRM_FORMAT_MOD_LINEAR);
 	return set;
-}
-
-Allocation singleFdAllocation(Layout layout, SharedFd fd, uint64_t fdSize)
-{
-	Allocation a;
-	const size_t planes = layout.planes.size();
-	// The last plane takes @fd itself: one reference count change per further plane only.
-	for (size_t i = 0; i + 1 < planes; ++i)
-		a.planeFds.push_back(fd);
-	if (planes)
-		a.planeFds.push_back(std::move(fd));
-	a.planeFdSizes.assign(planes, fdSize);
-	a.layout = std::move(layout);
-	return a;
 }
 
 namespace {
@@ -163,35 +150,35 @@ Result<void> keptPromises(const AllocatorInfo &info, const AllocationRequest &re
 	if (std::find(request.modifiers.begin(), request.modifiers.end(), a.layout.modifier) ==
 	    request.modifiers.end())
 		return broken("modifier " + modifierName(a.layout.modifier) + " was not asked for");
-	if (a.layout.planes.empty() || a.layout.planes.size() > 4 ||
-	    a.planeFds.size() != a.layout.planes.size())
-		return broken(stringf("%zu planes with %zu descriptors", a.layout.planes.size(),
-				      a.planeFds.size()));
-	PlaneArray<uint64_t> sizes = a.planeFdSizes;
-	sizes.resize(a.layout.planes.size()); // none reported: zeros, asked of the kernel
-	uint64_t total = 0; // of the distinct descriptors
-	for (size_t i = 0; i < a.layout.planes.size(); ++i) {
+	const size_t planes = a.layout.planes.size(), memories = a.memories.size();
+	if (planes == 0 || memories == 0 || memories > planes || a.planeMemory.size() != planes)
+		return broken(stringf("%zu planes in %zu descriptors, %zu placed", planes, memories,
+				      a.planeMemory.size()));
+	uint64_t total = 0; // of the descriptors
+	for (size_t m = 0; m < memories; ++m) {
+		AllocatedMemory &memory = a.memories[m];
+		if (std::string why = checkDescriptor(memory.fd.get(), &memory.size, info.deviceImportable,
+						      &kernelError, a.sizesClaimed);
+		    !why.empty())
+			return kernelError ? unchecked(stringf("descriptor %zu: ", m) + why)
+					   : broken(stringf("descriptor %zu: ", m) + why);
+		total += memory.size;
+	}
+	unsigned used = 0; // a bit per memory holding a plane
+	for (size_t i = 0; i < planes; ++i) {
 		const PlaneLayout &p = a.layout.planes[i];
-		// Planes sharing a descriptor are asked about once.
-		size_t same = 0;
-		while (same < i && !(a.planeFds[same] == a.planeFds[i]))
-			++same;
-		if (same < i) {
-			sizes[i] = sizes[same];
-		} else if (std::string why = checkDescriptor(a.planeFds[i].get(), &sizes[i], info.deviceImportable,
-							     &kernelError, a.sizesClaimed);
-			   !why.empty()) {
-			return kernelError ? unchecked(stringf("plane %zu: ", i) + why) : broken(stringf("plane %zu: ", i) + why);
-		} else {
-			total += sizes[i];
-		}
+		const size_t m = a.planeMemory[i];
+		if (m >= memories)
+			return broken(stringf("plane %zu is placed in descriptor %zu of %zu", i, m, memories));
+		used |= 1u << m;
 		uint64_t end;
-		if (__builtin_add_overflow(p.offset, p.size, &end) || end > sizes[i])
+		if (__builtin_add_overflow(p.offset, p.size, &end) || end > a.memories[m].size)
 			return broken(stringf("plane %zu (offset %llu, %llu bytes) lies outside its %llu-byte descriptor",
 					      i, (unsigned long long)p.offset, (unsigned long long)p.size,
-					      (unsigned long long)sizes[i]));
+					      (unsigned long long)a.memories[m].size));
 	}
-	a.planeFdSizes = sizes;
+	if (used != (1u << memories) - 1)
+		return broken(stringf("%zu descriptors, not every one holding a plane", memories));
 	if (verifyWithKernel())
 		a.sizesClaimed = false; // asked of the kernel just now
 	// Memory committed at allocation was weighed before the kernel was asked (byte
@@ -247,26 +234,22 @@ uint64_t Allocator::nextSerial()
 	return serial.fetch_add(1, std::memory_order_relaxed) + 1;
 }
 
-Result<Allocation> Allocator::allocate(const AllocationRequest &request)
+Result<void> Allocator::allocate(const AllocationRequest &request, Allocation &out)
 {
 	thread_local LastAccepted last;
-	// One Result, returned by name on every path: the allocation is made in the caller's
-	// slot (NRVO) rather than moved out of a local on its way back.
-	Result<void> accepted;
 	if (!last.holds(serial_, request)) {
-		accepted = acceptable(info_, request);
-		if (accepted)
-			last.keep(serial_, request);
+		if (Result<void> accepted = acceptable(info_, request); !accepted)
+			return accepted;
+		last.keep(serial_, request);
 	}
-	Result<Allocation> result = accepted ? doAllocate(request) : Result<Allocation>(accepted.error());
-	if (!result) {
+	Result<void> made = doAllocate(request, out);
+	if (!made) {
 		// A refusal names the allocator in its rejection already.
-		if (accepted && !result.error().refusal)
-			result = withContext(result.error(), info_.name);
-	} else if (Result<void> kept = keptPromises(info_, request, *result); !kept) {
-		result = kept.error();
+		if (!made.error().refusal)
+			made = withContext(made.error(), info_.name);
+		return made;
 	}
-	return result;
+	return keptPromises(info_, request, out);
 }
 
 Result<Bytes> ByteAllocator::allocateBytes(const ByteRequest &request)
@@ -315,22 +298,23 @@ Result<Bytes> ByteAllocator::checkedBytes(const ByteRequest &request)
 	return result;
 }
 
-Result<Allocation> ByteAllocator::doAllocate(const AllocationRequest &request)
+Result<void> ByteAllocator::doAllocate(const AllocationRequest &request, Allocation &out)
 {
-	auto layout = linearLayout(request.format, request.width, request.height, request.linear);
-	if (!layout)
-		return layout.error();
+	Layout &layout = out.layout;
+	if (Result<void> laid = layOutLinear(request.format, request.width, request.height, *request.linear, layout); !laid)
+		return laid;
 	// Plane offsets are aligned from the start of the bytes: so is that start.
-	const uint64_t alignment = std::max<uint64_t>(pageSize(), request.linear.offsetAlignment);
-	auto bytes = checkedBytes({layout->size, alignment});
+	const uint64_t alignment = std::max<uint64_t>(pageSize(), request.linear->offsetAlignment);
+	auto bytes = checkedBytes({layout.size, alignment});
 	if (!bytes)
 		return bytes.error();
-	for (PlaneLayout &p : layout->planes)
-		p.offset += bytes->offset;
-	layout->size = bytes->size;
-	Allocation a = singleFdAllocation(std::move(*layout), std::move(bytes->fd), bytes->fdSize);
-	a.keepAlive = std::move(bytes->keepAlive);
-	return a;
+	if (bytes->offset)
+		for (PlaneLayout &p : layout.planes)
+			p.offset += bytes->offset;
+	layout.size = bytes->size;
+	out.holdAllPlanesIn(std::move(bytes->fd), bytes->fdSize);
+	out.keepAlive = std::move(bytes->keepAlive);
+	return {};
 }
 
 } // namespace hbm

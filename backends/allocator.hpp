@@ -18,6 +18,9 @@
 
 namespace hbm {
 
+/// LinearRules{}: what a request without a device's rules lays out with.
+inline const LinearRules kDefaultLinearRules{};
+
 /// What the core asks of an allocator: an image and the modifiers and linear alignment
 /// acceptable, already checked against the allocator's declared formats. A struct, so
 /// fields can be added without touching every backend's signature.
@@ -26,26 +29,42 @@ struct AllocationRequest {
 	uint32_t height = 0;
 	uint32_t format = 0;
 	std::span<const uint64_t> modifiers; ///< non-empty, in preference order (borrowed)
-	LinearRules linear;
+	const LinearRules *linear = &kDefaultLinearRules; ///< borrowed, never null
 	uint32_t usage = 0;
 };
 
-/// What an allocator hands back: the layout it produced and a descriptor per plane
-/// (planes of one allocation share one SharedFd).
+/// One descriptor an allocator made.
+struct AllocatedMemory {
+	SharedFd fd;
+	/// The descriptor's size when the backend knows it by construction (the length it
+	/// asked the kernel for); 0, and Allocator::allocate() asks the kernel (lseek).
+	/// HBM_VERIFY_ALLOCATIONS=1 checks every reported size and fd type with the kernel.
+	uint64_t size = 0;
+};
+
+/// What an allocator makes: the layout it produced, its descriptors and which plane lies in
+/// which. Allocator::allocate() hands the backend the empty Allocation of the buffer that
+/// will own it (Buffer::Private::storage), so what the backend writes is never moved again.
 struct Allocation {
 	Layout layout;
-	PlaneArray<SharedFd> planeFds;
+	PlaneArray<AllocatedMemory> memories; ///< one per descriptor (planes of one dma-buf share one)
+	PlaneArray<uint8_t> planeMemory;      ///< per plane of the layout: the index of its memory
 	/// A backend object the storage depends on (a gbm_bo), released with the buffer.
 	std::shared_ptr<void> keepAlive;
-	/// Each plane descriptor's size, when the backend knows it by construction (the length
-	/// it asked the kernel for); empty, and Allocator::allocate() asks the kernel (lseek).
-	/// HBM_VERIFY_ALLOCATIONS=1 checks every reported size and fd type with the kernel.
-	PlaneArray<uint64_t> planeFdSizes;
-	/// planeFdSizes are the extent of the backend's own planes (GBM: Mesa's offsets and
-	/// strides), not lengths it asked the kernel for: a lower bound, not asked of the
+	/// The memories' sizes are the extent of the backend's own planes (GBM: Mesa's offsets
+	/// and strides), not lengths it asked the kernel for: a lower bound, not asked of the
 	/// kernel per buffer. The first CPU mapping checks it (lseek), and devices importing
 	/// the dma-buf have the kernel check their own extent.
 	bool sizesClaimed = false;
+
+	/// Every plane of the layout (already written) in one descriptor @fd of @fdSize bytes
+	/// (0: unknown) — the shape of most single-allocation backends' results.
+	void holdAllPlanesIn(SharedFd fd, uint64_t fdSize)
+	{
+		memories.emplace_back(AllocatedMemory{std::move(fd), fdSize});
+		planeMemory.assign(layout.planes.size(), 0);
+	}
+	const SharedFd &planeFd(size_t plane) const { return memories[planeMemory[plane]].fd; }
 };
 
 /// The seam every backend implements (wlroots' wlr_allocator, KWin's
@@ -78,14 +97,17 @@ public:
 		serial_ = nextSerial();
 	}
 
-	/// Refuses requests outside the declared formats or size, then checks the result:
-	/// size, format, a modifier that was asked for, plane count, every plane inside its
-	/// descriptor's size. With HBM_VERIFY_ALLOCATIONS=1 (the test suites) it also asks the
-	/// kernel: each reported size is the real one, dma-bufs exactly when declared.
-	Result<Allocation> allocate(const AllocationRequest &request);
+	/// Refuses requests outside the declared formats or size, then has the backend write its
+	/// allocation into @out (empty; the buffer's own, so nothing is moved afterwards) and
+	/// checks it: size, format, a modifier that was asked for, plane and descriptor counts,
+	/// every plane inside its descriptor's size. With HBM_VERIFY_ALLOCATIONS=1 (the test
+	/// suites) it also asks the kernel: each reported size is the real one, dma-bufs exactly
+	/// when declared. On failure @out may hold what the backend made: its owner releases it.
+	Result<void> allocate(const AllocationRequest &request, Allocation &out);
 
 protected:
-	virtual Result<Allocation> doAllocate(const AllocationRequest &request) = 0;
+	/// Writes the allocation into @out, which is empty.
+	virtual Result<void> doAllocate(const AllocationRequest &request, Allocation &out) = 0;
 	AllocatorInfo info_;
 
 private:
@@ -133,15 +155,11 @@ protected:
 
 private:
 	/// The image path: the linear layout, then its bytes.
-	Result<Allocation> doAllocate(const AllocationRequest &request) final;
+	Result<void> doAllocate(const AllocationRequest &request, Allocation &out) final;
 	Result<Bytes> checkedBytes(const ByteRequest &request);
 };
 
 /// Every known format with a linear layout: what memory laid out by hbm can hold.
 FormatSet linearFormats();
-
-/// The same layout with planes back to back in one allocation of @size bytes and every
-/// plane sharing @fd — the shape of most single-allocation backends' results.
-Allocation singleFdAllocation(Layout layout, SharedFd fd, uint64_t fdSize);
 
 } // namespace hbm

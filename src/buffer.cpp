@@ -30,71 +30,16 @@ namespace {
 
 LogCategory logBuffer("buffer");
 
-/// A Buffer with its state: one allocation for both and the reference count
-/// (std::make_shared), which is most of what a small buffer costs in user space.
-struct BufferWithState final : Buffer {
-	Buffer::Private state;
-	BufferWithState() : Buffer(&state) {}
-};
-
 } // namespace
 
-namespace {
-
-/// The memories of a checked allocation: one per distinct SharedFd of @planeFds (moved from).
-void adoptPlanes(Buffer::Private *d, PlaneArray<SharedFd> &planeFds, const PlaneArray<uint64_t> &planeFdSizes,
-		 bool dmaBuf, bool sizesClaimed)
+std::shared_ptr<Buffer> BufferFactory::fromCheckedAllocation(Allocation allocation, bool dmaBuf, Provenance provenance)
 {
-	for (size_t i = 0; i < planeFds.size(); ++i) {
-		size_t m = 0;
-		while (m < d->memories.size() && !(d->memories[m].fd == planeFds[i]))
-			++m;
-		if (m == d->memories.size()) {
-			Memory &memory = d->memories.emplace_back();
-			memory.fd = std::move(planeFds[i]); // later planes compare with memory.fd
-			memory.size = planeFdSizes[i];
-			memory.sizeClaimed = sizesClaimed;
-			memory.dmaBuf = dmaBuf;
-		}
-		d->planeMemory.push_back(uint8_t(m));
-	}
-}
-
-} // namespace
-
-std::shared_ptr<Buffer> BufferFactory::fromCheckedAllocation(Layout layout, PlaneArray<SharedFd> planeFds,
-							     const PlaneArray<uint64_t> &planeFdSizes, bool dmaBuf,
-							     Provenance provenance, bool sizesClaimed)
-{
-	auto made = std::make_shared<BufferWithState>();
-	Buffer::Private *d = &made->state;
-	adoptPlanes(d, planeFds, planeFdSizes, dmaBuf, sizesClaimed);
-	d->layout = std::move(layout);
-	d->provenance = std::move(provenance);
-	return made;
-}
-
-std::shared_ptr<Buffer> BufferFactory::fromAllocation(Allocation &allocation, const AllocatorInfo &allocator,
-						      KnownOfAllocation *known, uint64_t traceId)
-{
-	auto made = std::make_shared<BufferWithState>();
-	Buffer::Private *d = &made->state;
-	adoptPlanes(d, allocation.planeFds, allocation.planeFdSizes, allocator.deviceImportable,
-		    allocation.sizesClaimed);
-	d->layout = allocation.layout;
-	Provenance &p = d->provenance;
-	if (known) {
-		p.plan = std::move(known->plan);
-		d->participants = std::move(known->participants); // the live list; not kept twice
-	}
-	p.origin = allocator.name;
-	p.contiguous = allocator.contiguous;
-	p.cached = allocator.cached;
-	p.device = allocator.drmDeviceId;
-	p.memoryEnd = allocator.memoryEnd;
-	p.keepAlive = std::move(allocation.keepAlive);
-	p.traceId = traceId;
-	return made;
+	BufferBuilder made;
+	Buffer::Private &d = made.state();
+	d.storage = std::move(allocation);
+	d.dmaBuf = dmaBuf;
+	d.provenance = std::move(provenance);
+	return std::move(made).finish();
 }
 
 Capabilities storageCapabilities(const Buffer::Private &buffer)
@@ -102,10 +47,9 @@ Capabilities storageCapabilities(const Buffer::Private &buffer)
 	const Provenance &p = buffer.provenance;
 	Capabilities c;
 	c.origin = p.origin;
-	c.onlyFormat = buffer.layout.format;
-	c.onlyModifier = buffer.layout.modifier;
-	c.deviceImportable = std::all_of(buffer.memories.begin(), buffer.memories.end(),
-					 [](const Memory &m) { return m.dmaBuf; });
+	c.onlyFormat = buffer.layout().format;
+	c.onlyModifier = buffer.layout().modifier;
+	c.deviceImportable = buffer.dmaBuf;
 	c.contiguous = p.contiguous;
 	c.cached = p.cached;
 	c.memoryEnd = p.memoryEnd;
@@ -137,7 +81,7 @@ Result<void> Buffer::check(const Participant &participant) const
 	auto combined = combineConstraints({participant});
 	if (!combined)
 		return combined.error();
-	const Layout &l = d_->layout;
+	const Layout &l = d_->layout();
 	Candidate candidate{l.width, l.height, l.format, l.modifier, &l};
 	if (auto rejected = checkCandidate(*combined, storageCapabilities(*d_), candidate, systemRamTop())) {
 		// Name the buffer, not an allocator: the storage is what the participant refuses.
@@ -167,18 +111,18 @@ Buffer::~Buffer() = default;
 
 const Layout &Buffer::layout() const
 {
-	return d_->layout;
+	return d_->layout();
 }
 
 const SharedFd &Buffer::planeFd(size_t index) const
 {
 	static const SharedFd none;
-	return index < d_->planeMemory.size() ? d_->memories[d_->planeMemory[index]].fd : none;
+	return index < d_->storage.planeMemory.size() ? d_->planeFd(index) : none;
 }
 
 size_t Buffer::memoryCount() const
 {
-	return d_->memories.size();
+	return d_->storage.memories.size();
 }
 
 const std::string &Buffer::origin() const
@@ -188,7 +132,7 @@ const std::string &Buffer::origin() const
 
 bool Buffer::deviceImportable() const
 {
-	return std::all_of(d_->memories.begin(), d_->memories.end(), [](const Memory &m) { return m.dmaBuf; });
+	return d_->dmaBuf;
 }
 
 Result<PlaneArray<PlaneExport>> Buffer::exportPlanes() const
@@ -197,10 +141,10 @@ Result<PlaneArray<PlaneExport>> Buffer::exportPlanes() const
 	// of descriptors moved on its way out.
 	Result<PlaneArray<PlaneExport>> out{PlaneArray<PlaneExport>{}};
 	PlaneArray<PlaneExport> &planes = *out;
-	for (size_t i = 0; i < d_->layout.planes.size(); ++i) {
-		const PlaneLayout &plane = d_->layout.planes[i];
-		PlaneExport &p = planes.emplace_back(
-			PlaneExport{d_->memories[d_->planeMemory[i]].fd.duplicate(), plane.offset, plane.stride});
+	const Layout &layout = d_->layout();
+	for (size_t i = 0; i < layout.planes.size(); ++i) {
+		const PlaneLayout &plane = layout.planes[i];
+		PlaneExport &p = planes.emplace_back(PlaneExport{d_->planeFd(i).duplicate(), plane.offset, plane.stride});
 		if (!p.fd) {
 			out = makeError(errno, "cannot duplicate the descriptor of plane %zu", i);
 			break;

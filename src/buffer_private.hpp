@@ -14,33 +14,26 @@
 #include <hbm/context.hpp>
 #include <hbm/plane_array.hpp>
 
+#include "backends/allocator.hpp"
 #include "constraint_check.hpp"
 #include "base/mapping.hpp"
 
 namespace hbm {
 
-struct Allocation;
-
-/// One memory object behind a buffer's planes: a dma-buf (or a memfd).
-struct Memory {
-	SharedFd fd;
-	uint64_t size = 0; ///< the descriptor's real size (see sizeClaimed)
-	/// @size is what a backend computed (GBM: the extent of its planes), not yet asked of
-	/// the kernel: the first CPU mapping asks (lseek) before mapping, under the lock.
-	bool sizeClaimed = false;
-	bool dmaBuf = true;
-	Mapping mapping;   ///< made at the first CPU access (under the buffer's lock), kept until destruction
-	bool writable = true; ///< set with the mapping: false when the descriptor was opened O_RDONLY
+/// What the first CPU access makes of one descriptor (under the buffer's lock), kept until
+/// destruction.
+struct MemoryMapping {
+	Mapping mapping;
+	bool writable = true; ///< false when the descriptor was opened O_RDONLY
 };
 
-/// Everything about a buffer's storage besides its layout and descriptors, fixed at creation.
+/// Everything about a buffer's storage besides its allocation, fixed at creation.
 struct Provenance {
 	std::string origin;             ///< allocator name, "import", "received"
 	std::optional<bool> contiguous; ///< of the storage, when the allocator declared it
 	std::optional<bool> cached;
 	dev_t device = 0;               ///< the DRM device whose own memory it is (dumb, GBM)
 	uint64_t memoryEnd = 0;         ///< configured end of the allocator's memory
-	std::shared_ptr<void> keepAlive; ///< backend object (gbm_bo) the storage depends on
 	std::optional<Plan> plan;
 	uint64_t traceId = 0;           ///< HBM_TRACE: the allocation's id, recorded again at release
 };
@@ -54,17 +47,22 @@ struct KnownOfAllocation {
 
 // Hidden: the class is exported, its insides are not (check-exports.sh).
 struct __attribute__((visibility("hidden"))) Buffer::Private {
-	// Fixed when the buffer is made.
-	Layout layout;
-	PlaneArray<Memory> memories;
-	PlaneArray<uint8_t> planeMemory; ///< plane index -> memories index
+	// Fixed when the buffer is made. The one exception: claimed sizes
+	// (Allocation::sizesClaimed) are confirmed with the kernel at the first CPU mapping,
+	// under the mutex.
+	Allocation storage; ///< the layout, its descriptors, what they depend on
+	bool dmaBuf = true; ///< every descriptor is a dma-buf (false: CPU-only memory, a memfd)
 	Provenance provenance;
 
 	~Private();
 
+	const Layout &layout() const { return storage.layout; }
+	const SharedFd &planeFd(size_t plane) const { return storage.planeFd(plane); }
+
 	// Guarded by mutex.
 	mutable std::mutex mutex;
 	std::vector<Participant> participants; ///< the plan's, and those attached since
+	PlaneArray<MemoryMapping> mappings; ///< per descriptor, in order, from the first CPU access
 	unsigned accessDepth = 0; ///< open CpuAccess objects
 	unsigned accessFlags = 0; ///< DMA_BUF_SYNC_READ/WRITE announced by the open start
 };
@@ -98,23 +96,36 @@ struct ImportView {
 /// duplicating them (receiveBuffer() owns what it received).
 Result<std::shared_ptr<Buffer>> importBuffer(const ImportView &desc, std::vector<UniqueFd> *adopt);
 
-/// Builds buffers for the parts of hbm that make them (Context, import, sharing).
+/// A Buffer with its state: one allocation for both and the reference count
+/// (std::make_shared), which is most of what a small buffer costs in user space.
+struct __attribute__((visibility("hidden"))) BufferWithState final : Buffer {
+	Buffer::Private state;
+	BufferWithState() : Buffer(&state) {}
+};
+
+/// A buffer being made: its state exists (one allocation with the Buffer), its storage and
+/// provenance are empty until its maker writes them in place (Allocator::allocate() into
+/// storage, import plane by plane), and only finish() hands out the Buffer. Dropped
+/// unfinished, it releases whatever was written (descriptors, a gbm_bo).
+class __attribute__((visibility("hidden"))) BufferBuilder
+{
+public:
+	BufferBuilder() : made_(std::make_shared<BufferWithState>()) {}
+	Buffer::Private &state() { return made_->state; }
+	std::shared_ptr<Buffer> finish() && { return std::move(made_); }
+
+private:
+	std::shared_ptr<BufferWithState> made_;
+};
+
+/// Reads buffers' state for the parts of hbm that need it (Context, import, sharing).
 struct BufferFactory {
 	static const Buffer::Private &state(const Buffer &buffer) { return *buffer.d_; }
 
-	/// From an allocation Allocator::allocate() has checked: its sizes and dma-buf
-	/// status are known, so the kernel is not asked again. @sizesClaimed: the sizes are
-	/// the backend's word, not the kernel's (Allocation::sizesClaimed), checked with the
-	/// kernel at the first CPU mapping.
-	static std::shared_ptr<Buffer> fromCheckedAllocation(Layout layout, PlaneArray<SharedFd> planeFds,
-							     const PlaneArray<uint64_t> &planeFdSizes, bool dmaBuf,
-							     Provenance provenance, bool sizesClaimed = false);
-
-	/// fromCheckedAllocation() for an allocator's own result, with the provenance written
-	/// in place: @allocator's facts, the plan and participants of @known (moved from; may
-	/// be null) and @traceId. @allocation is moved from.
-	static std::shared_ptr<Buffer> fromAllocation(Allocation &allocation, const AllocatorInfo &allocator,
-						      KnownOfAllocation *known, uint64_t traceId);
+	/// A buffer holding @allocation, already checked (Allocator::allocate()'s checks, or
+	/// import's): its sizes and dma-buf status are known, so the kernel is not asked again.
+	/// For tests and makers with no builder of their own.
+	static std::shared_ptr<Buffer> fromCheckedAllocation(Allocation allocation, bool dmaBuf, Provenance provenance);
 };
 
 } // namespace hbm

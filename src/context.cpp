@@ -154,22 +154,34 @@ std::vector<std::string> Context::probeNotes() const
 
 namespace {
 
-/// One allocation from @a, traced, built into a Buffer with what the caller knew of it
-/// (the plan and its participants, moved from @known; may be null).
+/// One allocation from @a, traced, written in place into a new Buffer with what the caller
+/// knew of it (the plan and its participants, moved from @known; may be null).
 Result<std::shared_ptr<Buffer>> allocateFrom(Allocator &a, const AllocationRequest &request, KnownOfAllocation *known)
 {
-	const auto start = trace::enabled() ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
-	auto allocation = a.allocate(request);
-	if (!allocation)
-		return allocation.error();
-	uint64_t traceId = 0;
-	if (trace::enabled())
-		traceId = trace::recordAllocate(
-			request.width, request.height, request.format, allocation->layout.size, a.info().name,
+	const bool tracing = trace::enabled();
+	const auto start = tracing ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
+	BufferBuilder made;
+	Buffer::Private &d = made.state();
+	if (Result<void> allocated = a.allocate(request, d.storage); !allocated)
+		return allocated.error();
+	const AllocatorInfo &info = a.info();
+	d.dmaBuf = info.deviceImportable;
+	Provenance &p = d.provenance;
+	if (known) {
+		p.plan = std::move(known->plan);
+		d.participants = std::move(known->participants); // the live list; not kept twice
+	}
+	p.origin = info.name;
+	p.contiguous = info.contiguous;
+	p.cached = info.cached;
+	p.device = info.drmDeviceId;
+	p.memoryEnd = info.memoryEnd;
+	if (tracing)
+		p.traceId = trace::recordAllocate(
+			request.width, request.height, request.format, d.layout().size, info.name,
 			uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
 					 .count()));
-	// Built in place: the provenance is the allocator's facts and what the caller knew.
-	return BufferFactory::fromAllocation(*allocation, a.info(), known, traceId);
+	return std::move(made).finish();
 }
 
 /// Context::allocate() without a plan.
@@ -189,7 +201,7 @@ Result<std::shared_ptr<Buffer>> allocateImpl(Context::Private &d, const BufferDe
 	request.height = desc.height;
 	request.format = desc.format;
 	request.modifiers = options.modifiers; // a view: options outlive the request
-	request.linear = options.linear;
+	request.linear = &options.linear;
 	request.usage = options.usage ? options.usage : kDefaultUsage;
 	auto make = [&](Allocator &a) { return allocateFrom(a, request, nullptr); };
 
@@ -322,7 +334,7 @@ Result<std::shared_ptr<Buffer>> allocatePlan(const Plan &plan)
 	request.format = plan.format();
 	const uint64_t modifier = plan.modifier();
 	request.modifiers = {&modifier, 1};
-	request.linear = plan.linear();
+	request.linear = &plan.linear();
 	request.usage = plan.usage();
 	KnownOfAllocation known;
 	known.plan = plan;
@@ -333,7 +345,7 @@ Result<std::shared_ptr<Buffer>> allocatePlan(const Plan &plan)
 	// The allocator seam promised the plan's image; the one check confirms that what it
 	// laid out (GBM chooses its own strides) suits every participant the plan was made for.
 	const Buffer::Private &made = BufferFactory::state(**buffer);
-	const Layout &l = made.layout;
+	const Layout &l = made.layout();
 	Candidate candidate{l.width, l.height, l.format, l.modifier, &l};
 	if (auto rejected = checkCandidate(state->combined, storageCapabilities(made), candidate, state->physicalTop)) {
 		// GBM and dumb buffers lay the image out themselves: their stride is theirs to

@@ -32,9 +32,10 @@ Result<CpuAccess> Buffer::beginCpuAccess(CpuAccessMode mode)
 	std::lock_guard lock(d_->mutex);
 	// Mapped with the rights the descriptor has: a read-only dma-buf (gbm_bo_get_fd()'s,
 	// one opened O_RDONLY) cannot be mapped for writing, but can be read.
-	for (Memory &m : d_->memories) {
-		if (m.mapping.isValid())
-			continue;
+	// Mapped in order: d_->mappings holds those mapped so far, and a failure leaves them.
+	Allocation &storage = d_->storage;
+	for (size_t i = d_->mappings.size(); i < storage.memories.size(); ++i) {
+		AllocatedMemory &m = storage.memories[i];
 		const int rights = accessMode(m.fd.get());
 		if (rights < 0)
 			return makeError(-rights, "cannot tell how fd %d of the %s buffer was opened (F_GETFL)", m.fd.get(),
@@ -45,7 +46,7 @@ Result<CpuAccess> Buffer::beginCpuAccess(CpuAccessMode mode)
 		if (rights == O_WRONLY)
 			return makeError(EACCES, "the %s buffer was imported write-only (its fd is O_WRONLY): it cannot be mapped",
 					 d_->provenance.origin.c_str());
-		if (m.sizeClaimed) {
+		if (storage.sizesClaimed) {
 			// The backend's word (GBM's plane extent) is checked where a wrong one would
 			// hurt: mapping past the real end would fault on first touch. Devices importing
 			// the dma-buf have the kernel check their own extent.
@@ -59,16 +60,15 @@ Result<CpuAccess> Buffer::beginCpuAccess(CpuAccessMode mode)
 					"%s broke its promise: its planes reach byte %llu of a %lld-byte dma-buf",
 					d_->provenance.origin.c_str(), (unsigned long long)m.size, (long long)real);
 			m.size = uint64_t(real);
-			m.sizeClaimed = false;
 		}
 		auto mapping = Mapping::map(m.fd.get(), m.size, rights == O_RDWR);
 		if (!mapping)
 			return withContext(mapping.error(), "mapping " + d_->provenance.origin + " buffer");
-		m.mapping = std::move(*mapping);
-		m.writable = rights == O_RDWR;
+		d_->mappings.emplace_back(MemoryMapping{std::move(*mapping), rights == O_RDWR});
 	}
+	storage.sizesClaimed = false; // every size is the kernel's now
 	if (wanted & DMA_BUF_SYNC_WRITE)
-		for (const Memory &m : d_->memories)
+		for (const MemoryMapping &m : d_->mappings)
 			if (!m.writable)
 				return makeError(EACCES, "%s access refused: the %s buffer was imported read-only (its fd is "
 						 "O_RDONLY): it can be read, not written",
@@ -78,16 +78,12 @@ Result<CpuAccess> Buffer::beginCpuAccess(CpuAccessMode mode)
 	// Already in the CPU domain with at least these rights: the kernel has nothing to do.
 	if (d_->accessDepth == 0 || (wanted & ~d_->accessFlags)) {
 		unsigned flags = wanted | d_->accessFlags;
-		for (size_t i = 0; i < d_->memories.size(); ++i) {
-			const Memory &m = d_->memories[i];
-			if (!m.dmaBuf)
-				continue;
-			int ret = dmaBufSync(m.fd.get(), DMA_BUF_SYNC_START | flags);
+		for (size_t i = 0; d_->dmaBuf && i < storage.memories.size(); ++i) {
+			int ret = dmaBufSync(storage.memories[i].fd.get(), DMA_BUF_SYNC_START | flags);
 			if (ret < 0) {
 				// Close the brackets already opened, so the kernel's view stays balanced.
-				for (size_t j = 0; j < i; ++j)
-					if (d_->memories[j].dmaBuf && d_->accessDepth == 0)
-						dmaBufSync(d_->memories[j].fd.get(), DMA_BUF_SYNC_END | flags);
+				for (size_t j = 0; j < i && d_->accessDepth == 0; ++j)
+					dmaBufSync(storage.memories[j].fd.get(), DMA_BUF_SYNC_END | flags);
 				return makeError(-ret, "DMA_BUF_IOCTL_SYNC start on %s buffer failed",
 						 d_->provenance.origin.c_str());
 			}
@@ -128,19 +124,19 @@ CpuAccess::~CpuAccess()
 
 std::span<uint8_t> CpuAccess::plane(size_t index) const
 {
-	if (!buffer_ || index >= buffer_->d_->layout.planes.size())
+	if (!buffer_ || index >= buffer_->d_->layout().planes.size())
 		return {};
 	const auto &d = *buffer_->d_;
-	const PlaneLayout &plane = d.layout.planes[index];
-	const Memory &m = d.memories[d.planeMemory[index]];
+	const PlaneLayout &plane = d.layout().planes[index];
+	const MemoryMapping &m = d.mappings[d.storage.planeMemory[index]];
 	return {m.mapping.data() + plane.offset, static_cast<size_t>(plane.size)};
 }
 
 uint32_t CpuAccess::stride(size_t index) const
 {
-	if (!buffer_ || index >= buffer_->d_->layout.planes.size())
+	if (!buffer_ || index >= buffer_->d_->layout().planes.size())
 		return 0;
-	return buffer_->d_->layout.planes[index].stride;
+	return buffer_->d_->layout().planes[index].stride;
 }
 
 Result<void> CpuAccess::end()
@@ -155,9 +151,8 @@ Result<void> CpuAccess::end()
 	unsigned flags = d.accessFlags;
 	d.accessFlags = 0;
 	Result<void> result;
-	for (const Memory &m : d.memories) {
-		if (!m.dmaBuf)
-			continue;
+	for (size_t i = 0; d.dmaBuf && i < d.storage.memories.size(); ++i) {
+		const AllocatedMemory &m = d.storage.memories[i];
 		int ret = dmaBufSync(m.fd.get(), DMA_BUF_SYNC_END | flags);
 		if (ret < 0 && result)
 			result = makeError(-ret, "DMA_BUF_IOCTL_SYNC end on %s buffer failed", d.provenance.origin.c_str());

@@ -37,10 +37,9 @@ Result<UniqueFd> mergeSyncFiles(int a, int b)
 Result<UniqueFd> Buffer::exportSyncFile(CpuAccessMode mode) const
 {
 	UniqueFd merged;
-	for (const Memory &m : d_->memories) {
-		if (!m.dmaBuf)
-			return makeError(ENOTSUP, "%s memory is not a dma-buf and carries no fences",
-					 d_->provenance.origin.c_str());
+	if (!d_->dmaBuf)
+		return makeError(ENOTSUP, "%s memory is not a dma-buf and carries no fences", d_->provenance.origin.c_str());
+	for (const AllocatedMemory &m : d_->storage.memories) {
 		struct dma_buf_export_sync_file exp = {};
 		exp.flags = syncFlags(mode);
 		exp.fd = -1;
@@ -63,10 +62,9 @@ Result<UniqueFd> Buffer::exportSyncFile(CpuAccessMode mode) const
 
 Result<void> Buffer::importSyncFile(int syncFile, CpuAccessMode mode)
 {
-	for (const Memory &m : d_->memories) {
-		if (!m.dmaBuf)
-			return makeError(ENOTSUP, "%s memory is not a dma-buf and takes no fences",
-					 d_->provenance.origin.c_str());
+	if (!d_->dmaBuf)
+		return makeError(ENOTSUP, "%s memory is not a dma-buf and takes no fences", d_->provenance.origin.c_str());
+	for (const AllocatedMemory &m : d_->storage.memories) {
 		struct dma_buf_import_sync_file imp = {};
 		imp.flags = syncFlags(mode);
 		imp.fd = syncFile;
@@ -84,10 +82,10 @@ Result<bool> Buffer::waitIdle(CpuAccessMode mode, int timeoutMs) const
 	// fence is (safe to write).
 	const short events = (syncFlags(mode) & DMA_BUF_SYNC_WRITE) ? POLLOUT : POLLIN;
 	// Inline and filled as far as needed: the pool asks this of every buffer it hands out.
-	struct pollfd fds[PlaneArray<Memory>::kCapacity];
+	struct pollfd fds[PlaneArray<AllocatedMemory>::kCapacity];
 	size_t count = 0;
-	for (const Memory &m : d_->memories)
-		if (m.dmaBuf)
+	if (d_->dmaBuf)
+		for (const AllocatedMemory &m : d_->storage.memories)
 			fds[count++] = {m.fd.get(), events, 0};
 	if (count == 0)
 		return true;

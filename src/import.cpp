@@ -186,15 +186,12 @@ Result<std::shared_ptr<Buffer>> importBuffer(const ImportView &desc, std::vector
 		return faultError(std::move(f), code);
 	};
 
-	Layout layout{desc.format, desc.modifier, desc.width, desc.height, {}, 0};
-	layout.planes.reserve(n);
-	// n is 1 to 4 here: plane tables held inline.
-	PlaneArray<SharedFd> fds;
-	PlaneArray<DmaBufIdentity> ids;
-	PlaneArray<uint64_t> sizes;
-	fds.reserve(n);
-	ids.reserve(n);
-	sizes.reserve(n);
+	// Written in place into the buffer it becomes; n is 1 to 4 here: plane tables held inline.
+	BufferBuilder made;
+	Allocation &storage = made.state().storage;
+	Layout &layout = storage.layout;
+	layout = {desc.format, desc.modifier, desc.width, desc.height, {}, 0};
+	PlaneArray<DmaBufIdentity> ids; // per memory
 	for (size_t i = 0; i < n; ++i) {
 		const PlaneImport &p = desc.planes[i];
 		// One fstat tells a dma-buf, which one it is, and its real size (identifyDmaBuf()).
@@ -250,32 +247,32 @@ Result<std::shared_ptr<Buffer>> importBuffer(const ImportView &desc, std::vector
 			return faultError(fault(ImportFaultKind::PlanesSplit, int(i)));
 
 		// Planes of one dma-buf share one descriptor of ours.
-		SharedFd fd;
-		for (size_t j = 0; j < i; ++j)
-			if (ids[j].ino == id.ino && ids[j].dev == id.dev)
-				fd = fds[j];
-		if (!fd && adopt) {
-			// A descriptor the caller hands over (received ones): take it, no dup.
-			for (UniqueFd &owned : *adopt)
-				if (owned.get() == p.fd)
-					fd = SharedFd(std::move(owned));
+		size_t m = 0;
+		while (m < ids.size() && !(ids[m].ino == id.ino && ids[m].dev == id.dev))
+			++m;
+		if (m == ids.size()) {
+			SharedFd fd;
+			if (adopt) {
+				// A descriptor the caller hands over (received ones): take it, no dup.
+				for (UniqueFd &owned : *adopt)
+					if (owned.get() == p.fd)
+						fd = SharedFd(std::move(owned));
+			}
+			if (!fd) {
+				UniqueFd dup(::fcntl(p.fd, F_DUPFD_CLOEXEC, 0));
+				if (!dup)
+					return callFailed(i, "fcntl(F_DUPFD_CLOEXEC)", errno);
+				fd = SharedFd(std::move(dup));
+			}
+			storage.memories.emplace_back(AllocatedMemory{std::move(fd), realSize});
+			ids.push_back(id);
 		}
-		if (!fd) {
-			UniqueFd dup(::fcntl(p.fd, F_DUPFD_CLOEXEC, 0));
-			if (!dup)
-				return callFailed(i, "fcntl(F_DUPFD_CLOEXEC)", errno);
-			fd = SharedFd(std::move(dup));
-		}
-		sizes.push_back(realSize);
+		storage.planeMemory.push_back(uint8_t(m));
 		layout.planes.push_back(plane);
 		layout.size = std::max(layout.size, end);
-		fds.push_back(std::move(fd));
-		ids.push_back(id);
 	}
-	Provenance provenance;
-	provenance.origin = adopt ? "received" : "import";
-	return BufferFactory::fromCheckedAllocation(std::move(layout), std::move(fds), std::move(sizes), true,
-						    std::move(provenance));
+	made.state().provenance.origin = adopt ? "received" : "import";
+	return std::move(made).finish();
 }
 
 Result<std::shared_ptr<Buffer>> Buffer::import(const ImportDesc &desc)

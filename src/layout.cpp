@@ -9,6 +9,7 @@
 #include <hbm/format.hpp>
 
 #include "constraint_check.hpp"
+#include "layout_private.hpp"
 #include "base/error.hpp"
 
 namespace hbm {
@@ -104,7 +105,7 @@ Result<Layout> computeLinearLayout(uint32_t fourcc, uint32_t width, uint32_t hei
 
 } // namespace
 
-Result<Layout> linearLayout(uint32_t fourcc, uint32_t width, uint32_t height, const LinearRules &rules)
+Result<void> layOutLinear(uint32_t fourcc, uint32_t width, uint32_t height, const LinearRules &rules, Layout &out)
 {
 	// A pure function asked the same question over and over (every allocation of a
 	// swapchain or a pool, every candidate of a negotiation): each thread keeps its last
@@ -114,16 +115,27 @@ Result<Layout> linearLayout(uint32_t fourcc, uint32_t width, uint32_t height, co
 		Layout layout;
 	};
 	thread_local Last last;
-	if (rules.fixed)
-		return computeLinearLayout(fourcc, width, height, rules);
-	if (last.fourcc == fourcc && last.width == width && last.height == height && fourcc &&
+	if (!rules.fixed && last.fourcc == fourcc && last.width == width && last.height == height && fourcc &&
 	    last.stride == rules.strideAlignment && last.offset == rules.offsetAlignment &&
-	    last.size == rules.sizeAlignment)
-		return last.layout;
+	    last.size == rules.sizeAlignment) {
+		out = last.layout;
+		return {};
+	}
 	auto made = computeLinearLayout(fourcc, width, height, rules);
-	if (made)
+	if (!made)
+		return made.error();
+	out = *made;
+	if (!rules.fixed)
 		last = {fourcc, width, height, rules.strideAlignment, rules.offsetAlignment, rules.sizeAlignment, *made};
-	return made;
+	return {};
+}
+
+Result<Layout> linearLayout(uint32_t fourcc, uint32_t width, uint32_t height, const LinearRules &rules)
+{
+	Result<Layout> out{Layout{}};
+	if (Result<void> laid = layOutLinear(fourcc, width, height, rules, *out); !laid)
+		out = laid.error();
+	return out;
 }
 
 } // namespace hbm

@@ -40,9 +40,9 @@ AllocatorInfo dumbInfo(const std::string &node, const std::string &driver, dev_t
 	return info;
 }
 
-Result<Allocation> DumbAllocator::doAllocate(const AllocationRequest &request)
+Result<void> DumbAllocator::doAllocate(const AllocationRequest &request, Allocation &out)
 {
-	auto layout = linearLayout(request.format, request.width, request.height, request.linear);
+	auto layout = linearLayout(request.format, request.width, request.height, *request.linear);
 	if (!layout)
 		return layout.error();
 	const uint32_t stride = layout->planes[0].stride;
@@ -74,8 +74,10 @@ Result<Allocation> DumbAllocator::doAllocate(const AllocationRequest &request)
 	if (create.pitch != stride)
 		return makeError(ENOTSUP, "the driver gave the dumb buffer pitch %u, not the layout's stride %u",
 				 create.pitch, stride);
-	layout->size = create.size;
-	return singleFdAllocation(std::move(*layout), SharedFd(std::move(fd)), create.size);
+	out.layout = *layout;
+	out.layout.size = create.size;
+	out.holdAllPlanesIn(SharedFd(std::move(fd)), create.size);
+	return {};
 }
 
 } // namespace hbm::drm_dumb

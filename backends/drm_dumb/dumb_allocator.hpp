@@ -26,7 +26,7 @@ public:
 
 private:
 	DumbAllocator(AllocatorInfo info, UniqueFd drm) : Allocator(std::move(info)), drm_(std::move(drm)) {}
-	Result<Allocation> doAllocate(const AllocationRequest &request) override;
+	Result<void> doAllocate(const AllocationRequest &request, Allocation &out) override;
 	UniqueFd drm_;
 };
 

@@ -102,7 +102,7 @@ Result<std::shared_ptr<GbmDevice>> GbmAllocator::device()
 	return device_;
 }
 
-Result<Allocation> GbmAllocator::doAllocate(const AllocationRequest &request)
+Result<void> GbmAllocator::doAllocate(const AllocationRequest &request, Allocation &out)
 {
 	auto device = this->device();
 	if (!device)
@@ -194,7 +194,7 @@ Result<Allocation> GbmAllocator::doAllocate(const AllocationRequest &request)
 
 	std::shared_ptr<void> keep(bo, [device = *device](void *p) { gbm_bo_destroy(static_cast<struct gbm_bo *>(p)); });
 
-	Allocation a;
+	Allocation &a = out;
 	a.keepAlive = std::move(keep);
 	a.layout.width = request.width;
 	a.layout.height = request.height;
@@ -215,31 +215,31 @@ Result<Allocation> GbmAllocator::doAllocate(const AllocationRequest &request)
 			return makeError(errno, "PRIME export of plane %d (GEM handle %u, DRM_IOCTL_PRIME_HANDLE_TO_FD) failed", i, handle);
 		UniqueFd fd(raw);
 		// Planes of one bo are one dma-buf: keep a single descriptor for them.
-		SharedFd shared = (i > 0 && sameFile(fd.get(), a.planeFds[0].get())) ? a.planeFds[0]
-										      : SharedFd(std::move(fd));
+		if (i > 0 && sameFile(fd.get(), a.memories[0].fd.get()))
+			a.planeMemory.push_back(0);
+		else {
+			a.planeMemory.push_back(uint8_t(a.memories.size()));
+			a.memories.emplace_back(AllocatedMemory{SharedFd(std::move(fd)), 0});
+		}
 		PlaneLayout p;
 		p.offset = gbm_bo_get_offset(bo, i);
 		p.stride = gbm_bo_get_stride_for_plane(bo, i);
 		unsigned vsub = (info && i < info->planeCount) ? info->planes[i].vsub : 1;
 		p.size = uint64_t(p.stride) * ((request.height + vsub - 1) / vsub);
 		a.layout.planes.push_back(p);
-		a.planeFds.push_back(std::move(shared));
 	}
 	a.layout.size = 0;
-	for (const PlaneLayout &p : a.layout.planes)
-		a.layout.size = std::max(a.layout.size, p.offset + p.size);
 	// GBM does not say how big a bo is: each descriptor is claimed to reach as far as the
 	// planes in it, and not asked of the kernel per buffer (an lseek per allocation was
 	// most of what hbm added to Mesa's own path). The first CPU mapping checks the claim.
 	for (int i = 0; i < planes; ++i) {
-		uint64_t extent = 0;
-		for (int j = 0; j < planes; ++j)
-			if (a.planeFds[j] == a.planeFds[i])
-				extent = std::max(extent, a.layout.planes[j].offset + a.layout.planes[j].size);
-		a.planeFdSizes.push_back(extent);
+		const PlaneLayout &p = a.layout.planes[i];
+		uint64_t &extent = a.memories[a.planeMemory[i]].size;
+		extent = std::max(extent, p.offset + p.size);
+		a.layout.size = std::max(a.layout.size, p.offset + p.size);
 	}
 	a.sizesClaimed = true;
-	return a;
+	return {};
 }
 
 } // namespace hbm::gbm

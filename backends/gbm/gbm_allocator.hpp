@@ -39,7 +39,7 @@ public:
 
 private:
 	GbmAllocator(AllocatorInfo info, UniqueFd fd);
-	Result<Allocation> doAllocate(const AllocationRequest &request) override;
+	Result<void> doAllocate(const AllocationRequest &request, Allocation &out) override;
 	/// The gbm_device, made once by the first caller (std::call_once), or why it cannot be.
 	Result<std::shared_ptr<GbmDevice>> device();
 

@@ -3,7 +3,8 @@
 # core, only base/ and the private seam; each allocator under backends/<name>/ includes only
 # base/, the allocator seam (backends/allocator.hpp, and its shared helpers in backends/) and
 # its own folder. backends/allocator.cpp is that seam's implementation: it asks the core's
-# one check (constraint_check.hpp) and is the one file of backends/ that may.
+# one check (constraint_check.hpp) and lays images out with the core's linear layout
+# (layout_private.hpp), and is the one file of backends/ that may.
 #
 #   check-includes.sh SOURCE_ROOT
 set -euo pipefail

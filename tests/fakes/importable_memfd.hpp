@@ -29,16 +29,17 @@ private:
 		a.deviceImportable = true;
 		return a;
 	}
-	Result<Allocation> doAllocate(const AllocationRequest &request) override
+	Result<void> doAllocate(const AllocationRequest &request, Allocation &out) override
 	{
-		auto layout = linearLayout(request.format, request.width, request.height, request.linear);
+		auto layout = linearLayout(request.format, request.width, request.height, *request.linear);
 		if (!layout)
 			return layout.error();
 		UniqueFd fd(::memfd_create("fake", MFD_CLOEXEC));
 		if (!fd || ::ftruncate(fd.get(), off_t(layout->size)) < 0)
 			return Error{errno, "memfd"};
-		const uint64_t size = layout->size;
-		return singleFdAllocation(std::move(*layout), SharedFd(std::move(fd)), size);
+		out.layout = *layout;
+		out.holdAllPlanesIn(SharedFd(std::move(fd)), layout->size);
+		return {};
 	}
 };
 

@@ -29,15 +29,16 @@ TEST(ByteAllocator, ImagesAreLaidOutOnceAndGivenTheirBytes)
 	FakeHeap heap;
 	const uint64_t linear = DRM_FORMAT_MOD_LINEAR;
 	AllocationRequest request = test::imageRequest(1920, 1080, DRM_FORMAT_NV12, linear);
-	auto a = heap.allocate(request);
+	auto a = test::allocateChecked(heap, request);
 	ASSERT_TRUE(a) << a.error().toString();
 	auto expected = linearLayout(DRM_FORMAT_NV12, 1920, 1080);
 	ASSERT_TRUE(expected);
 	EXPECT_EQ(a->layout, *expected);
 	ASSERT_EQ(heap.asked.size(), 1u);
 	EXPECT_EQ(heap.asked[0], expected->size) << "the heap is asked for the layout's bytes";
-	EXPECT_EQ(a->planeFds.size(), 2u);
-	EXPECT_EQ(a->planeFds[0], a->planeFds[1]);
+	EXPECT_EQ(a->memories.size(), 1u) << "one descriptor for both planes";
+	EXPECT_EQ(a->planeMemory.size(), 2u);
+	EXPECT_EQ(a->planeFd(0), a->planeFd(1));
 }
 
 TEST(ByteAllocator, BrokenPromisesNeverReachTheUser)

@@ -25,12 +25,14 @@ std::shared_ptr<Buffer> claimed(uint64_t realBytes, uint64_t claimedBytes)
 	UniqueFd fd(::memfd_create("hbm-claimed-size-test", MFD_CLOEXEC));
 	if (!fd || ::ftruncate(fd.get(), off_t(realBytes)) < 0)
 		return nullptr;
-	Layout layout{DRM_FORMAT_R8, DRM_FORMAT_MOD_LINEAR, 4096, uint32_t(claimedBytes / 4096), {}, claimedBytes};
-	layout.planes.push_back({0, 4096, claimedBytes});
+	Allocation a;
+	a.layout = {DRM_FORMAT_R8, DRM_FORMAT_MOD_LINEAR, 4096, uint32_t(claimedBytes / 4096), {}, claimedBytes};
+	a.layout.planes.push_back({0, 4096, claimedBytes});
+	a.holdAllPlanesIn(SharedFd(std::move(fd)), claimedBytes);
+	a.sizesClaimed = true;
 	Provenance provenance;
 	provenance.origin = "gbm:test";
-	return BufferFactory::fromCheckedAllocation(std::move(layout), {SharedFd(std::move(fd))}, {claimedBytes}, false,
-						    std::move(provenance), true);
+	return BufferFactory::fromCheckedAllocation(std::move(a), false, std::move(provenance));
 }
 
 } // namespace

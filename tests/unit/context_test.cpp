@@ -22,6 +22,7 @@
 #include "base/dma_buf.hpp"
 #include "base/string_format.hpp"
 
+#include "fakes/allocation_request.hpp"
 #include "fakes/process_resources.hpp"
 
 using namespace hbm;
@@ -49,10 +50,14 @@ private:
 		info.kind = AllocatorKind::Memfd;
 		return info;
 	}
-	Result<Allocation> doAllocate(const AllocationRequest &request) override
+	Result<void> doAllocate(const AllocationRequest &request, Allocation &out) override
 	{
 		++calls;
-		return script_(request);
+		auto made = script_(request);
+		if (!made)
+			return made.error();
+		out = std::move(*made);
+		return {};
 	}
 	Script script_;
 };
@@ -60,14 +65,14 @@ private:
 /// A real, correct memfd allocation for @request.
 Result<Allocation> honest(const AllocationRequest &request)
 {
-	auto layout = linearLayout(request.format, request.width, request.height, request.linear);
+	auto layout = linearLayout(request.format, request.width, request.height, *request.linear);
 	if (!layout)
 		return layout.error();
 	UniqueFd fd(::memfd_create("fake", MFD_CLOEXEC));
 	if (::ftruncate(fd.get(), off_t(layout->size)) < 0)
 		return Error{errno, "ftruncate"};
 	const uint64_t size = layout->size;
-	return singleFdAllocation(std::move(*layout), SharedFd(std::move(fd)), size);
+	return test::singleFdAllocation(std::move(*layout), SharedFd(std::move(fd)), size);
 }
 
 // These tests check the promises the kernel can vouch for too, whoever runs the binary.
@@ -158,6 +163,7 @@ TEST(Context, BrokenPromisesNeverReachTheUser)
 		const char *why;
 		FakeAllocator::Script script;
 		bool deviceImportable = false;
+		BufferDesc desc = k64;
 	};
 	const Case cases[] = {
 		{"modifier INVALID was not asked for",
@@ -182,16 +188,30 @@ TEST(Context, BrokenPromisesNeverReachTheUser)
 		{"reported 1048576",
 		 [](const AllocationRequest &r) {
 			 auto a = honest(r);
-			 a->planeFdSizes[0] = 1 << 20; // claims more than the memfd holds
+			 a->memories[0].size = 1 << 20; // claims more than the memfd holds
 			 a->layout.planes[0].offset = 65536;
 			 return a;
 		 }},
 		{"descriptors",
 		 [](const AllocationRequest &r) {
 			 auto a = honest(r);
-			 a->planeFds.push_back(a->planeFds[0]);
+			 a->memories.push_back(a->memories[0]); // more descriptors than planes
 			 return a;
 		 }},
+		{"plane 0 is placed in descriptor 3 of 1",
+		 [](const AllocationRequest &r) {
+			 auto a = honest(r);
+			 a->planeMemory[0] = 3;
+			 return a;
+		 }},
+		{"2 descriptors, not every one holding a plane",
+		 [](const AllocationRequest &r) {
+			 auto a = honest(r); // NV12: both planes in descriptor 0, descriptor 1 idle
+			 a->memories.push_back(a->memories[0]);
+			 return a;
+		 },
+		 false,
+		 {64, 64, DRM_FORMAT_NV12}},
 	};
 	for (const Case &c : cases) {
 		std::vector<std::unique_ptr<Allocator>> list;
@@ -200,7 +220,7 @@ TEST(Context, BrokenPromisesNeverReachTheUser)
 		size_t before = test::openFdCount();
 		AllocationOptions options = cpuOk();
 		options.allocator = "liar";
-		auto buffer = ctx->allocate(k64, options);
+		auto buffer = ctx->allocate(c.desc, options);
 		ASSERT_FALSE(buffer) << c.why;
 		EXPECT_EQ(buffer.error().code, EPROTO) << c.why;
 		EXPECT_NE(buffer.error().message.find("liar broke its promise"), std::string::npos)

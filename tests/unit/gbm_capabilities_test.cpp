@@ -111,7 +111,7 @@ TEST(GbmCapabilities, FakeDeviceRefusesAllocationCleanly)
 	ASSERT_TRUE(made);
 	const uint64_t modifier = kXTiled;
 	AllocationRequest request = test::imageRequest(64, 64, DRM_FORMAT_XRGB8888, modifier);
-	auto allocation = (*made)->allocate(request);
+	auto allocation = test::allocateChecked(**made, request);
 	ASSERT_FALSE(allocation);
 	EXPECT_EQ(allocation.error().code, ENODEV);
 	EXPECT_NE(allocation.error().message.find("gbm:i915 on /dev/dri/card9"), std::string::npos)

@@ -139,13 +139,15 @@ private:
 		info.formats = linearFormats();
 		return info;
 	}
-	Result<Allocation> doAllocate(const AllocationRequest &request) override
+	Result<void> doAllocate(const AllocationRequest &request, Allocation &out) override
 	{
-		auto layout = linearLayout(request.format, request.width, request.height, request.linear);
+		auto layout = linearLayout(request.format, request.width, request.height, *request.linear);
 		UniqueFd fd(::memfd_create("lazy-image", MFD_CLOEXEC));
 		if (!layout || !fd || ::ftruncate(fd.get(), off_t(fdSize_)) < 0)
 			return Error{EIO, "setting up"};
-		return singleFdAllocation(std::move(*layout), SharedFd(std::move(fd)), fdSize_);
+		out.layout = *layout;
+		out.holdAllPlanesIn(SharedFd(std::move(fd)), fdSize_);
+		return {};
 	}
 	uint64_t fdSize_;
 };
@@ -160,12 +162,12 @@ TEST(MemoryBudget, AnImageAllocatorsRealSizeIsWeighed)
 	const uint64_t linear = DRM_FORMAT_MOD_LINEAR;
 	const size_t fdsBefore = test::openFdCount();
 	LazyImageAllocator huge(2 * ram);
-	auto refused = huge.allocate(test::imageRequest(64, 64, DRM_FORMAT_XRGB8888, linear));
+	auto refused = test::allocateChecked(huge, test::imageRequest(64, 64, DRM_FORMAT_XRGB8888, linear));
 	ASSERT_FALSE(refused) << "an image of twice the RAM was handed out";
 	EXPECT_EQ(refused.error().code, ENOMEM);
 	ASSERT_TRUE(refused.error().refusal) << refused.error().message;
 	expectOutOfMemory(*refused.error().refusal, "dumb:lazy", 2 * ram, ram);
 	EXPECT_EQ(test::openFdCount(), fdsBefore);
 	LazyImageAllocator normal(64 * 64 * 4);
-	EXPECT_TRUE(normal.allocate(test::imageRequest(64, 64, DRM_FORMAT_XRGB8888, linear)));
+	EXPECT_TRUE(test::allocateChecked(normal, test::imageRequest(64, 64, DRM_FORMAT_XRGB8888, linear)));
 }

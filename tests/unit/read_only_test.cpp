@@ -35,8 +35,10 @@ TEST(ReadOnlyMemory, CanBeReadNotWritten)
 	Provenance provenance;
 	provenance.origin = "import";
 	// A memfd, not a dma-buf: its size is what was written.
-	std::shared_ptr<Buffer> buffer = BufferFactory::fromCheckedAllocation(
-		*layout, {SharedFd(std::move(ro))}, {uint64_t(pattern.size())}, false, provenance);
+	Allocation a;
+	a.layout = *layout;
+	a.holdAllPlanesIn(SharedFd(std::move(ro)), uint64_t(pattern.size()));
+	std::shared_ptr<Buffer> buffer = BufferFactory::fromCheckedAllocation(std::move(a), false, provenance);
 	ASSERT_TRUE(buffer);
 
 	const size_t fdsBefore = test::openFdCount();
