@@ -15,6 +15,7 @@
 #include <hbm/unique_fd.hpp>
 
 #include "base/drm_node.hpp"
+#include "base/interned.hpp"
 
 namespace hbm {
 
@@ -73,16 +74,22 @@ struct Allocation {
 class Allocator
 {
 public:
-	explicit Allocator(AllocatorInfo info) : info_(std::move(info)), serial_(nextSerial()) {}
+	explicit Allocator(AllocatorInfo info)
+		: info_(std::move(info)), name_(&interned(info_.name)), serial_(nextSerial())
+	{
+	}
 	virtual ~Allocator() = default;
 	Allocator(const Allocator &) = delete;
 	Allocator &operator=(const Allocator &) = delete;
 
 	const AllocatorInfo &info() const { return info_; }
+	/// info().name, interned (base/interned.hpp): what a buffer it made names as its origin.
+	const std::string &internedName() const { return *name_; }
 	/// The registry renames one of two allocators that would share a name.
 	void rename(std::string name)
 	{
 		info_.name = std::move(name);
+		name_ = &interned(info_.name);
 		serial_ = nextSerial();
 	}
 	/// What configuration declares and the kernel cannot tell (`[heap.NAME]`).
@@ -115,6 +122,7 @@ private:
 	/// number whenever info_ changes, never one another allocator (even at the same
 	/// address) had.
 	static uint64_t nextSerial();
+	const std::string *name_;
 	uint64_t serial_;
 };
 

@@ -46,7 +46,7 @@ Capabilities storageCapabilities(const Buffer::Private &buffer)
 {
 	const Provenance &p = buffer.provenance;
 	Capabilities c;
-	c.origin = p.origin;
+	c.origin = *p.origin;
 	c.onlyFormat = buffer.layout().format;
 	c.onlyModifier = buffer.layout().modifier;
 	c.deviceImportable = buffer.dmaBuf;
@@ -90,7 +90,7 @@ Result<void> Buffer::check(const Participant &participant) const
 		// take comes back from the combined set without a name).
 		if (rejected->setBy.empty())
 			rejected->setBy.push_back(participant.identity);
-		return refusalError(EINVAL, Refusal{participant.name() + " cannot use this " + d_->provenance.origin +
+		return refusalError(EINVAL, Refusal{participant.name() + " cannot use this " + *d_->provenance.origin +
 							    " buffer",
 						    {std::move(*rejected)},
 						    "negotiate a new buffer with it attached before allocation"});
@@ -127,7 +127,7 @@ size_t Buffer::memoryCount() const
 
 const std::string &Buffer::origin() const
 {
-	return d_->provenance.origin;
+	return *d_->provenance.origin;
 }
 
 bool Buffer::deviceImportable() const

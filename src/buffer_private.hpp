@@ -27,9 +27,14 @@ struct MemoryMapping {
 	bool writable = true; ///< false when the descriptor was opened O_RDONLY
 };
 
+/// The origin of a buffer not yet given one.
+inline const std::string kNoOrigin;
+
 /// Everything about a buffer's storage besides its allocation, fixed at creation.
 struct Provenance {
-	std::string origin;             ///< allocator name, "import", "received"
+	/// The allocator's name, "import", "received": interned (base/interned.hpp), not
+	/// copied per buffer.
+	const std::string *origin = &kNoOrigin;
 	std::optional<bool> contiguous; ///< of the storage, when the allocator declared it
 	std::optional<bool> cached;
 	dev_t device = 0;               ///< the DRM device whose own memory it is (dumb, GBM)

@@ -171,7 +171,7 @@ Result<std::shared_ptr<Buffer>> allocateFrom(Allocator &a, const AllocationReque
 		p.plan = std::move(known->plan);
 		d.participants = std::move(known->participants); // the live list; not kept twice
 	}
-	p.origin = info.name;
+	p.origin = &a.internedName();
 	p.contiguous = info.contiguous;
 	p.cached = info.cached;
 	p.device = info.drmDeviceId;

@@ -39,13 +39,13 @@ Result<CpuAccess> Buffer::beginCpuAccess(CpuAccessMode mode)
 		const int rights = accessMode(m.fd.get());
 		if (rights < 0)
 			return makeError(-rights, "cannot tell how fd %d of the %s buffer was opened (F_GETFL)", m.fd.get(),
-					 d_->provenance.origin.c_str());
+					 d_->provenance.origin->c_str());
 		if (rights & O_PATH)
 			return makeError(EBADF, "the %s buffer's fd %d is an O_PATH descriptor: it names a dma-buf but gives no access to it",
-					 d_->provenance.origin.c_str(), m.fd.get());
+					 d_->provenance.origin->c_str(), m.fd.get());
 		if (rights == O_WRONLY)
 			return makeError(EACCES, "the %s buffer was imported write-only (its fd is O_WRONLY): it cannot be mapped",
-					 d_->provenance.origin.c_str());
+					 d_->provenance.origin->c_str());
 		if (storage.sizesClaimed) {
 			// The backend's word (GBM's plane extent) is checked where a wrong one would
 			// hurt: mapping past the real end would fault on first touch. Devices importing
@@ -53,17 +53,17 @@ Result<CpuAccess> Buffer::beginCpuAccess(CpuAccessMode mode)
 			const int64_t real = fileSize(m.fd.get());
 			if (real < 0)
 				return makeError(int(-real), "cannot find the size of fd %d of the %s buffer",
-						 m.fd.get(), d_->provenance.origin.c_str());
+						 m.fd.get(), d_->provenance.origin->c_str());
 			if (uint64_t(real) < m.size)
 				return makeError(
 					EPROTO,
 					"%s broke its promise: its planes reach byte %llu of a %lld-byte dma-buf",
-					d_->provenance.origin.c_str(), (unsigned long long)m.size, (long long)real);
+					d_->provenance.origin->c_str(), (unsigned long long)m.size, (long long)real);
 			m.size = uint64_t(real);
 		}
 		auto mapping = Mapping::map(m.fd.get(), m.size, rights == O_RDWR);
 		if (!mapping)
-			return withContext(mapping.error(), "mapping " + d_->provenance.origin + " buffer");
+			return withContext(mapping.error(), "mapping " + *d_->provenance.origin + " buffer");
 		d_->mappings.emplace_back(MemoryMapping{std::move(*mapping), rights == O_RDWR});
 	}
 	storage.sizesClaimed = false; // every size is the kernel's now
@@ -73,7 +73,7 @@ Result<CpuAccess> Buffer::beginCpuAccess(CpuAccessMode mode)
 				return makeError(EACCES, "%s access refused: the %s buffer was imported read-only (its fd is "
 						 "O_RDONLY): it can be read, not written",
 						 wanted & DMA_BUF_SYNC_READ ? "read-write" : "write",
-						 d_->provenance.origin.c_str());
+						 d_->provenance.origin->c_str());
 
 	// Already in the CPU domain with at least these rights: the kernel has nothing to do.
 	if (d_->accessDepth == 0 || (wanted & ~d_->accessFlags)) {
@@ -85,11 +85,11 @@ Result<CpuAccess> Buffer::beginCpuAccess(CpuAccessMode mode)
 				for (size_t j = 0; j < i && d_->accessDepth == 0; ++j)
 					dmaBufSync(storage.memories[j].fd.get(), DMA_BUF_SYNC_END | flags);
 				return makeError(-ret, "DMA_BUF_IOCTL_SYNC start on %s buffer failed",
-						 d_->provenance.origin.c_str());
+						 d_->provenance.origin->c_str());
 			}
 		}
 		d_->accessFlags = flags;
-		HBM_LOG(logCpu, Debug, "sync start (flags %u) on %s", flags, d_->provenance.origin.c_str());
+		HBM_LOG(logCpu, Debug, "sync start (flags %u) on %s", flags, d_->provenance.origin->c_str());
 	}
 	++d_->accessDepth;
 	return CpuAccess(shared_from_this(), mode);
@@ -155,9 +155,9 @@ Result<void> CpuAccess::end()
 		const AllocatedMemory &m = d.storage.memories[i];
 		int ret = dmaBufSync(m.fd.get(), DMA_BUF_SYNC_END | flags);
 		if (ret < 0 && result)
-			result = makeError(-ret, "DMA_BUF_IOCTL_SYNC end on %s buffer failed", d.provenance.origin.c_str());
+			result = makeError(-ret, "DMA_BUF_IOCTL_SYNC end on %s buffer failed", d.provenance.origin->c_str());
 	}
-	HBM_LOG(logCpu, Debug, "sync end (flags %u) on %s", flags, d.provenance.origin.c_str());
+	HBM_LOG(logCpu, Debug, "sync end (flags %u) on %s", flags, d.provenance.origin->c_str());
 	return result;
 }
 

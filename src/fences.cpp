@@ -38,7 +38,7 @@ Result<UniqueFd> Buffer::exportSyncFile(CpuAccessMode mode) const
 {
 	UniqueFd merged;
 	if (!d_->dmaBuf)
-		return makeError(ENOTSUP, "%s memory is not a dma-buf and carries no fences", d_->provenance.origin.c_str());
+		return makeError(ENOTSUP, "%s memory is not a dma-buf and carries no fences", d_->provenance.origin->c_str());
 	for (const AllocatedMemory &m : d_->storage.memories) {
 		struct dma_buf_export_sync_file exp = {};
 		exp.flags = syncFlags(mode);
@@ -46,7 +46,7 @@ Result<UniqueFd> Buffer::exportSyncFile(CpuAccessMode mode) const
 		int ret = retryingIoctl(m.fd.get(), DMA_BUF_IOCTL_EXPORT_SYNC_FILE, &exp);
 		if (ret < 0)
 			return makeError(-ret, "DMA_BUF_IOCTL_EXPORT_SYNC_FILE on %s buffer failed",
-					 d_->provenance.origin.c_str());
+					 d_->provenance.origin->c_str());
 		UniqueFd fence(exp.fd);
 		if (!merged) {
 			merged = std::move(fence);
@@ -63,7 +63,7 @@ Result<UniqueFd> Buffer::exportSyncFile(CpuAccessMode mode) const
 Result<void> Buffer::importSyncFile(int syncFile, CpuAccessMode mode)
 {
 	if (!d_->dmaBuf)
-		return makeError(ENOTSUP, "%s memory is not a dma-buf and takes no fences", d_->provenance.origin.c_str());
+		return makeError(ENOTSUP, "%s memory is not a dma-buf and takes no fences", d_->provenance.origin->c_str());
 	for (const AllocatedMemory &m : d_->storage.memories) {
 		struct dma_buf_import_sync_file imp = {};
 		imp.flags = syncFlags(mode);
@@ -71,7 +71,7 @@ Result<void> Buffer::importSyncFile(int syncFile, CpuAccessMode mode)
 		int ret = retryingIoctl(m.fd.get(), DMA_BUF_IOCTL_IMPORT_SYNC_FILE, &imp);
 		if (ret < 0)
 			return makeError(-ret, "DMA_BUF_IOCTL_IMPORT_SYNC_FILE of fd %d into %s buffer failed",
-					 syncFile, d_->provenance.origin.c_str());
+					 syncFile, d_->provenance.origin->c_str());
 	}
 	return {};
 }
@@ -95,7 +95,7 @@ Result<bool> Buffer::waitIdle(CpuAccessMode mode, int timeoutMs) const
 		if (ret < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (ret < 0)
-			return makeError(errno, "poll on %s buffer failed", d_->provenance.origin.c_str());
+			return makeError(errno, "poll on %s buffer failed", d_->provenance.origin->c_str());
 		if (ret == 0)
 			return false;
 		ready = 0;

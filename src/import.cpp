@@ -271,7 +271,8 @@ Result<std::shared_ptr<Buffer>> importBuffer(const ImportView &desc, std::vector
 		layout.planes.push_back(plane);
 		layout.size = std::max(layout.size, end);
 	}
-	made.state().provenance.origin = adopt ? "received" : "import";
+	static const std::string &received = interned("received"), &imported = interned("import");
+	made.state().provenance.origin = adopt ? &received : &imported;
 	return std::move(made).finish();
 }
 

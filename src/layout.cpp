@@ -34,7 +34,8 @@ uint32_t divRoundUp(uint32_t value, uint32_t divisor)
 
 namespace {
 
-Result<Layout> computeLinearLayout(uint32_t fourcc, uint32_t width, uint32_t height, const LinearRules &rules)
+/// Out of line: the cached answer's path (layOutLinear()) stays a few instructions.
+[[gnu::noinline]] Result<Layout> computeLinearLayout(uint32_t fourcc, uint32_t width, uint32_t height, const LinearRules &rules)
 {
 	if (auto bad = validateRequest(width, height, {&fourcc, 1}, 0))
 		return requestRefused(std::move(*bad));
@@ -114,7 +115,7 @@ Result<void> layOutLinear(uint32_t fourcc, uint32_t width, uint32_t height, cons
 		uint32_t fourcc = 0, width = 0, height = 0, stride = 0, offset = 0, size = 0;
 		Layout layout;
 	};
-	thread_local Last last;
+	constinit thread_local Last last;
 	if (!rules.fixed && last.fourcc == fourcc && last.width == width && last.height == height && fourcc &&
 	    last.stride == rules.strideAlignment && last.offset == rules.offsetAlignment &&
 	    last.size == rules.sizeAlignment) {

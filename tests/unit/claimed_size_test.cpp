@@ -31,7 +31,7 @@ std::shared_ptr<Buffer> claimed(uint64_t realBytes, uint64_t claimedBytes)
 	a.holdAllPlanesIn(SharedFd(std::move(fd)), claimedBytes);
 	a.sizesClaimed = true;
 	Provenance provenance;
-	provenance.origin = "gbm:test";
+	provenance.origin = &interned("gbm:test");
 	return BufferFactory::fromCheckedAllocation(std::move(a), false, std::move(provenance));
 }
 

@@ -33,7 +33,7 @@ TEST(ReadOnlyMemory, CanBeReadNotWritten)
 	auto layout = linearLayout(DRM_FORMAT_XRGB8888, 64, 64, {.strideAlignment = 1, .offsetAlignment = 1});
 	ASSERT_TRUE(layout);
 	Provenance provenance;
-	provenance.origin = "import";
+	provenance.origin = &interned("import");
 	// A memfd, not a dma-buf: its size is what was written.
 	Allocation a;
 	a.layout = *layout;
