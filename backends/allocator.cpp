@@ -207,9 +207,14 @@ struct LastAccepted {
 
 	bool holds(uint64_t serial, const AllocationRequest &r) const
 	{
-		return allocator == serial && width == r.width && height == r.height && format == r.format &&
-		       modifierCount == r.modifiers.size() &&
-		       std::equal(r.modifiers.begin(), r.modifiers.end(), modifiers);
+		if (allocator != serial || width != r.width || height != r.height || format != r.format ||
+		    modifierCount != r.modifiers.size())
+			return false;
+		// A loop, not std::equal: that is a memcmp call for a list of one or two.
+		for (size_t i = 0; i < modifierCount; ++i)
+			if (modifiers[i] != r.modifiers[i])
+				return false;
+		return true;
 	}
 	void keep(uint64_t serial, const AllocationRequest &r)
 	{
