@@ -37,13 +37,15 @@ constexpr size_t kMaxModifiers = 1024;
 constexpr size_t kMaxText = 16u << 20;
 
 /// Where in the file, as jq writes a path: ."/dev/dri/card0".planes[3].formats — the place
-/// a reader can paste into jq to see what hbm saw.
+/// a reader can paste into jq to see what hbm saw. A key that is not a plain name is written
+/// as a JSON string in ASCII: JSON escapes only bytes below 0x20, so DEL and anything above
+/// ASCII become \uXXXX, which jq reads back and a terminal prints as it is.
 std::string child(const std::string &where, const std::string &key)
 {
 	bool plain = !key.empty() && !std::isdigit(static_cast<unsigned char>(key[0]));
 	for (char ch : key)
 		plain = plain && (std::isalnum(static_cast<unsigned char>(ch)) || ch == '_');
-	return where + "." + (plain ? key : Json(key).dump());
+	return where + "." + (plain ? key : Json(key).dump(-1, ' ', true, Json::error_handler_t::replace));
 }
 
 std::string child(const std::string &where, size_t index)
