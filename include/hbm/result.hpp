@@ -72,7 +72,9 @@ template<>
 class [[nodiscard]] Result<void>
 {
 public:
-	Result() = default;
+	// User-provided, not "= default": `return {}` would then zero the whole optional<Error>
+	// before constructing it (value-initialization), about 20 stores per success.
+	Result() noexcept {}
 	Result(Error error) : error_(std::move(error)) { assert(error_->code > 0); }
 
 	bool ok() const { return !error_; }
