@@ -49,12 +49,16 @@ FormatSet linearFormats()
 
 namespace {
 
-bool verifyWithKernel()
+[[gnu::noinline]] bool readVerifyEnvironment()
 {
-	static const bool verify = [] {
-		const char *v = std::getenv("HBM_VERIFY_ALLOCATIONS");
-		return v && *v && std::string_view(v) != "0";
-	}();
+	const char *v = std::getenv("HBM_VERIFY_ALLOCATIONS");
+	return v && *v && std::string_view(v) != "0";
+}
+
+/// HBM_VERIFY_ALLOCATIONS, read once (inline: every allocation asks it for each descriptor).
+[[gnu::always_inline]] inline bool verifyWithKernel()
+{
+	static const bool verify = readVerifyEnvironment();
 	return verify;
 }
 

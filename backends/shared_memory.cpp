@@ -10,16 +10,9 @@
 
 namespace hbm {
 
-uint64_t pageSize()
+uint64_t readPageSize()
 {
-	static const uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
-	return page;
-}
-
-uint64_t pageRound(uint64_t size)
-{
-	const uint64_t page = pageSize();
-	return (size + page - 1) / page * page;
+	return static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
 }
 
 Result<UniqueFd> createSealedMemfd(const char *name, uint64_t size, int seals)

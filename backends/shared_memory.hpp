@@ -8,11 +8,22 @@
 
 namespace hbm {
 
-/// The page size (sysconf), read once.
-uint64_t pageSize();
+/// sysconf(_SC_PAGESIZE); pageSize() is the one to call.
+uint64_t readPageSize();
+
+/// The page size (sysconf), read once. Inline: every byte allocation asks it.
+inline uint64_t pageSize()
+{
+	static const uint64_t page = readPageSize();
+	return page;
+}
 
 /// @size rounded up to whole pages.
-uint64_t pageRound(uint64_t size);
+inline uint64_t pageRound(uint64_t size)
+{
+	const uint64_t page = pageSize();
+	return (size + page - 1) / page * page;
+}
 
 /// memfd_create(MFD_ALLOW_SEALING) of @size bytes with @seals added (F_SEAL_SHRINK …):
 /// the memfd allocator's storage and the pages udmabuf turns into a dma-buf.

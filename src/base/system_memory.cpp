@@ -123,13 +123,8 @@ bool plainlyFree(uint64_t size, uint64_t total)
 
 } // namespace
 
-std::optional<Refusal> memoryShortfall(uint64_t size, const AllocatorInfo &allocator)
+std::optional<Refusal> weighMemory(uint64_t size, const AllocatorInfo &allocator, uint64_t total)
 {
-	// RAM does not change under a process (memory hotplug aside); what is available does.
-	static const uint64_t total = meminfoBytes("MemTotal");
-	// The common case first: a buffer far smaller than RAM, under no declared limit.
-	if (size < total / 1024 && !allocator.maxSize)
-		return std::nullopt;
 	MemoryFacts facts{total, 0};
 	if (allocator.memoryCommit == MemoryCommit::AtAllocation && size >= total / 1024 && !plainlyFree(size, total))
 		facts.available = meminfoBytes("MemAvailable");

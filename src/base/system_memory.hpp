@@ -38,10 +38,28 @@ struct MemoryFacts {
 /// A pure function, for tests.
 std::optional<Refusal> memoryShortfall(uint64_t size, const AllocatorInfo &allocator, const MemoryFacts &facts);
 
+/// memoryShortfall() past its common case.
+std::optional<Refusal> weighMemory(uint64_t size, const AllocatorInfo &allocator, uint64_t total);
+
+/// This machine's RAM (MemTotal), read once per process: RAM does not change under a
+/// process (memory hotplug aside).
+inline uint64_t ramBytes()
+{
+	static const uint64_t total = meminfoBytes("MemTotal");
+	return total;
+}
+
 /// The same with this machine's numbers: MemTotal is read once per process, MemAvailable
 /// only when the answer depends on it (memory committed at allocation, and a request of at
 /// least 1/1024 of the RAM: below that a read of /proc/meminfo costs more than the
 /// allocation, and a machine that cannot give it is out of memory whatever hbm does).
-std::optional<Refusal> memoryShortfall(uint64_t size, const AllocatorInfo &allocator);
+/// Inline, the common case: a buffer far smaller than RAM, under no declared limit.
+inline std::optional<Refusal> memoryShortfall(uint64_t size, const AllocatorInfo &allocator)
+{
+	const uint64_t total = ramBytes();
+	if (size < total / 1024 && !allocator.maxSize)
+		return std::nullopt;
+	return weighMemory(size, allocator, total);
+}
 
 } // namespace hbm
