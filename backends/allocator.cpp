@@ -263,13 +263,16 @@ Result<void> Allocator::allocate(const AllocationRequest &request, Allocation &o
 
 Result<Bytes> ByteAllocator::allocateBytes(const ByteRequest &request)
 {
-	auto bytes = checkedBytes(request);
-	if (!bytes && !bytes.error().refusal) // a refusal names the allocator in its rejection
-		return withContext(bytes.error(), info_.name);
+	Bytes bytes;
+	if (Result<void> made = checkedBytes(request, bytes); !made) {
+		if (!made.error().refusal) // a refusal names the allocator in its rejection
+			return withContext(made.error(), info_.name);
+		return made.error();
+	}
 	return bytes;
 }
 
-Result<Bytes> ByteAllocator::checkedBytes(const ByteRequest &request)
+Result<void> ByteAllocator::checkedBytes(const ByteRequest &request, Bytes &b)
 {
 	if (request.size == 0)
 		return makeError(EINVAL, "0 bytes asked for");
@@ -283,10 +286,8 @@ Result<Bytes> ByteAllocator::checkedBytes(const ByteRequest &request)
 	if (auto shortfall = memoryShortfall(request.size, info_))
 		return refusalError(ENOMEM, std::move(*shortfall));
 
-	auto result = doAllocateBytes(request);
-	if (!result)
-		return result;
-	Bytes &b = *result;
+	if (Result<void> made = doAllocateBytes(request, b); !made)
+		return made;
 	auto broken = [&](const std::string &why) {
 		return makeError(EPROTO, "broke its promise for %llu bytes: %s", (unsigned long long)request.size,
 				 why.c_str());
@@ -304,7 +305,7 @@ Result<Bytes> ByteAllocator::checkedBytes(const ByteRequest &request)
 	if (__builtin_add_overflow(b.offset, b.size, &end) || end > b.fdSize)
 		return broken(stringf("bytes at offset %llu lie outside its %llu-byte descriptor",
 				      (unsigned long long)b.offset, (unsigned long long)b.fdSize));
-	return result;
+	return {};
 }
 
 Result<void> ByteAllocator::doAllocate(const AllocationRequest &request, Allocation &out)
@@ -314,15 +315,15 @@ Result<void> ByteAllocator::doAllocate(const AllocationRequest &request, Allocat
 		return laid;
 	// Plane offsets are aligned from the start of the bytes: so is that start.
 	const uint64_t alignment = std::max<uint64_t>(pageSize(), request.linear->offsetAlignment);
-	auto bytes = checkedBytes({layout.size, alignment});
-	if (!bytes)
-		return bytes.error();
-	if (bytes->offset)
+	Bytes bytes;
+	if (Result<void> made = checkedBytes({layout.size, alignment}, bytes); !made)
+		return made;
+	if (bytes.offset)
 		for (PlaneLayout &p : layout.planes)
-			p.offset += bytes->offset;
-	layout.size = bytes->size;
-	out.holdAllPlanesIn(std::move(bytes->fd), bytes->fdSize);
-	out.keepAlive = std::move(bytes->keepAlive);
+			p.offset += bytes.offset;
+	layout.size = bytes.size;
+	out.holdAllPlanesIn(std::move(bytes.fd), bytes.fdSize);
+	out.keepAlive = std::move(bytes.keepAlive);
 	return {};
 }
 

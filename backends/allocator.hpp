@@ -159,12 +159,15 @@ public:
 	Result<Bytes> allocateBytes(const ByteRequest &request);
 
 protected:
-	virtual Result<Bytes> doAllocateBytes(const ByteRequest &request) = 0;
+	/// Writes the bytes into @out, empty on entry (as doAllocate() writes an Allocation):
+	/// what is written before a failure is released with it.
+	virtual Result<void> doAllocateBytes(const ByteRequest &request, Bytes &out) = 0;
 
 private:
 	/// The image path: the linear layout, then its bytes.
 	Result<void> doAllocate(const AllocationRequest &request, Allocation &out) final;
-	Result<Bytes> checkedBytes(const ByteRequest &request);
+	/// doAllocateBytes() and the checks of allocateBytes(), into @out.
+	Result<void> checkedBytes(const ByteRequest &request, Bytes &out);
 };
 
 /// Every known format with a linear layout: what memory laid out by hbm can hold.

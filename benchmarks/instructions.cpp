@@ -70,13 +70,15 @@ private:
 		info.memoryCommit = hbm::MemoryCommit::AtAllocation;
 		return info;
 	}
-	hbm::Result<hbm::Bytes> doAllocateBytes(const hbm::ByteRequest &request) override
+	hbm::Result<void> doAllocateBytes(const hbm::ByteRequest &request, hbm::Bytes &out) override
 	{
 		const uint64_t size = hbm::pageRound(request.size);
 		int fd = rawAllocate(size);
 		if (fd < 0)
 			return hbm::Error{errno, "memfd"};
-		return hbm::Bytes{hbm::SharedFd(hbm::UniqueFd(fd)), 0, size, size, nullptr};
+		out.fd = hbm::SharedFd(hbm::UniqueFd(fd));
+		out.size = out.fdSize = size;
+		return {};
 	}
 
 public:

@@ -180,7 +180,7 @@ Result<std::unique_ptr<DmaHeapAllocator>> DmaHeapAllocator::create(const HeapInf
 		new DmaHeapAllocator(std::move(info), std::move(fd), heap.contiguous ? heap.name : std::string()));
 }
 
-Result<Bytes> DmaHeapAllocator::doAllocateBytes(const ByteRequest &request)
+Result<void> DmaHeapAllocator::doAllocateBytes(const ByteRequest &request, Bytes &out)
 {
 	// The heap hands out whole pages: exactly the page-rounded length asked for.
 	const uint64_t size = pageRound(request.size);
@@ -196,17 +196,18 @@ Result<Bytes> DmaHeapAllocator::doAllocateBytes(const ByteRequest &request)
 	}
 	if (ret < 0)
 		return makeError(-ret, "DMA_HEAP_IOCTL_ALLOC of %llu bytes failed", static_cast<unsigned long long>(size));
-	std::shared_ptr<void> accounted;
+	out.fd = SharedFd(UniqueFd(ret));
+	out.size = out.fdSize = size;
 	if (!area_.empty()) {
 		// What this process holds, for the sentence of the next refusal.
 		held_->bytes += size;
 		++held_->buffers;
-		accounted = std::shared_ptr<void>(nullptr, [held = held_, size](void *) {
+		out.keepAlive = std::shared_ptr<void>(nullptr, [held = held_, size](void *) {
 			held->bytes -= size;
 			--held->buffers;
 		});
 	}
-	return Bytes{SharedFd(UniqueFd(ret)), 0, size, size, std::move(accounted)};
+	return {};
 }
 
 } // namespace hbm::dma_heap

@@ -63,7 +63,7 @@ public:
 private:
 	struct Held;
 	DmaHeapAllocator(AllocatorInfo info, UniqueFd heapFd, std::string area);
-	Result<Bytes> doAllocateBytes(const ByteRequest &request) override;
+	Result<void> doAllocateBytes(const ByteRequest &request, Bytes &out) override;
 	UniqueFd heapFd_;
 	std::string area_;            ///< the CMA area's name ("" for scattered heaps)
 	std::shared_ptr<Held> held_;  ///< what this process's live buffers hold (CMA heaps)

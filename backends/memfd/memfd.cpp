@@ -23,13 +23,15 @@ std::unique_ptr<MemfdAllocator> MemfdAllocator::create()
 	return std::unique_ptr<MemfdAllocator>(new MemfdAllocator(std::move(info)));
 }
 
-Result<Bytes> MemfdAllocator::doAllocateBytes(const ByteRequest &request)
+Result<void> MemfdAllocator::doAllocateBytes(const ByteRequest &request, Bytes &out)
 {
 	const uint64_t size = pageRound(request.size);
 	auto fd = createSealedMemfd("hbm-memfd", size, F_SEAL_SHRINK | F_SEAL_GROW);
 	if (!fd)
 		return fd.error();
-	return Bytes{SharedFd(std::move(*fd)), 0, size, size, nullptr};
+	out.fd = SharedFd(std::move(*fd));
+	out.size = out.fdSize = size;
+	return {};
 }
 
 } // namespace hbm::memfd

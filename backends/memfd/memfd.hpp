@@ -19,7 +19,7 @@ public:
 
 private:
 	using ByteAllocator::ByteAllocator;
-	Result<Bytes> doAllocateBytes(const ByteRequest &request) override;
+	Result<void> doAllocateBytes(const ByteRequest &request, Bytes &out) override;
 };
 
 } // namespace hbm::memfd

@@ -110,7 +110,7 @@ uint64_t RegionAllocator::largestFree() const
 	return state_->ranges->largestFree();
 }
 
-Result<Bytes> RegionAllocator::doAllocateBytes(const ByteRequest &request)
+Result<void> RegionAllocator::doAllocateBytes(const ByteRequest &request, Bytes &out)
 {
 	const uint64_t size = pageRound(request.size);
 	std::optional<uint64_t> offset;
@@ -134,7 +134,8 @@ Result<Bytes> RegionAllocator::doAllocateBytes(const ByteRequest &request)
 						", or configure a larger region"});
 		}
 	}
-	return Bytes{state_->memory, *offset, size, state_->size, std::make_shared<Reservation>(state_, *offset)};
+	out = Bytes{state_->memory, *offset, size, state_->size, std::make_shared<Reservation>(state_, *offset)};
+	return {};
 }
 
 } // namespace hbm::region

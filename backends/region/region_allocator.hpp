@@ -36,7 +36,7 @@ public:
 
 private:
 	RegionAllocator(AllocatorInfo info, std::shared_ptr<RegionState> state);
-	Result<Bytes> doAllocateBytes(const ByteRequest &request) override;
+	Result<void> doAllocateBytes(const ByteRequest &request, Bytes &out) override;
 	std::shared_ptr<RegionState> state_;
 };
 

@@ -49,7 +49,7 @@ Result<std::unique_ptr<UdmabufAllocator>> UdmabufAllocator::create(const std::st
 	return std::unique_ptr<UdmabufAllocator>(new UdmabufAllocator(std::move(info), std::move(dev)));
 }
 
-Result<Bytes> UdmabufAllocator::doAllocateBytes(const ByteRequest &request)
+Result<void> UdmabufAllocator::doAllocateBytes(const ByteRequest &request, Bytes &out)
 {
 	const uint64_t size = pageRound(request.size);
 	auto memfd = createSealedMemfd("hbm-udmabuf", size, F_SEAL_SHRINK);
@@ -65,7 +65,9 @@ Result<Bytes> UdmabufAllocator::doAllocateBytes(const ByteRequest &request)
 	if (ret < 0)
 		return makeError(-ret, "UDMABUF_CREATE of %llu bytes failed", (unsigned long long)size);
 	// The dma-buf holds the pages; the memfd is no longer needed.
-	return Bytes{SharedFd(UniqueFd(ret)), 0, size, size, nullptr};
+	out.fd = SharedFd(UniqueFd(ret));
+	out.size = out.fdSize = size;
+	return {};
 }
 
 } // namespace hbm::udmabuf

@@ -20,7 +20,7 @@ public:
 
 private:
 	UdmabufAllocator(AllocatorInfo info, UniqueFd dev) : ByteAllocator(std::move(info)), dev_(std::move(dev)) {}
-	Result<Bytes> doAllocateBytes(const ByteRequest &request) override;
+	Result<void> doAllocateBytes(const ByteRequest &request, Bytes &out) override;
 	UniqueFd dev_;
 };
 

@@ -50,12 +50,13 @@ public:
 	explicit FuzzAllocator(AllocatorInfo info) : ByteAllocator(std::move(info)) {}
 
 private:
-	Result<Bytes> doAllocateBytes(const ByteRequest &request) override
+	Result<void> doAllocateBytes(const ByteRequest &request, Bytes &out) override
 	{
 		UniqueFd fd(::memfd_create("fuzz-negotiation", MFD_CLOEXEC));
 		if (!fd || ::ftruncate(fd.get(), off_t(request.size)) < 0)
 			return Error{errno, "memfd"};
-		return Bytes{SharedFd(std::move(fd)), 0, request.size, request.size, nullptr};
+		out = Bytes{SharedFd(std::move(fd)), 0, request.size, request.size, nullptr};
+		return {};
 	}
 };
 
