@@ -37,6 +37,9 @@ struct __attribute__((visibility("hidden"))) Context::Private {
 	std::vector<std::shared_ptr<Allocator>> allocators;
 	std::vector<std::string> notes;
 	Config config;
+	/// HBM_ALLOCATOR when the context was made: read once, not walked out of the
+	/// environment on every allocation.
+	std::string forcedAllocator;
 };
 
 std::shared_ptr<Context> ContextFactory::create(std::vector<std::unique_ptr<Allocator>> allocators,
@@ -46,6 +49,8 @@ std::shared_ptr<Context> ContextFactory::create(std::vector<std::unique_ptr<Allo
 	for (auto &a : allocators)
 		d->allocators.push_back(std::move(a));
 	d->notes = std::move(notes);
+	if (const char *env = std::getenv("HBM_ALLOCATOR"))
+		d->forcedAllocator = env;
 	return std::shared_ptr<Context>(new Context(std::move(d)));
 }
 
@@ -205,10 +210,7 @@ Result<std::shared_ptr<Buffer>> allocateImpl(Context::Private &d, const BufferDe
 	request.usage = options.usage ? options.usage : kDefaultUsage;
 	auto make = [&](Allocator &a) { return allocateFrom(a, request, nullptr); };
 
-	std::string_view named = options.allocator;
-	if (named.empty())
-		if (const char *env = std::getenv("HBM_ALLOCATOR"))
-			named = env;
+	std::string_view named = options.allocator.empty() ? d.forcedAllocator : options.allocator;
 	if (!named.empty()) {
 		for (auto &a : d.allocators)
 			if (a->info().name == named)
@@ -220,10 +222,11 @@ Result<std::shared_ptr<Buffer>> allocateImpl(Context::Private &d, const BufferDe
 
 	// Every attempt is logged and goes into the refusal (wlroots' allocator fallbacks);
 	// those refused as data keep their rejections, so a caller can tell out-of-memory from
-	// a format nobody makes.
+	// a format nobody makes. Nothing of it is built before an attempt fails: most
+	// allocations succeed at the first allocator.
 	std::string attempts;
 	int lastError = ENOTSUP;
-	Refusal refused{"no allocator could make " + what(), {}, {}};
+	Refusal refused;
 	for (auto &a : d.allocators) {
 		if (!a->info().deviceImportable && !options.allowCpuOnly) {
 			attempts += "; " + a->info().name + ": CPU-only memory, not allowed (allowCpuOnly)";
@@ -252,8 +255,10 @@ Result<std::shared_ptr<Buffer>> allocateImpl(Context::Private &d, const BufferDe
 	}
 	Error e = makeError(lastError, "no allocator could make %s: %s", what().c_str(),
 			    attempts.empty() ? "none found" : attempts.substr(2).c_str());
-	if (!refused.rejections.empty())
+	if (!refused.rejections.empty()) {
+		refused.subject = "no allocator could make " + what();
 		e.refusal = std::make_shared<const Refusal>(std::move(refused));
+	}
 	return e;
 }
 
