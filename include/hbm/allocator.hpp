@@ -76,7 +76,7 @@ inline constexpr uint32_t kDefaultUsage = UsageRender | UsageCpuWrite;
 
 struct AllocationOptions {
 	/// An allocator's exact name; empty picks the first one able to (HBM_ALLOCATOR in the
-	/// environment names one the same way when this is empty).
+	/// environment when the context was made names one the same way when this is empty).
 	std::string allocator;
 	/// Acceptable modifiers in order of preference. DRM_FORMAT_MOD_INVALID (implicit,
 	/// driver-chosen layout) is returned only if it is listed here.

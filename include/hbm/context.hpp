@@ -73,8 +73,8 @@ public:
 	/// Why devices that exist were left out ("/dev/udmabuf: permission denied" …).
 	std::vector<std::string> probeNotes() const;
 
-	/// A buffer for @desc. With options.allocator (or HBM_ALLOCATOR) set, that allocator
-	/// alone is used; otherwise each able allocator in turn, and the error of a refusal
+	/// A buffer for @desc. With options.allocator (or HBM_ALLOCATOR, as it was when the
+	/// context was made) set, that allocator alone is used; otherwise each able allocator in turn, and the error of a refusal
 	/// lists every one tried and why it failed.
 	Result<std::shared_ptr<Buffer>> allocate(const BufferDesc &desc, const AllocationOptions &options = {});
 

@@ -241,9 +241,17 @@ TEST(Context, NamedAllocatorAndEnvironmentOverride)
 	options.allocator = "b";
 	EXPECT_EQ((*ctx->allocate(k64, options))->origin(), "b");
 
+	// HBM_ALLOCATOR is read when a context is made (as Mesa reads its variables at
+	// screen creation), not on every allocation: a context made before it was set
+	// ignores it.
 	::setenv("HBM_ALLOCATOR", "b", 1);
-	auto fromEnv = ctx->allocate(k64, cpuOk());
+	EXPECT_EQ((*ctx->allocate(k64, cpuOk()))->origin(), "a");
+	std::vector<std::unique_ptr<Allocator>> again;
+	again.push_back(std::make_unique<FakeAllocator>("a", honest));
+	again.push_back(std::make_unique<FakeAllocator>("b", honest));
+	auto envCtx = ContextFactory::create(std::move(again));
 	::unsetenv("HBM_ALLOCATOR");
+	auto fromEnv = envCtx->allocate(k64, cpuOk());
 	ASSERT_TRUE(fromEnv);
 	EXPECT_EQ((*fromEnv)->origin(), "b");
 
