@@ -102,6 +102,26 @@ constexpr unsigned kMaxKeyParts = 16, kMaxNesting = 16;
 /// More than any configuration needs; toml++ holds a text in memory several times its size.
 constexpr size_t kMaxText = 1 << 20;
 
+/// Whether @value begins with what toml++ 3.3 takes for a date (ten characters, underscores
+/// not counted, with '-' as the fifth and eighth, and no other trait it tracks), then a
+/// space, one digit and a value terminator: see tomlPlusPlusHazard().
+bool dateThenOneDigit(std::string_view value)
+{
+	auto terminates = [](char c) { return std::string_view(" \t\n\v\f\r]},#").find(c) != std::string_view::npos; };
+	std::string chars;
+	size_t end = 0;
+	for (; end < value.size() && !terminates(value[end]) && chars.size() <= 10; ++end)
+		if (value[end] != '_')
+			chars += value[end];
+	if (chars.size() != 10 || chars[4] != '-' || chars[7] != '-')
+		return false;
+	for (char ch : chars)
+		if (std::string_view("+.:tTzZ").find(ch) != std::string_view::npos)
+			return false; // toml++ reads these as something other than a plain date
+	return end + 2 < value.size() && value[end] == ' ' && std::isdigit(static_cast<unsigned char>(value[end + 1])) &&
+	       terminates(value[end + 2]);
+}
+
 /// A fault in TOML text found before toml++ parses it; line and column count as toml++ does.
 struct TomlFault {
 	unsigned line, column;
@@ -111,6 +131,10 @@ struct TomlFault {
 /// Finds what toml++ 3.3 must not be shown, as it has undefined behaviour on it:
 /// - marzer/tomlplusplus#294: a table header that does not begin with a key ("[&", "[\n")
 ///   reaches parse_key(), which assumes it does (an assertion, or undefined behaviour).
+/// - A date and a space followed by one digit and a value terminator (`x = 1979-05-27 1`,
+///   found by fuzz-config): toml++ 3.3 reads the digit as the start of a time and scans
+///   on, asserting it is not at a terminator (parse_value(), parser.inl). A time after a
+///   date and a space is HH:MM:SS, so TOML never allows this.
 /// - marzer/tomlplusplus#295: is_non_ascii_horizontal_whitespace() reaches
 ///   __builtin_unreachable() for the code points near non-ASCII whitespace (U+00A1-U+0499,
 ///   U+2E5E-U+3257, U+FB26-U+FEFE), and toml++ asks it wherever whitespace may be: outside
@@ -154,6 +178,8 @@ std::optional<TomlFault> tomlPlusPlusHazard(std::string_view text)
 						return TomlFault{line, column, "a value beginning with a digit or sign runs into a non-ASCII character"};
 				}
 				scannedTo = j;
+				if (std::isdigit(c) && dateThenOneDigit(text.substr(i)))
+					return TomlFault{line, column, "a date followed by a space and one digit (a time is HH:MM:SS)"};
 			}
 			if (c == '[' && open.empty() && lineStart) {
 				size_t j = i + 1;

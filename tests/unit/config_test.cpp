@@ -345,6 +345,23 @@ TEST(Config, NonAsciiInReachOfANumbersScanIsRefusedBeforeTomlPlusPlus)
 	EXPECT_EQ(config->participants.at(0).constraints.maxHeight, 1080u);
 }
 
+// Found by fuzz_config (tests/fuzz/crashes/config/toml-assertion-date-space-one-digit):
+// toml++ 3.3 takes a digit after a date and a space for the start of a time and asserts,
+// scanning on, that the next character ends no value. A time there is HH:MM:SS.
+TEST(Config, ADateSpaceAndOneDigitIsRefusedBeforeTomlPlusPlus)
+{
+	for (const char *text : {"[heap.r]\ncached = 3958-05-2c 8 \n", "[heap.r]\nmemory_end = 1979-05-27 1\n",
+				 "[heap.r]\nmemory_end = [1979-05-27 0]\n", "[heap.r]\nmemory_end = 1_979-05-27 1#\n"})
+		expectError(text, "hbm.toml:2:", "a date followed by a space and one digit (a time is HH:MM:SS)");
+	// Not the hazard: toml++ refuses these itself, naming the place.
+	for (const char *text : {"[heap.r]\nmemory_end = 1979-05-27 12\n", "[heap.r]\nmemory_end = 1979-05-27 1",
+				 "[heap.r]\nmemory_end = 1979-05-27T1\n", "[heap.r]\nmemory_end = 1979-05-27 x\n"}) {
+		auto config = parseConfig(text, "hbm.toml");
+		ASSERT_FALSE(config) << text;
+		EXPECT_EQ(config.error().message.find("a date followed by a space"), std::string::npos) << config.error().message;
+	}
+}
+
 // marzer/tomlplusplus#295: a code point whose 1018-wide block holds non-ASCII whitespace
 // (U+00A1-U+0499, U+2E5E-U+3257, U+FB26-U+FEFE) reaches __builtin_unreachable() wherever
 // toml++ skips whitespace.
