@@ -226,7 +226,8 @@ Result<std::shared_ptr<Buffer>> allocateImpl(Context::Private &d, const BufferDe
 	// allocations succeed at the first allocator.
 	std::string attempts;
 	int lastError = ENOTSUP;
-	Refusal refused;
+	std::optional<Refusal> refused;
+	auto refusal = [&]() -> Refusal & { return refused ? *refused : refused.emplace(); };
 	for (auto &a : d.allocators) {
 		if (!a->info().deviceImportable && !options.allowCpuOnly) {
 			attempts += "; " + a->info().name + ": CPU-only memory, not allowed (allowCpuOnly)";
@@ -234,7 +235,7 @@ Result<std::shared_ptr<Buffer>> allocateImpl(Context::Private &d, const BufferDe
 			r.reason = RejectReason::CpuOnly;
 			r.allocator = a->info().name;
 			r.format = desc.format;
-			refused.rejections.push_back(std::move(r));
+			refusal().rejections.push_back(std::move(r));
 			continue;
 		}
 		auto buffer = make(*a);
@@ -248,16 +249,17 @@ Result<std::shared_ptr<Buffer>> allocateImpl(Context::Private &d, const BufferDe
 		attempts += "; " + buffer.error().message;
 		lastError = buffer.error().code;
 		if (const auto &why = buffer.error().refusal) {
-			refused.rejections.insert(refused.rejections.end(), why->rejections.begin(), why->rejections.end());
+			Refusal &r = refusal();
+			r.rejections.insert(r.rejections.end(), why->rejections.begin(), why->rejections.end());
 			if (!why->fix.empty())
-				refused.fix = why->fix;
+				r.fix = why->fix;
 		}
 	}
 	Error e = makeError(lastError, "no allocator could make %s: %s", what().c_str(),
 			    attempts.empty() ? "none found" : attempts.substr(2).c_str());
-	if (!refused.rejections.empty()) {
-		refused.subject = "no allocator could make " + what();
-		e.refusal = std::make_shared<const Refusal>(std::move(refused));
+	if (refused && !refused->rejections.empty()) {
+		refused->subject = "no allocator could make " + what();
+		e.refusal = std::make_shared<const Refusal>(std::move(*refused));
 	}
 	return e;
 }
