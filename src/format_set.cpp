@@ -2,7 +2,10 @@
 #include <hbm/format_set.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <iterator>
+#include <memory>
+#include <utility>
 
 #include <hbm/format.hpp>
 
@@ -18,6 +21,82 @@ auto findEntry(auto &entries, uint32_t format)
 
 } // namespace
 
+struct FormatSet::Pairs {
+	/// Sets sharing these pairs. Taken relaxed (a copy is made from a set its maker holds);
+	/// given up acq_rel and read acquire by ownList(), so that a set's reads of the pairs
+	/// happen before another set, left their only owner, changes them in place.
+	std::atomic<unsigned long> owners{1};
+	std::vector<Entry> entries; ///< sorted by format
+};
+
+FormatSet::FormatSet(const FormatSet &other) : pairs_(other.pairs_)
+{
+	if (pairs_)
+		pairs_->owners.fetch_add(1, std::memory_order_relaxed);
+}
+
+FormatSet::FormatSet(FormatSet &&other) noexcept : pairs_(std::exchange(other.pairs_, nullptr)) {}
+
+FormatSet &FormatSet::operator=(const FormatSet &other)
+{
+	if (this != &other) {
+		FormatSet copy(other);
+		std::swap(pairs_, copy.pairs_);
+	}
+	return *this;
+}
+
+FormatSet &FormatSet::operator=(FormatSet &&other) noexcept
+{
+	if (this != &other) {
+		release();
+		pairs_ = std::exchange(other.pairs_, nullptr);
+	}
+	return *this;
+}
+
+FormatSet::~FormatSet()
+{
+	release();
+}
+
+void FormatSet::release()
+{
+	if (pairs_ && pairs_->owners.fetch_sub(1, std::memory_order_acq_rel) == 1)
+		delete pairs_;
+	pairs_ = nullptr;
+}
+
+const std::vector<FormatSet::Entry> &FormatSet::list() const
+{
+	static const std::vector<Entry> none;
+	return pairs_ ? pairs_->entries : none;
+}
+
+std::vector<FormatSet::Entry> &FormatSet::ownList()
+{
+	if (!pairs_) {
+		pairs_ = new Pairs;
+	} else if (pairs_->owners.load(std::memory_order_acquire) != 1) {
+		// Shared with a copy: this set's changes are its own.
+		auto mine = std::make_unique<Pairs>();
+		mine->entries = pairs_->entries;
+		release();
+		pairs_ = mine.release();
+	}
+	return pairs_->entries;
+}
+
+FormatSet FormatSet::of(std::vector<Entry> entries)
+{
+	FormatSet out;
+	if (!entries.empty()) {
+		out.pairs_ = new Pairs;
+		out.pairs_->entries = std::move(entries);
+	}
+	return out;
+}
+
 FormatSet::FormatSet(std::initializer_list<uint32_t> formats, std::initializer_list<uint64_t> modifiers)
 {
 	for (uint32_t format : formats)
@@ -27,36 +106,35 @@ FormatSet::FormatSet(std::initializer_list<uint32_t> formats, std::initializer_l
 
 bool FormatSet::add(uint32_t format, uint64_t modifier)
 {
-	auto it = findEntry(entries_, format);
-	if (it == entries_.end() || it->format != format)
-		it = entries_.insert(it, Entry{format, {}});
+	if (contains(format, modifier))
+		return false; // nothing changes: nothing copied
+	std::vector<Entry> &entries = ownList();
+	auto it = findEntry(entries, format);
+	if (it == entries.end() || it->format != format)
+		it = entries.insert(it, Entry{format, {}});
 	auto &mods = it->modifiers;
-	auto pos = std::lower_bound(mods.begin(), mods.end(), modifier);
-	if (pos != mods.end() && *pos == modifier)
-		return false;
-	mods.insert(pos, modifier);
+	mods.insert(std::lower_bound(mods.begin(), mods.end(), modifier), modifier);
 	return true;
 }
 
 bool FormatSet::remove(uint32_t format, uint64_t modifier)
 {
-	auto it = findEntry(entries_, format);
-	if (it == entries_.end() || it->format != format)
-		return false;
+	if (!contains(format, modifier))
+		return false; // nothing changes: nothing copied
+	std::vector<Entry> &entries = ownList();
+	auto it = findEntry(entries, format);
 	auto &mods = it->modifiers;
-	auto pos = std::lower_bound(mods.begin(), mods.end(), modifier);
-	if (pos == mods.end() || *pos != modifier)
-		return false;
-	mods.erase(pos);
+	mods.erase(std::lower_bound(mods.begin(), mods.end(), modifier));
 	if (mods.empty())
-		entries_.erase(it);
+		entries.erase(it);
 	return true;
 }
 
 std::span<const uint64_t> FormatSet::modifiers(uint32_t format) const
 {
-	auto it = findEntry(entries_, format);
-	if (it == entries_.end() || it->format != format)
+	const std::vector<Entry> &entries = list();
+	auto it = findEntry(entries, format);
+	if (it == entries.end() || it->format != format)
 		return {};
 	return it->modifiers;
 }
@@ -75,8 +153,8 @@ bool FormatSet::containsFormat(uint32_t format) const
 std::vector<uint32_t> FormatSet::formats() const
 {
 	std::vector<uint32_t> out;
-	out.reserve(entries_.size());
-	for (const Entry &e : entries_)
+	out.reserve(list().size());
+	for (const Entry &e : list())
 		out.push_back(e.format);
 	return out;
 }
@@ -84,17 +162,18 @@ std::vector<uint32_t> FormatSet::formats() const
 size_t FormatSet::pairCount() const
 {
 	size_t n = 0;
-	for (const Entry &e : entries_)
+	for (const Entry &e : list())
 		n += e.modifiers.size();
 	return n;
 }
 
 FormatSet FormatSet::intersect(const FormatSet &other) const
 {
-	FormatSet out;
-	auto a = entries_.begin();
-	auto b = other.entries_.begin();
-	while (a != entries_.end() && b != other.entries_.end()) {
+	std::vector<Entry> out;
+	const std::vector<Entry> &mine = list(), &theirs = other.list();
+	auto a = mine.begin();
+	auto b = theirs.begin();
+	while (a != mine.end() && b != theirs.end()) {
 		if (a->format < b->format) {
 			++a;
 		} else if (b->format < a->format) {
@@ -105,41 +184,42 @@ FormatSet FormatSet::intersect(const FormatSet &other) const
 					      b->modifiers.begin(), b->modifiers.end(),
 					      std::back_inserter(e.modifiers));
 			if (!e.modifiers.empty())
-				out.entries_.push_back(std::move(e));
+				out.push_back(std::move(e));
 			++a;
 			++b;
 		}
 	}
-	return out;
+	return of(std::move(out));
 }
 
 FormatSet FormatSet::unite(const FormatSet &other) const
 {
-	FormatSet out;
-	auto a = entries_.begin();
-	auto b = other.entries_.begin();
-	while (a != entries_.end() || b != other.entries_.end()) {
-		if (b == other.entries_.end() || (a != entries_.end() && a->format < b->format)) {
-			out.entries_.push_back(*a++);
-		} else if (a == entries_.end() || b->format < a->format) {
-			out.entries_.push_back(*b++);
+	std::vector<Entry> out;
+	const std::vector<Entry> &mine = list(), &theirs = other.list();
+	auto a = mine.begin();
+	auto b = theirs.begin();
+	while (a != mine.end() || b != theirs.end()) {
+		if (b == theirs.end() || (a != mine.end() && a->format < b->format)) {
+			out.push_back(*a++);
+		} else if (a == mine.end() || b->format < a->format) {
+			out.push_back(*b++);
 		} else {
 			Entry e{a->format, {}};
 			std::set_union(a->modifiers.begin(), a->modifiers.end(),
 				       b->modifiers.begin(), b->modifiers.end(),
 				       std::back_inserter(e.modifiers));
-			out.entries_.push_back(std::move(e));
+			out.push_back(std::move(e));
 			++a;
 			++b;
 		}
 	}
-	return out;
+	return of(std::move(out));
 }
 
 std::string FormatSet::toString() const
 {
 	std::string out;
-	for (const Entry &e : entries_) {
+	for (const Entry &e : list()) {
 		if (!out.empty())
 			out += "; ";
 		out += formatName(e.format) + ":";

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: MIT
+#include <utility>
+
 #include <gtest/gtest.h>
 
 #include <drm_fourcc.h>
@@ -86,4 +88,46 @@ TEST(FormatSet, ToStringNamesFormatsAndModifiers)
 	FormatSet set({DRM_FORMAT_XRGB8888}, {kLinear, kInvalid});
 	EXPECT_EQ(set.toString(), "XRGB8888 (XR24): LINEAR, INVALID");
 	EXPECT_EQ(FormatSet().toString(), "(empty)");
+}
+
+// Copies share their pairs until one changes (a participant's set is copied into every
+// plan): each copy still behaves as a value of its own.
+TEST(FormatSet, CopiesAreValuesOfTheirOwn)
+{
+	FormatSet a({DRM_FORMAT_XRGB8888, DRM_FORMAT_NV12}, {DRM_FORMAT_MOD_LINEAR});
+	FormatSet b = a;
+	EXPECT_EQ(a, b);
+	EXPECT_EQ(a.entries().data(), b.entries().data()) << "a copy shares the pairs until it changes";
+
+	EXPECT_FALSE(b.add(DRM_FORMAT_NV12, DRM_FORMAT_MOD_LINEAR)) << "already there: nothing changes";
+	EXPECT_EQ(a.entries().data(), b.entries().data()) << "an add that changes nothing copies nothing";
+	EXPECT_TRUE(b.add(DRM_FORMAT_NV12, DRM_FORMAT_MOD_INVALID));
+	EXPECT_NE(a.entries().data(), b.entries().data());
+	EXPECT_FALSE(a.contains(DRM_FORMAT_NV12, DRM_FORMAT_MOD_INVALID)) << "the original is untouched";
+	EXPECT_TRUE(b.contains(DRM_FORMAT_NV12, DRM_FORMAT_MOD_INVALID));
+
+	FormatSet c = a;
+	EXPECT_TRUE(a.remove(DRM_FORMAT_XRGB8888, DRM_FORMAT_MOD_LINEAR));
+	EXPECT_TRUE(c.contains(DRM_FORMAT_XRGB8888, DRM_FORMAT_MOD_LINEAR)) << "a remove leaves the copy as it was";
+	EXPECT_FALSE(a.containsFormat(DRM_FORMAT_XRGB8888));
+
+	// The only owner changes its pairs in place.
+	const FormatSet::Entry *before = c.entries().data();
+	{
+		FormatSet gone = c;
+	}
+	EXPECT_TRUE(c.add(DRM_FORMAT_XRGB8888, DRM_FORMAT_MOD_INVALID));
+	EXPECT_EQ(c.entries().data(), before);
+
+	// Assignment, self-assignment and moves.
+	FormatSet d;
+	d = c;
+	d = d;
+	EXPECT_EQ(d, c);
+	FormatSet e = std::move(d);
+	EXPECT_TRUE(d.empty()) << "moved from: empty";
+	EXPECT_EQ(e, c);
+	e = FormatSet();
+	EXPECT_TRUE(e.empty());
+	EXPECT_EQ(e, FormatSet());
 }

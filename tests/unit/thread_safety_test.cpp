@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // The thread-safety the headers promise, exercised by 8 threads at once: a shared
 // BufferDescription (attach, detach, plan, allocate — one Buffer for everyone), a shared
-// Buffer (accessors, late attach, CPU access, export) and a shared Context. Built and run
-// under ThreadSanitizer by .ci/run (the `thread-safety` suite); it also runs plainly.
+// Buffer (accessors, late attach, CPU access, export), a shared Context, and copies of one
+// FormatSet changed at once. Built and run under ThreadSanitizer by .ci/run (the
+// `thread-safety` suite); it also runs plainly.
 //
 // It runs on the host: the allocator behind the context is a fake at the seam that hands
 // out memfds while declaring them device-importable, so negotiation has something to
@@ -65,6 +66,29 @@ void onThreads(F body)
 }
 
 } // namespace
+
+// Copies of one FormatSet (which share their pairs until one changes) changed on several
+// threads at once: each gets its own pairs, and no change reaches another copy.
+TEST(ThreadSafety, CopiesOfAFormatSetChangedByThreads)
+{
+	const FormatSet shared({DRM_FORMAT_XRGB8888}, {DRM_FORMAT_MOD_LINEAR});
+	std::vector<std::thread> threads;
+	std::atomic<int> wrong{0};
+	for (uint32_t t = 0; t < uint32_t(kThreads); ++t)
+		threads.emplace_back([&, t] {
+			for (uint64_t i = 0; i < uint64_t(kRounds); ++i) {
+				FormatSet mine = shared;
+				mine.add(DRM_FORMAT_XRGB8888, (uint64_t(t + 1) << 32) | i);
+				if (!shared.contains(DRM_FORMAT_XRGB8888, DRM_FORMAT_MOD_LINEAR) ||
+				    shared.modifiers(DRM_FORMAT_XRGB8888).size() != 1 || mine.pairCount() != 2)
+					++wrong;
+			}
+		});
+	for (auto &t : threads)
+		t.join();
+	EXPECT_EQ(wrong.load(), 0);
+	EXPECT_EQ(shared.pairCount(), 1u);
+}
 
 TEST(ThreadSafety, ADescriptionSharedByThreadsIsAllocatedOnce)
 {
