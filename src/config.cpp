@@ -102,15 +102,22 @@ constexpr unsigned kMaxKeyParts = 16, kMaxNesting = 16;
 /// More than any configuration needs; toml++ holds a text in memory several times its size.
 constexpr size_t kMaxText = 1 << 20;
 
+/// toml++'s is_value_terminator() on ASCII: whitespace (line breaks are \n to \r), ']', '}',
+/// ',' and '#' end a value it scans. (Non-ASCII is refused outside strings before it
+/// matters.)
+bool endsValue(char c)
+{
+	return c == ' ' || c == '\t' || (c >= '\n' && c <= '\r') || c == ']' || c == '}' || c == ',' || c == '#';
+}
+
 /// Whether @value begins with what toml++ 3.3 takes for a date (ten characters, underscores
 /// not counted, with '-' as the fifth and eighth, and no other trait it tracks), then a
 /// space, one digit and a value terminator: see tomlPlusPlusHazard().
 bool dateThenOneDigit(std::string_view value)
 {
-	auto terminates = [](char c) { return std::string_view(" \t\n\v\f\r]},#").find(c) != std::string_view::npos; };
 	std::string chars;
 	size_t end = 0;
-	for (; end < value.size() && !terminates(value[end]) && chars.size() <= 10; ++end)
+	for (; end < value.size() && !endsValue(value[end]) && chars.size() <= 10; ++end)
 		if (value[end] != '_')
 			chars += value[end];
 	if (chars.size() != 10 || chars[4] != '-' || chars[7] != '-')
@@ -119,7 +126,7 @@ bool dateThenOneDigit(std::string_view value)
 		if (std::string_view("+.:tTzZ").find(ch) != std::string_view::npos)
 			return false; // toml++ reads these as something other than a plain date
 	return end + 2 < value.size() && value[end] == ' ' && std::isdigit(static_cast<unsigned char>(value[end + 1])) &&
-	       terminates(value[end + 2]);
+	       endsValue(value[end + 2]);
 }
 
 /// A fault in TOML text found before toml++ parses it; line and column count as toml++ does.
@@ -172,7 +179,7 @@ std::optional<TomlFault> tomlPlusPlusHazard(std::string_view text)
 					 text[i - 1] == '-' || text[i - 1] == '+' || text[i - 1] == '.' || text[i - 1] == ':'))) {
 				size_t j = std::max(i + 1, scannedTo);
 				for (const size_t reach = i + 4 * 128; j < text.size() && j < reach; ++j) {
-					if (std::string_view(" \t\r\n]},#").find(text[j]) != std::string_view::npos)
+					if (endsValue(text[j]))
 						break;
 					if (static_cast<unsigned char>(text[j]) >= 0x80)
 						return TomlFault{line, column, "a value beginning with a digit or sign runs into a non-ASCII character"};
