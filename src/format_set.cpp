@@ -73,11 +73,16 @@ const std::vector<FormatSet::Entry> &FormatSet::list() const
 	return pairs_ ? pairs_->entries : none;
 }
 
+bool FormatSet::shared() const
+{
+	return pairs_ && pairs_->owners.load(std::memory_order_acquire) != 1;
+}
+
 std::vector<FormatSet::Entry> &FormatSet::ownList()
 {
 	if (!pairs_) {
 		pairs_ = new Pairs;
-	} else if (pairs_->owners.load(std::memory_order_acquire) != 1) {
+	} else if (shared()) {
 		// Shared with a copy: this set's changes are its own.
 		auto mine = std::make_unique<Pairs>();
 		mine->entries = pairs_->entries;
@@ -106,14 +111,17 @@ FormatSet::FormatSet(std::initializer_list<uint32_t> formats, std::initializer_l
 
 bool FormatSet::add(uint32_t format, uint64_t modifier)
 {
-	if (contains(format, modifier))
+	if (shared() && contains(format, modifier))
 		return false; // nothing changes: nothing copied
 	std::vector<Entry> &entries = ownList();
 	auto it = findEntry(entries, format);
 	if (it == entries.end() || it->format != format)
 		it = entries.insert(it, Entry{format, {}});
 	auto &mods = it->modifiers;
-	mods.insert(std::lower_bound(mods.begin(), mods.end(), modifier), modifier);
+	auto pos = std::lower_bound(mods.begin(), mods.end(), modifier);
+	if (pos != mods.end() && *pos == modifier)
+		return false;
+	mods.insert(pos, modifier);
 	return true;
 }
 

@@ -72,6 +72,8 @@ private:
 	/// The pairs and the count of sets sharing them (src/format_set.cpp).
 	struct Pairs;
 	const std::vector<Entry> &list() const;
+	/// Whether another set shares this one's pairs (read acquire: see src/format_set.cpp).
+	bool shared() const;
 	/// The pairs, this set's own to change: copied first while another set shares them.
 	std::vector<Entry> &ownList();
 	/// Gives up this set's share of its pairs; the last set sharing them frees them.

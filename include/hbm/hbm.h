@@ -474,7 +474,8 @@ struct hbm_allocate_options {
 	/* Acceptable modifiers in preference order; include DRM_FORMAT_MOD_INVALID to allow
 	 * an implicit (driver-chosen) layout. */
 	const uint64_t *modifiers;
-	const char *allocator;       /* one allocator's name; NULL: the first able to */
+	const char *allocator;       /* one allocator's name; NULL: HBM_ALLOCATOR's, as it was
+				      * when the context was made, else the first able to */
 };
 #define HBM_ALLOCATE_OPTIONS_SIZE_V1 HBM_SIZE_THROUGH(struct hbm_allocate_options, allocator)
 
