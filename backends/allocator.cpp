@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cstdarg>
 #include <cstdlib>
 #include <limits>
 #include <string_view>
@@ -108,8 +109,9 @@ std::string askKernelAboutDescriptor(int fd, uint64_t *size, bool deviceImportab
 
 /// Whether @info's allocator declares a modifier of @request for its format: the one check
 /// (checkCandidate()), with no participant to satisfy. Whether CPU-only memory will do is
-/// the caller's choice (AllocationOptions::allowCpuOnly), not the seam's.
-Result<void> acceptable(const AllocatorInfo &info, const AllocationRequest &request)
+/// the caller's choice (AllocationOptions::allowCpuOnly), not the seam's. Out of line: a
+/// thread asks it once per new request (Allocator::allocate()'s LastAccepted).
+[[gnu::noinline]] Result<void> acceptable(const AllocatorInfo &info, const AllocationRequest &request)
 {
 	Capabilities cap = capabilitiesOf(info);
 	cap.deviceImportable = true;
@@ -131,41 +133,48 @@ Result<void> acceptable(const AllocatorInfo &info, const AllocationRequest &requ
 	return refusalError(ENOTSUP, Refusal{stringf("%ux%u", request.width, request.height), {std::move(*first)}, {}});
 }
 
+/// A broken promise of @info's backend for @request, "@fmt" saying which: this project's
+/// bug, reported as such (EPROTO); with @kernelError, the kernel could not be asked about
+/// a descriptor (no promise was broken then). Out of line and cold, so that the checks of
+/// keptPromises() are straight-line compares.
+[[gnu::cold, gnu::noinline, gnu::format(printf, 4, 5)]] Error brokenPromise(const AllocatorInfo &info,
+									  const AllocationRequest &request, int kernelError,
+									  const char *fmt, ...)
+{
+	va_list args;
+	va_start(args, fmt);
+	const std::string why = vstringf(fmt, args);
+	va_end(args);
+	// Naming a format costs libdrm allocations: only here, when a message needs it.
+	const std::string what = stringf("%ux%u %s", request.width, request.height, formatName(request.format).c_str());
+	if (kernelError)
+		return makeError(kernelError, "%s: %s: %s", info.name.c_str(), what.c_str(), why.c_str());
+	return makeError(EPROTO, "%s broke its promise for %s: %s", info.name.c_str(), what.c_str(), why.c_str());
+}
+
 /// What every backend promises, checked on @a fresh from @info's backend (its sizes
 /// settled in place).
 Result<void> keptPromises(const AllocatorInfo &info, const AllocationRequest &request, Allocation &a)
 {
-	// Built only when a message needs it: naming a format costs libdrm allocations.
-	auto what = [&] {
-		return stringf("%ux%u %s", request.width, request.height, formatName(request.format).c_str());
-	};
-	// What every backend promises. A broken promise is this project's bug, reported as such.
-	auto broken = [&](const std::string &why) {
-		return makeError(EPROTO, "%s broke its promise for %s: %s", info.name.c_str(),
-				 what().c_str(), why.c_str());
-	};
-	int kernelError = 0;
-	auto unchecked = [&](const std::string &why) {
-		return makeError(kernelError, "%s: %s: %s", info.name.c_str(), what().c_str(), why.c_str());
-	};
 	if (a.layout.width != request.width || a.layout.height != request.height ||
 	    a.layout.format != request.format)
-		return broken("it made a different image");
+		return brokenPromise(info, request, 0, "it made a different image");
 	if (std::find(request.modifiers.begin(), request.modifiers.end(), a.layout.modifier) ==
 	    request.modifiers.end())
-		return broken("modifier " + modifierName(a.layout.modifier) + " was not asked for");
+		return brokenPromise(info, request, 0, "modifier %s was not asked for",
+				     modifierName(a.layout.modifier).c_str());
 	const size_t planes = a.layout.planes.size(), memories = a.memories.size();
 	if (planes == 0 || memories == 0 || memories > planes || a.planeMemory.size() != planes)
-		return broken(stringf("%zu planes in %zu descriptors, %zu placed", planes, memories,
-				      a.planeMemory.size()));
+		return brokenPromise(info, request, 0, "%zu planes in %zu descriptors, %zu placed", planes, memories,
+				     a.planeMemory.size());
 	uint64_t total = 0; // of the descriptors
 	for (size_t m = 0; m < memories; ++m) {
 		AllocatedMemory &memory = a.memories[m];
+		int kernelError = 0;
 		if (std::string why = checkDescriptor(memory.fd.get(), &memory.size, info.deviceImportable,
 						      &kernelError, a.sizesClaimed);
 		    !why.empty())
-			return kernelError ? unchecked(stringf("descriptor %zu: ", m) + why)
-					   : broken(stringf("descriptor %zu: ", m) + why);
+			return brokenPromise(info, request, kernelError, "descriptor %zu: %s", m, why.c_str());
 		total += memory.size;
 	}
 	unsigned used = 0; // a bit per memory holding a plane
@@ -173,16 +182,18 @@ Result<void> keptPromises(const AllocatorInfo &info, const AllocationRequest &re
 		const PlaneLayout &p = a.layout.planes[i];
 		const size_t m = a.planeMemory[i];
 		if (m >= memories)
-			return broken(stringf("plane %zu is placed in descriptor %zu of %zu", i, m, memories));
+			return brokenPromise(info, request, 0, "plane %zu is placed in descriptor %zu of %zu", i, m,
+					     memories);
 		used |= 1u << m;
 		uint64_t end;
 		if (__builtin_add_overflow(p.offset, p.size, &end) || end > a.memories[m].size)
-			return broken(stringf("plane %zu (offset %llu, %llu bytes) lies outside its %llu-byte descriptor",
-					      i, (unsigned long long)p.offset, (unsigned long long)p.size,
-					      (unsigned long long)a.memories[m].size));
+			return brokenPromise(info, request, 0,
+					     "plane %zu (offset %llu, %llu bytes) lies outside its %llu-byte descriptor", i,
+					     (unsigned long long)p.offset, (unsigned long long)p.size,
+					     (unsigned long long)a.memories[m].size);
 	}
 	if (used != (1u << memories) - 1)
-		return broken(stringf("%zu descriptors, not every one holding a plane", memories));
+		return brokenPromise(info, request, 0, "%zu descriptors, not every one holding a plane", memories);
 	if (verifyWithKernel())
 		a.sizesClaimed = false; // asked of the kernel just now
 	// Memory committed at allocation was weighed before the kernel was asked (byte
@@ -261,18 +272,7 @@ Result<void> Allocator::allocate(const AllocationRequest &request, Allocation &o
 	return keptPromises(info_, request, out);
 }
 
-Result<Bytes> ByteAllocator::allocateBytes(const ByteRequest &request)
-{
-	Bytes bytes;
-	if (Result<void> made = checkedBytes(request, bytes); !made) {
-		if (!made.error().refusal) // a refusal names the allocator in its rejection
-			return withContext(made.error(), info_.name);
-		return made.error();
-	}
-	return bytes;
-}
-
-Result<void> ByteAllocator::checkedBytes(const ByteRequest &request, Bytes &b)
+[[gnu::always_inline]] inline Result<void> ByteAllocator::checkedBytes(const ByteRequest &request, Bytes &b)
 {
 	if (request.size == 0)
 		return makeError(EINVAL, "0 bytes asked for");
@@ -306,6 +306,17 @@ Result<void> ByteAllocator::checkedBytes(const ByteRequest &request, Bytes &b)
 		return broken(stringf("bytes at offset %llu lie outside its %llu-byte descriptor",
 				      (unsigned long long)b.offset, (unsigned long long)b.fdSize));
 	return {};
+}
+
+Result<Bytes> ByteAllocator::allocateBytes(const ByteRequest &request)
+{
+	Bytes bytes;
+	if (Result<void> made = checkedBytes(request, bytes); !made) {
+		if (!made.error().refusal) // a refusal names the allocator in its rejection
+			return withContext(made.error(), info_.name);
+		return made.error();
+	}
+	return bytes;
 }
 
 Result<void> ByteAllocator::doAllocate(const AllocationRequest &request, Allocation &out)

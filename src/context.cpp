@@ -189,17 +189,80 @@ Result<std::shared_ptr<Buffer>> allocateFrom(Allocator &a, const AllocationReque
 	return std::move(made).finish();
 }
 
+/// "1920x1080 XR24": what a refusal or a log line of Context::allocate() names.
+std::string describe(const BufferDesc &desc)
+{
+	return stringf("%ux%u %s", desc.width, desc.height, formatName(desc.format).c_str());
+}
+
+/// Whether @a may serve an allocation: CPU-only memory only when the caller allows it.
+bool mayServe(const Allocator &a, const AllocationOptions &options)
+{
+	return a.info().deviceImportable || options.allowCpuOnly;
+}
+
+/// Context::allocate()'s fallbacks, from the allocator at @next on, after @failed (null:
+/// nothing tried yet) failed at the one before: every attempt is logged and goes into the
+/// refusal (wlroots' allocator fallbacks); those refused as data keep their rejections, so
+/// a caller can tell out-of-memory from a format nobody makes. Out of line: most
+/// allocations succeed at the first allocator, and build none of this.
+[[gnu::noinline]] Result<std::shared_ptr<Buffer>> allocateAfter(Context::Private &d, const BufferDesc &desc,
+							     const AllocationOptions &options,
+							     const AllocationRequest &request, size_t next,
+							     const Error *failed)
+{
+	std::string attempts;
+	int lastError = ENOTSUP;
+	Refusal refused;
+	auto failedAt = [&](const Error &e) {
+		HBM_LOG(logContext, Debug, "%s: %s", describe(desc).c_str(), e.toString().c_str());
+		attempts += "; " + e.message;
+		lastError = e.code;
+		if (const auto &why = e.refusal) {
+			refused.rejections.insert(refused.rejections.end(), why->rejections.begin(), why->rejections.end());
+			if (!why->fix.empty())
+				refused.fix = why->fix;
+		}
+	};
+	if (failed)
+		failedAt(*failed);
+	for (size_t i = next; i < d.allocators.size(); ++i) {
+		Allocator &a = *d.allocators[i];
+		if (!mayServe(a, options)) {
+			attempts += "; " + a.info().name + ": CPU-only memory, not allowed (allowCpuOnly)";
+			Rejection r;
+			r.reason = RejectReason::CpuOnly;
+			r.allocator = a.info().name;
+			r.format = desc.format;
+			refused.rejections.push_back(std::move(r));
+			continue;
+		}
+		auto buffer = allocateFrom(a, request, nullptr);
+		if (buffer) {
+			if (!attempts.empty())
+				HBM_LOG(logContext, Info, "%s from %s after%s", describe(desc).c_str(), a.info().name.c_str(),
+					attempts.c_str());
+			return buffer;
+		}
+		failedAt(buffer.error());
+	}
+	Error e = makeError(lastError, "no allocator could make %s: %s", describe(desc).c_str(),
+			    attempts.empty() ? "none found" : attempts.substr(2).c_str());
+	if (!refused.rejections.empty()) {
+		refused.subject = "no allocator could make " + describe(desc);
+		e.refusal = std::make_shared<const Refusal>(std::move(refused));
+	}
+	return e;
+}
+
 /// Context::allocate() without a plan.
 Result<std::shared_ptr<Buffer>> allocateImpl(Context::Private &d, const BufferDesc &desc, const AllocationOptions &options)
 {
-	auto what = [&] {
-		return stringf("%ux%u %s", desc.width, desc.height, formatName(desc.format).c_str());
-	};
 	if (auto bad = validateRequest(desc.width, desc.height, {&desc.format, 1}, options.usage))
 		return requestRefused(std::move(*bad));
 	if (options.modifiers.empty())
 		return makeError(EINVAL, "%s: no acceptable modifier given (LINEAR, or INVALID for implicit)",
-				 what().c_str());
+				 describe(desc).c_str());
 
 	AllocationRequest request;
 	request.width = desc.width;
@@ -208,60 +271,24 @@ Result<std::shared_ptr<Buffer>> allocateImpl(Context::Private &d, const BufferDe
 	request.modifiers = options.modifiers; // a view: options outlive the request
 	request.linear = &options.linear;
 	request.usage = options.usage ? options.usage : kDefaultUsage;
-	auto make = [&](Allocator &a) { return allocateFrom(a, request, nullptr); };
 
 	std::string_view named = options.allocator.empty() ? d.forcedAllocator : options.allocator;
 	if (!named.empty()) {
 		for (auto &a : d.allocators)
 			if (a->info().name == named)
-				return make(*a);
+				return allocateFrom(*a, request, nullptr);
 		const std::string names = joinedBy(d.allocators, [](const auto &a) { return a->info().name; });
-		return makeError(ENOENT, "%s: no allocator named '%s' (here: %s)", what().c_str(), std::string(named).c_str(),
-				 names.c_str());
+		return makeError(ENOENT, "%s: no allocator named '%s' (here: %s)", describe(desc).c_str(),
+				 std::string(named).c_str(), names.c_str());
 	}
-
-	// Every attempt is logged and goes into the refusal (wlroots' allocator fallbacks);
-	// those refused as data keep their rejections, so a caller can tell out-of-memory from
-	// a format nobody makes. Nothing of it is built before an attempt fails: most
-	// allocations succeed at the first allocator.
-	std::string attempts;
-	int lastError = ENOTSUP;
-	std::optional<Refusal> refused;
-	auto refusal = [&]() -> Refusal & { return refused ? *refused : refused.emplace(); };
-	for (auto &a : d.allocators) {
-		if (!a->info().deviceImportable && !options.allowCpuOnly) {
-			attempts += "; " + a->info().name + ": CPU-only memory, not allowed (allowCpuOnly)";
-			Rejection r;
-			r.reason = RejectReason::CpuOnly;
-			r.allocator = a->info().name;
-			r.format = desc.format;
-			refusal().rejections.push_back(std::move(r));
-			continue;
-		}
-		auto buffer = make(*a);
-		if (buffer) {
-			if (!attempts.empty())
-				HBM_LOG(logContext, Info, "%s from %s after%s", what().c_str(), a->info().name.c_str(),
-					attempts.c_str());
-			return buffer;
-		}
-		HBM_LOG(logContext, Debug, "%s: %s", what().c_str(), buffer.error().toString().c_str());
-		attempts += "; " + buffer.error().message;
-		lastError = buffer.error().code;
-		if (const auto &why = buffer.error().refusal) {
-			Refusal &r = refusal();
-			r.rejections.insert(r.rejections.end(), why->rejections.begin(), why->rejections.end());
-			if (!why->fix.empty())
-				r.fix = why->fix;
-		}
-	}
-	Error e = makeError(lastError, "no allocator could make %s: %s", what().c_str(),
-			    attempts.empty() ? "none found" : attempts.substr(2).c_str());
-	if (refused && !refused->rejections.empty()) {
-		refused->subject = "no allocator could make " + what();
-		e.refusal = std::make_shared<const Refusal>(std::move(*refused));
-	}
-	return e;
+	// The first allocator, when it may serve, is tried here; what follows a failure (or a
+	// first allocator of CPU-only memory not allowed) is allocateAfter()'s.
+	if (d.allocators.empty() || !mayServe(*d.allocators[0], options))
+		return allocateAfter(d, desc, options, request, 0, nullptr);
+	auto buffer = allocateFrom(*d.allocators[0], request, nullptr);
+	if (buffer)
+		return buffer;
+	return allocateAfter(d, desc, options, request, 1, &buffer.error());
 }
 
 } // namespace
