@@ -64,23 +64,21 @@ namespace {
 }
 
 /// Settles the size of a descriptor fresh from a backend: @size as reported (0: unknown)
-/// is asked of the kernel when unknown or when verifying, as is its type. Most need
-/// nothing of the kernel (there, sized by construction, nobody verifying): nothing is
-/// built for them. Returns why the backend broke its promise, or an empty string; when
-/// the kernel could not be asked, why, with its errno in @kernelError (no promise was
-/// broken then). A @claimed size is the planes' extent: the real one may be larger
-/// (page-rounded).
+/// is asked of the kernel when unknown or when verifying, as is its type. Returns why the
+/// backend broke its promise, or an empty string; when the kernel could not be asked, why,
+/// with its errno in @kernelError (no promise was broken then). A @claimed size is the
+/// planes' extent: the real one may be larger (page-rounded).
 std::string askKernelAboutDescriptor(int fd, uint64_t *size, bool deviceImportable, int *kernelError, bool claimed);
 
-[[gnu::always_inline]] inline std::string checkDescriptor(int fd, uint64_t *size, bool deviceImportable, int *kernelError,
-						      bool claimed)
+/// Whether a descriptor fresh from a backend needs nothing of the kernel: sized by
+/// construction, nobody verifying. Most do; for them nothing is asked and nothing built
+/// (inline: every allocation asks it for each descriptor).
+[[gnu::always_inline]] inline bool settledWithoutKernel(int fd, uint64_t size)
 {
-	if (fd >= 0 && *size && !verifyWithKernel())
-		return {}; // the common case, inline: nothing asked, nothing built
-	return askKernelAboutDescriptor(fd, size, deviceImportable, kernelError, claimed);
+	return fd >= 0 && size && !verifyWithKernel();
 }
 
-/// checkDescriptor() when the kernel is asked.
+/// The descriptor check when settledWithoutKernel() is not enough.
 std::string askKernelAboutDescriptor(int fd, uint64_t *size, bool deviceImportable, int *kernelError, bool claimed)
 {
 	if (fd < 0)
@@ -152,6 +150,21 @@ std::string askKernelAboutDescriptor(int fd, uint64_t *size, bool deviceImportab
 	return makeError(EPROTO, "%s broke its promise for %s: %s", info.name.c_str(), what.c_str(), why.c_str());
 }
 
+/// A byte allocator's broken promise for @size bytes, "@fmt" saying which (EPROTO); with
+/// @kernelError, the kernel could not be asked about its descriptor. Cold, as
+/// brokenPromise().
+[[gnu::cold, gnu::noinline, gnu::format(printf, 3, 4)]] Error bytesBroken(uint64_t size, int kernelError,
+									const char *fmt, ...)
+{
+	va_list args;
+	va_start(args, fmt);
+	const std::string why = vstringf(fmt, args);
+	va_end(args);
+	if (kernelError)
+		return makeError(kernelError, "%llu bytes: %s", (unsigned long long)size, why.c_str());
+	return makeError(EPROTO, "broke its promise for %llu bytes: %s", (unsigned long long)size, why.c_str());
+}
+
 /// What every backend promises, checked on @a fresh from @info's backend (its sizes
 /// settled in place).
 Result<void> keptPromises(const AllocatorInfo &info, const AllocationRequest &request, Allocation &a)
@@ -170,11 +183,13 @@ Result<void> keptPromises(const AllocatorInfo &info, const AllocationRequest &re
 	uint64_t total = 0; // of the descriptors
 	for (size_t m = 0; m < memories; ++m) {
 		AllocatedMemory &memory = a.memories[m];
-		int kernelError = 0;
-		if (std::string why = checkDescriptor(memory.fd.get(), &memory.size, info.deviceImportable,
-						      &kernelError, a.sizesClaimed);
-		    !why.empty())
-			return brokenPromise(info, request, kernelError, "descriptor %zu: %s", m, why.c_str());
+		if (!settledWithoutKernel(memory.fd.get(), memory.size)) {
+			int kernelError = 0;
+			if (std::string why = askKernelAboutDescriptor(memory.fd.get(), &memory.size, info.deviceImportable,
+								       &kernelError, a.sizesClaimed);
+			    !why.empty())
+				return brokenPromise(info, request, kernelError, "descriptor %zu: %s", m, why.c_str());
+		}
 		total += memory.size;
 	}
 	unsigned used = 0; // a bit per memory holding a plane
@@ -288,23 +303,21 @@ Result<void> Allocator::allocate(const AllocationRequest &request, Allocation &o
 
 	if (Result<void> made = doAllocateBytes(request, b); !made)
 		return made;
-	auto broken = [&](const std::string &why) {
-		return makeError(EPROTO, "broke its promise for %llu bytes: %s", (unsigned long long)request.size,
-				 why.c_str());
-	};
 	if (b.size < request.size)
-		return broken(stringf("it gave %llu", (unsigned long long)b.size));
+		return bytesBroken(request.size, 0, "it gave %llu", (unsigned long long)b.size);
 	if (b.offset % request.alignment)
-		return broken(stringf("offset %llu is not a multiple of %llu", (unsigned long long)b.offset,
-				      (unsigned long long)request.alignment));
-	int kernelError = 0;
-	if (std::string why = checkDescriptor(b.fd.get(), &b.fdSize, info_.deviceImportable, &kernelError, false); !why.empty())
-		return kernelError ? makeError(kernelError, "%llu bytes: %s", (unsigned long long)request.size, why.c_str())
-				   : broken(why);
+		return bytesBroken(request.size, 0, "offset %llu is not a multiple of %llu", (unsigned long long)b.offset,
+				   (unsigned long long)request.alignment);
+	if (!settledWithoutKernel(b.fd.get(), b.fdSize)) {
+		int kernelError = 0;
+		if (std::string why = askKernelAboutDescriptor(b.fd.get(), &b.fdSize, info_.deviceImportable, &kernelError, false);
+		    !why.empty())
+			return bytesBroken(request.size, kernelError, "%s", why.c_str());
+	}
 	uint64_t end;
 	if (__builtin_add_overflow(b.offset, b.size, &end) || end > b.fdSize)
-		return broken(stringf("bytes at offset %llu lie outside its %llu-byte descriptor",
-				      (unsigned long long)b.offset, (unsigned long long)b.fdSize));
+		return bytesBroken(request.size, 0, "bytes at offset %llu lie outside its %llu-byte descriptor",
+				   (unsigned long long)b.offset, (unsigned long long)b.fdSize);
 	return {};
 }
 

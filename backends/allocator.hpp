@@ -62,7 +62,7 @@ struct Allocation {
 	/// (0: unknown) — the shape of most single-allocation backends' results.
 	void holdAllPlanesIn(SharedFd fd, uint64_t fdSize)
 	{
-		memories.emplace_back(AllocatedMemory{std::move(fd), fdSize});
+		memories.emplace_back(std::move(fd), fdSize); // made in place
 		planeMemory.assign(layout.planes.size(), 0);
 	}
 	const SharedFd &planeFd(size_t plane) const { return memories[planeMemory[plane]].fd; }

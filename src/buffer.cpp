@@ -144,7 +144,7 @@ Result<PlaneArray<PlaneExport>> Buffer::exportPlanes() const
 	const Layout &layout = d_->layout();
 	for (size_t i = 0; i < layout.planes.size(); ++i) {
 		const PlaneLayout &plane = layout.planes[i];
-		PlaneExport &p = planes.emplace_back(PlaneExport{d_->planeFd(i).duplicate(), plane.offset, plane.stride});
+		PlaneExport &p = planes.emplace_back(d_->planeFd(i).duplicate(), plane.offset, plane.stride);
 		if (!p.fd) {
 			out = makeError(errno, "cannot duplicate the descriptor of plane %zu", i);
 			break;

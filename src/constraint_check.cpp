@@ -46,10 +46,6 @@ void note(std::vector<ParticipantIdentity> &by, const ParticipantIdentity &who)
 		by.push_back(who);
 }
 
-/// Every usage bit hbm defines (enum Usage, enum hbm_usage).
-constexpr uint32_t kKnownUsage =
-	UsageScanout | UsageRender | UsageTexture | UsageCursor | UsageCpuRead | UsageCpuWrite;
-
 } // namespace
 
 bool validAlignment(uint64_t v)
@@ -57,27 +53,11 @@ bool validAlignment(uint64_t v)
 	return powerOfTwo(v) && v <= kMaxAlignment;
 }
 
-bool validDimension(uint64_t v)
+std::optional<Rejection> invalidRequest(uint64_t value, uint64_t limit, uint32_t format)
 {
-	return v != 0 && v <= kMaxDimension;
-}
-
-std::optional<Rejection> validateRequest(uint32_t width, uint32_t height, std::span<const uint32_t> formats,
-					 uint32_t usage)
-{
-	if (!validDimension(width) || !validDimension(height))
-		return rejection(RejectReason::InvalidRequest, {}, uint64_t(width) << 32 | height, kMaxDimension);
-	if (formats.empty())
-		return rejection(RejectReason::InvalidRequest, {});
-	for (uint32_t f : formats)
-		if (!findFormat(f)) {
-			Rejection r = rejection(RejectReason::InvalidRequest, {});
-			r.format = f;
-			return r;
-		}
-	if (usage & ~kKnownUsage)
-		return rejection(RejectReason::InvalidRequest, {}, usage, kKnownUsage);
-	return std::nullopt;
+	Rejection r = rejection(RejectReason::InvalidRequest, {}, value, limit);
+	r.format = format;
+	return r;
 }
 
 std::optional<Rejection> validateRequest(const Request &request)

@@ -13,6 +13,7 @@
 
 #include <hbm/allocator.hpp>
 #include <hbm/constraints.hpp>
+#include <hbm/format.hpp>
 #include <hbm/layout.hpp>
 #include <hbm/negotiation.hpp>
 #include <hbm/participant.hpp>
@@ -36,13 +37,37 @@ inline constexpr int kNoPlan = ENOTSUP;
 bool validAlignment(uint64_t alignment);
 
 /// THE dimension rule: a width or height (or a limit on one) from 1 to kMaxDimension.
-bool validDimension(uint64_t size);
+inline bool validDimension(uint64_t v)
+{
+	return v != 0 && v <= kMaxDimension;
+}
+
+/// Every usage bit hbm defines (enum Usage, enum hbm_usage).
+inline constexpr uint32_t kKnownUsage =
+	UsageScanout | UsageRender | UsageTexture | UsageCursor | UsageCpuRead | UsageCpuWrite;
+
+/// validateRequest()'s Rejection{InvalidRequest} with its values (out of line and cold:
+/// the request that needs one is rare).
+[[gnu::cold]] std::optional<Rejection> invalidRequest(uint64_t value, uint64_t limit, uint32_t format = 0);
 
 /// THE request rule: width and height 1 to kMaxDimension, at least one format, each one
 /// hbm knows, usage bits of enum Usage only. The first fault as
 /// Rejection{InvalidRequest} (see RejectReason::InvalidRequest for its fields), or nothing.
-std::optional<Rejection> validateRequest(uint32_t width, uint32_t height, std::span<const uint32_t> formats,
-					 uint32_t usage);
+/// Inline: every allocation asks it, and a well-formed request builds nothing.
+inline std::optional<Rejection> validateRequest(uint32_t width, uint32_t height, std::span<const uint32_t> formats,
+						uint32_t usage)
+{
+	if (!validDimension(width) || !validDimension(height))
+		return invalidRequest(uint64_t(width) << 32 | height, kMaxDimension);
+	if (formats.empty())
+		return invalidRequest(0, 0);
+	for (uint32_t f : formats)
+		if (!findFormat(f))
+			return invalidRequest(0, 0, f);
+	if (usage & ~kKnownUsage)
+		return invalidRequest(usage, kKnownUsage);
+	return std::nullopt;
+}
 std::optional<Rejection> validateRequest(const Request &request);
 
 /// A malformed request's error: EINVAL, refused with @rejection.

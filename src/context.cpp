@@ -190,7 +190,7 @@ Result<std::shared_ptr<Buffer>> allocateFrom(Allocator &a, const AllocationReque
 }
 
 /// "1920x1080 XR24": what a refusal or a log line of Context::allocate() names.
-std::string describe(const BufferDesc &desc)
+std::string subjectOf(const BufferDesc &desc)
 {
 	return stringf("%ux%u %s", desc.width, desc.height, formatName(desc.format).c_str());
 }
@@ -215,7 +215,7 @@ bool mayServe(const Allocator &a, const AllocationOptions &options)
 	int lastError = ENOTSUP;
 	Refusal refused;
 	auto failedAt = [&](const Error &e) {
-		HBM_LOG(logContext, Debug, "%s: %s", describe(desc).c_str(), e.toString().c_str());
+		HBM_LOG(logContext, Debug, "%s: %s", subjectOf(desc).c_str(), e.toString().c_str());
 		attempts += "; " + e.message;
 		lastError = e.code;
 		if (const auto &why = e.refusal) {
@@ -240,29 +240,45 @@ bool mayServe(const Allocator &a, const AllocationOptions &options)
 		auto buffer = allocateFrom(a, request, nullptr);
 		if (buffer) {
 			if (!attempts.empty())
-				HBM_LOG(logContext, Info, "%s from %s after%s", describe(desc).c_str(), a.info().name.c_str(),
+				HBM_LOG(logContext, Info, "%s from %s after%s", subjectOf(desc).c_str(), a.info().name.c_str(),
 					attempts.c_str());
 			return buffer;
 		}
 		failedAt(buffer.error());
 	}
-	Error e = makeError(lastError, "no allocator could make %s: %s", describe(desc).c_str(),
+	Error e = makeError(lastError, "no allocator could make %s: %s", subjectOf(desc).c_str(),
 			    attempts.empty() ? "none found" : attempts.substr(2).c_str());
 	if (!refused.rejections.empty()) {
-		refused.subject = "no allocator could make " + describe(desc);
+		refused.subject = "no allocator could make " + subjectOf(desc);
 		e.refusal = std::make_shared<const Refusal>(std::move(refused));
 	}
 	return e;
 }
 
-/// Context::allocate() without a plan.
-Result<std::shared_ptr<Buffer>> allocateImpl(Context::Private &d, const BufferDesc &desc, const AllocationOptions &options)
+/// Context::allocate() of a well-formed request from the first allocator, when it may
+/// serve; what follows a failure (or a first allocator of CPU-only memory not allowed) is
+/// allocateAfter()'s. One result, returned by name: the buffer is not moved on its way out.
+Result<std::shared_ptr<Buffer>> allocateFirst(Context::Private &d, const BufferDesc &desc,
+					      const AllocationOptions &options, const AllocationRequest &request)
 {
+	const bool first = !d.allocators.empty() && mayServe(*d.allocators[0], options);
+	Result<std::shared_ptr<Buffer>> buffer =
+		first ? allocateFrom(*d.allocators[0], request, nullptr) : allocateAfter(d, desc, options, request, 0, nullptr);
+	if (first && !buffer)
+		buffer = allocateAfter(d, desc, options, request, 1, &buffer.error());
+	return buffer;
+}
+
+} // namespace
+
+Result<std::shared_ptr<Buffer>> Context::allocate(const BufferDesc &desc, const AllocationOptions &options)
+{
+	Private &d = *d_;
 	if (auto bad = validateRequest(desc.width, desc.height, {&desc.format, 1}, options.usage))
 		return requestRefused(std::move(*bad));
 	if (options.modifiers.empty())
 		return makeError(EINVAL, "%s: no acceptable modifier given (LINEAR, or INVALID for implicit)",
-				 describe(desc).c_str());
+				 subjectOf(desc).c_str());
 
 	AllocationRequest request;
 	request.width = desc.width;
@@ -278,24 +294,10 @@ Result<std::shared_ptr<Buffer>> allocateImpl(Context::Private &d, const BufferDe
 			if (a->info().name == named)
 				return allocateFrom(*a, request, nullptr);
 		const std::string names = joinedBy(d.allocators, [](const auto &a) { return a->info().name; });
-		return makeError(ENOENT, "%s: no allocator named '%s' (here: %s)", describe(desc).c_str(),
+		return makeError(ENOENT, "%s: no allocator named '%s' (here: %s)", subjectOf(desc).c_str(),
 				 std::string(named).c_str(), names.c_str());
 	}
-	// The first allocator, when it may serve, is tried here; what follows a failure (or a
-	// first allocator of CPU-only memory not allowed) is allocateAfter()'s.
-	if (d.allocators.empty() || !mayServe(*d.allocators[0], options))
-		return allocateAfter(d, desc, options, request, 0, nullptr);
-	auto buffer = allocateFrom(*d.allocators[0], request, nullptr);
-	if (buffer)
-		return buffer;
-	return allocateAfter(d, desc, options, request, 1, &buffer.error());
-}
-
-} // namespace
-
-Result<std::shared_ptr<Buffer>> Context::allocate(const BufferDesc &desc, const AllocationOptions &options)
-{
-	return allocateImpl(*d_, desc, options);
+	return allocateFirst(d, desc, options, request);
 }
 
 Result<Plan> Context::negotiate(const Request &request, const std::vector<Participant> &participants) const

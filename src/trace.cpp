@@ -163,7 +163,7 @@ Recorder &recorder()
 
 } // namespace
 
-bool enabled()
+bool recorderEnabled()
 {
 	return recorder().enabled();
 }

@@ -46,8 +46,15 @@ private:
 	std::atomic<uint32_t> nextId_{1};
 };
 
-/// Whether HBM_TRACE names a file to record to (read once per process).
-bool enabled();
+/// Whether HBM_TRACE names a file recording can go to: the recorder, made at the first ask.
+bool recorderEnabled();
+/// Whether HBM_TRACE names a file to record to (read once per process; inline: every
+/// allocation asks).
+inline bool enabled()
+{
+	static const bool on = recorderEnabled();
+	return on;
+}
 /// Records an allocation to HBM_TRACE's file; returns its id (0 when tracing is off).
 uint64_t recordAllocate(uint32_t width, uint32_t height, uint32_t format, uint64_t size,
 			const std::string &allocator, uint64_t latencyNs);

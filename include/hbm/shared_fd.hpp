@@ -36,7 +36,8 @@ public:
 	SharedFd &operator=(SharedFd &&other) noexcept
 	{
 		if (this != &other) {
-			drop();
+			if (fd_ >= 0) // as in the destructor: an empty one has nothing to give up
+				drop();
 			fd_ = other.fd_;
 			owners_.store(other.owners_.load(std::memory_order_relaxed), std::memory_order_relaxed);
 			other.fd_ = -1;
