@@ -97,9 +97,13 @@ struct ImportView {
 	std::span<const PlaneImport> planes;
 };
 
+/// Descriptors a caller hands over to importBuffer() (receiveBuffer()'s): one a plane names
+/// is taken (its entry set to -1), not duplicated; the caller closes what is left.
+using AdoptedFds = std::span<int>;
+
 /// Buffer::import(), adopting the descriptors in @adopt that the planes name instead of
-/// duplicating them (receiveBuffer() owns what it received).
-Result<std::shared_ptr<Buffer>> importBuffer(const ImportView &desc, std::vector<UniqueFd> *adopt);
+/// duplicating them (null: none; the buffer's origin is then "import", else "received").
+Result<std::shared_ptr<Buffer>> importBuffer(const ImportView &desc, AdoptedFds *adopt);
 
 /// A Buffer with its state: one allocation for both and the reference count
 /// (std::make_shared), which is most of what a small buffer costs in user space.

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <memory>
+#include <utility>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -142,7 +143,7 @@ const char *importFaultKindName(ImportFaultKind kind)
 	return "?";
 }
 
-Result<std::shared_ptr<Buffer>> importBuffer(const ImportView &desc, std::vector<UniqueFd> *adopt)
+Result<std::shared_ptr<Buffer>> importBuffer(const ImportView &desc, AdoptedFds *adopt)
 {
 	// The request's own values go into every fault; each check adds what it found.
 	auto fault = [&](ImportFaultKind kind, int plane = -1) {
@@ -190,8 +191,16 @@ Result<std::shared_ptr<Buffer>> importBuffer(const ImportView &desc, std::vector
 	BufferBuilder made;
 	Allocation &storage = made.state().storage;
 	Layout &layout = storage.layout;
-	layout = {desc.format, desc.modifier, desc.width, desc.height, {}, 0};
-	PlaneArray<DmaBufIdentity> ids; // per memory
+	layout.format = desc.format; // its planes and size: empty in a new buffer
+	layout.modifier = desc.modifier;
+	layout.width = desc.width;
+	layout.height = desc.height;
+	struct FileId {
+		dev_t dev;
+		ino_t ino;
+		bool operator==(const FileId &) const = default;
+	};
+	PlaneArray<FileId> ids; // per memory: which dma-buf it is
 	for (size_t i = 0; i < n; ++i) {
 		const PlaneImport &p = desc.planes[i];
 		// One fstat tells a dma-buf, which one it is, and its real size (identifyDmaBuf()).
@@ -243,20 +252,21 @@ Result<std::shared_ptr<Buffer>> importBuffer(const ImportView &desc, std::vector
 		}
 
 		// Planes of a vendor layout (tiles, compression data) live in one buffer.
-		if (!linearish && i > 0 && (id.ino != ids[0].ino || id.dev != ids[0].dev))
+		const FileId file{id.dev, id.ino};
+		if (!linearish && i > 0 && !(file == ids[0]))
 			return faultError(fault(ImportFaultKind::PlanesSplit, int(i)));
 
 		// Planes of one dma-buf share one descriptor of ours.
 		size_t m = 0;
-		while (m < ids.size() && !(ids[m].ino == id.ino && ids[m].dev == id.dev))
+		while (m < ids.size() && !(ids[m] == file))
 			++m;
 		if (m == ids.size()) {
 			SharedFd fd;
 			if (adopt) {
 				// A descriptor the caller hands over (received ones): take it, no dup.
-				for (UniqueFd &owned : *adopt)
-					if (owned.get() == p.fd)
-						fd = SharedFd(std::move(owned));
+				for (int &owned : *adopt)
+					if (owned == p.fd)
+						fd = SharedFd(UniqueFd(std::exchange(owned, -1)));
 			}
 			if (!fd) {
 				UniqueFd dup(::fcntl(p.fd, F_DUPFD_CLOEXEC, 0));
@@ -264,8 +274,8 @@ Result<std::shared_ptr<Buffer>> importBuffer(const ImportView &desc, std::vector
 					return callFailed(i, "fcntl(F_DUPFD_CLOEXEC)", errno);
 				fd = SharedFd(std::move(dup));
 			}
-			storage.memories.emplace_back(AllocatedMemory{std::move(fd), realSize});
-			ids.push_back(id);
+			storage.memories.emplace_back(std::move(fd), realSize);
+			ids.push_back(file);
 		}
 		storage.planeMemory.push_back(uint8_t(m));
 		layout.planes.push_back(plane);

@@ -24,10 +24,47 @@ namespace {
 /// rather than silently dropped by the kernel.
 constexpr size_t kMaxReceivedFds = 16;
 
+/// The fds that came with one descriptor's message, owned here until importBuffer() adopts
+/// them (AdoptedFds): held inline, no allocation per receive, with room for more than a
+/// descriptor may carry so that extra ones are counted and closed.
+class ReceivedFds
+{
+public:
+	ReceivedFds() = default;
+	ReceivedFds(const ReceivedFds &) = delete;
+	ReceivedFds &operator=(const ReceivedFds &) = delete;
+	~ReceivedFds()
+	{
+		for (size_t i = 0; i < held_; ++i)
+			UniqueFd unadopted(fds_[i]); // closed; -1 for one adopted
+	}
+
+	/// Owns @fd from now on; one past the room is closed at once, and still counted.
+	void take(int fd)
+	{
+		++arrived_;
+		if (held_ < kMaxReceivedFds)
+			fds_[held_++] = fd;
+		else
+			UniqueFd extra(fd);
+	}
+	/// Every fd that arrived (parseWireDescriptor() compares it with what the descriptor names).
+	size_t size() const { return arrived_; }
+	bool empty() const { return arrived_ == 0; }
+	/// The fd at @i (below size() when size() is at most the room).
+	int operator[](size_t i) const { return fds_[i]; }
+	/// What importBuffer() may adopt.
+	AdoptedFds held() { return {fds_, held_}; }
+
+private:
+	int fds_[kMaxReceivedFds];
+	size_t held_ = 0, arrived_ = 0;
+};
+
 /// recvmsg() that takes ownership of every fd that arrives, with @flags added. A control
 /// message the kernel cut short (MSG_CTRUNC) is an error; the fds that did arrive are in
-/// @fds all the same, for the caller to close.
-Result<size_t> receiveWithFds(int socket, void *data, size_t size, int flags, std::vector<UniqueFd> *fds)
+/// @fds all the same, closed with it.
+Result<size_t> receiveWithFds(int socket, void *data, size_t size, int flags, ReceivedFds *fds)
 {
 	struct iovec iov = {data, size};
 	alignas(struct cmsghdr) char control[CMSG_SPACE(kMaxReceivedFds * sizeof(int))];
@@ -51,7 +88,7 @@ Result<size_t> receiveWithFds(int socket, void *data, size_t size, int flags, st
 		for (size_t i = 0; i < count; ++i, ++arrived) {
 			int fd;
 			std::memcpy(&fd, p + i * sizeof(int), sizeof(int));
-			fds->emplace_back(fd);
+			fds->take(fd);
 		}
 	}
 	if (msg.msg_flags & MSG_CTRUNC) {
@@ -73,7 +110,7 @@ Result<size_t> receiveWithFds(int socket, void *data, size_t size, int flags, st
 struct Message {
 	uint8_t data[sizeof(WireDescriptor)];
 	size_t size = 0;
-	std::vector<UniqueFd> fds;
+	ReceivedFds fds;
 	bool stream = false;
 };
 
@@ -148,13 +185,14 @@ ssize_t sendWithFds(int socket, const void *data, size_t size, std::span<const i
 	if (fds.size() > kMaxSentFds)
 		return -EINVAL;
 	struct iovec iov = {const_cast<void *>(data), size};
-	alignas(struct cmsghdr) char control[CMSG_SPACE(kMaxSentFds * sizeof(int))] = {};
+	alignas(struct cmsghdr) char control[CMSG_SPACE(kMaxSentFds * sizeof(int))];
 	struct msghdr msg = {};
 	msg.msg_iov = &iov;
 	msg.msg_iovlen = 1;
 	if (!fds.empty()) {
 		msg.msg_control = control;
 		msg.msg_controllen = CMSG_SPACE(fds.size() * sizeof(int));
+		std::memset(control, 0, msg.msg_controllen); // what is sent, padding included
 		struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
 		c->cmsg_level = SOL_SOCKET;
 		c->cmsg_type = SCM_RIGHTS;
@@ -209,7 +247,7 @@ Result<void> sendBuffer(int socket, const Buffer &buffer)
 	return {};
 }
 
-Result<WireDescriptor> parseWireDescriptor(const uint8_t *data, size_t size, size_t fdCount)
+Result<void> parseWireDescriptor(const uint8_t *data, size_t size, size_t fdCount, WireDescriptor &wire)
 {
 	WireHeader header;
 	if (size < sizeof(header))
@@ -227,7 +265,6 @@ Result<WireDescriptor> parseWireDescriptor(const uint8_t *data, size_t size, siz
 		return makeError(EPROTO, "buffer descriptor of %zu bytes (header says %u); version %u has %zu",
 				 size, header.size, header.version, sizeof(WireDescriptor));
 
-	WireDescriptor wire;
 	std::memcpy(&wire, data, sizeof(wire));
 	// What the descriptor describes is the sender's business, as an importer's: EINVAL.
 	if (wire.planeCount < 1 || wire.planeCount > 4)
@@ -239,7 +276,7 @@ Result<WireDescriptor> parseWireDescriptor(const uint8_t *data, size_t size, siz
 	for (uint32_t i = 0; i < wire.planeCount; ++i)
 		if (wire.planes[i].fdIndex >= wire.fdCount)
 			return makeError(EPROTO, "plane %u refers to fd %u of %u", i, wire.planes[i].fdIndex, wire.fdCount);
-	return wire;
+	return {};
 }
 
 Result<std::shared_ptr<Buffer>> receiveBuffer(int socket)
@@ -250,15 +287,16 @@ Result<std::shared_ptr<Buffer>> receiveBuffer(int socket)
 	// 0 bytes with fds, or while the peer is there, is an empty record: a malformed message.
 	if (m.size == 0 && (m.stream || (m.fds.empty() && peerHungUp(socket))))
 		return makeError(ECONNRESET, "the peer closed socket %d", socket);
-	auto wire = parseWireDescriptor(m.data, m.size, m.fds.size());
-	if (!wire)
-		return wire.error();
+	WireDescriptor wire;
+	if (auto parsed = parseWireDescriptor(m.data, m.size, m.fds.size(), wire); !parsed)
+		return parsed.error();
 
 	PlaneArray<PlaneImport> planes; // planeCount is 1 to 4 (parseWireDescriptor())
-	for (uint32_t i = 0; i < wire->planeCount; ++i)
-		planes.push_back({m.fds[wire->planes[i].fdIndex].get(), wire->planes[i].offset, wire->planes[i].stride});
-	auto buffer = importBuffer({wire->width, wire->height, wire->format, wire->modifier, {planes.data(), planes.size()}},
-				   &m.fds);
+	for (uint32_t i = 0; i < wire.planeCount; ++i)
+		planes.emplace_back(m.fds[wire.planes[i].fdIndex], wire.planes[i].offset, wire.planes[i].stride);
+	AdoptedFds received = m.fds.held();
+	auto buffer = importBuffer({wire.width, wire.height, wire.format, wire.modifier, {planes.data(), planes.size()}},
+				   &received);
 	if (!buffer)
 		return withContext(buffer.error(), "received buffer");
 	return buffer;

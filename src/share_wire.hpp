@@ -46,15 +46,17 @@ constexpr size_t kMaxSentFds = 32;
 /// the bytes sent, or -errno. Shared by sendBuffer() and the tests that play a hostile peer.
 ssize_t sendWithFds(int socket, const void *data, size_t size, std::span<const int> fds, int flags);
 
-/// Checks a received message of @size bytes that came with @fdCount fds. @data holds its
-/// first min(@size, sizeof(WireDescriptor)) bytes: a longer message is refused by its size
-/// and only its header is read. A pure function of its input, for tests and fuzzers; the
-/// rest of receiveBuffer() (the socket, the kernel's fds, import) is not.
+/// Checks a received message of @size bytes that came with @fdCount fds, the descriptor
+/// read into @out (written only once the header is right; the caller uses it only on
+/// success). @data holds its first min(@size, sizeof(WireDescriptor)) bytes: a longer
+/// message is refused by its size and only its header is read. A pure function of its
+/// input, for tests and fuzzers; the rest of receiveBuffer() (the socket, the kernel's
+/// fds, import) is not.
 ///
 /// EPROTO is a message that is not a well-formed descriptor: truncated or oversized, bad
 /// magic, unknown version, fds attached other than named. EINVAL is a well-formed one that
 /// describes no acceptable buffer (plane count here; size, format, modifier, strides and
 /// offsets in import), the same answer Buffer::import() gives.
-Result<WireDescriptor> parseWireDescriptor(const uint8_t *data, size_t size, size_t fdCount);
+Result<void> parseWireDescriptor(const uint8_t *data, size_t size, size_t fdCount, WireDescriptor &out);
 
 } // namespace hbm

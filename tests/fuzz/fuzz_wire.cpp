@@ -79,7 +79,8 @@ void sendPart(int socket, const uint8_t *data, size_t size, const std::vector<Un
 
 void run(const WireInput &in)
 {
-	if (auto parsed = parseWireDescriptor(in.message.data(), in.message.size(), in.fdSpecs.size()); !parsed)
+	WireDescriptor wire;
+	if (auto parsed = parseWireDescriptor(in.message.data(), in.message.size(), in.fdSpecs.size(), wire); !parsed)
 		checkRefusal(parsed.error());
 
 	int sv[2];

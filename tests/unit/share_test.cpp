@@ -27,7 +27,8 @@ namespace {
 
 void expectParseError(const void *data, size_t size, size_t fds, const std::string &text, int code = EPROTO)
 {
-	auto r = parseWireDescriptor(static_cast<const uint8_t *>(data), size, fds);
+	WireDescriptor out;
+	auto r = parseWireDescriptor(static_cast<const uint8_t *>(data), size, fds, out);
 	ASSERT_FALSE(r) << text;
 	EXPECT_EQ(r.error().code, code) << r.error().message;
 	EXPECT_NE(r.error().message.find(text), std::string::npos) << r.error().message;
@@ -51,9 +52,10 @@ UniqueFd memfdOf(size_t size)
 TEST(ShareWire, AcceptsAValidDescriptor)
 {
 	WireDescriptor w = validWire();
-	auto r = parseWireDescriptor(reinterpret_cast<const uint8_t *>(&w), sizeof(w), 1);
+	WireDescriptor out = {};
+	auto r = parseWireDescriptor(reinterpret_cast<const uint8_t *>(&w), sizeof(w), 1, out);
 	ASSERT_TRUE(r) << r.error().message;
-	EXPECT_EQ(r->width, 64u);
+	EXPECT_EQ(out.width, 64u);
 }
 
 TEST(ShareWire, RefusesEachMalformation)
