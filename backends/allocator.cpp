@@ -131,38 +131,45 @@ std::string askKernelAboutDescriptor(int fd, uint64_t *size, bool deviceImportab
 	return refusalError(ENOTSUP, Refusal{stringf("%ux%u", request.width, request.height), {std::move(*first)}, {}});
 }
 
-/// A broken promise of @info's backend for @request, "@fmt" saying which: this project's
-/// bug, reported as such (EPROTO); with @kernelError, the kernel could not be asked about
-/// a descriptor (no promise was broken then). Out of line and cold, so that the checks of
-/// keptPromises() are straight-line compares.
+/// A backend's broken promise for @subject, "@fmt" (with @args) saying which: this
+/// project's bug, reported as such (EPROTO), "@who broke its promise for @subject: ...";
+/// with @kernelError, the kernel could not be asked about a descriptor (no promise was
+/// broken then). @who is empty where the caller names the allocator (allocateBytes()).
+/// Out of line and cold, so that the checks calling it are straight-line compares.
+[[gnu::cold, gnu::noinline]] Error brokenPromiseV(const std::string &who, const std::string &subject, int kernelError,
+						  const char *fmt, va_list args)
+{
+	const std::string why = vstringf(fmt, args);
+	const char *space = who.empty() ? "" : " ";
+	if (kernelError)
+		return makeError(kernelError, "%s%s%s: %s", who.c_str(), who.empty() ? "" : ": ", subject.c_str(),
+				 why.c_str());
+	return makeError(EPROTO, "%s%sbroke its promise for %s: %s", who.c_str(), space, subject.c_str(), why.c_str());
+}
+
+/// brokenPromiseV() of an image allocator for @request (naming a format costs libdrm
+/// allocations: only here, when a message needs it).
 [[gnu::cold, gnu::noinline, gnu::format(printf, 4, 5)]] Error brokenPromise(const AllocatorInfo &info,
 									  const AllocationRequest &request, int kernelError,
 									  const char *fmt, ...)
 {
 	va_list args;
 	va_start(args, fmt);
-	const std::string why = vstringf(fmt, args);
+	Error e = brokenPromiseV(info.name, imageName(request.width, request.height, request.format), kernelError, fmt,
+				 args);
 	va_end(args);
-	// Naming a format costs libdrm allocations: only here, when a message needs it.
-	const std::string what = stringf("%ux%u %s", request.width, request.height, formatName(request.format).c_str());
-	if (kernelError)
-		return makeError(kernelError, "%s: %s: %s", info.name.c_str(), what.c_str(), why.c_str());
-	return makeError(EPROTO, "%s broke its promise for %s: %s", info.name.c_str(), what.c_str(), why.c_str());
+	return e;
 }
 
-/// A byte allocator's broken promise for @size bytes, "@fmt" saying which (EPROTO); with
-/// @kernelError, the kernel could not be asked about its descriptor. Cold, as
-/// brokenPromise().
+/// brokenPromiseV() of a byte allocator for @size bytes.
 [[gnu::cold, gnu::noinline, gnu::format(printf, 3, 4)]] Error bytesBroken(uint64_t size, int kernelError,
 									const char *fmt, ...)
 {
 	va_list args;
 	va_start(args, fmt);
-	const std::string why = vstringf(fmt, args);
+	Error e = brokenPromiseV({}, stringf("%llu bytes", (unsigned long long)size), kernelError, fmt, args);
 	va_end(args);
-	if (kernelError)
-		return makeError(kernelError, "%llu bytes: %s", (unsigned long long)size, why.c_str());
-	return makeError(EPROTO, "broke its promise for %llu bytes: %s", (unsigned long long)size, why.c_str());
+	return e;
 }
 
 /// What every backend promises, checked on @a fresh from @info's backend (its sizes

@@ -65,6 +65,11 @@ std::optional<Rejection> validateRequest(const Request &request)
 	return validateRequest(request.width, request.height, request.formats, request.usage);
 }
 
+std::string imageName(uint32_t width, uint32_t height, uint32_t fourcc)
+{
+	return stringf("%ux%u %s", width, height, formatName(fourcc).c_str());
+}
+
 Error requestRefused(Rejection rejection)
 {
 	return refusalError(EINVAL, Refusal{"a malformed request", {std::move(rejection)}, {}});

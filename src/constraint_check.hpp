@@ -70,6 +70,9 @@ inline std::optional<Rejection> validateRequest(uint32_t width, uint32_t height,
 }
 std::optional<Rejection> validateRequest(const Request &request);
 
+/// "1920x1080 XRGB8888 (XR24)": how a refusal or a log line names the image it is about.
+std::string imageName(uint32_t width, uint32_t height, uint32_t fourcc);
+
 /// A malformed request's error: EINVAL, refused with @rejection.
 Error requestRefused(Rejection rejection);
 

@@ -189,10 +189,10 @@ Result<std::shared_ptr<Buffer>> allocateFrom(Allocator &a, const AllocationReque
 	return std::move(made).finish();
 }
 
-/// "1920x1080 XR24": what a refusal or a log line of Context::allocate() names.
+/// What a refusal or a log line of Context::allocate() names.
 std::string subjectOf(const BufferDesc &desc)
 {
-	return stringf("%ux%u %s", desc.width, desc.height, formatName(desc.format).c_str());
+	return imageName(desc.width, desc.height, desc.format);
 }
 
 /// Whether @a may serve an allocation: CPU-only memory only when the caller allows it.

@@ -163,8 +163,8 @@ Result<std::shared_ptr<Buffer>> importBuffer(const ImportView &desc, AdoptedFds 
 	const FormatInfo *info = findFormat(desc.format);
 	if (!info)
 		return faultError(fault(ImportFaultKind::UnknownFormat));
-	// The format is known: what the request rule refuses is the size.
-	if (validateRequest(desc.width, desc.height, {&desc.format, 1}, 0)) {
+	// The format is known (found once, above): what is left of the request rule is the size.
+	if (!validDimension(desc.width) || !validDimension(desc.height)) {
 		ImportFault f = fault(ImportFaultKind::BadDimensions);
 		f.limit = kMaxDimension;
 		return faultError(std::move(f));
