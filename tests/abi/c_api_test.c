@@ -559,6 +559,36 @@ static void check_descriptions_and_pools(struct hbm_context *ctx)
 	hbm_participant_destroy(never);
 }
 
+/* HBM_ALLOCATOR is read when a context is made (hbm.h, hbm_allocate_options::allocator): a
+ * NULL allocator means the variable as it was then, not as it is at allocation. */
+static void check_allocator_variable_read_at_creation(void)
+{
+	struct hbm_context *before = NULL, *after = NULL;
+	struct hbm_buffer *buffer = NULL;
+
+	CHECK(unsetenv("HBM_ALLOCATOR") == 0);
+	CHECK(hbm_context_create_with_options(NULL, &before) == 0); /* memfd alone */
+	CHECK(setenv("HBM_ALLOCATOR", "memfd", 1) == 0);
+	CHECK(hbm_context_create_with_options(NULL, &after) == 0);
+
+	/* The later context takes the variable's allocator, CPU-only or not. */
+	CHECK(hbm_buffer_create(after, ALLOCATE_OPTIONS(.width = 64, .height = 64, .format = DRM_FORMAT_XRGB8888), &buffer) == 0);
+	CHECK(!hbm_buffer_is_device_importable(buffer));
+	hbm_buffer_unref(buffer);
+	buffer = NULL;
+	/* The earlier one was made without it: memfd is CPU-only memory, not taken unasked. */
+	CHECK(hbm_buffer_create(before, ALLOCATE_OPTIONS(.width = 64, .height = 64, .format = DRM_FORMAT_XRGB8888), &buffer) == -ENOTSUP);
+	CONTAINS(hbm_last_error(), "CPU-only memory, not allowed");
+	CHECK(buffer == NULL);
+	/* Gone from the environment, the variable still holds for the context made with it. */
+	CHECK(unsetenv("HBM_ALLOCATOR") == 0);
+	CHECK(hbm_buffer_create(after, ALLOCATE_OPTIONS(.width = 64, .height = 64, .format = DRM_FORMAT_XRGB8888), &buffer) == 0);
+	hbm_buffer_unref(buffer);
+
+	hbm_context_destroy(after);
+	hbm_context_destroy(before);
+}
+
 int main(void)
 {
 	struct hbm_context *ctx = NULL;
@@ -573,6 +603,7 @@ int main(void)
 	check_bad_descriptors();
 	check_declared_participants();
 	check_user_data_and_log();
+	check_allocator_variable_read_at_creation();
 
 	CHECK(hbm_context_create(&ctx) == 0);
 	CHECK(hbm_context_allocator_count(ctx) >= 1);
