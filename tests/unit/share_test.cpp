@@ -242,6 +242,29 @@ TEST_P(ShareSocket, OversizedMessageIsReportedAtItsRealSize)
 	EXPECT_EQ(test::openFdCount(), before) << "received fds left open:" << test::openFdList();
 }
 
+// A stream's descriptor read in two parts, each with 16 fds: more than the 16 the receiver
+// holds inline (ReceivedFds). Those past its room are closed on arrival and still counted,
+// so the descriptor is refused for the 32 that came, and nothing is left open.
+TEST(ShareStream, FdsPastTheRoomAreCountedAndClosed)
+{
+	int sv[2];
+	ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	UniqueFd sender(sv[0]), receiver(sv[1]);
+	setNonBlocking(receiver.get());
+	UniqueFd a = memfdOf(1 << 16);
+	const std::vector<int> sixteen(16, a.get());
+	WireDescriptor w = validWire();
+	const size_t before = test::openFdCount();
+	// Two sendmsg()s: the kernel does not merge their fds into one recvmsg().
+	sendRaw(sender.get(), &w, 50, sixteen);
+	sendRaw(sender.get(), reinterpret_cast<const uint8_t *>(&w) + 50, sizeof(w) - 50, sixteen);
+	auto r = receiveBuffer(receiver.get());
+	ASSERT_FALSE(r);
+	EXPECT_EQ(r.error().code, EPROTO);
+	EXPECT_NE(r.error().message.find("came with 32 fds, it names 1"), std::string::npos) << r.error().message;
+	EXPECT_EQ(test::openFdCount(), before) << "received fds left open:" << test::openFdList();
+}
+
 // Regression: at RLIMIT_NOFILE the kernel installs what it can and sets MSG_CTRUNC; that was
 // blamed on the peer (EPROTO, "more fds than any descriptor carries").
 TEST_P(ShareSocket, OutOfDescriptorsIsThisProcessNotThePeer)
