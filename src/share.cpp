@@ -35,30 +35,30 @@ public:
 	ReceivedFds &operator=(const ReceivedFds &) = delete;
 	~ReceivedFds()
 	{
-		for (size_t i = 0; i < held_; ++i)
-			UniqueFd unadopted(fds_[i]); // closed; -1 for one adopted
+		for (int fd : held())
+			UniqueFd unadopted(fd); // closed; -1 for one adopted
 	}
 
 	/// Owns @fd from now on; one past the room is closed at once, and still counted.
 	void take(int fd)
 	{
-		++arrived_;
-		if (held_ < kMaxReceivedFds)
-			fds_[held_++] = fd;
+		if (arrived_ < kMaxReceivedFds)
+			fds_[arrived_] = fd;
 		else
 			UniqueFd extra(fd);
+		++arrived_;
 	}
 	/// Every fd that arrived (parseWireDescriptor() compares it with what the descriptor names).
 	size_t size() const { return arrived_; }
 	bool empty() const { return arrived_ == 0; }
 	/// The fd at @i (below size() when size() is at most the room).
 	int operator[](size_t i) const { return fds_[i]; }
-	/// What importBuffer() may adopt.
-	AdoptedFds held() { return {fds_, held_}; }
+	/// What importBuffer() may adopt: the first kMaxReceivedFds that arrived.
+	AdoptedFds held() { return {fds_, std::min(arrived_, kMaxReceivedFds)}; }
 
 private:
 	int fds_[kMaxReceivedFds];
-	size_t held_ = 0, arrived_ = 0;
+	size_t arrived_ = 0;
 };
 
 /// recvmsg() that takes ownership of every fd that arrives, with @flags added. A control
