@@ -77,6 +77,22 @@ shown() { # NAME ARGS...
 		echo "the client never showed its last frame" >"$readback"
 		local rc=1
 	fi
+	# The client holds its last frame 8 s, then exits. Once (2026-12-07, plain lab run) the
+	# windowed one never exited after its pixels were checked, and the boot ran to its
+	# 40-minute limit: give it 60 s, then say where it waits, stop it, and fail this check.
+	local waited=0
+	while kill -0 $pid 2>/dev/null && [ $waited -lt 600 ]; do
+		sleep 0.1
+		waited=$((waited + 1))
+	done
+	if kill -0 $pid 2>/dev/null; then
+		echo "the client is still running 60 s after its last frame; where its threads wait:"
+		for t in /proc/$pid/task/* /proc/$(pgrep -P $pid | head -1)/task/*; do
+			[ -r "$t/wchan" ] && echo "  $t: $(cat "$t/wchan" 2>/dev/null) $(tr '\0' ' ' <"$t/../../cmdline" 2>/dev/null)"
+		done
+		pkill -KILL -P $pid 2>/dev/null
+		kill -KILL $pid 2>/dev/null
+	fi
 	wait $pid
 	local crc=$?
 	cat "$log" "$readback"
