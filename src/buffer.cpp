@@ -57,12 +57,6 @@ Capabilities storageCapabilities(const Buffer::Private &buffer)
 	return c;
 }
 
-Buffer::Private::~Private()
-{
-	if (provenance.traceId) // recorded only under HBM_TRACE
-		trace::recordRelease(provenance.traceId);
-}
-
 Buffer::Buffer(Private *d) : d_(d) {}
 
 std::vector<Participant> Buffer::participants() const

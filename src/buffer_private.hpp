@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <cstddef>
+#include <cstdlib>
 #include <memory>
+#include <new>
 #include <mutex>
 #include <optional>
 #include <span>
@@ -17,6 +20,7 @@
 #include "backends/allocator.hpp"
 #include "constraint_check.hpp"
 #include "base/mapping.hpp"
+#include "trace.hpp"
 
 namespace hbm {
 
@@ -59,7 +63,11 @@ struct __attribute__((visibility("hidden"))) Buffer::Private {
 	bool dmaBuf = true; ///< every descriptor is a dma-buf (false: CPU-only memory, a memfd)
 	Provenance provenance;
 
-	~Private();
+	~Private()
+	{
+		if (provenance.traceId) // recorded only under HBM_TRACE
+			trace::recordRelease(provenance.traceId);
+	}
 
 	const Layout &layout() const { return storage.layout; }
 	const SharedFd &planeFd(size_t plane) const { return storage.planeFd(plane); }
@@ -106,10 +114,37 @@ using AdoptedFds = std::span<int>;
 Result<std::shared_ptr<Buffer>> importBuffer(const ImportView &desc, AdoptedFds *adopt);
 
 /// A Buffer with its state: one allocation for both and the reference count
-/// (std::make_shared), which is most of what a small buffer costs in user space.
+/// (std::allocate_shared), which is most of what a small buffer costs in user space.
 struct __attribute__((visibility("hidden"))) BufferWithState final : Buffer {
 	Buffer::Private state;
 	BufferWithState() : Buffer(&state) {}
+};
+
+/// The allocator of a buffer's one block (the Buffer, its state and the reference count):
+/// malloc() and free() called directly. operator new and delete reach them through two
+/// more calls each way, and under the lab's emulator a call costs as much as ~20
+/// instructions (docs/performance.md, sixth round).
+template<typename T>
+struct BlockAllocator {
+	using value_type = T;
+	BlockAllocator() = default;
+	template<typename U>
+	BlockAllocator(const BlockAllocator<U> &) noexcept
+	{
+	}
+	T *allocate(size_t n)
+	{
+		static_assert(alignof(T) <= alignof(std::max_align_t), "malloc() aligns to max_align_t only");
+		if (void *p = std::malloc(n * sizeof(T)))
+			return static_cast<T *>(p);
+		throw std::bad_alloc();
+	}
+	void deallocate(T *p, size_t) noexcept { std::free(p); }
+	template<typename U>
+	bool operator==(const BlockAllocator<U> &) const noexcept
+	{
+		return true;
+	}
 };
 
 /// A buffer being made: its state exists (one allocation with the Buffer), its storage and
@@ -119,7 +154,7 @@ struct __attribute__((visibility("hidden"))) BufferWithState final : Buffer {
 class __attribute__((visibility("hidden"))) BufferBuilder
 {
 public:
-	BufferBuilder() : made_(std::make_shared<BufferWithState>()) {}
+	BufferBuilder() : made_(std::allocate_shared<BufferWithState>(BlockAllocator<BufferWithState>())) {}
 	Buffer::Private &state() { return made_->state; }
 	std::shared_ptr<Buffer> finish() && { return std::move(made_); }
 

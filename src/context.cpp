@@ -160,8 +160,10 @@ std::vector<std::string> Context::probeNotes() const
 namespace {
 
 /// One allocation from @a, traced, written in place into a new Buffer with what the caller
-/// knew of it (the plan and its participants, moved from @known; may be null).
-Result<std::shared_ptr<Buffer>> allocateFrom(Allocator &a, const AllocationRequest &request, KnownOfAllocation *known)
+/// knew of it (the plan and its participants, moved from @known; may be null). Inline in
+/// each caller: a call and its return cost the lab's emulator as much as ~20 instructions
+/// each (docs/performance.md, sixth round), and this one is on every allocation.
+[[gnu::always_inline]] inline Result<std::shared_ptr<Buffer>> allocateFrom(Allocator &a, const AllocationRequest &request, KnownOfAllocation *known)
 {
 	const bool tracing = trace::enabled();
 	const auto start = tracing ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
@@ -271,7 +273,7 @@ Result<std::shared_ptr<Buffer>> allocateFirst(Context::Private &d, const BufferD
 
 } // namespace
 
-Result<std::shared_ptr<Buffer>> Context::allocate(const BufferDesc &desc, const AllocationOptions &options)
+[[gnu::flatten]] Result<std::shared_ptr<Buffer>> Context::allocate(const BufferDesc &desc, const AllocationOptions &options)
 {
 	Private &d = *d_;
 	if (auto bad = validateRequest(desc.width, desc.height, {&desc.format, 1}, options.usage))
