@@ -21,6 +21,7 @@
 #include <hbm/result.hpp>
 
 #include "base/power_of_two.hpp"
+#include "format_private.hpp"
 
 #include "base/error.hpp"
 
@@ -62,7 +63,7 @@ inline std::optional<Rejection> validateRequest(uint32_t width, uint32_t height,
 	if (formats.empty())
 		return invalidRequest(0, 0);
 	for (uint32_t f : formats)
-		if (!findFormat(f))
+		if (!findFormatInline(f))
 			return invalidRequest(0, 0, f);
 	if (usage & ~kKnownUsage)
 		return invalidRequest(usage, kKnownUsage);

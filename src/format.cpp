@@ -9,6 +9,7 @@
 #include <xf86drm.h>
 
 #include "base/string_format.hpp"
+#include "format_private.hpp"
 
 namespace hbm {
 
@@ -64,17 +65,16 @@ using CString = std::unique_ptr<char, FreeDeleter>;
 
 } // namespace
 
+std::atomic<const FormatInfo *> lastFoundFormat{&kFormats[0]};
+
 const FormatInfo *findFormat(uint32_t fourcc)
 {
-	// A program asks about one or two formats over and over: the last one found is
-	// checked first (the table never changes, so any thread's answer is right).
-	static std::atomic<const FormatInfo *> last{&kFormats[0]};
-	const FormatInfo *hit = last.load(std::memory_order_relaxed);
+	const FormatInfo *hit = lastFoundFormat.load(std::memory_order_relaxed);
 	if (hit->fourcc == fourcc)
 		return hit;
 	for (const FormatInfo &info : kFormats)
 		if (info.fourcc == fourcc) {
-			last.store(&info, std::memory_order_relaxed);
+			lastFoundFormat.store(&info, std::memory_order_relaxed);
 			return &info;
 		}
 	return nullptr;

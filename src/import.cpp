@@ -20,6 +20,7 @@
 #include <hbm/format.hpp>
 
 #include "buffer_private.hpp"
+#include "format_private.hpp"
 #include "constraint_check.hpp"
 #include "base/dma_buf.hpp"
 #include "base/error.hpp"
@@ -160,7 +161,7 @@ Result<std::shared_ptr<Buffer>> importBuffer(const ImportView &desc, AdoptedFds 
 		}
 		return f;
 	};
-	const FormatInfo *info = findFormat(desc.format);
+	const FormatInfo *info = findFormatInline(desc.format);
 	if (!info)
 		return faultError(fault(ImportFaultKind::UnknownFormat));
 	// The format is known (found once, above): what is left of the request rule is the size.

@@ -104,24 +104,10 @@ namespace {
 	return layout;
 }
 
-/// The last linear layout a thread computed, with what it was computed for: layOutLinear()
-/// is a pure function asked the same question over and over (every allocation of a
-/// swapchain or a pool, every candidate of a negotiation). Only layouts are kept, never
-/// refusals, and a fixed layout is not computed.
-struct LastLayout {
-	uint32_t fourcc = 0, width = 0, height = 0, stride = 0, offset = 0, size = 0;
-	Layout layout;
+} // namespace
 
-	bool holds(uint32_t f, uint32_t w, uint32_t h, const LinearRules &rules) const
-	{
-		return !rules.fixed && fourcc == f && width == w && height == h && f && stride == rules.strideAlignment &&
-		       offset == rules.offsetAlignment && size == rules.sizeAlignment;
-	}
-};
 constinit thread_local LastLayout lastLayout;
 
-/// layOutLinear() when its thread's last layout does not answer (out of line: the common
-/// case, a hit, then needs no frame of its own).
 [[gnu::noinline]] Result<void> layOutAndKeep(uint32_t fourcc, uint32_t width, uint32_t height, const LinearRules &rules,
 					     Layout &out)
 {
@@ -132,17 +118,6 @@ constinit thread_local LastLayout lastLayout;
 	if (!rules.fixed)
 		lastLayout = {fourcc, width, height, rules.strideAlignment, rules.offsetAlignment, rules.sizeAlignment, *made};
 	return {};
-}
-
-} // namespace
-
-Result<void> layOutLinear(uint32_t fourcc, uint32_t width, uint32_t height, const LinearRules &rules, Layout &out)
-{
-	if (lastLayout.holds(fourcc, width, height, rules)) {
-		out = lastLayout.layout;
-		return {};
-	}
-	return layOutAndKeep(fourcc, width, height, rules, out);
 }
 
 Result<Layout> linearLayout(uint32_t fourcc, uint32_t width, uint32_t height, const LinearRules &rules)
