@@ -64,7 +64,8 @@ private:
 /// recvmsg() that takes ownership of every fd that arrives, with @flags added. A control
 /// message the kernel cut short (MSG_CTRUNC) is an error; the fds that did arrive are in
 /// @fds all the same, closed with it.
-Result<size_t> receiveWithFds(int socket, void *data, size_t size, int flags, ReceivedFds *fds)
+[[gnu::always_inline]] inline Result<size_t> receiveWithFds(int socket, void *data, size_t size, int flags,
+							    ReceivedFds *fds)
 {
 	struct iovec iov = {data, size};
 	alignas(struct cmsghdr) char control[CMSG_SPACE(kMaxReceivedFds * sizeof(int))];
@@ -178,9 +179,10 @@ Result<void> receiveMessage(int socket, Message *m)
 	return {};
 }
 
-} // namespace
-
-ssize_t sendWithFds(int socket, const void *data, size_t size, std::span<const int> fds, int flags)
+/// sendWithFds(), inline in sendBuffer(): a call costs the lab's emulator as much as ~20
+/// instructions (docs/performance.md).
+[[gnu::always_inline]] inline ssize_t sendFds(int socket, const void *data, size_t size, std::span<const int> fds,
+					      int flags)
 {
 	if (fds.size() > kMaxSentFds)
 		return -EINVAL;
@@ -206,12 +208,22 @@ ssize_t sendWithFds(int socket, const void *data, size_t size, std::span<const i
 	return n < 0 ? -errno : n;
 }
 
+} // namespace
+
+ssize_t sendWithFds(int socket, const void *data, size_t size, std::span<const int> fds, int flags)
+{
+	return sendFds(socket, data, size, fds, flags);
+}
+
 Result<void> sendBuffer(int socket, const Buffer &buffer)
 {
-	if (!buffer.deviceImportable())
+	// The buffer's state read here, not through its public accessors: each is a call, and
+	// a call is what the lab's emulator charges most for (docs/performance.md).
+	const Buffer::Private &state = BufferFactory::state(buffer);
+	if (!state.dmaBuf)
 		return makeError(ENOTSUP, "cannot share a %s buffer: CPU-only memory is not a dma-buf",
-				 buffer.origin().c_str());
-	const Layout &layout = buffer.layout();
+				 state.provenance.origin->c_str());
+	const Layout &layout = state.layout();
 	if (layout.planes.empty() || layout.planes.size() > 4)
 		return makeError(EINVAL, "cannot share a buffer of %zu planes", layout.planes.size());
 
@@ -227,7 +239,7 @@ Result<void> sendBuffer(int socket, const Buffer &buffer)
 
 	PlaneArray<int> fds; // distinct descriptors, at most one per plane
 	for (size_t i = 0; i < layout.planes.size(); ++i) {
-		const SharedFd &fd = buffer.planeFd(i);
+		const SharedFd &fd = state.planeFd(i); // i < planeCount: every plane is placed
 		uint32_t index = 0;
 		while (index < fds.size() && fds[index] != fd.get())
 			++index;
@@ -239,7 +251,7 @@ Result<void> sendBuffer(int socket, const Buffer &buffer)
 	}
 	wire.fdCount = uint32_t(fds.size());
 
-	ssize_t n = sendWithFds(socket, &wire, sizeof(wire), std::span<const int>(fds.data(), fds.size()), MSG_NOSIGNAL);
+	ssize_t n = sendFds(socket, &wire, sizeof(wire), std::span<const int>(fds.data(), fds.size()), MSG_NOSIGNAL);
 	if (n < 0)
 		return makeError(int(-n), "sendmsg of a buffer descriptor on socket %d failed", socket);
 	if (size_t(n) != sizeof(wire))
