@@ -354,7 +354,8 @@ Result<void> ByteAllocator::doAllocate(const AllocationRequest &request, Allocat
 			p.offset += bytes.offset;
 	layout.size = bytes.size;
 	out.holdAllPlanesIn(std::move(bytes.fd), bytes.fdSize);
-	out.keepAlive = std::move(bytes.keepAlive);
+	if (bytes.keepAlive) // most bytes depend on nothing else
+		out.keepAlive = std::move(bytes.keepAlive);
 	return {};
 }
 

@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include <hbm/allocator.hpp>
@@ -34,6 +35,56 @@ struct AllocationRequest {
 	uint32_t usage = 0;
 };
 
+/// What a buffer's storage depends on besides its descriptors, released with the buffer: a
+/// gbm_bo and the device it came from, a CMA heap's count of what this process holds. The
+/// backend gives the object, the function that releases it (with @value, e.g. a size) and
+/// the owner that must outlive it; nothing is allocated per buffer (a std::shared_ptr<void>
+/// with a deleter made a control block for each). Move-only.
+class BackendHold
+{
+public:
+	using Release = void (*)(void *object, uint64_t value);
+
+	BackendHold() = default;
+	BackendHold(std::shared_ptr<void> owner, void *object, uint64_t value, Release release)
+		: owner_(std::move(owner)), object_(object), value_(value), release_(release)
+	{
+	}
+	BackendHold(BackendHold &&other) noexcept
+		: owner_(std::move(other.owner_)), object_(other.object_), value_(other.value_),
+		  release_(std::exchange(other.release_, nullptr))
+	{
+	}
+	BackendHold &operator=(BackendHold &&other) noexcept
+	{
+		if (this != &other) {
+			if (release_)
+				release_(object_, value_);
+			owner_ = std::move(other.owner_);
+			object_ = other.object_;
+			value_ = other.value_;
+			release_ = std::exchange(other.release_, nullptr);
+		}
+		return *this;
+	}
+	BackendHold(const BackendHold &) = delete;
+	BackendHold &operator=(const BackendHold &) = delete;
+	/// Releases the object, then (a member) the owner.
+	~BackendHold()
+	{
+		if (release_)
+			release_(object_, value_);
+	}
+
+	explicit operator bool() const { return release_ != nullptr; }
+
+private:
+	std::shared_ptr<void> owner_; ///< outlives the object: released after it
+	void *object_ = nullptr;
+	uint64_t value_ = 0;
+	Release release_ = nullptr; ///< null: nothing held
+};
+
 /// One descriptor an allocator made.
 struct AllocatedMemory {
 	SharedFd fd;
@@ -51,7 +102,7 @@ struct Allocation {
 	PlaneArray<AllocatedMemory> memories; ///< one per descriptor (planes of one dma-buf share one)
 	PlaneArray<uint8_t> planeMemory;      ///< per plane of the layout: the index of its memory
 	/// A backend object the storage depends on (a gbm_bo), released with the buffer.
-	std::shared_ptr<void> keepAlive;
+	BackendHold keepAlive;
 	/// The memories' sizes are the extent of the backend's own planes (GBM: Mesa's offsets
 	/// and strides), not lengths it asked the kernel for: a lower bound, not asked of the
 	/// kernel per buffer. The first CPU mapping checks it (lseek), and devices importing
@@ -141,8 +192,8 @@ struct Bytes {
 	/// The descriptor's whole size when the backend knows it by construction; 0, and
 	/// allocateBytes() asks the kernel (lseek). HBM_VERIFY_ALLOCATIONS=1 checks it anyway.
 	uint64_t fdSize = 0;
-	/// What the bytes depend on (a region's reservation), released with them.
-	std::shared_ptr<void> keepAlive;
+	/// What the bytes depend on (a CMA heap's count of what is held), released with them.
+	BackendHold keepAlive;
 };
 
 /// An allocator that gives bytes (dma-heaps, udmabuf, memfd, regions): the core lays an

@@ -202,8 +202,9 @@ Result<void> DmaHeapAllocator::doAllocateBytes(const ByteRequest &request, Bytes
 		// What this process holds, for the sentence of the next refusal.
 		held_->bytes += size;
 		++held_->buffers;
-		out.keepAlive = std::shared_ptr<void>(nullptr, [held = held_, size](void *) {
-			held->bytes -= size;
+		out.keepAlive = BackendHold(held_, held_.get(), size, [](void *object, uint64_t bytes) {
+			auto *held = static_cast<Held *>(object);
+			held->bytes -= bytes;
 			--held->buffers;
 		});
 	}

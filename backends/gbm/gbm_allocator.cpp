@@ -192,10 +192,12 @@ Result<void> GbmAllocator::doAllocate(const AllocationRequest &request, Allocati
 		return makeError(ENOTSUP, "Mesa GBM made no buffer (%s)", tried.c_str());
 	}
 
-	std::shared_ptr<void> keep(bo, [device = *device](void *p) { gbm_bo_destroy(static_cast<struct gbm_bo *>(p)); });
-
 	Allocation &a = out;
-	a.keepAlive = std::move(keep);
+	// The bo, destroyed with the buffer; the device it came from outlives it (held by
+	// keepAlive from here on).
+	const GbmDevice &dev = **device;
+	a.keepAlive = BackendHold(std::move(*device), bo, 0,
+				  [](void *object, uint64_t) { gbm_bo_destroy(static_cast<struct gbm_bo *>(object)); });
 	a.layout.width = request.width;
 	a.layout.height = request.height;
 	a.layout.format = request.format;
@@ -211,7 +213,7 @@ Result<void> GbmAllocator::doAllocate(const AllocationRequest &request, Allocati
 		// (gbm_bo_get_handle() reads it; the per-plane query asks the driver again, ~370
 		// instructions of Mesa's per buffer).
 		uint32_t handle = planes == 1 ? gbm_bo_get_handle(bo).u32 : gbm_bo_get_handle_for_plane(bo, i).u32;
-		if (drmPrimeHandleToFD((*device)->fd.get(), handle, DRM_CLOEXEC | DRM_RDWR, &raw))
+		if (drmPrimeHandleToFD(dev.fd.get(), handle, DRM_CLOEXEC | DRM_RDWR, &raw))
 			return makeError(errno, "PRIME export of plane %d (GEM handle %u, DRM_IOCTL_PRIME_HANDLE_TO_FD) failed", i, handle);
 		UniqueFd fd(raw);
 		// Planes of one bo are one dma-buf: keep a single descriptor for them.

@@ -22,19 +22,14 @@ struct RegionState {
 
 namespace {
 
-/// A buffer's hold on its range: released when the buffer's last user goes.
-struct Reservation {
-	Reservation(std::shared_ptr<RegionState> r, uint64_t o) : region(std::move(r)), offset(o) {}
-	Reservation(const Reservation &) = delete; // one hold, released once
-	Reservation &operator=(const Reservation &) = delete;
-	std::shared_ptr<RegionState> region;
-	uint64_t offset;
-	~Reservation()
-	{
-		std::lock_guard lock(region->mutex);
-		region->ranges->release(offset);
-	}
-};
+/// A buffer's hold on its range at @offset of @object's region: released when the
+/// buffer's last user goes (BackendHold keeps the region alive until then).
+void releaseRange(void *object, uint64_t offset)
+{
+	auto *region = static_cast<RegionState *>(object);
+	std::lock_guard lock(region->mutex);
+	region->ranges->release(offset);
+}
 
 } // namespace
 
@@ -134,7 +129,7 @@ Result<void> RegionAllocator::doAllocateBytes(const ByteRequest &request, Bytes 
 						", or configure a larger region"});
 		}
 	}
-	out = Bytes{state_->memory, *offset, size, state_->size, std::make_shared<Reservation>(state_, *offset)};
+	out = Bytes{state_->memory, *offset, size, state_->size, BackendHold(state_, state_.get(), *offset, releaseRange)};
 	return {};
 }
 

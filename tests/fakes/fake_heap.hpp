@@ -39,7 +39,7 @@ private:
 		UniqueFd fd(::memfd_create("fake-heap", MFD_CLOEXEC));
 		if (!fd || ::ftruncate(fd.get(), off_t(request.size)) < 0)
 			return Error{errno, "memfd"};
-		out = Bytes{SharedFd(std::move(fd)), 0, request.size, request.size, nullptr};
+		out = Bytes{SharedFd(std::move(fd)), 0, request.size, request.size, {}};
 		if (lie)
 			lie(out);
 		return {};
