@@ -3,6 +3,9 @@
 // what a heap gives is checked before anyone sees it, and nothing refused leaks.
 #include <cerrno>
 #include <cstdlib>
+#include <memory>
+#include <string>
+#include <vector>
 #include <gtest/gtest.h>
 
 #include <drm_fourcc.h>
@@ -89,4 +92,53 @@ TEST(ByteAllocator, BadRequestsNeverReachTheBackend)
 		EXPECT_NE(bytes.error().message.find(c.why), std::string::npos) << bytes.error().message;
 	}
 	EXPECT_TRUE(heap.asked.empty());
+}
+
+// BackendHold (what a buffer's storage depends on): released once, the object before its
+// owner, and a move hands the duty over.
+namespace {
+
+struct HoldLog {
+	std::vector<std::string> events;
+};
+
+struct LoggedOwner {
+	explicit LoggedOwner(HoldLog *l) : log(l) {}
+	LoggedOwner(const LoggedOwner &) = delete;
+	LoggedOwner &operator=(const LoggedOwner &) = delete;
+	~LoggedOwner() { log->events.push_back("owner"); }
+	HoldLog *log;
+};
+
+void logRelease(void *object, uint64_t value)
+{
+	static_cast<HoldLog *>(object)->events.push_back("object " + std::to_string(value));
+}
+
+} // namespace
+
+TEST(BackendHold, ReleasesTheObjectOnceThenItsOwner)
+{
+	HoldLog log;
+	{
+		BackendHold hold(std::make_shared<LoggedOwner>(&log), &log, 7, logRelease);
+		EXPECT_TRUE(hold);
+		BackendHold moved(std::move(hold));
+		EXPECT_FALSE(hold); // NOLINT(bugprone-use-after-move): the moved-from state is the test
+		EXPECT_TRUE(moved);
+		EXPECT_TRUE(log.events.empty());
+	}
+	EXPECT_EQ(log.events, (std::vector<std::string>{"object 7", "owner"}));
+}
+
+TEST(BackendHold, AssignmentReleasesWhatWasHeld)
+{
+	HoldLog first, second;
+	BackendHold hold(std::make_shared<LoggedOwner>(&first), &first, 1, logRelease);
+	hold = BackendHold(std::make_shared<LoggedOwner>(&second), &second, 2, logRelease);
+	EXPECT_EQ(first.events, (std::vector<std::string>{"object 1", "owner"}));
+	EXPECT_TRUE(second.events.empty());
+	hold = BackendHold();
+	EXPECT_EQ(second.events, (std::vector<std::string>{"object 2", "owner"}));
+	EXPECT_FALSE(hold);
 }
