@@ -55,7 +55,7 @@ private:
 		UniqueFd fd(::memfd_create("fuzz-negotiation", MFD_CLOEXEC));
 		if (!fd || ::ftruncate(fd.get(), off_t(request.size)) < 0)
 			return Error{errno, "memfd"};
-		out = Bytes{SharedFd(std::move(fd)), 0, request.size, request.size, nullptr};
+		out = Bytes{SharedFd(std::move(fd)), 0, request.size, request.size, {}};
 		return {};
 	}
 };
