@@ -58,8 +58,7 @@ public:
 	BackendHold &operator=(BackendHold &&other) noexcept
 	{
 		if (this != &other) {
-			if (release_)
-				release_(object_, value_);
+			releaseObject();
 			owner_ = std::move(other.owner_);
 			object_ = other.object_;
 			value_ = other.value_;
@@ -70,15 +69,18 @@ public:
 	BackendHold(const BackendHold &) = delete;
 	BackendHold &operator=(const BackendHold &) = delete;
 	/// Releases the object, then (a member) the owner.
-	~BackendHold()
+	~BackendHold() { releaseObject(); }
+
+	explicit operator bool() const { return release_ != nullptr; }
+
+private:
+	/// The object's release, when one is held; its owner goes after (member or assignment).
+	void releaseObject()
 	{
 		if (release_)
 			release_(object_, value_);
 	}
 
-	explicit operator bool() const { return release_ != nullptr; }
-
-private:
 	std::shared_ptr<void> owner_; ///< outlives the object: released after it
 	void *object_ = nullptr;
 	uint64_t value_ = 0;
@@ -192,7 +194,8 @@ struct Bytes {
 	/// The descriptor's whole size when the backend knows it by construction; 0, and
 	/// allocateBytes() asks the kernel (lseek). HBM_VERIFY_ALLOCATIONS=1 checks it anyway.
 	uint64_t fdSize = 0;
-	/// What the bytes depend on (a CMA heap's count of what is held), released with them.
+	/// What the bytes depend on (a CMA heap's count of what is held, a region's range),
+	/// released with them.
 	BackendHold keepAlive;
 };
 

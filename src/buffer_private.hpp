@@ -122,8 +122,7 @@ struct __attribute__((visibility("hidden"))) BufferWithState final : Buffer {
 
 /// The allocator of a buffer's one block (the Buffer, its state and the reference count):
 /// malloc() and free() called directly. operator new and delete reach them through two
-/// more calls each way, and under the lab's emulator a call costs as much as ~20
-/// instructions (docs/performance.md, sixth round).
+/// more calls each way (docs/performance.md, sixth round).
 template<typename T>
 struct BlockAllocator {
 	using value_type = T;

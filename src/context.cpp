@@ -161,8 +161,7 @@ namespace {
 
 /// One allocation from @a, traced, written in place into a new Buffer with what the caller
 /// knew of it (the plan and its participants, moved from @known; may be null). Inline in
-/// each caller: a call and its return cost the lab's emulator as much as ~20 instructions
-/// each (docs/performance.md, sixth round), and this one is on every allocation.
+/// each caller: one call fewer on every allocation (docs/performance.md, sixth round).
 [[gnu::always_inline]] inline Result<std::shared_ptr<Buffer>> allocateFrom(Allocator &a, const AllocationRequest &request, KnownOfAllocation *known)
 {
 	const bool tracing = trace::enabled();

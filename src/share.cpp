@@ -179,8 +179,7 @@ Result<void> receiveMessage(int socket, Message *m)
 	return {};
 }
 
-/// sendWithFds(), inline in sendBuffer(): a call costs the lab's emulator as much as ~20
-/// instructions (docs/performance.md).
+/// sendWithFds(), inline in sendBuffer(): one call fewer per buffer sent (docs/performance.md).
 [[gnu::always_inline]] inline ssize_t sendFds(int socket, const void *data, size_t size, std::span<const int> fds,
 					      int flags)
 {
@@ -217,8 +216,8 @@ ssize_t sendWithFds(int socket, const void *data, size_t size, std::span<const i
 
 Result<void> sendBuffer(int socket, const Buffer &buffer)
 {
-	// The buffer's state read here, not through its public accessors: each is a call, and
-	// a call is what the lab's emulator charges most for (docs/performance.md).
+	// The buffer's state read here, not through its public accessors: each would be a call
+	// on every buffer sent (docs/performance.md counts them).
 	const Buffer::Private &state = BufferFactory::state(buffer);
 	if (!state.dmaBuf)
 		return makeError(ENOTSUP, "cannot share a %s buffer: CPU-only memory is not a dma-buf",
