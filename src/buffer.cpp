@@ -32,6 +32,24 @@ LogCategory logBuffer("buffer");
 
 } // namespace
 
+constinit thread_local BlockSlot blockSlot;
+
+void armBlockSlot()
+{
+	// Constructed on this thread's first call, destroyed when the thread ends.
+	struct Release {
+		~Release()
+		{
+			std::free(blockSlot.block);
+			blockSlot.block = nullptr;
+			blockSlot.closed = true;
+		}
+	};
+	static thread_local Release release;
+	(void)release;
+	blockSlot.armed = true;
+}
+
 std::shared_ptr<Buffer> BufferFactory::fromCheckedAllocation(Allocation allocation, bool dmaBuf, Provenance provenance)
 {
 	BufferBuilder made;

@@ -9,6 +9,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <linux/dma-buf.h>
@@ -120,9 +121,26 @@ struct __attribute__((visibility("hidden"))) BufferWithState final : Buffer {
 	BufferWithState() : Buffer(&state) {}
 };
 
+/// The one block a thread last freed, kept for its next buffer: a buffer made and released
+/// per frame or per request reuses its block instead of asking malloc() and free() each
+/// time (~125 instructions of glibc 2.36's; docs/performance.md, seventh round). Plain
+/// thread-local data, read without a guard; armBlockSlot() registers, once per thread, the
+/// release of the kept block when the thread ends. A block released after that (a buffer
+/// held by another thread_local) goes straight to free().
+struct BlockSlot {
+	void *block = nullptr;
+	size_t size = 0;    ///< of the kept block
+	bool armed = false; ///< its release at thread exit is registered
+	bool closed = false; ///< the thread is ending: keep nothing
+};
+extern constinit thread_local BlockSlot blockSlot;
+/// Registers the release of this thread's kept block at thread exit (buffer.cpp).
+[[gnu::cold]] void armBlockSlot();
+
 /// The allocator of a buffer's one block (the Buffer, its state and the reference count):
-/// malloc() and free() called directly. operator new and delete reach them through two
-/// more calls each way (docs/performance.md, sixth round).
+/// the thread's kept block when it has one of the size, else malloc(); released into the
+/// thread's slot when that is empty, else to free(). operator new and delete would reach
+/// malloc() and free() through two more calls each way (docs/performance.md, sixth round).
 template<typename T>
 struct BlockAllocator {
 	using value_type = T;
@@ -134,11 +152,25 @@ struct BlockAllocator {
 	T *allocate(size_t n)
 	{
 		static_assert(alignof(T) <= alignof(std::max_align_t), "malloc() aligns to max_align_t only");
+		BlockSlot &s = blockSlot;
+		if (s.block && s.size == n * sizeof(T))
+			return static_cast<T *>(std::exchange(s.block, nullptr));
 		if (void *p = std::malloc(n * sizeof(T)))
 			return static_cast<T *>(p);
 		throw std::bad_alloc();
 	}
-	void deallocate(T *p, size_t) noexcept { std::free(p); }
+	void deallocate(T *p, size_t n) noexcept
+	{
+		BlockSlot &s = blockSlot;
+		if (s.block || s.closed) {
+			std::free(p);
+			return;
+		}
+		if (!s.armed)
+			armBlockSlot();
+		s.block = p;
+		s.size = n * sizeof(T);
+	}
 	template<typename U>
 	bool operator==(const BlockAllocator<U> &) const noexcept
 	{
