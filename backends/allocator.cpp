@@ -291,6 +291,8 @@ Result<void> Allocator::allocate(const AllocationRequest &request, Allocation &o
 			made = withContext(made.error(), info_.name);
 		return made;
 	}
+	if (coreLaysOut_) // what keptPromises() checks holds by construction (ByteAllocator::doAllocate())
+		return made;
 	return keptPromises(info_, request, out);
 }
 
@@ -339,8 +341,15 @@ Result<Bytes> ByteAllocator::allocateBytes(const ByteRequest &request)
 	return bytes;
 }
 
+/// The image path of a byte allocator. What Allocator::allocate() checks of an image
+/// backend holds here by construction: the layout is linearLayout()'s for the request's
+/// size and format, LINEAR (checked below to be asked for), its size within the bytes and
+/// those within their descriptor (checkedBytes()), every plane in the one descriptor.
 Result<void> ByteAllocator::doAllocate(const AllocationRequest &request, Allocation &out)
 {
+	if (std::find(request.modifiers.begin(), request.modifiers.end(), DRM_FORMAT_MOD_LINEAR) == request.modifiers.end())
+		return brokenPromise(info_, request, 0, "modifier %s was not asked for",
+				     modifierName(DRM_FORMAT_MOD_LINEAR).c_str());
 	Layout &layout = out.layout;
 	if (Result<void> laid = layOutLinear(request.format, request.width, request.height, *request.linear, layout); !laid)
 		return laid;

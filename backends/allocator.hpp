@@ -127,10 +127,7 @@ struct Allocation {
 class Allocator
 {
 public:
-	explicit Allocator(AllocatorInfo info)
-		: info_(std::move(info)), name_(&interned(info_.name)), serial_(nextSerial())
-	{
-	}
+	explicit Allocator(AllocatorInfo info) : Allocator(std::move(info), false) {}
 	virtual ~Allocator() = default;
 	Allocator(const Allocator &) = delete;
 	Allocator &operator=(const Allocator &) = delete;
@@ -171,12 +168,21 @@ protected:
 	AllocatorInfo info_;
 
 private:
+	friend class ByteAllocator;
+	/// @coreLaysOut: the layout is the core's own (linearLayout()) in one descriptor whose
+	/// bytes ByteAllocator::checkedBytes() checked, so what allocate() checks of an image
+	/// backend holds by construction.
+	Allocator(AllocatorInfo info, bool coreLaysOut)
+		: info_(std::move(info)), name_(&interned(info_.name)), serial_(nextSerial()), coreLaysOut_(coreLaysOut)
+	{
+	}
 	/// Names this allocator with what it declares, for answers kept between requests: a new
 	/// number whenever info_ changes, never one another allocator (even at the same
 	/// address) had.
 	static uint64_t nextSerial();
 	const std::string *name_;
 	uint64_t serial_;
+	const bool coreLaysOut_;
 };
 
 /// What the core asks of a byte allocator: @size bytes starting at a multiple of
@@ -205,7 +211,7 @@ struct Bytes {
 class ByteAllocator : public Allocator
 {
 public:
-	using Allocator::Allocator;
+	explicit ByteAllocator(AllocatorInfo info) : Allocator(std::move(info), true) {}
 
 	/// Refuses a zero size or an alignment that is not a power of two, then checks the
 	/// result: a descriptor whose real size (lseek) holds [offset, offset + size), at

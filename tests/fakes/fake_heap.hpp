@@ -17,19 +17,23 @@ namespace hbm::test {
 class FakeHeap final : public ByteAllocator
 {
 public:
-	explicit FakeHeap(bool deviceImportable = false) : ByteAllocator(makeInfo(deviceImportable)) {}
+	/// @formats: what it declares (a byte allocator's own: every linear format).
+	explicit FakeHeap(bool deviceImportable = false, FormatSet formats = linearFormats())
+		: ByteAllocator(makeInfo(deviceImportable, std::move(formats)))
+	{
+	}
 	std::vector<uint64_t> asked; ///< every size asked for, in bytes
 	std::function<void(Bytes &)> lie;
 	/// Declares when its memory would exist (a real heap: AtAllocation), for the budget.
 	void commits(MemoryCommit commit) { info_.memoryCommit = commit; }
 
 private:
-	static AllocatorInfo makeInfo(bool deviceImportable)
+	static AllocatorInfo makeInfo(bool deviceImportable, FormatSet formats)
 	{
 		AllocatorInfo info;
 		info.name = "dma-heap:fake";
 		info.kind = AllocatorKind::Memfd;
-		info.formats = linearFormats();
+		info.formats = std::move(formats);
 		info.deviceImportable = deviceImportable;
 		return info;
 	}

@@ -44,6 +44,25 @@ TEST(ByteAllocator, ImagesAreLaidOutOnceAndGivenTheirBytes)
 	EXPECT_EQ(a->planeFd(0), a->planeFd(1));
 }
 
+// What Allocator::allocate() checks of an image backend holds for a byte allocator by
+// construction, so it is not checked again there; the one assumption that rests on what the
+// allocator declares (its layout, LINEAR, was asked for) is checked before the heap is asked.
+TEST(ByteAllocator, ALayoutThatWasNotAskedForIsRefusedBeforeTheHeapIsAsked)
+{
+	const uint64_t tiled = I915_FORMAT_MOD_X_TILED;
+	FakeHeap heap(false, FormatSet({DRM_FORMAT_XRGB8888}, {DRM_FORMAT_MOD_LINEAR, tiled}));
+	auto a = test::allocateChecked(heap, test::imageRequest(64, 64, DRM_FORMAT_XRGB8888, tiled));
+	ASSERT_FALSE(a);
+	EXPECT_EQ(a.error().code, EPROTO) << a.error().toString();
+	EXPECT_NE(a.error().message.find("modifier LINEAR was not asked for"), std::string::npos) << a.error().message;
+	EXPECT_TRUE(heap.asked.empty()) << "the heap was asked for bytes no layout could use";
+
+	const uint64_t linear = DRM_FORMAT_MOD_LINEAR;
+	auto b = test::allocateChecked(heap, test::imageRequest(64, 64, DRM_FORMAT_XRGB8888, linear));
+	ASSERT_TRUE(b) << b.error().toString();
+	EXPECT_EQ(b->layout.modifier, DRM_FORMAT_MOD_LINEAR);
+}
+
 TEST(ByteAllocator, BrokenPromisesNeverReachTheUser)
 {
 	struct Case {
