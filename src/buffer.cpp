@@ -40,6 +40,8 @@ void armBlockSlot()
 	struct Release {
 		~Release()
 		{
+			if (blockSlot.block)
+				ASAN_UNPOISON_MEMORY_REGION(blockSlot.block, blockSlot.size);
 			std::free(blockSlot.block);
 			blockSlot.block = nullptr;
 			blockSlot.closed = true;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include <linux/dma-buf.h>
+#include <sanitizer/asan_interface.h> // no-op macros unless built with AddressSanitizer
 
 #include <hbm/buffer.hpp>
 #include <hbm/context.hpp>
@@ -126,7 +127,8 @@ struct __attribute__((visibility("hidden"))) BufferWithState final : Buffer {
 /// time (~125 instructions of glibc 2.36's; docs/performance.md, seventh round). Plain
 /// thread-local data, read without a guard; armBlockSlot() registers, once per thread, the
 /// release of the kept block when the thread ends. A block released after that (a buffer
-/// held by another thread_local) goes straight to free().
+/// held by another thread_local) goes straight to free(). Under AddressSanitizer the kept
+/// block is poisoned until it is handed out again, so a use after release is still caught.
 struct BlockSlot {
 	void *block = nullptr;
 	size_t size = 0;    ///< of the kept block
@@ -153,8 +155,10 @@ struct BlockAllocator {
 	{
 		static_assert(alignof(T) <= alignof(std::max_align_t), "malloc() aligns to max_align_t only");
 		BlockSlot &s = blockSlot;
-		if (s.block && s.size == n * sizeof(T))
+		if (s.block && s.size == n * sizeof(T)) {
+			ASAN_UNPOISON_MEMORY_REGION(s.block, s.size);
 			return static_cast<T *>(std::exchange(s.block, nullptr));
+		}
 		if (void *p = std::malloc(n * sizeof(T)))
 			return static_cast<T *>(p);
 		throw std::bad_alloc();
@@ -170,6 +174,7 @@ struct BlockAllocator {
 			armBlockSlot();
 		s.block = p;
 		s.size = n * sizeof(T);
+		ASAN_POISON_MEMORY_REGION(p, s.size);
 	}
 	template<typename U>
 	bool operator==(const BlockAllocator<U> &) const noexcept
