@@ -314,7 +314,7 @@ Result<void> Allocator::allocate(const AllocationRequest &request, Allocation &o
 		return made;
 	if (b.size < request.size)
 		return bytesBroken(request.size, 0, "it gave %llu", (unsigned long long)b.size);
-	if (b.offset % request.alignment)
+	if (b.offset & (request.alignment - 1)) // a power of two, checked above
 		return bytesBroken(request.size, 0, "offset %llu is not a multiple of %llu", (unsigned long long)b.offset,
 				   (unsigned long long)request.alignment);
 	if (!settledWithoutKernel(b.fd.get(), b.fdSize)) {

@@ -18,11 +18,12 @@ inline uint64_t pageSize()
 	return page;
 }
 
-/// @size rounded up to whole pages.
+/// @size rounded up to whole pages (a page is a power of two: a mask, not a division,
+/// which the lab's emulator prices at a helper call).
 inline uint64_t pageRound(uint64_t size)
 {
 	const uint64_t page = pageSize();
-	return (size + page - 1) / page * page;
+	return (size + page - 1) & ~(page - 1);
 }
 
 /// memfd_create(MFD_ALLOW_SEALING) of @size bytes with @seals added (F_SEAL_SHRINK …):
