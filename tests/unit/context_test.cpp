@@ -497,15 +497,14 @@ TEST(Context, AReleasedBufferIsStillCaughtWhenUsedUnderAddressSanitizer)
 #if defined(__SANITIZE_ADDRESS__)
 	auto ctx = Context::create();
 	ASSERT_TRUE(ctx);
-	EXPECT_DEATH(
-		{
-			auto made = (*ctx)->allocate(k64, cpuOk());
-			const Buffer *dangling = made->get();
-			made = Error{EINVAL, "released"}; // the buffer's last reference: its block is kept
-			volatile uint32_t width = dangling->layout().width;
-			(void)width;
-		},
-		"use-after-poison");
+	auto useAfterRelease = [&context = **ctx] {
+		auto made = context.allocate(k64, cpuOk());
+		const Buffer *dangling = made->get();
+		made = Error{EINVAL, "released"}; // the buffer's last reference: its block is kept
+		volatile uint32_t width = dangling->layout().width;
+		(void)width;
+	};
+	EXPECT_DEATH(useAfterRelease(), "use-after-poison");
 #else
 	GTEST_SKIP() << "needs AddressSanitizer (CI's sanitizer run)";
 #endif
