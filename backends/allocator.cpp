@@ -172,6 +172,20 @@ std::string askKernelAboutDescriptor(int fd, uint64_t *size, bool deviceImportab
 	return e;
 }
 
+/// Whether @modifier is one @request asked for: the one test, for what a backend made
+/// (keptPromises()) and for the layout a byte allocator will make (ByteAllocator::doAllocate()).
+[[gnu::always_inline]] inline bool askedFor(const AllocationRequest &request, uint64_t modifier)
+{
+	return std::find(request.modifiers.begin(), request.modifiers.end(), modifier) != request.modifiers.end();
+}
+
+/// The refusal when askedFor() is false.
+[[gnu::cold, gnu::noinline]] Error notAskedFor(const AllocatorInfo &info, const AllocationRequest &request,
+					       uint64_t modifier)
+{
+	return brokenPromise(info, request, 0, "modifier %s was not asked for", modifierName(modifier).c_str());
+}
+
 /// What every backend promises, checked on @a fresh from @info's backend (its sizes
 /// settled in place).
 Result<void> keptPromises(const AllocatorInfo &info, const AllocationRequest &request, Allocation &a)
@@ -179,10 +193,8 @@ Result<void> keptPromises(const AllocatorInfo &info, const AllocationRequest &re
 	if (a.layout.width != request.width || a.layout.height != request.height ||
 	    a.layout.format != request.format)
 		return brokenPromise(info, request, 0, "it made a different image");
-	if (std::find(request.modifiers.begin(), request.modifiers.end(), a.layout.modifier) ==
-	    request.modifiers.end())
-		return brokenPromise(info, request, 0, "modifier %s was not asked for",
-				     modifierName(a.layout.modifier).c_str());
+	if (!askedFor(request, a.layout.modifier))
+		return notAskedFor(info, request, a.layout.modifier);
 	const size_t planes = a.layout.planes.size(), memories = a.memories.size();
 	if (planes == 0 || memories == 0 || memories > planes || a.planeMemory.size() != planes)
 		return brokenPromise(info, request, 0, "%zu planes in %zu descriptors, %zu placed", planes, memories,
@@ -347,9 +359,8 @@ Result<Bytes> ByteAllocator::allocateBytes(const ByteRequest &request)
 /// those within their descriptor (checkedBytes()), every plane in the one descriptor.
 Result<void> ByteAllocator::doAllocate(const AllocationRequest &request, Allocation &out)
 {
-	if (std::find(request.modifiers.begin(), request.modifiers.end(), DRM_FORMAT_MOD_LINEAR) == request.modifiers.end())
-		return brokenPromise(info_, request, 0, "modifier %s was not asked for",
-				     modifierName(DRM_FORMAT_MOD_LINEAR).c_str());
+	if (!askedFor(request, DRM_FORMAT_MOD_LINEAR))
+		return notAskedFor(info_, request, DRM_FORMAT_MOD_LINEAR);
 	Layout &layout = out.layout;
 	if (Result<void> laid = layOutLinear(request.format, request.width, request.height, *request.linear, layout); !laid)
 		return laid;

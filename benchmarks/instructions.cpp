@@ -31,7 +31,6 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <functional>
 #include <vector>
 #include <string_view>
@@ -46,6 +45,7 @@
 #include <xf86drm.h>
 
 #include <hbm-test/display.hpp>
+#include <hbm-test/replay.hpp>
 #include <hbm/hbm.hpp>
 
 #include "backends/allocator.hpp"
@@ -158,11 +158,8 @@ bool alternatingPass(const char *modeName, const char *what, const Mode &mode, b
 		rawNs.push_back(t[1]);
 		difference.push_back(t[0] - t[1]);
 	}
-	auto median = [](std::vector<double> &v) {
-		std::nth_element(v.begin(), v.begin() + std::ptrdiff_t(v.size() / 2), v.end());
-		return v[v.size() / 2];
-	};
-	const double h = median(hbmNs), r = median(rawNs), d = median(difference);
+	const double h = hbm::test::median(std::move(hbmNs)), r = hbm::test::median(std::move(rawNs)),
+		     d = hbm::test::median(std::move(difference));
 	std::printf("%s %s, alternating, medians of single operations: hbm %.0f ns, raw %.0f ns, "
 		    "hbm - raw %.0f ns, ratio %.3f\n",
 		    modeName, what, h, r, d, r > 0 ? h / r : 0);

@@ -18,15 +18,15 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+} // namespace
+
 double median(std::vector<double> v)
 {
 	if (v.empty())
 		return 0;
-	std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
+	std::nth_element(v.begin(), v.begin() + std::ptrdiff_t(v.size() / 2), v.end());
 	return v[v.size() / 2];
 }
-
-} // namespace
 
 Result<ReplayReport> replayOnRegion(const std::vector<TraceEvent> &events, const std::string &algorithm,
 				    uint64_t regionSize)

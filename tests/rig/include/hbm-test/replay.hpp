@@ -25,6 +25,10 @@ struct ReplayReport {
 	double meanLargestFreeShare = 1;  ///< the same, averaged over every operation of the run
 };
 
+/// The median of @values (0 for none): what the replays report, and the benchmarks' medians
+/// of single operations.
+double median(std::vector<double> values);
+
 /// @events are as parseTrace() gives them: it refuses a release of an id that is not live,
 /// naming the line, so a release the replays skip is one whose allocation did not fit.
 
