@@ -224,8 +224,11 @@ protected:
 	virtual Result<void> doAllocateBytes(const ByteRequest &request, Bytes &out) = 0;
 
 private:
-	/// The image path: the linear layout, then its bytes.
+	friend class Allocator; // whose allocate() calls imageFromBytes() directly
+	/// The image path: imageFromBytes(). Allocator::allocate() calls that itself.
 	Result<void> doAllocate(const AllocationRequest &request, Allocation &out) final;
+	/// The linear layout, then its bytes, into @out.
+	Result<void> imageFromBytes(const AllocationRequest &request, Allocation &out);
 	/// doAllocateBytes() and the checks of allocateBytes(), into @out.
 	Result<void> checkedBytes(const ByteRequest &request, Bytes &out);
 };
