@@ -292,7 +292,7 @@ Result<std::shared_ptr<Buffer>> allocateFirst(Context::Private &d, const BufferD
 	std::string_view named = options.allocator.empty() ? d.forcedAllocator : options.allocator;
 	if (!named.empty()) {
 		for (auto &a : d.allocators)
-			if (a->info().name == named)
+			if (sameName(a->info().name, named))
 				return allocateFrom(*a, request, nullptr);
 		const std::string names = joinedBy(d.allocators, [](const auto &a) { return a->info().name; });
 		return makeError(ENOENT, "%s: no allocator named '%s' (here: %s)", subjectOf(desc).c_str(),

@@ -3,6 +3,7 @@
 
 #include <cstdarg>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,6 +25,27 @@ std::string joinedBy(const Range &items, Name name, const char *separator = ", "
 	for (const auto &item : items)
 		names.push_back(name(item));
 	return joined(names, separator);
+}
+
+/// @a == @b, compared 8 bytes at a time inline rather than by a call to memcmp():
+/// Context::allocate() compares the allocator name it is given with its allocators' on
+/// every allocation that names one (docs/performance.md, eighth round).
+[[gnu::always_inline]] inline bool sameName(std::string_view a, std::string_view b)
+{
+	const size_t n = a.size();
+	if (n != b.size())
+		return false;
+	if (n < 8)
+		return a == b;
+	auto word = [](const char *p) {
+		uint64_t w;
+		std::memcpy(&w, p, sizeof(w));
+		return w;
+	};
+	for (size_t i = 0; i + 8 < n; i += 8)
+		if (word(a.data() + i) != word(b.data() + i))
+			return false;
+	return word(a.data() + n - 8) == word(b.data() + n - 8); // the last 8, overlapping
 }
 
 /// "0x1f".

@@ -264,6 +264,39 @@ TEST(Context, NamedAllocatorAndEnvironmentOverride)
 		<< missing.error().message;
 }
 
+// Context::allocate() finds a named allocator with sameName() (8 bytes at a time, the
+// last 8 overlapping): every length and every byte position must count.
+TEST(Context, NamesDifferingInAnyOneByteAreDifferent)
+{
+	for (size_t n = 0; n <= 40; ++n) {
+		std::string a(n, 'x');
+		for (size_t i = 0; i < n; ++i)
+			a[i] = char('a' + i % 26);
+		EXPECT_TRUE(sameName(a, a)) << n;
+		EXPECT_TRUE(sameName(a, std::string(a))) << n;
+		EXPECT_FALSE(sameName(a, a + "z")) << n;
+		for (size_t i = 0; i < n; ++i) {
+			std::string b = a;
+			b[i] = char(b[i] ^ 0x20);
+			EXPECT_FALSE(sameName(a, b)) << "length " << n << ", byte " << i;
+		}
+	}
+
+	// Through the context: two allocators whose names differ only in their middle, past
+	// the first 8 bytes and before the last 8.
+	std::vector<std::unique_ptr<Allocator>> list;
+	list.push_back(std::make_unique<FakeAllocator>("dma-heap:linux,cma-a", honest));
+	list.push_back(std::make_unique<FakeAllocator>("dma-heap:linux.cma-a", honest));
+	auto ctx = ContextFactory::create(std::move(list));
+	AllocationOptions options = cpuOk();
+	options.allocator = "dma-heap:linux.cma-a";
+	EXPECT_EQ((*ctx->allocate(k64, options))->origin(), "dma-heap:linux.cma-a");
+	options.allocator = "dma-heap:linux,cma-a";
+	EXPECT_EQ((*ctx->allocate(k64, options))->origin(), "dma-heap:linux,cma-a");
+	options.allocator = "dma-heap:linux;cma-a";
+	EXPECT_FALSE(ctx->allocate(k64, options));
+}
+
 TEST(Context, BadRequestsAreRefusedUpFront)
 {
 	auto ctx = Context::create();
