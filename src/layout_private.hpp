@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <type_traits>
 
 #include <hbm/layout.hpp>
 #include <hbm/result.hpp>
@@ -22,6 +23,9 @@ struct LastLayout {
 		       offset == rules.offsetAlignment && size == rules.sizeAlignment;
 	}
 };
+// Constant-initialized and trivially destructible: read without a guard or a registered
+// destructor (PlaneArray's trivial tables keep Layout so).
+static_assert(std::is_trivially_destructible_v<LastLayout> && std::is_trivially_copyable_v<Layout>);
 extern constinit thread_local LastLayout lastLayout;
 
 /// layOutLinear() when its thread's last layout does not answer: computes, and keeps what

@@ -19,20 +19,30 @@ namespace hbm {
 /// filling one; a fifth element is a bug in hbm and aborts, naming it.
 namespace detail {
 
-/// Trivial tables (layouts, sizes): four values, zeroed, copied as a block.
+/// Trivial tables (layouts, sizes): four slots in a union, of which only the live ones are
+/// ever written, so an empty table costs nothing to make (a buffer's state holds several:
+/// docs/performance.md, eighth round). A copy copies the union as a block, its object
+/// representation (well-defined for a union, whatever the slots past size() hold), so the
+/// table stays trivially copyable and destructible: a thread_local Layout needs no guard.
 template<typename T, size_t N, bool Trivial = std::is_trivially_copyable_v<T> &&std::is_trivially_destructible_v<T>>
 struct PlaneSlots {
-	std::array<T, N> items{};
+	union Storage {
+		struct Nothing {};
+		constexpr Storage() : nothing() {} // a constant initializer, writing no element
+		Nothing nothing;
+		T items[N];
+	} storage;
 	size_t size = 0;
 
-	T *slot(size_t i) { return &items[i]; }
-	const T *slot(size_t i) const { return &items[i]; }
+	T *slot(size_t i) { return &storage.items[i]; }
+	const T *slot(size_t i) const { return &storage.items[i]; }
 	template<typename... Args>
 	void make(Args &&...args)
 	{
-		items[size++] = T{std::forward<Args>(args)...};
+		::new (static_cast<void *>(&storage.items[size])) T{std::forward<Args>(args)...};
+		++size;
 	}
-	void drop() { items[--size] = T{}; }
+	void drop() { --size; }
 };
 
 /// Other tables (descriptors, memories): only the live elements are constructed, so an
