@@ -113,7 +113,7 @@ struct Allocation {
 
 	/// Every plane of the layout (already written) in one descriptor @fd of @fdSize bytes
 	/// (0: unknown) — the shape of most single-allocation backends' results.
-	void holdAllPlanesIn(SharedFd fd, uint64_t fdSize)
+	void holdAllPlanesIn(SharedFd &&fd, uint64_t fdSize)
 	{
 		memories.emplace_back(std::move(fd), fdSize); // made in place
 		planeMemory.assign(layout.planes.size(), 0);
