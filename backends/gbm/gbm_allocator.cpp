@@ -78,7 +78,7 @@ Result<std::unique_ptr<GbmAllocator>> GbmAllocator::create(DrmNode node, const s
 	return std::unique_ptr<GbmAllocator>(new GbmAllocator(std::move(info), std::move(node.fd)));
 }
 
-Result<std::shared_ptr<GbmDevice>> GbmAllocator::device()
+Result<const std::shared_ptr<GbmDevice> *> GbmAllocator::makeDevice()
 {
 	std::call_once(deviceOnce_, [this] {
 		if (!fd_) {
@@ -99,7 +99,8 @@ Result<std::shared_ptr<GbmDevice>> GbmAllocator::device()
 	if (!device_)
 		return makeError(ENODEV, "%s on %s: %s", info_.name.c_str(), info_.drmDevice.c_str(),
 				 deviceError_.c_str());
-	return device_;
+	deviceMade_.store(true, std::memory_order_release);
+	return &device_;
 }
 
 Result<void> GbmAllocator::doAllocate(const AllocationRequest &request, Allocation &out)
@@ -107,7 +108,8 @@ Result<void> GbmAllocator::doAllocate(const AllocationRequest &request, Allocati
 	auto device = this->device();
 	if (!device)
 		return device.error();
-	struct gbm_device *gbm = (*device)->gbm;
+	const std::shared_ptr<GbmDevice> &held = **device;
+	struct gbm_device *gbm = held->gbm;
 	// The planes said which formats the display takes; whether the driver renders them is
 	// asked now, the first time it matters (a GBM device at probe would load a driver).
 	const FormatInfo *info = findFormat(request.format);
@@ -195,8 +197,8 @@ Result<void> GbmAllocator::doAllocate(const AllocationRequest &request, Allocati
 	Allocation &a = out;
 	// The bo, destroyed with the buffer; the device it came from outlives it (held by
 	// keepAlive from here on).
-	const GbmDevice &dev = **device;
-	a.keepAlive = BackendHold(std::move(*device), bo, 0,
+	const GbmDevice &dev = *held;
+	a.keepAlive = BackendHold(held, bo, 0,
 				  [](void *object, uint64_t) { gbm_bo_destroy(static_cast<struct gbm_bo *>(object)); });
 	a.layout.width = request.width;
 	a.layout.height = request.height;

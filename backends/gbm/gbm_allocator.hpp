@@ -40,12 +40,21 @@ public:
 private:
 	GbmAllocator(AllocatorInfo info, UniqueFd fd);
 	Result<void> doAllocate(const AllocationRequest &request, Allocation &out) override;
-	/// The gbm_device, made once by the first caller (std::call_once), or why it cannot be.
-	Result<std::shared_ptr<GbmDevice>> device();
+	/// The gbm_device (device_), made once by the first caller, or why it cannot be. Once
+	/// made it never changes: later calls read it without std::call_once, and nothing is
+	/// copied until a bo needs to hold it (docs/performance.md, eighth round).
+	Result<const std::shared_ptr<GbmDevice> *> device()
+	{
+		if (deviceMade_.load(std::memory_order_acquire))
+			return &device_;
+		return makeDevice();
+	}
+	Result<const std::shared_ptr<GbmDevice> *> makeDevice();
 
 	UniqueFd fd_; ///< handed to the GbmDevice when it is made
 	std::once_flag deviceOnce_;
-	std::shared_ptr<GbmDevice> device_;
+	std::shared_ptr<GbmDevice> device_; ///< set once, under deviceOnce_
+	std::atomic<bool> deviceMade_{false}; ///< device_ is set, for good
 	std::string deviceError_;
 	/// The driver could not honour a LINEAR-only modifier list once (it failed, or made a
 	/// bo whose modifier it cannot name, as kms_swrast does): later LINEAR-only requests
