@@ -21,7 +21,10 @@
 // with strace -c:
 // "pool" counts a BufferPool's acquire + release of its one recycled buffer against the poll a
 // hand-written pool makes to see that no device holds it.
-//   hbm-instructions ITERATIONS [stand-in|negotiate|pool|dma-heap|gbm|share] [hbm|raw|both]
+// "gbm-floor" runs no hbm code: Mesa's path plus the questions hbm's gbm:vkms asks of every
+// bo (plane count, modifier, handle and a read-write PRIME export, plane 0's offset and
+// stride) against Mesa's path alone: the part of "gbm"'s ratio that is Mesa's.
+//   hbm-instructions ITERATIONS [stand-in|negotiate|pool|dma-heap|gbm|gbm-floor|share] [hbm|raw|both]
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -257,7 +260,7 @@ int main(int argc, char **argv)
 			::close(int(data.fd));
 			return true;
 		};
-	} else if (modeName == "gbm") {
+	} else if (modeName == "gbm" || modeName == "gbm-floor") {
 		for (const hbm::AllocatorInfo &a : ctx->allocators())
 			if (a.kind == hbm::AllocatorKind::Gbm && a.drmDriver == "vkms")
 				options.allocator = a.name;
@@ -273,6 +276,27 @@ int main(int argc, char **argv)
 		mode.exportVariant = false; // both sides export: gbm_bo_get_fd is Mesa's export
 		mode.label = "allocate+export+free";
 		mode.hbm = [&](bool) { return bool(ctx->allocate({1920, 1080, DRM_FORMAT_XRGB8888}, options)); };
+		if (modeName == "gbm-floor") {
+			mode.label = "Mesa + hbm's questions";
+			mode.hbm = [](bool) {
+				struct gbm_bo *bo = gbm_bo_create(gbm, 1920, 1080, DRM_FORMAT_XRGB8888,
+								  GBM_BO_USE_RENDERING | GBM_BO_USE_LINEAR);
+				if (!bo)
+					return false;
+				int fd = -1;
+				const uint64_t modifier = gbm_bo_get_modifier(bo); // USE_LINEAR gave LINEAR
+				const bool asked = gbm_bo_get_plane_count(bo) == 1 &&
+						   (modifier == DRM_FORMAT_MOD_LINEAR || modifier == DRM_FORMAT_MOD_INVALID) &&
+						   drmPrimeHandleToFD(card.get(), gbm_bo_get_handle(bo).u32,
+								      DRM_CLOEXEC | DRM_RDWR, &fd) == 0 &&
+						   gbm_bo_get_offset(bo, 0) == 0 && gbm_bo_get_stride_for_plane(bo, 0) > 0;
+				// hbm's order: the bo, then its dma-buf (Allocation's members).
+				gbm_bo_destroy(bo);
+				if (fd >= 0)
+					::close(fd);
+				return asked;
+			};
+		}
 		mode.raw = [](bool) {
 			struct gbm_bo *bo = gbm_bo_create(gbm, 1920, 1080, DRM_FORMAT_XRGB8888,
 							  GBM_BO_USE_RENDERING | GBM_BO_USE_LINEAR);
