@@ -93,6 +93,15 @@ AllocationOptions cpuOk()
 
 constexpr BufferDesc k64{64, 64, DRM_FORMAT_XRGB8888};
 
+/// A context of honest fake allocators with these names, in this order.
+std::shared_ptr<Context> honestContext(std::initializer_list<const char *> names)
+{
+	std::vector<std::unique_ptr<Allocator>> list;
+	for (const char *name : names)
+		list.push_back(std::make_unique<FakeAllocator>(name, honest));
+	return ContextFactory::create(std::move(list));
+}
+
 } // namespace
 
 TEST(Context, FallsBackInOrderAndSaysSo)
@@ -126,9 +135,7 @@ TEST(Context, RefusalListsEveryAttempt)
 
 TEST(Context, CpuOnlyMemoryOnlyWhenAllowed)
 {
-	std::vector<std::unique_ptr<Allocator>> list;
-	list.push_back(std::make_unique<FakeAllocator>("cpu", honest));
-	auto ctx = ContextFactory::create(std::move(list));
+	auto ctx = honestContext({"cpu"});
 	auto refused = ctx->allocate(k64);
 	ASSERT_FALSE(refused);
 	ASSERT_TRUE(refused.error().refusal) << refused.error().message;
@@ -233,10 +240,7 @@ TEST(Context, BrokenPromisesNeverReachTheUser)
 
 TEST(Context, NamedAllocatorAndEnvironmentOverride)
 {
-	std::vector<std::unique_ptr<Allocator>> list;
-	list.push_back(std::make_unique<FakeAllocator>("a", honest));
-	list.push_back(std::make_unique<FakeAllocator>("b", honest));
-	auto ctx = ContextFactory::create(std::move(list));
+	auto ctx = honestContext({"a", "b"});
 
 	AllocationOptions options = cpuOk();
 	options.allocator = "b";
@@ -247,10 +251,7 @@ TEST(Context, NamedAllocatorAndEnvironmentOverride)
 	// ignores it.
 	::setenv("HBM_ALLOCATOR", "b", 1);
 	EXPECT_EQ((*ctx->allocate(k64, cpuOk()))->origin(), "a");
-	std::vector<std::unique_ptr<Allocator>> again;
-	again.push_back(std::make_unique<FakeAllocator>("a", honest));
-	again.push_back(std::make_unique<FakeAllocator>("b", honest));
-	auto envCtx = ContextFactory::create(std::move(again));
+	auto envCtx = honestContext({"a", "b"});
 	::unsetenv("HBM_ALLOCATOR");
 	auto fromEnv = envCtx->allocate(k64, cpuOk());
 	ASSERT_TRUE(fromEnv);
@@ -284,10 +285,7 @@ TEST(Context, NamesDifferingInAnyOneByteAreDifferent)
 
 	// Through the context: two allocators whose names differ only in their middle, past
 	// the first 8 bytes and before the last 8.
-	std::vector<std::unique_ptr<Allocator>> list;
-	list.push_back(std::make_unique<FakeAllocator>("dma-heap:linux,cma-a", honest));
-	list.push_back(std::make_unique<FakeAllocator>("dma-heap:linux.cma-a", honest));
-	auto ctx = ContextFactory::create(std::move(list));
+	auto ctx = honestContext({"dma-heap:linux,cma-a", "dma-heap:linux.cma-a"});
 	AllocationOptions options = cpuOk();
 	options.allocator = "dma-heap:linux.cma-a";
 	EXPECT_EQ((*ctx->allocate(k64, options))->origin(), "dma-heap:linux.cma-a");
@@ -360,9 +358,7 @@ TEST(Context, MemfdAlwaysThereAndNeedsNoSync)
 // alignment (SIGFPE, the caller dead) while negotiation refused the same participant.
 TEST(Context, LateAttachValidatesAlignmentsLikeNegotiation)
 {
-	std::vector<std::unique_ptr<Allocator>> list;
-	list.push_back(std::make_unique<FakeAllocator>("cpu", honest));
-	auto ctx = ContextFactory::create(std::move(list));
+	auto ctx = honestContext({"cpu"});
 	auto buffer = ctx->allocate(k64, cpuOk());
 	ASSERT_TRUE(buffer);
 	for (uint32_t bad : {0u, 24u}) {
