@@ -29,6 +29,18 @@ namespace {
 
 LogCategory logContext("context");
 
+/// The allocator of @allocators (unique_ptrs while a context is made, its shared_ptrs after)
+/// named @name, or null: the one lookup by name. Context::allocate() makes it on every
+/// allocation that names its allocator, hence sameName().
+template<typename Allocators>
+Allocator *allocatorNamed(const Allocators &allocators, std::string_view name)
+{
+	for (const auto &a : allocators)
+		if (sameName(a->info().name, name))
+			return a.get();
+	return nullptr;
+}
+
 } // namespace
 
 // Hidden: the class is exported, its insides are not (check-exports.sh).
@@ -87,23 +99,21 @@ Result<std::shared_ptr<Context>> Context::create(const ContextOptions &options)
 		return opened.error();
 	auto allocators = std::move(*opened);
 	for (const HeapConfig &heap : config.heaps) {
-		auto a = std::find_if(allocators.begin(), allocators.end(),
-				      [&](const auto &x) { return x->info().name == "dma-heap:" + heap.name; });
-		if (a == allocators.end()) {
+		Allocator *a = allocatorNamed(allocators, "dma-heap:" + heap.name);
+		if (!a) {
 			notes.push_back(config.origin + ": heap '" + heap.name + "' is configured but not present here");
 			continue;
 		}
-		(*a)->declare(heap.contiguous, heap.cached, heap.memoryEnd);
+		a->declare(heap.contiguous, heap.cached, heap.memoryEnd);
 	}
 	// Regions are carved out now, so their memory is there when it is needed. A region that
 	// cannot be made fails the context: nothing is half-applied.
 	for (const RegionConfig &region : config.regions) {
-		auto heap = std::find_if(allocators.begin(), allocators.end(),
-					 [&](const auto &x) { return x->info().name == "dma-heap:" + region.heap; });
-		if (heap == allocators.end())
+		Allocator *heap = allocatorNamed(allocators, "dma-heap:" + region.heap);
+		if (!heap)
 			return makeError(ENOENT, "%s: region '%s' is carved from heap '%s', which is not present here",
 					 config.origin.c_str(), region.name.c_str(), region.heap.c_str());
-		auto made = region::RegionAllocator::carve(region.name, **heap, region.size, region.algorithm);
+		auto made = region::RegionAllocator::carve(region.name, *heap, region.size, region.algorithm);
 		if (!made)
 			return withContext(made.error(), config.origin + ": reserving region '" + region.name + "'");
 		allocators.push_back(std::move(*made));
@@ -291,9 +301,8 @@ Result<std::shared_ptr<Buffer>> allocateFirst(Context::Private &d, const BufferD
 
 	std::string_view named = options.allocator.empty() ? d.forcedAllocator : options.allocator;
 	if (!named.empty()) {
-		for (auto &a : d.allocators)
-			if (sameName(a->info().name, named))
-				return allocateFrom(*a, request, nullptr);
+		if (Allocator *a = allocatorNamed(d.allocators, named))
+			return allocateFrom(*a, request, nullptr);
 		const std::string names = joinedBy(d.allocators, [](const auto &a) { return a->info().name; });
 		return makeError(ENOENT, "%s: no allocator named '%s' (here: %s)", subjectOf(desc).c_str(),
 				 std::string(named).c_str(), names.c_str());
@@ -420,13 +429,10 @@ Result<ForeignPage> foreignPageOf(const Context &context)
 
 Result<FormatSet> Context::allocatorFormats(const std::string &name) const
 {
-	std::vector<std::string> names;
-	for (const auto &a : d_->allocators) {
-		if (a->info().name == name)
-			return a->info().formats;
-		names.push_back(a->info().name);
-	}
-	return makeError(ENOENT, "no allocator named '%s' (here: %s)", name.c_str(), joined(names).c_str());
+	if (const Allocator *a = allocatorNamed(d_->allocators, name))
+		return a->info().formats;
+	const std::string names = joinedBy(d_->allocators, [](const auto &a) { return a->info().name; });
+	return makeError(ENOENT, "no allocator named '%s' (here: %s)", name.c_str(), names.c_str());
 }
 
 Result<std::shared_ptr<BufferDescription>> Context::describe(const Request &request)
