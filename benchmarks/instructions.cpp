@@ -261,6 +261,10 @@ int main(int argc, char **argv)
 			return true;
 		};
 	} else if (modeName == "gbm" || modeName == "gbm-floor") {
+		// Mesa's 1080p linear bo, as both GBM baselines make it.
+		static auto mesaBo = [] {
+			return gbm_bo_create(gbm, 1920, 1080, DRM_FORMAT_XRGB8888, GBM_BO_USE_RENDERING | GBM_BO_USE_LINEAR);
+		};
 		for (const hbm::AllocatorInfo &a : ctx->allocators())
 			if (a.kind == hbm::AllocatorKind::Gbm && a.drmDriver == "vkms")
 				options.allocator = a.name;
@@ -279,8 +283,7 @@ int main(int argc, char **argv)
 		if (modeName == "gbm-floor") {
 			mode.label = "Mesa + hbm's questions";
 			mode.hbm = [](bool) {
-				struct gbm_bo *bo = gbm_bo_create(gbm, 1920, 1080, DRM_FORMAT_XRGB8888,
-								  GBM_BO_USE_RENDERING | GBM_BO_USE_LINEAR);
+				struct gbm_bo *bo = mesaBo();
 				if (!bo)
 					return false;
 				int fd = -1;
@@ -298,8 +301,7 @@ int main(int argc, char **argv)
 			};
 		}
 		mode.raw = [](bool) {
-			struct gbm_bo *bo = gbm_bo_create(gbm, 1920, 1080, DRM_FORMAT_XRGB8888,
-							  GBM_BO_USE_RENDERING | GBM_BO_USE_LINEAR);
+			struct gbm_bo *bo = mesaBo();
 			int fd = bo ? gbm_bo_get_fd(bo) : -1;
 			if (fd >= 0)
 				::close(fd);
